@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// The entry point: the only code that touches `process`.
+import { createCli } from '../cmd/cli.js';
+
+const cli = createCli({
+  cwd: process.cwd(),
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  now: () => new Date(),
+});
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // `tapes cat-object … | head` closes the pipe early: not an error of ours.
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+cli.run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`tapes: error: ${err.message}\n`);
+    process.exitCode = 1;
+  },
+);

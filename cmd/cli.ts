@@ -1,0 +1,90 @@
+// The CLI factory: a fresh yargs instance per call, so tests can run commands
+// in-process with captured streams. Typed errors become exit codes here
+// (DESIGN.md §6); nothing is printed as a stack trace.
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import type { Io, RunState } from './context.js';
+import { commands } from './commands.js';
+
+export const VERSION = '0.1.0';
+
+interface ErrorLike {
+  code?: string;
+  exitCode?: number;
+  message: string;
+  hint?: string;
+  usage?: boolean;
+}
+
+export interface Cli {
+  run(argv: string[]): Promise<number>;
+}
+
+export function createCli(io: Io): Cli {
+  return {
+    async run(argv) {
+      const state: RunState = { io, exitCode: 0 };
+      let y: Argv = yargs()
+        .scriptName('tapes')
+        .usage('tapes [-C <dir>] [--archive <path>] <command> [<args>]')
+        .option('C', { type: 'string', describe: 'Run as if started in <dir>', requiresArg: true, global: true })
+        .option('archive', { type: 'string', describe: 'Use the archive at <path>', requiresArg: true, global: true })
+        .option('color', {
+          type: 'string',
+          choices: ['auto', 'always', 'never'],
+          describe: 'Colour output: auto (on a terminal), always, never',
+          global: true,
+        })
+        .strict()
+        .demandCommand(1, 'Name a command; "tapes help" lists them.')
+        .recommendCommands()
+        .exitProcess(false)
+        .version(VERSION)
+        .help()
+        .wrap(Math.min(100, 100))
+        .fail((msg, err) => {
+          throw err ?? Object.assign(new Error(msg), { usage: true });
+        });
+      for (const c of commands) y = y.command(c as CommandModule);
+      let output = '';
+      try {
+        await y.parseAsync(argv, { state }, (_err: unknown, _argv: unknown, out: string) => {
+          output = out;
+        });
+        if (output) io.stdout.write(output + '\n');
+        return state.exitCode;
+      } catch (raw) {
+        return report(io, raw as ErrorLike, argv);
+      }
+    },
+  };
+}
+
+/** The command word of an argument list: the first word that is not an option or an option's value. */
+function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-C' || a === '--archive' || a === '--color') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+function report(io: Io, err: ErrorLike, argv: string[]): number {
+  if (err.usage) {
+    const cmd = commandName(argv);
+    io.stderr.write(`tapes: usage: ${err.message}\n`);
+    io.stderr.write(cmd ? `See "tapes help ${cmd}" or "tapes ${cmd} --help".\n` : 'See "tapes help".\n');
+    return 129;
+  }
+  if (typeof err.exitCode === 'number' && typeof err.code === 'string') {
+    const label = err.exitCode === 128 ? 'fatal' : err.exitCode === 129 ? 'usage' : 'error';
+    io.stderr.write(`tapes: ${label}: ${err.message}\n`);
+    if (err.hint) io.stderr.write(err.hint.replace(/^/gm, 'hint: ') + '\n');
+    return err.exitCode;
+  }
+  // An error we did not type: a system error (permissions, disk full) or a bug.
+  const sys = err as ErrorLike & { syscall?: string; path?: string };
+  io.stderr.write(`tapes: error: ${sys.message}\n`);
+  if (io.env.TAPES_DEBUG && (err as Error).stack) io.stderr.write((err as Error).stack + '\n');
+  return 1;
+}

@@ -1,0 +1,14 @@
+// Every command module, in the order `tapes help` lists them. Each module is
+// light: its handler imports the code that does the work only when it runs.
+import * as init from './init.js';
+import * as hashObject from './hash-object.js';
+import * as catObject from './cat-object.js';
+import * as revParse from './rev-parse.js';
+import * as updateRef from './update-ref.js';
+import * as showRef from './show-ref.js';
+import * as forEachRef from './for-each-ref.js';
+import * as revList from './rev-list.js';
+import * as fsck from './fsck.js';
+import * as help from './help.js';
+
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, help];

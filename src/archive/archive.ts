@@ -1,0 +1,71 @@
+// An open archive: its directory, refs, and (loaded on first use, because the
+// codec costs ~30 ms to start) its object store. Commands reach storage only
+// through this.
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { BadArchiveError } from '../errors/index.js';
+import { LooseObjectStore, type ObjectStore } from '../odb/index.js';
+import { RefStore } from '../refs/index.js';
+import { resolveRevision, type ResolvedRevision } from '../record/index.js';
+import { FORMAT_VERSION, INITIAL_CONFIG, parseConfig, type Config } from './config.js';
+import { findArchive, initTarget, isArchiveDir, type Location } from './discover.js';
+
+export interface ArchiveOptions {
+  now?: () => Date;
+}
+
+export class Archive {
+  readonly refs: RefStore;
+  private store?: Promise<LooseObjectStore>;
+
+  private constructor(
+    readonly dir: string,
+    readonly config: Config,
+    readonly now: () => Date,
+  ) {
+    this.refs = new RefStore(dir, now);
+  }
+
+  static async open(loc: Location, opts: ArchiveOptions = {}): Promise<Archive> {
+    return Archive.openAt(await findArchive(loc), opts);
+  }
+
+  static async openAt(dir: string, opts: ArchiveOptions = {}): Promise<Archive> {
+    const path = join(dir, 'config');
+    const config = parseConfig(await fs.readFile(path, 'utf8'), path);
+    const version = Number(config.get('core.formatversion') ?? '1');
+    if (!Number.isInteger(version) || version > FORMAT_VERSION) {
+      throw new BadArchiveError(
+        `${path}: archive format version ${config.get('core.formatversion')} is not supported (this tapes reads up to ${FORMAT_VERSION})`,
+        { path },
+      );
+    }
+    return new Archive(dir, config, opts.now ?? (() => new Date()));
+  }
+
+  /** Creates an archive (or finds an existing one, as `git init` does). */
+  static async init(loc: Location, dir?: string): Promise<{ path: string; created: boolean }> {
+    const path = initTarget(loc, dir);
+    if (await isArchiveDir(path)) return { path, created: false };
+    for (const sub of ['objects', 'refs/sessions', 'refs/tags', 'logs', 'index']) {
+      await fs.mkdir(join(path, sub), { recursive: true });
+    }
+    await fs.writeFile(join(path, 'config'), INITIAL_CONFIG, { flag: 'wx' }).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
+    return { path, created: true };
+  }
+
+  get objectsDir(): string {
+    return join(this.dir, 'objects');
+  }
+
+  objects(): Promise<ObjectStore & LooseObjectStore> {
+    this.store ??= LooseObjectStore.open(this.objectsDir);
+    return this.store;
+  }
+
+  async resolve(rev: string): Promise<ResolvedRevision> {
+    return resolveRevision(await this.objects(), this.refs, rev);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './archive.js';
+export * from './config.js';
+export * from './discover.js';
+export * from './plumbing.js';

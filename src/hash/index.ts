@@ -1,0 +1,2 @@
+export * from './object-id.js';
+export * from './canonical-json.js';

@@ -1,0 +1,26 @@
+// Object ids: lowercase hex SHA-256 of an object's encoded bytes.
+import { createHash } from 'node:crypto';
+
+export const ID_HEX_LENGTH = 64;
+export const MIN_PREFIX_LENGTH = 4;
+export const ZERO_ID = '0'.repeat(ID_HEX_LENGTH);
+
+const ID_RE = /^[0-9a-f]{64}$/;
+const PREFIX_RE = /^[0-9a-f]{4,64}$/;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function isObjectId(s: string): boolean {
+  return ID_RE.test(s);
+}
+
+/** A string that could name an object by unique prefix (4 to 64 lowercase hex). */
+export function isIdPrefix(s: string): boolean {
+  return PREFIX_RE.test(s);
+}
+
+export function shortId(id: string, length = 12): string {
+  return id.slice(0, length);
+}

@@ -1,0 +1,126 @@
+// Content of any size: one blob when it fits in an object, otherwise
+// content-defined chunks plus a chunk list (see object/chunk-list.ts).
+import { CorruptObjectError, InvalidInputError } from '../errors/index.js';
+import {
+  CHUNK_LIST_MAGIC,
+  chunkBoundaries,
+  decodeChunkList,
+  encodeChunkList,
+  maxBodySize,
+  startsWithChunkMagic,
+  type ChunkEntry,
+  type ChunkList,
+} from '../object/index.js';
+import type { ObjectStore } from './object-store.js';
+
+const MAX_BLOB_BODY = maxBodySize('blob');
+// Each list line is at most "l " + 64 + " " + 16 digits + LF.
+const MAX_LIST_ENTRIES = Math.floor((MAX_BLOB_BODY - CHUNK_LIST_MAGIC.length - 32) / 84);
+
+export interface StoredContent {
+  id: string;
+  size: number;
+  chunked: boolean;
+}
+
+/** The id `writeContent` would give, without storing anything. */
+export function needsChunking(bytes: Uint8Array): boolean {
+  return bytes.length > MAX_BLOB_BODY || startsWithChunkMagic(bytes);
+}
+
+export async function writeContent(store: ObjectStore, bytes: Uint8Array): Promise<StoredContent> {
+  if (!needsChunking(bytes)) {
+    return { id: await store.write('blob', bytes), size: bytes.length, chunked: false };
+  }
+  let entries: ChunkEntry[] = [];
+  for (const [start, end] of chunkBoundaries(bytes, MAX_BLOB_BODY)) {
+    const id = await store.write('blob', bytes.subarray(start, end));
+    entries.push({ kind: 'c', id, size: end - start });
+  }
+  // Group into nested lists until one list fits in an object.
+  while (entries.length > MAX_LIST_ENTRIES) {
+    const grouped: ChunkEntry[] = [];
+    for (let i = 0; i < entries.length; i += MAX_LIST_ENTRIES) {
+      const part = entries.slice(i, i + MAX_LIST_ENTRIES);
+      const size = part.reduce((n, e) => n + e.size, 0);
+      const id = await store.write('blob', encodeChunkList({ size, entries: part }));
+      grouped.push({ kind: 'l', id, size });
+    }
+    entries = grouped;
+  }
+  const id = await store.write('blob', encodeChunkList({ size: bytes.length, entries }));
+  return { id, size: bytes.length, chunked: true };
+}
+
+/** Parses the chunk list in blob `id`, naming the object when it is damaged. */
+export async function readChunkList(store: ObjectStore, id: string): Promise<ChunkList | undefined> {
+  const obj = await store.read(id);
+  if (obj.type !== 'blob' || !startsWithChunkMagic(obj.body)) return undefined;
+  try {
+    return decodeChunkList(obj.body);
+  } catch (err) {
+    throw new CorruptObjectError(`chunk list ${id}: ${(err as InvalidInputError).message}`, {
+      id,
+      reason: 'badChunkList',
+    });
+  }
+}
+
+/** Calls `sink` with each piece of content `id`, in order, verifying every object. */
+export async function streamContent(
+  store: ObjectStore,
+  id: string,
+  sink: (piece: Uint8Array) => void | Promise<void>,
+): Promise<number> {
+  const obj = await store.read(id);
+  if (obj.type !== 'blob') {
+    throw new InvalidInputError(`object ${id} is a ${obj.type}, not a blob`, { id, type: obj.type });
+  }
+  if (!startsWithChunkMagic(obj.body)) {
+    await sink(obj.body);
+    return obj.body.length;
+  }
+  return streamList(store, id, sink);
+}
+
+async function streamList(
+  store: ObjectStore,
+  id: string,
+  sink: (piece: Uint8Array) => void | Promise<void>,
+): Promise<number> {
+  const list = (await readChunkList(store, id))!;
+  let total = 0;
+  for (const e of list.entries) {
+    let got: number;
+    if (e.kind === 'l') {
+      got = await streamList(store, e.id, sink);
+    } else {
+      const chunk = await store.read(e.id);
+      if (chunk.type !== 'blob') {
+        throw new CorruptObjectError(`chunk list ${id}: entry ${e.id} is a ${chunk.type}, not a blob`, {
+          id,
+          entry: e.id,
+        });
+      }
+      await sink(chunk.body);
+      got = chunk.body.length;
+    }
+    if (got !== e.size) {
+      throw new CorruptObjectError(`chunk list ${id}: entry ${e.id} holds ${got} bytes, list says ${e.size}`, {
+        id,
+        entry: e.id,
+      });
+    }
+    total += got;
+  }
+  return total;
+}
+
+/** The whole content of blob `id` (chunk lists expanded) in memory. */
+export async function readContent(store: ObjectStore, id: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await streamContent(store, id, (p) => {
+    parts.push(p);
+  });
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}

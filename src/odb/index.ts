@@ -1,0 +1,4 @@
+export * from './object-store.js';
+export * from './loose-store.js';
+export * from './content.js';
+export * from './hashing-store.js';

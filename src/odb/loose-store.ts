@@ -1,0 +1,159 @@
+// Loose objects: one zstd frame per object at objects/<2 hex>/<62 hex>.
+// Writes go to a temp file in the same directory, are fsynced, and are then
+// hard-linked into place: link() fails if the name exists, so an object file is
+// never overwritten, even by two writers racing on the same object.
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/index.js';
+import { isObjectId, sha256Hex } from '../hash/index.js';
+import {
+  MAX_OBJECT_SIZE,
+  decodeObject,
+  encodeObject,
+  loadCodec,
+  type Codec,
+  type ObjectType,
+  type TapesObject,
+} from '../object/index.js';
+import type { ObjectStore } from './object-store.js';
+
+export const TEMP_PREFIX = 'tmp_obj_';
+
+export class LooseObjectStore implements ObjectStore {
+  private constructor(
+    readonly dir: string,
+    private readonly codec: Codec,
+  ) {}
+
+  /** Opens the store in `<archive>/objects`; loads the codec (once per process). */
+  static async open(objectsDir: string): Promise<LooseObjectStore> {
+    return new LooseObjectStore(objectsDir, await loadCodec());
+  }
+
+  pathOf(id: string): string {
+    return join(this.dir, id.slice(0, 2), id.slice(2));
+  }
+
+  async has(id: string): Promise<boolean> {
+    if (!isObjectId(id)) return false;
+    try {
+      await fs.access(this.pathOf(id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The compressed bytes of an object file, unverified. */
+  async readFile(id: string): Promise<Uint8Array> {
+    try {
+      return await fs.readFile(this.pathOf(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        throw new NotFoundError(`object ${id} not found`, { id });
+      }
+      throw err;
+    }
+  }
+
+  /** Decompresses and verifies compressed bytes that claim to be object `id`. */
+  verify(id: string, compressed: Uint8Array): TapesObject {
+    let encoded: Uint8Array;
+    try {
+      encoded = this.codec.decompress(compressed, MAX_OBJECT_SIZE);
+    } catch (err) {
+      const e = err as CorruptObjectError;
+      throw new CorruptObjectError(`object ${id}: ${e.message}`, { id, reason: 'badCompression', ...e.data });
+    }
+    const actual = sha256Hex(encoded);
+    if (actual !== id) {
+      throw new HashMismatchError(`object ${id}: content hashes to ${actual}`, { id, actual });
+    }
+    try {
+      return decodeObject(encoded);
+    } catch (err) {
+      const e = err as CorruptObjectError;
+      throw new CorruptObjectError(`object ${id}: ${e.message}`, { id, ...e.data });
+    }
+  }
+
+  async read(id: string): Promise<TapesObject> {
+    if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
+    return this.verify(id, await this.readFile(id));
+  }
+
+  async write(type: ObjectType, body: Uint8Array): Promise<string> {
+    const encoded = encodeObject(type, body);
+    const id = sha256Hex(encoded);
+    const path = this.pathOf(id);
+    if (await exists(path)) return id;
+    const dir = join(this.dir, id.slice(0, 2));
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+    const handle = await fs.open(tmp, 'wx', 0o444);
+    try {
+      await handle.writeFile(this.codec.compress(encoded));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.link(tmp, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+    }
+    await fs.rm(tmp, { force: true });
+    return id;
+  }
+
+  async *ids(): AsyncIterable<string> {
+    let fanout: string[];
+    try {
+      fanout = (await fs.readdir(this.dir)).sort();
+    } catch {
+      return;
+    }
+    for (const d of fanout) {
+      if (!/^[0-9a-f]{2}$/.test(d)) continue;
+      let names: string[];
+      try {
+        names = (await fs.readdir(join(this.dir, d))).sort();
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const id = d + n;
+        if (isObjectId(id)) yield id;
+      }
+    }
+  }
+
+  async findByPrefix(prefix: string): Promise<string[]> {
+    if (!/^[0-9a-f]{2,64}$/.test(prefix)) return [];
+    let names: string[];
+    try {
+      names = await fs.readdir(join(this.dir, prefix.slice(0, 2)));
+    } catch {
+      return [];
+    }
+    const rest = prefix.slice(2);
+    return names
+      .filter((n) => n.startsWith(rest))
+      .map((n) => prefix.slice(0, 2) + n)
+      .filter(isObjectId)
+      .sort();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './record.js';
+export * from './chain.js';
+export * from './revision.js';

@@ -1,0 +1,107 @@
+// The record envelope: a JSON object stored as canonical JSON whose `parent`
+// is the id of the previous record of its chain (or null), and whose large
+// values are references to blobs, written `{"$blob": "<id>"}`. Keys starting
+// with "$" are reserved for such markers (see docs/format.md).
+import { InvalidInputError } from '../errors/index.js';
+import { canonicalJson, isObjectId, type JsonValue } from '../hash/index.js';
+
+export const BLOB_REF_KEY = '$blob';
+
+export interface ParsedRecord {
+  value: { [key: string]: JsonValue };
+  parent: string | null;
+  /** Ids of every blob the record references, in document order (may repeat). */
+  blobs: string[];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8 strictly; names the byte offset of the first bad sequence. */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    let i = 0;
+    // Find the first offending offset for the message.
+    for (let lo = 0, hi = bytes.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      try {
+        utf8.decode(bytes.subarray(0, mid));
+        lo = mid + 1;
+        i = mid;
+      } catch {
+        hi = mid;
+      }
+    }
+    throw new InvalidInputError(`${what} is not valid UTF-8 (near byte ${i})`, { offset: i });
+  }
+}
+
+/** Parses and validates record JSON (from a body or from user input). */
+export function parseRecordJson(text: string, what = 'record'): ParsedRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidInputError(`${what} is not JSON: ${(err as Error).message}`, {});
+  }
+  return checkRecordValue(value, what);
+}
+
+export function checkRecordValue(value: unknown, what = 'record'): ParsedRecord {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidInputError(`${what} must be a JSON object`, {});
+  }
+  const obj = value as { [key: string]: JsonValue };
+  if (!('parent' in obj)) throw new InvalidInputError(`${what} has no "parent" field (use null for the first record)`, {});
+  const parent = obj.parent;
+  if (parent !== null && (typeof parent !== 'string' || !isObjectId(parent))) {
+    throw new InvalidInputError(`${what}: "parent" must be null or a 64-hex object id`, {});
+  }
+  const blobs: string[] = [];
+  collectBlobRefs(obj, '', blobs, what);
+  return { value: obj, parent, blobs };
+}
+
+function collectBlobRefs(v: JsonValue, path: string, out: string[], what: string): void {
+  if (v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => collectBlobRefs(x, `${path}/${i}`, out, what));
+    return;
+  }
+  if (BLOB_REF_KEY in v) {
+    const id = v[BLOB_REF_KEY];
+    if (typeof id !== 'string' || !isObjectId(id)) {
+      throw new InvalidInputError(`${what}: "${BLOB_REF_KEY}" at ${path || '/'} must be a 64-hex object id`, {
+        pointer: path || '/',
+      });
+    }
+    out.push(id);
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (k !== BLOB_REF_KEY) collectBlobRefs(x, `${path}/${k}`, out, what);
+  }
+}
+
+/** Parses a stored record body; callers that must know whether it is canonical
+ * compare it with `canonicalRecordBytes` of the parsed value. */
+export function parseRecordBody(body: Uint8Array, id?: string): ParsedRecord {
+  const what = id ? `record ${id}` : 'record';
+  return parseRecordJson(decodeUtf8(body, what), what);
+}
+
+/** The canonical bytes a record value is stored as. */
+export function canonicalRecordBytes(value: unknown): Uint8Array {
+  checkRecordValue(value);
+  return Buffer.from(canonicalJson(value), 'utf8');
+}
+
+export function isCanonicalRecordBody(body: Uint8Array, parsed: ParsedRecord): boolean {
+  let canonical: string;
+  try {
+    canonical = canonicalJson(parsed.value);
+  } catch {
+    return false;
+  }
+  return Buffer.from(canonical, 'utf8').equals(Buffer.from(body));
+}

@@ -1,0 +1,147 @@
+// Revision expressions (DESIGN.md §5): a full id, a unique id prefix (>= 4
+// hex), a ref name or unique session-name prefix, HEAD, <rev>~N, <rev>^,
+// <ref>@{N}. Ambiguity lists the candidates; nothing is guessed.
+import { AmbiguousRevisionError, BadRevisionError, NotFoundError } from '../errors/index.js';
+import { MIN_PREFIX_LENGTH, ZERO_ID, isIdPrefix, isObjectId } from '../hash/index.js';
+import type { ObjectStore } from '../odb/index.js';
+import { type RefStore, SESSIONS_PREFIX, refNameProblem, shortRefName } from '../refs/index.js';
+import { readRecord } from './chain.js';
+
+export interface ResolvedRevision {
+  /** The expression as given. */
+  rev: string;
+  id: string;
+  /** The full ref name the base of the expression named, when it named one. */
+  ref?: string;
+}
+
+interface Step {
+  op: '~';
+  n: number;
+}
+
+function parseExpression(rev: string): { base: string; reflog?: number; steps: Step[] } {
+  const m = /^(.*?)((?:[~^]\d*)*)$/.exec(rev)!;
+  let base = m[1]!;
+  const suffix = m[2]!;
+  if (base === '' && suffix !== '') throw new BadRevisionError(`bad revision '${rev}': nothing before "${suffix}"`, { rev });
+  let reflog: number | undefined;
+  const at = /^(.*)@\{(\d+)\}$/.exec(base);
+  if (at) {
+    base = at[1] === '' ? 'HEAD' : at[1]!;
+    reflog = Number(at[2]);
+  } else if (base.includes('@{')) {
+    throw new BadRevisionError(`bad revision '${rev}': only <ref>@{<n>} is understood`, { rev });
+  }
+  const steps: Step[] = [];
+  for (const s of suffix.matchAll(/([~^])(\d*)/g)) {
+    const n = s[2] === '' ? 1 : Number(s[2]);
+    if (s[1] === '^' && n > 1) {
+      throw new BadRevisionError(`bad revision '${rev}': records have one parent, so ^${n} does not exist`, { rev });
+    }
+    steps.push({ op: '~', n });
+  }
+  return { base, reflog, steps };
+}
+
+const REF_SEARCH = (name: string) => [
+  ...(name.startsWith('refs/') ? [name] : []),
+  `refs/${name}`,
+  `refs/sessions/${name}`,
+  `refs/tags/${name}`,
+  `refs/remotes/${name}`,
+];
+
+export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: string): Promise<ResolvedRevision> {
+  const { base, reflog, steps } = parseExpression(rev);
+  let { id, ref } = await resolveBase(store, refs, base, rev);
+  if (reflog !== undefined) {
+    if (!ref) throw new BadRevisionError(`bad revision '${rev}': @{${reflog}} needs a ref, and ${base} is not one`, { rev });
+    id = await reflogValue(refs, ref, reflog, rev);
+  }
+  for (const step of steps) {
+    for (let i = 0; i < step.n; i++) {
+      const rec = await readRecord(store, id);
+      if (rec.parent === null) {
+        throw new NotFoundError(`revision '${rev}' goes past the first record of its chain (${id} has no parent)`, {
+          rev,
+          id,
+        });
+      }
+      id = rec.parent;
+    }
+  }
+  return ref ? { rev, id, ref } : { rev, id };
+}
+
+async function reflogValue(refs: RefStore, ref: string, n: number, rev: string): Promise<string> {
+  const lines = await refs.readReflog(ref);
+  const entries = lines.flatMap((l) => (l.ok ? [l.entry] : []));
+  if (n >= entries.length) {
+    throw new NotFoundError(`revision '${rev}': the reflog of ${ref} has only ${entries.length} entries`, { rev, ref });
+  }
+  const value = entries[entries.length - 1 - n]!.new;
+  if (value === ZERO_ID) throw new NotFoundError(`revision '${rev}': ${ref} was deleted at that point`, { rev, ref });
+  return value;
+}
+
+async function resolveBase(
+  store: ObjectStore,
+  refs: RefStore,
+  base: string,
+  rev: string,
+): Promise<{ id: string; ref?: string }> {
+  if (base === 'HEAD') {
+    const followed = await refs.follow('HEAD');
+    if (followed.value?.kind !== 'id') {
+      throw new NotFoundError(
+        followed.name === 'HEAD'
+          ? `revision '${rev}': HEAD does not exist yet`
+          : `revision '${rev}': HEAD points at ${followed.name}, which does not exist yet`,
+        { rev },
+      );
+    }
+    return { id: followed.value.id, ref: 'HEAD' };
+  }
+  if (isObjectId(base)) {
+    if (await store.has(base)) return { id: base };
+    throw new NotFoundError(`unknown revision '${rev}': no object ${base}`, { rev });
+  }
+  if (refNameProblem(base) === undefined) {
+    for (const name of REF_SEARCH(base)) {
+      if (refNameProblem(name) !== undefined || name.split('/').length < 3) continue;
+      const value = await refs.read(name);
+      if (!value) continue;
+      const id = await refs.resolve(name);
+      if (id) return { id, ref: name };
+    }
+  }
+  // Unique prefixes: of object ids, and of session names.
+  const candidates = new Map<string, string>(); // description -> id
+  if (isIdPrefix(base) && base.length >= MIN_PREFIX_LENGTH) {
+    for (const id of await store.findByPrefix(base)) candidates.set(`object ${id}`, id);
+  }
+  const sessionHits: Array<{ name: string; id: string }> = [];
+  for (const r of await refs.list(SESSIONS_PREFIX)) {
+    if (shortRefName(r.name).startsWith(base)) sessionHits.push(r);
+  }
+  for (const s of sessionHits) candidates.set(`session ${s.name}`, s.id);
+  const distinct = new Set(candidates.values());
+  if (distinct.size === 1) {
+    const id = [...distinct][0]!;
+    const only = sessionHits.length === 1 ? sessionHits[0]!.name : undefined;
+    return only ? { id, ref: only } : { id };
+  }
+  if (distinct.size > 1) {
+    const list = [...candidates.keys()];
+    throw new AmbiguousRevisionError(
+      `revision '${rev}' is ambiguous: ${list.length} candidates`,
+      { rev, candidates: list },
+      'The candidates are:\n' + list.map((c) => '  ' + c).join('\n'),
+    );
+  }
+  if (isIdPrefix(base) && base.length < MIN_PREFIX_LENGTH) {
+    throw new BadRevisionError(`revision '${rev}': an id prefix needs at least ${MIN_PREFIX_LENGTH} hex digits`, { rev });
+  }
+  throw new NotFoundError(`unknown revision '${rev}': no ref, session or object matches`, { rev });
+}

@@ -1,0 +1,4 @@
+export * from './ref-name.js';
+export * from './lock-file.js';
+export * from './reflog.js';
+export * from './ref-store.js';

@@ -1,0 +1,247 @@
+// Reading and moving refs (.tapes/HEAD, .tapes/refs/…) with compare-and-swap
+// through lock files, and a reflog line for every move.
+import { promises as fs } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { BadArchiveError, NotFoundError, RefConflictError } from '../errors/index.js';
+import { ZERO_ID, isObjectId } from '../hash/index.js';
+import { LOCK_SUFFIX, LockFile } from './lock-file.js';
+import { appendReflog, parseReflog, type ParsedReflogLine, type ReflogEntry } from './reflog.js';
+import { checkFullRefName } from './ref-name.js';
+
+export type RefValue = { kind: 'id'; id: string } | { kind: 'symbolic'; target: string };
+
+export interface RefUpdateOptions {
+  /** undefined: no check; null: the ref must not exist; an id: the ref must hold it. */
+  expectedOld?: string | null;
+  reason?: string;
+  /** Follow a symbolic ref (HEAD) and move the ref it names. Default true. */
+  deref?: boolean;
+  lockTimeoutMs?: number;
+}
+
+export interface RefUpdateResult {
+  name: string;
+  old: string | null;
+  new: string | null;
+}
+
+const MAX_SYMREF_DEPTH = 5;
+
+export class RefStore {
+  constructor(
+    readonly dir: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  pathOf(name: string): string {
+    return join(this.dir, ...name.split('/'));
+  }
+
+  reflogPath(name: string): string {
+    return join(this.dir, 'logs', ...name.split('/'));
+  }
+
+  /** The raw value of one ref, or undefined when it does not exist. */
+  async read(name: string): Promise<RefValue | undefined> {
+    checkFullRefName(name);
+    let text: string;
+    try {
+      text = await fs.readFile(this.pathOf(name), 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw err;
+    }
+    return parseRefContent(name, text);
+  }
+
+  /** Follows symbolic refs to the ref that holds an id (which may not exist yet). */
+  async follow(name: string): Promise<{ name: string; value: RefValue | undefined }> {
+    let current = name;
+    for (let depth = 0; depth <= MAX_SYMREF_DEPTH; depth++) {
+      const value = await this.read(current);
+      if (value?.kind !== 'symbolic') return { name: current, value };
+      current = value.target;
+    }
+    throw new BadArchiveError(`ref ${name}: symbolic refs nest deeper than ${MAX_SYMREF_DEPTH}`, { name });
+  }
+
+  /** The id a ref finally points at, or undefined (missing, or unborn HEAD). */
+  async resolve(name: string): Promise<string | undefined> {
+    const { value } = await this.follow(name);
+    return value?.kind === 'id' ? value.id : undefined;
+  }
+
+  /** All refs under `prefix` holding an id, sorted by name (symbolic refs skipped). */
+  async list(prefix = 'refs/'): Promise<Array<{ name: string; id: string }>> {
+    const out: Array<{ name: string; id: string }> = [];
+    for (const name of await this.listNames(prefix)) {
+      const v = await this.read(name).catch(() => undefined);
+      if (v?.kind === 'id') out.push({ name, id: v.id });
+    }
+    return out;
+  }
+
+  /** Every file under refs/ that looks like a ref (lock files excluded), sorted. */
+  async listNames(prefix = 'refs/'): Promise<string[]> {
+    const names: string[] = [];
+    const root = join(this.dir, 'refs');
+    const walk = async (d: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(d, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (!e.name.endsWith(LOCK_SUFFIX)) names.push('refs/' + relative(root, p).split(sep).join('/'));
+      }
+    };
+    await walk(root);
+    return names.filter((n) => n.startsWith(prefix)).sort(compareBytes);
+  }
+
+  async readReflog(name: string): Promise<ParsedReflogLine[]> {
+    checkFullRefName(name);
+    try {
+      return parseReflog(await fs.readFile(this.reflogPath(name), 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  /** Moves a ref to `newId` if it still holds the expected old value. */
+  async update(name: string, newId: string, opts: RefUpdateOptions = {}): Promise<RefUpdateResult> {
+    checkFullRefName(name);
+    if (!isObjectId(newId)) throw new BadArchiveError(`refusing to store "${newId}" in ${name}: not an object id`, { name });
+    const target = opts.deref === false ? name : (await this.follow(name)).name;
+    await this.checkNoDirectoryConflict(target);
+    const lock = await LockFile.acquire(this.pathOf(target), { what: target, timeoutMs: opts.lockTimeoutMs });
+    try {
+      const current = await this.readLocked(target);
+      checkExpected(target, current, opts.expectedOld);
+      const entry: ReflogEntry = {
+        old: current ?? ZERO_ID,
+        new: newId,
+        time: this.now().toISOString(),
+        reason: opts.reason ?? 'update-ref',
+      };
+      await appendReflog(this.reflogPath(target), entry);
+      if (target !== name) await appendReflog(this.reflogPath(name), entry);
+      await lock.commit(newId + '\n');
+      return { name: target, old: current ?? null, new: newId };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Deletes a ref if it holds the expected old value; its reflog goes with it, as in git. */
+  async delete(name: string, opts: RefUpdateOptions = {}): Promise<RefUpdateResult> {
+    checkFullRefName(name);
+    const target = opts.deref === false ? name : (await this.follow(name)).name;
+    const lock = await LockFile.acquire(this.pathOf(target), { what: target, timeoutMs: opts.lockTimeoutMs });
+    try {
+      const current = await this.readLocked(target);
+      if (current === undefined) throw new NotFoundError(`ref ${target} does not exist`, { name: target });
+      checkExpected(target, current, opts.expectedOld);
+      if (target !== name) {
+        await appendReflog(this.reflogPath(name), {
+          old: current,
+          new: ZERO_ID,
+          time: this.now().toISOString(),
+          reason: opts.reason ?? 'delete',
+        });
+      }
+      await lock.commitDelete();
+      await fs.rm(this.reflogPath(target), { force: true });
+      await this.pruneEmptyDirs(target);
+      return { name: target, old: current, new: null };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Points a symbolic ref (HEAD) at another ref. */
+  async setSymbolic(name: string, target: string, reason: string): Promise<void> {
+    checkFullRefName(name);
+    checkFullRefName(target);
+    const lock = await LockFile.acquire(this.pathOf(name), { what: name });
+    try {
+      const before = await this.resolve(name).catch(() => undefined);
+      const after = await this.resolve(target);
+      if (before !== after || before === undefined) {
+        await appendReflog(this.reflogPath(name), {
+          old: before ?? ZERO_ID,
+          new: after ?? ZERO_ID,
+          time: this.now().toISOString(),
+          reason,
+        });
+      }
+      await lock.commit(`ref: ${target}\n`);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async readLocked(name: string): Promise<string | undefined> {
+    const v = await this.read(name);
+    if (v === undefined) return undefined;
+    if (v.kind !== 'id') throw new BadArchiveError(`ref ${name} is symbolic; cannot move it as a value`, { name });
+    return v.id;
+  }
+
+  /** git cannot hold refs/a and refs/a/b at once (a file cannot be a directory). */
+  private async checkNoDirectoryConflict(name: string): Promise<void> {
+    const parts = name.split('/');
+    for (let i = 2; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      const st = await fs.stat(this.pathOf(prefix)).catch(() => undefined);
+      if (st?.isFile()) {
+        throw new RefConflictError(`cannot create ${name}: ref ${prefix} exists`, { name, existing: prefix });
+      }
+    }
+    const st = await fs.stat(this.pathOf(name)).catch(() => undefined);
+    if (st?.isDirectory()) {
+      const inside = (await this.listNames(name + '/'))[0] ?? name + '/…';
+      throw new RefConflictError(`cannot create ${name}: ref ${inside} exists`, { name, existing: inside });
+    }
+  }
+
+  private async pruneEmptyDirs(name: string): Promise<void> {
+    const parts = name.split('/');
+    for (let i = parts.length - 1; i >= 2; i--) {
+      for (const base of [this.pathOf(parts.slice(0, i).join('/')), this.reflogPath(parts.slice(0, i).join('/'))]) {
+        await fs.rmdir(base).catch(() => undefined);
+      }
+    }
+  }
+}
+
+export function parseRefContent(name: string, text: string): RefValue {
+  const sym = /^ref: (\S+)\n?$/.exec(text);
+  if (sym) return { kind: 'symbolic', target: sym[1]! };
+  const id = /^([0-9a-f]{64})\n?$/.exec(text);
+  if (id) return { kind: 'id', id: id[1]! };
+  throw new BadArchiveError(`ref ${name}: content is neither an object id nor "ref: <name>"`, { name });
+}
+
+function checkExpected(name: string, current: string | undefined, expected: string | null | undefined): void {
+  if (expected === undefined) return;
+  const want = expected === null || expected === ZERO_ID ? undefined : expected;
+  if (current === want) return;
+  throw new RefConflictError(
+    want === undefined
+      ? `cannot create ${name}: it already exists at ${current}`
+      : current === undefined
+        ? `cannot update ${name}: expected ${want}, but it does not exist`
+        : `cannot update ${name}: expected ${want}, but it is at ${current}`,
+    { name, expected: want ?? null, actual: current ?? null },
+  );
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
