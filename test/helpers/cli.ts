@@ -1,0 +1,74 @@
+// Runs the CLI in-process with captured streams, as the entry point would.
+import { PassThrough, Readable } from 'node:stream';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { createCli } from '../../cmd/cli.js';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  stdin?: string | Uint8Array;
+  now?: () => Date;
+}
+
+export async function tapes(args: string[], opts: RunOptions): Promise<RunResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const cli = createCli({
+    cwd: opts.cwd,
+    env: opts.env ?? {},
+    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+    stdout,
+    stderr,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    now: opts.now ?? (() => new Date('2026-01-02T03:04:05.000Z')),
+  });
+  const code = await cli.run(args);
+  const stdoutBytes = Buffer.concat(out);
+  return { code, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes };
+}
+
+/** A fresh temporary directory (realpath, so paths compare equal). */
+export function tempDir(prefix = 'tapes-test-'): string {
+  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+}
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const binPath = join(repoRoot, 'build', 'bin', 'tapes.js');
+export const corpusDir = join(repoRoot, '..', 'shared', 'corpus');
+
+/** Runs the built binary as a separate process. */
+export function spawnTapes(args: string[], opts: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [binPath, ...args], {
+      cwd: opts.cwd,
+      env: { PATH: process.env.PATH, FORCE_COLOR: '0', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code: code ?? -1, stdout: stdoutBytes.toString(), stderr: Buffer.concat(err).toString(), stdoutBytes });
+    });
+    child.stdin.end(opts.stdin === undefined ? undefined : Buffer.from(opts.stdin));
+  });
+}
