@@ -28,7 +28,8 @@ function parseExpression(rev: string): { base: string; reflog?: number; steps: S
   let reflog: number | undefined;
   const at = /^(.*)@\{(\d+)\}$/.exec(base);
   if (at) {
-    base = at[1] === '' ? 'HEAD' : at[1]!;
+    // As in git, a bare @{N} is the reflog of the session HEAD is on.
+    base = at[1] === '' ? '@' : at[1]!;
     reflog = Number(at[2]);
   } else if (base.includes('@{')) {
     throw new BadRevisionError(`bad revision '${rev}': only <ref>@{<n>} is understood`, { rev });
@@ -53,7 +54,10 @@ const REF_SEARCH = (name: string) => [
 ];
 
 export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: string): Promise<ResolvedRevision> {
-  const { base, reflog, steps } = parseExpression(rev);
+  const parsed = parseExpression(rev);
+  let base = parsed.base;
+  const { reflog, steps } = parsed;
+  if (base === '@') base = (await refs.follow('HEAD')).name;
   let { id, ref } = await resolveBase(store, refs, base, rev);
   if (reflog !== undefined) {
     if (!ref) throw new BadRevisionError(`bad revision '${rev}': @{${reflog}} needs a ref, and ${base} is not one`, { rev });
@@ -140,7 +144,7 @@ async function resolveBase(
       'The candidates are:\n' + list.map((c) => '  ' + c).join('\n'),
     );
   }
-  if (isIdPrefix(base) && base.length < MIN_PREFIX_LENGTH) {
+  if (/^[0-9a-f]+$/.test(base) && base.length < MIN_PREFIX_LENGTH) {
     throw new BadRevisionError(`revision '${rev}': an id prefix needs at least ${MIN_PREFIX_LENGTH} hex digits`, { rev });
   }
   throw new NotFoundError(`unknown revision '${rev}': no ref, session or object matches`, { rev });

@@ -121,7 +121,7 @@ export class RefStore {
     await this.checkNoDirectoryConflict(target);
     const lock = await LockFile.acquire(this.pathOf(target), { what: target, timeoutMs: opts.lockTimeoutMs });
     try {
-      const current = await this.readLocked(target);
+      const current = await this.readLocked(target, opts.deref === false);
       checkExpected(target, current, opts.expectedOld);
       const entry: ReflogEntry = {
         old: current ?? ZERO_ID,
@@ -172,7 +172,7 @@ export class RefStore {
     try {
       const before = await this.resolve(name).catch(() => undefined);
       const after = await this.resolve(target);
-      if (before !== after || before === undefined) {
+      if (after !== undefined && before !== after) {
         await appendReflog(this.reflogPath(name), {
           old: before ?? ZERO_ID,
           new: after ?? ZERO_ID,
@@ -186,11 +186,14 @@ export class RefStore {
     }
   }
 
-  private async readLocked(name: string): Promise<string | undefined> {
+  /** The id a locked ref holds now; a symbolic ref being overwritten (HEAD
+   * detached with --no-deref) counts as holding what it resolves to. */
+  private async readLocked(name: string, replacingSymbolic = false): Promise<string | undefined> {
     const v = await this.read(name);
     if (v === undefined) return undefined;
-    if (v.kind !== 'id') throw new BadArchiveError(`ref ${name} is symbolic; cannot move it as a value`, { name });
-    return v.id;
+    if (v.kind === 'id') return v.id;
+    if (replacingSymbolic) return this.resolve(v.target);
+    throw new BadArchiveError(`ref ${name} is symbolic; cannot move it as a value`, { name });
   }
 
   /** git cannot hold refs/a and refs/a/b at once (a file cannot be a directory). */
@@ -212,7 +215,8 @@ export class RefStore {
 
   private async pruneEmptyDirs(name: string): Promise<void> {
     const parts = name.split('/');
-    for (let i = parts.length - 1; i >= 2; i--) {
+    // Keep the area directories (refs/sessions, refs/tags) themselves.
+    for (let i = parts.length - 1; i >= 3; i--) {
       for (const base of [this.pathOf(parts.slice(0, i).join('/')), this.reflogPath(parts.slice(0, i).join('/'))]) {
         await fs.rmdir(base).catch(() => undefined);
       }

@@ -1,0 +1,121 @@
+// The per-object pass: each object file is read once, verified (zstd frame,
+// hash, framing), parsed when it is a record or a chunk list, and reduced to
+// the few numbers and links the later passes need. Reads run a few at a time
+// so the disk stays busy while the codec works, but results are handled in id
+// order, so the output does not depend on timing.
+import { isTapesError } from '../errors/index.js';
+import { decodeChunkList, startsWithChunkMagic, type TapesObject } from '../object/index.js';
+import { isCanonicalRecordBody, parseRecordBody, type ParsedRecord } from '../record/index.js';
+import { finding, type CheckId, type Finding } from './findings.js';
+import { readObjectFile, type RawRead } from './loose-layout.js';
+import { LinkKind, NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.js';
+
+/** What the pass needs from a store: where an object's file is and how to verify its bytes. */
+export interface VerifyingStore {
+  pathOf(id: string): string;
+  /** Decompresses and checks bytes claimed to be object `id`; throws typed errors. */
+  verify(id: string, compressed: Uint8Array): TapesObject;
+}
+
+const READ_AHEAD = 16;
+const FRAMING_REASONS = new Set<string>(['badCompression', 'badHeader', 'badType', 'badLength']);
+
+export async function checkObjects(
+  store: VerifyingStore,
+  ids: string[],
+  graph: ObjectGraph,
+  report: (f: Finding) => Promise<void>,
+  progress: (done: number) => void,
+): Promise<void> {
+  for (const id of ids) graph.state[graph.node(id)] = NodeState.Listed;
+  const pending: Array<Promise<RawRead> | undefined> = new Array(ids.length);
+  let next = 0;
+  const startRead = () => {
+    if (next < ids.length) {
+      pending[next] = readObjectFile(store.pathOf(ids[next]!));
+      next++;
+    }
+  };
+  for (let i = 0; i < READ_AHEAD; i++) startRead();
+  for (let i = 0; i < ids.length; i++) {
+    const raw = await pending[i]!;
+    pending[i] = undefined;
+    startRead();
+    const id = ids[i]!;
+    const problem = checkOne(store, id, raw, graph);
+    if (problem) await report(finding(problem.id, { object: id }, problem.detail));
+    progress(i + 1);
+  }
+}
+
+function checkOne(store: VerifyingStore, id: string, raw: RawRead, graph: ObjectGraph): { id: CheckId; detail: string } | undefined {
+  const n = graph.node(id);
+  if (!raw.ok) {
+    graph.state[n] = NodeState.Unreadable;
+    return raw;
+  }
+  let obj: TapesObject;
+  try {
+    obj = store.verify(id, raw.bytes);
+  } catch (err) {
+    graph.state[n] = NodeState.Unreadable;
+    return classify(id, err);
+  }
+  graph.state[n] = NodeState.Ok;
+  graph.bodySize[n] = obj.body.length;
+  if (obj.type === 'record') {
+    graph.type[n] = NodeType.Record;
+    return checkRecord(id, n, obj.body, graph);
+  }
+  graph.type[n] = NodeType.Blob;
+  if (!startsWithChunkMagic(obj.body)) return undefined;
+  graph.flags[n]! |= NodeFlag.Magic;
+  try {
+    const list = decodeChunkList(obj.body);
+    graph.listSize[n] = list.size;
+    graph.setLinks(
+      n,
+      list.entries.map((e) => ({ to: e.id, kind: e.kind === 'c' ? LinkKind.Chunk : LinkKind.List, size: e.size })),
+    );
+  } catch (err) {
+    // Reported later, once it is known whether this blob is a list at all
+    // (see ObjectGraph.isActiveList).
+    graph.flags[n]! |= NodeFlag.ListBad;
+    graph.listProblems.set(n, (err as Error).message);
+  }
+  return undefined;
+}
+
+function checkRecord(id: string, n: number, body: Uint8Array, graph: ObjectGraph): { id: CheckId; detail: string } | undefined {
+  let parsed: ParsedRecord;
+  try {
+    parsed = parseRecordBody(body, id);
+  } catch (err) {
+    return { id: 'badRecord', detail: stripSubject(id, (err as Error).message) };
+  }
+  const links: Array<{ to: string; kind: LinkKind; size: number }> = [];
+  if (parsed.parent !== null) links.push({ to: parsed.parent, kind: LinkKind.Parent, size: 0 });
+  for (const b of new Set(parsed.blobs)) links.push({ to: b, kind: LinkKind.Blob, size: 0 });
+  graph.setLinks(n, links);
+  if (!isCanonicalRecordBody(body, parsed)) {
+    return { id: 'nonCanonicalRecord', detail: 'body differs from the canonical JSON (RFC 8785) of its own value' };
+  }
+  return undefined;
+}
+
+function classify(id: string, err: unknown): { id: CheckId; detail: string } {
+  const message = stripSubject(id, (err as Error).message ?? String(err));
+  if (!isTapesError(err)) return { id: 'unreadableObject', detail: message };
+  if (err.code === 'HashMismatchError') return { id: 'hashMismatch', detail: message };
+  const reason = err.data.reason;
+  if (typeof reason === 'string' && FRAMING_REASONS.has(reason)) return { id: reason as CheckId, detail: message };
+  return { id: 'badCompression', detail: message };
+}
+
+/** Messages from lower layers start with "object <id>: "; the finding already names it. */
+function stripSubject(id: string, message: string): string {
+  for (const prefix of [`object ${id}: `, `record ${id}: `, `record ${id} `]) {
+    if (message.startsWith(prefix)) return message.slice(prefix.length);
+  }
+  return message;
+}

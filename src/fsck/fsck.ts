@@ -1,0 +1,82 @@
+// fsck: checks a whole archive without changing it. The passes run in a
+// fixed order (object files, objects, refs, links, connectivity) and report
+// each finding as soon as it is known, so output streams and memory holds
+// only per-object numbers and links (see object-graph.ts).
+import { checkObjects, type VerifyingStore } from './check-objects.js';
+import { checkRefs } from './check-refs.js';
+import { checkConnectivity, checkLinks } from './connectivity.js';
+import { CHECK_IDS, exitMask, type CheckId, type Finding, type Severity } from './findings.js';
+import { listLooseObjects } from './loose-layout.js';
+import { ObjectGraph } from './object-graph.js';
+
+export interface FsckTarget {
+  /** The archive directory (.tapes). */
+  dir: string;
+  objectsDir: string;
+  store: VerifyingStore;
+}
+
+export type FsckPhase = 'objects' | 'refs' | 'connectivity';
+
+export interface FsckOptions {
+  /** Receives the findings to show, in order. Info findings come only when asked for below. */
+  onFinding: (f: Finding) => void | Promise<void>;
+  dangling?: boolean;
+  unreachable?: boolean;
+  /** `total` is known for the objects phase only. */
+  onProgress?: (phase: FsckPhase, done: number, total?: number) => void;
+}
+
+export interface FsckCounts {
+  /** Object files read. */
+  objects: number;
+  /** Files under refs/ (HEAD not included). */
+  refs: number;
+  /** Files under logs/. */
+  reflogs: number;
+  /** Findings by severity, shown or not. */
+  error: number;
+  warning: number;
+  info: number;
+  /** Findings by id, shown or not; every id of the table is present. */
+  byId: Record<CheckId, number>;
+}
+
+export interface FsckResult {
+  /** Bit mask of the areas with error findings: objects 1, chains 2, refs 4. */
+  exitCode: number;
+  counts: FsckCounts;
+}
+
+export async function fsck(target: FsckTarget, opts: FsckOptions): Promise<FsckResult> {
+  const byId = Object.fromEntries(CHECK_IDS.map((id) => [id, 0])) as Record<CheckId, number>;
+  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  let exitCode = 0;
+  const report = async (f: Finding): Promise<void> => {
+    byId[f.id]++;
+    bySeverity[f.severity]++;
+    exitCode |= exitMask([f]);
+    if (f.id === 'dangling' && !opts.dangling) return;
+    if (f.id === 'unreachable' && !opts.unreachable) return;
+    await opts.onFinding(f);
+  };
+  const progress = opts.onProgress ?? (() => undefined);
+
+  const listing = await listLooseObjects(target.objectsDir);
+  for (const f of listing.findings) await report(f);
+  const graph = new ObjectGraph();
+  const total = listing.ids.length;
+  progress('objects', 0, total);
+  await checkObjects(target.store, listing.ids, graph, report, (done) => progress('objects', done, total));
+  // Refs before links: a ref naming a blob decides that the blob is content
+  // (see ObjectGraph.isActiveList), which the link checks depend on.
+  progress('refs', 0);
+  const refs = await checkRefs(target.dir, graph, report);
+  progress('connectivity', 0);
+  await checkLinks(graph, report);
+  await checkConnectivity(graph, report);
+  return {
+    exitCode,
+    counts: { objects: total, refs: refs.refs, reflogs: refs.reflogs, ...bySeverity, byId },
+  };
+}

@@ -1,0 +1,3 @@
+// fsck: integrity checks over an archive's objects and refs (see fsck.ts).
+export * from './findings.js';
+export * from './fsck.js';

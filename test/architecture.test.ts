@@ -1,0 +1,88 @@
+// Keeps the layers as DESIGN.md §9 draws them: a folder imports only folders
+// listed above it; cmd/ is imported by nothing but the entry point; only the
+// entry point touches `process`.
+import t from 'tap';
+import { promises as fs } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { repoRoot } from './helpers/cli.js';
+
+export const LAYERS = [
+  'src/errors',
+  'src/hash',
+  'src/object',
+  'src/odb',
+  'src/refs',
+  'src/record',
+  'src/import',
+  'src/capture',
+  'src/remote',
+  'src/fsck',
+  'src/view',
+  'src/archive',
+  'cmd',
+];
+
+async function sources(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.name.endsWith('.ts')) out.push(p);
+    }
+  };
+  await walk(join(repoRoot, dir));
+  return out;
+}
+
+function layerOf(file: string): number {
+  const rel = relative(repoRoot, file).split('\\').join('/');
+  return LAYERS.findIndex((l) => rel === l || rel.startsWith(l + '/'));
+}
+
+export function importsOf(text: string): string[] {
+  const specs: string[] = [];
+  for (const m of text.matchAll(/(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/^import\s+['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
+  return specs;
+}
+
+t.test('every source file belongs to a layer', async (t) => {
+  for (const f of [...(await sources('src')), ...(await sources('cmd'))]) {
+    t.not(layerOf(f), -1, relative(repoRoot, f));
+  }
+});
+
+t.test('imports point down the layers', async (t) => {
+  const files = [...(await sources('src')), ...(await sources('cmd'))];
+  t.ok(files.length > 20, `checked ${files.length} files`);
+  let checked = 0;
+  for (const file of files) {
+    const from = layerOf(file);
+    for (const spec of importsOf(await fs.readFile(file, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+      const to = layerOf(target);
+      checked++;
+      const ok = to !== -1 && to <= from;
+      if (!ok) t.fail(`${relative(repoRoot, file)} imports ${spec} (${LAYERS[to] ?? 'outside the layers'}), which is not above ${LAYERS[from]}`);
+    }
+  }
+  t.ok(checked > 50, `checked ${checked} imports`);
+});
+
+t.test('the checker itself catches an upward import', async (t) => {
+  t.same(importsOf("import { x } from '../archive/index.js';\nconst m = await import('../../cmd/cli.js');"), [
+    '../archive/index.js',
+    '../../cmd/cli.js',
+  ]);
+  t.equal(layerOf(join(repoRoot, 'src/odb/x.ts')) < layerOf(join(repoRoot, 'src/archive/index.ts')), true);
+});
+
+t.test('nothing below the entry point touches process', async (t) => {
+  for (const file of [...(await sources('src')), ...(await sources('cmd'))]) {
+    const text = (await fs.readFile(file, 'utf8')).replace(/\/\/.*$/gm, '');
+    t.notMatch(text, /\bprocess\.(cwd|env|exit|argv|stdout|stderr|stdin|exitCode)\b/, relative(repoRoot, file));
+  }
+});

@@ -1,0 +1,94 @@
+import t from 'tap';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { RefStore, ZERO_ID, LockFile } from '../../src/refs/index.js';
+import { tempDir } from '../helpers/cli.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const C = 'c'.repeat(64);
+const clock = () => new Date('2026-03-04T05:06:07.000Z');
+
+t.test('create, compare-and-swap, delete; every move in the reflog', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  t.equal(await refs.read('refs/sessions/s'), undefined);
+  t.same(await refs.update('refs/sessions/s', A, { expectedOld: null, reason: 'create' }), { name: 'refs/sessions/s', old: null, new: A });
+  t.equal(await fs.readFile(join(dir, 'refs/sessions/s'), 'utf8'), A + '\n');
+  await t.rejects(refs.update('refs/sessions/s', B, { expectedOld: null }), { code: 'RefConflictError', data: { actual: A } });
+  await t.rejects(refs.update('refs/sessions/s', B, { expectedOld: C }), { code: 'RefConflictError', data: { expected: C, actual: A } });
+  await refs.update('refs/sessions/s', B, { expectedOld: A, reason: 'move' });
+  t.equal(await refs.resolve('refs/sessions/s'), B);
+  const log = await refs.readReflog('refs/sessions/s');
+  t.same(log.map((l) => (l.ok ? [l.entry.old, l.entry.new, l.entry.reason, l.entry.time] : null)), [
+    [ZERO_ID, A, 'create', '2026-03-04T05:06:07.000Z'],
+    [A, B, 'move', '2026-03-04T05:06:07.000Z'],
+  ]);
+  await t.rejects(refs.delete('refs/sessions/s', { expectedOld: A }), { code: 'RefConflictError' });
+  await refs.delete('refs/sessions/s', { expectedOld: B });
+  t.equal(await refs.read('refs/sessions/s'), undefined);
+  await t.rejects(refs.delete('refs/sessions/s'), { code: 'NotFoundError' });
+  t.same(await fs.readdir(join(dir, 'refs')), ['sessions'], 'empty directories removed, the area kept');
+  t.same(await fs.readdir(join(dir, 'refs/sessions')), []);
+});
+
+t.test('HEAD: symbolic and detached; updating through HEAD logs both', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  await refs.setSymbolic('HEAD', 'refs/sessions/main', 'checkout');
+  t.same(await refs.read('HEAD'), { kind: 'symbolic', target: 'refs/sessions/main' });
+  t.equal(await refs.resolve('HEAD'), undefined, 'unborn');
+  await refs.update('HEAD', A, { reason: 'via HEAD' });
+  t.equal(await refs.resolve('refs/sessions/main'), A);
+  t.equal(await refs.resolve('HEAD'), A);
+  t.equal((await refs.readReflog('HEAD')).length, 1);
+  t.equal((await refs.readReflog('refs/sessions/main')).length, 1);
+  await refs.update('HEAD', B, { deref: false, reason: 'detach' });
+  t.same(await refs.read('HEAD'), { kind: 'id', id: B });
+  t.equal(await refs.resolve('refs/sessions/main'), A, 'the session did not move');
+});
+
+t.test('a ref cannot be both a file and a directory', async (t) => {
+  const refs = new RefStore(tempDir(), clock);
+  await refs.update('refs/sessions/a', A);
+  await t.rejects(refs.update('refs/sessions/a/b', A), { code: 'RefConflictError', data: { existing: 'refs/sessions/a' } });
+  await refs.update('refs/sessions/x/y', A);
+  await t.rejects(refs.update('refs/sessions/x', A), { code: 'RefConflictError', data: { existing: 'refs/sessions/x/y' } });
+  t.same((await refs.list()).map((r) => r.name), ['refs/sessions/a', 'refs/sessions/x/y']);
+});
+
+t.test('a stale lock is reported with the file to remove, never broken', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  await refs.update('refs/sessions/s', A);
+  const lock = join(dir, 'refs/sessions/s.lock');
+  await fs.writeFile(lock, '');
+  const err = await refs.update('refs/sessions/s', B, { lockTimeoutMs: 50 }).catch((e: { code: string; data: { path: string }; hint: string }) => e);
+  t.match(err, { code: 'LockedError', data: { path: lock } });
+  t.match((err as { hint: string }).hint, `rm '${lock}'`);
+  t.equal(await refs.resolve('refs/sessions/s'), A, 'ref unchanged');
+  t.equal((await refs.readReflog('refs/sessions/s')).length, 1, 'no reflog line for the failed move');
+  t.same((await refs.list()).map((r) => r.name), ['refs/sessions/s'], 'lock files are not refs');
+  await fs.rm(lock);
+  await refs.update('refs/sessions/s', B, { expectedOld: A });
+  t.equal(await refs.resolve('refs/sessions/s'), B);
+});
+
+t.test('a lock held briefly by another writer is waited for', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  await refs.update('refs/sessions/s', A);
+  const held = await LockFile.acquire(join(dir, 'refs/sessions/s'), { what: 'test' });
+  setTimeout(() => void held.release(), 100);
+  await refs.update('refs/sessions/s', B, { expectedOld: A, lockTimeoutMs: 2000 });
+  t.equal(await refs.resolve('refs/sessions/s'), B);
+});
+
+t.test('bad ref content is an error naming the ref', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  await fs.mkdir(join(dir, 'refs/sessions'), { recursive: true });
+  await fs.writeFile(join(dir, 'refs/sessions/bad'), 'garbage\n');
+  await t.rejects(refs.read('refs/sessions/bad'), { code: 'BadArchiveError', data: { name: 'refs/sessions/bad' } });
+  await t.rejects(refs.update('refs/sessions/../../x', A), { code: 'InvalidRefNameError' });
+});
