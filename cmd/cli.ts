@@ -42,12 +42,14 @@ export function createCli(io: Io): Cli {
         .help()
         .wrap(Math.min(100, 100))
         .fail((msg, err) => {
+          // yargs' own validation gives a message; errors thrown by handlers
+          // and check() keep their type (check() throws UsageError).
           throw err ?? Object.assign(new Error(msg), { usage: true });
         });
-      for (const c of commands) y = y.command(c as CommandModule);
+      for (const c of commands) y = y.command(c as unknown as CommandModule);
       let output = '';
       try {
-        await y.parseAsync(argv, { state }, (_err: unknown, _argv: unknown, out: string) => {
+        await y.parseAsync(expandOptionalValues(argv), { state }, (_err: unknown, _argv: unknown, out: string) => {
           output = out;
         });
         if (output) io.stdout.write(output + '\n');
@@ -57,6 +59,17 @@ export function createCli(io: Io): Cli {
       }
     },
   };
+}
+
+// Options whose value is optional, as in git (`--short` or `--short=8`):
+// yargs would take the next word as the value, so a bare one gets its default.
+const OPTIONAL_VALUES: Record<string, string> = { '--short': '12' };
+
+function expandOptionalValues(argv: string[]): string[] {
+  return argv.map((a, i) => {
+    const dflt = OPTIONAL_VALUES[a];
+    return dflt !== undefined && !/^\d+$/.test(argv[i + 1] ?? '') ? `${a}=${dflt}` : a;
+  });
 }
 
 /** The command word of an argument list: the first word that is not an option or an option's value. */
@@ -70,7 +83,7 @@ function commandName(argv: string[]): string | undefined {
 }
 
 function report(io: Io, err: ErrorLike, argv: string[]): number {
-  if (err.usage) {
+  if (err.usage || err.exitCode === 129) {
     const cmd = commandName(argv);
     io.stderr.write(`tapes: usage: ${err.message}\n`);
     io.stderr.write(cmd ? `See "tapes help ${cmd}" or "tapes ${cmd} --help".\n` : 'See "tapes help".\n');

@@ -1,5 +1,6 @@
 // tapes hash-object: compute (and with -w store) the id of a blob or record.
 import type { Argv } from 'yargs';
+import { UsageError } from '../src/errors/index.js';
 import { json, openArchive, readAll, write, type GlobalArgs } from './context.js';
 
 interface Args extends GlobalArgs {
@@ -21,7 +22,7 @@ export function builder(y: Argv) {
     .option('stdin', { type: 'boolean', describe: 'Read the object from standard input' })
     .option('json', { type: 'boolean', describe: 'Print results as JSON' })
     .check((a) => {
-      if (!a.stdin && (!a.file || (a.file as string[]).length === 0)) throw new Error('Name a file or use --stdin.');
+      if (!a.stdin && (!a.file || (a.file as string[]).length === 0)) throw new UsageError('Name a file or use --stdin.');
       return true;
     });
 }
