@@ -1,13 +1,11 @@
 // The per-object pass: each object file is read once, verified (zstd frame,
 // hash, framing), parsed when it is a record or a chunk list, and reduced to
-// the few numbers and links the later passes need. Reads run a few at a time
-// so the disk stays busy while the codec works, but results are handled in id
-// order, so the output does not depend on timing.
+// the few numbers and links the later passes need, in id order.
 import { isTapesError } from '../errors/index.js';
 import { decodeChunkList, startsWithChunkMagic, type TapesObject } from '../object/index.js';
 import { isCanonicalRecordBody, parseRecordBody, type ParsedRecord } from '../record/index.js';
 import { finding, type CheckId, type Finding } from './findings.js';
-import { readObjectFile, type RawRead } from './loose-layout.js';
+import { ObjectFileReader, type RawRead } from './loose-layout.js';
 import { LinkKind, NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.js';
 
 /** What the pass needs from a store: where an object's file is and how to verify its bytes. */
@@ -17,7 +15,6 @@ export interface VerifyingStore {
   verify(id: string, compressed: Uint8Array): TapesObject;
 }
 
-const READ_AHEAD = 16;
 const FRAMING_REASONS = new Set<string>(['badCompression', 'badHeader', 'badType', 'badLength']);
 
 export async function checkObjects(
@@ -27,32 +24,25 @@ export async function checkObjects(
   report: (f: Finding) => Promise<void>,
   progress: (done: number) => void,
 ): Promise<void> {
-  for (const id of ids) graph.state[graph.node(id)] = NodeState.Listed;
-  const pending: Array<Promise<RawRead> | undefined> = new Array(ids.length);
-  let next = 0;
-  const startRead = () => {
-    if (next < ids.length) {
-      pending[next] = readObjectFile(store.pathOf(ids[next]!));
-      next++;
-    }
-  };
-  for (let i = 0; i < READ_AHEAD; i++) startRead();
+  // Every listed id gets its node first, so a link to an object read later
+  // already finds it Listed rather than Absent.
+  const nodes = ids.map((id) => graph.node(id));
+  for (const n of nodes) graph.state[n] = NodeState.Listed;
+  const reader = new ObjectFileReader();
   for (let i = 0; i < ids.length; i++) {
-    const raw = await pending[i]!;
-    pending[i] = undefined;
-    startRead();
     const id = ids[i]!;
-    const problem = checkOne(store, id, raw, graph);
+    const problem = checkOne(store, id, nodes[i]!, reader.read(store.pathOf(id)), graph);
     if (problem) await report(finding(problem.id, { object: id }, problem.detail));
     progress(i + 1);
   }
 }
 
-function checkOne(store: VerifyingStore, id: string, raw: RawRead, graph: ObjectGraph): { id: CheckId; detail: string } | undefined {
-  const n = graph.node(id);
+type Problem = { id: CheckId; detail: string } | undefined;
+
+function checkOne(store: VerifyingStore, id: string, n: number, raw: RawRead, graph: ObjectGraph): Problem {
   if (!raw.ok) {
     graph.state[n] = NodeState.Unreadable;
-    return raw;
+    return { id: raw.id, detail: raw.detail };
   }
   let obj: TapesObject;
   try {
@@ -86,7 +76,7 @@ function checkOne(store: VerifyingStore, id: string, raw: RawRead, graph: Object
   return undefined;
 }
 
-function checkRecord(id: string, n: number, body: Uint8Array, graph: ObjectGraph): { id: CheckId; detail: string } | undefined {
+function checkRecord(id: string, n: number, body: Uint8Array, graph: ObjectGraph): Problem {
   let parsed: ParsedRecord;
   try {
     parsed = parseRecordBody(body, id);
@@ -103,7 +93,7 @@ function checkRecord(id: string, n: number, body: Uint8Array, graph: ObjectGraph
   return undefined;
 }
 
-function classify(id: string, err: unknown): { id: CheckId; detail: string } {
+function classify(id: string, err: unknown): NonNullable<Problem> {
   const message = stripSubject(id, (err as Error).message ?? String(err));
   if (!isTapesError(err)) return { id: 'unreadableObject', detail: message };
   if (err.code === 'HashMismatchError') return { id: 'hashMismatch', detail: message };

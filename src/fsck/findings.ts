@@ -42,10 +42,10 @@ export const CHECKS = {
   unreachable: { area: 'chains', severity: 'info', summary: 'an object not reachable from any ref, HEAD or reflog entry (shown with --unreachable)' },
   // refs: HEAD, refs/, logs/ and lock files
   badRefName: { area: 'refs', severity: 'error', summary: 'a file under refs/ or logs/ whose name is not a valid ref name' },
-  badRefContent: { area: 'refs', severity: 'error', summary: 'a ref file holds neither "<id>" nor "ref: <ref name>"' },
+  badRefContent: { area: 'refs', severity: 'error', summary: 'a ref file under refs/ does not hold an id (only HEAD may be symbolic)' },
   refMissingObject: { area: 'refs', severity: 'error', summary: 'a ref or a detached HEAD points at an object that is not in the archive' },
   refWrongType: { area: 'refs', severity: 'error', summary: 'a session ref or a detached HEAD points at a blob' },
-  badHead: { area: 'refs', severity: 'error', summary: 'HEAD holds neither an id nor "ref: refs/…"' },
+  badHead: { area: 'refs', severity: 'error', summary: 'HEAD holds neither an id nor "ref: refs/sessions/<name>"' },
   badReflogEntry: { area: 'refs', severity: 'error', summary: 'a reflog line does not parse as "<old> <new> <time>TAB<reason>"' },
   reflogMissingObject: { area: 'refs', severity: 'error', summary: 'a reflog entry names an object that is not in the archive' },
   staleLock: { area: 'refs', severity: 'warning', summary: 'a .lock file that blocks updates until it is removed (the detail gives the path)' },

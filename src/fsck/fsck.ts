@@ -30,9 +30,9 @@ export interface FsckOptions {
 export interface FsckCounts {
   /** Object files read. */
   objects: number;
-  /** Files under refs/ (HEAD not included). */
+  /** Ref files under refs/ (HEAD and lock files not included). */
   refs: number;
-  /** Files under logs/. */
+  /** Reflog files under logs/ (lock files not included). */
   reflogs: number;
   /** Findings by severity, shown or not. */
   error: number;
@@ -62,9 +62,9 @@ export async function fsck(target: FsckTarget, opts: FsckOptions): Promise<FsckR
   };
   const progress = opts.onProgress ?? (() => undefined);
 
-  const listing = await listLooseObjects(target.objectsDir);
+  const listing = listLooseObjects(target.objectsDir);
   for (const f of listing.findings) await report(f);
-  const graph = new ObjectGraph();
+  const graph = new ObjectGraph(listing.ids.length);
   const total = listing.ids.length;
   progress('objects', 0, total);
   await checkObjects(target.store, listing.ids, graph, report, (done) => progress('objects', done, total));

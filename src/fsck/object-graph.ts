@@ -1,5 +1,5 @@
 // What fsck remembers about each object once its file has been read and let
-// go: its state, type, sizes and outgoing links, in flat number arrays indexed
+// go: its state, type, sizes and outgoing links, in flat typed arrays indexed
 // by a small integer per id. Bodies are never kept, so memory grows with the
 // number of objects and links, not with the archive's bytes.
 
@@ -42,23 +42,45 @@ export const enum LinkKind {
   List = 3,
 }
 
+type NumberArray = Uint8Array | Int32Array | Float64Array;
+
+function grown<T extends NumberArray>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
 export class ObjectGraph {
   readonly ids: string[] = [];
   private readonly index = new Map<string, number>();
-  readonly state: number[] = [];
-  readonly type: number[] = [];
-  readonly flags: number[] = [];
+  state: Uint8Array;
+  type: Uint8Array;
+  flags: Uint8Array;
   /** Body bytes (what a "c" entry's size counts). */
-  readonly bodySize: number[] = [];
+  bodySize: Float64Array;
   /** For a chunk list, the content bytes it stands for (what an "l" entry's size counts). */
-  readonly listSize: number[] = [];
-  readonly linkStart: number[] = [];
-  readonly linkCount: number[] = [];
-  readonly linkTo: number[] = [];
-  readonly linkKind: number[] = [];
-  readonly linkSize: number[] = [];
+  listSize: Float64Array;
+  linkStart: Int32Array;
+  linkCount: Int32Array;
+  linkTo = new Int32Array(1024);
+  linkKind = new Uint8Array(1024);
+  linkSize = new Float64Array(1024);
+  private links = 0;
   /** Why a Magic blob failed to parse as a chunk list (few, so a map). */
   readonly listProblems = new Map<number, string>();
+
+  /** `expected`: how many objects there are likely to be, to size the arrays once. */
+  constructor(expected = 1024) {
+    const n = Math.max(expected, 16);
+    this.state = new Uint8Array(n);
+    this.type = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.bodySize = new Float64Array(n);
+    this.listSize = new Float64Array(n);
+    this.linkStart = new Int32Array(n);
+    this.linkCount = new Int32Array(n);
+  }
 
   get size(): number {
     return this.ids.length;
@@ -71,13 +93,15 @@ export class ObjectGraph {
       n = this.ids.length;
       this.index.set(id, n);
       this.ids.push(id);
-      this.state.push(NodeState.Absent);
-      this.type.push(NodeType.Unknown);
-      this.flags.push(0);
-      this.bodySize.push(0);
-      this.listSize.push(0);
-      this.linkStart.push(0);
-      this.linkCount.push(0);
+      if (n >= this.state.length) {
+        this.state = grown(this.state, n + 1);
+        this.type = grown(this.type, n + 1);
+        this.flags = grown(this.flags, n + 1);
+        this.bodySize = grown(this.bodySize, n + 1);
+        this.listSize = grown(this.listSize, n + 1);
+        this.linkStart = grown(this.linkStart, n + 1);
+        this.linkCount = grown(this.linkCount, n + 1);
+      }
     }
     return n;
   }
@@ -86,15 +110,22 @@ export class ObjectGraph {
     return this.index.get(id);
   }
 
-  /** Records the links of `from`; must be called once per node, after it is read. */
+  /** Records the links of `from`; called once per node, after it is read. */
   setLinks(from: number, links: Array<{ to: string; kind: LinkKind; size: number }>): void {
-    this.linkStart[from] = this.linkTo.length;
+    const need = this.links + links.length;
+    if (need > this.linkTo.length) {
+      this.linkTo = grown(this.linkTo, need);
+      this.linkKind = grown(this.linkKind, need);
+      this.linkSize = grown(this.linkSize, need);
+    }
+    this.linkStart[from] = this.links;
     this.linkCount[from] = links.length;
     for (const l of links) {
       const to = this.node(l.to);
-      this.linkTo.push(to);
-      this.linkKind.push(l.kind);
-      this.linkSize.push(l.size);
+      this.linkTo[this.links] = to;
+      this.linkKind[this.links] = l.kind;
+      this.linkSize[this.links] = l.size;
+      this.links++;
       this.flags[to]! |= l.kind === LinkKind.Chunk ? NodeFlag.UsedAsChunk : NodeFlag.UsedAsContent;
     }
   }

@@ -1,0 +1,105 @@
+// tapes fsck: verify every object and ref of the archive; the exit status is
+// a bit mask by area (objects 1, chains 2, refs 4). Plumbing: the line
+// grammar and the JSON shape are documented in man/tapes-fsck.md.
+import type { Argv } from 'yargs';
+import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { Finding, FsckPhase } from '../src/fsck/index.js';
+
+interface Args extends GlobalArgs {
+  json?: boolean;
+  dangling?: boolean;
+  unreachable?: boolean;
+  progress?: boolean;
+}
+
+export const command = 'fsck';
+export const describe = 'Verify the integrity of every object and ref in the archive';
+
+export function builder(y: Argv) {
+  return y
+    .option('json', { type: 'boolean', describe: 'Print findings and counts as one JSON document' })
+    .option('dangling', { type: 'boolean', describe: 'Also show objects nothing reaches and nothing links to' })
+    .option('unreachable', { type: 'boolean', describe: 'Also show every object no ref, HEAD or reflog entry reaches' })
+    .option('progress', { type: 'boolean', describe: 'Show progress on stderr (default: when stderr is a terminal)' });
+}
+
+export async function handler(args: Args): Promise<void> {
+  const { fsck, formatFinding } = await import('../src/fsck/index.js');
+  const io = args.state.io;
+  const archive = await openArchive(args);
+  const store = await archive.objects();
+  const progress = (args.progress ?? io.stderrIsTTY) ? new Progress(io.stderr, () => io.now().getTime()) : undefined;
+  const shown: Finding[] = [];
+  const result = await fsck(
+    { dir: archive.dir, objectsDir: archive.objectsDir, store },
+    {
+      dangling: args.dangling,
+      unreachable: args.unreachable,
+      onProgress: progress && ((phase, done, total) => progress.update(phase, done, total)),
+      onFinding: async (f) => {
+        if (args.json) {
+          shown.push(f);
+          return;
+        }
+        progress?.clear();
+        await write(io.stdout, formatFinding(f) + '\n');
+      },
+    },
+  );
+  progress?.finish();
+  if (args.json) await write(io.stdout, json({ findings: shown, counts: result.counts, exitCode: result.exitCode }));
+  args.state.exitCode = result.exitCode;
+}
+
+const LABELS: Record<FsckPhase, string> = {
+  objects: 'Checking objects',
+  refs: 'Checking refs',
+  connectivity: 'Checking connectivity',
+};
+
+/** One self-overwriting line on a terminal, redrawn at most every 100 ms. */
+class Progress {
+  private phase?: FsckPhase;
+  private text = '';
+  private visible = false;
+  private last = 0;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly now: () => number,
+  ) {}
+
+  update(phase: FsckPhase, done: number, total?: number): void {
+    if (phase !== this.phase) {
+      this.finish();
+      this.phase = phase;
+    }
+    const t = this.now();
+    const complete = total !== undefined && done === total;
+    if (this.visible && !complete && t - this.last < 100) return;
+    this.last = t;
+    const percent = total === 0 || total === undefined ? 100 : Math.floor((done * 100) / total);
+    this.text = LABELS[phase] + (total === undefined ? '' : `: ${percent}% (${done}/${total})`);
+    this.draw(this.text);
+  }
+
+  /** Ends the current phase's line with ", done." */
+  finish(): void {
+    if (this.phase === undefined) return;
+    this.draw(this.text + ', done.');
+    this.out.write('\n');
+    this.visible = false;
+    this.phase = undefined;
+  }
+
+  /** Erases the line so that a finding on stdout does not land in the middle of it. */
+  clear(): void {
+    if (this.visible) this.out.write('\r\x1b[K');
+    this.visible = false;
+  }
+
+  private draw(text: string): void {
+    this.out.write('\r\x1b[K' + text);
+    this.visible = true;
+  }
+}
