@@ -35,8 +35,9 @@ export async function handler(args: Args): Promise<void> {
     try {
       const { id } = await archive.resolve(args.object);
       await (await archive.objects()).read(id);
-    } catch {
-      args.state.exitCode = 1;
+    } catch (err) {
+      // Not found (or no such revision) is 2, as everywhere; damaged is 1.
+      args.state.exitCode = (err as { exitCode?: number }).exitCode === 2 ? 2 : 1;
     }
     return;
   }
@@ -52,7 +53,8 @@ export async function handler(args: Args): Promise<void> {
   if (args.p) {
     if (obj.type === 'record') {
       const { parseRecordBody } = await import('../src/record/index.js');
-      return write(io.stdout, json(parseRecordBody(obj.body, id).value));
+      const { prettyCanonicalJson } = await import('../src/hash/index.js');
+      return write(io.stdout, prettyCanonicalJson(parseRecordBody(obj.body, id).value) + '\n');
     }
     return write(io.stdout, obj.body);
   }

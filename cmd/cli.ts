@@ -4,6 +4,7 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import type { Io, RunState } from './context.js';
 import { commands } from './commands.js';
+import { showHelp } from './help.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,6 +24,19 @@ export function createCli(io: Io): Cli {
   return {
     async run(argv) {
       const state: RunState = { io, exitCode: 0 };
+      const words = argv.filter((a, i) => !a.startsWith('-') && !['-C', '--archive', '--color'].includes(argv[i - 1] ?? ''));
+      if (words[0] === 'help' && !argv.includes('--help')) {
+        const extra = argv.filter((a) => a.startsWith('-') && a !== '--json');
+        if (words.length > 2 || extra.some((a) => !['-C', '--archive', '--color'].includes(a) && !/^--(archive|color)=/.test(a))) {
+          return report(io, Object.assign(new Error('tapes help [<command>] [--json]'), { usage: true }), argv);
+        }
+        try {
+          await showHelp(io, words[1], argv.includes('--json'));
+          return 0;
+        } catch (raw) {
+          return report(io, raw as ErrorLike, argv);
+        }
+      }
       let y: Argv = yargs()
         .scriptName('tapes')
         .usage('tapes [-C <dir>] [--archive <path>] <command> [<args>]')
@@ -41,6 +55,12 @@ export function createCli(io: Io): Cli {
         .version(VERSION)
         .help()
         .wrap(Math.min(100, 100))
+        .middleware((a) => {
+          for (const [k, v] of Object.entries(a)) {
+            if (v === HELP_WORD) a[k] = 'help';
+            else if (Array.isArray(v)) a[k] = v.map((x) => (x === HELP_WORD ? 'help' : x));
+          }
+        }, true)
         .fail((msg, err) => {
           // yargs' own validation gives a message; errors thrown by handlers
           // and check() keep their type (check() throws UsageError).
@@ -49,7 +69,7 @@ export function createCli(io: Io): Cli {
       for (const c of commands) y = y.command(c as unknown as CommandModule);
       let output = '';
       try {
-        await y.parseAsync(expandOptionalValues(argv), { state }, (_err: unknown, _argv: unknown, out: string) => {
+        await y.parseAsync(protectHelpWord(expandOptionalValues(argv)), { state }, (_err: unknown, _argv: unknown, out: string) => {
           output = out;
         });
         if (output) io.stdout.write(output + '\n');
@@ -59,6 +79,15 @@ export function createCli(io: Io): Cli {
       }
     },
   };
+}
+
+// yargs reads a last word "help" as --help; an argument that happens to be
+// "help" (a session named help) travels as this and is put back after parsing.
+const HELP_WORD = '\u0000help';
+
+function protectHelpWord(argv: string[]): string[] {
+  const first = argv.findIndex((a, i) => !a.startsWith('-') && !['-C', '--archive', '--color'].includes(argv[i - 1] ?? ''));
+  return argv.map((a, i) => (i > first && first >= 0 && a === 'help' ? HELP_WORD : a));
 }
 
 // Options whose value is optional, as in git (`--short` or `--short=8`):
@@ -84,7 +113,8 @@ function commandName(argv: string[]): string | undefined {
 
 function report(io: Io, err: ErrorLike, argv: string[]): number {
   if (err.usage || err.exitCode === 129) {
-    const cmd = commandName(argv);
+    const word = commandName(argv);
+    const cmd = commands.some((c) => c.command.split(' ')[0] === word) ? word : undefined;
     io.stderr.write(`tapes: usage: ${err.message}\n`);
     io.stderr.write(cmd ? `See "tapes help ${cmd}" or "tapes ${cmd} --help".\n` : 'See "tapes help".\n');
     return 129;

@@ -25,11 +25,11 @@ export function builder(y: Argv) {
     .option('json', { type: 'boolean', describe: 'Print refs as a JSON array' });
 }
 
-/** A pattern matches a ref when it is a /-boundary prefix of it, or as a glob (* within a part). */
+/** A pattern matches a ref when it is a /-boundary prefix of it, or as a glob (* and ? within a part). */
 export function matchesPattern(name: string, pattern: string): boolean {
-  if (/[*?[]/.test(pattern)) {
+  if (/[*?]/.test(pattern)) {
     const re = new RegExp(
-      '^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '(/.*)?$',
+      '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '(/.*)?$',
     );
     return re.test(name);
   }
@@ -67,11 +67,13 @@ export async function handler(args: Args): Promise<void> {
     rows.push({ ref: r.name, id: r.id, type });
   }
   if (args.json) return write(io.stdout, json(rows));
+  // One pass, so that %% never combines with what follows it and a % in a
+  // ref name is printed as it is.
   const out = rows.map((r) =>
-    format
-      .replace(/%09/g, '\t')
-      .replace(/%0a/g, '\n')
-      .replace(/%\(([^)]*)\)/g, (_, f: string) => {
+    format.replace(/%%|%09|%0a|%\(([^)]*)\)/g, (m: string, f: string | undefined) => {
+        if (m === '%%') return '%';
+        if (m === '%09') return '\t';
+        if (m === '%0a') return '\n';
         switch (f) {
           case 'objectname':
             return r.id;
@@ -84,8 +86,7 @@ export async function handler(args: Args): Promise<void> {
           default:
             return shortRefName(r.ref);
         }
-      })
-      .replace(/%%/g, '%'),
+      }),
   );
   if (out.length) await write(io.stdout, out.join('\n') + '\n');
 }

@@ -1,6 +1,6 @@
 // tapes help: show the manual page of a command (man/tapes-<command>.md).
 import type { Argv } from 'yargs';
-import { json, write, type GlobalArgs } from './context.js';
+import { json, write, type GlobalArgs, type Io } from './context.js';
 
 interface Args extends GlobalArgs {
   command?: string;
@@ -17,10 +17,18 @@ export function builder(y: Argv) {
 }
 
 export async function handler(args: Args): Promise<void> {
+  return showHelp(args.state.io, args.command, args.json);
+}
+
+/**
+ * Prints the command list or one manual page. The CLI calls this directly for
+ * "tapes help …", because yargs reads a last word "help" as --help.
+ */
+export async function showHelp(io: Io, commandArg: string | undefined, asJson?: boolean): Promise<void> {
+  const args = { command: commandArg, json: asJson };
   const { promises: fs } = await import('node:fs');
   const { NotFoundError } = await import('../src/errors/index.js');
   const { commands } = await import('./commands.js');
-  const io = args.state.io;
   const manDir = new URL('../../man/', import.meta.url);
   if (!args.command) {
     const list = commands.map((c) => ({ command: c.command.split(' ')[0]!, describe: c.describe }));

@@ -66,9 +66,17 @@ export async function handler(args: Args): Promise<void> {
     if (args.symbolicFullName) {
       if (r.ref) await write(io.stdout, (r.ref === 'HEAD' ? await headName(archive) : r.ref) + '\n');
     } else {
-      await write(io.stdout, (args.short ? r.id.slice(0, args.short) : r.id) + '\n');
+      await write(io.stdout, (args.short ? await uniquePrefix(store, r.id, args.short) : r.id) + '\n');
     }
   }
+}
+
+/** The shortest prefix of at least `min` digits that names only `id`. */
+async function uniquePrefix(store: { findByPrefix(p: string): Promise<string[]> }, id: string, min: number): Promise<string> {
+  for (let n = min; n < id.length; n++) {
+    if ((await store.findByPrefix(id.slice(0, n))).length <= 1) return id.slice(0, n);
+  }
+  return id;
 }
 
 async function headName(archive: { refs: { follow(n: string): Promise<{ name: string }> } }): Promise<string> {

@@ -20,12 +20,25 @@ export function parseConfig(text: string, path: string): Config {
     if (!kv || section === undefined) {
       throw new BadArchiveError(`${path}:${i + 1}: cannot parse config line: ${raw}`, { path, line: i + 1 });
     }
-    let value = kv[2] ?? 'true';
-    value = value.replace(/\s+[#;].*$/, '');
-    if (/^".*"$/.test(value)) value = value.slice(1, -1).replace(/\\(.)/g, '$1');
-    out.set(`${section}.${kv[1]!.toLowerCase()}`, value);
+    out.set(`${section}.${kv[1]!.toLowerCase()}`, configValue(kv[2] ?? 'true'));
   });
   return out;
+}
+
+/** A value with its quotes and escapes undone and a trailing comment (outside quotes) dropped. */
+function configValue(raw: string): string {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '\\' && i + 1 < raw.length) {
+      const n = raw[++i]!;
+      out += n === 'n' ? '\n' : n === 't' ? '\t' : n;
+    } else if (c === '"') quoted = !quoted;
+    else if ((c === '#' || c === ';') && !quoted) break;
+    else out += c;
+  }
+  return out.trim();
 }
 
 export const INITIAL_CONFIG = '[core]\n\tformatVersion = 1\n';

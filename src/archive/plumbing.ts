@@ -89,7 +89,7 @@ export async function* listChain(archive: Archive, tips: string[], limit = Infin
 export async function checkRefTarget(archive: Archive, name: string, id: string): Promise<void> {
   const store = await archive.objects();
   const obj = await store.read(id);
-  if (name.startsWith(SESSIONS_PREFIX) && obj.type !== 'record') {
+  if ((name.startsWith(SESSIONS_PREFIX) || name === 'HEAD') && obj.type !== 'record') {
     throw new InvalidInputError(`${name} must point at a record, and ${id} is a ${obj.type}`, { name, id });
   }
 }

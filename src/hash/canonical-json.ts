@@ -85,6 +85,24 @@ export function canonicalJson(value: unknown): string {
   return out.join('');
 }
 
+/**
+ * Canonical JSON indented for people: the same key order and number and string
+ * forms as canonicalJson, with two-space indentation (JSON.stringify would put
+ * integer-like keys first).
+ */
+export function prettyCanonicalJson(value: unknown, indent = ''): string {
+  if (value === null || typeof value !== 'object') return canonicalJson(value);
+  const inner = indent + '  ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return '[\n' + value.map((v) => inner + prettyCanonicalJson(v, inner)).join(',\n') + '\n' + indent + ']';
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  if (keys.length === 0) return '{}';
+  return '{\n' + keys.map((k) => `${inner}${canonicalJson(k)}: ${prettyCanonicalJson(obj[k], inner)}`).join(',\n') + '\n' + indent + '}';
+}
+
 /** The canonical JSON of a value as UTF-8 bytes. */
 export function canonicalJsonBytes(value: unknown): Uint8Array {
   return Buffer.from(canonicalJson(value), 'utf8');

@@ -84,30 +84,42 @@ export class LooseObjectStore implements ObjectStore {
   }
 
   async write(type: ObjectType, body: Uint8Array): Promise<string> {
+    return (await this.writeReporting(type, body)).id;
+  }
+
+  /** Like write, and says how many compressed bytes it added (0 if the object existed). */
+  async writeReporting(type: ObjectType, body: Uint8Array): Promise<{ id: string; written: number }> {
     const encoded = encodeObject(type, body);
     const id = sha256Hex(encoded);
     const path = this.pathOf(id);
-    if (await exists(path)) return id;
+    if (await exists(path)) return { id, written: 0 };
     const dir = join(this.dir, id.slice(0, 2));
     await fs.mkdir(dir, { recursive: true });
     const tmp = join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+    const compressed = this.codec.compress(encoded);
     const handle = await fs.open(tmp, 'wx', 0o444);
     try {
-      await handle.writeFile(this.codec.compress(encoded));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await fs.link(tmp, path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        await fs.rm(tmp, { force: true });
-        throw err;
+      try {
+        await handle.writeFile(compressed);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
+      try {
+        await fs.link(tmp, path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return { id, written: 0 };
+        // Some file systems (network shares, exFAT) have no hard links. The
+        // object's name is its content's hash, so a rename over a file that
+        // appeared meanwhile replaces it with identical bytes.
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
+        await fs.rename(tmp, path);
+      }
+      return { id, written: compressed.length };
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
-    await fs.rm(tmp, { force: true });
-    return id;
   }
 
   async *ids(): AsyncIterable<string> {

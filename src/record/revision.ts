@@ -11,7 +11,7 @@ export interface ResolvedRevision {
   /** The expression as given. */
   rev: string;
   id: string;
-  /** The full ref name the base of the expression named, when it named one. */
+  /** The full ref name, when the expression is exactly a ref (no ~, ^ or @{N}). */
   ref?: string;
 }
 
@@ -54,6 +54,7 @@ const REF_SEARCH = (name: string) => [
 ];
 
 export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: string): Promise<ResolvedRevision> {
+  if (rev === '') throw new BadRevisionError('an empty string is not a revision', { rev });
   const parsed = parseExpression(rev);
   let base = parsed.base;
   const { reflog, steps } = parsed;
@@ -75,7 +76,8 @@ export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: s
       id = rec.parent;
     }
   }
-  return ref ? { rev, id, ref } : { rev, id };
+  // Like git's --symbolic-full-name, only an expression that is the ref itself names it.
+  return ref && reflog === undefined && steps.length === 0 ? { rev, id, ref } : { rev, id };
 }
 
 async function reflogValue(refs: RefStore, ref: string, n: number, rev: string): Promise<string> {

@@ -130,7 +130,10 @@ export class RefStore {
         reason: opts.reason ?? 'update-ref',
       };
       await appendReflog(this.reflogPath(target), entry);
-      if (target !== name) await appendReflog(this.reflogPath(name), entry);
+      // As in git, HEAD's reflog also records moves of the session HEAD is on.
+      if (target !== name || (target !== 'HEAD' && (await this.headTarget()) === target)) {
+        await appendReflog(this.reflogPath('HEAD'), entry);
+      }
       await lock.commit(newId + '\n');
       return { name: target, old: current ?? null, new: newId };
     } finally {
@@ -144,7 +147,7 @@ export class RefStore {
     const target = opts.deref === false ? name : (await this.follow(name)).name;
     const lock = await LockFile.acquire(this.pathOf(target), { what: target, timeoutMs: opts.lockTimeoutMs });
     try {
-      const current = await this.readLocked(target);
+      const current = await this.readLocked(target, opts.deref === false);
       if (current === undefined) throw new NotFoundError(`ref ${target} does not exist`, { name: target });
       checkExpected(target, current, opts.expectedOld);
       if (target !== name) {
@@ -155,8 +158,8 @@ export class RefStore {
           reason: opts.reason ?? 'delete',
         });
       }
-      await lock.commitDelete();
       await fs.rm(this.reflogPath(target), { force: true });
+      await lock.commitDelete();
       await this.pruneEmptyDirs(target);
       return { name: target, old: current, new: null };
     } finally {
@@ -188,6 +191,11 @@ export class RefStore {
 
   /** The id a locked ref holds now; a symbolic ref being overwritten (HEAD
    * detached with --no-deref) counts as holding what it resolves to. */
+  private async headTarget(): Promise<string | undefined> {
+    const v = await this.read('HEAD').catch(() => undefined);
+    return v?.kind === 'symbolic' ? v.target : undefined;
+  }
+
   private async readLocked(name: string, replacingSymbolic = false): Promise<string | undefined> {
     const v = await this.read(name);
     if (v === undefined) return undefined;

@@ -59,7 +59,7 @@ t.test('hash-object and cat-object', async (t) => {
   t.equal(h.code, 0);
   t.match(h.stdout, /^[0-9a-f]{64}\n$/);
   const id = h.stdout.trim();
-  t.equal((await tapes(['cat-object', '-e', id], { cwd })).code, 1, 'not written without -w');
+  t.equal((await tapes(['cat-object', '-e', id], { cwd })).code, 2, 'not written without -w (not found: 2)');
   t.equal((await tapes(['hash-object', '-w', 'hello.txt'], { cwd })).stdout.trim(), id);
   t.equal((await tapes(['cat-object', '-e', id], { cwd })).code, 0);
   t.equal((await tapes(['cat-object', '-t', id], { cwd })).stdout, 'blob\n');
@@ -169,12 +169,17 @@ t.test('update-ref, show-ref, for-each-ref, rev-parse, rev-list', async (t) => {
   t.equal((await tapes(['for-each-ref', '--format=%(refname:short) %(objectname:short)', 'refs/sessions'], { cwd })).stdout, `s1 ${ids[2]!.slice(0, 12)}\ns2 ${ids[1]!.slice(0, 12)}\n`);
   t.equal((await tapes(['for-each-ref', '--format=%(refname)', 'refs/*/s2'], { cwd })).stdout, 'refs/sessions/s2\n');
   t.equal((await tapes(['for-each-ref', '--format=%(nonsense)'], { cwd })).code, 129);
+  t.equal((await tapes(['for-each-ref', '--format=%%09%(refname:short)%%', 'refs/sessions/s1'], { cwd })).stdout, '%09s1%\n');
+  t.equal((await tapes(['for-each-ref', '--format=%(refname)', 'refs/sessions/[x'], { cwd })).code, 0, 'a [ in a pattern is literal');
 
   t.equal((await tapes(['rev-parse', 's1', 's1^', 's1@{1}'], { cwd })).stdout, `${ids[2]}\n${ids[1]}\n${ids[3]}\n`);
   t.equal((await tapes(['rev-parse', '--short', 's1'], { cwd })).stdout, `${ids[2]!.slice(0, 12)}\n`);
   t.equal((await tapes(['rev-parse', '--short=6', 's1'], { cwd })).stdout, `${ids[2]!.slice(0, 6)}\n`);
   t.equal((await tapes(['rev-parse', '--symbolic-full-name', 's2'], { cwd })).stdout, 'refs/sessions/s2\n');
-  t.same(JSON.parse((await tapes(['rev-parse', '--json', 's2~1'], { cwd })).stdout), [{ rev: 's2~1', id: ids[0], type: 'record', ref: 'refs/sessions/s2' }]);
+  t.equal((await tapes(['rev-parse', '--symbolic-full-name', 's2~1'], { cwd })).stdout, '', 'not a ref once walked');
+  t.equal((await tapes(['rev-parse', ''], { cwd })).code, 2, 'the empty string is no revision');
+  t.equal((await tapes(['rev-parse', 'help'], { cwd })).code, 2, 'a last word "help" is a revision, not --help');
+  t.same(JSON.parse((await tapes(['rev-parse', '--json', 's2~1'], { cwd })).stdout), [{ rev: 's2~1', id: ids[0], type: 'record', ref: null }]);
   const amb = await tapes(['rev-parse', 's'], { cwd });
   t.equal(amb.code, 2);
   t.match(amb.stderr, /revision 's' is ambiguous/);
