@@ -13,7 +13,7 @@ function pairs(findings: JsonFinding[]): Array<[string, string | undefined]> {
 }
 
 t.test('a record whose parent file is gone', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   // r2, unlike r1 and r3, is named by no reflog entry.
   await fs.rm(objectPath(fx.dir, fx.ids.r2));
   const { code, report } = await fsckJson(fx.root);
@@ -24,7 +24,7 @@ t.test('a record whose parent file is gone', async (t) => {
 });
 
 t.test('parents and blob references of the wrong type', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const blobParent = await store.write('record', record({ kind: 'user', parent: fx.ids.hello }));
   const recordAsBlob = await store.write('record', record({ kind: 'user', parent: null, x: { $blob: fx.ids.r1 } }));
@@ -45,7 +45,7 @@ t.test('parents and blob references of the wrong type', async (t) => {
 });
 
 t.test('chunk lists: missing, wrong type, wrong size, not a list', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const { hello, world, inner, r1 } = fx.ids;
   const lists = {
@@ -78,7 +78,7 @@ t.test('chunk lists: missing, wrong type, wrong size, not a list', async (t) => 
 });
 
 t.test('a chunk of the big blob deleted', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const gone = fx.ids.bigChunks[1]!;
   await fs.rm(objectPath(fx.dir, gone));
   const { code, report } = await fsckJson(fx.root);
@@ -88,7 +88,7 @@ t.test('a chunk of the big blob deleted', async (t) => {
 });
 
 t.test('a nested list deleted', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   await fs.rm(objectPath(fx.dir, fx.ids.inner));
   const { code, report } = await fsckJson(fx.root);
   t.equal(code, 2);
@@ -97,7 +97,7 @@ t.test('a nested list deleted', async (t) => {
 });
 
 t.test('a blob with the chunk-list magic that does not parse', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const bad = Buffer.from('tapes-chunks 1\nsize 3\nc nope 3\n', 'latin1');
   const asContent = await store.write('blob', bad);
@@ -109,7 +109,7 @@ t.test('a blob with the chunk-list magic that does not parse', async (t) => {
 });
 
 t.test('data that only looks like a chunk list, used as a plain chunk, is data', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const looksLikeList = Buffer.from(`tapes-chunks 1\nsize 99\nc ${MISSING} 99\n`, 'latin1');
   const chunk = await store.write('blob', looksLikeList);
@@ -124,7 +124,7 @@ t.test('data that only looks like a chunk list, used as a plain chunk, is data',
 });
 
 t.test('hand-made objects with the right id but the wrong form', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const frame = (header: string, body: string) => Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from(body, 'utf8')]);
   const body = '{ "parent": null, "kind": "user" }';
   const nonCanonical = await writeRawObject(fx.dir, frame(`record ${Buffer.byteLength(body)}\0`, body));
@@ -159,7 +159,7 @@ t.test('hand-made objects with the right id but the wrong form', async (t) => {
 });
 
 t.test('a non-canonical record still has its links checked', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const body = `{"parent": "${MISSING}"}`;
   const id = await writeRawObject(fx.dir, Buffer.concat([Buffer.from(`record ${body.length}\0`), Buffer.from(body)]));
   const { code, report } = await fsckJson(fx.root);

@@ -9,7 +9,7 @@ import { CHECK_IDS } from '../../src/fsck/index.js';
 import { fsckJson, makeFixture, record, snapshot, tapes, tempDir } from './fixtures/archive.js';
 
 t.test('a healthy archive: no output, status 0, nothing changed', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const before = await snapshot(fx.dir);
   const r = await tapes(fx.root, ['fsck']);
   t.equal(r.code, 0);
@@ -19,7 +19,7 @@ t.test('a healthy archive: no output, status 0, nothing changed', async (t) => {
 });
 
 t.test('an empty archive is healthy (no HEAD, no refs, no objects)', async (t) => {
-  const root = tempDir();
+  const root = tempDir(t);
   await Archive.init({ cwd: root, env: {} });
   const r = await tapes(root, ['fsck']);
   t.equal(r.code, 0);
@@ -27,7 +27,7 @@ t.test('an empty archive is healthy (no HEAD, no refs, no objects)', async (t) =
 });
 
 t.test('--json: the documented shape', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const { code, report } = await fsckJson(fx.root);
   t.equal(code, 0);
   t.same(Object.keys(report), ['findings', 'counts', 'exitCode']);
@@ -42,7 +42,7 @@ t.test('--json: the documented shape', async (t) => {
 });
 
 t.test('dangling and unreachable objects: info, shown only when asked, always counted', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const lost = await store.write('blob', Buffer.from('nobody points here'));
   const a = await store.write('record', record({ kind: 'user', parent: null }));
@@ -83,7 +83,7 @@ t.test('dangling and unreachable objects: info, shown only when asked, always co
 });
 
 t.test('reflog entries keep old tips reachable', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const other = await store.write('record', record({ kind: 'user', parent: null, text: 'another start' }));
   await fx.archive.refs.update('refs/sessions/demo', other, { reason: 'reset' });
@@ -99,7 +99,7 @@ t.test('reflog entries keep old tips reachable', async (t) => {
 });
 
 t.test('progress goes to stderr only on a terminal or with --progress', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const quiet = await tapes(fx.root, ['fsck']);
   t.equal(quiet.stderr, '');
   const tty = await tapes(fx.root, ['fsck'], { stderrIsTTY: true });
@@ -113,7 +113,7 @@ t.test('progress goes to stderr only on a terminal or with --progress', async (t
 });
 
 t.test('not an archive: fatal, 128', async (t) => {
-  const r = await tapes(tempDir(), ['fsck']);
+  const r = await tapes(tempDir(t), ['fsck']);
   t.equal(r.code, 128);
   t.match(r.stderr, /^tapes: fatal: not a tapes archive/);
 });

@@ -9,7 +9,7 @@ import { fsckJson, makeFixture, objectPath, overwrite, snapshot } from './fixtur
 const OBJECT_CHECKS = ['badCompression', 'hashMismatch', 'badHeader', 'badType', 'badLength', 'unreadableObject'];
 
 t.test('every object, every kind of damage', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const ids: string[] = [];
   for await (const id of store.ids()) ids.push(id);
@@ -67,7 +67,7 @@ t.test('every object, every kind of damage', async (t) => {
 });
 
 t.test('specific damage, specific ids', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const { r2, hello, r1 } = fx.ids;
 
   await overwrite(objectPath(fx.dir, r2), await fs.readFile(objectPath(fx.dir, r1)));
@@ -82,7 +82,7 @@ t.test('specific damage, specific ids', async (t) => {
 });
 
 t.test('a file too long to be an object is refused without reading it all', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const path = objectPath(fx.dir, fx.ids.tagged);
   await overwrite(path, Buffer.alloc(3 * 1024 * 1024, 1));
   const { code, report } = await fsckJson(fx.root);
@@ -92,7 +92,7 @@ t.test('a file too long to be an object is refused without reading it all', asyn
 });
 
 t.test('an object file that cannot be opened is reported, not thrown', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const path = objectPath(fx.dir, fx.ids.tagged);
   await fs.rm(path);
   await fs.symlink('nowhere', path);
@@ -103,7 +103,7 @@ t.test('an object file that cannot be opened is reported, not thrown', async (t)
 });
 
 t.test('a directory where an object file should be', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const path = objectPath(fx.dir, fx.ids.tagged);
   await fs.rm(path);
   await fs.mkdir(path);

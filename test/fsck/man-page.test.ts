@@ -26,7 +26,7 @@ t.test('the page has the standard sections, in order', async (t) => {
 
 t.test('tapes help fsck shows the page', async (t) => {
   const { tapes, tempDir } = await import('./fixtures/archive.js');
-  const r = await tapes(tempDir(), ['help', 'fsck']);
+  const r = await tapes(tempDir(t), ['help', 'fsck']);
   t.equal(r.code, 0);
   t.equal(r.stdout, page);
 });

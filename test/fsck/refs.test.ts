@@ -13,7 +13,7 @@ function pairs(findings: JsonFinding[]): Array<[string, string | undefined]> {
 }
 
 t.test('a ref file whose name breaks the rules', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   await fs.writeFile(join(fx.dir, 'refs/sessions/a..b'), fx.ids.r3 + '\n');
   await fs.writeFile(join(fx.dir, 'refs/loose'), fx.ids.r3 + '\n');
   const before = await snapshot(fx.dir);
@@ -28,7 +28,7 @@ t.test('a ref file whose name breaks the rules', async (t) => {
 });
 
 t.test('a name with a newline is quoted, so the line grammar holds', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   await fs.writeFile(join(fx.dir, 'refs/sessions/two\nlines'), fx.ids.r3 + '\n');
   const r = await tapes(fx.root, ['fsck']);
   t.equal(r.code, 4);
@@ -39,7 +39,7 @@ t.test('a name with a newline is quoted, so the line grammar holds', async (t) =
 });
 
 t.test('refs to missing objects, to the wrong type, with bad content', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   await fs.writeFile(join(fx.dir, 'refs/sessions/gone'), MISSING + '\n');
   await fs.writeFile(join(fx.dir, 'refs/sessions/blobby'), fx.ids.hello + '\n');
   await fs.writeFile(join(fx.dir, 'refs/sessions/garbage'), 'not an id\n');
@@ -61,7 +61,7 @@ t.test('refs to missing objects, to the wrong type, with bad content', async (t)
 });
 
 t.test('a ref to a damaged object adds nothing to the damage', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const path = join(fx.dir, 'objects', fx.ids.r3.slice(0, 2), fx.ids.r3.slice(2));
   await fs.chmod(path, 0o644);
   await fs.writeFile(path, 'broken');
@@ -71,7 +71,7 @@ t.test('a ref to a damaged object adds nothing to the damage', async (t) => {
 });
 
 t.test('HEAD: unborn, detached, damaged', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const head = join(fx.dir, 'HEAD');
   const check = async (content: string | undefined) => {
     if (content === undefined) await fs.rm(head, { force: true });
@@ -102,7 +102,7 @@ t.test('HEAD: unborn, detached, damaged', async (t) => {
 });
 
 t.test('reflog lines that do not parse, and reflogs naming missing objects', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const log = join(fx.dir, 'logs/refs/sessions/demo');
   await fs.appendFile(log, 'this is not a reflog line\n');
   await fs.appendFile(log, `${fx.ids.r3} ${MISSING} 2026-01-02T03:04:05.000Z\tbroken\n`);
@@ -118,7 +118,7 @@ t.test('reflog lines that do not parse, and reflogs naming missing objects', asy
 });
 
 t.test('stale lock files: warnings with the exact path, status 0', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   await fs.writeFile(join(fx.dir, 'refs/sessions/demo.lock'), '');
   await fs.writeFile(join(fx.dir, 'HEAD.lock'), '');
   const r = await tapes(fx.root, ['fsck']);
@@ -135,7 +135,7 @@ t.test('stale lock files: warnings with the exact path, status 0', async (t) => 
 });
 
 t.test('files in objects/ that are not objects', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const objects = join(fx.dir, 'objects');
   const fan = fx.ids.r1.slice(0, 2);
   await fs.writeFile(join(objects, fan, 'tmp_obj_0123456789abcdef'), 'half-written');
@@ -157,7 +157,7 @@ t.test('files in objects/ that are not objects', async (t) => {
 });
 
 t.test('files that are not regular files are never opened (a FIFO would block)', async (t) => {
-  const fx = await makeFixture();
+  const fx = await makeFixture(t);
   const fan = fx.ids.r1.slice(0, 2);
   execFileSync('mkfifo', [join(fx.dir, 'refs/sessions/fifo')]);
   execFileSync('mkfifo', [join(fx.dir, 'objects', fan, '0'.repeat(62))]);
