@@ -9,6 +9,8 @@ import * as showRef from './show-ref.js';
 import * as forEachRef from './for-each-ref.js';
 import * as revList from './rev-list.js';
 import * as fsck from './fsck.js';
+import * as importCmd from './import.js';
+import * as exportCmd from './export.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, help];

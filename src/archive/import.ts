@@ -1,0 +1,247 @@
+// `tapes import`: find transcript files (default locations, files, folders
+// searched recursively), import each into its session, and summarise.
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import {
+  WriteQueue,
+  detectFormat,
+  importFile,
+  parseLine,
+  splitLines,
+  type FileResult,
+  type TranscriptFormat,
+} from '../import/index.js';
+import type { Archive } from './archive.js';
+
+export type ImportKind = 'claude' | 'codex' | 'auto';
+
+export interface ImportOptions {
+  kind: ImportKind;
+  paths: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  dryRun?: boolean;
+  /** Called after each file, for a progress display. */
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  records: number;
+}
+
+export interface ImportSummary {
+  dry_run: boolean;
+  sessions: { new: number; updated: number; unchanged: number; kept_separately: number };
+  files_refused: number;
+  records_added: number;
+  objects_written: number;
+  bytes_stored: number;
+  bytes_read: number;
+  problems: number;
+  files: Array<Omit<FileResult, 'tip' | 'records' | 'ref' | 'format'> & { format: TranscriptFormat | null; records: number }>;
+}
+
+const FORMAT_OF: Record<Exclude<ImportKind, 'auto'>, TranscriptFormat> = { claude: 'claude-code', codex: 'codex' };
+const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+export function defaultImportPaths(kind: ImportKind, env: Record<string, string | undefined>): string[] {
+  const home = env.HOME ?? env.USERPROFILE ?? '';
+  const claude = env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, 'projects') : join(home, '.claude', 'projects');
+  const codex = env.CODEX_HOME ? join(env.CODEX_HOME, 'sessions') : join(home, '.codex', 'sessions');
+  return kind === 'claude' ? [claude] : kind === 'codex' ? [codex] : [claude, codex];
+}
+
+interface Candidate {
+  path: string;
+  /** Set when the path could not be read or holds no transcripts. */
+  refused?: string;
+  /** Found by walking a folder given by the user (missing default folders are not errors). */
+}
+
+/** Transcript files under a folder: *.jsonl, and under subagents/ only agent-*.jsonl. */
+async function walk(dir: string, kind: ImportKind, out: string[]): Promise<void> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walk(p, kind, out);
+    else if (e.isFile() && e.name.endsWith('.jsonl')) {
+      const inSubagents = p.split(sep).includes('subagents');
+      if (inSubagents && !e.name.startsWith('agent-')) continue; // journals and other side files
+      if (kind === 'codex' && !e.name.startsWith('rollout-')) continue;
+      out.push(p);
+    }
+  }
+}
+
+async function candidates(opts: ImportOptions): Promise<Candidate[]> {
+  const given = opts.paths.length > 0;
+  const roots = given ? opts.paths.map((p) => resolve(opts.cwd, p)) : defaultImportPaths(opts.kind, opts.env);
+  const out: Candidate[] = [];
+  for (const root of roots) {
+    const st = await fs.stat(root).catch((err: NodeJS.ErrnoException) => err);
+    if (st instanceof Error) {
+      if (given) out.push({ path: root, refused: st.code === 'ENOENT' ? 'no such file or directory' : st.message });
+      continue;
+    }
+    if (st.isFile()) {
+      out.push({ path: root });
+    } else if (st.isDirectory()) {
+      const files: string[] = [];
+      await walk(root, opts.kind, files);
+      if (files.length === 0 && given) out.push({ path: root, refused: 'no transcripts (*.jsonl) in this folder' });
+      for (const f of files) out.push({ path: f });
+    } else if (given) {
+      out.push({ path: root, refused: 'not a regular file or folder' });
+    }
+  }
+  // The same file named twice is imported once.
+  const seen = new Set<string>();
+  return out.filter((c) => (seen.has(c.path) ? false : (seen.add(c.path), true)));
+}
+
+/** Turns a file name into a valid ref component. */
+function refComponent(name: string): string {
+  const cleaned = name
+    .replace(/[\x00-\x20\x7f~^:?*[\\]+/g, '-')
+    .replace(/\.\.+/g, '.')
+    .replace(/@\{/g, '@-')
+    .replace(/^\.+/, '')
+    .replace(/(\.lock|\.)+$/g, '');
+  return cleaned === '' || cleaned === '@' ? 'session' : cleaned;
+}
+
+interface Placement {
+  refName: string;
+  firstMeta?: Record<string, unknown>;
+}
+
+/** Where a file's session goes, and what links it to its parent session. */
+async function placement(path: string, format: TranscriptFormat): Promise<Placement> {
+  const name = basename(path).replace(/\.jsonl$/, '');
+  if (format === 'codex') {
+    const uuid = UUID_RE.exec(name)?.[0];
+    return { refName: `refs/sessions/${refComponent(uuid ?? name)}` };
+  }
+  const parts = path.split(sep);
+  const sub = parts.lastIndexOf('subagents');
+  if (sub > 0 && name.startsWith('agent-')) {
+    const session = parts[sub - 1]!;
+    const firstMeta: Record<string, unknown> = { parent_session: session };
+    try {
+      const meta = JSON.parse(await fs.readFile(join(dirname(path), `${name}.meta.json`), 'utf8')) as Record<string, unknown>;
+      if (typeof meta.toolUseId === 'string') firstMeta.spawned_by_tool_use_id = meta.toolUseId;
+      if (typeof meta.agentType === 'string') firstMeta.agent_type = meta.agentType;
+      if (typeof meta.description === 'string') firstMeta.agent_description = meta.description;
+    } catch {
+      // No (or unreadable) .meta.json: the link to the session still holds.
+    }
+    return { refName: `refs/agents/${refComponent(session)}/${refComponent(name)}`, firstMeta };
+  }
+  return { refName: `refs/sessions/${refComponent(name)}` };
+}
+
+export async function importTranscripts(archive: Archive, opts: ImportOptions): Promise<ImportSummary> {
+  const store = await archive.objects();
+  const queue = new WriteQueue(store, Boolean(opts.dryRun));
+  const summary: ImportSummary = {
+    dry_run: Boolean(opts.dryRun),
+    sessions: { new: 0, updated: 0, unchanged: 0, kept_separately: 0 },
+    files_refused: 0,
+    records_added: 0,
+    objects_written: 0,
+    bytes_stored: 0,
+    bytes_read: 0,
+    problems: 0,
+    files: [],
+  };
+  const found = await candidates(opts);
+  const sizes = await Promise.all(found.map((c) => (c.refused ? 0 : fs.stat(c.path).then((s) => s.size, () => 0))));
+  const progress: ImportProgress = { filesDone: 0, filesTotal: found.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0), records: 0 };
+  const display = (p: string) => {
+    const rel = relative(opts.cwd, p);
+    return rel && !rel.startsWith('..') ? rel : p;
+  };
+  for (const [i, c] of found.entries()) {
+    let result: FileResult;
+    if (c.refused) {
+      result = { path: display(c.path), session: null, ref: null, status: 'refused', records: 0, records_added: 0, problems: [], reason: c.refused };
+    } else {
+      result = await importOne(archive, queue, opts, c.path, display(c.path));
+    }
+    summary.files.push({
+      path: result.path,
+      format: result.format ?? null,
+      session: result.session,
+      status: result.status,
+      records: result.records,
+      records_added: result.records_added,
+      problems: result.status === 'refused' ? [`${result.path}: ${result.reason}`] : result.problems,
+      ...(result.reason ? { reason: result.reason } : {}),
+    });
+    if (result.status === 'refused') summary.files_refused++;
+    else if (result.status === 'kept-separately') summary.sessions.kept_separately++;
+    else summary.sessions[result.status]++;
+    summary.records_added += result.records_added;
+    summary.problems += result.problems.length;
+    progress.filesDone++;
+    progress.bytesDone += sizes[i]!;
+    progress.records += result.records;
+    opts.onProgress?.(progress);
+  }
+  summary.bytes_read = progress.bytesDone;
+  summary.objects_written = queue.stats.objectsWritten;
+  summary.bytes_stored = queue.stats.bytesWritten;
+  return summary;
+}
+
+async function importOne(archive: Archive, queue: WriteQueue, opts: ImportOptions, path: string, shown: string): Promise<FileResult> {
+  const refused = (reason: string): FileResult => ({
+    path: shown,
+    session: null,
+    ref: null,
+    status: 'refused',
+    records: 0,
+    records_added: 0,
+    problems: [],
+    reason,
+  });
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    return refused(`cannot read: ${(err as Error).message}`);
+  }
+  let format: TranscriptFormat | undefined;
+  if (opts.kind === 'auto') {
+    format = detectFormat(splitLines(bytes).map(parseLine));
+    if (!format) {
+      if (bytes.length === 0) return refused('the file is empty');
+      return refused('not a Claude Code transcript or a Codex rollout');
+    }
+  } else {
+    format = FORMAT_OF[opts.kind];
+  }
+  const where = await placement(path, format);
+  return importFile({
+    path: shown,
+    display: shown,
+    bytes,
+    format,
+    refName: where.refName,
+    firstMeta: where.firstMeta,
+    queue,
+    refs: archive.refs,
+    dryRun: Boolean(opts.dryRun),
+    reason: `import ${format}: ${basename(path)}`,
+  });
+}

@@ -1,0 +1,130 @@
+// Claude Code transcripts (~/.claude/projects/<project>/<session>.jsonl):
+// recognising their lines and mapping each onto the normalised record view.
+// Every line type is kept; types we do not know become kind "other", and the
+// record's source keeps every field, so a new Claude Code version loses nothing.
+import { isoTime, type EventFields, type RecordKind } from '../record/index.js';
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A line that Claude Code wrote: an object with a type and one of its ids. */
+export function isClaudeLine(v: unknown): boolean {
+  return (
+    isObj(v) &&
+    typeof v.type === 'string' &&
+    ('sessionId' in v || 'uuid' in v || 'leafUuid' in v || 'messageId' in v)
+  );
+}
+
+const KIND_BY_TYPE: Record<string, RecordKind> = {
+  user: 'user',
+  assistant: 'assistant',
+  system: 'system',
+  summary: 'summary',
+  progress: 'progress',
+};
+
+// Fields every message line repeats; they go to meta under these names.
+const META_FIELDS: Record<string, string> = {
+  sessionId: 'session_id',
+  uuid: 'uuid',
+  parentUuid: 'parent_uuid',
+  logicalParentUuid: 'logical_parent_uuid',
+  isSidechain: 'is_sidechain',
+  agentId: 'agent_id',
+  userType: 'user_type',
+  cwd: 'cwd',
+  gitBranch: 'git_branch',
+  version: 'harness_version',
+  slug: 'slug',
+  requestId: 'request_id',
+  isMeta: 'is_meta',
+  isCompactSummary: 'is_compact_summary',
+  isVisibleInTranscriptOnly: 'is_visible_in_transcript_only',
+  isApiErrorMessage: 'is_api_error',
+  sourceToolUseID: 'source_tool_use_id',
+  sourceToolAssistantUUID: 'source_tool_assistant_uuid',
+  toolUseID: 'tool_use_id',
+  parentToolUseID: 'parent_tool_use_id',
+  subtype: 'subtype',
+  level: 'level',
+  compactMetadata: 'compact_metadata',
+  durationMs: 'duration_ms',
+  permissionMode: 'permission_mode',
+  thinkingMetadata: 'thinking_metadata',
+  leafUuid: 'leaf_uuid',
+  hookCount: 'hook_count',
+  stopReason: 'hook_stop_reason',
+  preventedContinuation: 'prevented_continuation',
+  hasOutput: 'has_output',
+};
+
+// Bulky payloads (toolUseResult, progress data, snapshots, todos …) are not
+// copied into meta: the record's source holds them exactly, and a reader that
+// needs one reads it from there (record/source-value.ts), so each is stored once.
+
+export function normaliseBlock(b: unknown): unknown {
+  if (!isObj(b)) return typeof b === 'string' ? { type: 'text', text: b } : b;
+  switch (b.type) {
+    case 'text':
+      return { type: 'text', text: b.text ?? '' };
+    case 'thinking':
+      return b.signature === undefined
+        ? { type: 'thinking', thinking: b.thinking ?? '' }
+        : { type: 'thinking', thinking: b.thinking ?? '', signature: b.signature };
+    case 'tool_use':
+    case 'server_tool_use':
+      return { type: b.type, id: b.id ?? null, name: b.name ?? null, input: b.input ?? null };
+    case 'tool_result':
+      return {
+        type: 'tool_result',
+        tool_use_id: b.tool_use_id ?? null,
+        content: Array.isArray(b.content) ? b.content.map(normaliseBlock) : (b.content ?? ''),
+        is_error: b.is_error === true,
+      };
+    case 'image': {
+      const src = isObj(b.source) ? b.source : {};
+      return { type: 'image', media_type: src.media_type ?? null, source_type: src.type ?? null, data: src.data ?? src.url ?? null };
+    }
+    default:
+      return b;
+  }
+}
+
+function contentOf(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'string') return [{ type: 'text', text: v }];
+  if (Array.isArray(v)) return v.map(normaliseBlock);
+  return [v];
+}
+
+export function normaliseClaudeLine(line: Obj): EventFields {
+  const type = String(line.type);
+  const message = isObj(line.message) ? line.message : undefined;
+  let kind: RecordKind = KIND_BY_TYPE[type] ?? 'other';
+  let content: unknown[] = [];
+  if (message) content = contentOf(message.content);
+  else if (type === 'summary') content = contentOf(line.summary);
+  else if (line.content !== undefined) content = contentOf(line.content);
+  if (kind === 'user' && content.length > 0 && content.every((b) => isObj(b) && b.type === 'tool_result')) {
+    kind = 'tool_result';
+  }
+  const meta: Obj = { harness: 'claude-code', source_type: type };
+  for (const [from, to] of Object.entries(META_FIELDS)) if (line[from] !== undefined) meta[to] = line[from];
+  if (message) {
+    for (const [from, to] of [
+      ['model', 'model'],
+      ['usage', 'usage'],
+      ['stop_reason', 'stop_reason'],
+      ['stop_sequence', 'stop_sequence'],
+      ['id', 'message_id'],
+    ] as const) {
+      if (message[from] !== undefined && message[from] !== null) meta[to] = message[from];
+    }
+  }
+  if (isObj(line.data) && typeof line.data.type === 'string') meta.data_type = line.data.type;
+  if (isObj(line.toolUseResult)) meta.has_tool_use_result = true;
+  const role = message && typeof message.role === 'string' ? message.role : type === 'system' ? 'system' : null;
+  return { kind, role, time: isoTime(line.timestamp), content, meta };
+}

@@ -1,0 +1,193 @@
+// Turns one transcript file into a chain of records and moves its session ref:
+// a new session, a fast-forward of an existing one, nothing (already there),
+// or — when the file does not extend what the archive holds under that name —
+// a separate ref, so that nothing stored is ever overwritten.
+import { shortId } from '../hash/index.js';
+import { objectId } from '../object/index.js';
+import { buildTemplate, encodeEventRecord, readRecord, walkChain, type EventFields, type EventSource } from '../record/index.js';
+import { RefConflictError } from '../errors/index.js';
+import { refNameProblem, shortRefName, type RefStore } from '../refs/index.js';
+import { normaliseClaudeLine } from './claude-transcript.js';
+import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
+import { splitLines } from './jsonl-lines.js';
+import { formatVerdict, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
+import type { WriteQueue } from './write-queue.js';
+
+export type ImportStatus = 'new' | 'updated' | 'unchanged' | 'kept-separately' | 'refused';
+
+export interface FileResult {
+  path: string;
+  format?: TranscriptFormat;
+  /** Short ref name (what export, log and show accept), when one was written or matched. */
+  session: string | null;
+  ref: string | null;
+  status: ImportStatus;
+  records: number;
+  records_added: number;
+  problems: string[];
+  /** Set when status is refused. */
+  reason?: string;
+  tip?: string;
+}
+
+export interface ImportFileOptions {
+  path: string;
+  /** How the path is shown in problems (file:line: reason). */
+  display: string;
+  bytes: Buffer;
+  format: TranscriptFormat;
+  /** The ref the session belongs under, e.g. refs/sessions/<id>. */
+  refName: string;
+  /** Extra meta for the first record (a subagent's link to its session and tool call). */
+  firstMeta?: Record<string, unknown>;
+  queue: WriteQueue;
+  refs: RefStore;
+  dryRun: boolean;
+  reason: string;
+}
+
+function unparsedFields(line: ParsedLine, format: TranscriptFormat): EventFields {
+  return {
+    kind: 'unparsed',
+    role: null,
+    time: null,
+    content: [],
+    meta: { harness: format, problem: line.error ?? 'unparsed' },
+  };
+}
+
+/** Builds and stores the records of a file; returns the ids oldest first. */
+async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise<{ ids: string[]; added: number; problems: string[] }> {
+  const { queue, format } = opts;
+  // The same long string often appears twice on a line (a tool result in the
+  // message and again in toolUseResult): store it once per line.
+  const memo = new Map<string, { bytes: Uint8Array; id: string }>();
+  const put = async (bytes: Uint8Array): Promise<string> => {
+    const key = bytes.length > 4096 ? `${bytes.length}:${Buffer.from(bytes.subarray(0, 64)).toString('latin1')}` : undefined;
+    const hit = key === undefined ? undefined : memo.get(key);
+    if (hit && Buffer.from(hit.bytes).equals(bytes)) return hit.id;
+    const id = await queue.putContent(bytes);
+    if (key !== undefined) memo.set(key, { bytes, id });
+    return id;
+  };
+  const codexState: CodexState = {};
+  const ids: string[] = [];
+  const problems: string[] = [];
+  let parent: string | null = null;
+  let added = 0;
+  for (const line of lines) {
+    memo.clear();
+    let fields: EventFields;
+    if (line.value !== undefined && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value)) {
+      const obj = line.value as Record<string, unknown>;
+      fields = format === 'claude-code' ? normaliseClaudeLine(obj) : normaliseCodexLine(obj, codexState);
+    } else if (line.value !== undefined) {
+      fields = { kind: 'other', role: null, time: null, content: [], meta: { harness: format, data: line.value } };
+    } else {
+      fields = unparsedFields(line, format);
+      if (line.error !== 'empty line') problems.push(`${opts.display}:${line.number}: ${line.error}`);
+    }
+    if (ids.length === 0 && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
+    const source = async (threshold: number): Promise<EventSource> => ({
+      format,
+      line: line.number,
+      eol: line.eol,
+      text:
+        line.text !== undefined && line.value !== undefined
+          ? await buildTemplate(line.text, threshold, put)
+          : line.text !== undefined && line.bytes.length <= threshold
+            ? [line.text]
+            : [{ $blob: await put(line.bytes), raw: true }],
+    });
+    const body = await encodeEventRecord(parent, fields, source, put);
+    const id = objectId('record', body);
+    if (!(await queue.has(id))) added++;
+    await queue.write('record', body);
+    ids.push(id);
+    parent = id;
+  }
+  return { ids, added, problems };
+}
+
+/** Does the chain ending at `tip` contain `id`? (bounded by `limit` steps) */
+async function chainContains(queue: WriteQueue, tip: string, id: string, limit: number): Promise<boolean> {
+  if (!(await queue.has(id))) return false;
+  let n = 0;
+  for await (const rec of walkChain(queue, tip)) {
+    if (rec.id === id) return true;
+    if (++n > limit) return false;
+  }
+  return false;
+}
+
+type Placement =
+  | { kind: 'create'; ref: string }
+  | { kind: 'forward'; ref: string; from: string }
+  | { kind: 'same'; ref: string };
+
+/** Where a chain goes: the first candidate ref it is new to, extends or equals. */
+async function place(opts: ImportFileOptions, ids: string[]): Promise<Placement> {
+  const tip = ids[ids.length - 1]!;
+  const inChain = new Set(ids);
+  const firstShort = shortId(ids[0]!, 8);
+  for (let attempt = 0; ; attempt++) {
+    const ref = attempt === 0 ? opts.refName : `${opts.refName}-${firstShort}${attempt > 1 ? `-${attempt}` : ''}`;
+    const cur = await opts.refs.resolve(ref);
+    if (cur === undefined) return { kind: 'create', ref };
+    if (cur === tip) return { kind: 'same', ref };
+    if (inChain.has(cur)) return { kind: 'forward', ref, from: cur };
+    // The archive already has this file's records and more (an older copy of the file).
+    if (await chainContains(opts.queue, cur, tip, 1_000_000)) return { kind: 'same', ref };
+    // A torn last line (no newline) that the grown file now completes.
+    const stored = await readRecord(opts.queue, cur).catch(() => undefined);
+    const src = stored?.value.source as { eol?: string } | undefined;
+    if (stored && src?.eol === '' && (stored.parent === null ? ids.length > 0 : inChain.has(stored.parent))) {
+      return { kind: 'forward', ref, from: cur };
+    }
+  }
+}
+
+export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
+  const base: FileResult = {
+    path: opts.path,
+    format: opts.format,
+    session: null,
+    ref: null,
+    status: 'refused',
+    records: 0,
+    records_added: 0,
+    problems: [],
+  };
+  const problem = refNameProblem(opts.refName);
+  if (problem) return { ...base, reason: `cannot name a session ${opts.refName}: ${problem}` };
+  const lines = splitLines(opts.bytes).map(parseLine);
+  const verdict = formatVerdict(lines, opts.format);
+  if (!verdict.ok) return { ...base, reason: verdict.reason };
+  const { ids, added, problems } = await buildChain(opts, lines);
+  await opts.queue.flush();
+  const tip = ids[ids.length - 1]!;
+  for (let tries = 0; ; tries++) {
+    const where = await place(opts, ids);
+    const result: FileResult = {
+      ...base,
+      session: shortRefName(where.ref),
+      ref: where.ref,
+      records: ids.length,
+      records_added: added,
+      problems,
+      tip,
+      status: where.kind === 'same' ? 'unchanged' : where.kind === 'forward' ? 'updated' : where.ref === opts.refName ? 'new' : 'kept-separately',
+    };
+    if (where.kind === 'same' || opts.dryRun) return result;
+    try {
+      await opts.refs.update(where.ref, tip, {
+        expectedOld: where.kind === 'create' ? null : where.from,
+        reason: opts.reason,
+      });
+      return result;
+    } catch (err) {
+      // Another import moved the ref meanwhile: decide again with what it holds now.
+      if (!(err instanceof RefConflictError) || tries >= 3) throw err;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Writes objects with bounded concurrency. Ids are computed at once (they do
+// not depend on the disk), so an importer can build a whole chain while the
+// fsyncs of earlier objects are still in flight; `flush` waits for all of them
+// before any ref is moved, so a ref never points at an object not yet on disk.
+import { objectId, type ObjectType, type TapesObject } from '../object/index.js';
+import { writeContent, type LooseObjectStore, type ObjectStore } from '../odb/index.js';
+
+export interface WriteStats {
+  objectsWritten: number;
+  bytesWritten: number;
+}
+
+export class WriteQueue implements ObjectStore {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: unknown;
+  readonly stats: WriteStats = { objectsWritten: 0, bytesWritten: 0 };
+  private readonly known = new Set<string>();
+
+  /** With `dryRun`, ids are computed and the store is read, but nothing is written. */
+  constructor(
+    private readonly target: ObjectStore & Pick<LooseObjectStore, 'writeReporting'>,
+    private readonly dryRun = false,
+    private readonly concurrency = 16,
+  ) {}
+
+  /** True for objects in the store and objects this queue has taken. */
+  has(id: string): Promise<boolean> {
+    return this.known.has(id) ? Promise.resolve(true) : this.target.has(id);
+  }
+
+  /** True only for objects that were in the store (or fully written). */
+  stored(id: string): Promise<boolean> {
+    return this.target.has(id);
+  }
+
+  read(id: string): Promise<TapesObject> {
+    return this.target.read(id);
+  }
+
+  ids(): AsyncIterable<string> {
+    return this.target.ids();
+  }
+
+  findByPrefix(prefix: string): Promise<string[]> {
+    return this.target.findByPrefix(prefix);
+  }
+
+  async write(type: ObjectType, body: Uint8Array): Promise<string> {
+    if (this.failure) throw this.failure;
+    const id = objectId(type, body);
+    if (this.known.has(id)) return id;
+    this.known.add(id);
+    if (this.dryRun) return id;
+    while (this.pending.size >= this.concurrency) await Promise.race(this.pending);
+    const target = this.target;
+    const p: Promise<void> = target.writeReporting(type, body).then(
+      (r) => {
+        if (r.written > 0) {
+          this.stats.objectsWritten++;
+          this.stats.bytesWritten += r.written;
+        }
+      },
+      (err: unknown) => {
+        this.failure ??= err;
+        this.known.delete(id);
+      },
+    );
+    const tracked = p.finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+    return id;
+  }
+
+  /** Stores content of any size (chunked as needed) and returns its id. */
+  async putContent(bytes: Uint8Array): Promise<string> {
+    return (await writeContent(this, bytes)).id;
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+    if (this.failure) throw this.failure;
+  }
+}

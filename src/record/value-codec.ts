@@ -1,0 +1,63 @@
+// How a JSON value from the outside world (a transcript line, an API body) is
+// stored inside a record, and read back:
+// - a string longer than the threshold (UTF-8 bytes) becomes {"$blob": id},
+//   the blob holding its UTF-8 bytes — the same text anywhere is one blob;
+// - a string holding a lone UTF-16 surrogate (which canonical JSON cannot
+//   carry) becomes {"$wtf16": "<its JSON literal, surrogates \u-escaped>"};
+// - an object key starting with "$" is stored with one more "$" in front
+//   ("$schema" → "$$schema"), so markers never collide with data.
+import { InvalidInputError } from '../errors/index.js';
+import { hasLoneSurrogate, type JsonValue } from '../hash/index.js';
+import { BLOB_REF_KEY } from './record.js';
+
+export const WTF16_KEY = '$wtf16';
+export const DEFAULT_BLOB_THRESHOLD = 1024;
+
+export type PutContent = (bytes: Uint8Array) => Promise<string>;
+export type GetContent = (id: string) => Promise<Uint8Array>;
+
+export async function encodeValue(value: unknown, put: PutContent, threshold = DEFAULT_BLOB_THRESHOLD): Promise<JsonValue> {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    if (hasLoneSurrogate(value)) return { [WTF16_KEY]: JSON.stringify(value) };
+    if (value.length > threshold / 3 && Buffer.byteLength(value, 'utf8') > threshold) {
+      return { [BLOB_REF_KEY]: await put(Buffer.from(value, 'utf8')) };
+    }
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (const v of value) out.push(await encodeValue(v, put, threshold));
+    return out;
+  }
+  if (typeof value === 'object') {
+    const out: { [k: string]: JsonValue } = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      const key = hasLoneSurrogate(k) ? k.replace(/[\ud800-\udfff]/g, '\ufffd') : k;
+      out[key.startsWith('$') ? '$' + key : key] = await encodeValue(v, put, threshold);
+    }
+    return out;
+  }
+  throw new InvalidInputError(`cannot store a value of type ${typeof value}`, {});
+}
+
+/** The value as it was given to encodeValue, with blobs read back. */
+export async function decodeValue(value: JsonValue, get: GetContent): Promise<unknown> {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) out.push(await decodeValue(v, get));
+    return out;
+  }
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === BLOB_REF_KEY && typeof value[BLOB_REF_KEY] === 'string') {
+    return Buffer.from(await get(value[BLOB_REF_KEY])).toString('utf8');
+  }
+  if (keys.length === 1 && keys[0] === WTF16_KEY && typeof value[WTF16_KEY] === 'string') {
+    return JSON.parse(value[WTF16_KEY]) as string;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k.startsWith('$$') ? k.slice(1) : k] = await decodeValue(value[k]!, get);
+  return out;
+}
