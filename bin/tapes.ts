@@ -2,6 +2,10 @@
 // The entry point: the only code that touches `process`.
 import { createCli } from '../cmd/cli.js';
 
+// Object writes fsync many small files at once; libuv's default pool of four
+// threads would serialise them. Set before the first asynchronous fs call.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const cli = createCli({
   cwd: process.cwd(),
   env: process.env,

@@ -2,7 +2,7 @@
 // Writes go to a temp file in the same directory, are fsynced, and are then
 // hard-linked into place: link() fails if the name exists, so an object file is
 // never overwritten, even by two writers racing on the same object.
-import { promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/index.js';
@@ -20,7 +20,15 @@ import type { ObjectStore } from './object-store.js';
 
 export const TEMP_PREFIX = 'tmp_obj_';
 
+// Temp names: one random prefix per process and a counter, so that writers in
+// different processes never collide and no randomness is drawn per object.
+const tempStem = randomBytes(6).toString('hex');
+let tempCounter = 0;
+
 export class LooseObjectStore implements ObjectStore {
+  /** Fan-out directories known to exist, so each is created once. */
+  private readonly dirs = new Set<string>();
+
   private constructor(
     readonly dir: string,
     private readonly codec: Codec,
@@ -36,13 +44,7 @@ export class LooseObjectStore implements ObjectStore {
   }
 
   async has(id: string): Promise<boolean> {
-    if (!isObjectId(id)) return false;
-    try {
-      await fs.access(this.pathOf(id));
-      return true;
-    } catch {
-      return false;
-    }
+    return isObjectId(id) && existsSync(this.pathOf(id));
   }
 
   /** The compressed bytes of an object file, unverified. */
@@ -92,10 +94,15 @@ export class LooseObjectStore implements ObjectStore {
     const encoded = encodeObject(type, body);
     const id = sha256Hex(encoded);
     const path = this.pathOf(id);
-    if (await exists(path)) return { id, written: 0 };
+    // Synchronous checks: a stat is microseconds, far less than a round trip
+    // through libuv's thread pool, and most writes on re-import stop here.
+    if (existsSync(path)) return { id, written: 0 };
     const dir = join(this.dir, id.slice(0, 2));
-    await fs.mkdir(dir, { recursive: true });
-    const tmp = join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    const tmp = join(dir, `${TEMP_PREFIX}${tempStem}_${(tempCounter++).toString(36)}`);
     const compressed = this.codec.compress(encoded);
     const handle = await fs.open(tmp, 'wx', 0o444);
     try {
@@ -118,7 +125,10 @@ export class LooseObjectStore implements ObjectStore {
       }
       return { id, written: compressed.length };
     } finally {
-      await fs.rm(tmp, { force: true });
+      // unlink, not rm: rm stats first, and this runs once per object.
+      await fs.unlink(tmp).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
     }
   }
 
@@ -158,14 +168,5 @@ export class LooseObjectStore implements ObjectStore {
       .map((n) => prefix.slice(0, 2) + n)
       .filter(isObjectId)
       .sort();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.access(path);
-    return true;
-  } catch {
-    return false;
   }
 }
