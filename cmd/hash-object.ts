@@ -30,10 +30,11 @@ export function builder(y: Argv) {
 export async function handler(args: Args): Promise<void> {
   const { promises: fs } = await import('node:fs');
   const { resolve } = await import('node:path');
-  const { hashObject, workingDir } = await import('../src/archive/index.js');
+  const { hashObject, workingDir, WriteQueue } = await import('../src/archive/index.js');
   const { InvalidInputError, NotFoundError } = await import('../src/errors/index.js');
   const io = args.state.io;
   const archive = args.w ? await openArchive(args) : undefined;
+  const queue = archive ? new WriteQueue(await archive.objects()) : undefined;
   const cwd = workingDir({ cwd: io.cwd, env: io.env, chdir: args.C });
   const inputs: Array<{ what: string; path?: string }> = [];
   if (args.stdin) inputs.push({ what: '<stdin>' });
@@ -53,9 +54,11 @@ export async function handler(args: Args): Promise<void> {
         throw new InvalidInputError(`cannot read ${input.what}: ${e.message}`, { path: input.path });
       }
     }
-    const r = await hashObject(archive, args.type, bytes, input.what, Boolean(args.w));
+    const r = await hashObject(queue, args.type, bytes, input.what);
     results.push({ ...r, input: input.what });
-    if (!args.json) await write(io.stdout, r.id + '\n');
   }
+  // Ids are printed once every object is on disk, as git does after writing.
+  await queue?.flush();
   if (args.json) await write(io.stdout, json(results));
+  else await write(io.stdout, results.map((r) => r.id + '\n').join(''));
 }

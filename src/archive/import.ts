@@ -2,8 +2,8 @@
 // searched recursively), import each into its session, and summarise.
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { WriteQueue } from '../odb/index.js';
 import {
-  WriteQueue,
   detectFormat,
   importFile,
   parseLine,

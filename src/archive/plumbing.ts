@@ -2,11 +2,13 @@
 // arguments and format results.
 import { InvalidInputError, NotFoundError } from '../errors/index.js';
 import { canonicalJson, type JsonValue } from '../hash/index.js';
-import { HashingStore, readChunkList, writeContent, type ObjectStore } from '../odb/index.js';
+import { HashingStore, WriteQueue, readChunkList, writeContent, type ObjectStore } from '../odb/index.js';
 import { type ObjectType } from '../object/index.js';
 import { decodeUtf8, parseRecordJson, readRecord, walkChain, type StoredRecord } from '../record/index.js';
 import { SESSIONS_PREFIX } from '../refs/index.js';
 import type { Archive } from './archive.js';
+
+export { WriteQueue };
 
 export interface HashResult {
   id: string;
@@ -17,17 +19,19 @@ export interface HashResult {
 }
 
 /**
- * Hashes (and with `write`, stores) one input as a blob or a record. A record
- * is stored as canonical JSON; when written, its parent and blobs must exist.
+ * Hashes (and with a `queue`, stores) one input as a blob or a record. A
+ * record is stored as canonical JSON; when written, its parent and blobs must
+ * exist. Writes go through the queue so that many inputs and chunks are
+ * written in parallel; the caller flushes it before reporting success.
  */
 export async function hashObject(
-  archive: Archive | undefined,
+  queue: WriteQueue | undefined,
   type: ObjectType,
   bytes: Uint8Array,
   what: string,
-  write: boolean,
 ): Promise<HashResult> {
-  const store: ObjectStore = write && archive ? await archive.objects() : new HashingStore();
+  const store: ObjectStore = queue ?? new HashingStore();
+  const write = queue !== undefined;
   if (type === 'blob') {
     const stored = await writeContent(store, bytes);
     return { id: stored.id, type, size: stored.size, chunked: stored.chunked };
@@ -35,6 +39,7 @@ export async function hashObject(
   const parsed = parseRecordJson(decodeUtf8(bytes, what), what);
   const canonical = Buffer.from(canonicalJson(parsed.value), 'utf8');
   if (write) {
+    await queue.flush(); // a parent written by this same call must be readable
     if (parsed.parent !== null) await expectType(store, parsed.parent, 'record', `${what}: parent`);
     for (const b of new Set(parsed.blobs)) await expectType(store, b, 'blob', `${what}: referenced blob`);
   }

@@ -11,7 +11,7 @@ import { normaliseClaudeLine } from './claude-transcript.js';
 import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
 import { splitLines } from './jsonl-lines.js';
 import { formatVerdict, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
-import type { WriteQueue } from './write-queue.js';
+import type { WriteQueue } from '../odb/index.js';
 
 export type ImportStatus = 'new' | 'updated' | 'unchanged' | 'kept-separately' | 'refused';
 

@@ -2,5 +2,4 @@ export * from './jsonl-lines.js';
 export * from './claude-transcript.js';
 export * from './codex-rollout.js';
 export * from './transcript-format.js';
-export * from './write-queue.js';
 export * from './import-file.js';

@@ -3,7 +3,9 @@
 // fsyncs of earlier objects are still in flight; `flush` waits for all of them
 // before any ref is moved, so a ref never points at an object not yet on disk.
 import { objectId, type ObjectType, type TapesObject } from '../object/index.js';
-import { writeContent, type LooseObjectStore, type ObjectStore } from '../odb/index.js';
+import { writeContent } from './content.js';
+import type { LooseObjectStore } from './loose-store.js';
+import type { ObjectStore } from './object-store.js';
 
 export interface WriteStats {
   objectsWritten: number;
