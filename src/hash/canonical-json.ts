@@ -10,8 +10,12 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const wellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+
 export function hasLoneSurrogate(s: string): boolean {
-  return LONE_SURROGATE.test(s);
+  // isWellFormed (native since V8 11.2) is many times faster than the regex,
+  // and this runs on every string of every record.
+  return wellFormed ? !wellFormed.call(s) : LONE_SURROGATE.test(s);
 }
 
 function pointer(path: (string | number)[]): string {

@@ -3,7 +3,6 @@
 // or — when the file does not extend what the archive holds under that name —
 // a separate ref, so that nothing stored is ever overwritten.
 import { shortId } from '../hash/index.js';
-import { objectId } from '../object/index.js';
 import { buildTemplate, encodeEventRecord, readRecord, walkChain, type EventFields, type EventSource } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
 import { refNameProblem, shortRefName, type RefStore } from '../refs/index.js';
@@ -100,9 +99,8 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
             : [{ $blob: await put(line.bytes), raw: true }],
     });
     const body = await encodeEventRecord(parent, fields, source, put);
-    const id = objectId('record', body);
-    if (!(await queue.has(id))) added++;
-    await queue.write('record', body);
+    const { id, isNew } = await queue.writeNew('record', body);
+    if (isNew) added++;
     ids.push(id);
     parent = id;
   }

@@ -89,14 +89,18 @@ export class LooseObjectStore implements ObjectStore {
     return (await this.writeReporting(type, body)).id;
   }
 
-  /** Like write, and says how many compressed bytes it added (0 if the object existed). */
-  async writeReporting(type: ObjectType, body: Uint8Array): Promise<{ id: string; written: number }> {
+  /**
+   * Like write, and says how many compressed bytes it added (0 if the object
+   * existed). `checked`: the caller has just seen that the object is absent,
+   * so the existence check is skipped (link() still never overwrites).
+   */
+  async writeReporting(type: ObjectType, body: Uint8Array, checked = false): Promise<{ id: string; written: number }> {
     const encoded = encodeObject(type, body);
     const id = sha256Hex(encoded);
     const path = this.pathOf(id);
     // Synchronous checks: a stat is microseconds, far less than a round trip
     // through libuv's thread pool, and most writes on re-import stop here.
-    if (existsSync(path)) return { id, written: 0 };
+    if (!checked && existsSync(path)) return { id, written: 0 };
     const dir = join(this.dir, id.slice(0, 2));
     if (!this.dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });

@@ -26,8 +26,11 @@ export class WriteQueue implements ObjectStore {
   ) {}
 
   /** True for objects in the store and objects this queue has taken. */
-  has(id: string): Promise<boolean> {
-    return this.known.has(id) ? Promise.resolve(true) : this.target.has(id);
+  async has(id: string): Promise<boolean> {
+    if (this.known.has(id)) return true;
+    if (!(await this.target.has(id))) return false;
+    this.known.add(id);
+    return true;
   }
 
   /** True only for objects that were in the store (or fully written). */
@@ -49,13 +52,20 @@ export class WriteQueue implements ObjectStore {
 
   async write(type: ObjectType, body: Uint8Array): Promise<string> {
     if (this.failure) throw this.failure;
+    return (await this.writeNew(type, body)).id;
+  }
+
+  /** Stores an object; `isNew` says whether it was absent from the store before. */
+  async writeNew(type: ObjectType, body: Uint8Array): Promise<{ id: string; isNew: boolean }> {
+    if (this.failure) throw this.failure;
     const id = objectId(type, body);
-    if (this.known.has(id)) return id;
+    if (this.known.has(id)) return { id, isNew: false };
     this.known.add(id);
-    if (this.dryRun) return id;
+    if (await this.target.has(id)) return { id, isNew: false };
+    if (this.dryRun) return { id, isNew: true };
     while (this.pending.size >= this.concurrency) await Promise.race(this.pending);
     const target = this.target;
-    const p: Promise<void> = target.writeReporting(type, body).then(
+    const p: Promise<void> = target.writeReporting(type, body, true).then(
       (r) => {
         if (r.written > 0) {
           this.stats.objectsWritten++;
@@ -69,7 +79,7 @@ export class WriteQueue implements ObjectStore {
     );
     const tracked = p.finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
-    return id;
+    return { id, isNew: true };
   }
 
   /** Stores content of any size (chunked as needed) and returns its id. */
