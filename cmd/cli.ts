@@ -64,7 +64,9 @@ export function createCli(io: Io): Cli {
         .fail((msg, err) => {
           // yargs' own validation gives a message; errors thrown by handlers
           // and check() keep their type (check() throws UsageError).
-          throw err ?? Object.assign(new Error(msg), { usage: true });
+          // yargs' own argument errors (YError) are usage errors too.
+          if (!err || err.name === 'YError') throw Object.assign(new Error(err?.message ?? msg), { usage: true });
+          throw err;
         });
       for (const c of commands) y = y.command(c as unknown as CommandModule);
       let output = '';

@@ -24,7 +24,7 @@ export function builder(y: Argv) {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { importTranscripts, workingDir } = await import('../src/archive/index.js');
+  const { defaultImportPaths, importTranscripts, workingDir } = await import('../src/archive/index.js');
   const archive = await openArchive(args);
   const io = args.state.io;
   let kind: 'claude' | 'codex' | 'auto' = 'auto';
@@ -52,6 +52,9 @@ export async function handler(args: Args): Promise<void> {
       : undefined,
   });
   if (showProgress) io.stderr.write('\n');
+  if (summary.files.length === 0 && paths.length === 0) {
+    io.stderr.write(`hint: no transcripts found in ${defaultImportPaths(kind, io.env).join(' or ')}\n`);
+  }
   if (summary.files_refused > 0) args.state.exitCode = 1;
   if (args.json) return write(io.stdout, json(summary));
   const lines: string[] = [];

@@ -4,13 +4,17 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WriteQueue } from '../odb/index.js';
 import {
+  PlannedRefs,
   detectFormat,
+  formatVerdict,
   importFile,
   parseLine,
   splitLines,
   type FileResult,
   type TranscriptFormat,
 } from '../import/index.js';
+import { TapesError } from '../errors/index.js';
+import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
@@ -63,7 +67,7 @@ interface Candidate {
 }
 
 /** Transcript files under a folder: *.jsonl, and under subagents/ only agent-*.jsonl. */
-async function walk(dir: string, kind: ImportKind, out: string[]): Promise<void> {
+async function walk(dir: string, kind: ImportKind, out: string[], root = dir): Promise<void> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -73,9 +77,9 @@ async function walk(dir: string, kind: ImportKind, out: string[]): Promise<void>
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, kind, out);
+    if (e.isDirectory()) await walk(p, kind, out, root);
     else if (e.isFile() && e.name.endsWith('.jsonl')) {
-      const inSubagents = p.split(sep).includes('subagents');
+      const inSubagents = relative(dirname(root), p).split(sep).slice(0, -1).includes('subagents');
       if (inSubagents && !e.name.startsWith('agent-')) continue; // journals and other side files
       if (kind === 'codex' && !e.name.startsWith('rollout-')) continue;
       out.push(p);
@@ -153,6 +157,7 @@ async function placement(path: string, format: TranscriptFormat): Promise<Placem
 export async function importTranscripts(archive: Archive, opts: ImportOptions): Promise<ImportSummary> {
   const store = await archive.objects();
   const queue = new WriteQueue(store, Boolean(opts.dryRun));
+  const refs = opts.dryRun ? new PlannedRefs(archive.refs) : archive.refs;
   const summary: ImportSummary = {
     dry_run: Boolean(opts.dryRun),
     sessions: { new: 0, updated: 0, unchanged: 0, kept_separately: 0 },
@@ -176,7 +181,14 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     if (c.refused) {
       result = { path: display(c.path), session: null, ref: null, status: 'refused', records: 0, records_added: 0, problems: [], reason: c.refused };
     } else {
-      result = await importOne(archive, queue, opts, c.path, display(c.path));
+      try {
+        result = await importOne(archive, queue, refs, opts, c.path, display(c.path));
+      } catch (err) {
+        // A file we cannot import (a typed error names what is wrong) is
+        // refused; the other files still import.
+        if (!(err instanceof TapesError)) throw err;
+        result = { path: display(c.path), session: null, ref: null, status: 'refused', records: 0, records_added: 0, problems: [], reason: err.message };
+      }
     }
     summary.files.push({
       path: result.path,
@@ -204,7 +216,14 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   return summary;
 }
 
-async function importOne(archive: Archive, queue: WriteQueue, opts: ImportOptions, path: string, shown: string): Promise<FileResult> {
+async function importOne(
+  archive: Archive,
+  queue: WriteQueue,
+  refs: Pick<RefStore, 'resolve' | 'update'>,
+  opts: ImportOptions,
+  path: string,
+  shown: string,
+): Promise<FileResult> {
   const refused = (reason: string): FileResult => ({
     path: shown,
     session: null,
@@ -223,10 +242,12 @@ async function importOne(archive: Archive, queue: WriteQueue, opts: ImportOption
   }
   let format: TranscriptFormat | undefined;
   if (opts.kind === 'auto') {
-    format = detectFormat(splitLines(bytes).map(parseLine));
+    const lines = splitLines(bytes).map(parseLine);
+    format = detectFormat(lines);
     if (!format) {
-      if (bytes.length === 0) return refused('the file is empty');
-      return refused('not a Claude Code transcript or a Codex rollout');
+      // The Claude verdict names empty and binary files; otherwise say both kinds were tried.
+      const why = formatVerdict(lines, 'claude-code').reason ?? '';
+      return refused(/^the file is/.test(why) ? why : 'not a Claude Code transcript or a Codex rollout');
     }
   } else {
     format = FORMAT_OF[opts.kind];
@@ -240,8 +261,7 @@ async function importOne(archive: Archive, queue: WriteQueue, opts: ImportOption
     refName: where.refName,
     firstMeta: where.firstMeta,
     queue,
-    refs: archive.refs,
-    dryRun: Boolean(opts.dryRun),
+    refs,
     reason: `import ${format}: ${basename(path)}`,
   });
 }

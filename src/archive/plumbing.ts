@@ -5,7 +5,7 @@ import { canonicalJson, type JsonValue } from '../hash/index.js';
 import { HashingStore, WriteQueue, readChunkList, writeContent, type ObjectStore } from '../odb/index.js';
 import { type ObjectType } from '../object/index.js';
 import { decodeUtf8, parseRecordJson, readRecord, walkChain, type StoredRecord } from '../record/index.js';
-import { SESSIONS_PREFIX } from '../refs/index.js';
+import { holdsChain } from '../refs/index.js';
 import type { Archive } from './archive.js';
 
 export { WriteQueue };
@@ -94,7 +94,7 @@ export async function* listChain(archive: Archive, tips: string[], limit = Infin
 export async function checkRefTarget(archive: Archive, name: string, id: string): Promise<void> {
   const store = await archive.objects();
   const obj = await store.read(id);
-  if ((name.startsWith(SESSIONS_PREFIX) || name === 'HEAD') && obj.type !== 'record') {
+  if ((holdsChain(name) || name === 'HEAD') && obj.type !== 'record') {
     throw new InvalidInputError(`${name} must point at a record, and ${id} is a ${obj.type}`, { name, id });
   }
 }

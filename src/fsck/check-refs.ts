@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { ZERO_ID } from '../hash/index.js';
-import { LOCK_SUFFIX, SESSIONS_PREFIX, parseReflog, parseRefContent, refNameProblem } from '../refs/index.js';
+import { LOCK_SUFFIX, SESSIONS_PREFIX, holdsChain, parseReflog, parseRefContent, refNameProblem } from '../refs/index.js';
 import { finding, type CheckId, type Finding } from './findings.js';
 import { NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.js';
 
@@ -115,7 +115,7 @@ export async function checkRefs(
     if (typeof value === 'string') {
       await say('badRefContent', name, value);
     } else if (value.kind === 'id') {
-      await checkTarget(name, value.id, { mustBeRecord: name.startsWith(SESSIONS_PREFIX), missing: 'refMissingObject' });
+      await checkTarget(name, value.id, { mustBeRecord: holdsChain(name), missing: 'refMissingObject' });
     } else {
       // docs/format.md §7: in format version 1 only HEAD is symbolic, and
       // commands that list refs skip symbolic ones, so such a ref is invisible.

@@ -19,9 +19,19 @@ export async function checkLinks(graph: ObjectGraph, report: (f: Finding) => Pro
     if (!graph.linksActive(n)) continue;
     const start = graph.linkStart[n]!;
     const end = start + graph.linkCount[n]!;
+    const reachable = graph.has(n, NodeFlag.Reachable);
     for (let l = start; l < end; l++) {
       const problem = linkProblem(graph, graph.linkKind[l]!, graph.linkTo[l]!, graph.linkSize[l]!);
-      if (problem) await report(finding(problem[0], { object: id }, problem[1]));
+      if (!problem) continue;
+      // Objects reach the disk in any order and a ref moves only once its
+      // whole chain is there, so an interrupted writer leaves unreachable
+      // objects whose links are not all written yet. As in git, a missing
+      // object matters only when something reachable needs it.
+      if (!reachable && graph.state[graph.linkTo[l]!] === NodeState.Absent) {
+        await report(finding('unreachableMissingLink', { object: id }, `${problem[1]} (the object is unreachable)`));
+      } else {
+        await report(finding(problem[0], { object: id }, problem[1]));
+      }
     }
   }
 }
@@ -61,22 +71,8 @@ function linkProblem(graph: ObjectGraph, kind: number, to: number, size: number)
   }
 }
 
-export interface ConnectivityCounts {
-  dangling: number;
-  unreachable: number;
-}
-
-/**
- * Marks what the roots reach, then reports (through `report`, which may drop
- * them) every readable object nothing reaches as unreachable, and those of
- * them no object links to as dangling, as git does. Unreadable objects are
- * left out: they already have an error, and their links are unknown.
- */
-export async function checkConnectivity(
-  graph: ObjectGraph,
-  report: (f: Finding) => Promise<void>,
-): Promise<ConnectivityCounts> {
-  const counts: ConnectivityCounts = { dangling: 0, unreachable: 0 };
+/** Marks every object the roots reach (through parents, blobs, chunk lists). Run before checkLinks. */
+export function markReachable(graph: ObjectGraph): void {
   const stack: number[] = [];
   for (let n = 0; n < graph.size; n++) {
     if (graph.linksActive(n)) {
@@ -99,6 +95,24 @@ export async function checkConnectivity(
       stack.push(to);
     }
   }
+}
+
+export interface ConnectivityCounts {
+  dangling: number;
+  unreachable: number;
+}
+
+/**
+ * Reports (through `report`, which may drop them) every readable object
+ * nothing reaches as unreachable, and those of them no object links to as
+ * dangling, as git does. Unreadable objects are left out: they already have
+ * an error, and their links are unknown. markReachable must have run.
+ */
+export async function checkConnectivity(
+  graph: ObjectGraph,
+  report: (f: Finding) => Promise<void>,
+): Promise<ConnectivityCounts> {
+  const counts: ConnectivityCounts = { dangling: 0, unreachable: 0 };
   for (let n = 0; n < graph.size; n++) {
     if (graph.state[n] !== NodeState.Ok || graph.has(n, NodeFlag.Reachable)) continue;
     const id = graph.ids[n]!;

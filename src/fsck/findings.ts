@@ -36,6 +36,11 @@ export const CHECKS = {
   blobRefNotBlob: { area: 'chains', severity: 'error', summary: 'a record\'s {"$blob": id} names a record' },
   missingChunk: { area: 'chains', severity: 'error', summary: 'a chunk list names a chunk or nested list that is not in the archive' },
   chunkNotBlob: { area: 'chains', severity: 'error', summary: 'a chunk list names a record' },
+  unreachableMissingLink: {
+    area: 'chains',
+    severity: 'warning',
+    summary: 'an unreachable object links to an object that is not in the archive (left by an interrupted write)',
+  },
   chunkNotList: { area: 'chains', severity: 'error', summary: 'a chunk list names, as a nested list ("l"), a blob that is not a chunk list' },
   chunkSizeMismatch: { area: 'chains', severity: 'error', summary: 'a chunk or nested list holds a different number of bytes than its list says' },
   dangling: { area: 'chains', severity: 'info', summary: 'an unreachable object that no other object references (shown with --dangling)' },

@@ -4,7 +4,7 @@
 // only per-object numbers and links (see object-graph.ts).
 import { checkObjects, type VerifyingStore } from './check-objects.js';
 import { checkRefs } from './check-refs.js';
-import { checkConnectivity, checkLinks } from './connectivity.js';
+import { checkConnectivity, checkLinks, markReachable } from './connectivity.js';
 import { CHECK_IDS, exitMask, type CheckId, type Finding, type Severity } from './findings.js';
 import { listLooseObjects } from './loose-layout.js';
 import { ObjectGraph } from './object-graph.js';
@@ -73,6 +73,7 @@ export async function fsck(target: FsckTarget, opts: FsckOptions): Promise<FsckR
   progress('refs', 0);
   const refs = await checkRefs(target.dir, graph, report);
   progress('connectivity', 0);
+  markReachable(graph);
   await checkLinks(graph, report);
   await checkConnectivity(graph, report);
   return {

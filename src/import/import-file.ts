@@ -3,9 +3,9 @@
 // or — when the file does not extend what the archive holds under that name —
 // a separate ref, so that nothing stored is ever overwritten.
 import { shortId } from '../hash/index.js';
-import { buildTemplate, encodeEventRecord, readRecord, walkChain, type EventFields, type EventSource } from '../record/index.js';
+import { WHOLE_LINE, buildTemplate, encodeEventRecord, readRecord, sourceBytes, sourceOf, walkChain, type EventFields, type EventSource } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
-import { refNameProblem, shortRefName, type RefStore } from '../refs/index.js';
+import { refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
 import { normaliseClaudeLine } from './claude-transcript.js';
 import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
 import { splitLines } from './jsonl-lines.js';
@@ -40,8 +40,8 @@ export interface ImportFileOptions {
   /** Extra meta for the first record (a subagent's link to its session and tool call). */
   firstMeta?: Record<string, unknown>;
   queue: WriteQueue;
-  refs: RefStore;
-  dryRun: boolean;
+  /** The archive's refs, or (dry run) an overlay that remembers planned moves. */
+  refs: Pick<RefStore, 'resolve' | 'update'>;
   reason: string;
 }
 
@@ -84,7 +84,9 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
       fields = { kind: 'other', role: null, time: null, content: [], meta: { harness: format, data: line.value } };
     } else {
       fields = unparsedFields(line, format);
-      if (line.error !== 'empty line') problems.push(`${opts.display}:${line.number}: ${line.error}`);
+      if (line.error !== 'empty line') {
+        problems.push(`${opts.display}:${line.number}: ${line.error}${line.detail ? `: ${line.detail}` : ''}`);
+      }
     }
     if (ids.length === 0 && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
     const source = async (threshold: number): Promise<EventSource> => ({
@@ -92,7 +94,9 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
       line: line.number,
       eol: line.eol,
       text:
-        line.text !== undefined && line.value !== undefined
+        threshold === WHOLE_LINE
+          ? [{ $blob: await put(line.bytes), raw: true }]
+          : line.text !== undefined && line.value !== undefined
           ? await buildTemplate(line.text, threshold, put)
           : line.text !== undefined && line.bytes.length <= threshold
             ? [line.text]
@@ -124,7 +128,7 @@ type Placement =
   | { kind: 'same'; ref: string };
 
 /** Where a chain goes: the first candidate ref it is new to, extends or equals. */
-async function place(opts: ImportFileOptions, ids: string[]): Promise<Placement> {
+async function place(opts: ImportFileOptions, ids: string[], lines: ParsedLine[]): Promise<Placement> {
   const tip = ids[ids.length - 1]!;
   const inChain = new Set(ids);
   const firstShort = shortId(ids[0]!, 8);
@@ -136,12 +140,38 @@ async function place(opts: ImportFileOptions, ids: string[]): Promise<Placement>
     if (inChain.has(cur)) return { kind: 'forward', ref, from: cur };
     // The archive already has this file's records and more (an older copy of the file).
     if (await chainContains(opts.queue, cur, tip, 1_000_000)) return { kind: 'same', ref };
-    // A torn last line (no newline) that the grown file now completes.
+    // A last line without a newline (a file cut mid-write, or one that simply
+    // ends there) that the grown file now continues: the stored chain equals
+    // ours up to that line, and that line's bytes begin our line there.
     const stored = await readRecord(opts.queue, cur).catch(() => undefined);
-    const src = stored?.value.source as { eol?: string } | undefined;
-    if (stored && src?.eol === '' && (stored.parent === null ? ids.length > 0 : inChain.has(stored.parent))) {
-      return { kind: 'forward', ref, from: cur };
+    const src = stored ? sourceOf(stored.value) : undefined;
+    if (stored && src?.eol === '') {
+      const at = stored.parent === null ? 0 : ids.indexOf(stored.parent) + 1;
+      const ours = at > 0 || stored.parent === null ? lines[at] : undefined;
+      if (ours && ours.number === src.line) {
+        const torn = await sourceBytes(opts.queue, src).catch(() => undefined);
+        if (torn && ours.bytes.subarray(0, torn.length).equals(torn) && (ours.bytes.length > torn.length || ours.eol === '\n')) {
+          return { kind: 'forward', ref, from: cur };
+        }
+      }
     }
+  }
+}
+
+/**
+ * Refs for a dry run: reads go to the archive, moves are only remembered, so
+ * that a later file of the same run sees what an earlier one would have done.
+ */
+export class PlannedRefs implements Pick<RefStore, 'resolve' | 'update'> {
+  private readonly planned = new Map<string, string>();
+  constructor(private readonly refs: Pick<RefStore, 'resolve'>) {}
+  async resolve(name: string): Promise<string | undefined> {
+    return this.planned.get(name) ?? this.refs.resolve(name);
+  }
+  async update(name: string, id: string): Promise<RefUpdateResult> {
+    const old = (await this.resolve(name)) ?? null;
+    this.planned.set(name, id);
+    return { name, old, new: id };
   }
 }
 
@@ -165,7 +195,7 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
   await opts.queue.flush();
   const tip = ids[ids.length - 1]!;
   for (let tries = 0; ; tries++) {
-    const where = await place(opts, ids);
+    const where = await place(opts, ids, lines);
     const result: FileResult = {
       ...base,
       session: shortRefName(where.ref),
@@ -176,7 +206,7 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
       tip,
       status: where.kind === 'same' ? 'unchanged' : where.kind === 'forward' ? 'updated' : where.ref === opts.refName ? 'new' : 'kept-separately',
     };
-    if (where.kind === 'same' || opts.dryRun) return result;
+    if (where.kind === 'same') return result;
     try {
       await opts.refs.update(where.ref, tip, {
         expectedOld: where.kind === 'create' ? null : where.from,

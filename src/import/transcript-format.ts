@@ -10,12 +10,14 @@ export type TranscriptFormat = 'claude-code' | 'codex';
 
 export interface ParsedLine extends RawLine {
   value?: unknown;
-  /** Why the line did not parse. */
+  /** Why the line did not parse, in stable words (stored in the record). */
   error?: string;
+  /** The parser's own message (reported, never stored: it differs between Node versions). */
+  detail?: string;
   text?: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function parseLine(line: RawLine): ParsedLine {
   let text: string;
@@ -28,7 +30,7 @@ export function parseLine(line: RawLine): ParsedLine {
   try {
     return { ...line, text, value: JSON.parse(text) };
   } catch (err) {
-    return { ...line, text, error: `not JSON: ${(err as Error).message}` };
+    return { ...line, text, error: 'not JSON', detail: (err as Error).message };
   }
 }
 

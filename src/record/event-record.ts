@@ -14,7 +14,7 @@
 // Every value from the source goes through encodeValue (long strings become
 // blobs); `source.text` is the line template that rebuilds the original bytes.
 import { ObjectTooLargeError } from '../errors/index.js';
-import { canonicalJson, type JsonValue } from '../hash/index.js';
+import { canonicalJson, hasLoneSurrogate, type JsonValue } from '../hash/index.js';
 import { maxBodySize } from '../object/index.js';
 import { encodeValue, type PutContent } from './value-codec.js';
 
@@ -44,7 +44,11 @@ export interface EventRecord extends EventFields {
 
 // Thresholds tried in turn until the record fits in one object: most records
 // fit at the first, a line of thousands of mid-sized strings needs a lower one.
+// Past the last, the line is stored whole as one blob (source threshold 0) and
+// the record keeps only its kind, role and time: a reader gets the rest from
+// the source (meta.oversized says so).
 const THRESHOLDS = [1024, 128, 16];
+export const WHOLE_LINE = 0;
 const MAX_RECORD_BODY = maxBodySize('record');
 
 /** The canonical body of an event record, its large values stored through `put`. */
@@ -54,11 +58,12 @@ export async function encodeEventRecord(
   source: (threshold: number) => Promise<EventSource>,
   put: PutContent,
 ): Promise<Uint8Array> {
+  const role = typeof fields.role === 'string' && fields.role.length <= 64 && !hasLoneSurrogate(fields.role) ? fields.role : null;
   for (const threshold of THRESHOLDS) {
     const value = {
       parent,
       kind: fields.kind,
-      role: fields.role,
+      role,
       time: fields.time,
       content: await encodeValue(fields.content, put, threshold),
       meta: await encodeValue(fields.meta, put, threshold),
@@ -67,7 +72,19 @@ export async function encodeEventRecord(
     const body = Buffer.from(canonicalJson(value), 'utf8');
     if (body.length <= MAX_RECORD_BODY) return body;
   }
-  throw new ObjectTooLargeError(`line ${(await source(THRESHOLDS[THRESHOLDS.length - 1]!)).line}: record does not fit in one object even with every string in a blob`, {});
+  const harness = typeof fields.meta.harness === 'string' ? fields.meta.harness : null;
+  const value = {
+    parent,
+    kind: fields.kind,
+    role,
+    time: fields.time,
+    content: [],
+    meta: { harness, oversized: true },
+    source: await source(WHOLE_LINE),
+  };
+  const body = Buffer.from(canonicalJson(value), 'utf8');
+  if (body.length <= MAX_RECORD_BODY) return body;
+  throw new ObjectTooLargeError(`line ${value.source.line}: record does not fit in one object`, { line: value.source.line });
 }
 
 /** Normalises a timestamp to UTC ISO-8601, or null when it is not one. */
@@ -76,7 +93,12 @@ export function isoTime(value: unknown): string | null {
     const d = new Date(value > 1e12 ? value : value * 1000);
     return Number.isNaN(d.getTime()) ? null : d.toISOString();
   }
-  if (typeof value !== 'string' || value === '') return null;
-  const d = new Date(value);
+  if (typeof value !== 'string') return null;
+  // Only ISO-8601 is read, and a time without an offset is UTC: Date's own
+  // parsing of other forms, and of zone-less times, depends on the machine.
+  const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?))?(Z|[+-]\d\d:?\d\d)?$/i.exec(value.trim());
+  if (!m) return null;
+  const zone = m[3] ? (m[3].toUpperCase() === 'Z' ? 'Z' : m[3].replace(/^([+-]\d\d)(\d\d)$/, '$1:$2')) : 'Z';
+  const d = new Date(`${m[1]}T${m[2] ?? '00:00'}${zone}`);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }

@@ -21,7 +21,7 @@ export type TemplatePart = string | { $blob: string; raw?: true };
 /** Something that stores content and returns its id (chunking as needed). */
 import type { PutContent } from './value-codec.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function isValidUtf8(bytes: Uint8Array): boolean {
   try {
@@ -59,16 +59,20 @@ export function stringLiterals(text: string): Array<[number, number]> {
 }
 
 /**
- * Builds the template of one line of valid JSON text. Literals longer than
- * `threshold` characters become blob references.
+ * Builds the template of one line of valid JSON text. Literals whose value
+ * is longer than `threshold` UTF-8 bytes become blob references.
  */
 export async function buildTemplate(text: string, threshold: number, put: PutContent): Promise<TemplatePart[]> {
   const parts: TemplatePart[] = [];
   let last = 0;
   for (const [s, e] of stringLiterals(text)) {
-    if (e - s - 2 <= threshold) continue;
+    // Cheap filter first: a literal of n characters decodes to at most 3n bytes.
+    if ((e - s - 2) * 3 <= threshold) continue;
     const literal = text.slice(s, e);
     const decoded = JSON.parse(literal) as string;
+    // The same rule as the value codec (UTF-8 bytes of the value), so that a
+    // string blobbed in the normalised view is the same blob here.
+    if (Buffer.byteLength(decoded, 'utf8') <= threshold && !(hasLoneSurrogate(decoded) && literal.length > threshold)) continue;
     if (s > last) parts.push(text.slice(last, s));
     if (!hasLoneSurrogate(decoded) && JSON.stringify(decoded) === literal) {
       parts.push({ $blob: await put(Buffer.from(decoded, 'utf8')) });

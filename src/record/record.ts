@@ -14,7 +14,7 @@ export interface ParsedRecord {
   blobs: string[];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Decodes UTF-8 strictly; names the byte offset of the first bad sequence. */
 export function decodeUtf8(bytes: Uint8Array, what: string): string {

@@ -11,6 +11,11 @@ import { hasLoneSurrogate, type JsonValue } from '../hash/index.js';
 import { BLOB_REF_KEY } from './record.js';
 
 export const WTF16_KEY = '$wtf16';
+
+function toWellFormed(s: string): string {
+  const native = (String.prototype as { toWellFormed?: () => string }).toWellFormed;
+  return native ? native.call(s) : s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
 export const DEFAULT_BLOB_THRESHOLD = 1024;
 
 export type PutContent = (bytes: Uint8Array) => Promise<string>;
@@ -19,7 +24,12 @@ export type GetContent = (id: string) => Promise<Uint8Array>;
 export async function encodeValue(value: unknown, put: PutContent, threshold = DEFAULT_BLOB_THRESHOLD): Promise<JsonValue> {
   if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
   if (typeof value === 'string') {
-    if (hasLoneSurrogate(value)) return { [WTF16_KEY]: JSON.stringify(value) };
+    if (hasLoneSurrogate(value)) {
+      // The JSON literal escapes the lone surrogates as \\uXXXX, so it is valid
+      // text; a long one goes to a blob like any long string.
+      const literal = JSON.stringify(value);
+      return { [WTF16_KEY]: literal.length > threshold ? { [BLOB_REF_KEY]: await put(Buffer.from(literal, 'utf8')) } : literal };
+    }
     if (value.length > threshold / 3 && Buffer.byteLength(value, 'utf8') > threshold) {
       return { [BLOB_REF_KEY]: await put(Buffer.from(value, 'utf8')) };
     }
@@ -34,7 +44,9 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
     const out: { [k: string]: JsonValue } = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined) continue;
-      const key = hasLoneSurrogate(k) ? k.replace(/[\ud800-\udfff]/g, '\ufffd') : k;
+      // Keys cannot hold markers; a lone surrogate in a key becomes U+FFFD here
+      // (the record's source keeps the exact key).
+      const key = hasLoneSurrogate(k) ? toWellFormed(k) : k;
       out[key.startsWith('$') ? '$' + key : key] = await encodeValue(v, put, threshold);
     }
     return out;
@@ -54,8 +66,11 @@ export async function decodeValue(value: JsonValue, get: GetContent): Promise<un
   if (keys.length === 1 && keys[0] === BLOB_REF_KEY && typeof value[BLOB_REF_KEY] === 'string') {
     return Buffer.from(await get(value[BLOB_REF_KEY])).toString('utf8');
   }
-  if (keys.length === 1 && keys[0] === WTF16_KEY && typeof value[WTF16_KEY] === 'string') {
-    return JSON.parse(value[WTF16_KEY]) as string;
+  if (keys.length === 1 && keys[0] === WTF16_KEY) {
+    const inner = value[WTF16_KEY];
+    if (typeof inner === 'string') return JSON.parse(inner) as string;
+    const literal = await decodeValue(inner!, get);
+    if (typeof literal === 'string') return JSON.parse(literal) as string;
   }
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k.startsWith('$$') ? k.slice(1) : k] = await decodeValue(value[k]!, get);

@@ -5,6 +5,12 @@ import { InvalidRefNameError } from '../errors/index.js';
 export const SESSIONS_PREFIX = 'refs/sessions/';
 export const TAGS_PREFIX = 'refs/tags/';
 export const REMOTES_PREFIX = 'refs/remotes/';
+export const AGENTS_PREFIX = 'refs/agents/';
+
+/** Refs that name a chain of records (sessions and subagent threads), so must point at a record. */
+export function holdsChain(name: string): boolean {
+  return name.startsWith(SESSIONS_PREFIX) || name.startsWith(AGENTS_PREFIX);
+}
 
 /** The rule a name breaks, or undefined when it is a valid ref name. */
 export function refNameProblem(name: string): string | undefined {

@@ -30,6 +30,10 @@ t.test('parents and blob references of the wrong type', async (t) => {
   const recordAsBlob = await store.write('record', record({ kind: 'user', parent: null, x: { $blob: fx.ids.r1 } }));
   const missingBlob = await store.write('record', record({ kind: 'user', parent: null, a: [{ $blob: MISSING }, { $blob: MISSING }] }));
   const missingParent = await store.write('record', record({ kind: 'user', parent: MISSING }));
+  // Missing links matter when something reachable needs them: tag each one.
+  for (const [i, id] of [blobParent, recordAsBlob, missingBlob, missingParent].entries()) {
+    await fx.archive.refs.update(`refs/tags/t${i}`, id);
+  }
   const { code, report } = await fsckJson(fx.root);
   t.equal(code, 2);
   t.same(
@@ -56,7 +60,10 @@ t.test('chunk lists: missing, wrong type, wrong size, not a list', async (t) => 
     notList: encodeChunkList({ size: 11, entries: [{ kind: 'l', id: hello, size: 6 }, { kind: 'c', id: world, size: 5 }] }),
   };
   const ids: Record<string, string> = {};
-  for (const [k, v] of Object.entries(lists)) ids[k] = await store.write('blob', v);
+  for (const [k, v] of Object.entries(lists)) {
+    ids[k] = await store.write('blob', v);
+    await fx.archive.refs.update(`refs/tags/${k}`, ids[k]!);
+  }
   const { code, report } = await fsckJson(fx.root);
   t.equal(code, 2);
   t.same(
@@ -162,7 +169,27 @@ t.test('a non-canonical record still has its links checked', async (t) => {
   const fx = await makeFixture(t);
   const body = `{"parent": "${MISSING}"}`;
   const id = await writeRawObject(fx.dir, Buffer.concat([Buffer.from(`record ${body.length}\0`), Buffer.from(body)]));
+  await fx.archive.refs.update('refs/tags/noncanonical', id);
   const { code, report } = await fsckJson(fx.root);
   t.equal(code, 1 | 2);
   t.same(pairs(report.findings), [['nonCanonicalRecord', id], ['missingParent', id]]);
+});
+
+t.test('a missing link from an unreachable object is a warning (an interrupted write), not an error', async (t) => {
+  const fx = await makeFixture(t);
+  const store = await fx.archive.objects();
+  const orphan = await store.write('record', record({ kind: 'user', parent: MISSING }));
+  const orphanBlobRef = await store.write('record', record({ kind: 'user', parent: null, a: { $blob: MISSING } }));
+  const { code, report } = await fsckJson(fx.root);
+  t.equal(code, 0, 'warnings never set the exit status');
+  t.same(pairs(report.findings).sort(), [
+    ['unreachableMissingLink', orphan],
+    ['unreachableMissingLink', orphanBlobRef],
+  ].sort());
+  t.ok(report.findings.every((f) => f.severity === 'warning'));
+  // Once a ref reaches it, the same missing parent is an error again.
+  await fx.archive.refs.update('refs/sessions/orphan', orphan);
+  const again = await fsckJson(fx.root);
+  t.equal(again.code, 2);
+  t.same(pairs(again.report.findings).sort(), [['missingParent', orphan], ['unreachableMissingLink', orphanBlobRef]].sort());
 });
