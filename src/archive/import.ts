@@ -16,6 +16,7 @@ import {
 import { TapesError } from '../errors/index.js';
 import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
+import { listSessions } from './sessions.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
 
@@ -210,6 +211,9 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     progress.records += result.records;
     opts.onProgress?.(progress);
   }
+  // Keep the derived session index current (only sessions whose tip moved are summarised again).
+  const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately;
+  if (!opts.dryRun && moved > 0) await listSessions(archive);
   summary.bytes_read = progress.bytesDone;
   summary.objects_written = queue.stats.objectsWritten;
   summary.bytes_stored = queue.stats.bytesWritten;

@@ -1,0 +1,69 @@
+// Reading an event record for display: the normalised view as stored (large
+// values still blob references, so a summary reads only what it shows), and
+// helpers that fetch the blobs a reader asks for.
+import type { JsonValue } from '../hash/index.js';
+import { readContent, type ObjectStore } from '../odb/index.js';
+import { readRecord } from './chain.js';
+import { BLOB_REF_KEY } from './record.js';
+import { sourceOf, type RecordSource } from './source-value.js';
+import { WTF16_KEY, decodeValue } from './value-codec.js';
+
+export interface EventView {
+  id: string;
+  parent: string | null;
+  kind: string;
+  role: string | null;
+  time: string | null;
+  /** Content blocks as stored: long strings are {"$blob": id}. */
+  content: JsonValue[];
+  meta: { [key: string]: JsonValue };
+  source?: RecordSource;
+}
+
+export async function readEvent(store: ObjectStore, id: string): Promise<EventView> {
+  const rec = await readRecord(store, id);
+  return toEventView(rec.id, rec.value);
+}
+
+export function toEventView(id: string, v: { [key: string]: JsonValue }): EventView {
+  const isObj = (x: JsonValue | undefined): x is { [k: string]: JsonValue } => x !== null && typeof x === 'object' && !Array.isArray(x);
+  return {
+    id,
+    parent: typeof v.parent === 'string' ? v.parent : null,
+    kind: typeof v.kind === 'string' ? v.kind : 'other',
+    role: typeof v.role === 'string' ? v.role : null,
+    time: typeof v.time === 'string' ? v.time : null,
+    content: Array.isArray(v.content) ? v.content : [],
+    meta: isObj(v.meta) ? v.meta : {},
+    source: sourceOf(v),
+  };
+}
+
+/** A value with every blob read back and every marker undone. */
+export function resolveValue(store: ObjectStore, v: JsonValue): Promise<unknown> {
+  return decodeValue(v, (id) => readContent(store, id));
+}
+
+/** The blob id a stored value stands for, when it is a long string kept as a blob. */
+export function blobOf(v: JsonValue | undefined): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === BLOB_REF_KEY && typeof v[BLOB_REF_KEY] === 'string' ? v[BLOB_REF_KEY] : undefined;
+}
+
+/**
+ * A stored string value as text: inline strings as they are, blobs read (only
+ * the first `limit` bytes are kept when a limit is given), markers undone.
+ */
+export async function textOf(store: ObjectStore, v: JsonValue | undefined, limit?: number): Promise<string> {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'object' || Array.isArray(v)) return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const blob = blobOf(v);
+  if (blob) {
+    const bytes = await readContent(store, blob);
+    return Buffer.from(limit === undefined ? bytes : bytes.subarray(0, limit)).toString('utf8');
+  }
+  if (WTF16_KEY in v) return String(await resolveValue(store, v));
+  return JSON.stringify(await resolveValue(store, v));
+}
