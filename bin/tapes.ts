@@ -15,7 +15,28 @@ const cli = createCli({
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stderrIsTTY: Boolean(process.stderr.isTTY),
   now: () => new Date(),
+  terminal: process.stdin.isTTY && process.stdout.isTTY ? processTerminal() : undefined,
 });
+
+function processTerminal() {
+  const stdin = process.stdin as NodeJS.ReadStream;
+  const stdout = process.stdout as NodeJS.WriteStream;
+  return {
+    setRawMode: (on: boolean) => void stdin.setRawMode(on),
+    size: () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 }),
+    onResize(listener: () => void) {
+      stdout.on('resize', listener);
+      return () => void stdout.off('resize', listener);
+    },
+    onSignal(listener: (signal: string) => void) {
+      const signals = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
+      for (const s of signals) process.on(s, listener);
+      return () => {
+        for (const s of signals) process.off(s, listener);
+      };
+    },
+  };
+}
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   // `tapes cat-object … | head` closes the pipe early: not an error of ours.

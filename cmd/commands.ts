@@ -11,6 +11,7 @@ import * as revList from './rev-list.js';
 import * as fsck from './fsck.js';
 import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
+import * as replay from './replay.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, replay, help];

@@ -12,6 +12,20 @@ export interface Io {
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   now: () => Date;
+  /**
+   * The terminal, when both stdin and stdout are one: what interactive
+   * commands (replay) need beyond the streams. Absent in tests and pipes.
+   */
+  terminal?: Terminal;
+}
+
+export interface Terminal {
+  setRawMode(on: boolean): void;
+  size(): { columns: number; rows: number };
+  /** Calls `listener` when the window changes size; returns the unsubscribe. */
+  onResize(listener: () => void): () => void;
+  /** Calls `listener` on SIGTERM, SIGHUP or SIGINT instead of dying, so the screen is restored first; returns the unsubscribe. */
+  onSignal(listener: (signal: string) => void): () => void;
 }
 
 export interface RunState {
