@@ -1,0 +1,267 @@
+// Shared pieces of the import tests: corpus locations, fresh archives that
+// are removed when their test ends, and small readers of an archive's state
+// (object files, refs, reflogs, records) through the CLI.
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, promises as fs, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binPath, corpusDir, tapes, type RunResult } from '../helpers/cli.js';
+
+export { binPath, corpusDir, tapes };
+
+export const claudeCodeDir = join(corpusDir, 'claude-code');
+export const claudeProjects = join(claudeCodeDir, 'projects');
+export const notClaudeFile = join(claudeCodeDir, 'not-claude', '12_cbfeaa512b_0_full.jsonl');
+export const edgeCasesDir = join(corpusDir, 'edge-cases');
+export const codexSessions = join(corpusDir, 'codex', 'sessions');
+export const showcaseDir = join(edgeCasesDir, 'daaain__claude-code-log', 'test', 'test_data', 'minimal_showcase');
+export const workflowDir = join(edgeCasesDir, 'daaain__claude-code-log', 'test', 'test_data', 'workflow_scriptpath');
+
+/** A small real transcript (9 lines, no final newline): queue-operation, snapshot, user, thinking, tool_use, tool_result. */
+export const smallClaude = join(claudeProjects, '-Users-alex-workspace-cli', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl');
+
+interface Owner {
+  teardown(fn: () => void | Promise<void>): void;
+}
+
+/** A fresh temporary directory, removed when `owner` ends. */
+export function tempDir(owner: Owner, prefix = 'tapes-import-'): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  owner.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A directory holding a fresh archive (its .tapes/ inside). */
+export async function newArchive(owner: Owner): Promise<string> {
+  const cwd = tempDir(owner);
+  const r = await tapes(['init', '-q'], { cwd });
+  if (r.code !== 0) throw new Error(`tapes init failed: ${r.stderr}`);
+  return cwd;
+}
+
+export interface FileEntry {
+  path: string;
+  format: string | null;
+  session: string | null;
+  status: 'new' | 'updated' | 'unchanged' | 'kept-separately' | 'refused';
+  records: number;
+  records_added: number;
+  problems: string[];
+  reason?: string;
+}
+
+export interface Summary {
+  dry_run: boolean;
+  sessions: { new: number; updated: number; unchanged: number; kept_separately: number };
+  files_refused: number;
+  records_added: number;
+  objects_written: number;
+  bytes_stored: number;
+  bytes_read: number;
+  problems: number;
+  files: FileEntry[];
+}
+
+export interface ImportRun extends RunResult {
+  summary: Summary;
+}
+
+/** `tapes import --json …`, in-process; the summary parsed. */
+export async function importJson(cwd: string, args: string[], env: Record<string, string> = {}): Promise<ImportRun> {
+  const r = await tapes(['import', '--json', ...args], { cwd, env });
+  let summary: Summary;
+  try {
+    summary = JSON.parse(r.stdout) as Summary;
+  } catch {
+    throw new Error(`tapes import ${args.join(' ')} printed no JSON (exit ${r.code}): ${r.stderr}`);
+  }
+  return { ...r, summary };
+}
+
+/** Every *.jsonl file under `dir`, sorted. */
+export async function jsonlFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && e.name.endsWith('.jsonl')) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** sha256 of a file, read as a stream (never whole in memory). */
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path)
+      .on('data', (c) => h.update(c))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** Every loose object file of the archive in `cwd`: id → file size. */
+export async function objectFiles(cwd: string): Promise<Map<string, number>> {
+  const dir = join(cwd, '.tapes', 'objects');
+  const out = new Map<string, number>();
+  for (const fan of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+    for (const name of await fs.readdir(join(dir, fan))) {
+      if (!/^[0-9a-f]{62}$/.test(name)) continue;
+      out.set(fan + name, (await fs.stat(join(dir, fan, name))).size);
+    }
+  }
+  return out;
+}
+
+export async function showRef(cwd: string): Promise<string> {
+  const r = await tapes(['show-ref'], { cwd });
+  // 2: no refs at all, which is a state too.
+  if (r.code !== 0 && r.code !== 2) throw new Error(`show-ref failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Every reflog file under .tapes/logs: relative path → number of lines. */
+export async function reflogCounts(cwd: string): Promise<Record<string, number>> {
+  const base = join(cwd, '.tapes', 'logs');
+  const out: Record<string, number> = {};
+  const walk = async (d: string, rel: string) => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(p, r);
+      else out[r] = (await fs.readFile(p, 'utf8')).split('\n').filter((l) => l !== '').length;
+    }
+  };
+  await walk(base, '');
+  return out;
+}
+
+export async function reflogLines(cwd: string, ref: string): Promise<string[]> {
+  const text = await fs.readFile(join(cwd, '.tapes', 'logs', ref), 'utf8');
+  return text.split('\n').filter((l) => l !== '');
+}
+
+/** Record ids of a session, oldest first. */
+export async function revList(cwd: string, rev: string): Promise<string[]> {
+  const r = await tapes(['rev-list', '--reverse', rev], { cwd });
+  if (r.code !== 0) throw new Error(`rev-list ${rev} failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** A record as `tapes cat-object -p` prints it. */
+export async function catRecord(cwd: string, id: string): Promise<{ [k: string]: Json }> {
+  const r = await tapes(['cat-object', '-p', id], { cwd });
+  if (r.code !== 0) throw new Error(`cat-object -p ${id} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { [k: string]: Json };
+}
+
+/** The content of a blob, as `tapes cat-object <id>` prints it. */
+export async function catBlob(cwd: string, id: string): Promise<Buffer> {
+  const r = await tapes(['cat-object', id], { cwd });
+  if (r.code !== 0) throw new Error(`cat-object ${id} failed: ${r.stderr}`);
+  return r.stdoutBytes;
+}
+
+/** A record value with every {"$blob": id} replaced by the blob's text. */
+export async function withBlobs(cwd: string, v: Json): Promise<Json> {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return Promise.all(v.map((x) => withBlobs(cwd, x)));
+  const keys = Object.keys(v);
+  if (keys.length === 1 && keys[0] === '$blob' && typeof v.$blob === 'string') return (await catBlob(cwd, v.$blob)).toString('utf8');
+  const out: { [k: string]: Json } = {};
+  for (const k of keys) out[k] = await withBlobs(cwd, v[k]!);
+  return out;
+}
+
+/** The records of a session (oldest first), blobs resolved, keyed by source line number. */
+export async function recordsByLine(cwd: string, session: string): Promise<Map<number, { [k: string]: Json }>> {
+  const out = new Map<number, { [k: string]: Json }>();
+  for (const id of await revList(cwd, session)) {
+    const rec = (await withBlobs(cwd, await catRecord(cwd, id))) as { [k: string]: Json };
+    const source = rec.source as { line: number };
+    out.set(source.line, rec);
+  }
+  return out;
+}
+
+export async function fsck(cwd: string): Promise<RunResult> {
+  return tapes(['fsck'], { cwd });
+}
+
+/** The exported bytes of a session (export --format original to stdout, in-process). */
+export async function exportBytes(cwd: string, session: string): Promise<RunResult> {
+  return tapes(['export', '--format', 'original', session], { cwd });
+}
+
+/** The lines of a file, each with its newline (the last may have none). */
+export function linesWithEol(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl < 0 ? bytes.length : nl + 1;
+    out.push(bytes.subarray(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/** A Claude Code user line of the real shape (copied from a 2.1.x transcript), with the given content. */
+export function claudeUserLine(sessionId: string, uuid: string, parentUuid: string | null, content: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    parentUuid,
+    isSidechain: false,
+    userType: 'external',
+    cwd: '/Users/dev/project',
+    sessionId,
+    version: '2.1.30',
+    gitBranch: 'main',
+    type: 'user',
+    message: { role: 'user', content },
+    uuid,
+    timestamp: '2026-01-19T03:15:09.400Z',
+    ...extra,
+  };
+}
+
+/** A Claude Code assistant line of the real shape. */
+export function claudeAssistantLine(sessionId: string, uuid: string, parentUuid: string | null, content: unknown[]): Record<string, unknown> {
+  return {
+    parentUuid,
+    isSidechain: false,
+    userType: 'external',
+    cwd: '/Users/dev/project',
+    sessionId,
+    version: '2.1.30',
+    gitBranch: 'main',
+    message: {
+      model: 'claude-opus-4-5-20251101',
+      id: `msg_${uuid}`,
+      type: 'message',
+      role: 'assistant',
+      content,
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 34788, output_tokens: 8, service_tier: 'standard' },
+    },
+    requestId: `req_${uuid}`,
+    type: 'assistant',
+    uuid,
+    timestamp: '2026-01-19T03:15:16.846Z',
+  };
+}
+
+/** JSON lines joined with newlines (and a final one). */
+export function jsonl(lines: unknown[]): string {
+  return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+}
