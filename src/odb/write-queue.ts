@@ -17,6 +17,8 @@ export class WriteQueue implements ObjectStore {
   private failure: unknown;
   readonly stats: WriteStats = { objectsWritten: 0, bytesWritten: 0 };
   private readonly known = new Set<string>();
+  /** Dry run: records that would have been written, so later steps can still read them. */
+  private readonly plannedRecords = new Map<string, Uint8Array>();
 
   /** With `dryRun`, ids are computed and the store is read, but nothing is written. */
   constructor(
@@ -39,6 +41,8 @@ export class WriteQueue implements ObjectStore {
   }
 
   read(id: string): Promise<TapesObject> {
+    const planned = this.plannedRecords.get(id);
+    if (planned) return Promise.resolve({ type: 'record', body: planned });
     return this.target.read(id);
   }
 
@@ -62,7 +66,10 @@ export class WriteQueue implements ObjectStore {
     if (this.known.has(id)) return { id, isNew: false };
     this.known.add(id);
     if (await this.target.has(id)) return { id, isNew: false };
-    if (this.dryRun) return { id, isNew: true };
+    if (this.dryRun) {
+      if (type === 'record') this.plannedRecords.set(id, body);
+      return { id, isNew: true };
+    }
     while (this.pending.size >= this.concurrency) await Promise.race(this.pending);
     const target = this.target;
     const p: Promise<void> = target.writeReporting(type, body, true).then(
