@@ -1,0 +1,154 @@
+// tapes stats: per session and in total, the duration, records by kind, tool
+// calls and errors by tool, and tokens and estimated cost by model. With no
+// session named, every session `tapes sessions` would list (filters apply).
+import type { Argv } from 'yargs';
+import type { ChalkInstance } from 'chalk';
+import { json, openArchive, write, type GlobalArgs } from './context.js';
+import { startPager } from './pager.js';
+import { agentsBySession, filterOptions, readSelection, type FilterArgs } from './sessions.js';
+import type { ChainStats, ModelUsage, TotalStats } from '../src/archive/stats.js';
+import type { SessionSummary, ToolCount } from '../src/archive/sessions.js';
+
+interface Args extends GlobalArgs, FilterArgs {
+  session?: string[];
+  json?: boolean;
+}
+
+export const command = 'stats [session..]';
+export const describe = 'Show duration, records, tool calls and errors, tokens and estimated cost, per session and in total';
+
+export function builder(y: Argv) {
+  return filterOptions(y)
+    .positional('session', { type: 'string', array: true, describe: 'Sessions (or any revisions: the chain ending there); default: all' })
+    .option('json', { type: 'boolean', describe: 'Print {"sessions": [...], "total": {...}} as one JSON document' });
+}
+
+interface Shown extends ChainStats {
+  /** Subagent chains of this session in the archive (shown or not). */
+  agents: number;
+}
+
+export async function handler(args: Args): Promise<void> {
+  const { listSessions, matchesFilter, sortSessions, parentRef } = await import('../src/archive/sessions.js');
+  const { chainStats, totalStats, resolveChains } = await import('../src/archive/stats.js');
+  const io = args.state.io;
+  const { filter, table, timeZone } = await readSelection(args);
+  const archive = await openArchive(args);
+  const all = await listSessions(archive);
+  const agents = agentsBySession(all, parentRef);
+  const picked: Array<{ summary: SessionSummary; ref: string | null; name: string }> = [];
+  if (args.session?.length) {
+    const seen = new Set<string>();
+    for (const c of await resolveChains(archive, args.session, all)) {
+      const key = `${c.ref ?? ''} ${c.summary.tip}`;
+      if (seen.has(key) || !matchesFilter(c.summary, filter)) continue;
+      seen.add(key);
+      picked.push(c);
+    }
+  } else {
+    const sessionRefs = new Set(all.filter((s) => s.parent_session === null).map((s) => s.ref));
+    const top = all.filter((s) => s.parent_session === null || (args.agents && !sessionRefs.has(parentRef(s)!)));
+    for (const s of sortSessions(top.filter((s) => matchesFilter(s, filter)), 'date', table)) picked.push({ summary: s, ref: s.ref, name: s.name });
+  }
+  const shown: Shown[] = [];
+  for (const p of picked) {
+    const children = p.ref !== null && p.summary.parent_session === null ? (agents.get(p.ref) ?? []) : [];
+    shown.push({ ...chainStats(p.summary, table, { ref: p.ref, name: p.name }), agents: children.length });
+    if (args.agents) for (const a of children) shown.push({ ...chainStats(a, table), agents: 0 });
+  }
+  const total = totalStats(shown, table);
+  if (args.json) return write(io.stdout, json({ sessions: shown, total }));
+  const { makeChalk } = await import('../src/view/color.js');
+  const view = await import('../src/view/sessions-table.js');
+  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
+  const text = new StatsText(chalk, view, timeZone, io.env.HOME);
+  const lines: string[] = [];
+  for (const s of shown) lines.push(...text.chain(s, args.agents), '');
+  if (shown.length !== 1) lines.push(...text.total(total));
+  else lines.pop();
+  const paged = startPager(io, args.pager !== false);
+  await write(paged.out, lines.join('\n') + '\n');
+  await paged.done();
+}
+
+type View = typeof import('../src/view/sessions-table.js');
+
+/** The text layout of `tapes stats` (see tapes-stats(1), OUTPUT). */
+class StatsText {
+  constructor(
+    private readonly c: ChalkInstance,
+    private readonly v: View,
+    private readonly timeZone: string | undefined,
+    private readonly home: string | undefined,
+  ) {}
+
+  chain(s: Shown, agentsShown?: boolean): string[] {
+    const c = this.c;
+    const what = s.ref === null ? 'chain' : s.parent_session !== null ? 'agent' : 'session';
+    const name = s.ref === null ? `${s.name} (${s.tip.slice(0, 12)})` : s.parent_session !== null ? s.ref.replace(/^refs\//, '') : s.name;
+    const out = [c.yellow(`${what} ${name}`)];
+    if (s.title) out.push(this.field('title', s.title));
+    if (s.cwd) out.push(this.field('project', this.v.shortPath(s.cwd, this.home) + (s.git_branch ? `  (${s.git_branch})` : '')));
+    if (s.harness) out.push(this.field('harness', [s.harness, s.harness_version].filter(Boolean).join(' ')));
+    out.push(this.field('time', this.span(s.start, s.end, s.duration_ms)));
+    out.push(...this.body(s));
+    if (s.agents > 0 && !agentsShown) out.push(this.field('subagents', `${s.agents} chain${s.agents === 1 ? '' : 's'}, not counted here (--agents)`));
+    return out;
+  }
+
+  total(t: TotalStats): string[] {
+    const chains = [`${t.sessions} session${t.sessions === 1 ? '' : 's'}`];
+    if (t.agents) chains.push(`${t.agents} subagent chain${t.agents === 1 ? '' : 's'}`);
+    const out = [this.c.bold(`total ${chains.join(', ')}`)];
+    const span = t.start && t.end ? `${this.v.formatLocalTime(t.start, this.timeZone)} → ${this.v.formatLocalTime(t.end, this.timeZone)}, ` : '';
+    out.push(this.field('time', `${span}${this.v.formatDuration(t.duration_ms)} in all`));
+    out.push(...this.body(t));
+    return out;
+  }
+
+  private body(s: ChainStats | TotalStats): string[] {
+    const v = this.v;
+    const out: string[] = [];
+    const kinds = Object.entries(s.records_by_kind).map(([k, n]) => `${k} ${v.formatInt(n)}`);
+    out.push(this.field('records', v.formatInt(s.records) + (kinds.length ? `  (${kinds.join(', ')})` : '')));
+    out.push(this.field('tools', `${v.formatInt(s.tool_calls)} call${s.tool_calls === 1 ? '' : 's'}, ${v.formatInt(s.tool_errors)} error${s.tool_errors === 1 ? '' : 's'}`));
+    out.push(...this.tools(s.tools));
+    out.push(this.field('tokens', s.models.length ? '' : 'none reported').trimEnd());
+    if (s.models.length) out.push(...this.tokens(s.models));
+    const unpriced = s.unpriced_models.length ? `  (no price for ${s.unpriced_models.join(', ')})` : '';
+    out.push(this.field('cost', (s.cost_usd === null ? '-' : this.c.green(v.formatCost(s.cost_usd)) + ' estimated') + unpriced));
+    return out;
+  }
+
+  private field(label: string, value: string): string {
+    return `  ${(label + ':').padEnd(11)}${value}`;
+  }
+
+  private span(start: string | null, end: string | null, ms: number | null): string {
+    if (!start || !end) return '-';
+    const a = this.v.formatLocalTime(start, this.timeZone);
+    const b = this.v.formatLocalTime(end, this.timeZone);
+    // The end's date is left out when it is the start's.
+    return `${a} → ${b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b}  (${this.v.formatDuration(ms)})`;
+  }
+
+  private tools(tools: Record<string, ToolCount>): string[] {
+    const entries = Object.entries(tools);
+    if (!entries.length) return [];
+    const w = Math.max(...entries.map(([k]) => [...k].length));
+    const n = Math.max(...entries.map(([, t]) => this.v.formatInt(t.calls).length));
+    return entries.map(([name, t]) => {
+      const errors = t.errors ? this.c.red(`  ${this.v.formatInt(t.errors)} error${t.errors === 1 ? '' : 's'}`) : '';
+      return `    ${name.padEnd(w)}  ${this.v.formatInt(t.calls).padStart(n)}${errors}`;
+    });
+  }
+
+  private tokens(models: ModelUsage[]): string[] {
+    const v = this.v;
+    const head = ['model', 'input', 'output', 'cache read', 'cache write', 'cost'];
+    const rows = models.map((m) => [m.model, v.formatInt(m.input), v.formatInt(m.output), v.formatInt(m.cache_read), v.formatInt(m.cache_write), v.formatCost(m.cost_usd)]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (r: string[]) => '    ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+    return [this.c.dim(line(head)), ...rows.map(line)];
+  }
+}
