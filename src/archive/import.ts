@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WriteQueue } from '../odb/index.js';
 import {
   PlannedRefs,
+  refusedFile,
   detectFormat,
   formatVerdict,
   importFile,
@@ -180,7 +181,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   for (const [i, c] of found.entries()) {
     let result: FileResult;
     if (c.refused) {
-      result = { path: display(c.path), session: null, ref: null, status: 'refused', records: 0, records_added: 0, problems: [], reason: c.refused };
+      result = refusedFile(display(c.path), c.refused);
     } else {
       try {
         result = await importOne(archive, queue, refs, opts, c.path, display(c.path));
@@ -188,7 +189,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         // A file we cannot import (a typed error names what is wrong) is
         // refused; the other files still import.
         if (!(err instanceof TapesError)) throw err;
-        result = { path: display(c.path), session: null, ref: null, status: 'refused', records: 0, records_added: 0, problems: [], reason: err.message };
+        result = refusedFile(display(c.path), err.message);
       }
     }
     summary.files.push({
@@ -228,16 +229,7 @@ async function importOne(
   path: string,
   shown: string,
 ): Promise<FileResult> {
-  const refused = (reason: string): FileResult => ({
-    path: shown,
-    session: null,
-    ref: null,
-    status: 'refused',
-    records: 0,
-    records_added: 0,
-    problems: [],
-    reason,
-  });
+  const refused = (reason: string): FileResult => refusedFile(shown, reason);
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(path);

@@ -175,17 +175,13 @@ export class PlannedRefs implements Pick<RefStore, 'resolve' | 'update'> {
   }
 }
 
+/** The result for a file that was not imported, and why. */
+export function refusedFile(path: string, reason: string, format?: TranscriptFormat): FileResult {
+  return { path, ...(format ? { format } : {}), session: null, ref: null, status: 'refused', records: 0, records_added: 0, problems: [], reason };
+}
+
 export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
-  const base: FileResult = {
-    path: opts.path,
-    format: opts.format,
-    session: null,
-    ref: null,
-    status: 'refused',
-    records: 0,
-    records_added: 0,
-    problems: [],
-  };
+  const { reason: _none, ...base } = refusedFile(opts.path, '', opts.format);
   const problem = refNameProblem(opts.refName);
   if (problem) return { ...base, reason: `cannot name a session ${opts.refName}: ${problem}` };
   const lines = splitLines(opts.bytes).map(parseLine);
