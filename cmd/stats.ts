@@ -100,8 +100,7 @@ class StatsText {
     const chains = [`${t.sessions} session${t.sessions === 1 ? '' : 's'}`];
     if (t.agents) chains.push(`${t.agents} subagent chain${t.agents === 1 ? '' : 's'}`);
     const out = [this.c.bold(`total ${chains.join(', ')}`)];
-    const span = t.start && t.end ? `${this.v.formatLocalTime(t.start, this.timeZone)} → ${this.v.formatLocalTime(t.end, this.timeZone)}, ` : '';
-    out.push(this.field('time', `${span}${this.v.formatDuration(t.duration_ms)} in all`));
+    out.push(this.field('time', this.span(t.start, t.end, t.duration_ms, ' in all')));
     out.push(...this.body(t));
     return out;
   }
@@ -116,7 +115,7 @@ class StatsText {
     out.push(this.field('tokens', s.models.length ? '' : 'none reported').trimEnd());
     if (s.models.length) out.push(...this.tokens(s.models));
     const unpriced = s.unpriced_models.length ? `  (no price for ${s.unpriced_models.join(', ')})` : '';
-    out.push(this.field('cost', (s.cost_usd === null ? '-' : this.c.green(v.formatCost(s.cost_usd)) + ' estimated') + unpriced));
+    out.push(this.field('cost', (s.cost_usd === null ? '-' : this.c.green(v.formatCostPrecise(s.cost_usd)) + ' estimated') + unpriced));
     return out;
   }
 
@@ -124,12 +123,12 @@ class StatsText {
     return `  ${(label + ':').padEnd(11)}${value}`;
   }
 
-  private span(start: string | null, end: string | null, ms: number | null): string {
+  private span(start: string | null, end: string | null, ms: number | null, what = ''): string {
     if (!start || !end) return '-';
     const a = this.v.formatLocalTime(start, this.timeZone);
     const b = this.v.formatLocalTime(end, this.timeZone);
     // The end's date is left out when it is the start's.
-    return `${a} → ${b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b}  (${this.v.formatDuration(ms)})`;
+    return `${a} → ${b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b}  (${this.v.formatDuration(ms)}${what})`;
   }
 
   private tools(tools: Record<string, ToolCount>): string[] {
@@ -146,7 +145,7 @@ class StatsText {
   private tokens(models: ModelUsage[]): string[] {
     const v = this.v;
     const head = ['model', 'input', 'output', 'cache read', 'cache write', 'cost'];
-    const rows = models.map((m) => [m.model, v.formatInt(m.input), v.formatInt(m.output), v.formatInt(m.cache_read), v.formatInt(m.cache_write), v.formatCost(m.cost_usd)]);
+    const rows = models.map((m) => [m.model, v.formatInt(m.input), v.formatInt(m.output), v.formatInt(m.cache_read), v.formatInt(m.cache_write), v.formatCostPrecise(m.cost_usd)]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => '    ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
     return [this.c.dim(line(head)), ...rows.map(line)];

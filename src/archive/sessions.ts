@@ -291,7 +291,12 @@ export function sessionCostDetail(s: Pick<SessionSummary, 'tokens_by_model'>, ta
       priced = true;
     } else if (inputTokens(t) + t.output > 0) unpriced.push(model);
   }
-  return { cost_usd: priced ? total : null, unpriced_models: unpriced };
+  return { cost_usd: priced ? roundUsd(total) : null, unpriced_models: unpriced };
+}
+
+/** Dollars to the micro-dollar, so sums print without floating-point noise. */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
 }
 
 export function sessionCost(s: Pick<SessionSummary, 'tokens_by_model'>, table: PriceTable = BUILTIN_PRICES): number | null {

@@ -10,6 +10,7 @@ import {
   emptyTokens,
   listSessions,
   modelsByUse,
+  roundUsd,
   sessionCostDetail,
   summariseSession,
   type SessionSummary,
@@ -68,8 +69,10 @@ export interface TotalStats {
 
 function modelUsage(byModel: Record<string, TokenCounts>, order: string[], table: PriceTable): ModelUsage[] {
   const names = [...order.filter((m) => byModel[m]), ...Object.keys(byModel).filter((m) => !order.includes(m)).sort()];
-  return names.map((model) => ({ model, ...byModel[model]!, cost_usd: costOf(table, model, byModel[model]!) ?? null }));
+  return names.map((model) => ({ model, ...byModel[model]!, cost_usd: usd(costOf(table, model, byModel[model]!)) }));
 }
+
+const usd = (x: number | undefined): number | null => (x === undefined ? null : roundUsd(x));
 
 /** Sorted by calls, then errors, then name. */
 function sortTools(tools: Record<string, ToolCount>): Record<string, ToolCount> {

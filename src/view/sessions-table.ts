@@ -143,6 +143,12 @@ export function formatCost(usd: number | null): string {
   return '$' + usd.toFixed(2);
 }
 
+/** Like formatCost, with four decimals under a cent ($0.0048). */
+export function formatCostPrecise(usd: number | null): string {
+  if (usd === null) return '-';
+  return '$' + (usd === 0 || usd >= 0.01 ? usd.toFixed(2) : usd.toFixed(4));
+}
+
 /** 19,728,242. */
 export function formatInt(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
