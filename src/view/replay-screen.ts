@@ -75,6 +75,14 @@ export function renderScreen(view: ReplayView, state: ReplayState, detail: strin
   return { lines, scroll, page };
 }
 
+/** The size of the pane that shows the record, for renderers that cut long output at a screenful. */
+export function recordPaneSize(size: TerminalSize): TerminalSize {
+  const columns = Math.max(20, size.columns);
+  const body = Math.max(6, size.rows) - 2;
+  if (columns >= SIDE_BY_SIDE_COLUMNS) return { columns: columns - Math.min(60, Math.floor(columns * 0.4)) - SEP.length, rows: body };
+  return { columns, rows: body - Math.max(3, Math.floor(body / 3)) - 1 };
+}
+
 /** `record 12/340 · [0:45] · 5f20f81`: where the viewer stands. */
 export function positionText(view: ReplayView, index: number): string {
   const parts = [`record ${count(view) === 0 ? 0 : index + 1}/${count(view)}`];
