@@ -269,8 +269,9 @@ function trimEnd(s: string): string {
 
 /**
  * Lines of at most `width` columns: each line of `text` broken at the last
- * space that fits (or hard, for a long word). Colour carries over from one
- * row to the next, and every row that opened colour closes it.
+ * space that fits (or hard, for a long word), continuation rows indented as
+ * the line is. Colour carries over from one row to the next, and every row
+ * that opened colour closes it.
  */
 export function wrap(text: string, width: number): string[] {
   const out: string[] = [];
@@ -282,6 +283,9 @@ export function wrap(text: string, width: number): string[] {
       out.push(open + line + (active.length ? RESET : ''));
       continue;
     }
+    // Continuation rows keep the line's indentation (output and code read better so).
+    const lead = /^ */.exec(stripAnsi(line))![0];
+    const indent = lead.length <= width / 4 ? lead : '';
     let row: string[] = [active.join('')];
     let w = 0;
     let lastSpace = -1;
@@ -302,7 +306,7 @@ export function wrap(text: string, width: number): string[] {
         let rest: string[];
         if (lastSpace > 0 && widthOf(row.slice(0, lastSpace)) >= width / 2) rest = flush(lastSpace + 1);
         else rest = flush(row.length);
-        row = [active.join(''), ...dropLeadingSpaces(rest)];
+        row = [active.join(''), indent, ...dropLeadingSpaces(rest)];
         w = widthOf(row);
         lastSpace = -1;
       }

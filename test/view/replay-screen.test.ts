@@ -125,6 +125,7 @@ t.test('text helpers: fit, wrap, sanitize, highlight keep colour balanced and wi
   t.ok(cut.endsWith('\x1b[0m'), 'cut colour is closed');
   t.same(wrap('aaa bbb ccc ddd', 8), ['aaa bbb', 'ccc ddd'], 'breaks at spaces');
   t.same(wrap('abcdefghijkl', 5), ['abcde', 'fghij', 'kl'], 'hard breaks for a long word');
+  t.same(wrap('    aaaa bbbb cccc dddd', 20), ['    aaaa bbbb cccc', '    dddd'], 'continuation rows keep the indentation');
   const wrapped = wrap(colour.red('aaaa bbbb cccc'), 5);
   t.equal(wrapped.length, 3);
   for (const row of wrapped) {
