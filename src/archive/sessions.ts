@@ -256,7 +256,8 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
       const line = (await sourceObject(store, ev.source)) as { payload?: { info?: { total_token_usage?: JsonValue } } } | undefined;
       codexTotal = line?.payload?.info?.total_token_usage;
     }
-    usage.add(ev, typeof m.model === 'string' && m.model !== '<synthetic>' ? m.model : (model ?? 'unknown'), codexTotal);
+    // Claude Code's own messages (model "<synthetic>": API errors, "No response requested.") used no model.
+    if (m.model !== '<synthetic>') usage.add(ev, typeof m.model === 'string' ? m.model : (model ?? 'unknown'), codexTotal);
     if (s.title) return;
     if (m.harness === 'codex') {
       if (ev.kind === 'progress' && m.event_type === 'user_message') s.title = promptTitle(await firstText(store, ev)) || null;

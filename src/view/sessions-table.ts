@@ -96,17 +96,21 @@ export function shortPath(path: string | null, home?: string): string {
 /** 2026-01-05 15:30 on the wall clock of `timeZone`; '-' for none. */
 export function formatLocalTime(iso: string | null, timeZone?: string): string {
   if (!iso) return '-';
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date(iso));
+  const parts = minuteFormat(timeZone).formatToParts(new Date(iso));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}
+
+// Making a DateTimeFormat costs far more than using one: one per zone.
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function minuteFormat(timeZone?: string): Intl.DateTimeFormat {
+  let f = formats.get(timeZone ?? '');
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    formats.set(timeZone ?? '', f);
+  }
+  return f;
 }
 
 /** 45s, 12m05s, 2h03m, 3d04h; '-' for none. */
