@@ -21,6 +21,8 @@ export interface ReplayView {
   elapsed: string[];
   /** Per record, its one-line timeline entry (may hold colour). */
   timeline: string[];
+  /** Per record, its id as the timeline abbreviates it (the first 7 hex digits when absent). */
+  abbrevs?: string[];
 }
 
 export interface TerminalSize {
@@ -87,7 +89,7 @@ export function recordPaneSize(size: TerminalSize): TerminalSize {
 export function positionText(view: ReplayView, index: number): string {
   const parts = [`record ${count(view) === 0 ? 0 : index + 1}/${count(view)}`];
   if (view.elapsed[index]) parts.push(view.elapsed[index]!);
-  if (view.ids[index]) parts.push(view.ids[index]!.slice(0, 7));
+  if (view.ids[index]) parts.push(view.abbrevs?.[index] ?? view.ids[index]!.slice(0, 7));
   return parts.join(' · ');
 }
 

@@ -27,6 +27,7 @@ t.test('the position line reads "record 12/340 · [0:44] · 5f20f81"', async (t)
   t.match(s.lines[39], /q quit$/, 'key hints on the right when there is room');
   const narrow = renderScreen(view, at(11), detail, { columns: 40, rows: 20 }, plain);
   t.equal(narrow.lines[19], 'record 12/340 · [0:44] · 5f20f81', 'no hints when there is no room');
+  t.match(renderScreen({ ...view, abbrevs: ids.map((id) => id.slice(0, 9)) }, at(11), detail, { columns: 120, rows: 40 }, plain).lines[39], /^record 12\/340 · \[0:44\] · 5f20f81aa /, 'the id as the timeline abbreviates it');
   t.match(renderScreen(view, at(11, { full: true, message: 'search wrapped (top)' }), detail, { columns: 120, rows: 40 }, plain).lines[39], /^record 12\/340 · \[0:44\] · 5f20f81 · full output · search wrapped \(top\)/);
 });
 
