@@ -6,6 +6,7 @@ import { openArchive, write, type GlobalArgs } from './context.js';
 import { startPager } from './pager.js';
 import type { SessionFilter, SessionSummary } from '../src/archive/sessions.js';
 import type { PriceTable } from '../src/archive/pricing.js';
+import type { Archive } from '../src/archive/archive.js';
 
 export interface FilterArgs {
   since?: string;
@@ -82,6 +83,19 @@ export interface Row {
   depth: 0 | 1;
 }
 
+/** Lists the chains, reporting each one that cannot be read on stderr and in the exit status, as log does for a damaged record. */
+export async function listReporting(args: GlobalArgs, archive: Archive): Promise<SessionSummary[]> {
+  const { listSessions } = await import('../src/archive/sessions.js');
+  const state = args.state;
+  return listSessions(archive, {
+    onError: (ref, err) => {
+      const e = err as { message?: string; exitCode?: number };
+      state.io.stderr.write(`tapes: error: ${ref}: ${e.message ?? String(err)}\n`);
+      if (state.exitCode === 0) state.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
+    },
+  });
+}
+
 /** Subagent chains by the ref of their session. */
 export function agentsBySession(all: SessionSummary[], parentRef: (s: SessionSummary) => string | null): Map<string, SessionSummary[]> {
   const out = new Map<string, SessionSummary[]>();
@@ -94,7 +108,7 @@ export function agentsBySession(all: SessionSummary[], parentRef: (s: SessionSum
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { listSessions, matchesFilter, sortSessions, shortSessionNames, sessionCostDetail, parentRef, modelsByUse, inputTokens } = await import(
+  const { matchesFilter, sortSessions, shortSessionNames, sessionCostDetail, parentRef, modelsByUse, inputTokens } = await import(
     '../src/archive/sessions.js'
   );
   const { renderSessionsTable } = await import('../src/view/sessions-table.js');
@@ -102,7 +116,7 @@ export async function handler(args: Args): Promise<void> {
   const io = args.state.io;
   const { filter, table, timeZone } = await readSelection(args);
   const archive = await openArchive(args);
-  const all = await listSessions(archive);
+  const all = await listReporting(args, archive);
   const sessionRefs = new Set(all.filter((s) => s.parent_session === null).map((s) => s.ref));
   const agents = agentsBySession(all, parentRef);
   // Subagent chains whose session is gone are listed as sessions of their own.

@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import type { ChalkInstance } from 'chalk';
 import { json, openArchive, write, type GlobalArgs } from './context.js';
 import { startPager } from './pager.js';
-import { agentsBySession, filterOptions, readSelection, type FilterArgs } from './sessions.js';
+import { agentsBySession, filterOptions, listReporting, readSelection, type FilterArgs } from './sessions.js';
 import type { ChainStats, ModelUsage, TotalStats } from '../src/archive/stats.js';
 import type { SessionSummary, ToolCount } from '../src/archive/sessions.js';
 
@@ -29,12 +29,12 @@ interface Shown extends ChainStats {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { listSessions, matchesFilter, sortSessions, parentRef } = await import('../src/archive/sessions.js');
+  const { matchesFilter, sortSessions, parentRef } = await import('../src/archive/sessions.js');
   const { chainStats, totalStats, resolveChains } = await import('../src/archive/stats.js');
   const io = args.state.io;
   const { filter, table, timeZone } = await readSelection(args);
   const archive = await openArchive(args);
-  const all = await listSessions(archive);
+  const all = await listReporting(args, archive);
   const agents = agentsBySession(all, parentRef);
   const picked: Array<{ summary: SessionSummary; ref: string | null; name: string }> = [];
   if (args.session?.length) {

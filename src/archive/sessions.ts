@@ -411,14 +411,24 @@ async function chainRefs(archive: Archive): Promise<Array<{ name: string; id: st
 /** How many chains are summarised at once when the index is cold (their reads overlap). */
 const SUMMARY_CONCURRENCY = 8;
 
+export interface ListOptions {
+  /**
+   * Called for a chain that cannot be summarised (a record missing or
+   * damaged); the chain is left out of the result and of the index, so it is
+   * tried again next time. Without it such chains are left out silently, so
+   * that import, which refreshes the index, never fails on another session.
+   */
+  onError?: (ref: string, err: unknown) => void;
+}
+
 /** Every session and subagent chain with its summary, from the index where it is current. */
-export async function listSessions(archive: Archive): Promise<SessionSummary[]> {
+export async function listSessions(archive: Archive, opts: ListOptions = {}): Promise<SessionSummary[]> {
   const path = indexPath(archive);
   const index = readIndex(path);
   const refs = await chainRefs(archive);
   const byTip = new Map<string, SessionSummary>();
   for (const s of index.values()) byTip.set(s.tip, s);
-  const out: SessionSummary[] = new Array(refs.length);
+  const out: Array<SessionSummary | undefined> = new Array(refs.length);
   const stale: number[] = [];
   let changed = index.size !== refs.length || !existsSync(path);
   for (const [i, r] of refs.entries()) {
@@ -445,13 +455,18 @@ export async function listSessions(archive: Archive): Promise<SessionSummary[]> 
     const worker = async () => {
       while (next < stale.length) {
         const i = stale[next++]!;
-        out[i] = await summariseSession(store, refs[i]!.name, refs[i]!.id);
+        try {
+          out[i] = await summariseSession(store, refs[i]!.name, refs[i]!.id);
+        } catch (err) {
+          opts.onError?.(refs[i]!.name, err);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(SUMMARY_CONCURRENCY, stale.length) }, worker));
   }
-  if (changed) await writeIndex(archive, path, out);
-  return out;
+  const listed = out.filter((s): s is SessionSummary => s !== undefined);
+  if (changed) await writeIndex(archive, path, listed);
+  return listed;
 }
 
 // ---------------------------------------------------------------------------

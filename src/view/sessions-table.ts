@@ -53,6 +53,16 @@ export function renderSessionsTable(rows: SessionRow[], opts: TableOptions): str
   ]);
   const head = [...SESSION_COLUMNS] as string[];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => width(row[i]!))));
+  if (opts.width !== undefined) {
+    // On a narrow terminal the project gives way first (down to 12), then the title.
+    const P = 8;
+    const fixed = widths.slice(0, -1).reduce((a, b) => a + b + 2, 0);
+    const over = fixed + 20 - opts.width;
+    if (over > 0 && widths[P]! > 12) {
+      widths[P] = Math.max(12, widths[P]! - over);
+      for (const row of cells) row[P] = cutLeft(row[P]!, widths[P]!);
+    }
+  }
   const lines: string[] = [];
   const layout = (row: string[], paint: (text: string, col: number) => string) => {
     const fixed = row.slice(0, -1).map((cell, i) => paint(pad(cell, widths[i]!, RIGHT.has(head[i]!)), i));

@@ -123,7 +123,13 @@ t.test('a warm index is trusted while the tips match; without it the objects are
   await fs.rm(indexFile(cwd));
   const r = await tapes(['sessions'], { cwd, env });
   t.equal(r.code, 2, 'a missing record: exit 2');
-  t.match(r.stderr, first.slice(0, 12));
+  t.match(r.stderr, /^tapes: error: refs\/sessions\/bc3bf53b-19fe-4209-b30a-a1acffaf6703: /, 'names the session');
+  t.match(r.stderr, first.slice(0, 12), 'and the record');
+  const json = await tapes(['sessions', '--agents', '--json'], { cwd, env });
+  const wanted = before.split('\n').filter((l) => l.startsWith('{"id"') && !l.includes('"refs/sessions/bc3bf53b'));
+  t.same(json.stdout.trimEnd().split('\n'), wanted, 'the other sessions are still listed, unchanged');
+  t.match(r.stdout, /\nbe437104 /);
+  t.equal((await tapes(['sessions'], { cwd, env })).code, 2, 'and again: a damaged session is not cached');
 });
 
 t.test('a session that grew is summarised again; one moved back too', async (t) => {
