@@ -62,7 +62,10 @@ function outputResult(callId: unknown, output: unknown): { content: unknown; is_
       const md = isObj(parsed.metadata) ? parsed.metadata : {};
       return { content: parsed.output, is_error: typeof md.exit_code === 'number' && md.exit_code !== 0 };
     }
-    return { content: output, is_error: false };
+    // Current Codex writes exec_command output as text with a header:
+    // "Chunk ID: …\nWall time: …\nProcess exited with code N\n…".
+    const exit = /^Process exited with code (-?\d+)$/m.exec(output.slice(0, 400));
+    return { content: output, is_error: exit !== null && exit[1] !== '0' };
   }
   if (Array.isArray(output)) return { content: text(output), is_error: false };
   void callId;

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { tapes, tempDir } from '../helpers/cli.js';
 import {
   catRecord,
   claudeProjects,
@@ -238,4 +239,26 @@ t.test('subagents: own refs, linked to the session and the spawning tool call', 
   t.equal(w.code, 0, 'nothing refused');
   t.notOk(w.summary.files.some((f) => f.path.endsWith('journal.jsonl')), 'journal.jsonl is not in the run');
   t.same(w.summary.files.map((f) => f.session).sort(), ['22220000-0000-4000-8000-000000000002', 'agents/22220000-0000-4000-8000-000000000002/agent-agsp0001']);
+});
+
+t.test('a Codex command that exited non-zero is a failed tool result', async (t) => {
+  const cwd = tempDir();
+  await tapes(['init', '-q'], { cwd });
+  const file = join(cwd, 'rollout-2026-01-01T00-00-00-77777777-7777-4777-8777-777777777777.jsonl');
+  const line = (payload: unknown) => JSON.stringify({ timestamp: '2026-01-01T00:00:00.000Z', type: 'response_item', payload });
+  await fs.writeFile(
+    file,
+    [
+      JSON.stringify({ timestamp: '2026-01-01T00:00:00.000Z', type: 'session_meta', payload: { id: '77777777-7777-4777-8777-777777777777' } }),
+      line({ type: 'function_call', name: 'exec_command', arguments: '{"cmd":"false"}', call_id: 'c1' }),
+      line({ type: 'function_call_output', call_id: 'c1', output: 'Chunk ID: a\nWall time: 0.0 seconds\nProcess exited with code 1\nOutput:\n' }),
+      line({ type: 'function_call', name: 'exec_command', arguments: '{"cmd":"true"}', call_id: 'c2' }),
+      line({ type: 'function_call_output', call_id: 'c2', output: 'Chunk ID: b\nWall time: 0.0 seconds\nProcess exited with code 0\nOutput:\n' }),
+    ].join('\n') + '\n',
+  );
+  t.equal((await tapes(['import', file], { cwd })).code, 0);
+  const ids = (await tapes(['rev-list', '--reverse', '77777777-7777-4777-8777-777777777777'], { cwd })).stdout.trim().split('\n');
+  const rec = async (i: number) => JSON.parse((await tapes(['cat-object', '-p', ids[i]!], { cwd })).stdout);
+  t.equal((await rec(2)).content[0].is_error, true, 'exit code 1');
+  t.equal((await rec(4)).content[0].is_error, false, 'exit code 0');
 });
