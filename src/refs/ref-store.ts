@@ -1,6 +1,6 @@
 // Reading and moving refs (.tapes/HEAD, .tapes/refs/…) with compare-and-swap
 // through lock files, and a reflog line for every move.
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { BadArchiveError, NotFoundError, RefConflictError } from '../errors/index.js';
 import { ZERO_ID, isObjectId } from '../hash/index.js';
@@ -46,7 +46,9 @@ export class RefStore {
     checkFullRefName(name);
     let text: string;
     try {
-      text = await fs.readFile(this.pathOf(name), 'utf8');
+      // Synchronous: a ref is a few dozen bytes, and listing thousands of
+      // sessions one await at a time costs twenty times as much.
+      text = readFileSync(this.pathOf(name), 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
