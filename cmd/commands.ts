@@ -13,7 +13,9 @@ import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
 import * as sessions from './sessions.js';
 import * as stats from './stats.js';
+import * as log from './log.js';
+import * as show from './show.js';
 import * as replay from './replay.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, replay, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, log, show, replay, help];

@@ -2,7 +2,7 @@
 // Writes go to a temp file in the same directory, are fsynced, and are then
 // hard-linked into place: link() fails if the name exists, so an object file is
 // never overwritten, even by two writers racing on the same object.
-import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/index.js';
@@ -50,7 +50,10 @@ export class LooseObjectStore implements ObjectStore {
   /** The compressed bytes of an object file, unverified. */
   async readFile(id: string): Promise<Uint8Array> {
     try {
-      return await fs.readFile(this.pathOf(id));
+      // Synchronous, like the existence checks of writes: one small file is
+      // read in microseconds, about a tenth of fs.promises.readFile's round
+      // trips through the thread pool, and readers walk chains one at a time.
+      return readFileSync(this.pathOf(id));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
         throw new NotFoundError(`object ${id} not found`, { id });

@@ -119,7 +119,8 @@ export async function summariseEvent(store: ObjectStore, ev: EventView, width = 
     const text = await blockText(store, ev.content);
     if (!text && thinking) {
       out.label = 'thinking';
-      out.text = await textOf(store, thinking.thinking, 2000);
+      // Codex keeps reasoning encrypted; its summary is often empty.
+      out.text = (await textOf(store, thinking.thinking, 2000)) || (ev.meta.encrypted_reasoning !== undefined ? '(encrypted)' : '(no text)');
     } else out.text = text || '(no text)';
     if (ev.meta.is_api_error === true) out.isError = true;
   } else if (ev.kind === 'system') {

@@ -1,0 +1,139 @@
+// tapes show: one record in full, for reading — a header of what it was, then
+// each content block rendered (text wrapped, thinking dimmed, commands as
+// command lines, edits as diffs, long outputs cut with --full to see all).
+// A session name shows the session's summary and its first record. --raw,
+// --source and --json give the stored, original and resolved forms.
+import type { Argv } from 'yargs';
+import { write, openArchive, type GlobalArgs } from './context.js';
+import { startPager } from './pager.js';
+import { outputWidth } from './log.js';
+
+interface Args extends GlobalArgs {
+  rev?: string[];
+  _: Array<string | number>;
+  full?: boolean;
+  raw?: boolean;
+  source?: boolean;
+  json?: boolean;
+  pager?: boolean;
+}
+
+export const command = 'show [rev..]';
+export const describe = 'Show a record in full (a session: its summary and first record)';
+
+export function builder(y: Argv) {
+  return y
+    .positional('rev', { type: 'string', array: true, describe: 'Records or sessions to show, each in turn (after -- too)' })
+    .option('full', { type: 'boolean', describe: 'Show long tool outputs and inputs whole' })
+    .option('raw', { type: 'boolean', describe: 'Print the record as stored (canonical JSON)' })
+    .option('source', { type: 'boolean', describe: 'Print the original line the record was imported from' })
+    .option('json', { type: 'boolean', describe: 'Print the record as JSON with every blob read back (one line per record)' })
+    .option('pager', { type: 'boolean', default: true, describe: 'Page long output on a terminal (--no-pager writes directly)' })
+    .conflicts('raw', ['source', 'json'])
+    .conflicts('source', 'json');
+}
+
+export async function handler(args: Args): Promise<void> {
+  const { InvalidInputError, UsageError } = await import('../src/errors/index.js');
+  const { readEvent, sourceBytes } = await import('../src/record/index.js');
+  const { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } = await import('../src/refs/index.js');
+  const { readContent } = await import('../src/odb/index.js');
+  const { summariseSession, sessionCost } = await import('../src/archive/index.js');
+  const { Abbreviator, sessionsContaining } = await import('../src/archive/log.js');
+  const { makeChalk } = await import('../src/view/index.js');
+  const { renderRecord, eventJson } = await import('../src/view/record-render.js');
+  const T = await import('../src/view/timeline.js');
+  const { formatDuration, formatCostPrecise } = await import('../src/view/sessions-table.js');
+  const { validTimeZone } = await import('../src/archive/sessions.js');
+  const io = args.state.io;
+  const timeZone = validTimeZone(io.env.TZ);
+  const archive = await openArchive(args);
+  const store = await archive.objects();
+
+  const revs = [...(args.rev ?? []), ...args._.slice(1).map(String)];
+  if (revs.length === 0) throw new UsageError('Name a record or session to show.');
+  // Resolve everything first, so a bad revision prints nothing.
+  const targets = await Promise.all(revs.map((r) => archive.resolve(r)));
+  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
+  const width = outputWidth(io);
+  const exact = args.raw || args.source || args.json;
+  const paged = startPager(io, args.pager !== false && !exact);
+  const abbr = await Abbreviator.create(archive);
+  const several = targets.length > 1;
+  try {
+    for (const [n, target] of targets.entries()) {
+      const obj = await store.read(target.id);
+      if (obj.type === 'blob') {
+        if (args.source) throw new InvalidInputError(`${target.rev} is a blob: only records have a source line`, { id: target.id });
+        const bytes = await readContent(store, target.id);
+        if (args.json) {
+          await write(paged.out, JSON.stringify({ id: target.id, type: 'blob', size: bytes.length, text: Buffer.from(bytes).toString('utf8') }) + '\n');
+        } else {
+          await write(paged.out, bytes);
+          if (several) await write(paged.out, '\n');
+        }
+        continue;
+      }
+      const session = target.ref && (target.ref.startsWith(SESSIONS_PREFIX) || target.ref.startsWith(AGENTS_PREFIX)) ? target.ref : null;
+      let ev = await readEvent(store, target.id);
+      let summary: Awaited<ReturnType<typeof summariseSession>> | null = null;
+      if (session) {
+        // A session: its summary, then its first record.
+        summary = await summariseSession(store, session, target.id);
+        while (ev.parent !== null) ev = await readEvent(store, ev.parent);
+      }
+      const holders = session ? [session] : await sessionsContaining(archive, ev);
+      const names = holders.map(shortRefName);
+
+      if (args.raw) {
+        await write(paged.out, (await store.read(ev.id)).body);
+        if (several) await write(paged.out, '\n');
+        continue;
+      }
+      if (args.source) {
+        if (!ev.source) throw new InvalidInputError(`record ${ev.id} has no source line (it was not imported from a file)`, { id: ev.id });
+        await write(paged.out, await sourceBytes(store, ev.source));
+        if (several) await write(paged.out, '\n');
+        continue;
+      }
+      if (args.json) {
+        const view: Record<string, unknown> = { ...(await eventJson(store, ev, names[0] ?? null)) };
+        if (summary) view.session_summary = summary;
+        await write(paged.out, JSON.stringify(view) + '\n');
+        continue;
+      }
+      const lines: string[] = [];
+      if (n > 0) lines.push('');
+      if (summary) {
+        const agents = (await archive.refs.list(`${AGENTS_PREFIX}${summary.name}/`)).map((r) => r.name.split('/').pop()!);
+        const cost = sessionCost(summary);
+        const rows: Array<[string, string | null]> = [
+          ['Records', String(summary.records)],
+          ['Start', summary.start ? T.localTime(summary.start, true, timeZone) : null],
+          ['Duration', summary.duration_ms !== null ? formatDuration(summary.duration_ms) : null],
+          ['Models', summary.models.join(', ') || null],
+          ['Harness', [summary.harness, summary.harness_version].filter(Boolean).join(' ') || null],
+          ['Project', summary.cwd],
+          ['Branch', summary.git_branch],
+          ['Title', summary.title],
+          ['Tokens', T.formatTokens(summary.tokens)],
+          ['Cost', cost === null ? null : `${formatCostPrecise(cost)} (estimated)`],
+          ['Tools', `${summary.tool_calls} call${summary.tool_calls === 1 ? '' : 's'}, ${summary.tool_errors} failed`],
+          ['Agents', agents.length ? agents.join(', ') : null],
+        ];
+        const shown = rows.filter((r): r is [string, string] => r[1] !== null);
+        const pad = Math.max(...shown.map(([k]) => k.length)) + 2;
+        lines.push(chalk.yellow.bold(`session ${summary.name}`));
+        for (const [k, v] of shown) lines.push(chalk.bold(`${k}:`.padEnd(pad)) + T.sanitize(v));
+        lines.push('');
+      }
+      const abbrev = await abbr.abbrev(ev.id);
+      lines.push(
+        ...(await renderRecord(store, ev, { sessions: names }, { chalk, width, timeZone, full: args.full, fullHint: `tapes show --full ${abbrev} shows everything` })),
+      );
+      await write(paged.out, lines.join('\n') + '\n');
+    }
+  } finally {
+    await paged.done();
+  }
+}
