@@ -62,6 +62,7 @@ export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
   const L = await import('../src/archive/log.js');
   const { UsageCounter } = await import('../src/archive/index.js');
+  const { timeOption, validTimeZone } = await import('../src/archive/sessions.js');
   const { shortRefName, SESSIONS_PREFIX } = await import('../src/refs/index.js');
   const { makeChalk, summariseEvent } = await import('../src/view/index.js');
   const T = await import('../src/view/timeline.js');
@@ -71,7 +72,6 @@ export async function handler(args: Args): Promise<void> {
 
   const kinds = list(args.kind);
   for (const k of kinds) if (!KINDS.includes(k)) throw new UsageError(`--kind ${k}: not a kind (${KINDS.join(', ')})`);
-  const { timeOption, validTimeZone } = await import('../src/archive/sessions.js');
   const timeZone = validTimeZone(io.env.TZ);
   const since = args.since === undefined ? undefined : timeOption('--since', args.since, io.now(), timeZone);
   const until = args.until === undefined ? undefined : timeOption('--until', args.until, io.now(), timeZone, true);
@@ -111,7 +111,7 @@ export async function handler(args: Args): Promise<void> {
       let entries = L.selectLog(log.entries, filter);
       if (args.reverse) entries = L.reverseLog(entries);
       if (args.maxCount !== undefined) entries = L.limitLog(entries, args.maxCount);
-      const items = flatten(L, entries, 0, log.ref);
+      const items = flatten(entries, 0, log.ref);
       await abbr.prepare(items.map((i) => i.item.id));
       for (const bad of log.damaged) {
         damaged++;
@@ -198,15 +198,15 @@ interface FlatItem {
 }
 
 /** The tree's records in display order, with their depth and chain. */
-function flatten(L: typeof import('../src/archive/log.js'), entries: import('../src/archive/log.js').LogEntry[], depth: number, chain: string | null): FlatItem[] {
+function flatten(entries: import('../src/archive/log.js').LogEntry[], depth: number, chain: string | null): FlatItem[] {
   const out: FlatItem[] = [];
   for (const e of entries) {
     if (e.type === 'agent') {
-      out.push(...flatten(L, e.entries, depth + 1, e.ref));
+      out.push(...flatten(e.entries, depth + 1, e.ref));
       continue;
     }
     out.push({ item: e.item, depth, chain, context: !!e.context });
-    for (const a of e.agents) out.push(...flatten(L, a.entries, depth + 1, a.ref));
+    for (const a of e.agents) out.push(...flatten(a.entries, depth + 1, a.ref));
   }
   return out;
 }

@@ -3,15 +3,14 @@
 // that cannot be read kept as errors (the walk goes on past them), the
 // session that holds a record, ids abbreviated so that they stay unique, and
 // the selection options of log (kinds, tools, errors, times, -n, --reverse).
-import { isTapesError } from '../errors/index.js';
+import { NotFoundError, isTapesError } from '../errors/index.js';
 import type { JsonValue } from '../hash/index.js';
 import type { ObjectStore } from '../odb/index.js';
-import { readEvent, readRecord, toEventView, type EventView } from '../record/index.js';
+import { parseRecordBody, readEvent, toEventView, type EventView } from '../record/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../refs/index.js';
 import { displaySessionName } from '../view/timeline.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions.js';
-import { NotFoundError } from '../errors/index.js';
 
 type Obj = { [k: string]: JsonValue };
 const isObj = (v: JsonValue | undefined): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -93,8 +92,7 @@ export class LostLinkFinder {
       }
       if (obj.type !== 'record') continue;
       try {
-        const rec = await readRecord(this.store, id);
-        const ev = toEventView(id, rec.value);
+        const ev = toEventView(id, parseRecordBody(obj.body, id).value);
         if (ev.parent) parents.add(ev.parent);
         if (!ev.source) continue;
         const key = lineKey(ev.source.format, ev.source.line, sessionIdOf(ev));
