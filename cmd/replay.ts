@@ -10,8 +10,7 @@ import type { Argv } from 'yargs';
 import type { ChalkInstance } from 'chalk';
 import { openArchive, write, type GlobalArgs, type Io, type Terminal } from './context.js';
 import type { ObjectStore } from '../src/odb/index.js';
-import type { EventView } from '../src/record/index.js';
-import type { EventSummary } from '../src/view/index.js';
+import type { ChainItem } from '../src/archive/log.js';
 import type { ReplayView, TerminalSize } from '../src/view/replay-screen.js';
 import type { Key, ReplaySession, ReplayState } from '../src/view/replay-keys.js';
 
@@ -27,72 +26,96 @@ export function builder(y: Argv) {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { makeChalk } = await import('../src/view/index.js');
   const io = args.state.io;
-  const archive = await openArchive(args);
-  const store = await archive.objects();
-  const { name, tip } = await pickSession(archive, args.session);
-  const interactive = io.stdoutIsTTY && io.terminal !== undefined;
-  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
-  const session = await loadSession(store, name, tip, chalk);
-  if (!interactive) {
-    await write(io.stdout, printedTimeline(session, chalk));
+  if (!io.stdoutIsTTY || io.terminal === undefined) {
+    // No terminal to step through: the timeline, exactly as `tapes log` prints it.
+    const log = await import('./log.js');
+    await log.handler({ ...args, rev: args.session, _: ['log'] } as unknown as Parameters<typeof log.handler>[0]);
     return;
   }
-  args.state.exitCode = await runViewer(io, io.terminal!, store, session, chalk);
+  const { makeChalk } = await import('../src/view/index.js');
+  const archive = await openArchive(args);
+  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
+  const { validTimeZone } = await import('../src/archive/sessions.js');
+  const timeZone = validTimeZone(io.env.TZ);
+  const session = await loadSession(archive, args.session, chalk, timeZone);
+  const code = await runViewer(io, io.terminal, await archive.objects(), session, chalk, timeZone);
+  // As in log: a record that could not be read makes the exit status non-zero.
+  args.state.exitCode = code === 0 && session.damaged > 0 ? 1 : code;
 }
 
-// ---- the session, read once
+// ---- the session, read once (as `tapes log` reads it: subagents in place, damaged records kept)
+
+interface Row {
+  item: ChainItem;
+  /** 0 for the session's records, 1 for a subagent's … */
+  depth: number;
+  /** Short name of the chain (session or agent ref) holding the record. */
+  chain: string | null;
+}
 
 interface LoadedSession {
-  name: string;
-  events: EventView[];
-  summaries: EventSummary[];
+  rows: Row[];
   view: ReplayView;
+  damaged: number;
 }
 
 type ArchiveLike = Awaited<ReturnType<typeof openArchive>>;
 
-/** The session named, or HEAD's, or else the one active most recently. */
-async function pickSession(archive: ArchiveLike, rev: string | undefined): Promise<{ name: string; tip: string }> {
-  const { shortRefName } = await import('../src/refs/index.js');
-  if (rev !== undefined) {
-    const r = await archive.resolve(rev);
-    return { name: r.ref ? shortRefName(r.ref) : rev, tip: r.id };
-  }
-  const head = await archive.refs.follow('HEAD').catch(() => undefined);
-  const headId = await archive.refs.resolve('HEAD').catch(() => undefined);
-  if (head && headId) return { name: head.name === 'HEAD' ? headId.slice(0, 12) : shortRefName(head.name), tip: headId };
-  const { listSessions } = await import('../src/archive/index.js');
-  const { NotFoundError } = await import('../src/errors/index.js');
-  const sessions = (await listSessions(archive)).filter((s) => s.parent_session === null);
-  if (sessions.length === 0) throw new NotFoundError('no sessions in the archive', {}, 'Run "tapes import" to bring sessions in.');
-  sessions.sort((a, b) => (b.end ?? '').localeCompare(a.end ?? '') || a.name.localeCompare(b.name));
-  return { name: sessions[0]!.name, tip: sessions[0]!.tip };
-}
-
-async function loadSession(store: ObjectStore, name: string, tip: string, chalk: ChalkInstance): Promise<LoadedSession> {
-  const { forEachEvent } = await import('../src/archive/index.js');
+async function loadSession(archive: ArchiveLike, rev: string | undefined, chalk: ChalkInstance, timeZone: string | undefined): Promise<LoadedSession> {
+  const L = await import('../src/archive/log.js');
+  const T = await import('../src/view/timeline.js');
   const { summariseEvent } = await import('../src/view/index.js');
-  const events: EventView[] = [];
-  await forEachEvent(store, tip, (ev) => void events.push(ev));
-  const summaries: EventSummary[] = [];
-  for (const ev of events) summaries.push(await summariseEvent(store, ev, 200));
-  const start = events.find((e) => e.time !== null)?.time ?? null;
-  const elapsed = events.map((e) => (start && e.time ? formatElapsed(Date.parse(e.time) - Date.parse(start)) : ''));
-  const view: ReplayView = {
-    title: sessionTitle(name, events, start),
-    ids: events.map((e) => e.id),
-    elapsed,
-    timeline: events.map((e, i) => timelineLine(elapsed[i]!, e.id, summaries[i]!, chalk)),
+  const { readEvent } = await import('../src/record/index.js');
+  const { shortRefName, SESSIONS_PREFIX } = await import('../src/refs/index.js');
+  const { isTapesError } = await import('../src/errors/index.js');
+  const store = await archive.objects();
+  const target = rev === undefined ? await L.defaultTarget(archive) : await L.resolveTarget(archive, rev);
+  if (!target.ref) {
+    // A record or a detached HEAD: the session that holds it, when one does (for its subagents).
+    const tip = await readEvent(store, target.id).catch(() => undefined);
+    const holders = tip ? await L.sessionsContaining(archive, tip) : [];
+    target.ref = holders.find((h) => h.startsWith(SESSIONS_PREFIX)) ?? holders[0] ?? null;
+  }
+  const log = await L.loadSessionLog(archive, target.id, target.ref);
+  let damaged = log.damaged.length;
+  const rows: Row[] = [];
+  const flatten = (entries: typeof log.entries, depth: number, chain: string | null) => {
+    for (const e of entries) {
+      if (e.type === 'agent') {
+        flatten(e.entries, depth + 1, e.ref);
+        continue;
+      }
+      rows.push({ item: e.item, depth, chain: chain && shortRefName(chain) });
+      for (const a of e.agents) flatten(a.entries, depth + 1, a.ref);
+    }
   };
-  return { name, events, summaries, view };
-}
-
-function printedTimeline(s: LoadedSession, chalk: ChalkInstance): string {
-  const lines = [chalk.bold(s.view.title)];
-  s.view.timeline.forEach((line, i) => lines.push((i === s.view.timeline.length - 1 ? '└── ' : '├── ') + line));
-  return lines.join('\n') + '\n';
+  flatten(log.entries, 0, log.ref);
+  const abbr = await L.Abbreviator.create(archive);
+  await abbr.prepare(rows.map((r) => r.item.id));
+  const name = log.ref ? await abbr.sessionName(log.ref) : await abbr.abbrev(log.tip);
+  const view: ReplayView = { title: T.sessionHeaderLine({ name, model: log.model, cwd: log.cwd, start: log.start, timeZone }), ids: [], elapsed: [], timeline: [], abbrevs: [] };
+  for (const { item, depth } of rows) {
+    const abbrev = await abbr.abbrev(item.id);
+    const prefix = '  '.repeat(depth);
+    const ms = item.ev ? T.elapsedOf(item.ev, log.start) : null;
+    view.ids.push(item.id);
+    view.abbrevs!.push(abbrev);
+    view.elapsed.push(ms === null ? '' : T.formatElapsed(ms));
+    let line: string;
+    try {
+      line = item.ev
+        ? T.timelineLine({ abbrev, elapsedMs: ms, summary: await summariseEvent(store, item.ev, 400) }, { chalk, prefix })
+        : T.damagedLine(abbrev, item.error?.message ?? 'unreadable', { chalk, prefix });
+    } catch (err) {
+      // The record reads but a blob it needs does not.
+      if (!isTapesError(err)) throw err;
+      line = T.damagedLine(abbrev, err.message, { chalk, prefix });
+      damaged++;
+    }
+    view.timeline.push(line);
+  }
+  return { rows, view, damaged };
 }
 
 // ---- the viewer
@@ -101,8 +124,8 @@ const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
-async function runViewer(io: Io, term: Terminal, store: ObjectStore, session: LoadedSession, chalk: ChalkInstance): Promise<number> {
-  const { renderScreen } = await import('../src/view/replay-screen.js');
+async function runViewer(io: Io, term: Terminal, store: ObjectStore, session: LoadedSession, chalk: ChalkInstance, timeZone: string | undefined): Promise<number> {
+  const { recordPaneSize, renderScreen } = await import('../src/view/replay-screen.js');
   const { decodeKeys, initialState, reduce } = await import('../src/view/replay-keys.js');
   const { StringDecoder } = await import('node:string_decoder');
 
@@ -112,22 +135,28 @@ async function runViewer(io: Io, term: Terminal, store: ObjectStore, session: Lo
   const details = new Map<string, Promise<string>>();
   const ids = session.view.ids;
 
-  const detailKey = (size: TerminalSize) => `${state.index}:${state.full ? 'full' : size.rows}`;
+  const detailKey = (size: TerminalSize) => {
+    const pane = recordPaneSize(size);
+    return `${state.index}:${state.full ? 'full' : pane.rows}:${pane.columns}`;
+  };
   const draw = async (): Promise<void> => {
     const size = term.size();
     const key = detailKey(size);
     let pending = details.get(key);
     if (!pending) {
-      pending = renderRecord(store, session.events[state.index]!, session.summaries[state.index]!, session.view.elapsed[state.index]!, {
-        full: state.full,
-        cutAt: Math.max(10, size.rows - 6),
-        chalk,
-      });
+      pending = recordText(store, session.rows[state.index], recordPaneSize(size), state.full, chalk, timeZone);
       details.set(key, pending);
-      // Draw the frame at once, the record when it has been read.
-      paint(renderScreen(session.view, state, undefined, size, chalk).lines);
+      // A few recent records are kept, for stepping back and forth.
+      if (details.size > 32) details.delete(details.keys().next().value!);
     }
-    const text = await pending;
+    // A record that takes a while to read (large blobs) gets its frame drawn first.
+    const slow = setTimeout(() => paint(renderScreen(session.view, state, undefined, size, chalk).lines), 50);
+    let text: string;
+    try {
+      text = await pending;
+    } finally {
+      clearTimeout(slow);
+    }
     if (key !== detailKey(term.size())) return; // moved on meanwhile; that key draws
     const screen = renderScreen(session.view, state, text, size, chalk);
     state = { ...state, scroll: screen.scroll, seek: undefined };
@@ -189,13 +218,39 @@ async function runViewer(io: Io, term: Terminal, store: ObjectStore, session: Lo
   }
 }
 
+/** The record pane's text: the record as `tapes show` renders it, long outputs cut at the pane's height unless `full`. */
+async function recordText(store: ObjectStore, row: Row | undefined, pane: TerminalSize, full: boolean, chalk: ChalkInstance, timeZone: string | undefined): Promise<string> {
+  if (!row) return chalk.dim('(the session has no records)');
+  const { renderRecord } = await import('../src/view/record-render.js');
+  const { item, chain } = row;
+  if (!item.ev) return [chalk.yellow(`record ${item.id}`), '', chalk.red(`error: ${item.error?.message ?? 'the record cannot be read'}`)].join('\n');
+  try {
+    const lines = await renderRecord(store, item.ev, { sessions: chain ? [chain] : [] }, {
+      chalk,
+      width: pane.columns,
+      full,
+      // About a screenful: the pane, less the record's header.
+      cutAt: Math.max(5, pane.rows - 12),
+      fullHint: 'press f to see all',
+      timeZone,
+    });
+    return lines.join('\n');
+  } catch (err) {
+    // A blob of the record that is missing or damaged: said in the pane, the viewer goes on.
+    const { isTapesError } = await import('../src/errors/index.js');
+    if (!isTapesError(err)) throw err;
+    return [chalk.yellow(`record ${item.id}`), '', chalk.red(`error: ${err.message}`)].join('\n');
+  }
+}
+
 /** Per record, everything `/` looks in: the timeline line and every string of its content, blobs read. */
 async function searchTexts(store: ObjectStore, session: LoadedSession): Promise<string[]> {
   const { resolveValue } = await import('../src/record/index.js');
   const out: string[] = [];
-  for (const [i, ev] of session.events.entries()) {
+  for (const [i, { item }] of session.rows.entries()) {
     const strings: string[] = [session.view.timeline[i]!.replace(/\x1b\[[0-9;]*m/g, '')];
-    collectStrings(await resolveValue(store, ev.content), strings);
+    // A record whose blobs cannot be read is found by its timeline line only.
+    if (item.ev) collectStrings(await resolveValue(store, item.ev.content).catch(() => undefined), strings);
     out.push(strings.join('\n'));
   }
   return out;
@@ -211,77 +266,4 @@ function collectStrings(v: unknown, out: string[]): void {
       collectStrings(x, out);
     }
   }
-}
-
-// ---- local renderers, until src/view/timeline.ts and record-render.ts land
-
-function formatElapsed(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `[${h}:${String(m).padStart(2, '0')}:${ss}]` : `[${m}:${ss}]`;
-}
-
-function timelineLine(elapsed: string, id: string, sum: EventSummary, chalk: ChalkInstance): string {
-  const label = sum.isError ? chalk.red(`${sum.label} ✗`) : sum.label;
-  return `${elapsed ? chalk.dim(elapsed) + ' ' : ''}${chalk.yellow(id.slice(0, 7))} ${label}: ${sum.text}`;
-}
-
-function sessionTitle(name: string, events: EventView[], start: string | null): string {
-  const meta = (k: string) => events.map((e) => e.meta[k]).find((v): v is string => typeof v === 'string' && v !== '' && v !== '<synthetic>');
-  const shortName = /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(name) ? name.slice(0, 8) : name;
-  const parts = [`Session ${shortName}`, meta('model'), meta('cwd'), start ? localTime(start) : undefined];
-  return parts.filter(Boolean).join('  ');
-}
-
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-interface RenderOptions {
-  full: boolean;
-  cutAt: number;
-  chalk: ChalkInstance;
-}
-
-async function renderRecord(store: ObjectStore, ev: EventView, sum: EventSummary, elapsed: string, o: RenderOptions): Promise<string> {
-  const { resolveValue } = await import('../src/record/index.js');
-  const { chalk } = o;
-  const m = ev.meta;
-  const out: string[] = [chalk.yellow(`record ${ev.id}`)];
-  out.push([sum.label, ev.time ? `${ev.time}${elapsed ? ' ' + elapsed : ''}` : undefined].filter(Boolean).join('  '));
-  if (typeof m.model === 'string') out.push(chalk.dim(`model ${m.model}`));
-  const u = m.usage;
-  if (u && typeof u === 'object' && !Array.isArray(u)) {
-    const n = (k: string) => (typeof u[k] === 'number' ? (u[k] as number) : 0);
-    out.push(chalk.dim(`tokens in ${n('input_tokens')} out ${n('output_tokens')} cache read ${n('cache_read_input_tokens')} write ${n('cache_creation_input_tokens')}`));
-  }
-  out.push('');
-  const content = (await resolveValue(store, ev.content)) as unknown[];
-  for (const b of content) {
-    const block = b as Record<string, unknown>;
-    if (typeof b === 'string') out.push(b);
-    else if (block.type === 'text') out.push(String(block.text ?? ''));
-    else if (block.type === 'thinking') out.push(chalk.dim.italic('thinking: ' + String(block.thinking ?? '')));
-    else if (block.type === 'tool_use' || block.type === 'server_tool_use') {
-      const input = block.input as Record<string, unknown> | undefined;
-      out.push(chalk.cyan(`▶ ${String(block.name)}`));
-      if (block.name === 'Bash' && input && typeof input.command === 'string') out.push('$ ' + input.command);
-      else out.push(JSON.stringify(input, null, 2));
-    } else if (block.type === 'tool_result') {
-      out.push(block.is_error ? chalk.red('◀ result (error)') : chalk.cyan('◀ result'));
-      const c = block.content;
-      const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((x) => (x && typeof x === 'object' && 'text' in x ? String(x.text) : JSON.stringify(x))).join('\n') : JSON.stringify(c);
-      const lines = text.split('\n');
-      if (!o.full && lines.length > o.cutAt) {
-        out.push(...lines.slice(0, o.cutAt), chalk.dim(`… ${lines.length - o.cutAt} more lines (${Buffer.byteLength(text)} bytes): press f for the full output`));
-      } else out.push(text);
-    } else if (block.type === 'image') out.push(`[image ${String(block.media_type ?? '')}]`);
-    else out.push(JSON.stringify(b, null, 2));
-    out.push('');
-  }
-  return out.join('\n');
 }
