@@ -110,7 +110,10 @@ export async function summariseEvent(store: ObjectStore, ev: EventView, width = 
     out.label = 'tool_result';
     out.isError = results.some((r) => r.is_error === true);
     for (const r of results) if (typeof r.tool_use_id === 'string') out.toolUseIds.push(r.tool_use_id);
-    out.text = (await blockText(store, results[0]!.content, 400)).split('\n').find((l) => l.trim()) ?? '(empty)';
+    const text = await blockText(store, results[0]!.content, 400);
+    // JSON output reads better folded onto one line than cut after its "{".
+    out.text = /^\s*[[{]/.test(text) ? text : (text.split('\n').find((l) => l.trim()) ?? '(empty)');
+    if (!out.text.trim()) out.text = '(empty)';
   } else if (ev.kind === 'user') {
     out.text = `"${cleanPrompt(await blockText(store, ev.content))}"`;
     if (out.text === '""') out.text = '(no text)';
