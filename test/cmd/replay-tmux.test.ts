@@ -39,8 +39,11 @@ class Pane {
     const script = `${shellQuote(process.execPath)} ${shellQuote(binPath)} ${args.map(shellQuote).join(' ')}; echo "replay exited with $?"; exec sleep 300`;
     this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'replay', '-x', String(size.columns), '-y', String(size.rows), '-c', cwd,
       '-e', 'TERM=xterm-256color', '-e', 'FORCE_COLOR=', '-e', 'NO_COLOR=', 'sh', '-c', script);
+    const socketPath = this.tmux('display-message', '-p', '#{socket_path}').trim();
     t.teardown(() => {
       spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+      // tmux leaves the socket file of a killed server behind.
+      if (socketPath) rmSync(socketPath, { force: true });
     });
   }
 
