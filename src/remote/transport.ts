@@ -1,0 +1,52 @@
+// What push, fetch, pull and clone need from the other side, whatever carries
+// it: another archive on a path (file transport) or a git server over HTTP(S)
+// (git-http transport, objects mirrored as git commits under refs/tapes/…).
+// A remote is untrusted input: every object that arrives is verified against
+// its id before it is stored, and nothing moves a local ref until every object
+// that ref reaches is stored and verified.
+import type { ObjectStore } from '../odb/index.js';
+
+/** A ref on the remote, by its tapes name (refs/sessions/…, refs/agents/…, refs/tags/…). */
+export interface RemoteRef {
+  name: string;
+  id: string;
+}
+
+export interface RefUpdate {
+  name: string;
+  /** What the pusher saw on the remote (null: absent); the update is compare-and-swap on it. */
+  old: string | null;
+  /** null deletes the ref. */
+  new: string | null;
+  force: boolean;
+}
+
+export interface RefUpdateOutcome {
+  name: string;
+  ok: boolean;
+  /** Why it was refused (another writer moved it: "fetch first"; not a fast-forward: …). */
+  reason?: string;
+}
+
+export interface TransferProgress {
+  objects: number;
+  bytes: number;
+}
+
+export interface Transport {
+  /** The remote's refs (sessions, agents, tags). */
+  listRefs(): Promise<RemoteRef[]>;
+  /**
+   * Sends every object reachable from `tips` that the remote lacks, walking
+   * from each tip and stopping at objects the remote already has (`haves`:
+   * ids known to be on the remote, e.g. its current ref values), then moves
+   * the remote refs by compare-and-swap.
+   */
+  push(local: ObjectStore, tips: string[], haves: string[], updates: RefUpdate[], progress?: (p: TransferProgress) => void): Promise<RefUpdateOutcome[]>;
+  /**
+   * Brings every object reachable from `wants` that `local` lacks, verifying
+   * each id on arrival, into `local`; returns the ids it stored.
+   */
+  fetch(local: ObjectStore, wants: string[], progress?: (p: TransferProgress) => void): Promise<{ objects: number; bytes: number }>;
+  close(): Promise<void>;
+}
