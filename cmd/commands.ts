@@ -16,6 +16,11 @@ import * as stats from './stats.js';
 import * as log from './log.js';
 import * as show from './show.js';
 import * as replay from './replay.js';
+import * as remote from './remote.js';
+import * as push from './push.js';
+import * as fetch from './fetch.js';
+import * as pull from './pull.js';
+import * as clone from './clone.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, log, show, replay, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, log, show, replay, remote, push, fetch, pull, clone, help];

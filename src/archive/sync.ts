@@ -1,0 +1,384 @@
+// push, fetch, pull and clone over a Transport (src/remote). Objects always
+// move before refs; remote refs move by compare-and-swap on the value seen;
+// every name and object that comes from a remote is checked, and a fetch that
+// finds anything wrong stops before it moves a single local ref.
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AlreadyExistsError, InvalidInputError, NotFoundError, UsageError } from '../errors/index.js';
+import { isObjectId } from '../hash/index.js';
+import {
+  AGENTS_PREFIX,
+  REMOTES_PREFIX,
+  SESSIONS_PREFIX,
+  TAGS_PREFIX,
+  checkFullRefName,
+  holdsChain,
+  refNameProblem,
+} from '../refs/index.js';
+import { readRecord } from '../record/index.js';
+import type { ObjectStore } from '../odb/index.js';
+import { openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
+import { Archive } from './archive.js';
+import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
+
+export interface SyncOptions {
+  /** Called as objects move (for progress on a terminal). */
+  progress?: (p: TransferProgress) => void;
+  /** Overrides the transport the URL would choose (tests). */
+  transport?: Transport;
+}
+
+interface Target {
+  /** The configured remote's name; undefined when a URL was given directly. */
+  name?: string;
+  url: string;
+}
+
+async function target(archive: Archive, remote: string, cwd: string): Promise<Target> {
+  try {
+    const r = await getRemote(archive, remote);
+    return { name: r.name, url: r.url };
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    if (!/[/\\:]/.test(remote) && remote !== '.' && remote !== '..') throw err;
+    return { url: normalizeRemoteUrl(remote, cwd) };
+  }
+}
+
+async function transportFor(archive: Archive, t: Target, opts: SyncOptions): Promise<Transport> {
+  return opts.transport ?? openTransport(t.url, { now: archive.now });
+}
+
+/** Checks every ref a remote lists: a valid, full name in sessions, agents or tags, holding an id. */
+export function checkRemoteRefs(refs: RemoteRef[], url: string): void {
+  for (const r of refs) {
+    const problem =
+      refNameProblem(r.name) ??
+      (() => {
+        try {
+          checkFullRefName(r.name);
+          return undefined;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      })() ??
+      (![SESSIONS_PREFIX, AGENTS_PREFIX, TAGS_PREFIX].some((p) => r.name.startsWith(p)) ? 'not under refs/sessions, refs/agents or refs/tags' : undefined);
+    if (problem) {
+      throw new InvalidInputError(`remote ${redactUrl(url)}: refusing ref ${JSON.stringify(r.name)}: ${problem}`, { ref: r.name, rule: problem });
+    }
+    if (!isObjectId(r.id)) {
+      throw new InvalidInputError(`remote ${redactUrl(url)}: ref ${r.name} does not hold an object id`, { ref: r.name });
+    }
+  }
+}
+
+/** Where a remote's ref is kept locally after a fetch. */
+export function trackingRef(remote: string, name: string): string {
+  if (name.startsWith(TAGS_PREFIX)) return name;
+  return `${REMOTES_PREFIX}${remote}/${name.slice('refs/'.length)}`;
+}
+
+/** True when `ancestor` is `tip` or on `tip`'s chain; walks back from `tip` only until it is found. */
+export async function isAncestor(store: ObjectStore, ancestor: string, tip: string): Promise<boolean> {
+  if (ancestor === tip) return true;
+  if (!(await store.has(ancestor))) return false;
+  let id: string | null = tip;
+  while (id !== null) {
+    if (id === ancestor) return true;
+    if (!(await store.has(id))) return false;
+    const obj = await store.read(id);
+    if (obj.type !== 'record') return false;
+    id = (await readRecord(store, id)).parent;
+  }
+  return false;
+}
+
+// ---- fetch ------------------------------------------------------------------
+
+export type RefStatus = 'new' | 'fast-forward' | 'forced' | 'deleted' | 'up-to-date' | 'rejected' | 'diverged' | 'ahead' | 'pruned';
+
+export interface RefReport {
+  /** The ref on the remote. */
+  ref: string;
+  /** The local ref it updates (a remote-tracking ref, a tag or a session). */
+  local?: string;
+  old: string | null;
+  new: string | null;
+  status: RefStatus;
+  reason?: string;
+}
+
+export interface FetchResult {
+  remote: string;
+  url: string;
+  objects: number;
+  bytes: number;
+  refs: RefReport[];
+  /** What the remote listed (checked), for pull. */
+  remoteRefs: RemoteRef[];
+}
+
+export async function fetchRemote(
+  archive: Archive,
+  remote: string,
+  opts: SyncOptions & { prune?: boolean; cwd?: string } = {},
+): Promise<FetchResult> {
+  const t = await target(archive, remote, opts.cwd ?? archive.dir);
+  if (t.name === undefined) throw new UsageError(`fetch needs a configured remote; add one with "tapes remote add <name> ${t.url}"`);
+  const transport = await transportFor(archive, t, opts);
+  try {
+    const remoteRefs = await transport.listRefs();
+    checkRemoteRefs(remoteRefs, t.url);
+    const store = await archive.objects();
+    const wants = [...new Set(remoteRefs.map((r) => r.id))];
+    const moved = await transport.fetch(store, wants, opts.progress);
+    // Objects first, refs last: every ref below points at something stored.
+    for (const r of remoteRefs) {
+      if (!(await store.has(r.id))) {
+        throw new InvalidInputError(`remote ${redactUrl(t.url)}: ref ${r.name} names ${r.id}, which the remote did not send`, { ref: r.name, id: r.id });
+      }
+      if (holdsChain(r.name)) {
+        const obj = await store.read(r.id);
+        if (obj.type !== 'record') {
+          throw new InvalidInputError(`remote ${redactUrl(t.url)}: ref ${r.name} names ${r.id}, a ${obj.type}, not a record`, { ref: r.name, id: r.id });
+        }
+      }
+    }
+    const reports: RefReport[] = [];
+    for (const r of remoteRefs) {
+      const local = trackingRef(t.name, r.name);
+      const old = (await archive.refs.resolve(local)) ?? null;
+      if (old === r.id) {
+        reports.push({ ref: r.name, local, old, new: r.id, status: 'up-to-date' });
+        continue;
+      }
+      if (local.startsWith(TAGS_PREFIX) && old !== null) {
+        reports.push({ ref: r.name, local, old, new: r.id, status: 'rejected', reason: 'would clobber an existing local tag' });
+        continue;
+      }
+      await archive.refs.update(local, r.id, { expectedOld: old, reason: `fetch ${t.name}`, deref: false });
+      const ff = old !== null && (await isAncestor(store, old, r.id));
+      reports.push({ ref: r.name, local, old, new: r.id, status: old === null ? 'new' : ff ? 'fast-forward' : 'forced' });
+    }
+    if (opts.prune) {
+      const listed = new Set(remoteRefs.map((r) => trackingRef(t.name!, r.name)));
+      for (const r of await archive.refs.list(`${REMOTES_PREFIX}${t.name}/`)) {
+        if (listed.has(r.name)) continue;
+        await archive.refs.delete(r.name, { expectedOld: r.id, reason: `fetch ${t.name}: prune`, deref: false });
+        reports.push({ ref: 'refs/' + r.name.slice(`${REMOTES_PREFIX}${t.name}/`.length), local: r.name, old: r.id, new: null, status: 'pruned' });
+      }
+    }
+    return { remote: t.name, url: t.url, objects: moved.objects, bytes: moved.bytes, refs: reports, remoteRefs };
+  } finally {
+    await transport.close();
+  }
+}
+
+// ---- pull -------------------------------------------------------------------
+
+export interface PullResult extends FetchResult {
+  /** What happened to each local session and agent chain. */
+  sessions: RefReport[];
+}
+
+/** Fetches, then fast-forwards (or creates) local sessions and agent chains; diverged ones are kept as they are. */
+export async function pullRemote(archive: Archive, remote: string, opts: SyncOptions & { prune?: boolean; cwd?: string } = {}): Promise<PullResult> {
+  const fetched = await fetchRemote(archive, remote, opts);
+  const store = await archive.objects();
+  const sessions: RefReport[] = [];
+  for (const r of fetched.remoteRefs) {
+    if (!holdsChain(r.name)) continue;
+    const local = r.name;
+    const mine = (await archive.refs.resolve(local)) ?? null;
+    const report = (status: RefStatus, reason?: string) =>
+      sessions.push({ ref: r.name, local, old: mine, new: status === 'new' || status === 'fast-forward' ? r.id : mine, status, ...(reason ? { reason } : {}) });
+    if (mine === r.id) report('up-to-date');
+    else if (mine === null) {
+      await archive.refs.update(local, r.id, { expectedOld: null, reason: `pull ${fetched.remote}`, deref: false });
+      report('new');
+    } else if (await isAncestor(store, mine, r.id)) {
+      await archive.refs.update(local, r.id, { expectedOld: mine, reason: `pull ${fetched.remote}: fast-forward`, deref: false });
+      report('fast-forward');
+    } else if (await isAncestor(store, r.id, mine)) report('ahead');
+    else report('diverged', `both sides added records; the remote end is kept as ${trackingRef(fetched.remote, r.name)}`);
+  }
+  return { ...fetched, sessions };
+}
+
+// ---- push -------------------------------------------------------------------
+
+export interface PushOptions extends SyncOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  delete?: boolean;
+  cwd?: string;
+}
+
+export interface PushResult {
+  remote: string;
+  url: string;
+  objects: number;
+  bytes: number;
+  refs: RefReport[];
+}
+
+interface Planned {
+  src: string | null;
+  dst: string;
+}
+
+async function plan(archive: Archive, specs: string[], del: boolean): Promise<Planned[]> {
+  const out: Planned[] = [];
+  const full = async (name: string, mustExist: boolean): Promise<string> => {
+    if (name.startsWith('refs/')) return checkFullRefName(name);
+    for (const p of [SESSIONS_PREFIX, TAGS_PREFIX, AGENTS_PREFIX]) {
+      if (!mustExist || (await archive.refs.resolve(checkFullRefName(p + name))) !== undefined) return p + name;
+    }
+    throw new NotFoundError(`no session or tag named ${name}`, { name });
+  };
+  if (specs.length === 0) {
+    if (del) throw new UsageError('--delete needs the refs to delete');
+    for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, TAGS_PREFIX]) {
+      for (const r of await archive.refs.list(prefix)) out.push({ src: r.id, dst: r.name });
+    }
+    return out;
+  }
+  for (const spec of specs) {
+    const colon = spec.indexOf(':');
+    if (del || spec.startsWith(':')) {
+      out.push({ src: null, dst: await full(del ? spec : spec.slice(1), false) });
+    } else if (colon >= 0) {
+      const src = (await archive.resolve(spec.slice(0, colon))).id;
+      out.push({ src, dst: await full(spec.slice(colon + 1), false) });
+    } else {
+      const name = await full(spec, true);
+      const id = await archive.refs.resolve(name);
+      if (id === undefined) throw new NotFoundError(`no ref ${name}`, { name });
+      out.push({ src: id, dst: name });
+      // A session travels with its subagent chains.
+      if (name.startsWith(SESSIONS_PREFIX)) {
+        for (const a of await archive.refs.list(`${AGENTS_PREFIX}${name.slice(SESSIONS_PREFIX.length)}/`)) out.push({ src: a.id, dst: a.name });
+      }
+    }
+  }
+  return out;
+}
+
+export async function pushRemote(archive: Archive, remote: string, specs: string[], opts: PushOptions = {}): Promise<PushResult> {
+  const t = await target(archive, remote, opts.cwd ?? archive.dir);
+  const planned = await plan(archive, specs, Boolean(opts.delete));
+  const transport = await transportFor(archive, t, opts);
+  try {
+    const remoteRefs = await transport.listRefs();
+    checkRemoteRefs(remoteRefs, t.url);
+    const theirs = new Map(remoteRefs.map((r) => [r.name, r.id]));
+    const store = await archive.objects();
+    const reports: RefReport[] = [];
+    const updates: RefUpdate[] = [];
+    for (const p of planned) {
+      const old = theirs.get(p.dst) ?? null;
+      const base = { ref: p.dst, old, new: p.src };
+      if (p.src === null) {
+        if (old === null) reports.push({ ...base, status: 'rejected', reason: 'no such ref on the remote' });
+        else {
+          reports.push({ ...base, status: 'deleted' });
+          updates.push({ name: p.dst, old, new: null, force: Boolean(opts.force) });
+        }
+        continue;
+      }
+      if (holdsChain(p.dst) && (await store.read(p.src)).type !== 'record') {
+        reports.push({ ...base, status: 'rejected', reason: `${p.src} is not a record` });
+        continue;
+      }
+      if (old === p.src) {
+        reports.push({ ...base, status: 'up-to-date' });
+        continue;
+      }
+      let status: RefStatus = 'new';
+      if (old !== null) {
+        const ff = !p.dst.startsWith(TAGS_PREFIX) && (await isAncestor(store, old, p.src));
+        if (!ff && !opts.force) {
+          const reason = !(await store.has(old))
+            ? 'fetch first: the remote has records this archive lacks'
+            : p.dst.startsWith(TAGS_PREFIX)
+              ? 'the tag already exists on the remote'
+              : 'not a fast-forward: the session diverged';
+          reports.push({ ...base, status: 'rejected', reason });
+          continue;
+        }
+        status = ff ? 'fast-forward' : 'forced';
+      }
+      reports.push({ ...base, status });
+      updates.push({ name: p.dst, old, new: p.src, force: Boolean(opts.force) });
+    }
+    let moved = { objects: 0, bytes: 0 };
+    if (!opts.dryRun && updates.length > 0) {
+      const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
+      let sent = { objects: 0, bytes: 0 };
+      const outcomes = await transport.push(store, tips, [...theirs.values()], updates, (p) => {
+        sent = p;
+        opts.progress?.(p);
+      });
+      moved = sent;
+      for (const o of outcomes) {
+        const r = reports.find((x) => x.ref === o.name && x.status !== 'rejected' && x.status !== 'up-to-date');
+        if (!r) continue;
+        if (!o.ok) {
+          r.status = 'rejected';
+          r.reason = o.reason;
+        } else if (t.name !== undefined && !r.ref.startsWith(TAGS_PREFIX)) {
+          // Remember what the remote now has, as a fetch would.
+          const local = trackingRef(t.name, r.ref);
+          const before = (await archive.refs.resolve(local)) ?? null;
+          if (r.new === null) {
+            if (before !== null) await archive.refs.delete(local, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+          } else if (before !== r.new) {
+            await archive.refs.update(local, r.new, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+          }
+        }
+      }
+    }
+    return { remote: t.name ?? t.url, url: t.url, objects: moved.objects, bytes: moved.bytes, refs: reports };
+  } finally {
+    await transport.close();
+  }
+}
+
+// ---- clone ------------------------------------------------------------------
+
+export interface CloneResult extends PullResult {
+  path: string;
+}
+
+/** The directory `clone` creates when none is named: the source's last path part, without ".tapes". */
+export function cloneDirName(url: string): string {
+  let path = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '').replace(/[/\\]+$/, '');
+  if (basename(path) === '.tapes') path = dirname(path);
+  const name = basename(path).replace(/\.tapes$/, '').replace(/\.git$/, '');
+  if (!name || name === '.' || name === '..') throw new UsageError(`cannot guess a directory name from ${url}; name one`);
+  return name;
+}
+
+/** A new archive in `<dir>/.tapes` with `url` as origin and every session checked out; removed again on failure. */
+export async function cloneArchive(url: string, dir: string | undefined, cwd: string, opts: SyncOptions & { now?: () => Date } = {}): Promise<CloneResult> {
+  const stored = normalizeRemoteUrl(url, cwd);
+  const path = resolve(cwd, dir ?? cloneDirName(stored));
+  const entries = await fs.readdir(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (entries !== undefined && entries.length > 0) {
+    throw new AlreadyExistsError(`destination ${path} already exists and is not empty`, { path });
+  }
+  const created = entries === undefined;
+  try {
+    const { path: archiveDir } = await Archive.init({ cwd, env: {} }, path);
+    const archive = await Archive.openAt(archiveDir, { now: opts.now });
+    await addRemote(archive, 'origin', stored, cwd);
+    const pulled = await pullRemote(archive, 'origin', opts);
+    return { ...pulled, path: archiveDir };
+  } catch (err) {
+    await (created ? fs.rm(path, { recursive: true, force: true }) : fs.rm(join(path, '.tapes'), { recursive: true, force: true }));
+    throw err;
+  }
+}

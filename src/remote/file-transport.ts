@@ -1,0 +1,308 @@
+// The file transport: another archive on a path or file:// URL (another disk,
+// a NAS, a mounted share). Objects travel as their compressed files; the
+// receiving side decompresses and hashes each one (LooseObjectStore.verify)
+// before linking it into place with the loose store's write protocol (temp
+// file, fsync, link). Objects are stored oldest first, so that a record is
+// only ever stored after its parent and its blobs: whoever finds a record
+// may stop walking there. Remote refs move only through the remote's RefStore
+// (its lock files and reflog), compare-and-swap on the value the pusher saw.
+import { existsSync, mkdirSync, promises as fs, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from '../errors/index.js';
+import { isObjectId } from '../hash/index.js';
+import { decodeChunkList, startsWithChunkMagic, type TapesObject } from '../object/index.js';
+import { LooseObjectStore, TEMP_PREFIX, type ObjectStore } from '../odb/index.js';
+import { AGENTS_PREFIX, RefStore, SESSIONS_PREFIX, TAGS_PREFIX } from '../refs/index.js';
+import { parseRecordBody } from '../record/index.js';
+import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
+
+/** The archive directory a path or file:// URL names (the directory itself, or its .tapes). */
+export function fileRemoteDir(url: string): string {
+  const path = /^file:\/\//i.test(url) ? fileURLToPath(url) : resolve(url);
+  for (const candidate of [path, join(path, '.tapes')]) {
+    if (['objects', 'refs'].every((d) => isDir(join(candidate, d))) && isFile(join(candidate, 'config'))) return candidate;
+  }
+  throw new InvalidInputError(`remote ${url} is not a tapes archive`, { url, path });
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** One object on its way: its id, its compressed file, and what it references. */
+interface Carried {
+  id: string;
+  compressed: Uint8Array;
+  object: TapesObject;
+}
+
+/** Where objects are read from while walking: a store and how to get an object's compressed bytes. */
+interface Source {
+  label: string;
+  readFile(id: string): Promise<Uint8Array>;
+}
+
+export class FileTransport implements Transport {
+  readonly refs: RefStore;
+  private storePromise?: Promise<LooseObjectStore>;
+
+  constructor(
+    readonly url: string,
+    readonly dir: string = fileRemoteDir(url),
+    now: () => Date = () => new Date(),
+  ) {
+    this.refs = new RefStore(this.dir, now);
+  }
+
+  private store(): Promise<LooseObjectStore> {
+    this.storePromise ??= LooseObjectStore.open(join(this.dir, 'objects'));
+    return this.storePromise;
+  }
+
+  async listRefs(): Promise<RemoteRef[]> {
+    const out: RemoteRef[] = [];
+    for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, TAGS_PREFIX]) {
+      for (const name of await this.refs.listNames(prefix)) {
+        // Names are checked by the caller (sync); reading one that breaks the
+        // rules would throw here, so the raw file is read instead.
+        let text: string;
+        try {
+          text = await fs.readFile(join(this.dir, ...name.split('/')), 'utf8');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
+          throw err;
+        }
+        if (text.startsWith('ref: ')) continue;
+        const id = text.trim();
+        if (!isObjectId(id) || !/^[0-9a-f]{64}\n?$/.test(text)) {
+          throw new InvalidInputError(`remote ${this.url}: ref ${JSON.stringify(name)} does not hold an object id`, { ref: name });
+        }
+        out.push({ name, id });
+      }
+    }
+    return out;
+  }
+
+  async push(
+    local: ObjectStore,
+    tips: string[],
+    _haves: string[],
+    updates: RefUpdate[],
+    progress?: (p: TransferProgress) => void,
+  ): Promise<RefUpdateOutcome[]> {
+    const remote = await this.store();
+    const source = sourceOf(local, 'local archive');
+    const carried = await collectMissing(source, tips, (id) => remote.has(id), (id, c) => remote.verify(id, c), 'local archive');
+    await storeAll(remote, carried, progress);
+    const outcomes: RefUpdateOutcome[] = [];
+    for (const u of updates) {
+      try {
+        if (u.new === null) {
+          if (u.old === null) {
+            outcomes.push({ name: u.name, ok: true });
+            continue;
+          }
+          await this.refs.delete(u.name, { expectedOld: u.force ? undefined : u.old, reason: 'push: delete', deref: false });
+        } else {
+          await this.refs.update(u.name, u.new, {
+            expectedOld: u.force ? undefined : u.old,
+            reason: u.force ? 'push: forced update' : 'push',
+            deref: false,
+          });
+        }
+        outcomes.push({ name: u.name, ok: true });
+      } catch (err) {
+        if (err instanceof RefConflictError || (err instanceof NotFoundError && u.new === null)) {
+          outcomes.push({ name: u.name, ok: false, reason: 'fetch first: the remote ref moved since it was read' });
+        } else if (isTapesError(err)) {
+          outcomes.push({ name: u.name, ok: false, reason: err.message });
+        } else throw err;
+      }
+    }
+    return outcomes;
+  }
+
+  async fetch(local: ObjectStore, wants: string[], progress?: (p: TransferProgress) => void): Promise<{ objects: number; bytes: number }> {
+    const remote = await this.store();
+    const verifier = local instanceof LooseObjectStore ? local : remote;
+    const carried = await collectMissing(
+      { label: `remote ${this.url}`, readFile: (id) => remote.readFile(id) },
+      wants,
+      (id) => local.has(id),
+      (id, c) => verifier.verify(id, c),
+      `remote ${this.url}`,
+    );
+    return storeAll(local, carried, progress);
+  }
+
+  async close(): Promise<void> {}
+}
+
+function sourceOf(store: ObjectStore, label: string): Source {
+  if (store instanceof LooseObjectStore) return { label, readFile: (id) => store.readFile(id) };
+  throw new InvalidInputError(`the file transport needs a loose object store to push from`, {});
+}
+
+/**
+ * Every object reachable from `tips` that `has` says is missing, each read
+ * and verified, oldest first (parents and blobs before the records that name
+ * them). The walk of a chain stops at the first record the other side has.
+ * Nothing is stored here: a damaged or missing object aborts before any write.
+ */
+export async function collectMissing(
+  source: Source,
+  tips: string[],
+  has: (id: string) => Promise<boolean>,
+  verify: (id: string, compressed: Uint8Array) => TapesObject,
+  where: string,
+): Promise<Carried[]> {
+  const seen = new Set<string>();
+  const order: Carried[] = [];
+  const read = async (id: string, referrer: string | undefined): Promise<Carried> => {
+    let compressed: Uint8Array;
+    try {
+      compressed = await source.readFile(id);
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        throw new InvalidInputError(
+          referrer ? `${where}: object ${id}, named by ${referrer}, is missing` : `${where}: object ${id} is missing`,
+          { id, referrer: referrer ?? null },
+        );
+      }
+      throw err;
+    }
+    return { id, compressed, object: verify(id, compressed) };
+  };
+  // Blobs (and the chunks of chunk lists), depth first, children before lists.
+  const blob = async (id: string, referrer: string, out: Carried[]): Promise<void> => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    if (await has(id)) return;
+    const c = await read(id, referrer);
+    if (c.object.type !== 'blob') {
+      throw new InvalidInputError(`${where}: object ${id}, named as a blob by ${referrer}, is a ${c.object.type}`, { id });
+    }
+    if (startsWithChunkMagic(c.object.body)) {
+      let entries;
+      try {
+        entries = decodeChunkList(c.object.body).entries;
+      } catch (err) {
+        throw new InvalidInputError(`${where}: chunk list ${id}: ${(err as Error).message}`, { id });
+      }
+      for (const e of entries) await blob(e.id, `chunk list ${id}`, out);
+    }
+    out.push(c);
+  };
+  for (const tip of tips) {
+    // One chain at a time: newest first while walking, stored oldest first.
+    const chain: Carried[][] = [];
+    let id: string | null = tip;
+    let referrer: string | undefined;
+    while (id !== null && !seen.has(id)) {
+      seen.add(id);
+      if (await has(id)) break;
+      const c = await read(id, referrer);
+      const group: Carried[] = [];
+      if (c.object.type === 'record') {
+        let parsed;
+        try {
+          parsed = parseRecordBody(c.object.body, id);
+        } catch (err) {
+          throw new InvalidInputError(`${where}: ${(err as Error).message}`, { id });
+        }
+        for (const b of parsed.blobs) await blob(b, `record ${id}`, group);
+        group.push(c);
+        chain.push(group);
+        referrer = `record ${id} as its parent`;
+        id = parsed.parent;
+      } else {
+        if (referrer !== undefined) {
+          throw new InvalidInputError(`${where}: object ${id}, named by ${referrer}, is a ${c.object.type}, not a record`, { id });
+        }
+        // A tag may name a blob.
+        seen.delete(id);
+        await blob(id, 'a ref', group);
+        chain.push(group);
+        id = null;
+      }
+    }
+    for (const group of chain.reverse()) order.push(...group);
+  }
+  return order;
+}
+
+/** Stores verified objects in order through temp file, fsync and link. */
+async function storeAll(
+  target: ObjectStore,
+  carried: Carried[],
+  progress?: (p: TransferProgress) => void,
+): Promise<{ objects: number; bytes: number }> {
+  const done = { objects: 0, bytes: 0 };
+  for (const c of carried) {
+    const written = target instanceof LooseObjectStore ? await linkCompressed(target, c.id, c.compressed) : await writeDecoded(target, c);
+    if (written) {
+      done.objects++;
+      done.bytes += c.compressed.length;
+      progress?.({ ...done });
+    }
+  }
+  return done;
+}
+
+async function writeDecoded(target: ObjectStore, c: Carried): Promise<boolean> {
+  if (await target.has(c.id)) return false;
+  await target.write(c.object.type, c.object.body);
+  return true;
+}
+
+const tempStem = randomBytes(6).toString('hex');
+let tempCounter = 0;
+
+/**
+ * The loose store's write protocol for bytes that are already compressed and
+ * verified: a temp file in the fan-out directory, fsync, link (never
+ * overwrites), rename where there are no hard links.
+ */
+async function linkCompressed(store: LooseObjectStore, id: string, compressed: Uint8Array): Promise<boolean> {
+  const path = store.pathOf(id);
+  if (existsSync(path)) return false;
+  const dir = join(store.dir, id.slice(0, 2));
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `${TEMP_PREFIX}${tempStem}_r${(tempCounter++).toString(36)}`);
+  const handle = await fs.open(tmp, 'wx', 0o444);
+  try {
+    try {
+      await handle.writeFile(compressed);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.link(tmp, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
+      await fs.rename(tmp, path);
+    }
+    return true;
+  } finally {
+    await fs.unlink(tmp).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+}

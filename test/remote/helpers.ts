@@ -1,0 +1,75 @@
+// Archives with real corpus transcripts, and fingerprints of whole directories
+// to show that a refused fetch changed nothing.
+import { createHash } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+
+export const PROJECT = join(corpusDir, 'claude-code/projects/-Users-alex-workspace-cli--worktrees-2');
+/** Three small transcripts (78, 236, 333 lines). */
+export const FILES = ['2b945d54-dd2b-4f60-b3b0-7b0252349003.jsonl', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl', '7505c804-ef06-4be0-a866-480597e6bbc1.jsonl'];
+export const SMALL = FILES[0]!;
+export const SMALL_SESSION = 'refs/sessions/' + SMALL.replace(/\.jsonl$/, '');
+
+export async function run(args: string[], cwd: string) {
+  const r = await tapes(args, { cwd });
+  return r;
+}
+
+export async function must(args: string[], cwd: string) {
+  const r = await tapes(args, { cwd });
+  if (r.code !== 0) throw new Error(`tapes ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+/** A new archive in a temp directory (the directory holding .tapes). */
+export async function archive(): Promise<string> {
+  const dir = tempDir('tapes-remote-');
+  await must(['init', '-q'], dir);
+  return dir;
+}
+
+/** Writes the first `lines` lines of a corpus transcript (all when undefined) plus `extra` lines to `dir/<name>`. */
+export async function transcript(dir: string, name: string, lines?: number, extra: string[] = []): Promise<string> {
+  const all = readFileSync(join(PROJECT, name), 'utf8').split('\n').filter((l) => l !== '');
+  const kept = (lines === undefined ? all : all.slice(0, lines)).concat(extra);
+  await fs.mkdir(dir, { recursive: true });
+  const path = join(dir, basename(name));
+  await fs.writeFile(path, kept.join('\n') + '\n');
+  return path;
+}
+
+export function corpusLines(name: string): string[] {
+  return readFileSync(join(PROJECT, name), 'utf8').split('\n').filter((l) => l !== '');
+}
+
+/** Every file under `dir` with the hash of its content (and every directory), sorted. */
+export async function fingerprint(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of (await fs.readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        out.push(`${p}/`);
+        await walk(p);
+      } else out.push(`${p} ${createHash('sha256').update(await fs.readFile(p)).digest('hex')}`);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Object files in an archive. */
+export async function objectCount(dir: string): Promise<number> {
+  let n = 0;
+  const objects = join(dir, '.tapes/objects');
+  for (const d of await fs.readdir(objects)) {
+    if (!/^[0-9a-f]{2}$/.test(d)) continue;
+    n += (await fs.readdir(join(objects, d))).filter((f) => /^[0-9a-f]{62}$/.test(f)).length;
+  }
+  return n;
+}
+
+export async function refOf(dir: string, ref: string): Promise<string | undefined> {
+  return fs.readFile(join(dir, '.tapes', ref), 'utf8').then((t) => t.trim(), () => undefined);
+}
