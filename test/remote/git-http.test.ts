@@ -96,8 +96,29 @@ t.test('push, git fsck, git log, fetch into a fresh archive, incremental push', 
   t.match(nonFf!.reason, /fast-forward/);
   const [forced] = await ta2.push(store, [other], [], [{ name: ref.name, old: next, new: other, force: true }]);
   t.equal(forced!.ok, true, 'unless forced');
+  // A tag on a blob travels as a blob commit; a delete removes the server ref.
+  const blob = await store.write('blob', Buffer.from('a checkpoint note\n'));
+  t.same(await ta2.push(store, [blob], [], [{ name: 'refs/tags/note', old: null, new: blob, force: false }]), [{ name: 'refs/tags/note', ok: true }]);
+  t.same(await ta2.push(store, [], [], [{ name: 'refs/tags/note', old: blob, new: null, force: false }]), [{ name: 'refs/tags/note', ok: true }]);
   await ta2.close();
   execFileSync('git', ['-C', dir, 'fsck', '--strict', '--no-progress'], { stdio: 'pipe' });
+  const tc = transportFor((await archiveWith([])).archive, url);
+  t.same(await tc.listRefs(), [{ name: ref.name, id: other }], 'the tag is gone, the forced session is there');
+});
+
+t.test('a tag on a blob is fetched back and verified', async (t) => {
+  const { url } = server.repo('blob-tag');
+  const a = await archiveWith([]);
+  const store = await a.archive.objects();
+  const blob = await store.write('blob', Buffer.from('a checkpoint note\n'));
+  const ta = transportFor(a.archive, url);
+  await ta.push(store, [blob], [], [{ name: 'refs/tags/note', old: null, new: blob, force: false }]);
+  const b = await archiveWith([]);
+  const tb = transportFor(b.archive, url);
+  t.same(await tb.listRefs(), [{ name: 'refs/tags/note', id: blob }]);
+  const storeB = await b.archive.objects();
+  t.equal((await tb.fetch(storeB, [blob])).objects, 1);
+  t.equal(Buffer.from((await storeB.read(blob)).body).toString(), 'a checkpoint note\n');
 });
 
 t.test('a tampered server is refused and the local archive is left as it was', async (t) => {
