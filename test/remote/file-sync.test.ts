@@ -53,6 +53,41 @@ t.test('an incremental push of one new record transfers a handful of objects', a
   t.equal((await run(['fsck'], b)).code, 0);
 });
 
+t.test('an incremental fetch brings a handful of objects; an interrupted push completes when run again', async (t) => {
+  const a = await archive();
+  const b = await archive();
+  const c = await archive();
+  const src = tempDir();
+  const lines = corpusLines(SMALL);
+  await transcript(src, SMALL, lines.length - 2);
+  for (const f of FILES.slice(1)) await transcript(src, f);
+  await must(['import', src], a);
+  await must(['remote', 'add', 'origin', b], a);
+  await must(['remote', 'add', 'origin', b], c);
+  await must(['push'], a);
+  await must(['fetch'], c);
+  const before = await objectCount(c);
+  await transcript(src, SMALL, lines.length - 1);
+  await must(['import', src], a);
+  await must(['push'], a);
+  const fetched = JSON.parse((await must(['fetch', '--json'], c)).stdout);
+  t.equal(fetched.objects, (await objectCount(c)) - before);
+  t.ok(fetched.objects >= 1 && fetched.objects <= 5, `${fetched.objects} objects fetched`);
+
+  // As if a push were killed after its objects were stored, before the ref moved.
+  await transcript(src, SMALL, lines.length);
+  await must(['import', src], a);
+  await must(['push'], a);
+  const tip = await refOf(b, SMALL_SESSION);
+  const old = await refOf(c, `refs/remotes/origin/sessions/${SMALL.replace('.jsonl', '')}`);
+  await fs.writeFile(join(b, '.tapes', SMALL_SESSION), old + '\n');
+  const again = JSON.parse((await must(['push', '--json'], a)).stdout);
+  t.equal(again.objects, 0, 'nothing is sent twice');
+  t.same(again.refs.filter((r: { status: string }) => r.status !== 'up-to-date').map((r: { status: string }) => r.status), ['fast-forward']);
+  t.equal(await refOf(b, SMALL_SESSION), tip);
+  t.equal((await run(['fsck'], b)).code, 0);
+});
+
 t.test('fetch, pull and clone; a diverged session is kept on both ends', async (t) => {
   const origin = await archive();
   const a = await archive();
