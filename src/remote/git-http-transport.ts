@@ -13,6 +13,7 @@ import http from 'isomorphic-git/http/node';
 import { CorruptObjectError, InvalidInputError } from '../errors/index.js';
 import type { ObjectStore } from '../odb/index.js';
 import { readRecord } from '../record/index.js';
+import { refNameProblem } from '../refs/index.js';
 import { GitIdMap } from './git-id-map.js';
 import { claimedTapesId, decodeMirrorCommit, mirrorTip, parseCommit, type DecodedCommit, type GitObjectSink, type GitObjectSource } from './git-mirror.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
@@ -47,7 +48,8 @@ export function serverRefName(name: string): string {
 export function tapesRefName(serverRef: string): string | undefined {
   if (!serverRef.startsWith(SERVER_PREFIX)) return undefined;
   const name = 'refs/' + serverRef.slice(SERVER_PREFIX.length);
-  return /^refs\/(sessions|agents|tags)\/./.test(name) ? name : undefined;
+  // A name the server sends could try to leave the archive: only valid names pass.
+  return /^refs\/(sessions|agents|tags)\/./.test(name) && refNameProblem(name) === undefined ? name : undefined;
 }
 
 function pkt(line: string): Buffer {
@@ -68,6 +70,8 @@ export class GitHttpTransport implements Transport {
   /** Server commit → the tapes id it claims (verified only when fetched). */
   private readonly claims = new Map<string, string>();
   private readonly remoteCommits = new Map<string, string>();
+  /** Server commit → a server ref that named it at the last listing. */
+  private readonly refOf = new Map<string, string>();
 
   constructor(private readonly opts: GitHttpTransportOptions) {
     this.gitDir = opts.gitDir;
@@ -129,7 +133,10 @@ export class GitHttpTransport implements Transport {
     const out: { name: string; oid: string }[] = [];
     for (const r of refs) {
       const name = tapesRefName(r.ref);
-      if (name && /^[0-9a-f]{40}$/.test(r.oid)) out.push({ name, oid: r.oid });
+      if (name && /^[0-9a-f]{40}$/.test(r.oid)) {
+        out.push({ name, oid: r.oid });
+        this.refOf.set(r.oid, r.ref);
+      }
     }
     // Commits not seen before are downloaded now to read the id they claim;
     // fetch verifies the claim before anything is stored.
@@ -160,7 +167,7 @@ export class GitHttpTransport implements Transport {
     const lines: Buffer[] = [];
     wants.forEach((w, i) => lines.push(pkt(i === 0 ? `want ${w} side-band-64k ofs-delta agent=tapes\n` : `want ${w}\n`)));
     lines.push(Buffer.from('0000'));
-    for (const h of [...haves].slice(0, 256)) lines.push(pkt(`have ${h}\n`));
+    for (const h of [...haves].slice(0, 4096)) lines.push(pkt(`have ${h}\n`));
     lines.push(pkt('done\n'));
     const res = await http.request({
       url: `${this.opts.url.replace(/\/$/, '')}/git-upload-pack`,
@@ -195,9 +202,13 @@ export class GitHttpTransport implements Transport {
       await this.fs.promises.writeFile(join(this.gitDir, name), packfile);
       await git.indexPack({ fs: this.fs, dir: this.gitDir, gitdir: this.gitDir, filepath: name });
     }
-    // Remember what the server had, as haves for the next round.
+    // Remember what the server's refs held, as haves for the next round: one
+    // local ref per server ref (refs/mirror/…), overwritten as it moves.
     for (const w of wants) {
-      if (await this.hasGitObject(w)) await git.writeRef({ fs: this.fs, gitdir: this.gitDir, ref: `refs/seen/${w}`, value: w, force: true });
+      const serverRef = this.refOf.get(w);
+      if (serverRef && (await this.hasGitObject(w))) {
+        await git.writeRef({ fs: this.fs, gitdir: this.gitDir, ref: `refs/mirror/${serverRef.slice(SERVER_PREFIX.length)}`, value: w, force: true });
+      }
     }
     return { bytes: packfile.length };
   }

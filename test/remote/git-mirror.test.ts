@@ -144,3 +144,12 @@ t.test('tampered git objects are refused', async (t) => {
   const orphanTip = Buffer.from(git.objects.get(tip)!.content).toString().replace(/^parent .*\n/m, '');
   await t.rejects(decodeMirrorCommit(git, await git.write('commit', Buffer.from(orphanTip)), none), { code: 'CorruptObjectError' });
 });
+
+t.test('server ref names map to tapes names, and names that would escape are dropped', async (t) => {
+  const { serverRefName, tapesRefName } = await import('../../src/remote/git-http-transport.js');
+  t.equal(serverRefName('refs/sessions/a/b'), 'refs/tapes/sessions/a/b');
+  t.equal(tapesRefName('refs/tapes/agents/s/agent-1'), 'refs/agents/s/agent-1');
+  t.equal(tapesRefName('refs/tapes/sessions/../../config'), undefined);
+  t.equal(tapesRefName('refs/tapes/other/x'), undefined);
+  t.equal(tapesRefName('refs/heads/main'), undefined);
+});
