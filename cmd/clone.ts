@@ -32,6 +32,7 @@ export async function handler(args: Args): Promise<void> {
   const { remoteRefs: _refs, ...result } = await cloneArchive(args.url, args.dir, workingDir({ cwd: io.cwd, env: io.env, chdir: args.C }), {
     now: io.now,
     progress: progress.update,
+    env: io.env,
   });
   progress.done();
   if (args.json) return write(io.stdout, json(result));

@@ -32,6 +32,7 @@ export async function handler(args: Args): Promise<void> {
     prune: args.prune,
     cwd: workingDir({ cwd: io.cwd, env: io.env, chdir: args.C }),
     progress: progress.update,
+    env: io.env,
   });
   progress.done();
   if (result.refs.some((r) => r.status === 'rejected')) args.state.exitCode = 1;

@@ -32,6 +32,7 @@ export async function handler(args: Args): Promise<void> {
     prune: args.prune,
     cwd: workingDir({ cwd: io.cwd, env: io.env, chdir: args.C }),
     progress: progress.update,
+    env: io.env,
   });
   progress.done();
   const diverged = result.sessions.filter((s) => s.status === 'diverged');

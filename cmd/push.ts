@@ -101,6 +101,7 @@ export async function handler(args: Args): Promise<void> {
     delete: args.delete,
     cwd: workingDir({ cwd: io.cwd, env: io.env, chdir: args.C }),
     progress: progress.update,
+    env: io.env,
   });
   progress.done();
   const rejected = result.refs.filter((r) => r.status === 'rejected');

@@ -26,6 +26,8 @@ export interface SyncOptions {
   progress?: (p: TransferProgress) => void;
   /** Overrides the transport the URL would choose (tests). */
   transport?: Transport;
+  /** The environment, where an http(s) transport finds credentials. */
+  env?: Record<string, string | undefined>;
 }
 
 interface Target {
@@ -46,7 +48,7 @@ async function target(archive: Archive, remote: string, cwd: string): Promise<Ta
 }
 
 async function transportFor(archive: Archive, t: Target, opts: SyncOptions): Promise<Transport> {
-  return opts.transport ?? openTransport(t.url, { now: archive.now });
+  return opts.transport ?? openTransport(t.url, { now: archive.now, archiveDir: archive.dir, env: opts.env });
 }
 
 /** Checks every ref a remote lists: a valid, full name in sessions, agents or tags, holding an id. */

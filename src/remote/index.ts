@@ -1,4 +1,5 @@
 // Picking the transport for a remote URL.
+import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import { FileTransport } from './file-transport.js';
 import type { Transport } from './transport.js';
@@ -8,12 +9,23 @@ export * from './file-transport.js';
 
 export interface OpenTransportOptions {
   now?: () => Date;
+  /** The local archive directory: the git transport keeps its git directory under index/git. */
+  archiveDir?: string;
+  /** Where the git transport finds credentials (TAPES_GIT_TOKEN, TAPES_GIT_USERNAME, TAPES_GIT_PASSWORD). */
+  env?: Record<string, string | undefined>;
 }
 
 /** A transport for a stored remote URL: a path or file:// URL (file transport), or http(s):// (git). */
 export async function openTransport(url: string, opts: OpenTransportOptions = {}): Promise<Transport> {
   if (/^https?:\/\//i.test(url)) {
-    throw new InvalidInputError(`remote ${url}: http(s) remotes need the git transport, which this build does not have yet`, { url });
+    if (opts.archiveDir === undefined) throw new InvalidInputError(`remote ${url}: an http(s) remote needs a local archive`, { url });
+    // Loaded only for http(s) remotes: isomorphic-git costs time to load.
+    const { GitHttpTransport, gitCredentialsFromEnv } = await import('./git-http-transport.js');
+    return new GitHttpTransport({
+      url,
+      gitDir: join(opts.archiveDir, 'index', 'git'),
+      credentials: gitCredentialsFromEnv(opts.env ?? {}),
+    });
   }
   return new FileTransport(url, undefined, opts.now);
 }
