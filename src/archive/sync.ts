@@ -4,7 +4,7 @@
 // finds anything wrong stops before it moves a single local ref.
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AlreadyExistsError, InvalidInputError, NotFoundError, UsageError } from '../errors/index.js';
+import { AlreadyExistsError, InvalidInputError, NotFoundError, UsageError, isTapesError } from '../errors/index.js';
 import { isObjectId } from '../hash/index.js';
 import {
   AGENTS_PREFIX,
@@ -48,7 +48,19 @@ async function target(archive: Archive, remote: string, cwd: string): Promise<Ta
 }
 
 async function transportFor(archive: Archive, t: Target, opts: SyncOptions): Promise<Transport> {
-  return opts.transport ?? openTransport(t.url, { now: archive.now, archiveDir: archive.dir, env: opts.env });
+  const inner = opts.transport ?? (await openTransport(t.url, { now: archive.now, archiveDir: archive.dir, env: opts.env }));
+  // System errors (a refused connection, a permission) are named with the remote they came from.
+  const named = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err: unknown) => {
+      if (isTapesError(err) || !(err instanceof Error)) throw err;
+      throw new InvalidInputError(`remote ${redactUrl(t.url)}: ${err.message}`, { url: redactUrl(t.url) });
+    });
+  return {
+    listRefs: () => named(inner.listRefs()),
+    push: (...a) => named(inner.push(...a)),
+    fetch: (...a) => named(inner.fetch(...a)),
+    close: () => inner.close(),
+  };
 }
 
 /** Checks every ref a remote lists: a valid, full name in sessions, agents or tags, holding an id. */

@@ -102,6 +102,9 @@ t.test('push, fetch and clone with a bad remote', async (t) => {
     t.match(r.stderr, /is not a tapes archive/);
   }
   t.equal((await tapes(['fetch', 'nope'], { cwd })).code, 2, 'an unknown remote name');
+  const refused = await tapes(['push', 'http://127.0.0.1:9/x.git'], { cwd });
+  t.equal(refused.code, 1, 'a server that is not there');
+  t.match(refused.stderr, /^tapes: error: remote http:\/\/127\.0\.0\.1:9\/x\.git: /);
   t.equal((await tapes(['push', 'https://u:p@example.com/r.git'], { cwd })).code, 1, 'credentials in a URL given directly');
   const parent = tempDir();
   const c = await tapes(['clone', nowhere, 'x'], { cwd: parent });
