@@ -55,6 +55,19 @@ interface AfterKill {
 }
 const afterKill: AfterKill[] = [];
 
+async function lockFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.name.endsWith('.lock')) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
 t.test('interrupted import: killed at five points, run again, same refs as an uninterrupted run', { timeout: 280000 }, async (t) => {
   const reference = await archiveWithCorpus(t);
   const ref = await runImport(reference);
@@ -80,6 +93,17 @@ t.test('interrupted import: killed at five points, run again, same refs as an un
     const early = await tapes(['fsck'], { cwd });
     afterKill.push({ at: target, code: early.code, errors: early.stdout.split('\n').filter((l) => l.startsWith('error')) });
 
+    // A kill inside a ref update leaves that ref's .lock behind. By design it
+    // is reported with the file to remove, never broken silently: the rerun
+    // names it, the user removes it, and the next run completes.
+    const locks = await lockFiles(join(cwd, '.tapes'));
+    if (locks.length > 0) {
+      const blocked = await importJson(cwd, ['projects']);
+      t.equal(blocked.code, 1, 'a stale lock stops the file it guards');
+      for (const l of locks) t.match(blocked.stderr, l, `the refusal names ${l}`);
+      for (const l of locks) await fs.rm(l);
+      t.comment(`kill left ${locks.length} stale lock(s); removed as the message says`);
+    }
     const again = await importJson(cwd, ['projects']);
     t.equal(again.code, 0, `the import after the kill completes: ${again.stderr}`);
     t.equal(again.summary.files_refused, 0);
