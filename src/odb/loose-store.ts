@@ -104,13 +104,31 @@ export class LooseObjectStore implements ObjectStore {
     // Synchronous checks: a stat is microseconds, far less than a round trip
     // through libuv's thread pool, and most writes on re-import stop here.
     if (!checked && existsSync(path)) return { id, written: 0 };
+    const compressed = this.codec.compress(encoded);
+    return { id, written: (await this.storeFile(id, compressed)) ? compressed.length : 0 };
+  }
+
+  /**
+   * Stores an object that arrives already compressed (from another archive):
+   * verified against its id first (unless the caller just did), then written
+   * like any other object.
+   * Returns false when the object was already there.
+   */
+  async writeCompressed(id: string, compressed: Uint8Array, verified = false): Promise<boolean> {
+    if (existsSync(this.pathOf(id))) return false;
+    if (!verified) this.verify(id, compressed);
+    return this.storeFile(id, compressed);
+  }
+
+  /** The write protocol: temp file in the fan-out directory, fsync, link (never overwrites). */
+  private async storeFile(id: string, compressed: Uint8Array): Promise<boolean> {
+    const path = this.pathOf(id);
     const dir = join(this.dir, id.slice(0, 2));
     if (!this.dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       this.dirs.add(dir);
     }
     const tmp = join(dir, `${TEMP_PREFIX}${tempStem}_${(tempCounter++).toString(36)}`);
-    const compressed = this.codec.compress(encoded);
     const handle = await fs.open(tmp, 'wx', 0o444);
     try {
       try {
@@ -123,14 +141,14 @@ export class LooseObjectStore implements ObjectStore {
         await fs.link(tmp, path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') return { id, written: 0 };
+        if (code === 'EEXIST') return false;
         // Some file systems (network shares, exFAT) have no hard links. The
         // object's name is its content's hash, so a rename over a file that
         // appeared meanwhile replaces it with identical bytes.
         if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
         await fs.rename(tmp, path);
       }
-      return { id, written: compressed.length };
+      return true;
     } finally {
       // unlink, not rm: rm stats first, and this runs once per object.
       await fs.unlink(tmp).catch((err: NodeJS.ErrnoException) => {

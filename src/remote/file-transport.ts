@@ -6,14 +6,13 @@
 // only ever stored after its parent and its blobs: whoever finds a record
 // may stop walking there. Remote refs move only through the remote's RefStore
 // (its lock files and reflog), compare-and-swap on the value the pusher saw.
-import { existsSync, mkdirSync, promises as fs, statSync } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from '../errors/index.js';
 import { isObjectId } from '../hash/index.js';
 import { decodeChunkList, startsWithChunkMagic, type TapesObject } from '../object/index.js';
-import { LooseObjectStore, TEMP_PREFIX, type ObjectStore } from '../odb/index.js';
+import { LooseObjectStore, type ObjectStore } from '../odb/index.js';
 import { AGENTS_PREFIX, RefStore, SESSIONS_PREFIX, TAGS_PREFIX } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
@@ -253,7 +252,8 @@ async function storeAll(
 ): Promise<{ objects: number; bytes: number }> {
   const done = { objects: 0, bytes: 0 };
   for (const c of carried) {
-    const written = target instanceof LooseObjectStore ? await linkCompressed(target, c.id, c.compressed) : await writeDecoded(target, c);
+    // Verified when collected: written as it came, through the store's own protocol.
+    const written = target instanceof LooseObjectStore ? await target.writeCompressed(c.id, c.compressed, true) : await writeDecoded(target, c);
     if (written) {
       done.objects++;
       done.bytes += c.compressed.length;
@@ -269,40 +269,3 @@ async function writeDecoded(target: ObjectStore, c: Carried): Promise<boolean> {
   return true;
 }
 
-const tempStem = randomBytes(6).toString('hex');
-let tempCounter = 0;
-
-/**
- * The loose store's write protocol for bytes that are already compressed and
- * verified: a temp file in the fan-out directory, fsync, link (never
- * overwrites), rename where there are no hard links.
- */
-async function linkCompressed(store: LooseObjectStore, id: string, compressed: Uint8Array): Promise<boolean> {
-  const path = store.pathOf(id);
-  if (existsSync(path)) return false;
-  const dir = join(store.dir, id.slice(0, 2));
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `${TEMP_PREFIX}${tempStem}_r${(tempCounter++).toString(36)}`);
-  const handle = await fs.open(tmp, 'wx', 0o444);
-  try {
-    try {
-      await handle.writeFile(compressed);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await fs.link(tmp, path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return false;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
-      await fs.rename(tmp, path);
-    }
-    return true;
-  } finally {
-    await fs.unlink(tmp).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
-  }
-}
