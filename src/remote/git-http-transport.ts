@@ -133,6 +133,12 @@ export class GitHttpTransport implements Transport {
     const out: { name: string; oid: string }[] = [];
     for (const r of refs) {
       const name = tapesRefName(r.ref);
+      // A remote is untrusted: a name that could leave the archive aborts the
+      // fetch (as with the file transport) rather than being skipped quietly.
+      const problem = r.ref.startsWith(SERVER_PREFIX) ? refNameProblem('refs/' + r.ref.slice(SERVER_PREFIX.length)) : undefined;
+      if (problem) {
+        throw new InvalidInputError(`remote ref ${JSON.stringify(r.ref)} is not a valid ref name: ${problem}`, { ref: r.ref, rule: problem });
+      }
       if (name && /^[0-9a-f]{40}$/.test(r.oid)) {
         out.push({ name, oid: r.oid });
         this.refOf.set(r.oid, r.ref);
