@@ -25,7 +25,7 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
   if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
   if (typeof value === 'string') {
     if (hasLoneSurrogate(value)) {
-      // The JSON literal escapes the lone surrogates as \\uXXXX, so it is valid
+      // The JSON literal writes each lone surrogate as a \\u escape, so it is valid
       // text; a long one goes to a blob like any long string.
       const literal = JSON.stringify(value);
       return { [WTF16_KEY]: literal.length > threshold ? { [BLOB_REF_KEY]: await put(Buffer.from(literal, 'utf8')) } : literal };
