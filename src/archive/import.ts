@@ -12,6 +12,7 @@ import {
   parseLine,
   splitLines,
   type FileResult,
+  type ParsedLine,
   type TranscriptFormat,
 } from '../import/index.js';
 import { TapesError } from '../errors/index.js';
@@ -237,8 +238,9 @@ async function importOne(
     return refused(`cannot read: ${(err as Error).message}`);
   }
   let format: TranscriptFormat | undefined;
+  let lines: ParsedLine[] | undefined;
   if (opts.kind === 'auto') {
-    const lines = splitLines(bytes).map(parseLine);
+    lines = splitLines(bytes).map(parseLine);
     format = detectFormat(lines);
     if (!format) {
       // The Claude verdict names empty and binary files; otherwise say both kinds were tried.
@@ -253,6 +255,7 @@ async function importOne(
     path: shown,
     display: shown,
     bytes,
+    lines,
     format,
     refName: where.refName,
     firstMeta: where.firstMeta,

@@ -34,6 +34,8 @@ export interface ImportFileOptions {
   /** How the path is shown in problems (file:line: reason). */
   display: string;
   bytes: Buffer;
+  /** The file's lines, when the caller has already split and parsed them (format detection). */
+  lines?: ParsedLine[];
   format: TranscriptFormat;
   /** The ref the session belongs under, e.g. refs/sessions/<id>. */
   refName: string;
@@ -184,7 +186,7 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
   const { reason: _none, ...base } = refusedFile(opts.path, '', opts.format);
   const problem = refNameProblem(opts.refName);
   if (problem) return { ...base, reason: `cannot name a session ${opts.refName}: ${problem}` };
-  const lines = splitLines(opts.bytes).map(parseLine);
+  const lines = opts.lines ?? splitLines(opts.bytes).map(parseLine);
   const verdict = formatVerdict(lines, opts.format);
   if (!verdict.ok) return { ...base, reason: verdict.reason };
   const { ids, added, problems } = await buildChain(opts, lines);
