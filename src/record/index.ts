@@ -6,3 +6,4 @@ export * from './line-template.js';
 export * from './source-value.js';
 export * from './event-record.js';
 export * from './event-view.js';
+export * from './content-digest.js';
