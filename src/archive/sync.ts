@@ -48,7 +48,7 @@ async function target(archive: Archive, remote: string, cwd: string): Promise<Ta
 }
 
 async function transportFor(archive: Archive, t: Target, opts: SyncOptions): Promise<Transport> {
-  const inner = opts.transport ?? (await openTransport(t.url, { now: archive.now, archiveDir: archive.dir, env: opts.env }));
+  const inner = opts.transport ?? (await openTransport(t.url, { now: archive.now, archiveDir: archive.dir, env: opts.env, store: /^https?:\/\//i.test(t.url) ? await archive.objects() : undefined }));
   // System errors (a refused connection, a permission) are named with the remote they came from.
   const named = <T>(p: Promise<T>): Promise<T> =>
     p.catch((err: unknown) => {

@@ -6,16 +6,18 @@
 // Fetching asks upload-pack for the wanted commits directly (isomorphic-git's
 // fetch only takes branches and tags, and fails on a server whose HEAD is
 // unborn), then decodes and verifies every object before storing any.
+import { createHash } from 'node:crypto';
 import * as fsNode from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { CorruptObjectError, InvalidInputError } from '../errors/index.js';
-import type { ObjectStore } from '../odb/index.js';
+import { LooseObjectStore, WriteQueue, type ObjectStore } from '../odb/index.js';
 import { readRecord } from '../record/index.js';
 import { refNameProblem } from '../refs/index.js';
 import { GitIdMap } from './git-id-map.js';
-import { claimedTapesId, decodeMirrorCommit, mirrorTip, parseCommit, type DecodedCommit, type GitObjectSink, type GitObjectSource } from './git-mirror.js';
+import { claimedTapesId, decodeMirrorCommit, gitObjectId, mirrorTip, parseCommit, type DecodedCommit, type GitObjectSink, type GitObjectSource, type GitObjectType } from './git-mirror.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
 
 const ZERO = '0'.repeat(40);
@@ -38,6 +40,8 @@ export interface GitHttpTransportOptions {
   /** The local git directory (.tapes/index/git). */
   gitDir: string;
   credentials?: GitCredentials;
+  /** The local archive's objects (haves are offered only for commits whose records it holds). */
+  store?: ObjectStore;
 }
 
 /** refs/sessions/x ↔ refs/tapes/sessions/x on the server. */
@@ -57,6 +61,66 @@ function pkt(line: string): Buffer {
   return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body]);
 }
 
+/**
+ * A git pack (version 2) built in memory from whole objects, each once, no
+ * deltas: what receive-pack needs for the commits the server lacks.
+ */
+class PackWriter {
+  private readonly parts: Buffer[] = [];
+  private readonly seen = new Set<string>();
+  bytes = 0;
+
+  get count(): number {
+    return this.seen.size;
+  }
+
+  add(type: GitObjectType, content: Uint8Array): string {
+    const oid = gitObjectId(type, content);
+    if (this.seen.has(oid)) return oid;
+    this.seen.add(oid);
+    const header: number[] = [];
+    let size = content.length;
+    let byte = (PACK_TYPE[type] << 4) | (size & 0x0f);
+    size = Math.floor(size / 16);
+    while (size > 0) {
+      header.push(byte | 0x80);
+      byte = size & 0x7f;
+      size = Math.floor(size / 128);
+    }
+    header.push(byte);
+    const part = Buffer.concat([Buffer.from(header), deflateSync(content)]);
+    this.parts.push(part);
+    this.bytes += part.length;
+    return oid;
+  }
+
+  finish(): Buffer {
+    const head = Buffer.alloc(12);
+    head.write('PACK', 0, 'latin1');
+    head.writeUInt32BE(2, 4);
+    head.writeUInt32BE(this.seen.size, 8);
+    const body = Buffer.concat([head, ...this.parts]);
+    return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+  }
+}
+
+const PACK_TYPE: Record<GitObjectType, number> = { commit: 1, tree: 2, blob: 3 };
+
+/** The payloads of a pkt-line stream; a flush packet is null. */
+function* pktLines(raw: Buffer): Generator<Buffer | null> {
+  for (let i = 0; i + 4 <= raw.length; ) {
+    const len = parseInt(raw.toString('latin1', i, i + 4), 16);
+    if (!Number.isFinite(len) || (len !== 0 && len < 4)) throw new CorruptObjectError('the server answered with something that is not pkt-lines', { reason: 'badProtocol' });
+    if (len === 0) {
+      yield null;
+      i += 4;
+      continue;
+    }
+    yield raw.subarray(i + 4, i + len);
+    i += len;
+  }
+}
+
 async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
   const parts: Buffer[] = [];
   if (body) for await (const c of body) parts.push(Buffer.from(c));
@@ -65,7 +129,27 @@ async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buf
 
 export class GitHttpTransport implements Transport {
   private readonly fs = fsNode;
+  /**
+   * The file system as isomorphic-git is given it: node's promise API, with
+   * readFile() called without arguments answering at once. isomorphic-git
+   * probes that call (twice) on every command to tell promise file systems
+   * from callback ones, and node answers it by building an error with a stack
+   * trace, which cost more than the reads themselves over a large fetch.
+   */
+  private readonly gitFs = {
+    promises: {
+      ...fsNode.promises,
+      readFile: ((...args: Parameters<typeof fsNode.promises.readFile>) =>
+        args.length ? fsNode.promises.readFile(...args) : Promise.resolve(undefined)) as typeof fsNode.promises.readFile,
+    },
+  };
   private readonly gitDir: string;
+  /**
+   * isomorphic-git's object cache: without it every readObject re-reads and
+   * re-parses each pack index (and re-hashes the pack), which made reading a
+   * fetched pack quadratic in its size.
+   */
+  private readonly cache: object = {};
   private map?: GitIdMap;
   /** Server commit → the tapes id it claims (verified only when fetched). */
   private readonly claims = new Map<string, string>();
@@ -90,7 +174,7 @@ export class GitHttpTransport implements Transport {
   private async ready(): Promise<GitIdMap> {
     if (this.map) return this.map;
     if (!this.fs.existsSync(join(this.gitDir, 'objects'))) {
-      await git.init({ fs: this.fs, dir: this.gitDir, gitdir: this.gitDir, bare: true });
+      await git.init({ fs: this.gitFs, dir: this.gitDir, gitdir: this.gitDir, bare: true });
     }
     this.map = await GitIdMap.open(join(this.gitDir, 'tapes-ids'));
     return this.map;
@@ -98,33 +182,20 @@ export class GitHttpTransport implements Transport {
 
   private async hasGitObject(oid: string): Promise<boolean> {
     try {
-      await git.readObject({ fs: this.fs, gitdir: this.gitDir, oid, format: 'deflated' });
+      await git.readObject({ fs: this.gitFs, gitdir: this.gitDir, oid, format: 'deflated', cache: this.cache });
       return true;
     } catch {
       return false;
     }
   }
 
-  private sink(): GitObjectSink {
-    return {
-      write: (type, content) => git.writeObject({ fs: this.fs, gitdir: this.gitDir, type, object: Buffer.from(content), format: 'content' }),
-    };
-  }
-
   private source(): GitObjectSource {
     return {
       read: async (oid) => {
-        const o = await git.readObject({ fs: this.fs, gitdir: this.gitDir, oid, format: 'content' });
+        const o = await git.readObject({ fs: this.gitFs, gitdir: this.gitDir, oid, format: 'content', cache: this.cache });
         return { type: o.type, content: o.object as Uint8Array };
       },
     };
-  }
-
-  /** The commit of tapes object `id`, when the map names one that is in the git directory. */
-  private async knownCommit(id: string): Promise<string | undefined> {
-    const map = await this.ready();
-    const oid = map.gitOf(id);
-    return oid && (await this.hasGitObject(oid)) ? oid : undefined;
   }
 
   async listRefs(): Promise<RemoteRef[]> {
@@ -167,8 +238,14 @@ export class GitHttpTransport implements Transport {
   /** Asks upload-pack for `wants` (with what the local git directory has as haves) and indexes the pack. */
   private async download(wants: string[]): Promise<{ bytes: number }> {
     const haves = new Set<string>();
-    for (const ref of await git.listRefs({ fs: this.fs, gitdir: this.gitDir, filepath: 'refs' })) {
-      haves.add(await git.resolveRef({ fs: this.fs, gitdir: this.gitDir, ref: `refs/${ref}` }));
+    const map = await this.ready();
+    for (const ref of await git.listRefs({ fs: this.gitFs, gitdir: this.gitDir, filepath: 'refs/mirror' })) {
+      const oid = await git.resolveRef({ fs: this.gitFs, gitdir: this.gitDir, ref: `refs/mirror/${ref}` });
+      // A have promises the server everything before it: offer a commit only
+      // when its git objects are here or the archive holds its record (and so,
+      // as refs only reach whole chains, everything before it).
+      const id = map.tapesOf(oid);
+      if ((id && this.opts.store && (await this.opts.store.has(id))) || (await this.hasGitObject(oid))) haves.add(oid);
     }
     const lines: Buffer[] = [];
     wants.forEach((w, i) => lines.push(pkt(i === 0 ? `want ${w} side-band-64k ofs-delta agent=tapes\n` : `want ${w}\n`)));
@@ -206,14 +283,14 @@ export class GitHttpTransport implements Transport {
       const name = `objects/pack/pack-${packfile.subarray(-20).toString('hex')}.pack`;
       await this.fs.promises.mkdir(join(this.gitDir, 'objects/pack'), { recursive: true });
       await this.fs.promises.writeFile(join(this.gitDir, name), packfile);
-      await git.indexPack({ fs: this.fs, dir: this.gitDir, gitdir: this.gitDir, filepath: name });
+      await git.indexPack({ fs: this.gitFs, dir: this.gitDir, gitdir: this.gitDir, filepath: name, cache: this.cache });
     }
     // Remember what the server's refs held, as haves for the next round: one
     // local ref per server ref (refs/mirror/…), overwritten as it moves.
     for (const w of wants) {
       const serverRef = this.refOf.get(w);
       if (serverRef && (await this.hasGitObject(w))) {
-        await git.writeRef({ fs: this.fs, gitdir: this.gitDir, ref: `refs/mirror/${serverRef.slice(SERVER_PREFIX.length)}`, value: w, force: true });
+        await git.writeRef({ fs: this.gitFs, gitdir: this.gitDir, ref: `refs/mirror/${serverRef.slice(SERVER_PREFIX.length)}`, value: w, force: true });
       }
     }
     return { bytes: packfile.length };
@@ -243,7 +320,9 @@ export class GitHttpTransport implements Transport {
         if (!(await this.hasGitObject(oid))) {
           throw new CorruptObjectError(`the remote's chain is missing git commit ${oid} (record ${expect})`, { oid, id: expect, reason: 'missingParent' });
         }
-        const d = await decodeMirrorCommit(source, oid, async () => false);
+        // A blob the archive already holds may be left out by the server (it is
+        // reachable from a commit we said we have).
+        const d = await decodeMirrorCommit(source, oid, (id) => local.has(id));
         if (d.id !== expect) throw new CorruptObjectError(`git commit ${oid} holds ${d.id}, not ${expect}`, { oid, id: expect, reason: 'badGitParent' });
         seen.add(d.id);
         chain.push(d);
@@ -257,82 +336,168 @@ export class GitHttpTransport implements Transport {
       decoded.push(...chain.reverse());
       for (const d of chain) for (const o of d.objects) arriving.add(o.id);
     }
+    // Written many at once (the fsyncs overlap), all on disk before this
+    // returns and before any ref is moved.
+    const queue = local instanceof LooseObjectStore ? new WriteQueue(local) : undefined;
+    const sink: ObjectStore = queue ?? local;
     let objects = 0;
+    let reported = 0;
     for (const d of decoded) {
       for (const o of d.objects) {
-        if (await local.has(o.id)) continue;
-        await local.write(o.type, o.body);
+        if (await sink.has(o.id)) continue;
+        await sink.write(o.type, o.body);
         objects++;
       }
-      progress?.({ objects, bytes });
+      if (objects - reported >= 512) {
+        reported = objects;
+        progress?.({ objects, bytes });
+      }
     }
+    await queue?.flush();
+    progress?.({ objects, bytes });
     await map.save();
     return { objects, bytes };
   }
 
   async push(local: ObjectStore, tips: string[], _haves: string[], updates: RefUpdate[], progress?: (p: TransferProgress) => void): Promise<RefUpdateOutcome[]> {
     const map = await this.ready();
-    const sink = this.sink();
-    let encoded = 0;
+    // One receive-pack request for every ref, as git send-pack does: the
+    // advertisement gives the server's current values, each command carries
+    // the value we expect (receive-pack checks it under its ref lock, so a
+    // concurrent writer makes the update fail instead of being overwritten).
+    const advertised = await this.receivePackRefs();
+    // The records the server's refs stand for: an encoding walk stops there.
+    const onServer = new Map<string, string>();
+    for (const oid of advertised.refs.values()) {
+      const id = map.tapesOf(oid) ?? this.claims.get(oid);
+      if (id) onServer.set(id, oid);
+    }
+    // Everything encoded now is what the server lacks; it goes into one pack.
+    const pack = new PackWriter();
+    const encodedNow = new Map<string, string>();
+    const sink: GitObjectSink = { write: async (type, content) => pack.add(type, content) };
+    let records = 0;
     const commitOf = (id: string): Promise<string> =>
-      mirrorTip(local, sink, id, (x) => this.knownCommit(x), async (x, c) => {
+      mirrorTip(local, sink, id, async (x) => onServer.get(x) ?? encodedNow.get(x), async (x, c) => {
+        encodedNow.set(x, c);
         map.add(x, c);
-        encoded++;
-        progress?.({ objects: encoded, bytes: 0 });
+        records++;
+        if (records % 256 === 0) progress?.({ objects: pack.count, bytes: pack.bytes });
       });
-    for (const tip of tips) await commitOf(tip);
-    await map.save();
-    const outcomes: RefUpdateOutcome[] = [];
+
+    const outcomes = new Map<string, RefUpdateOutcome>();
+    const commands: { name: string; remoteRef: string; old: string; value: string; newTip: string | null }[] = [];
     for (const u of updates) {
-      outcomes.push(await this.pushOne(local, u, commitOf));
+      const remoteRef = serverRefName(u.name);
+      const current = advertised.refs.get(remoteRef) ?? ZERO;
+      const expectOld = u.old === null ? ZERO : (this.remoteCommits.get(u.old) ?? onServer.get(u.old));
+      if (expectOld === undefined || current !== expectOld) {
+        outcomes.set(u.name, { name: u.name, ok: false, reason: 'the remote moved: fetch first' });
+        continue;
+      }
+      if (!u.force && u.old !== null && u.new !== null && !(await this.descends(local, u.new, u.old))) {
+        outcomes.set(u.name, { name: u.name, ok: false, reason: 'not a fast-forward (pull first, or push with --force)' });
+        continue;
+      }
+      const value = u.new !== null ? await commitOf(u.new) : ZERO;
+      if (value === expectOld) {
+        outcomes.set(u.name, { name: u.name, ok: true });
+        continue;
+      }
+      commands.push({ name: u.name, remoteRef, old: expectOld, value, newTip: u.new });
     }
     await map.save();
-    return outcomes;
+    if (commands.length) {
+      const report = await this.sendReceivePack(commands, commands.some((c) => c.value !== ZERO) ? pack : undefined, advertised.capabilities, progress);
+      for (const c of commands) {
+        const r = report.get(c.remoteRef);
+        if (r === undefined) {
+          outcomes.set(c.name, { name: c.name, ok: false, reason: 'the server did not report on this ref' });
+        } else if (r.ok) {
+          if (c.newTip !== null) this.remoteCommits.set(c.newTip, c.value);
+          outcomes.set(c.name, { name: c.name, ok: true });
+          // The server now has this commit and everything before it, and so
+          // does the archive: a have for the next fetch.
+          const mirror = `refs/mirror/${c.remoteRef.slice(SERVER_PREFIX.length)}`;
+          if (c.value === ZERO) await this.fs.promises.rm(join(this.gitDir, mirror), { force: true });
+          else await git.writeRef({ fs: this.gitFs, gitdir: this.gitDir, ref: mirror, value: c.value, force: true });
+        } else {
+          outcomes.set(c.name, { name: c.name, ok: false, reason: /lock|stale|expected|moved/i.test(r.reason) ? `the remote moved: fetch first (${r.reason})` : r.reason });
+        }
+      }
+    }
+    return updates.map((u) => outcomes.get(u.name) ?? { name: u.name, ok: false, reason: 'not sent' });
   }
 
-  private async pushOne(local: ObjectStore, u: RefUpdate, commitOf: (id: string) => Promise<string>): Promise<RefUpdateOutcome> {
-    const remoteRef = serverRefName(u.name);
-    let expectOld = ZERO;
-    if (u.old !== null) {
-      const known = this.remoteCommits.get(u.old) ?? (await this.knownCommit(u.old)) ?? ((await local.has(u.old)) ? await commitOf(u.old) : undefined);
-      if (!known) return { name: u.name, ok: false, reason: 'the remote moved: fetch first' };
-      expectOld = known;
+  /** receive-pack's ref advertisement: refs/tapes/… values and the capabilities. */
+  private async receivePackRefs(): Promise<{ refs: Map<string, string>; capabilities: Set<string> }> {
+    const res = await http.request({
+      url: `${this.opts.url.replace(/\/$/, '')}/info/refs?service=git-receive-pack`,
+      method: 'GET',
+      headers: { Accept: 'application/x-git-receive-pack-advertisement', ...this.authHeader() },
+    });
+    const raw = await collect(res.body);
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      throw new InvalidInputError(`${this.opts.url}: the server refused the credentials (HTTP ${res.statusCode}); set TAPES_GIT_TOKEN or TAPES_GIT_USERNAME/TAPES_GIT_PASSWORD`, { status: res.statusCode });
     }
-    if (!u.force && u.old !== null && u.new !== null && !(await this.descends(local, u.new, u.old))) {
-      return { name: u.name, ok: false, reason: 'not a fast-forward (pull first, or push with --force)' };
+    if (res.statusCode !== 200) throw new InvalidInputError(`${this.opts.url}: receive-pack answered HTTP ${res.statusCode}`, { status: res.statusCode });
+    const refs = new Map<string, string>();
+    const capabilities = new Set<string>();
+    for (const line of pktLines(raw)) {
+      if (line === null) continue;
+      const text = line.toString('utf8').replace(/\n$/, '');
+      if (text.startsWith('#')) continue;
+      const nul = text.indexOf('\0');
+      const head = nul >= 0 ? text.slice(0, nul) : text;
+      if (nul >= 0) for (const c of text.slice(nul + 1).split(' ')) if (c) capabilities.add(c.split('=')[0]!);
+      const m = /^([0-9a-f]{40}) (\S+)$/.exec(head);
+      if (m && m[2]!.startsWith(SERVER_PREFIX)) refs.set(m[2]!, m[1]!);
     }
-    const localRef = `refs/tapes-out/${u.name.slice('refs/'.length)}`;
-    const value = u.new !== null ? await commitOf(u.new) : expectOld !== ZERO ? expectOld : undefined;
-    if (value === undefined) return { name: u.name, ok: true };
-    await git.writeRef({ fs: this.fs, gitdir: this.gitDir, ref: localRef, value, force: true });
-    let moved = false;
-    try {
-      const res = await git.push({
-        fs: this.fs,
-        http,
-        gitdir: this.gitDir,
-        url: this.opts.url,
-        ref: localRef,
-        remoteRef,
-        force: true,
-        delete: u.new === null,
-        ...this.auth,
-        // Compare-and-swap: the value isomorphic-git just read from the server
-        // is what receive-pack checks the update against.
-        onPrePush: ({ remoteRef: r }) => {
-          moved = r.oid !== expectOld;
-          return !moved;
-        },
-      });
-      const r = res.refs[remoteRef];
-      if (!res.ok || (r && !r.ok)) return { name: u.name, ok: false, reason: r?.error ?? res.error ?? 'rejected by the server' };
-      if (u.new !== null) this.remoteCommits.set(u.new, value);
-      return { name: u.name, ok: true };
-    } catch (err) {
-      if (moved) return { name: u.name, ok: false, reason: 'the remote moved: fetch first' };
-      const e = err as { code?: string; message: string; data?: { reason?: string } };
-      return { name: u.name, ok: false, reason: e.data?.reason ?? e.message };
+    return { refs, capabilities };
+  }
+
+  private async sendReceivePack(
+    commands: { remoteRef: string; old: string; value: string }[],
+    pack: PackWriter | undefined,
+    serverCaps: Set<string>,
+    progress?: (p: TransferProgress) => void,
+  ): Promise<Map<string, { ok: boolean; reason: string }>> {
+    const caps = ['report-status', ...(serverCaps.has('delete-refs') ? ['delete-refs'] : []), 'agent=tapes'].join(' ');
+    const lines: Buffer[] = commands.map((c, i) => pkt(`${c.old} ${c.value} ${c.remoteRef}${i === 0 ? `\0${caps}` : ''}\n`));
+    lines.push(Buffer.from('0000'));
+    const packBytes = pack?.finish();
+    if (pack && packBytes) progress?.({ objects: pack.count, bytes: packBytes.length });
+    const body = Buffer.concat([...lines, ...(packBytes ? [packBytes] : [])]);
+    const res = await http.request({
+      url: `${this.opts.url.replace(/\/$/, '')}/git-receive-pack`,
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-git-receive-pack-request',
+        Accept: 'application/x-git-receive-pack-result',
+        'Content-Length': String(body.length),
+        ...this.authHeader(),
+      },
+      body: (async function* () {
+        yield body;
+      })(),
+    });
+    const raw = await collect(res.body);
+    if (res.statusCode !== 200) throw new InvalidInputError(`${this.opts.url}: receive-pack answered HTTP ${res.statusCode}`, { status: res.statusCode });
+    const report = new Map<string, { ok: boolean; reason: string }>();
+    let unpack = '';
+    for (const line of pktLines(raw)) {
+      if (line === null) continue;
+      const text = line.toString('utf8').replace(/\n$/, '');
+      if (text.startsWith('unpack ')) unpack = text.slice('unpack '.length);
+      else if (text.startsWith('ok ')) report.set(text.slice(3), { ok: true, reason: '' });
+      else if (text.startsWith('ng ')) {
+        const rest = text.slice(3);
+        const sp = rest.indexOf(' ');
+        report.set(sp < 0 ? rest : rest.slice(0, sp), { ok: false, reason: sp < 0 ? 'rejected by the server' : rest.slice(sp + 1) });
+      }
     }
+    if (unpack !== 'ok') throw new InvalidInputError(`${this.opts.url}: the server could not unpack what was sent: ${unpack || 'no report'}`, { unpack });
+    return report;
   }
 
   /** True when record `tip`'s chain passes through `ancestor`. */

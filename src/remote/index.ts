@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import { FileTransport } from './file-transport.js';
+import type { ObjectStore } from '../odb/index.js';
 import type { Transport } from './transport.js';
 
 export * from './transport.js';
@@ -13,6 +14,8 @@ export interface OpenTransportOptions {
   archiveDir?: string;
   /** Where the git transport finds credentials (TAPES_GIT_TOKEN, TAPES_GIT_USERNAME, TAPES_GIT_PASSWORD). */
   env?: Record<string, string | undefined>;
+  /** The local object store: the git transport offers as haves only commits whose records it holds. */
+  store?: ObjectStore;
 }
 
 /** A transport for a stored remote URL: a path or file:// URL (file transport), or http(s):// (git). */
@@ -25,6 +28,7 @@ export async function openTransport(url: string, opts: OpenTransportOptions = {}
       url,
       gitDir: join(opts.archiveDir, 'index', 'git'),
       credentials: gitCredentialsFromEnv(opts.env ?? {}),
+      store: opts.store,
     });
   }
   return new FileTransport(url, undefined, opts.now);
