@@ -1,9 +1,9 @@
 // Which git commit stands for which tapes object, kept under
-// .tapes/index/git/ so that an incremental push encodes only new records.
+// .tapes/index/git/ so that the commits a server's refs name are known
+// without downloading them, and an incremental push encodes only new records.
 // Derived data: one "<tapes id> SP <git oid> LF" line per pair, appended;
-// deleting the file only costs a re-encode. A line that does not parse is
-// skipped, and a pair whose commit is gone from the git directory is ignored
-// by the caller, so a damaged map can never make a push send the wrong thing.
+// deleting the file only costs a download of the server's tip commits (to
+// read which records they stand for). A line that does not parse is skipped.
 import { promises as fs, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
