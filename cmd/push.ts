@@ -47,16 +47,19 @@ export function progressReporter(io: Io, enabled: boolean | undefined, label: st
     return `${label}: ${p.objects} objects, ${formatBytes(p.bytes)}, ${formatBytes(p.bytes / secs)}/s`;
   };
   let latest = { objects: 0, bytes: 0 };
+  let updated = false;
   return {
     update: (p: { objects: number; bytes: number }) => {
       latest = p;
+      updated = true;
       if (Date.now() - last < 100) return;
       last = Date.now();
       shown = true;
       io.stderr.write(`\r${line(p)}`);
     },
     done: () => {
-      if (shown) io.stderr.write(`\r${line(latest)}, done.\n`);
+      // Like git, the final count is shown whenever anything moved, however fast.
+      if (shown || updated) io.stderr.write(`\r${line(latest)}, done.\n`);
     },
   };
 }

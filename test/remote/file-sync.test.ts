@@ -179,3 +179,20 @@ t.test('two pushers racing: one wins, the other is told to fetch first', async (
   t.equal(await refOf(origin, SMALL_SESSION), await refOf(winner, SMALL_SESSION), 'the winner\'s record is on the remote');
   t.equal((await run(['fsck'], origin)).code, 0);
 });
+
+t.test('--progress reports objects, bytes and rate on stderr; --no-progress and --json stay quiet', async (t) => {
+  const a = await archive();
+  const b = await archive();
+  await must(['import', PROJECT], a);
+  await must(['remote', 'add', 'origin', b], a);
+  const pushed = await must(['push', '--progress', 'origin'], a);
+  t.match(pushed.stderr, /Writing objects: \d+ objects, [\d.]+ (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s, done\.\n/);
+  const n = Number(/Writing objects: (\d+) objects[^\r\n]*done/.exec(pushed.stderr.split('\r').pop()!)![1]);
+  t.equal(n, await objectCount(b), 'the count is the objects sent');
+  const c = await archive();
+  await must(['remote', 'add', 'origin', b], c);
+  const fetched = await must(['fetch', '--progress', 'origin'], c);
+  t.match(fetched.stderr, /Receiving objects: \d+ objects, [^\n]*done\.\n/);
+  const quiet = await must(['fetch', '--no-progress', 'origin'], c);
+  t.notMatch(quiet.stderr, /objects/);
+});
