@@ -40,6 +40,11 @@ export interface GitHttpTransportOptions {
   /** The local git directory (.tapes/index/git). */
   gitDir: string;
   credentials?: GitCredentials;
+  /**
+   * The environment `git credential fill` runs in, when the server asks for
+   * credentials the environment did not give (undefined: no helper is asked).
+   */
+  helperEnv?: Record<string, string | undefined>;
   /** The local archive's objects (haves are offered only for commits whose records it holds). */
   store?: ObjectStore;
 }
@@ -159,16 +164,67 @@ export class GitHttpTransport implements Transport {
 
   constructor(private readonly opts: GitHttpTransportOptions) {
     this.gitDir = opts.gitDir;
+    this.creds = opts.credentials;
   }
 
-  private get auth(): { onAuth?: () => GitCredentials } {
-    const c = this.opts.credentials;
-    return c ? { onAuth: () => c } : {};
+  private creds?: GitCredentials;
+  private helperCreds?: GitCredentials;
+  private helperAsked = false;
+
+  /** Credentials from git's credential helpers, asked once per transport. */
+  private async fromHelper(): Promise<GitCredentials | undefined> {
+    if (this.helperAsked || !this.opts.helperEnv) return undefined;
+    this.helperAsked = true;
+    const { credentialFill } = await import('./git-credential.js');
+    this.helperCreds = await credentialFill(this.opts.url, this.opts.helperEnv);
+    if (this.helperCreds) this.creds = this.helperCreds;
+    return this.helperCreds;
+  }
+
+  private async helperVerdict(ok: boolean): Promise<void> {
+    const c = this.helperCreds;
+    if (!c || !this.opts.helperEnv) return;
+    this.helperCreds = undefined;
+    const { credentialReport } = await import('./git-credential.js');
+    await credentialReport(ok ? 'approve' : 'reject', this.opts.url, c, this.opts.helperEnv);
+  }
+
+  private refused(status: number): InvalidInputError {
+    return new InvalidInputError(
+      `${this.opts.url}: the server ${this.creds ? 'refused the credentials' : 'asks for credentials'} (HTTP ${status}); set TAPES_GIT_TOKEN (or TAPES_GIT_USERNAME and TAPES_GIT_PASSWORD), or configure a git credential helper`,
+      { status },
+    );
   }
 
   private authHeader(): Record<string, string> {
-    const c = this.opts.credentials;
+    const c = this.creds ?? this.opts.credentials;
     return c ? { Authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` } : {};
+  }
+
+  /** One HTTP exchange; a 401 is answered once with the credential helper's credentials. */
+  private async send(path: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: Buffer): Promise<{ status: number; raw: Buffer }> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await http.request({
+        url: `${this.opts.url.replace(/\/$/, '')}/${path}`,
+        method,
+        headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}), ...this.authHeader() },
+        ...(body
+          ? {
+              body: (async function* () {
+                yield body;
+              })(),
+            }
+          : {}),
+      });
+      const raw = await collect(res.body);
+      if (res.statusCode === 401 && attempt === 0 && !this.creds && (await this.fromHelper())) continue;
+      if (res.statusCode === 401 || res.statusCode === 403) {
+        await this.helperVerdict(false);
+        throw this.refused(res.statusCode);
+      }
+      await this.helperVerdict(true);
+      return { status: res.statusCode, raw };
+    }
   }
 
   private async ready(): Promise<GitIdMap> {
@@ -200,7 +256,27 @@ export class GitHttpTransport implements Transport {
 
   async listRefs(): Promise<RemoteRef[]> {
     const map = await this.ready();
-    const refs = await git.listServerRefs({ http, url: this.opts.url, prefix: SERVER_PREFIX, protocolVersion: 2, ...this.auth });
+    let refs: Awaited<ReturnType<typeof git.listServerRefs>>;
+    try {
+      refs = await git.listServerRefs({
+        http,
+        url: this.opts.url,
+        prefix: SERVER_PREFIX,
+        protocolVersion: 2,
+        onAuth: async () => this.creds ?? (await this.fromHelper()) ?? { cancel: true },
+        onAuthFailure: () => ({ cancel: true }),
+      });
+    } catch (err) {
+      // isomorphic-git reports a 401 it was told to give up on as a cancel.
+      const e = err as { code?: string; data?: { statusCode?: number } };
+      const status = e.code === 'UserCanceledError' ? 401 : e.data?.statusCode;
+      if (status === 401 || status === 403) {
+        await this.helperVerdict(false);
+        throw this.refused(status);
+      }
+      throw err;
+    }
+    await this.helperVerdict(true);
     const out: { name: string; oid: string }[] = [];
     for (const r of refs) {
       const name = tapesRefName(r.ref);
@@ -252,16 +328,8 @@ export class GitHttpTransport implements Transport {
     lines.push(Buffer.from('0000'));
     for (const h of [...haves].slice(0, 4096)) lines.push(pkt(`have ${h}\n`));
     lines.push(pkt('done\n'));
-    const res = await http.request({
-      url: `${this.opts.url.replace(/\/$/, '')}/git-upload-pack`,
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-git-upload-pack-request', Accept: 'application/x-git-upload-pack-result', ...this.authHeader() },
-      body: (async function* () {
-        yield Buffer.concat(lines);
-      })(),
-    });
-    const raw = await collect(res.body);
-    if (res.statusCode !== 200) throw new InvalidInputError(`${this.opts.url}: upload-pack answered HTTP ${res.statusCode}`, { status: res.statusCode });
+    const { status, raw } = await this.send('git-upload-pack', 'POST', { 'Content-Type': 'application/x-git-upload-pack-request', Accept: 'application/x-git-upload-pack-result' }, Buffer.concat(lines));
+    if (status !== 200) throw new InvalidInputError(`${this.opts.url}: upload-pack answered HTTP ${status}`, { status });
     const pack: Buffer[] = [];
     for (let i = 0; i < raw.length; ) {
       const len = parseInt(raw.toString('latin1', i, i + 4), 16);
@@ -431,16 +499,8 @@ export class GitHttpTransport implements Transport {
 
   /** receive-pack's ref advertisement: refs/tapes/… values and the capabilities. */
   private async receivePackRefs(): Promise<{ refs: Map<string, string>; capabilities: Set<string> }> {
-    const res = await http.request({
-      url: `${this.opts.url.replace(/\/$/, '')}/info/refs?service=git-receive-pack`,
-      method: 'GET',
-      headers: { Accept: 'application/x-git-receive-pack-advertisement', ...this.authHeader() },
-    });
-    const raw = await collect(res.body);
-    if (res.statusCode === 401 || res.statusCode === 403) {
-      throw new InvalidInputError(`${this.opts.url}: the server refused the credentials (HTTP ${res.statusCode}); set TAPES_GIT_TOKEN or TAPES_GIT_USERNAME/TAPES_GIT_PASSWORD`, { status: res.statusCode });
-    }
-    if (res.statusCode !== 200) throw new InvalidInputError(`${this.opts.url}: receive-pack answered HTTP ${res.statusCode}`, { status: res.statusCode });
+    const { status, raw } = await this.send('info/refs?service=git-receive-pack', 'GET', { Accept: 'application/x-git-receive-pack-advertisement' });
+    if (status !== 200) throw new InvalidInputError(`${this.opts.url}: receive-pack answered HTTP ${status}`, { status });
     const refs = new Map<string, string>();
     const capabilities = new Set<string>();
     for (const line of pktLines(raw)) {
@@ -468,21 +528,8 @@ export class GitHttpTransport implements Transport {
     const packBytes = pack?.finish();
     if (pack && packBytes) progress?.({ objects: pack.count, bytes: packBytes.length });
     const body = Buffer.concat([...lines, ...(packBytes ? [packBytes] : [])]);
-    const res = await http.request({
-      url: `${this.opts.url.replace(/\/$/, '')}/git-receive-pack`,
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-git-receive-pack-request',
-        Accept: 'application/x-git-receive-pack-result',
-        'Content-Length': String(body.length),
-        ...this.authHeader(),
-      },
-      body: (async function* () {
-        yield body;
-      })(),
-    });
-    const raw = await collect(res.body);
-    if (res.statusCode !== 200) throw new InvalidInputError(`${this.opts.url}: receive-pack answered HTTP ${res.statusCode}`, { status: res.statusCode });
+    const { status, raw } = await this.send('git-receive-pack', 'POST', { 'Content-Type': 'application/x-git-receive-pack-request', Accept: 'application/x-git-receive-pack-result' }, body);
+    if (status !== 200) throw new InvalidInputError(`${this.opts.url}: receive-pack answered HTTP ${status}`, { status });
     const report = new Map<string, { ok: boolean; reason: string }>();
     let unpack = '';
     for (const line of pktLines(raw)) {

@@ -28,6 +28,9 @@ export async function openTransport(url: string, opts: OpenTransportOptions = {}
       url,
       gitDir: join(opts.archiveDir, 'index', 'git'),
       credentials: gitCredentialsFromEnv(opts.env ?? {}),
+      // git's credential helpers are asked only when the server wants
+      // credentials the environment did not give.
+      helperEnv: opts.env,
       store: opts.store,
     });
   }

@@ -3,8 +3,8 @@
 // repository, fetch into a fresh archive, incremental push, and a tampered
 // server refused.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { canonicalRecordBytes } from '../../src/record/index.js';
@@ -168,4 +168,46 @@ t.test('credentials come from the environment and go in the Authorization header
   t.ok((await tb.fetch(await b.archive.objects(), [ref!.id])).objects > 0);
   const config = readFileSync(join(a.archive.dir, 'index', 'git', 'config'), 'utf8');
   t.notMatch(config, /s3cret/, 'the password is written nowhere');
+});
+
+t.test("credentials from git's credential helper: used when the server asks, never stored", async (t) => {
+  const PASS = 'helper-pass-7f3e9c1d';
+  const locked = await startGitHttpServer({ auth: { username: 'carol', password: PASS } });
+  t.teardown(() => locked.close());
+  const { url } = locked.repo('helper');
+  const a = await archiveWith([realFile]);
+  const home = tempDir('tapes-home-');
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const helper = (pass: string) =>
+    `[credential]\n\thelper = "!f() { test \\"$1\\" = get || exit 0; cat >/dev/null; echo username=carol; echo password=${pass}; }; f"\n`;
+  const env = (h: string) => ({ PATH: process.env.PATH, HOME: h, GIT_CONFIG_NOSYSTEM: '1', XDG_CONFIG_HOME: join(h, '.config') });
+  writeFileSync(join(home, '.gitconfig'), helper(PASS));
+  const r1 = await tapes(['remote', 'add', 'origin', url], { cwd: a.cwd });
+  t.equal(r1.code, 0);
+  const pushed = await tapes(['push', 'origin'], { cwd: a.cwd, env: env(home) });
+  t.equal(pushed.code, 0, pushed.stderr);
+  const b = await archiveWith([]);
+  const cloned = await tapes(['clone', url, 'c'], { cwd: b.cwd, env: env(home) });
+  t.equal(cloned.code, 0, cloned.stderr);
+  // The password is nowhere in either archive (config, git directory, maps, objects are zstd
+  // but hold only transcript content).
+  for (const dir of [join(a.cwd, '.tapes'), join(b.cwd, 'c', '.tapes')]) {
+    const grep = spawnSync('grep', ['-rl', PASS, dir], { encoding: 'utf8' });
+    t.equal(grep.status, 1, `no file under ${dir} holds the password ${grep.stdout}`);
+  }
+
+  // A helper with a wrong password: a clear refusal, nothing moved.
+  const wrongHome = tempDir('tapes-home-');
+  t.teardown(() => rmSync(wrongHome, { recursive: true, force: true }));
+  writeFileSync(join(wrongHome, '.gitconfig'), helper('wrong'));
+  const c = await archiveWith([]);
+  await tapes(['remote', 'add', 'origin', url], { cwd: c.cwd });
+  const refused = await tapes(['fetch', 'origin'], { cwd: c.cwd, env: env(wrongHome) });
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /refused the credentials \(HTTP 401\).*credential helper/);
+  t.notMatch(refused.stderr, /\n\s+at /, 'no stack trace');
+  // No helper and no environment: told what to set.
+  const none = await tapes(['fetch', 'origin'], { cwd: c.cwd, env: env(tempDir('tapes-home-')) });
+  t.equal(none.code, 1);
+  t.match(none.stderr, /asks for credentials \(HTTP 401\); set TAPES_GIT_TOKEN/);
 });
