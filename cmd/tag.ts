@@ -25,7 +25,7 @@ export function builder(y: Argv) {
     .option('delete', { alias: 'd', type: 'boolean', describe: 'Delete the named tags' })
     .option('message', { alias: 'm', type: 'string', requiresArg: true, describe: 'A one-line message kept with the tag' })
     .option('force', { alias: 'f', type: 'boolean', describe: 'Move a tag that already exists' })
-    .option('n', { type: 'boolean', describe: 'List tags with their messages' })
+    .option('n', { type: 'boolean', describe: 'List tags with their messages (implies -l)' })
     .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
     .conflicts('list', 'delete')
     .conflicts('delete', ['message', 'force']);
@@ -47,7 +47,7 @@ export async function handler(args: Args): Promise<void> {
     return;
   }
 
-  if (args.list || words.length === 0) {
+  if (args.list || args.n || words.length === 0) {
     if (args.message !== undefined || args.force) throw new UsageError('-m and -f create a tag; they do not go with -l');
     const tags = await listTags(archive, words);
     if (args.json) return write(io.stdout, json(tags));
@@ -59,7 +59,6 @@ export async function handler(args: Args): Promise<void> {
   }
 
   if (words.length > 2) throw new UsageError('tag <name> [<rev>] takes one name and one revision');
-  if (args.n) throw new UsageError('-n lists tags; it does not go with creating one');
   const tag = await createTag(archive, words[0]!, words[1] ?? 'HEAD', { message: args.message, force: args.force });
   if (args.json) return write(io.stdout, json(tag));
   if (tag.old !== null && tag.old !== tag.id) io.stderr.write(`Updated tag ${tag.name} (was ${tag.old.slice(0, 12)})\n`);
