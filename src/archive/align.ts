@@ -127,9 +127,10 @@ function gap(input: AlignInput, a0: number, a1: number, b0: number, b1: number, 
     for (let j = 1; j <= m; j++) {
       const up = prevRow[j]!;
       const left = row[j - 1]!;
+      // Ties go to b-only here, so that walking back puts b's items last: a's before b's, as diff prints them.
       let best = up;
       let d = 2;
-      if (left > best) {
+      if (left >= best) {
         best = left;
         d = 3;
       }
@@ -189,8 +190,8 @@ export interface Hunk {
 
 /** A unified diff of two texts, line by line, with `context` lines around each change. */
 export function unifiedDiff(aText: string, bText: string, context = 3, maxCells = 4_000_000): Hunk[] {
-  const al = aText.split('\n');
-  const bl = bText.split('\n');
+  const al = aText === '' ? [] : aText.split('\n');
+  const bl = bText === '' ? [] : bText.split('\n');
   const names = new Interner();
   const a = Int32Array.from(al, (l) => names.id(l));
   const b = Int32Array.from(bl, (l) => names.id(l));

@@ -74,8 +74,8 @@ async function loadSide(archive: Archive, rev: string): Promise<Side> {
     id = ev.parent;
   }
   events.reverse();
-  let start: string | null = null;
-  for (const ev of events) if (ev.time && (!start || ev.time < start)) start = ev.time;
+  // Elapsed times count from the first record that has a time, in chain order.
+  const start = events.find((ev) => ev.time)?.time ?? null;
   return { rev, id: r.id, session, events, start };
 }
 
