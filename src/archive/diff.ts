@@ -23,6 +23,8 @@ import { summariseEvent } from '../view/event-summary.js';
 import type { DiffPair, DiffResult, DiffSide, DiffStep, SideAfter } from '../view/diff-render.js';
 import { elapsedOf } from '../view/timeline.js';
 import { Interner, align, unifiedDiff } from './align.js';
+import type { TapesObject } from '../object/index.js';
+import type { ObjectStore } from '../odb/index.js';
 import type { Archive } from './archive.js';
 import { UsageCounter, emptyTokens } from './sessions.js';
 
@@ -56,9 +58,46 @@ interface WorkStep extends DiffStep {
   callId: string | null;
 }
 
-async function loadSide(archive: Archive, rev: string): Promise<Side> {
+/**
+ * The archive's store with the blobs read kept for the length of one diff
+ * (up to a budget): a step's summary and its digest read the same blobs, and
+ * a long session repeats the same large values (tool definitions, files read
+ * again).
+ */
+function cachingStore(store: ObjectStore, budget = 64 * 1024 * 1024): ObjectStore {
+  const cache = new Map<string, Promise<TapesObject>>();
+  let used = 0;
+  return {
+    has: (id) => store.has(id),
+    write: (type, body) => store.write(type, body),
+    ids: () => store.ids(),
+    findByPrefix: (prefix) => store.findByPrefix(prefix),
+    read(id) {
+      const hit = cache.get(id);
+      if (hit) return hit;
+      const p = store.read(id);
+      if (used < budget) {
+        cache.set(id, p);
+        p.then(
+          (o) => {
+            if (o.type === 'blob') used += o.body.length;
+            else cache.delete(id); // records are read once
+          },
+          () => cache.delete(id),
+        );
+      }
+      return p;
+    },
+  };
+}
+
+/**
+ * Reads the chain ending at `rev`. With `known` (the other side's records by
+ * id), the walk stops at the first record the other side holds and takes the
+ * records before it from there: a shared history is read once.
+ */
+async function loadSide(archive: Archive, store: ObjectStore, rev: string, known?: Side): Promise<Side> {
   const r = await archive.resolve(rev);
-  const store = await archive.objects();
   const obj = await store.read(r.id);
   if (obj.type !== 'record') throw new InvalidInputError(`'${rev}' names a ${obj.type} (${r.id}), not a record or session`, { rev, id: r.id });
   let ref = r.ref ?? null;
@@ -67,13 +106,21 @@ async function loadSide(archive: Archive, rev: string): Promise<Side> {
     ref = followed === 'HEAD' ? null : followed;
   }
   const session = ref && (ref.startsWith(SESSIONS_PREFIX) || ref.startsWith(AGENTS_PREFIX)) ? shortRefName(ref) : null;
-  const events: EventView[] = [];
+  const index = new Map<string, number>();
+  known?.events.forEach((ev, i) => index.set(ev.id, i));
+  const own: EventView[] = [];
+  let shared: EventView[] = [];
   for (let id: string | null = r.id; id !== null; ) {
+    const at = index.get(id);
+    if (at !== undefined) {
+      shared = known!.events.slice(0, at + 1);
+      break;
+    }
     const ev = await readEvent(store, id);
-    events.push(ev);
+    own.push(ev);
     id = ev.parent;
   }
-  events.reverse();
+  const events = shared.concat(own.reverse());
   // Elapsed times count from the first record that has a time, in chain order.
   const start = events.find((ev) => ev.time)?.time ?? null;
   return { rev, id: r.id, session, events, start };
@@ -108,13 +155,12 @@ export function stepDigest(label: string, decoded: unknown): string {
 
 /** The steps of a side's records from `from` on; `calls` collects tool calls (for their results' keys). */
 async function stepsOf(
-  archive: Archive,
+  store: ObjectStore,
   side: Side,
   calls: Map<string, { tool: string; key: string }>,
   from: number,
   firstStep: number,
 ): Promise<WorkStep[]> {
-  const store = await archive.objects();
   const out: WorkStep[] = [];
   for (let r = 0; r < side.events.length; r++) {
     const ev = side.events[r]!;
@@ -169,16 +215,14 @@ function placeholder(r: number, b: number, ev: EventView, raw: JsonValue, label:
 }
 
 /** Fills in a placeholder step (the last shared one is shown). */
-async function complete(archive: Archive, side: Side, s: WorkStep): Promise<WorkStep> {
+async function complete(store: ObjectStore, side: Side, s: WorkStep): Promise<WorkStep> {
   if (s.digest) return s;
-  const store = await archive.objects();
   const summary = await summariseEvent(store, { ...s.ev, content: [s.raw] }, SUMMARY_WIDTH);
   return { ...s, text: summary.text, label: summary.label, is_error: summary.isError, elapsed_ms: elapsedOf(s.ev, side.start), digest: stepDigest(s.label, await resolveValue(store, s.raw)) };
 }
 
 /** The text a -p diff compares: what was said, the call's input, the result's output. */
-async function contentText(archive: Archive, s: WorkStep): Promise<string> {
-  const store = await archive.objects();
+async function contentText(store: ObjectStore, s: WorkStep): Promise<string> {
   const block = await resolveValue(store, s.raw);
   if (!isObj(block)) return typeof block === 'string' ? block : JSON.stringify(block, null, 2);
   const b = block as Record<string, unknown>;
@@ -268,24 +312,28 @@ function publicStep(s: WorkStep): DiffStep {
 }
 
 export async function diffSessions(archive: Archive, revA: string, revB: string, opts: DiffOptions = {}): Promise<DiffResult> {
+  const store = cachingStore(await archive.objects());
   // Both revisions resolve before anything is read.
-  const [a, b] = [await loadSide(archive, revA), await loadSide(archive, revB)];
+  await archive.resolve(revA);
+  await archive.resolve(revB);
+  const a = await loadSide(archive, store, revA);
+  const b = await loadSide(archive, store, revB, a);
 
   let byId = 0;
   while (byId < a.events.length && byId < b.events.length && a.events[byId]!.id === b.events[byId]!.id) byId++;
 
   const callsA = new Map<string, { tool: string; key: string }>();
   const callsB = new Map<string, { tool: string; key: string }>();
-  const stepsA = await stepsOf(archive, a, callsA, byId, 1);
-  const stepsB = await stepsOf(archive, b, callsB, byId, 1);
+  const stepsA = await stepsOf(store, a, callsA, byId, 1);
+  const stepsB = await stepsOf(store, b, callsB, byId, 1);
   let sharedById = 0;
   while (sharedById < stepsA.length && stepsA[sharedById]!.recordIndex < byId) sharedById++;
 
   let shared = sharedById;
   while (shared < stepsA.length && shared < stepsB.length && stepsA[shared]!.digest === stepsB[shared]!.digest) shared++;
 
-  const lastA = shared > 0 ? await complete(archive, a, stepsA[shared - 1]!) : null;
-  const lastB = shared > 0 ? await complete(archive, b, stepsB[shared - 1]!) : null;
+  const lastA = shared > 0 ? await complete(store, a, stepsA[shared - 1]!) : null;
+  const lastB = shared > 0 ? await complete(store, b, stepsB[shared - 1]!) : null;
 
   const restA = stepsA.slice(shared);
   const restB = stepsB.slice(shared);
@@ -316,7 +364,7 @@ export async function diffSessions(archive: Archive, revA: string, revB: string,
       const same = sa.digest === sb.digest;
       const pair: DiffPair = { mark: same ? 'same' : 'changed', a: publicStep(sa), b: publicStep(sb) };
       if (!same && opts.patch) {
-        const hunks = unifiedDiff(await contentText(archive, sa), await contentText(archive, sb));
+        const hunks = unifiedDiff(await contentText(store, sa), await contentText(store, sb));
         pair.patch = hunks.flatMap((h) => [`@@ -${h.aStart},${h.aLines} +${h.bStart},${h.bLines} @@`, ...h.lines]);
       }
       pairs.push(pair);
