@@ -6,3 +6,7 @@ export * from './import.js';
 export * from './export.js';
 export * from './pricing.js';
 export * from './sessions.js';
+export * from './checkout.js';
+export * from './tag.js';
+export * from './diff.js';
+export * from './resume.js';
