@@ -7,6 +7,8 @@
 // fetch only takes branches and tags, and fails on a server whose HEAD is
 // unborn), then decodes and verifies every object before storing any.
 import { createHash } from 'node:crypto';
+import * as nodeHttp from 'node:http';
+import * as nodeHttps from 'node:https';
 import * as fsNode from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -111,6 +113,41 @@ class PackWriter {
 
 const PACK_TYPE: Record<GitObjectType, number> = { commit: 1, tree: 2, blob: 3 };
 
+/**
+ * How long a request may go without a byte from the server. A git server
+ * says nothing while it indexes a large pack it was sent (or builds one it
+ * will send), so this is minutes, not node's default keep-alive idle limit of
+ * five seconds (which made a full push of a real archive fail).
+ */
+const IDLE_TIMEOUT_MS = 10 * 60_000;
+const MAX_REDIRECTS = 5;
+
+/** One HTTP(S) exchange with the whole answer read, following redirects as git does. */
+function exchange(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: Buffer, redirects = 0): Promise<{ statusCode: number; raw: Buffer }> {
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? nodeHttps : nodeHttp;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(u, { method, headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) }, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if ([301, 302, 303, 307, 308].includes(status) && location && redirects < MAX_REDIRECTS) {
+          const keep = status === 307 || status === 308;
+          resolve(exchange(new URL(location, u).toString(), keep ? method : 'GET', headers, keep ? body : undefined, redirects + 1));
+          return;
+        }
+        resolve({ statusCode: status, raw: Buffer.concat(parts) });
+      });
+    });
+    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`no answer from ${u.host} in ${IDLE_TIMEOUT_MS / 1000} s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** The payloads of a pkt-line stream; a flush packet is null. */
 function* pktLines(raw: Buffer): Generator<Buffer | null> {
   for (let i = 0; i + 4 <= raw.length; ) {
@@ -204,19 +241,8 @@ export class GitHttpTransport implements Transport {
   /** One HTTP exchange; a 401 is answered once with the credential helper's credentials. */
   private async send(path: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: Buffer): Promise<{ status: number; raw: Buffer }> {
     for (let attempt = 0; ; attempt++) {
-      const res = await http.request({
-        url: `${this.opts.url.replace(/\/$/, '')}/${path}`,
-        method,
-        headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}), ...this.authHeader() },
-        ...(body
-          ? {
-              body: (async function* () {
-                yield body;
-              })(),
-            }
-          : {}),
-      });
-      const raw = await collect(res.body);
+      const res = await exchange(`${this.opts.url.replace(/\/$/, '')}/${path}`, method, { ...headers, ...this.authHeader() }, body);
+      const raw = res.raw;
       if (res.statusCode === 401 && attempt === 0 && !this.creds && (await this.fromHelper())) continue;
       if (res.statusCode === 401 || res.statusCode === 403) {
         await this.helperVerdict(false);
