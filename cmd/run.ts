@@ -18,7 +18,7 @@ export const describe = 'Run an agent with its model traffic recorded through th
 
 export function builder(y: Argv) {
   return y
-    .parserConfiguration({ 'populate--': true, 'halt-at-non-option': true })
+    .parserConfiguration({ 'populate--': true })
     .positional('agent', { type: 'string', array: true, describe: 'The agent command and its arguments (after --)' })
     .option('provider', { type: 'string', choices: ['anthropic', 'openai'], describe: 'The API the agent talks to (default: openai for codex, else anthropic)' })
     .option('upstream', { type: 'string', requiresArg: true, describe: 'Base URL the proxy forwards to (default: the provider\'s API, or $TAPES_UPSTREAM)' })

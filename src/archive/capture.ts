@@ -56,9 +56,8 @@ export function isLoopback(host: string): boolean {
 export function checkListen(addr: ListenAddress, allowRemote: boolean): void {
   if (isLoopback(addr.host) || allowRemote) return;
   throw new UsageError(
-    `--listen ${addr.host}:${addr.port}: not a loopback address; other machines could send model traffic through this proxy and have it recorded`,
+    `--listen ${addr.host}:${addr.port}: not a loopback address; other machines could send model traffic through this proxy and have it recorded (add --allow-remote if that is what you want)`,
     { host: addr.host },
-    'Add --allow-remote if that is what you want.',
   );
 }
 
