@@ -25,6 +25,8 @@ export interface ProxyOptions {
   /** Called when a turn could not be recorded, or a request failed upstream. */
   onProblem?: (message: string) => void;
   recordLimit?: number;
+  /** Turns written at once; the rest wait, so recording never crowds out forwarding. */
+  recordConcurrency?: number;
 }
 
 export interface ProxyStats {
@@ -41,6 +43,8 @@ export class CaptureProxy {
   private readonly pending = new Set<Promise<void>>();
   private readonly agent: http.Agent;
   private readonly limit: number;
+  private recording = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly opts: ProxyOptions) {
     this.limit = opts.recordLimit ?? DEFAULT_RECORD_LIMIT;
@@ -209,9 +213,28 @@ export class CaptureProxy {
     req.on('error', () => upReq.destroy());
   }
 
+  /** Waits for a free recording slot (turns queue in arrival order). */
+  private async slot(): Promise<() => void> {
+    const max = this.opts.recordConcurrency ?? 2;
+    if (this.recording >= max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.recording++;
+    return () => {
+      this.recording--;
+      this.waiting.shift()?.();
+    };
+  }
+
   private schedule(api: WireApi, turn: CapturedTurn): void {
     const recorder = this.opts.recorder!;
-    const p: Promise<void> = recorder.record(turn).then(
+    const p: Promise<void> = this.slot()
+      .then(async (release) => {
+        try {
+          return await recorder.record(turn);
+        } finally {
+          release();
+        }
+      })
+      .then(
       (result) => {
         if (!result) return;
         this.stats.recorded++;
