@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, startProxy, upstreamUrl } from '../../src/archive/index.js';
-import { matchDigest, parseRequest } from '../../src/capture/index.js';
+import { matchDigest, parseRequest, zlibCanDecode } from '../../src/capture/index.js';
 import { readContent } from '../../src/odb/index.js';
 import { decodeValue, renderTemplate, walkChain, type TemplatePart } from '../../src/record/index.js';
 import { tempDir } from '../helpers/cli.js';
@@ -104,7 +104,8 @@ t.test('17 real turns through the proxy', async (t) => {
   // What reached the upstream: credentials forwarded (the agent's own), zstd not requested.
   const first = upstream.requests[0]!;
   t.equal(first.headers.authorization, `Bearer ${FAKE_KEY}`, 'credentials are forwarded upstream');
-  t.equal(first.headers['accept-encoding'], 'gzip, deflate, br', 'zstd (not decodable by this Node) is not requested');
+  if (zlibCanDecode('zstd')) t.equal(first.headers['accept-encoding'], 'gzip, deflate, br, zstd', 'zstd is requested where Node decodes it');
+  else t.equal(first.headers['accept-encoding'], 'gzip, deflate, br', 'zstd (not decodable by this Node) is not requested');
   t.equal(first.path, '/v1/messages?beta=true');
   t.ok(first.body.equals(turns[0]!.body), 'the request body is forwarded as sent');
 
