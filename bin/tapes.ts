@@ -16,7 +16,16 @@ const cli = createCli({
   stderrIsTTY: Boolean(process.stderr.isTTY),
   now: () => new Date(),
   terminal: process.stdin.isTTY && process.stdout.isTTY ? processTerminal() : undefined,
+  onSignal: onProcessSignal,
 });
+
+function onProcessSignal(listener: (signal: string) => void): () => void {
+  const signals = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
+  for (const s of signals) process.on(s, listener);
+  return () => {
+    for (const s of signals) process.off(s, listener);
+  };
+}
 
 function processTerminal() {
   const stdin = process.stdin as NodeJS.ReadStream;
@@ -28,13 +37,7 @@ function processTerminal() {
       stdout.on('resize', listener);
       return () => void stdout.off('resize', listener);
     },
-    onSignal(listener: (signal: string) => void) {
-      const signals = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
-      for (const s of signals) process.on(s, listener);
-      return () => {
-        for (const s of signals) process.off(s, listener);
-      };
-    },
+    onSignal: onProcessSignal,
   };
 }
 

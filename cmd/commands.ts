@@ -10,6 +10,8 @@ import * as forEachRef from './for-each-ref.js';
 import * as revList from './rev-list.js';
 import * as fsck from './fsck.js';
 import * as importCmd from './import.js';
+import * as proxy from './proxy.js';
+import * as run from './run.js';
 import * as exportCmd from './export.js';
 import * as sessions from './sessions.js';
 import * as stats from './stats.js';
@@ -27,4 +29,4 @@ import * as pull from './pull.js';
 import * as clone from './clone.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, log, show, replay, diff, status, checkout, tag, remote, push, fetch, pull, clone, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, proxy, run, exportCmd, sessions, stats, log, show, replay, diff, status, checkout, tag, remote, push, fetch, pull, clone, help];

@@ -17,6 +17,12 @@ export interface Io {
    * commands (replay) need beyond the streams. Absent in tests and pipes.
    */
   terminal?: Terminal;
+  /**
+   * Calls `listener` on SIGINT, SIGTERM or SIGHUP instead of dying, so a
+   * long-running command (proxy, run) can stop cleanly; returns the
+   * unsubscribe. Absent in tests that do not need it.
+   */
+  onSignal?: (listener: (signal: string) => void) => () => void;
 }
 
 export interface Terminal {

@@ -10,3 +10,4 @@ export * from './checkout.js';
 export * from './tag.js';
 export * from './diff.js';
 export * from './resume.js';
+export * from './capture.js';

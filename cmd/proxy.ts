@@ -1,0 +1,76 @@
+// tapes proxy: a recording reverse proxy for the Anthropic Messages and
+// OpenAI Chat Completions / Responses APIs. Runs until interrupted; each
+// model turn lands on its session's chain.
+import type { Argv } from 'yargs';
+import { openArchive, write, type GlobalArgs } from './context.js';
+
+interface Args extends GlobalArgs {
+  listen?: string;
+  upstream?: string;
+  provider?: string;
+  allowRemote?: boolean;
+  record?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export const command = 'proxy';
+export const describe = 'Run a recording proxy for model API traffic (Anthropic, OpenAI)';
+
+export function builder(y: Argv) {
+  return y
+    .option('listen', { type: 'string', requiresArg: true, describe: 'Address to listen on: PORT, HOST or HOST:PORT (default 127.0.0.1:8787; port 0 picks a free one)' })
+    .option('upstream', { type: 'string', requiresArg: true, describe: 'Base URL requests are forwarded to (default: the provider\'s API, or $TAPES_UPSTREAM)' })
+    .option('provider', { type: 'string', choices: ['anthropic', 'openai'], default: 'anthropic', describe: 'Whose API is upstream when --upstream is not given' })
+    .option('allow-remote', { type: 'boolean', describe: 'Allow --listen on an address other machines can reach' })
+    .option('record', { type: 'boolean', default: true, describe: 'Record model turns (--no-record only forwards)' })
+    .option('json', { type: 'boolean', describe: 'Print the address, each recorded turn and the summary as JSON lines' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Do not report each turn on stderr' });
+}
+
+export async function handler(args: Args): Promise<void> {
+  const C = await import('../src/archive/capture.js');
+  const { UsageError } = await import('../src/errors/index.js');
+  const { shortRefName } = await import('../src/refs/index.js');
+  const io = args.state.io;
+  const listen = C.parseListen(args.listen);
+  C.checkListen(listen, Boolean(args.allowRemote));
+  const upstream = C.upstreamUrl(args.upstream, args.provider as 'anthropic' | 'openai', io.env);
+  if (!io.onSignal) throw new UsageError('tapes proxy runs until interrupted, and cannot be interrupted here', {});
+  const archive = await openArchive(args);
+  const running = await C.startProxy(archive, {
+    listen,
+    upstream,
+    allowRemote: args.allowRemote,
+    record: args.record !== false,
+    onTurn: (r) => {
+      if (args.json) {
+        io.stdout.write(JSON.stringify({ event: 'turn', session: shortRefName(r.ref), ref: r.ref, api: r.api, status: r.status, model: r.model, records_added: r.added.length, matched: r.matched, messages: r.messages, complete: r.complete, ...(r.problem ? { problem: r.problem } : {}), tip: r.tip }) + '\n');
+      } else if (!args.quiet) {
+        const flag = r.complete ? '' : r.status >= 200 && r.status < 300 ? ` (incomplete: ${r.problem})` : ` (HTTP ${r.status})`;
+        io.stderr.write(`tapes proxy: ${shortRefName(r.ref)}: +${r.added.length} record${r.added.length === 1 ? '' : 's'}${r.model ? `, ${r.model}` : ''}${flag}\n`);
+      }
+    },
+    onProblem: (m) => io.stderr.write(`tapes proxy: warning: ${m}\n`),
+  });
+  if (args.json) io.stdout.write(JSON.stringify({ event: 'listening', url: running.url, upstream: running.upstream, archive: archive.dir, recording: args.record !== false }) + '\n');
+  else {
+    await write(io.stdout, running.url + '\n');
+    io.stderr.write(`tapes proxy: listening on ${running.url}, forwarding to ${running.upstream}${args.record === false ? ' (not recording)' : `, recording into ${archive.dir}`}; interrupt to stop\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const off = io.onSignal!(() => {
+      off();
+      resolve();
+    });
+  });
+  await running.close();
+  const sessions = running.sessions();
+  if (args.json) {
+    io.stdout.write(JSON.stringify({ event: 'stopped', requests: running.stats.requests, recorded: running.stats.recorded, failures: running.stats.recordFailures, sessions }) + '\n');
+    return;
+  }
+  io.stderr.write(`tapes proxy: stopped after ${running.stats.requests} request${running.stats.requests === 1 ? '' : 's'}, ${running.stats.recorded} turn${running.stats.recorded === 1 ? '' : 's'} recorded\n`);
+  for (const s of sessions) io.stderr.write(`  ${s.name}: ${s.turns} turn${s.turns === 1 ? '' : 's'}, +${s.records_added} records\n`);
+  if (running.stats.recordFailures > 0) args.state.exitCode = 1;
+}
