@@ -16,6 +16,8 @@ import * as stats from './stats.js';
 import * as log from './log.js';
 import * as show from './show.js';
 import * as replay from './replay.js';
+import * as search from './search.js';
+import * as indexCmd from './index.js';
 import * as remote from './remote.js';
 import * as push from './push.js';
 import * as fetch from './fetch.js';
@@ -23,4 +25,4 @@ import * as pull from './pull.js';
 import * as clone from './clone.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, log, show, replay, remote, push, fetch, pull, clone, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, log, show, replay, search, indexCmd, remote, push, fetch, pull, clone, help];
