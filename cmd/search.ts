@@ -8,7 +8,8 @@ import { KINDS } from './log.js';
 import { startPager } from './pager.js';
 
 interface Args extends GlobalArgs {
-  query: string[];
+  query?: string[];
+  _: Array<string | number>;
   session?: string | string[];
   kind?: string | string[];
   tool?: string | string[];
@@ -27,7 +28,7 @@ export const DEFAULT_MAX_COUNT = 20;
 /** Best matches shown under each session with --sessions. */
 export const PER_SESSION = 5;
 
-export const command = 'search <query..>';
+export const command = 'search [query..]';
 export const describe = 'Find records across every session (words, "phrases", -word, prefix*)';
 
 export function builder(y: Argv) {
@@ -61,7 +62,9 @@ export async function handler(args: Args): Promise<void> {
   const { localTime, sanitize } = await import('../src/view/timeline.js');
   const io = args.state.io;
 
-  const query = args.query.map(String).join(' ');
+  // Words after -- count too, so that a query can start with an excluded -word.
+  const query = [...(args.query ?? []), ...args._.slice(1)].map(String).join(' ');
+  if (query.trim() === '') throw new UsageError('give a query: words, "a phrase", -word, prefix* (see tapes help search)');
   S.parseQuery(query);
   const kinds = list(args.kind);
   for (const k of kinds) if (!KINDS.includes(k)) throw new UsageError(`--kind ${k}: not a kind (${KINDS.join(', ')})`);
