@@ -17,7 +17,7 @@ import { renderHtml, renderHtmlIndex } from '../view/html.js';
 import { renderMarkdown, renderMarkdownIndex } from '../view/markdown.js';
 import type { Redactor } from '../view/redact.js';
 import { recordTokens } from '../view/timeline.js';
-import { isObj, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from '../view/transcript.js';
+import { isObj, transcriptRecords, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from '../view/transcript.js';
 import type { Archive } from './archive.js';
 import { Abbreviator, allItems, loadSessionLog, resolveTarget, sessionsContaining, type ChainItem, type LogAgent, type LogEntry } from './log.js';
 import { listSessions, sortSessions } from './sessions.js';
@@ -143,6 +143,14 @@ export async function loadTranscript(archive: Archive, rev: string, opts: Export
     entries: await convert(a.entries),
   });
   const entries = await convert(log.entries);
+  // A call whose result failed is marked too, as log --errors selects both.
+  const failed = new Set<string>();
+  for (const r of transcriptRecords(entries)) {
+    for (const b of r.content) if (isObj(b) && b.type === 'tool_result' && b.is_error === true && typeof b.tool_use_id === 'string') failed.add(b.tool_use_id);
+  }
+  for (const r of transcriptRecords(entries)) {
+    if (r.content.some((b) => isObj(b) && (b.type === 'tool_use' || b.type === 'server_tool_use') && typeof b.id === 'string' && failed.has(b.id))) r.error = true;
+  }
   const summary = log.ref ? (await listSessions(archive)).find((s) => s.ref === log.ref) : undefined;
   const title = summary?.title ?? null;
   return {
