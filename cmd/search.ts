@@ -3,7 +3,7 @@
 // relevance, newest first among equals, one line per record with its
 // abbreviated id, session, time and a snippet with the matches marked.
 import type { Argv } from 'yargs';
-import { openArchive, write, type GlobalArgs } from './context.js';
+import { location, write, type GlobalArgs } from './context.js';
 import { KINDS } from './log.js';
 import { startPager } from './pager.js';
 
@@ -56,7 +56,7 @@ export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
   const S = await import('../src/archive/search.js');
   const { timeOption, validTimeZone, listSessions } = await import('../src/archive/sessions.js');
-  const { Abbreviator, resolveTarget } = await import('../src/archive/log.js');
+  const { resolveTarget } = await import('../src/archive/log.js');
   const { SESSIONS_PREFIX } = await import('../src/refs/index.js');
   const { makeChalk } = await import('../src/view/index.js');
   const { localTime, sanitize } = await import('../src/view/timeline.js');
@@ -74,7 +74,9 @@ export async function handler(args: Args): Promise<void> {
   if (args.maxCount !== undefined && (!Number.isInteger(args.maxCount) || args.maxCount < 0)) throw new UsageError('-n needs a whole number (0 for all)');
   const limit = args.maxCount ?? DEFAULT_MAX_COUNT;
 
-  const archive = await openArchive(args);
+  // The archive module alone, not the whole porcelain API: start-up is most of a search's time.
+  const { Archive } = await import('../src/archive/archive.js');
+  const archive = await Archive.open(location(args), { now: io.now });
   const chains: string[] = [];
   for (const rev of list(args.session)) {
     const t = await resolveTarget(archive, rev);
@@ -99,7 +101,7 @@ export async function handler(args: Args): Promise<void> {
   }
 
   const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
-  const abbr = await Abbreviator.create(archive);
+  const abbr = await S.resultAbbreviator(archive);
   await abbr.prepare(result.hits.map((h) => h.id));
   const sessionNames = new Map<string, string>();
   const nameOf = async (session: string) => {
