@@ -38,9 +38,9 @@ export const REDACT_PATTERNS: readonly RedactPattern[] = [
   },
   {
     id: 'password-assignment',
-    re: /(?<![a-z])((?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)\\?["']?\s*[:=]\s*\\?["']?)(?!\[REDACTED:)[^\s"'`,;\\]{8,}/gi,
+    re: /(?<![a-z])((?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)\\?["']?\s*[:=]\s*\\?["']?)(?!\[REDACTED:|\{\{|\$\{?[A-Za-z_])[^\s"'`,;\\]{8,}/gi,
     keep: 1,
-    description: 'the value (8 characters or more) after password=, secret:, api_key=, access_token:, auth_token=, client_secret= …',
+    description: 'the value (8 characters or more, not a ${VAR} or {{template}} reference) after password=, secret:, api_key=, access_token:, auth_token=, client_secret= …',
   },
 ];
 

@@ -178,7 +178,7 @@ t.test('the redaction patterns, one by one', async (t) => {
     t.match(out, new RegExp(`^before .*\\[REDACTED:${id}\\].* after$`, 's'));
   }
   const r = new Redactor();
-  t.equal(r.redact('sk-ant is a prefix; git@github.com:x/y; https://example.com/path; password: short'), 'sk-ant is a prefix; git@github.com:x/y; https://example.com/path; password: short', 'no false alarms on ordinary text');
+  t.equal(r.redact('sk-ant is a prefix; git@github.com:x/y; https://example.com/path; password: short; password: "{{.Env.SIGN_PASSWORD}}"; PASSWORD=${DB_PASSWORD}'), 'sk-ant is a prefix; git@github.com:x/y; https://example.com/path; password: short; password: "{{.Env.SIGN_PASSWORD}}"; PASSWORD=${DB_PASSWORD}', 'no false alarms on ordinary text');
   t.equal(r.total, 0);
 });
 
