@@ -22,6 +22,8 @@ import * as diff from './diff.js';
 import * as checkout from './checkout.js';
 import * as status from './status.js';
 import * as tag from './tag.js';
+import * as search from './search.js';
+import * as indexCmd from './index.js';
 import * as remote from './remote.js';
 import * as push from './push.js';
 import * as fetch from './fetch.js';
@@ -29,4 +31,4 @@ import * as pull from './pull.js';
 import * as clone from './clone.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, proxy, run, exportCmd, sessions, stats, log, show, replay, diff, status, checkout, tag, remote, push, fetch, pull, clone, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, proxy, run, exportCmd, sessions, stats, log, show, replay, search, indexCmd, diff, status, checkout, tag, remote, push, fetch, pull, clone, help];

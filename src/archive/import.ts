@@ -19,6 +19,7 @@ import { TapesError } from '../errors/index.js';
 import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions.js';
+import { updateSearchIndexQuietly } from './search-index.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
 
@@ -216,6 +217,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   // Keep the derived session index current (only sessions whose tip moved are summarised again).
   const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately;
   if (!opts.dryRun && moved > 0) await listSessions(archive);
+  // And the search index (only the records the moved refs gained are read).
+  if (!opts.dryRun && moved > 0) await updateSearchIndexQuietly(archive);
   summary.bytes_read = progress.bytesDone;
   summary.objects_written = queue.stats.objectsWritten;
   summary.bytes_stored = queue.stats.bytesWritten;

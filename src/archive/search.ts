@@ -1,0 +1,315 @@
+// `tapes search`: the query language (words that must all match, "exact
+// phrases", -excluded words, prefix*), turned into an FTS5 query over the
+// search index, with filters on session, kind, tool, role, time, project and
+// errors; results ranked by BM25, newest first among equals, each with a
+// snippet whose matches are marked. The index is brought level with the refs
+// first (search-index.ts).
+import { statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors/index.js';
+import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../refs/index.js';
+import type { Archive } from './archive.js';
+import { Abbreviator } from './log.js';
+import { openSearchIndex, removeSearchIndex, syncSearchIndex, type SearchIndex, type SyncStats } from './search-index.js';
+
+// ---------------------------------------------------------------- the query
+
+export type QueryTerm =
+  | { type: 'word'; tokens: string[]; negated: boolean; prefix: boolean }
+  | { type: 'phrase'; tokens: string[]; negated: boolean; prefix: false };
+
+/**
+ * Splits text into the tokens the index holds: runs of letters, digits and
+ * private-use characters (FTS5's unicode61 tokenizer with its default
+ * categories `L* N* Co`; it folds case and diacritics itself).
+ * Everything else (spaces, punctuation, `_`, `/`, `.`) separates tokens, so
+ * `file_path` is the phrase "file path" and `src/view` is "src view".
+ */
+export function tokenize(text: string): string[] {
+  return text.match(/[\p{L}\p{N}\p{Co}]+/gu) ?? [];
+}
+
+/** Parses a query: words, "phrases", -word, -"phrase", word*. */
+export function parseQuery(query: string): QueryTerm[] {
+  const terms: QueryTerm[] = [];
+  let i = 0;
+  const q = query;
+  while (i < q.length) {
+    while (i < q.length && /\s/.test(q[i]!)) i++;
+    if (i >= q.length) break;
+    let negated = false;
+    if (q[i] === '-' && i + 1 < q.length && !/\s/.test(q[i + 1]!)) {
+      negated = true;
+      i++;
+    }
+    if (q[i] === '"') {
+      const end = q.indexOf('"', i + 1);
+      if (end < 0) throw new UsageError(`search query: the phrase starting at ${JSON.stringify(q.slice(i, i + 20))} has no closing quote`, { query });
+      const tokens = tokenize(q.slice(i + 1, end));
+      i = end + 1;
+      if (tokens.length) terms.push({ type: 'phrase', tokens, negated, prefix: false });
+      continue;
+    }
+    let j = i;
+    while (j < q.length && !/\s/.test(q[j]!) && q[j] !== '"') j++;
+    let word = q.slice(i, j);
+    i = j;
+    const prefix = word.endsWith('*');
+    if (prefix) word = word.replace(/\*+$/, '');
+    const tokens = tokenize(word);
+    if (tokens.length) terms.push({ type: 'word', tokens, negated, prefix });
+  }
+  if (terms.length === 0) throw new UsageError(`search query ${JSON.stringify(query)} has no words to look for (letters or digits)`, { query });
+  if (terms.every((t) => t.negated)) throw new UsageError('search query: only excluded words; give at least one word to look for', { query });
+  return terms;
+}
+
+const quote = (token: string) => `"${token.replace(/"/g, '""')}"`;
+
+/** One term as FTS5 syntax: a phrase of quoted tokens joined by `+`, `*` after the last for a prefix. */
+function termQuery(t: QueryTerm): string {
+  return t.tokens.map(quote).join(' + ') + (t.prefix ? ' *' : '');
+}
+
+/** The FTS5 MATCH expression for parsed terms: a AND b AND "c" + "d", then NOT e NOT f. */
+export function ftsQuery(terms: QueryTerm[]): string {
+  const wanted = terms.filter((t) => !t.negated).map(termQuery);
+  const unwanted = terms.filter((t) => t.negated).map(termQuery);
+  let expr = wanted.join(' AND ');
+  for (const u of unwanted) expr = `(${expr}) NOT ${u}`;
+  return expr;
+}
+
+// ---------------------------------------------------------------- searching
+
+export interface SearchFilter {
+  /** Chain refs (refs/sessions/… or refs/agents/…) to search in; a session includes its subagents. */
+  chains?: string[];
+  /** Labels as log shows them: user, assistant, tool, tool_result, thinking, system, summary, progress, other, unparsed. */
+  kinds?: string[];
+  /** Tool names (case-insensitive): their calls and the results of those calls. */
+  tools?: string[];
+  roles?: string[];
+  /** Epoch ms bounds on the record's time (records without one are left out when set). */
+  since?: number;
+  until?: number;
+  /** Substring of the working directory (case-insensitive). */
+  project?: string;
+  /** Only failed tool results, the calls they answer, API errors and error-level system records. */
+  errors?: boolean;
+}
+
+export interface SearchOptions extends SearchFilter {
+  /** At most this many results (0: all). */
+  limit: number;
+}
+
+export interface SearchHit {
+  id: string;
+  /** The ref of the chain holding the record. */
+  chain: string;
+  /** The session's name (for a subagent chain, the session it belongs to). */
+  session: string;
+  /** The subagent (`agent-…`), for a record of a subagent chain. */
+  agent: string | null;
+  /** 1-based position of the record in its chain. */
+  seq: number;
+  kind: string;
+  label: string;
+  role: string | null;
+  time: string | null;
+  tools: string[];
+  error: boolean;
+  cwd: string | null;
+  /** BM25 relevance: larger is better. */
+  score: number;
+  /** One line around the best match, with each matching token between \x02 and \x03. */
+  snippet: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** Matching records in all, before the limit. */
+  total: number;
+  sync: SyncStats;
+  /** False when the index could not be written and was built in memory for this run. */
+  persistent: boolean;
+}
+
+export const MATCH_START = '\x02';
+export const MATCH_END = '\x03';
+
+/** Relative weights of the text, input and output columns in BM25. */
+const WEIGHTS = [1.0, 1.0, 0.75];
+
+function chainParts(chain: string): { session: string; agent: string | null } {
+  if (chain.startsWith(AGENTS_PREFIX)) {
+    const rest = chain.slice(AGENTS_PREFIX.length);
+    const slash = rest.lastIndexOf('/');
+    return { session: rest.slice(0, slash), agent: rest.slice(slash + 1) };
+  }
+  return { session: chain.startsWith(SESSIONS_PREFIX) ? chain.slice(SESSIONS_PREFIX.length) : chain, agent: null };
+}
+
+/** Snippet text on one line: runs of whitespace (newlines included) become one space. */
+function oneLineSnippet(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** Searches an index that is already current. */
+export function queryIndex(index: SearchIndex, query: string, opts: SearchOptions): { hits: SearchHit[]; total: number } {
+  const terms = parseQuery(query);
+  const where: string[] = ['fts MATCH ?'];
+  const params: unknown[] = [ftsQuery(terms)];
+  if (opts.chains?.length) {
+    const ors: string[] = [];
+    for (const c of opts.chains) {
+      ors.push('r.chain = ?');
+      params.push(c);
+      if (c.startsWith(SESSIONS_PREFIX)) {
+        ors.push('substr(r.chain, 1, ?) = ?');
+        const agents = `${AGENTS_PREFIX}${c.slice(SESSIONS_PREFIX.length)}/`;
+        params.push(agents.length, agents);
+      }
+    }
+    where.push(`(${ors.join(' OR ')})`);
+  }
+  const inList = (col: string, values: string[]) => {
+    where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (opts.kinds?.length) inList('r.label', opts.kinds);
+  if (opts.roles?.length) inList('r.role', opts.roles);
+  if (opts.tools?.length) {
+    where.push(`(${opts.tools.map(() => "instr(',' || r.tools || ',', ?) > 0").join(' OR ')})`);
+    params.push(...opts.tools.map((t) => `,${t.toLowerCase()},`));
+  }
+  if (opts.since !== undefined) {
+    where.push('r.time >= ?');
+    params.push(opts.since);
+  }
+  if (opts.until !== undefined) {
+    where.push('r.time <= ?');
+    params.push(opts.until);
+  }
+  if (opts.project !== undefined) {
+    where.push('instr(lower(coalesce(r.cwd, \'\')), ?) > 0');
+    params.push(opts.project.toLowerCase());
+  }
+  if (opts.errors) where.push('r.error = 1');
+  const from = `FROM fts JOIN records r ON r.rowid = fts.rowid WHERE ${where.join(' AND ')}`;
+  const db = index.db;
+  let total: number;
+  let rows: Array<{
+    id: string;
+    chain: string;
+    seq: number;
+    kind: string;
+    label: string;
+    role: string | null;
+    time: number | null;
+    tools: string;
+    error: number;
+    cwd: string | null;
+    score: number;
+    snippet: string;
+  }>;
+  try {
+    total = (db.prepare(`SELECT count(*) AS n ${from}`).get(...params) as { n: number }).n;
+    const limit = opts.limit > 0 ? opts.limit : -1;
+    rows = db
+      .prepare(
+        `SELECT r.id, r.chain, r.seq, r.kind, r.label, r.role, r.time, r.tools, r.error, r.cwd,
+                bm25(fts, ${WEIGHTS.join(', ')}) AS score,
+                snippet(fts, -1, '${MATCH_START}', '${MATCH_END}', '…', 16) AS snippet
+         ${from} ORDER BY score, r.time DESC, r.chain, r.seq LIMIT ?`,
+      )
+      .all(...params, limit) as typeof rows;
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'SQLITE_ERROR' && /fts5/i.test((err as Error).message)) {
+      throw new UsageError(`search query ${JSON.stringify(query)} cannot be searched: ${(err as Error).message}`, { query });
+    }
+    throw err;
+  }
+  const hits = rows.map((r): SearchHit => {
+    const { session, agent } = chainParts(r.chain);
+    return {
+      id: r.id,
+      chain: r.chain,
+      session,
+      agent,
+      seq: r.seq,
+      kind: r.kind,
+      label: r.label,
+      role: r.role,
+      time: r.time === null ? null : new Date(r.time).toISOString(),
+      tools: r.tools ? r.tools.split(',') : [],
+      error: r.error === 1,
+      cwd: r.cwd,
+      // FTS5's bm25() is negative, smaller better: flipped so that more relevant is larger.
+      score: Math.round(-r.score * 1e6) / 1e6,
+      snippet: oneLineSnippet(r.snippet),
+    };
+  });
+  return { hits, total };
+}
+
+/** Brings the index level with the refs, then searches it. */
+export async function searchArchive(archive: Archive, query: string, opts: SearchOptions): Promise<SearchResult> {
+  parseQuery(query); // a bad query fails before any indexing
+  const index = openSearchIndex(archive);
+  try {
+    const sync = await syncSearchIndex(archive, index);
+    return { ...queryIndex(index, query, opts), sync, persistent: index.path !== null };
+  } finally {
+    index.close();
+  }
+}
+
+/** `tapes index`: brings the index up to date (rebuilding it from nothing with `rebuild`), and says what it holds. */
+export interface IndexReport {
+  path: string | null;
+  rebuilt: boolean;
+  sync: SyncStats;
+  chains: number;
+  records: number;
+  bytes: number;
+}
+
+export async function updateIndex(archive: Archive, rebuild: boolean): Promise<IndexReport> {
+  if (rebuild) removeSearchIndex(archive);
+  const index = openSearchIndex(archive);
+  try {
+    const sync = await syncSearchIndex(archive, index);
+    const count = (sql: string) => (index.db.prepare(sql).get() as { n: number }).n;
+    const chains = count('SELECT count(*) AS n FROM chains');
+    const records = count('SELECT count(*) AS n FROM records');
+    index.db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = index.path === null ? 0 : statSync(index.path).size;
+    return { path: index.path, rebuilt: rebuild, sync, chains, records, bytes };
+  } finally {
+    index.close();
+  }
+}
+
+/**
+ * Abbreviations for search results without loading the object codec (about
+ * a fifth of a search's run time): an abbreviation only lists fan-out
+ * directories, which needs no decompression. Same rules as log's.
+ */
+export async function resultAbbreviator(archive: Archive): Promise<Abbreviator> {
+  const objectsDir = archive.objectsDir;
+  const listing = {
+    async findByPrefix(prefix: string): Promise<string[]> {
+      if (!/^[0-9a-f]{2,64}$/.test(prefix)) return [];
+      const names = await readdir(join(objectsDir, prefix.slice(0, 2))).catch(() => [] as string[]);
+      return names
+        .filter((n) => n.startsWith(prefix.slice(2)) && /^[0-9a-f]{62}$/.test(n))
+        .map((n) => prefix.slice(0, 2) + n)
+        .sort();
+    },
+  };
+  return Abbreviator.create({ refs: archive.refs, objects: async () => listing } as unknown as Archive);
+}
