@@ -244,22 +244,40 @@ export async function collectMissing(
   return order;
 }
 
-/** Stores verified objects in order through temp file, fsync and link. */
+/** How many object writes (each a temp file, fsync and link) are in flight at once. */
+const WRITE_CONCURRENCY = 16;
+
+/**
+ * Stores verified objects through temp file, fsync and link, many at once
+ * (the fsyncs overlap). Objects may reach the disk in any order; every write
+ * is finished before this returns, and so before any ref moves.
+ */
 async function storeAll(
   target: ObjectStore,
   carried: Carried[],
   progress?: (p: TransferProgress) => void,
 ): Promise<{ objects: number; bytes: number }> {
   const done = { objects: 0, bytes: 0 };
-  for (const c of carried) {
-    // Verified when collected: written as it came, through the store's own protocol.
-    const written = target instanceof LooseObjectStore ? await target.writeCompressed(c.id, c.compressed, true) : await writeDecoded(target, c);
-    if (written) {
-      done.objects++;
-      done.bytes += c.compressed.length;
-      progress?.({ ...done });
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < carried.length) {
+      const c = carried[next++]!;
+      try {
+        // Verified when collected: written as it came, through the store's own protocol.
+        const written = target instanceof LooseObjectStore ? await target.writeCompressed(c.id, c.compressed, true) : await writeDecoded(target, c);
+        if (written) {
+          done.objects++;
+          done.bytes += c.compressed.length;
+          progress?.({ ...done });
+        }
+      } catch (err) {
+        failure ??= err;
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, carried.length) }, worker));
+  if (failure !== undefined) throw failure;
   return done;
 }
 
