@@ -516,7 +516,9 @@ export class GitHttpTransport implements Transport {
           if (c.value === ZERO) await this.fs.promises.rm(join(this.gitDir, mirror), { force: true });
           else await git.writeRef({ fs: this.gitFs, gitdir: this.gitDir, ref: mirror, value: c.value, force: true });
         } else {
-          outcomes.set(c.name, { name: c.name, ok: false, reason: /lock|stale|expected|moved/i.test(r.reason) ? `the remote moved: fetch first (${r.reason})` : r.reason });
+          // receive-pack checked our old value under its ref lock and found
+          // another: "failed to update ref" (or "failed to lock" in older gits).
+          outcomes.set(c.name, { name: c.name, ok: false, reason: /lock|stale|expected|moved|failed to update ref/i.test(r.reason) ? `the remote moved: fetch first (${r.reason})` : r.reason });
         }
       }
     }
