@@ -19,6 +19,7 @@ import { LooseObjectStore, WriteQueue, type ObjectStore } from '../odb/index.js'
 import { readRecord } from '../record/index.js';
 import { refNameProblem } from '../refs/index.js';
 import { GitIdMap } from './git-id-map.js';
+import { readPack, type GitObject } from './git-pack.js';
 import { claimedTapesId, decodeMirrorCommit, gitObjectId, mirrorTip, parseCommit, type DecodedCommit, type GitObjectSink, type GitObjectSource, type GitObjectType } from './git-mirror.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
 
@@ -192,6 +193,8 @@ export class GitHttpTransport implements Transport {
    * fetched pack quadratic in its size.
    */
   private readonly cache: object = {};
+  /** Git objects of the packs this transport downloaded, by id. */
+  private readonly fetched = new Map<string, GitObject>();
   private map?: GitIdMap;
   /** Server commit → the tapes id it claims (verified only when fetched). */
   private readonly claims = new Map<string, string>();
@@ -263,6 +266,7 @@ export class GitHttpTransport implements Transport {
   }
 
   private async hasGitObject(oid: string): Promise<boolean> {
+    if (this.fetched.has(oid)) return true;
     try {
       await git.readObject({ fs: this.gitFs, gitdir: this.gitDir, oid, format: 'deflated', cache: this.cache });
       return true;
@@ -274,6 +278,8 @@ export class GitHttpTransport implements Transport {
   private source(): GitObjectSource {
     return {
       read: async (oid) => {
+        const got = this.fetched.get(oid);
+        if (got) return got;
         const o = await git.readObject({ fs: this.gitFs, gitdir: this.gitDir, oid, format: 'content', cache: this.cache });
         return { type: o.type, content: o.object as Uint8Array };
       },
@@ -373,12 +379,9 @@ export class GitHttpTransport implements Transport {
       else if (text.startsWith('ERR ')) throw new InvalidInputError(`${this.opts.url}: ${text.slice(4).trim()}`, {});
     }
     const packfile = Buffer.concat(pack);
-    if (packfile.length > 32) {
-      const name = `objects/pack/pack-${packfile.subarray(-20).toString('hex')}.pack`;
-      await this.fs.promises.mkdir(join(this.gitDir, 'objects/pack'), { recursive: true });
-      await this.fs.promises.writeFile(join(this.gitDir, name), packfile);
-      await git.indexPack({ fs: this.gitFs, dir: this.gitDir, gitdir: this.gitDir, filepath: name, cache: this.cache });
-    }
+    // Read in memory: the objects are decoded into tapes objects and verified
+    // right away, and the tapes objects are what is kept.
+    if (packfile.length > 0) for (const [oid, obj] of readPack(packfile)) this.fetched.set(oid, obj);
     // Remember what the server's refs held, as haves for the next round: one
     // local ref per server ref (refs/mirror/…), overwritten as it moves.
     for (const w of wants) {
