@@ -9,6 +9,7 @@ import * as showRef from './show-ref.js';
 import * as forEachRef from './for-each-ref.js';
 import * as revList from './rev-list.js';
 import * as fsck from './fsck.js';
+import * as gc from './gc.js';
 import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
 import * as sessions from './sessions.js';
@@ -23,4 +24,4 @@ import * as pull from './pull.js';
 import * as clone from './clone.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, exportCmd, sessions, stats, log, show, replay, remote, push, fetch, pull, clone, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, gc, importCmd, exportCmd, sessions, stats, log, show, replay, remote, push, fetch, pull, clone, help];

@@ -6,3 +6,4 @@ export * from './import.js';
 export * from './export.js';
 export * from './pricing.js';
 export * from './sessions.js';
+export * from './gc.js';
