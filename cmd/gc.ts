@@ -34,7 +34,8 @@ export async function handler(args: Args): Promise<void> {
     if (outcome.result && !args.quiet) await write(io.stdout, summary(outcome.result) + '\n');
     return;
   }
-  const prune = args.prune === undefined ? undefined : parsePruneAge(args.prune, io.now());
+  // File times come from the system clock, so ages are measured with it (not io.now).
+  const prune = args.prune === undefined ? undefined : parsePruneAge(args.prune, new Date());
   const result = await gc(archive, { prune, aggressive: args.aggressive });
   if (args.json) return write(io.stdout, json(result));
   if (!args.quiet) await write(io.stdout, summary(result) + '\n');

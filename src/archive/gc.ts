@@ -314,7 +314,9 @@ function unlinkQuiet(path: string): boolean {
 }
 
 export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid: number) => boolean = processRunning): Promise<GcResult> {
-  const prune = opts.prune ?? parsePruneAge(archive.config.get('gc.pruneexpire') ?? DEFAULT_PRUNE, archive.now());
+  // Ages are compared with file times, which the system clock sets: so they
+  // are measured with it, not with the archive's (injectable) clock.
+  const prune = opts.prune ?? parsePruneAge(archive.config.get('gc.pruneexpire') ?? DEFAULT_PRUNE, new Date());
   const frameSize = opts.frameSize ?? GC_DEFAULTS.frameSize;
   const level = opts.level ?? GC_DEFAULTS.level;
   if (frameSize > maxFrameForLevel(level)) {
@@ -420,7 +422,7 @@ async function runGc(
         const keep = cutoff === undefined || age === undefined || age >= cutoff;
         if (keep && !store.hasLoose(id)) {
           const encoded = store.packs.encodedAt(p, i);
-          await store.writeCompressed(id, codec.compress(encoded), true);
+          await store.writeLooseCopy(id, codec.compress(encoded));
           if (age !== undefined) {
             try {
               utimesSync(store.pathOf(id), new Date(age), new Date(age));

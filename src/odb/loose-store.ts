@@ -193,6 +193,16 @@ export class LooseObjectStore implements ObjectStore {
     return this.storeFile(id, compressed);
   }
 
+  /**
+   * Writes a verified object as a loose file even when a pack holds it (gc
+   * keeps unreachable objects of a pack it removes this way). False when the
+   * loose file exists.
+   */
+  async writeLooseCopy(id: string, compressed: Uint8Array): Promise<boolean> {
+    if (this.hasLoose(id)) return false;
+    return this.storeFile(id, compressed);
+  }
+
   /** The write protocol: temp file in the fan-out directory, fsync, link (never overwrites). */
   private async storeFile(id: string, compressed: Uint8Array): Promise<boolean> {
     const path = this.pathOf(id);
