@@ -49,3 +49,10 @@ function summary(r: import('../src/archive/index.js').GcResult): string {
     `; ${r.packsAfter} pack${r.packsAfter === 1 ? '' : 's'}, ${r.looseAfter} loose objects`
   );
 }
+
+/** The automatic gc after commands that add objects (fetch, pull); a failure is only a warning. */
+export async function autoGcAfter(archive: import('../src/archive/index.js').Archive, stderr: NodeJS.WritableStream): Promise<void> {
+  const { autoGc } = await import('../src/archive/index.js');
+  const outcome = await autoGc(archive);
+  if (outcome.note && outcome.note !== 'gc.auto is 0') stderr.write(`warning: auto gc: ${outcome.note}\n`);
+}

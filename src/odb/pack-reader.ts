@@ -290,25 +290,24 @@ export class PackSet {
     }
   }
 
-  /** Every packed id once, in sorted order. */
+  /**
+   * Every packed id once, in the order the objects lie in their packs (so
+   * that reading them all decodes each frame once, as sorted order would not).
+   */
   *ids(): Iterable<string> {
-    const cursors = this.packs.map((p) => ({ p, i: 0 }));
-    let last = '';
-    for (;;) {
-      let best: { p: Pack; i: number } | undefined;
-      let bestId = '';
-      for (const c of cursors) {
-        if (c.i >= c.p.index.count) continue;
-        const id = c.p.index.idHex(c.i);
-        if (!best || id < bestId) {
-          best = c;
-          bestId = id;
+    const seen = this.packs.length > 1 ? new Set<string>() : undefined;
+    for (const p of this.packs) {
+      const order = Array.from({ length: p.index.count }, (_, i) => i);
+      const entries = order.map((i) => p.index.entry(i));
+      order.sort((x, y) => entries[x]!.frameOffset - entries[y]!.frameOffset || entries[x]!.offset - entries[y]!.offset);
+      for (const i of order) {
+        const id = p.index.idHex(i);
+        if (seen) {
+          if (seen.has(id)) continue;
+          seen.add(id);
         }
+        yield id;
       }
-      if (!best) return;
-      best.i++;
-      if (bestId !== last) yield bestId;
-      last = bestId;
     }
   }
 

@@ -226,3 +226,21 @@ t.test('an import past gc.auto packs what it wrote', async (t) => {
   const log = await tapes(f.root, ['log', '--oneline', '-n', '3']);
   t.equal(log.code, 0);
 });
+
+t.test('a fetch past gc.auto packs what it brought', async (t) => {
+  const source = await makeFixture(t);
+  const local = await makeFixture(t);
+  await fs.appendFile(join(local.dir, 'config'), '[gc]\n\tauto = 1\n');
+  t.equal((await tapes(local.root, ['remote', 'add', 'origin', source.dir])).code, 0);
+  // Something the local archive lacks.
+  const store = await source.archive.objects();
+  const r4 = await store.write('record', Buffer.from(`{"kind":"user","parent":"${source.ids.r3}"}`));
+  await source.archive.refs.update('refs/sessions/more', r4, { reason: 'test' });
+  const r = await tapes(local.root, ['fetch']);
+  t.equal(r.code, 0, r.stderr);
+  t.same(looseIds(local.dir), [], 'fetched objects packed by the automatic gc');
+  t.ok(packNames(local.dir).length >= 2);
+  const cat = await tapes(local.root, ['cat-object', '-t', r4]);
+  t.equal(cat.stdout.trim(), 'record');
+  await clean(t, local, 'after fetch + auto gc');
+});

@@ -110,7 +110,13 @@ t.test('a pack holds every object once, in frames of at most frameSize, and read
   }
   t.equal(set.framesDecoded, index.frameCount, 'reading everything in order decodes each frame once');
   t.equal(set.read('0'.repeat(64)), undefined);
-  t.same([...set.ids()], ids);
+  t.same([...set.ids()].sort(), ids, 'ids() lists every packed id once');
+  const before = set.framesDecoded;
+  const fresh = new PackSet(dir, codec);
+  for (const id of fresh.ids()) fresh.read(id);
+  t.equal(fresh.framesDecoded, index.frameCount, 'reading in ids() order decodes each frame once');
+  fresh.close();
+  t.equal(set.framesDecoded, before);
   const some = objs[3]!.id;
   t.same(set.findByPrefix(some.slice(0, 5)), ids.filter((i) => i.startsWith(some.slice(0, 5))));
   set.close();
