@@ -9,6 +9,7 @@ import * as showRef from './show-ref.js';
 import * as forEachRef from './for-each-ref.js';
 import * as revList from './rev-list.js';
 import * as fsck from './fsck.js';
+import * as gc from './gc.js';
 import * as importCmd from './import.js';
 import * as proxy from './proxy.js';
 import * as run from './run.js';
@@ -31,4 +32,4 @@ import * as pull from './pull.js';
 import * as clone from './clone.js';
 import * as help from './help.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, importCmd, proxy, run, exportCmd, sessions, stats, log, show, replay, search, indexCmd, diff, status, checkout, tag, remote, push, fetch, pull, clone, help];
+export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, gc, importCmd, proxy, run, exportCmd, sessions, stats, log, show, replay, search, indexCmd, diff, status, checkout, tag, remote, push, fetch, pull, clone, help];

@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs';
 import { json, openArchive, write, type GlobalArgs } from './context.js';
 import { printReports, progressReporter } from './push.js';
+import { autoGcAfter } from './gc.js';
 
 interface Args extends GlobalArgs {
   remote?: string;
@@ -35,6 +36,7 @@ export async function handler(args: Args): Promise<void> {
     env: io.env,
   });
   progress.done();
+  await autoGcAfter(archive, io.stderr);
   if (result.refs.some((r) => r.status === 'rejected')) args.state.exitCode = 1;
   if (args.json) return write(io.stdout, json(result));
   if (result.refs.every((r) => r.status === 'up-to-date')) return;

@@ -39,6 +39,9 @@ export async function handler(args: Args): Promise<void> {
     cwd: workingDir({ cwd: io.cwd, env: io.env, chdir: args.C }),
     env: io.env,
     dryRun: args.dryRun,
+    onAutoGc: (o) => {
+      if (o.note && o.note !== 'gc.auto is 0') io.stderr.write(`warning: auto gc: ${o.note}\n`);
+    },
     onProgress: showProgress
       ? (p) => {
           const secs = Math.max(0.001, (Date.now() - started) / 1000);

@@ -20,6 +20,7 @@ import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions.js';
 import { updateSearchIndexQuietly } from './search-index.js';
+import { autoGc, type AutoGcOutcome } from './gc.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
 
@@ -31,6 +32,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Called after each file, for a progress display. */
   onProgress?: (p: ImportProgress) => void;
+  /** Told what the automatic gc after the import did (or why it failed); see autoGc. */
+  onAutoGc?: (outcome: AutoGcOutcome) => void;
 }
 
 export interface ImportProgress {
@@ -222,6 +225,10 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   summary.bytes_read = progress.bytesDone;
   summary.objects_written = queue.stats.objectsWritten;
   summary.bytes_stored = queue.stats.bytesWritten;
+  if (!opts.dryRun && summary.objects_written > 0) {
+    const outcome = await autoGc(archive);
+    opts.onAutoGc?.(outcome);
+  }
   return summary;
 }
 

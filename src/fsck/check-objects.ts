@@ -37,7 +37,7 @@ export async function checkObjects(
   }
 }
 
-type Problem = { id: CheckId; detail: string } | undefined;
+export type Problem = { id: CheckId; detail: string } | undefined;
 
 function checkOne(store: VerifyingStore, id: string, n: number, raw: RawRead, graph: ObjectGraph): Problem {
   if (!raw.ok) {
@@ -51,6 +51,15 @@ function checkOne(store: VerifyingStore, id: string, n: number, raw: RawRead, gr
     graph.state[n] = NodeState.Unreadable;
     return classify(id, err);
   }
+  return checkValue(id, n, obj, graph);
+}
+
+/**
+ * The checks on a verified object's content (record or chunk list), and the
+ * node's type, size and links. Called once per node (a second copy of an
+ * object, in another pack, is only verified).
+ */
+export function checkValue(id: string, n: number, obj: TapesObject, graph: ObjectGraph): Problem {
   graph.state[n] = NodeState.Ok;
   graph.bodySize[n] = obj.body.length;
   if (obj.type === 'record') {
@@ -93,7 +102,7 @@ function checkRecord(id: string, n: number, body: Uint8Array, graph: ObjectGraph
   return undefined;
 }
 
-function classify(id: string, err: unknown): NonNullable<Problem> {
+export function classify(id: string, err: unknown): NonNullable<Problem> {
   const message = stripSubject(id, (err as Error).message ?? String(err));
   if (!isTapesError(err)) return { id: 'unreadableObject', detail: message };
   if (err.code === 'HashMismatchError') return { id: 'hashMismatch', detail: message };

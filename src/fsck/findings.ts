@@ -29,6 +29,9 @@ export const CHECKS = {
   badChunkList: { area: 'objects', severity: 'error', summary: 'a blob starting with "tapes-chunks 1" does not parse as a chunk list' },
   strayFile: { area: 'objects', severity: 'warning', summary: 'a file or directory in objects/ that is not named like an object' },
   tempFile: { area: 'objects', severity: 'warning', summary: 'a temporary object file left by an interrupted write' },
+  badPack: { area: 'objects', severity: 'error', summary: 'a pack whose header, trailer, checksum or frames are damaged, or an index without its pack' },
+  badPackIndex: { area: 'objects', severity: 'error', summary: 'a pack index whose checksum, id order, fan-out or entry bounds are wrong' },
+  packWithoutIndex: { area: 'objects', severity: 'warning', summary: 'a pack with no index (left by an interrupted gc; the next gc removes it)' },
   // chains: links between objects
   missingParent: { area: 'chains', severity: 'error', summary: "a record's parent is not in the archive" },
   parentNotRecord: { area: 'chains', severity: 'error', summary: "a record's parent is a blob" },

@@ -3,11 +3,13 @@
 // each finding as soon as it is known, so output streams and memory holds
 // only per-object numbers and links (see object-graph.ts).
 import { checkObjects, type VerifyingStore } from './check-objects.js';
+import { checkPacks, countPackedObjects } from './check-packs.js';
 import { checkRefs } from './check-refs.js';
 import { checkConnectivity, checkLinks, markReachable } from './connectivity.js';
 import { CHECK_IDS, exitMask, type CheckId, type Finding, type Severity } from './findings.js';
 import { listLooseObjects } from './loose-layout.js';
 import { ObjectGraph } from './object-graph.js';
+import { join } from 'node:path';
 
 export interface FsckTarget {
   /** The archive directory (.tapes). */
@@ -28,7 +30,7 @@ export interface FsckOptions {
 }
 
 export interface FsckCounts {
-  /** Object files read. */
+  /** Objects read: loose object files, and every object of every pack (copies counted each). */
   objects: number;
   /** Ref files under refs/ (HEAD and lock files not included). */
   refs: number;
@@ -64,10 +66,13 @@ export async function fsck(target: FsckTarget, opts: FsckOptions): Promise<FsckR
 
   const listing = listLooseObjects(target.objectsDir);
   for (const f of listing.findings) await report(f);
-  const graph = new ObjectGraph(listing.ids.length);
-  const total = listing.ids.length;
+  const packed = countPackedObjects(join(target.objectsDir, 'pack'));
+  const graph = new ObjectGraph(listing.ids.length + packed);
+  const total = listing.ids.length + packed;
   progress('objects', 0, total);
   await checkObjects(target.store, listing.ids, graph, report, (done) => progress('objects', done, total));
+  let done = listing.ids.length;
+  const read = await checkPacks(target.objectsDir, graph, report, () => progress('objects', ++done, total));
   // Refs before links: a ref naming a blob decides that the blob is content
   // (see ObjectGraph.isActiveList), which the link checks depend on.
   progress('refs', 0);
@@ -78,6 +83,6 @@ export async function fsck(target: FsckTarget, opts: FsckOptions): Promise<FsckR
   await checkConnectivity(graph, report);
   return {
     exitCode,
-    counts: { objects: total, refs: refs.refs, reflogs: refs.reflogs, ...bySeverity, byId },
+    counts: { objects: listing.ids.length + read, refs: refs.refs, reflogs: refs.reflogs, ...bySeverity, byId },
   };
 }

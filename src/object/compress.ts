@@ -12,7 +12,8 @@ import { CorruptObjectError, ObjectTooLargeError } from '../errors/index.js';
 import { readZstdFrameHeader } from './zstd-frame.js';
 
 export interface Codec {
-  compress(bytes: Uint8Array): Uint8Array;
+  /** One zstd frame of `bytes`; `level` defaults to 3 (packs pass their own, see docs/format.md §3.4). */
+  compress(bytes: Uint8Array, level?: number): Uint8Array;
   /** Decompresses one frame whose declared content size must be <= maxSize. */
   decompress(frame: Uint8Array, maxSize: number): Uint8Array;
 }
@@ -43,8 +44,8 @@ export function loadCodec(): Promise<Codec> {
 
 function makeCodec(simple: ZstdSimple): Codec {
   return {
-    compress(bytes) {
-      const out = simple.compress(bytes, LEVEL);
+    compress(bytes, level = LEVEL) {
+      const out = simple.compress(bytes, level);
       if (!out) throw new CorruptObjectError('zstd compression failed', { size: bytes.length });
       return out;
     },

@@ -2,7 +2,10 @@
 // Writes go to a temp file in the same directory, are fsynced, and are then
 // hard-linked into place: link() fails if the name exists, so an object file is
 // never overwritten, even by two writers racing on the same object.
-import { existsSync, mkdirSync, readFileSync, promises as fs } from 'node:fs';
+// Reads look at loose objects first, then at the packs in objects/pack/
+// (pack-reader.ts); a miss re-reads the pack directory once, since a gc in
+// another process may have packed the object and removed its loose file.
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/index.js';
@@ -17,8 +20,16 @@ import {
   type TapesObject,
 } from '../object/index.js';
 import type { ObjectStore } from './object-store.js';
+import { PackSet } from './pack-reader.js';
 
 export const TEMP_PREFIX = 'tmp_obj_';
+/**
+ * A write that finds its object already stored refreshes the object's
+ * modification time (or its pack's) when it is older than this, so that a
+ * gc pruning unreachable objects by age never removes an object a writer has
+ * just counted on (git "freshens" objects the same way).
+ */
+const FRESHEN_AFTER_MS = 60 * 60 * 1000;
 
 // Temp names: one random prefix per process and a counter, so that writers in
 // different processes never collide and no randomness is drawn per object.
@@ -43,23 +54,51 @@ export class LooseObjectStore implements ObjectStore {
     return join(this.dir, id.slice(0, 2), id.slice(2));
   }
 
+  private packSet?: PackSet;
+
+  /** The packs of this store, opened on first use. */
+  get packs(): PackSet {
+    this.packSet ??= new PackSet(join(this.dir, 'pack'), this.codec);
+    return this.packSet;
+  }
+
+  /** Loose or packed. Quick: a pack added by another process since the last miss is not seen (a false "no" only costs a duplicate write). */
   async has(id: string): Promise<boolean> {
+    return isObjectId(id) && (existsSync(this.pathOf(id)) || this.packs.has(id));
+  }
+
+  /** True when the object exists as a loose file (not counting packs). */
+  hasLoose(id: string): boolean {
     return isObjectId(id) && existsSync(this.pathOf(id));
   }
 
-  /** The compressed bytes of an object file, unverified. */
-  async readFile(id: string): Promise<Uint8Array> {
+  /** The loose file's bytes, or undefined when there is none. */
+  private readLoose(id: string): Uint8Array | undefined {
     try {
       // Synchronous, like the existence checks of writes: one small file is
       // read in microseconds, about a tenth of fs.promises.readFile's round
       // trips through the thread pool, and readers walk chains one at a time.
       return readFileSync(this.pathOf(id));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
-        throw new NotFoundError(`object ${id} not found`, { id });
-      }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The compressed bytes of an object, unverified for a loose file. A packed
+   * object (verified) is compressed on its own, so that what the file
+   * transport copies is always a loose object file.
+   */
+  async readFile(id: string): Promise<Uint8Array> {
+    if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
+    const loose = this.readLoose(id);
+    if (loose) return loose;
+    const encoded = this.packs.encoded(id) ?? (this.packs.rescan() ? this.packs.encoded(id) : undefined);
+    if (encoded) return this.codec.compress(encoded);
+    const again = this.readLoose(id);
+    if (again) return again;
+    throw new NotFoundError(`object ${id} not found`, { id });
   }
 
   /** Decompresses and verifies compressed bytes that claim to be object `id`. */
@@ -85,8 +124,43 @@ export class LooseObjectStore implements ObjectStore {
 
   async read(id: string): Promise<TapesObject> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
-    return this.verify(id, await this.readFile(id));
+    const loose = this.readLoose(id);
+    if (loose) return this.verify(id, loose);
+    const packed = this.packs.read(id);
+    if (packed) return packed;
+    // Not found: another process may have packed it (and removed the loose
+    // file) since the packs were listed.
+    if (this.packs.rescan()) {
+      const again = this.packs.read(id);
+      if (again) return again;
+    }
+    const late = this.readLoose(id);
+    if (late) return this.verify(id, late);
+    throw new NotFoundError(`object ${id} not found`, { id });
   }
+
+  /**
+   * Whether a writer may count on object `id` being stored: true when it is
+   * loose or packed, after refreshing the file's (or the pack's) time if it
+   * is older than an hour, so that a concurrent gc's age-based prune spares it.
+   */
+  freshen(id: string): boolean {
+    const path = this.pathOf(id);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) {
+      const pack = this.packs.packOf(id);
+      if (!pack) return false;
+      if (!this.freshenedPacks.has(pack.name)) {
+        this.freshenedPacks.add(pack.name);
+        touch(pack.packPath, FRESHEN_AFTER_MS);
+      }
+      return true;
+    }
+    if (Date.now() - st.mtimeMs > FRESHEN_AFTER_MS) touch(path, 0);
+    return true;
+  }
+
+  private readonly freshenedPacks = new Set<string>();
 
   async write(type: ObjectType, body: Uint8Array): Promise<string> {
     return (await this.writeReporting(type, body)).id;
@@ -100,10 +174,9 @@ export class LooseObjectStore implements ObjectStore {
   async writeReporting(type: ObjectType, body: Uint8Array, checked = false): Promise<{ id: string; written: number }> {
     const encoded = encodeObject(type, body);
     const id = sha256Hex(encoded);
-    const path = this.pathOf(id);
     // Synchronous checks: a stat is microseconds, far less than a round trip
     // through libuv's thread pool, and most writes on re-import stop here.
-    if (!checked && existsSync(path)) return { id, written: 0 };
+    if (!checked && this.freshen(id)) return { id, written: 0 };
     const compressed = this.codec.compress(encoded);
     return { id, written: (await this.storeFile(id, compressed)) ? compressed.length : 0 };
   }
@@ -115,8 +188,18 @@ export class LooseObjectStore implements ObjectStore {
    * Returns false when the object was already there.
    */
   async writeCompressed(id: string, compressed: Uint8Array, verified = false): Promise<boolean> {
-    if (existsSync(this.pathOf(id))) return false;
+    if (this.freshen(id)) return false;
     if (!verified) this.verify(id, compressed);
+    return this.storeFile(id, compressed);
+  }
+
+  /**
+   * Writes a verified object as a loose file even when a pack holds it (gc
+   * keeps unreachable objects of a pack it removes this way). False when the
+   * loose file exists.
+   */
+  async writeLooseCopy(id: string, compressed: Uint8Array): Promise<boolean> {
+    if (this.hasLoose(id)) return false;
     return this.storeFile(id, compressed);
   }
 
@@ -129,7 +212,15 @@ export class LooseObjectStore implements ObjectStore {
       this.dirs.add(dir);
     }
     const tmp = join(dir, `${TEMP_PREFIX}${tempStem}_${(tempCounter++).toString(36)}`);
-    const handle = await fs.open(tmp, 'wx', 0o444);
+    let handle;
+    try {
+      handle = await fs.open(tmp, 'wx', 0o444);
+    } catch (err) {
+      // A gc removes fan-out directories it has emptied: make it again.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dir, { recursive: true });
+      handle = await fs.open(tmp, 'wx', 0o444);
+    }
     try {
       try {
         await handle.writeFile(compressed);
@@ -157,7 +248,19 @@ export class LooseObjectStore implements ObjectStore {
     }
   }
 
+  /** Loose ids, then packed ids that are not also loose. */
   async *ids(): AsyncIterable<string> {
+    const loose = new Set<string>();
+    for await (const id of this.looseIds()) {
+      loose.add(id);
+      yield id;
+    }
+    this.packs.rescan();
+    for (const id of this.packs.ids()) if (!loose.has(id)) yield id;
+  }
+
+  /** The ids of the loose object files, sorted. */
+  async *looseIds(): AsyncIterable<string> {
     let fanout: string[];
     try {
       fanout = (await fs.readdir(this.dir)).sort();
@@ -185,13 +288,25 @@ export class LooseObjectStore implements ObjectStore {
     try {
       names = await fs.readdir(join(this.dir, prefix.slice(0, 2)));
     } catch {
-      return [];
+      names = [];
     }
     const rest = prefix.slice(2);
-    return names
+    const loose = names
       .filter((n) => n.startsWith(rest))
       .map((n) => prefix.slice(0, 2) + n)
-      .filter(isObjectId)
-      .sort();
+      .filter(isObjectId);
+    this.packs.rescan();
+    return [...new Set([...loose, ...this.packs.findByPrefix(prefix)])].sort();
+  }
+}
+
+/** Sets a file's times to now, when it is older than `olderThanMs` (0: always); best effort. */
+function touch(path: string, olderThanMs: number): void {
+  try {
+    if (olderThanMs > 0 && Date.now() - statSync(path).mtimeMs <= olderThanMs) return;
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // Not ours to change (another user's shared archive), or gone: nothing to protect.
   }
 }

@@ -22,7 +22,7 @@ export class WriteQueue implements ObjectStore {
 
   /** With `dryRun`, ids are computed and the store is read, but nothing is written. */
   constructor(
-    private readonly target: ObjectStore & Pick<LooseObjectStore, 'writeReporting'>,
+    private readonly target: ObjectStore & Pick<LooseObjectStore, 'writeReporting'> & Partial<Pick<LooseObjectStore, 'freshen'>>,
     private readonly dryRun = false,
     private readonly concurrency = 16,
   ) {}
@@ -65,7 +65,8 @@ export class WriteQueue implements ObjectStore {
     const id = objectId(type, body);
     if (this.known.has(id)) return { id, isNew: false };
     this.known.add(id);
-    if (await this.target.has(id)) return { id, isNew: false };
+    // freshen: found objects get their time refreshed, so a concurrent gc's prune spares them.
+    if (this.target.freshen ? this.target.freshen(id) : await this.target.has(id)) return { id, isNew: false };
     if (this.dryRun) {
       if (type === 'record') this.plannedRecords.set(id, body);
       return { id, isNew: true };

@@ -36,6 +36,9 @@ export async function newArchive(owner: Owner): Promise<string> {
   const cwd = tempDir(owner);
   const r = await tapes(['init', '-q'], { cwd });
   if (r.code !== 0) throw new Error(`tapes init failed: ${r.stderr}`);
+  // These tests look at the loose objects an import writes, which the
+  // automatic gc after a large import would pack (tapes-gc(1)).
+  await fs.appendFile(join(cwd, '.tapes', 'config'), '[gc]\n\tauto = 0\n');
   return cwd;
 }
 

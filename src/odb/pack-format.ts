@@ -1,0 +1,310 @@
+// The pack and pack-index formats (docs/format.md §3.4), as pure functions:
+// the bytes of a pack's header and trailer, and the index built from and
+// parsed back into tables. Reading and writing files is in pack-reader.ts
+// and pack-writer.ts.
+//
+// A pack is nothing but zstd frames: a skippable frame as header, data frames
+// each holding whole encoded objects back to back, and a skippable frame as
+// trailer whose last 32 bytes are the SHA-256 of everything before them. Any
+// zstd decoder therefore turns a pack into the concatenation of its objects.
+import { createHash } from 'node:crypto';
+import { CorruptObjectError } from '../errors/index.js';
+
+/** Magic of the skippable frames (RFC 8878 §3.1.2) that open and close a pack. */
+export const SKIPPABLE_MAGIC = 0x184d2a5a;
+export const PACK_SIGNATURE = 'TPCK';
+export const PACK_END_SIGNATURE = 'TEND';
+export const INDEX_SIGNATURE = 'TIDX';
+export const PACK_VERSION = 1;
+/** Header frame: magic, size, "TPCK", version. */
+export const PACK_HEADER_SIZE = 16;
+/** Trailer frame: magic, size, "TEND", frame count, object count, SHA-256. */
+export const PACK_TRAILER_SIZE = 52;
+/** No data frame decodes to more than this: the codec's single-call limit (see object/compress.ts). */
+export const MAX_FRAME_CONTENT = 4 * 1024 * 1024;
+/** Index: signature, version, frame count, object count, then the fan-out table. */
+const INDEX_HEADER_SIZE = 16;
+const FANOUT_SIZE = 256 * 4;
+const ID_SIZE = 32;
+const ENTRY_SIZE = 16;
+const FRAME_SIZE = 16;
+const CHECKSUM_SIZE = 32;
+
+export interface FrameInfo {
+  /** Where the frame starts in the pack file. */
+  offset: number;
+  /** Its compressed length in the pack. */
+  length: number;
+  /** How many bytes it decodes to. */
+  contentLength: number;
+}
+
+export interface PackEntry {
+  /** The object id as 32 bytes. */
+  id: Uint8Array;
+  /** Offset of the frame holding it, in the pack file. */
+  frameOffset: number;
+  /** Where its encoded bytes start in the frame's decoded content, and how many there are. */
+  offset: number;
+  length: number;
+}
+
+export function packHeader(): Uint8Array {
+  const b = Buffer.alloc(PACK_HEADER_SIZE);
+  b.writeUInt32LE(SKIPPABLE_MAGIC, 0);
+  b.writeUInt32LE(PACK_HEADER_SIZE - 8, 4);
+  b.write(PACK_SIGNATURE, 8, 'latin1');
+  b.writeUInt32BE(PACK_VERSION, 12);
+  return b;
+}
+
+/** The trailer without its checksum (the writer hashes the whole file up to here). */
+export function packTrailerStart(frames: number, objects: number): Uint8Array {
+  const b = Buffer.alloc(PACK_TRAILER_SIZE - CHECKSUM_SIZE);
+  b.writeUInt32LE(SKIPPABLE_MAGIC, 0);
+  b.writeUInt32LE(PACK_TRAILER_SIZE - 8, 4);
+  b.write(PACK_END_SIGNATURE, 8, 'latin1');
+  b.writeUInt32BE(frames, 12);
+  b.writeUInt32BE(objects, 16);
+  return b;
+}
+
+/** Checks a pack's header bytes; the message says what is wrong. */
+export function checkPackHeader(b: Uint8Array): string | undefined {
+  if (b.length < PACK_HEADER_SIZE) return 'the pack is shorter than its header';
+  const v = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (v.readUInt32LE(0) !== SKIPPABLE_MAGIC || v.readUInt32LE(4) !== PACK_HEADER_SIZE - 8) return 'the pack does not start with its header frame';
+  if (v.toString('latin1', 8, 12) !== PACK_SIGNATURE) return 'the pack header lacks the "TPCK" signature';
+  const version = v.readUInt32BE(12);
+  if (version !== PACK_VERSION) return `pack version ${version} is not supported (this tapes reads version ${PACK_VERSION})`;
+  return undefined;
+}
+
+export interface PackTrailer {
+  frames: number;
+  objects: number;
+  checksum: Uint8Array;
+}
+
+/** Parses the last PACK_TRAILER_SIZE bytes of a pack. */
+export function parsePackTrailer(b: Uint8Array): PackTrailer | string {
+  if (b.length !== PACK_TRAILER_SIZE) return 'the pack is shorter than its trailer';
+  const v = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (v.readUInt32LE(0) !== SKIPPABLE_MAGIC || v.readUInt32LE(4) !== PACK_TRAILER_SIZE - 8 || v.toString('latin1', 8, 12) !== PACK_END_SIGNATURE) {
+    return 'the pack does not end with its trailer frame';
+  }
+  return { frames: v.readUInt32BE(12), objects: v.readUInt32BE(16), checksum: b.slice(PACK_TRAILER_SIZE - CHECKSUM_SIZE) };
+}
+
+/** Compares two 32-byte ids in `a` at `ai` and `b` at `bi`. */
+export function compareIds(a: Uint8Array, ai: number, b: Uint8Array, bi: number): number {
+  for (let k = 0; k < ID_SIZE; k++) {
+    const d = a[ai + k]! - b[bi + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * The index of a pack: entries sorted by id (the caller passes each id once),
+ * frames in pack order, the pack's checksum, then a SHA-256 of all of it.
+ */
+export function encodePackIndex(entries: PackEntry[], frames: FrameInfo[], packChecksum: Uint8Array): Uint8Array {
+  const sorted = [...entries].sort((x, y) => compareIds(x.id, 0, y.id, 0));
+  const n = sorted.length;
+  const size = INDEX_HEADER_SIZE + FANOUT_SIZE + n * (ID_SIZE + ENTRY_SIZE) + frames.length * FRAME_SIZE + 2 * CHECKSUM_SIZE;
+  const b = Buffer.alloc(size);
+  b.write(INDEX_SIGNATURE, 0, 'latin1');
+  b.writeUInt32BE(PACK_VERSION, 4);
+  b.writeUInt32BE(frames.length, 8);
+  b.writeUInt32BE(n, 12);
+  const counts = new Uint32Array(256);
+  for (const e of sorted) counts[e.id[0]!]!++;
+  let acc = 0;
+  for (let i = 0; i < 256; i++) {
+    acc += counts[i]!;
+    b.writeUInt32BE(acc, INDEX_HEADER_SIZE + i * 4);
+  }
+  const idsAt = INDEX_HEADER_SIZE + FANOUT_SIZE;
+  const entriesAt = idsAt + n * ID_SIZE;
+  sorted.forEach((e, i) => {
+    b.set(e.id, idsAt + i * ID_SIZE);
+    const p = entriesAt + i * ENTRY_SIZE;
+    b.writeBigUInt64BE(BigInt(e.frameOffset), p);
+    b.writeUInt32BE(e.offset, p + 8);
+    b.writeUInt32BE(e.length, p + 12);
+  });
+  const framesAt = entriesAt + n * ENTRY_SIZE;
+  frames.forEach((f, i) => {
+    const p = framesAt + i * FRAME_SIZE;
+    b.writeBigUInt64BE(BigInt(f.offset), p);
+    b.writeUInt32BE(f.length, p + 8);
+    b.writeUInt32BE(f.contentLength, p + 12);
+  });
+  const sumAt = framesAt + frames.length * FRAME_SIZE;
+  b.set(packChecksum, sumAt);
+  b.set(createHash('sha256').update(b.subarray(0, sumAt + CHECKSUM_SIZE)).digest(), sumAt + CHECKSUM_SIZE);
+  return b;
+}
+
+/** A parsed index: views into its bytes, nothing copied. */
+export class PackIndex {
+  readonly count: number;
+  readonly frameCount: number;
+  private readonly idsAt: number;
+  private readonly entriesAt: number;
+  private readonly framesAt: number;
+  readonly checksumAt: number;
+  private readonly view: Buffer;
+
+  private constructor(readonly bytes: Uint8Array) {
+    this.view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.frameCount = this.view.readUInt32BE(8);
+    this.count = this.view.readUInt32BE(12);
+    this.idsAt = INDEX_HEADER_SIZE + FANOUT_SIZE;
+    this.entriesAt = this.idsAt + this.count * ID_SIZE;
+    this.framesAt = this.entriesAt + this.count * ENTRY_SIZE;
+    this.checksumAt = this.framesAt + this.frameCount * FRAME_SIZE;
+  }
+
+  /**
+   * Parses an index, checking what every lookup relies on (signature,
+   * version, size, a non-decreasing fan-out that ends at the count). The
+   * checksum, the order of the ids and the bounds of the entries are fsck's
+   * job (see verify()), as git leaves them to `git verify-pack`.
+   */
+  static parse(bytes: Uint8Array, what: string): PackIndex {
+    const bad = (why: string) => new CorruptObjectError(`${what}: ${why}`, { path: what, reason: 'badPackIndex' });
+    if (bytes.length < INDEX_HEADER_SIZE + FANOUT_SIZE + 2 * CHECKSUM_SIZE) throw bad('the index is too short');
+    const v = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (v.toString('latin1', 0, 4) !== INDEX_SIGNATURE) throw bad('the index lacks the "TIDX" signature');
+    const version = v.readUInt32BE(4);
+    if (version !== PACK_VERSION) throw bad(`index version ${version} is not supported (this tapes reads version ${PACK_VERSION})`);
+    const frames = v.readUInt32BE(8);
+    const n = v.readUInt32BE(12);
+    const expected = INDEX_HEADER_SIZE + FANOUT_SIZE + n * (ID_SIZE + ENTRY_SIZE) + frames * FRAME_SIZE + 2 * CHECKSUM_SIZE;
+    if (bytes.length !== expected) throw bad(`the index is ${bytes.length} bytes, its counts call for ${expected}`);
+    let prev = 0;
+    for (let i = 0; i < 256; i++) {
+      const f = v.readUInt32BE(INDEX_HEADER_SIZE + i * 4);
+      if (f < prev) throw bad(`fan-out entry ${i} decreases`);
+      prev = f;
+    }
+    if (prev !== n) throw bad(`the fan-out table counts ${prev} objects, the header ${n}`);
+    return new PackIndex(bytes);
+  }
+
+  private fanout(b: number): number {
+    return b < 0 ? 0 : this.view.readUInt32BE(INDEX_HEADER_SIZE + b * 4);
+  }
+
+  /** The position of a 32-byte id, or -1. */
+  find(id: Uint8Array): number {
+    let lo = this.fanout(id[0]! - 1);
+    let hi = this.fanout(id[0]!);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareIds(this.bytes, this.idsAt + mid * ID_SIZE, id, 0);
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  /** Positions [start, end) of the ids starting with `prefix` (lowercase hex, at least 2 digits). */
+  prefixRange(prefix: string): [number, number] {
+    const first = parseInt(prefix.slice(0, 2), 16);
+    let lo = this.fanout(first - 1);
+    let hi = this.fanout(first);
+    // Binary search for the first id >= prefix, then scan (prefix ranges are tiny).
+    const low = Buffer.from(prefix.padEnd(64, '0'), 'hex');
+    let a = lo;
+    let b = hi;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (compareIds(this.bytes, this.idsAt + mid * ID_SIZE, low, 0) < 0) a = mid + 1;
+      else b = mid;
+    }
+    lo = a;
+    let end = lo;
+    while (end < hi && this.idHex(end).startsWith(prefix)) end++;
+    return [lo, end];
+  }
+
+  idBytes(i: number): Uint8Array {
+    return this.bytes.subarray(this.idsAt + i * ID_SIZE, this.idsAt + (i + 1) * ID_SIZE);
+  }
+
+  idHex(i: number): string {
+    return this.view.toString('hex', this.idsAt + i * ID_SIZE, this.idsAt + (i + 1) * ID_SIZE);
+  }
+
+  entry(i: number): { frameOffset: number; offset: number; length: number } {
+    const p = this.entriesAt + i * ENTRY_SIZE;
+    return { frameOffset: Number(this.view.readBigUInt64BE(p)), offset: this.view.readUInt32BE(p + 8), length: this.view.readUInt32BE(p + 12) };
+  }
+
+  frame(i: number): FrameInfo {
+    const p = this.framesAt + i * FRAME_SIZE;
+    return { offset: Number(this.view.readBigUInt64BE(p)), length: this.view.readUInt32BE(p + 8), contentLength: this.view.readUInt32BE(p + 12) };
+  }
+
+  /** The checksum of the pack this index describes. */
+  packChecksum(): Uint8Array {
+    return this.bytes.subarray(this.checksumAt, this.checksumAt + CHECKSUM_SIZE);
+  }
+
+  /**
+   * Everything a lookup does not check: the index's own checksum, ids in
+   * strictly increasing order under the right fan-out slot, frames that tile
+   * the pack between header and trailer, and entries that lie inside a frame.
+   * Returns one message per problem (empty when sound).
+   */
+  verify(packSize: number): string[] {
+    const problems: string[] = [];
+    const sum = createHash('sha256').update(this.bytes.subarray(0, this.checksumAt + CHECKSUM_SIZE)).digest();
+    if (Buffer.compare(sum, this.bytes.subarray(this.checksumAt + CHECKSUM_SIZE)) !== 0) problems.push('the index checksum does not match its content');
+    for (let i = 0; i < this.count; i++) {
+      const at = this.idsAt + i * ID_SIZE;
+      if (i > 0 && compareIds(this.bytes, at - ID_SIZE, this.bytes, at) >= 0) {
+        problems.push(`ids out of order at position ${i} (${this.idHex(i - 1)} before ${this.idHex(i)})`);
+        break;
+      }
+      const b = this.bytes[at]!;
+      if (i < this.fanout(b - 1) || i >= this.fanout(b)) {
+        problems.push(`id ${this.idHex(i)} at position ${i} lies outside its fan-out slot`);
+        break;
+      }
+    }
+    const frames = new Map<number, FrameInfo>();
+    let expect = PACK_HEADER_SIZE;
+    let tiled = true;
+    for (let i = 0; i < this.frameCount; i++) {
+      const f = this.frame(i);
+      if (f.offset !== expect) {
+        problems.push(`frame ${i} starts at ${f.offset}, not at ${expect} where the previous one ends`);
+        tiled = false;
+        break;
+      }
+      if (f.contentLength > MAX_FRAME_CONTENT || f.contentLength === 0) {
+        problems.push(`frame ${i} declares ${f.contentLength} bytes of content (1 to ${MAX_FRAME_CONTENT} allowed)`);
+      }
+      frames.set(f.offset, f);
+      expect = f.offset + f.length;
+    }
+    if (tiled && expect !== packSize - PACK_TRAILER_SIZE) {
+      problems.push(`the frames end at ${expect}, the pack's trailer starts at ${packSize - PACK_TRAILER_SIZE}`);
+    }
+    for (let i = 0; i < this.count; i++) {
+      const e = this.entry(i);
+      const f = frames.get(e.frameOffset);
+      if (!f) {
+        problems.push(`object ${this.idHex(i)}: frame offset ${e.frameOffset} is not a frame of the pack`);
+      } else if (e.length === 0 || e.offset + e.length > f.contentLength) {
+        problems.push(`object ${this.idHex(i)}: bytes ${e.offset}+${e.length} lie outside its frame's ${f.contentLength}`);
+      }
+    }
+    return problems;
+  }
+}

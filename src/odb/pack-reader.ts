@@ -1,0 +1,329 @@
+// Reading packs: objects/pack/pack-<sha256>.{pack,idx}. A Pack is one index
+// (held in memory) and an open descriptor on its pack file; a PackSet is every
+// pack of an archive with a small cache of decompressed frames, so that
+// walking a session (whose objects sit together, oldest first) decodes each
+// frame once. Every object handed out is re-hashed against its id.
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CorruptObjectError, HashMismatchError } from '../errors/index.js';
+import { isObjectId, sha256Hex } from '../hash/index.js';
+import { decodeObject, type Codec, type TapesObject } from '../object/index.js';
+import { MAX_FRAME_CONTENT, PACK_HEADER_SIZE, PACK_TRAILER_SIZE, PackIndex, parsePackTrailer, type FrameInfo } from './pack-format.js';
+
+export const PACK_PREFIX = 'pack-';
+const PACK_NAME_RE = /^pack-[0-9a-f]{64}$/;
+
+/** The pack names (without extension) that have an index in `dir`, sorted. */
+export function listPackNames(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.idx') && PACK_NAME_RE.test(n.slice(0, -4)))
+    .map((n) => n.slice(0, -4))
+    .sort();
+}
+
+export class Pack {
+  private constructor(
+    readonly dir: string,
+    readonly name: string,
+    readonly index: PackIndex,
+    private fd: number | undefined,
+    readonly size: number,
+  ) {}
+
+  /**
+   * Opens a pack: parses its index and opens the pack file at once, so that a
+   * gc deleting the pack afterwards does not pull it from under this reader.
+   * Throws CorruptObjectError when the index does not belong to the pack.
+   */
+  static open(dir: string, name: string): Pack {
+    const idxPath = join(dir, `${name}.idx`);
+    const packPath = join(dir, `${name}.pack`);
+    const index = PackIndex.parse(readFileSync(idxPath), `objects/pack/${name}.idx`);
+    const fd = openSync(packPath, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const bad = (why: string) =>
+        new CorruptObjectError(`objects/pack/${name}.pack: ${why}`, { path: `objects/pack/${name}.pack`, reason: 'badPack' });
+      if (size < PACK_HEADER_SIZE + PACK_TRAILER_SIZE) throw bad('the pack is shorter than its header and trailer');
+      const tail = Buffer.alloc(PACK_TRAILER_SIZE);
+      readSync(fd, tail, 0, PACK_TRAILER_SIZE, size - PACK_TRAILER_SIZE);
+      const trailer = parsePackTrailer(tail);
+      if (typeof trailer === 'string') throw bad(trailer);
+      if (Buffer.compare(trailer.checksum, index.packChecksum()) !== 0) throw bad('its checksum differs from the one its index names');
+      return new Pack(dir, name, index, fd, size);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  get packPath(): string {
+    return join(this.dir, `${this.name}.pack`);
+  }
+
+  get idxPath(): string {
+    return join(this.dir, `${this.name}.idx`);
+  }
+
+  /** The pack file's modification time (its age, for pruning), or undefined once it is gone. */
+  mtimeMs(): number | undefined {
+    try {
+      return statSync(this.packPath).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Where the object at index position `i` lies. */
+  locate(i: number): { frame: FrameInfo; offset: number; length: number } {
+    const e = this.index.entry(i);
+    const frame = this.frameAt(e.frameOffset);
+    if (!frame || e.offset + e.length > frame.contentLength) {
+      throw new CorruptObjectError(`object ${this.index.idHex(i)}: its entry in objects/pack/${this.name}.idx lies outside the pack's frames`, {
+        id: this.index.idHex(i),
+        reason: 'badPackIndex',
+      });
+    }
+    return { frame, offset: e.offset, length: e.length };
+  }
+
+  private frames?: Map<number, FrameInfo>;
+
+  frameAt(offset: number): FrameInfo | undefined {
+    if (!this.frames) {
+      this.frames = new Map();
+      for (let i = 0; i < this.index.frameCount; i++) {
+        const f = this.index.frame(i);
+        this.frames.set(f.offset, f);
+      }
+    }
+    return this.frames.get(offset);
+  }
+
+  /** The compressed bytes of one frame, as the index locates it. */
+  readFrame(frame: FrameInfo): Uint8Array {
+    if (this.fd === undefined) throw new Error(`pack ${this.name} is closed`);
+    if (frame.offset + frame.length > this.size - PACK_TRAILER_SIZE) {
+      throw new CorruptObjectError(`objects/pack/${this.name}.idx: a frame runs past the end of the pack`, { reason: 'badPackIndex' });
+    }
+    const buf = Buffer.allocUnsafe(frame.length);
+    let got = 0;
+    while (got < frame.length) {
+      const n = readSync(this.fd, buf, got, frame.length - got, frame.offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== frame.length) throw new CorruptObjectError(`objects/pack/${this.name}.pack is cut short`, { reason: 'badPack' });
+    return buf;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Decompressed frames, least recently used dropped first, bounded in bytes. */
+class FrameCache {
+  private readonly map = new Map<string, Uint8Array>();
+  private bytes = 0;
+  constructor(private readonly budget: number) {}
+
+  get(key: string): Uint8Array | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, v: Uint8Array): void {
+    this.map.set(key, v);
+    this.bytes += v.length;
+    for (const [k, old] of this.map) {
+      if (this.bytes <= this.budget || k === key) break;
+      this.map.delete(k);
+      this.bytes -= old.length;
+    }
+  }
+}
+
+/** Frames kept decompressed: a few frames of the largest size, about what a session's log touches at once. */
+export const FRAME_CACHE_BYTES = 4 * MAX_FRAME_CONTENT;
+
+export class PackSet {
+  private packs: Pack[] = [];
+  private names = '';
+  private readonly cache = new FrameCache(FRAME_CACHE_BYTES);
+  /** Frames decompressed so far (tests and benchmarks check the cache with it). */
+  framesDecoded = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly codec: Codec,
+  ) {
+    this.rescan();
+  }
+
+  get list(): readonly Pack[] {
+    return this.packs;
+  }
+
+  /**
+   * Re-reads the pack directory (a gc in another process may have added and
+   * removed packs). Returns true when the set changed. A pack whose index is
+   * damaged is skipped here; fsck reports it.
+   */
+  rescan(): boolean {
+    const names = listPackNames(this.dir);
+    const key = names.join(',');
+    if (key === this.names) return false;
+    this.names = key;
+    const keep = new Map(this.packs.map((p) => [p.name, p]));
+    const next: Pack[] = [];
+    for (const n of names) {
+      const old = keep.get(n);
+      if (old) {
+        next.push(old);
+        keep.delete(n);
+        continue;
+      }
+      try {
+        next.push(Pack.open(this.dir, n));
+      } catch {
+        // Removed between the listing and the open, or damaged (fsck names it).
+      }
+    }
+    for (const gone of keep.values()) gone.close();
+    this.packs = next;
+    return true;
+  }
+
+  private find(id: string): { pack: Pack; i: number } | undefined {
+    if (!isObjectId(id) || this.packs.length === 0) return undefined;
+    const bytes = Buffer.from(id, 'hex');
+    for (let k = 0; k < this.packs.length; k++) {
+      const pack = this.packs[k]!;
+      const i = pack.index.find(bytes);
+      if (i >= 0) {
+        // Most recently used first: the objects of one walk sit in one pack.
+        if (k > 0) {
+          this.packs.splice(k, 1);
+          this.packs.unshift(pack);
+        }
+        return { pack, i };
+      }
+    }
+    return undefined;
+  }
+
+  has(id: string): boolean {
+    return this.find(id) !== undefined;
+  }
+
+  /** The pack holding `id`, if any. */
+  packOf(id: string): Pack | undefined {
+    return this.find(id)?.pack;
+  }
+
+  /** The decoded content of a frame, through the cache. */
+  frameContent(pack: Pack, frame: FrameInfo): Uint8Array {
+    const key = `${pack.name}:${frame.offset}`;
+    let content = this.cache.get(key);
+    if (!content) {
+      let decoded: Uint8Array;
+      try {
+        decoded = this.codec.decompress(pack.readFrame(frame), MAX_FRAME_CONTENT);
+      } catch (err) {
+        throw new CorruptObjectError(`objects/pack/${pack.name}.pack: frame at ${frame.offset}: ${(err as Error).message}`, {
+          path: `objects/pack/${pack.name}.pack`,
+          reason: 'badCompression',
+        });
+      }
+      if (decoded.length !== frame.contentLength) {
+        throw new CorruptObjectError(
+          `objects/pack/${pack.name}.pack: frame at ${frame.offset} decodes to ${decoded.length} bytes, its index says ${frame.contentLength}`,
+          { path: `objects/pack/${pack.name}.pack`, reason: 'badCompression' },
+        );
+      }
+      this.framesDecoded++;
+      content = decoded;
+      this.cache.set(key, content);
+    }
+    return content;
+  }
+
+  /** The verified encoded bytes (`<type> <len>\0<body>`) of the object at position `i` of `pack`. */
+  encodedAt(pack: Pack, i: number): Uint8Array {
+    const id = pack.index.idHex(i);
+    const at = pack.locate(i);
+    const encoded = this.frameContent(pack, at.frame).subarray(at.offset, at.offset + at.length);
+    const actual = sha256Hex(encoded);
+    if (actual !== id) {
+      throw new HashMismatchError(`object ${id}: its copy in objects/pack/${pack.name}.pack hashes to ${actual}`, { id, actual, pack: pack.name });
+    }
+    return encoded;
+  }
+
+  /** The verified encoded bytes of `id`, or undefined when no pack holds it. */
+  encoded(id: string): Uint8Array | undefined {
+    const hit = this.find(id);
+    return hit && this.encodedAt(hit.pack, hit.i);
+  }
+
+  /** The verified object `id`, or undefined when no pack holds it. */
+  read(id: string): TapesObject | undefined {
+    const encoded = this.encoded(id);
+    if (!encoded) return undefined;
+    try {
+      return decodeObject(encoded);
+    } catch (err) {
+      const e = err as CorruptObjectError;
+      throw new CorruptObjectError(`object ${id}: ${e.message}`, { id, ...e.data });
+    }
+  }
+
+  /**
+   * Every packed id once, in the order the objects lie in their packs (so
+   * that reading them all decodes each frame once, as sorted order would not).
+   */
+  *ids(): Iterable<string> {
+    const seen = this.packs.length > 1 ? new Set<string>() : undefined;
+    for (const p of this.packs) {
+      const order = Array.from({ length: p.index.count }, (_, i) => i);
+      const entries = order.map((i) => p.index.entry(i));
+      order.sort((x, y) => entries[x]!.frameOffset - entries[y]!.frameOffset || entries[x]!.offset - entries[y]!.offset);
+      for (const i of order) {
+        const id = p.index.idHex(i);
+        if (seen) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
+        yield id;
+      }
+    }
+  }
+
+  /** Packed ids starting with `prefix` (lowercase hex), sorted, each once. */
+  findByPrefix(prefix: string): string[] {
+    const out = new Set<string>();
+    for (const p of this.packs) {
+      const [a, b] = p.index.prefixRange(prefix);
+      for (let i = a; i < b; i++) out.add(p.index.idHex(i));
+    }
+    return [...out].sort();
+  }
+
+  close(): void {
+    for (const p of this.packs) p.close();
+    this.packs = [];
+    this.names = '';
+  }
+}

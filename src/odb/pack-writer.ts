@@ -1,0 +1,200 @@
+// Writing a pack: objects arrive in the order they should be read (a
+// session's blobs and records, oldest first), are gathered into frames of at
+// most `frameSize` decoded bytes, and each frame is compressed as one zstd
+// frame. Pack and index go to temp files in objects/pack/, are fsynced, and
+// are renamed into place pack first, index second: readers only look for
+// indexes, so a pack is never seen before it is complete, and a crash leaves
+// either nothing, a pack without an index (removed by the next gc), or both.
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidInputError } from '../errors/index.js';
+import { MAX_OBJECT_SIZE, type Codec } from '../object/index.js';
+import {
+  MAX_FRAME_CONTENT,
+  PACK_HEADER_SIZE,
+  encodePackIndex,
+  packHeader,
+  packTrailerStart,
+  type FrameInfo,
+  type PackEntry,
+} from './pack-format.js';
+import { PACK_PREFIX } from './pack-reader.js';
+
+export const PACK_TEMP_PREFIX = 'tmp_pack_';
+
+export interface PackWriterOptions {
+  /** Decoded bytes per frame before a new frame starts (1 to 4 MiB). */
+  frameSize: number;
+  /** zstd level (the codec's heap limits high levels to small frames; see docs/format.md §3.4). */
+  level: number;
+}
+
+/**
+ * The largest frame the codec compresses at `level` without outgrowing its
+ * fixed 16 MiB heap (measured: levels up to 5 take 4 MiB, 7 takes 3 MiB,
+ * 9 takes 2 MiB, 11 and above fail even on 1 MiB). 0 for levels it cannot use.
+ */
+export function maxFrameForLevel(level: number): number {
+  const MiB = 1024 * 1024;
+  if (!Number.isInteger(level) || level < 1) return 0;
+  if (level <= 5) return 4 * MiB;
+  if (level <= 7) return 3 * MiB;
+  if (level <= 9) return 2 * MiB;
+  return 0;
+}
+
+export interface WrittenPack {
+  name: string;
+  objects: number;
+  frames: number;
+  bytes: number;
+}
+
+/** Syncs a directory so that renames in it survive a crash (not every platform can open one). */
+export async function syncDir(dir: string): Promise<void> {
+  let h: FileHandle | undefined;
+  try {
+    h = await fs.open(dir, 'r');
+    await h.sync();
+  } catch {
+    // Windows and some network file systems cannot fsync a directory.
+  } finally {
+    await h?.close();
+  }
+}
+
+async function writeAll(h: FileHandle, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) done += (await h.write(bytes, done, bytes.length - done)).bytesWritten;
+}
+
+export class PackWriter {
+  private readonly seen = new Set<string>();
+  private readonly entries: PackEntry[] = [];
+  private readonly frames: FrameInfo[] = [];
+  /** One frame being filled per stream (records, blobs), so that each kind is compressed with its own kind. */
+  private readonly streams: Array<{ parts: Uint8Array[]; bytes: number; entries: PackEntry[] }> = [
+    { parts: [], bytes: 0, entries: [] },
+    { parts: [], bytes: 0, entries: [] },
+  ];
+  private offset = PACK_HEADER_SIZE;
+  private readonly hash: Hash = createHash('sha256');
+  private done = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly codec: Codec,
+    private readonly opts: PackWriterOptions,
+    private readonly handle: FileHandle,
+    readonly tempPath: string,
+  ) {}
+
+  static async create(dir: string, codec: Codec, opts: PackWriterOptions): Promise<PackWriter> {
+    if (!(opts.frameSize >= MAX_OBJECT_SIZE && opts.frameSize <= MAX_FRAME_CONTENT)) {
+      throw new InvalidInputError(`pack frame size ${opts.frameSize} is outside 1 MiB to 4 MiB`, { frameSize: opts.frameSize });
+    }
+    if (opts.frameSize > maxFrameForLevel(opts.level)) {
+      throw new InvalidInputError(`zstd level ${opts.level} cannot compress frames of ${opts.frameSize} bytes in the codec's heap`, opts as unknown as Record<string, unknown>);
+    }
+    mkdirSync(dir, { recursive: true });
+    const tempPath = join(dir, `${PACK_TEMP_PREFIX}${randomBytes(8).toString('hex')}.pack`);
+    const handle = await fs.open(tempPath, 'wx', 0o444);
+    const w = new PackWriter(dir, codec, opts, handle, tempPath);
+    await w.append(packHeader());
+    return w;
+  }
+
+  get objectCount(): number {
+    return this.seen.size;
+  }
+
+  has(id: string): boolean {
+    return this.seen.has(id);
+  }
+
+  /**
+   * Adds an object by its verified encoded bytes; a second add of the same id
+   * is ignored. Records and blobs fill separate frames (`encoded` starts with
+   * its type), each in the order added.
+   */
+  async add(id: string, encoded: Uint8Array): Promise<void> {
+    if (this.done) throw new Error('pack already finished');
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    const s = this.streams[encoded[0] === 0x72 /* "r"ecord */ ? 0 : 1]!;
+    if (s.bytes > 0 && s.bytes + encoded.length > this.opts.frameSize) await this.flushFrame(s);
+    s.entries.push({ id: Buffer.from(id, 'hex'), frameOffset: 0, offset: s.bytes, length: encoded.length });
+    s.parts.push(encoded);
+    s.bytes += encoded.length;
+  }
+
+  private async append(bytes: Uint8Array): Promise<void> {
+    this.hash.update(bytes);
+    await writeAll(this.handle, bytes);
+  }
+
+  private async flushFrame(s: { parts: Uint8Array[]; bytes: number; entries: PackEntry[] }): Promise<void> {
+    if (s.bytes === 0) return;
+    const content = s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts, s.bytes);
+    const compressed = this.codec.compress(content, this.opts.level);
+    const frame: FrameInfo = { offset: this.offset, length: compressed.length, contentLength: s.bytes };
+    await this.append(compressed);
+    this.offset += compressed.length;
+    this.frames.push(frame);
+    for (const e of s.entries) {
+      e.frameOffset = frame.offset;
+      this.entries.push(e);
+    }
+    s.parts = [];
+    s.entries = [];
+    s.bytes = 0;
+  }
+
+  /**
+   * Completes the pack: last frame, trailer, fsync, index, fsync, renames,
+   * directory fsync. Returns undefined (and leaves nothing behind) when no
+   * object was added.
+   */
+  async finish(): Promise<WrittenPack | undefined> {
+    for (const s of this.streams) await this.flushFrame(s);
+    this.done = true;
+    if (this.entries.length === 0) {
+      await this.abort();
+      return undefined;
+    }
+    const start = packTrailerStart(this.frames.length, this.entries.length);
+    this.hash.update(start);
+    const checksum = this.hash.digest();
+    await writeAll(this.handle, start);
+    await writeAll(this.handle, checksum);
+    const bytes = this.offset + start.length + checksum.length;
+    await this.handle.sync();
+    await this.handle.close();
+    const name = `${PACK_PREFIX}${checksum.toString('hex')}`;
+    const idxTemp = this.tempPath.replace(/\.pack$/, '.idx');
+    const idx = await fs.open(idxTemp, 'wx', 0o444);
+    try {
+      await idx.writeFile(encodePackIndex(this.entries, this.frames, checksum));
+      await idx.sync();
+    } finally {
+      await idx.close();
+    }
+    await fs.rename(this.tempPath, join(this.dir, `${name}.pack`));
+    await syncDir(this.dir);
+    await fs.rename(idxTemp, join(this.dir, `${name}.idx`));
+    await syncDir(this.dir);
+    return { name, objects: this.entries.length, frames: this.frames.length, bytes };
+  }
+
+  /** Drops the temp files (after a failure, or for an empty pack). */
+  async abort(): Promise<void> {
+    this.done = true;
+    await this.handle.close().catch(() => undefined);
+    for (const p of [this.tempPath, this.tempPath.replace(/\.pack$/, '.idx')]) {
+      await fs.unlink(p).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+// Packs on their own: the writer's frames and index, reading back through a
+// PackSet (verified, cached), and the loose store reading through packs.
+import t from 'tap';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  LooseObjectStore,
+  MAX_FRAME_CONTENT,
+  PACK_HEADER_SIZE,
+  PACK_TRAILER_SIZE,
+  PackIndex,
+  PackSet,
+  PackWriter,
+  SKIPPABLE_MAGIC,
+  maxFrameForLevel,
+} from '../../src/odb/index.js';
+import { decodeObject, encodeObject, loadCodec, objectId, readZstdFrameHeader, type ObjectType } from '../../src/object/index.js';
+import { sha256Hex } from '../../src/hash/index.js';
+import { tempDir } from '../helpers/cli.js';
+
+const MiB = 1024 * 1024;
+
+/** Deterministic, poorly compressible bytes. */
+function noise(size: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+interface Obj {
+  id: string;
+  type: ObjectType;
+  body: Buffer;
+}
+
+function obj(type: ObjectType, body: Buffer): Obj {
+  return { id: objectId(type, body), type, body };
+}
+
+/** A few records and blobs, some large enough to need several frames. */
+function sample(): Obj[] {
+  const out: Obj[] = [];
+  for (let i = 0; i < 12; i++) out.push(obj('blob', noise(300_000, i + 1)));
+  for (let i = 0; i < 200; i++) out.push(obj('record', Buffer.from(JSON.stringify({ kind: 'user', n: i, parent: null }))));
+  out.push(obj('blob', Buffer.from('tiny')));
+  return out;
+}
+
+async function writePack(dir: string, objs: Obj[], frameSize = MiB, level = 3) {
+  const w = await PackWriter.create(dir, await loadCodec(), { frameSize, level });
+  for (const o of objs) await w.add(o.id, encodeObject(o.type, o.body));
+  return (await w.finish())!;
+}
+
+t.test('a pack holds every object once, in frames of at most frameSize, and reads back verified', async (t) => {
+  const dir = join(tempDir(), 'pack');
+  const objs = sample();
+  const written = await writePack(dir, [...objs, objs[0]!, objs[5]!]);
+  t.equal(written.objects, objs.length, 'duplicates are added once');
+  t.same(readdirSync(dir).sort(), [`${written.name}.idx`, `${written.name}.pack`], 'no temp files left');
+  const packBytes = readFileSync(join(dir, `${written.name}.pack`));
+  t.equal(written.name, `pack-${createHash('sha256').update(packBytes.subarray(0, -32)).digest('hex')}`, 'named by its checksum');
+  t.equal(packBytes.readUInt32LE(0), SKIPPABLE_MAGIC, 'the header is a skippable zstd frame');
+  t.equal(packBytes.readUInt32LE(packBytes.length - PACK_TRAILER_SIZE), SKIPPABLE_MAGIC, 'so is the trailer');
+
+  const index = PackIndex.parse(readFileSync(join(dir, `${written.name}.idx`)), 'idx');
+  t.same(index.verify(packBytes.length), [], 'the index verifies');
+  t.equal(index.count, objs.length);
+  const ids = Array.from({ length: index.count }, (_, i) => index.idHex(i));
+  t.same(ids, [...new Set(objs.map((o) => o.id))].sort(), 'ids sorted, each once');
+
+  // Every data frame is a plain zstd frame: decoding them in order gives the objects back to back.
+  const codec = await loadCodec();
+  const contents: Buffer[] = [];
+  let recordFrames = 0;
+  for (let f = 0; f < index.frameCount; f++) {
+    const fr = index.frame(f);
+    const frame = packBytes.subarray(fr.offset, fr.offset + fr.length);
+    t.equal(readZstdFrameHeader(frame).contentSize, fr.contentLength);
+    t.ok(fr.contentLength <= MiB, `frame ${f} holds at most 1 MiB`);
+    const content = Buffer.from(codec.decompress(frame, MAX_FRAME_CONTENT));
+    contents.push(content);
+    // Records and blobs never share a frame.
+    const kinds = new Set<string>();
+    for (let pos = 0; pos < content.length; ) {
+      const nul = content.indexOf(0, pos);
+      const [type, len] = content.toString('latin1', pos, nul).split(' ');
+      kinds.add(type!);
+      pos = nul + 1 + Number(len);
+    }
+    t.equal(kinds.size, 1, `frame ${f} holds one kind of object`);
+    if (kinds.has('record')) recordFrames++;
+  }
+  t.equal(recordFrames, 1, 'the 200 small records share one frame');
+  t.equal(contents.reduce((n, c) => n + c.length, 0), objs.reduce((n, o) => n + encodeObject(o.type, o.body).length, 0));
+  t.equal(index.frame(0).offset, PACK_HEADER_SIZE);
+
+  const set = new PackSet(dir, codec);
+  for (const o of objs) {
+    const got = set.read(o.id)!;
+    t.equal(got.type, o.type);
+    t.ok(Buffer.from(got.body).equals(o.body), `${o.type} ${o.id.slice(0, 8)} reads back`);
+  }
+  t.equal(set.framesDecoded, index.frameCount, 'reading everything in order decodes each frame once');
+  t.equal(set.read('0'.repeat(64)), undefined);
+  t.same([...set.ids()].sort(), ids, 'ids() lists every packed id once');
+  const before = set.framesDecoded;
+  const fresh = new PackSet(dir, codec);
+  for (const id of fresh.ids()) fresh.read(id);
+  t.equal(fresh.framesDecoded, index.frameCount, 'reading in ids() order decodes each frame once');
+  fresh.close();
+  t.equal(set.framesDecoded, before);
+  const some = objs[3]!.id;
+  t.same(set.findByPrefix(some.slice(0, 5)), ids.filter((i) => i.startsWith(some.slice(0, 5))));
+  set.close();
+});
+
+t.test('a damaged frame is never returned as an object', async (t) => {
+  const dir = join(tempDir(), 'pack');
+  const objs = [obj('blob', Buffer.from('a'.repeat(5000))), obj('record', Buffer.from('{"parent":null}'))];
+  const written = await writePack(dir, objs);
+  const packPath = join(dir, `${written.name}.pack`);
+  const bytes = readFileSync(packPath);
+  // Change one byte of a literal inside the first data frame: it still decodes, to other bytes.
+  const index = PackIndex.parse(readFileSync(join(dir, `${written.name}.idx`)), 'idx');
+  const f0 = index.frame(0);
+  const at = f0.offset + Math.floor(f0.length / 2);
+  bytes[at] = bytes[at]! ^ 0x20;
+  await fs.chmod(packPath, 0o644);
+  await fs.writeFile(packPath, bytes);
+  const set = new PackSet(dir, await loadCodec());
+  let failed = 0;
+  for (const o of objs) {
+    try {
+      const got = set.read(o.id);
+      t.ok(got && Buffer.from(got.body).equals(o.body), 'an object outside the damage reads back intact');
+    } catch (err) {
+      failed++;
+      t.match((err as { code: string }).code, /^(HashMismatchError|CorruptObjectError)$/);
+    }
+  }
+  t.ok(failed >= 1, 'the damaged object throws');
+  set.close();
+});
+
+t.test('a truncated or foreign index is refused with a typed error', async (t) => {
+  t.throws(() => PackIndex.parse(Buffer.from('TIDX'), 'x.idx'), { code: 'CorruptObjectError' });
+  const dir = join(tempDir(), 'pack');
+  const written = await writePack(dir, [obj('blob', Buffer.from('x'))]);
+  const idx = readFileSync(join(dir, `${written.name}.idx`));
+  t.throws(() => PackIndex.parse(idx.subarray(0, idx.length - 1), 'x.idx'), { code: 'CorruptObjectError' });
+  const v2 = Buffer.from(idx);
+  v2.writeUInt32BE(2, 4);
+  t.throws(() => PackIndex.parse(v2, 'x.idx'), /version 2 is not supported/);
+});
+
+t.test('the codec limits: frame sizes beyond what a level fits in the heap are refused', async (t) => {
+  t.equal(maxFrameForLevel(3), 4 * MiB);
+  t.equal(maxFrameForLevel(9), 2 * MiB);
+  t.equal(maxFrameForLevel(12), 0);
+  const codec = await loadCodec();
+  await t.rejects(PackWriter.create(join(tempDir(), 'p'), codec, { frameSize: 4 * MiB, level: 9 }), { code: 'InvalidInputError' });
+  await t.rejects(PackWriter.create(join(tempDir(), 'p'), codec, { frameSize: 8 * MiB, level: 3 }), { code: 'InvalidInputError' });
+  // The largest allowed frame at the highest allowed level compresses and decodes.
+  const dir = join(tempDir(), 'pack');
+  const big = Array.from({ length: 4 }, (_, i) => obj('blob', noise(500_000, 40 + i)));
+  const written = await writePack(dir, big, 2 * MiB, 9);
+  const set = new PackSet(dir, codec);
+  for (const o of big) t.ok(Buffer.from(set.read(o.id)!.body).equals(o.body));
+  t.equal(written.frames, 1);
+  set.close();
+});
+
+t.test('the loose store reads through packs: has, read, readFile, ids, prefixes, no rewrite', async (t) => {
+  const objectsDir = join(tempDir(), 'objects');
+  const early = await LooseObjectStore.open(objectsDir); // opened before any pack exists
+  const store = await LooseObjectStore.open(objectsDir);
+  const objs = sample().slice(8);
+  for (const o of objs) await store.write(o.type, o.body);
+  const looseOnly = await store.write('blob', Buffer.from('stays loose'));
+  // Pack all but the last, then remove their loose copies, as gc does.
+  const packed = objs;
+  await writePack(join(objectsDir, 'pack'), packed);
+  for (const o of packed) await fs.unlink(store.pathOf(o.id));
+  const fresh = await LooseObjectStore.open(objectsDir);
+  for (const s of [fresh, early]) {
+    for (const o of packed) {
+      const got = await s.read(o.id);
+      t.ok(Buffer.from(got.body).equals(o.body));
+      t.equal(await s.has(o.id), true);
+      // readFile gives a loose object file's bytes, which verify accepts.
+      const file = await s.readFile(o.id);
+      t.same(s.verify(o.id, file).type, o.type);
+    }
+    t.equal(Buffer.from((await s.read(looseOnly)).body).toString(), 'stays loose');
+  }
+  const all: string[] = [];
+  for await (const id of fresh.ids()) all.push(id);
+  t.same(all.sort(), [...packed.map((o) => o.id), looseOnly].sort(), 'ids lists loose and packed objects once each');
+  const p = packed[0]!.id.slice(0, 4);
+  t.same(await fresh.findByPrefix(p), all.filter((i) => i.startsWith(p)).sort());
+  // Writing an object a pack holds adds nothing.
+  const again = await fresh.writeReporting(packed[0]!.type, packed[0]!.body);
+  t.equal(again.written, 0);
+  t.equal(fresh.hasLoose(packed[0]!.id), false, 'no loose copy made');
+  await t.rejects(fresh.read('1'.repeat(64)), { code: 'NotFoundError' });
+  t.equal(sha256Hex(encodeObject(packed[1]!.type, packed[1]!.body)), packed[1]!.id);
+  t.same(decodeObject(encodeObject('blob', Buffer.from('z'))).type, 'blob');
+});
