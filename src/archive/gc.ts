@@ -35,6 +35,7 @@ import {
   syncDir,
   type Pack,
   type WrittenPack,
+  DEFAULT_PACK_OPTIONS,
 } from '../odb/index.js';
 import { LOCK_SUFFIX, parseReflog } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
@@ -44,7 +45,7 @@ const MiB = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */
-export const GC_DEFAULTS = { frameSize: 2 * MiB, level: 9 } as const;
+export const GC_DEFAULTS = DEFAULT_PACK_OPTIONS;
 /** Loose objects before `gc --auto` packs them (gc.auto; git's default). */
 export const DEFAULT_GC_AUTO = 6700;
 /** Packs before `gc --auto` repacks them all into one (gc.autoPackLimit; git's default). */

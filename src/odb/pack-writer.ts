@@ -25,6 +25,9 @@ import { PACK_PREFIX } from './pack-reader.js';
 
 export const PACK_TEMP_PREFIX = 'tmp_pack_';
 
+/** How gc and transfers write packs: 2 MiB frames at zstd level 9 (measured: docs/format.md §3.4). */
+export const DEFAULT_PACK_OPTIONS = { frameSize: 2 * 1024 * 1024, level: 9 } as const;
+
 export interface PackWriterOptions {
   /** Decoded bytes per frame before a new frame starts (1 to 4 MiB). */
   frameSize: number;

@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from '../errors/index.js';
 import { isObjectId } from '../hash/index.js';
-import { decodeChunkList, startsWithChunkMagic, type TapesObject } from '../object/index.js';
-import { LooseObjectStore, type ObjectStore } from '../odb/index.js';
+import { decodeChunkList, encodeObject, loadCodec, startsWithChunkMagic, type TapesObject } from '../object/index.js';
+import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, type ObjectStore } from '../odb/index.js';
 import { AGENTS_PREFIX, RefStore, SESSIONS_PREFIX, TAGS_PREFIX } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
@@ -42,10 +42,10 @@ function isFile(p: string): boolean {
   }
 }
 
-/** One object on its way: its id, its compressed file, and what it references. */
-interface Carried {
+/** One object on its way: its id, the object, and its loose file when it was read from one. */
+export interface Carried {
   id: string;
-  compressed: Uint8Array;
+  compressed?: Uint8Array;
   object: TapesObject;
 }
 
@@ -53,6 +53,27 @@ interface Carried {
 interface Source {
   label: string;
   readFile(id: string): Promise<Uint8Array>;
+  /**
+   * A packed object, read and verified by the store (undefined when the
+   * object is a loose file, which readFile gives as it is stored).
+   */
+  readPacked?(id: string): Promise<TapesObject | undefined>;
+}
+
+/**
+ * From this many objects on, a transfer arrives as one pack rather than a
+ * file per object (git's transfer.unpackLimit is the same idea, and number):
+ * writing, syncing and linking thousands of small files is what a transfer of
+ * a whole archive spent its time on.
+ */
+export const UNPACK_LIMIT = 100;
+
+function storeSource(store: LooseObjectStore, label: string): Source {
+  return {
+    label,
+    readFile: (id) => store.readFile(id),
+    readPacked: async (id) => (store.hasLoose(id) ? undefined : store.read(id)),
+  };
 }
 
 export class FileTransport implements Transport {
@@ -139,7 +160,7 @@ export class FileTransport implements Transport {
     const remote = await this.store();
     const verifier = local instanceof LooseObjectStore ? local : remote;
     const carried = await collectMissing(
-      { label: `remote ${this.url}`, readFile: (id) => remote.readFile(id) },
+      storeSource(remote, `remote ${this.url}`),
       wants,
       (id) => local.has(id),
       (id, c) => verifier.verify(id, c),
@@ -152,7 +173,7 @@ export class FileTransport implements Transport {
 }
 
 function sourceOf(store: ObjectStore, label: string): Source {
-  if (store instanceof LooseObjectStore) return { label, readFile: (id) => store.readFile(id) };
+  if (store instanceof LooseObjectStore) return storeSource(store, label);
   throw new InvalidInputError(`the file transport needs a loose object store to push from`, {});
 }
 
@@ -174,6 +195,8 @@ export async function collectMissing(
   const read = async (id: string, referrer: string | undefined): Promise<Carried> => {
     let compressed: Uint8Array;
     try {
+      const packed = await source.readPacked?.(id);
+      if (packed) return { id, object: packed };
       compressed = await source.readFile(id);
     } catch (err) {
       if (err instanceof NotFoundError) {
@@ -248,15 +271,19 @@ export async function collectMissing(
 const WRITE_CONCURRENCY = 16;
 
 /**
- * Stores verified objects through temp file, fsync and link, many at once
- * (the fsyncs overlap). Objects may reach the disk in any order; every write
- * is finished before this returns, and so before any ref moves.
+ * Stores verified objects: as one pack when there are UNPACK_LIMIT or more
+ * (temp files, fsync, rename; docs/format.md §3.4), otherwise as loose files
+ * through temp file, fsync and link, many at once (the fsyncs overlap).
+ * Objects may reach the disk in any order; everything is on disk before this
+ * returns, and so before any ref moves.
  */
 async function storeAll(
   target: ObjectStore,
   carried: Carried[],
   progress?: (p: TransferProgress) => void,
 ): Promise<{ objects: number; bytes: number }> {
+  if (target instanceof LooseObjectStore && carried.length >= UNPACK_LIMIT) return storePack(target, carried, progress);
+  const codec = carried.some((c) => !c.compressed) ? await loadCodec() : undefined;
   const done = { objects: 0, bytes: 0 };
   let next = 0;
   let failure: unknown;
@@ -265,10 +292,11 @@ async function storeAll(
       const c = carried[next++]!;
       try {
         // Verified when collected: written as it came, through the store's own protocol.
-        const written = target instanceof LooseObjectStore ? await target.writeCompressed(c.id, c.compressed, true) : await writeDecoded(target, c);
+        const compressed = c.compressed ?? codec!.compress(encodeObject(c.object.type, c.object.body));
+        const written = target instanceof LooseObjectStore ? await target.writeCompressed(c.id, compressed, true) : await writeDecoded(target, c);
         if (written) {
           done.objects++;
-          done.bytes += c.compressed.length;
+          done.bytes += compressed.length;
           progress?.({ ...done });
         }
       } catch (err) {
@@ -278,6 +306,29 @@ async function storeAll(
   };
   await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, carried.length) }, worker));
   if (failure !== undefined) throw failure;
+  return done;
+}
+
+/** Writes the carried objects, in the order they came (chain order), as one pack of `target`. */
+export async function storePack(target: LooseObjectStore, carried: Carried[], progress?: (p: TransferProgress) => void): Promise<{ objects: number; bytes: number }> {
+  const writer = await PackWriter.create(join(target.dir, 'pack'), await loadCodec(), DEFAULT_PACK_OPTIONS);
+  let written;
+  try {
+    let encodedBytes = 0;
+    for (const c of carried) {
+      const encoded = encodeObject(c.object.type, c.object.body);
+      await writer.add(c.id, encoded);
+      encodedBytes += encoded.length;
+      if (writer.objectCount % 256 === 0) progress?.({ objects: writer.objectCount, bytes: encodedBytes });
+    }
+    written = await writer.finish();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  target.packs.rescan();
+  const done = { objects: written?.objects ?? 0, bytes: written?.bytes ?? 0 };
+  progress?.(done);
   return done;
 }
 

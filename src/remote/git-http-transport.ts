@@ -21,6 +21,7 @@ import { refNameProblem } from '../refs/index.js';
 import { GitIdMap } from './git-id-map.js';
 import { readPack, type GitObject } from './git-pack.js';
 import { claimedTapesId, decodeMirrorCommit, gitObjectId, mirrorTip, parseCommit, type DecodedCommit, type GitObjectSink, type GitObjectSource, type GitObjectType } from './git-mirror.js';
+import { UNPACK_LIMIT, storePack, type Carried } from './file-transport.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
 
 const ZERO = '0'.repeat(40);
@@ -433,24 +434,30 @@ export class GitHttpTransport implements Transport {
       decoded.push(...chain.reverse());
       for (const d of chain) for (const o of d.objects) arriving.add(o.id);
     }
-    // Written many at once (the fsyncs overlap), all on disk before this
-    // returns and before any ref is moved.
-    const queue = local instanceof LooseObjectStore ? new WriteQueue(local) : undefined;
-    const sink: ObjectStore = queue ?? local;
-    let objects = 0;
-    let reported = 0;
+    // Everything on disk before this returns, and so before any ref moves:
+    // as one pack when there are many (as the file transport does), else
+    // written many at once (the fsyncs overlap).
+    const fresh: Carried[] = [];
+    const taken = new Set<string>();
     for (const d of decoded) {
       for (const o of d.objects) {
-        if (await sink.has(o.id)) continue;
-        await sink.write(o.type, o.body);
-        objects++;
-      }
-      if (objects - reported >= 512) {
-        reported = objects;
-        progress?.({ objects, bytes });
+        if (taken.has(o.id) || (await local.has(o.id))) continue;
+        taken.add(o.id);
+        fresh.push({ id: o.id, object: { type: o.type, body: o.body } });
       }
     }
-    await queue?.flush();
+    let objects = 0;
+    if (local instanceof LooseObjectStore && fresh.length >= UNPACK_LIMIT) {
+      objects = (await storePack(local, fresh, (p) => progress?.({ objects: p.objects, bytes }))).objects;
+    } else {
+      const queue = local instanceof LooseObjectStore ? new WriteQueue(local) : undefined;
+      const sink: ObjectStore = queue ?? local;
+      for (const c of fresh) {
+        await sink.write(c.object.type, c.object.body);
+        objects++;
+      }
+      await queue?.flush();
+    }
     progress?.({ objects, bytes });
     await map.save();
     return { objects, bytes };

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { LooseObjectStore } from '../../src/odb/index.js';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 export const PROJECT = join(corpusDir, 'claude-code/projects/-Users-alex-workspace-cli--worktrees-2');
@@ -59,8 +60,17 @@ export async function fingerprint(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Object files in an archive. */
+/** Objects in an archive, loose or packed (each once). */
 export async function objectCount(dir: string): Promise<number> {
+  const store = await LooseObjectStore.open(join(dir, '.tapes/objects'));
+  let n = 0;
+  for await (const _ of store.ids()) n++;
+  store.packs.close();
+  return n;
+}
+
+/** Loose object files in an archive. */
+export async function looseObjectCount(dir: string): Promise<number> {
   let n = 0;
   const objects = join(dir, '.tapes/objects');
   for (const d of await fs.readdir(objects)) {
@@ -68,6 +78,11 @@ export async function objectCount(dir: string): Promise<number> {
     n += (await fs.readdir(join(objects, d))).filter((f) => /^[0-9a-f]{62}$/.test(f)).length;
   }
   return n;
+}
+
+/** Pack files (and temp packs being written) in an archive. */
+export async function packFiles(dir: string): Promise<string[]> {
+  return fs.readdir(join(dir, '.tapes/objects/pack')).catch(() => []);
 }
 
 export async function refOf(dir: string, ref: string): Promise<string | undefined> {
