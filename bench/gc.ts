@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, promises as fs, readFileSync, readdirSync, rmSync, copyFileSync, openSync, closeSync, fsyncSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanEnv, currentLoad, machineInfo, makeTempDir, nowMs, runOk, stats, type Stats } from './lib.js';
+import { cleanEnv, currentLoad, machineInfo, makeTempDir, nowMs, runOk, stats, transcriptLines, type Stats } from './lib.js';
 import { fmtMs } from './report.js';
 import { Archive, gc } from '../src/archive/index.js';
 import { LooseObjectStore, PackSet } from '../src/odb/index.js';
@@ -69,19 +69,6 @@ function timed(cmd: string, args: string[], cwd: string): { ms: number; out: Buf
   const ms = nowMs() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${String(r.stderr).slice(0, 3000)}`);
   return { ms, out: r.stdout };
-}
-
-function transcriptLines(bytes: Buffer): Buffer[] {
-  const lines: Buffer[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = bytes.indexOf(10, start);
-    const end = nl < 0 ? bytes.length : nl;
-    if (end > start) lines.push(bytes.subarray(start, end));
-    if (nl < 0) break;
-    start = nl + 1;
-  }
-  return lines;
 }
 
 /** The git baseline of bench/read.ts: for each line a blob and a commit (tree: line.json), chained per session. */

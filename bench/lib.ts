@@ -173,3 +173,17 @@ export function machineInfo(): MachineInfo {
 export function currentLoad(): number[] {
   return loadavg().map((x) => Math.round(x * 100) / 100);
 }
+
+/** A transcript's lines as stored bytes, in order; empty lines hold no record. */
+export function transcriptLines(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = bytes.indexOf(10, start);
+    const end = nl < 0 ? bytes.length : nl;
+    if (end > start) lines.push(bytes.subarray(start, end));
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  return lines;
+}

@@ -12,7 +12,7 @@ import { closeSync, openSync, promises as fs, readFileSync, rmSync } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summariseProfile, type ProfileSummary } from './cpu-profile.js';
-import { cleanEnv, currentLoad, machineInfo, makeTempDir, nowMs, runOk, stats, type MachineInfo, type Stats } from './lib.js';
+import { cleanEnv, currentLoad, machineInfo, makeTempDir, nowMs, runOk, stats, transcriptLines, type MachineInfo, type Stats } from './lib.js';
 import { fmtMs } from './report.js';
 
 interface Options {
@@ -93,20 +93,6 @@ function outLines(b: Buffer): string[] {
 
 function check(ok: boolean, what: string, out: Buffer | string): void {
   if (!ok) throw new Error(`${what}; output begins:\n${String(out).slice(0, 2000)}`);
-}
-
-/** A transcript's lines as stored bytes, in order; empty lines hold no record. */
-function transcriptLines(bytes: Buffer): Buffer[] {
-  const lines: Buffer[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = bytes.indexOf(10, start);
-    const end = nl < 0 ? bytes.length : nl;
-    if (end > start) lines.push(bytes.subarray(start, end));
-    if (nl < 0) break;
-    start = nl + 1;
-  }
-  return lines;
 }
 
 /** The git commit message for a line: its type, and the first content block's kind (and tool name). */

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanEnv, currentLoad, machineInfo, makeTempDir, nowMs, stats, type MachineInfo, type Stats } from './lib.js';
+import { cleanEnv, currentLoad, machineInfo, makeTempDir, nowMs, stats, transcriptLines, type MachineInfo, type Stats } from './lib.js';
 import { fmtMs } from './report.js';
 import { startGitHttpServer, type GitHttpServer } from '../test/helpers/git-http-server.js';
 
@@ -121,20 +121,6 @@ const git = (gitDir: string, ...args: string[]) => run('git', ['--git-dir', gitD
 
 function check(ok: boolean, what: string, out = ''): void {
   if (!ok) throw new Error(`${what}${out ? `; output begins:\n${out.slice(0, 2000)}` : ''}`);
-}
-
-/** A transcript's lines as stored bytes, in order; empty lines hold no record. */
-function transcriptLines(bytes: Buffer): Buffer[] {
-  const lines: Buffer[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = bytes.indexOf(10, start);
-    const end = nl < 0 ? bytes.length : nl;
-    if (end > start) lines.push(bytes.subarray(start, end));
-    if (nl < 0) break;
-    start = nl + 1;
-  }
-  return lines;
 }
 
 /**
