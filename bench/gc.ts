@@ -9,9 +9,10 @@
 //   from packs against from loose objects (outputs checked equal);
 // - `tapes fsck` on the packed archive against `git fsck --full`;
 // - pack size by frame size and zstd level (1 to 4 MiB), through the API;
-// - a prototype of pack-shaped transfers to a file remote: `tapes clone` of
-//   the loose archive (one file per object) against copying a pack and its
-//   index and verifying every object.
+// - a whole archive to a file remote: `tapes clone` of the loose archive
+//   (every object read and verified, then written as one new pack) against
+//   copying a finished pack and its index and verifying every object (what a
+//   transfer could do when the other side lacks a whole pack; not done yet).
 // Times are medians of interleaved runs; ratios are against the baselines of
 // the same run. Usage: node build/bench/gc.js [--json] [--reps N]
 import { spawnSync } from 'node:child_process';
@@ -234,8 +235,9 @@ async function main(): Promise<void> {
     rmSync(d, { recursive: true, force: true });
   }
 
-  // 7. Prototype: pack-shaped transfer to a file remote against one file per object.
-  log('bench/gc: file remote prototype');
+  // 7. A whole archive to a file remote: tapes clone (objects read, verified and
+  // packed anew) against copying a finished pack as it is, verified.
+  log('bench/gc: file remote transfer');
   const codec = await loadCodec();
   const transfer = interleave({
     'clone.objects': () => {
@@ -335,8 +337,8 @@ async function main(): Promise<void> {
   out.push('pack size by frame size and zstd level');
   for (const f of frames) out.push(`  ${String(f.frameMiB).padStart(2)} MiB, level ${f.level}: ${(f.packBytes / 1e6).toFixed(2)} MB in ${f.frames} frames (${fmtMs(f.ms)})`);
   out.push('');
-  out.push('file remote prototype (whole archive to an empty remote)');
-  t('tapes clone (object files)', transfer['clone.objects']!);
+  out.push('file remote: whole archive to an empty remote');
+  t('tapes clone (objects read, verified, packed anew)', transfer['clone.objects']!);
   t('copy pack + verify all', transfer['copy.pack']!);
   out.push(`  pack / object files: ${results.fileRemotePrototype.packVsObjects}×`);
   process.stdout.write(out.join('\n') + '\n');

@@ -559,7 +559,7 @@ async function main(): Promise<void> {
   machine.loadavgEnd = currentLoad();
   const notes = [
     `setup, not timed as a result: tapes import ${fmtMs(setup.tapes_import_ms!)}; git fast-import of the same lines (${records} blobs + ${records} commits, one pack) ${fmtMs(setup.git_fast_import_ms!)}; import of the ${COPIES - 1} renamed copies ${fmtMs(setup.tapes_import_copies_ms!)}`,
-    `tapes sends ${tObjects} loose zstd objects, each verified (decompressed, re-hashed) by the receiver; git sends one pack with deltas; the HTTP server is git http-backend behind a Node CGI wrapper on 127.0.0.1 (test/helpers/git-http-server.ts), the same for both`,
+    `tapes moves ${tObjects} objects, each verified (decompressed, re-hashed) before it is stored; 100 or more arrive as one tapes pack (zstd frames, level 9) at a file remote, and go as one git pack (whole objects, no deltas) to a git server; git sends one pack with deltas; the HTTP server is git http-backend behind a Node CGI wrapper on 127.0.0.1 (test/helpers/git-http-server.ts), the same for both`,
     'git pushes refs/sessions/*:refs/sessions/*; tapes push pushes every session (the default); git clone is --mirror, as the session refs are not branches; tapes clone also writes refs/remotes/origin/*',
     `incremental: the HTTP remote gets two new records/commits per push in the main reps (the one pushed to the file remote first, then one more); the scaling reps push one to each`,
     `${COPIES}×: the same transcripts imported under ${COPIES - 1} more file names, so ${S * COPIES} sessions; the lines are the same, so records are shared: what grows is the number of sessions (refs), not the objects`,
