@@ -9,16 +9,16 @@
 // older-version index is rebuilt from the objects; one that cannot be written
 // (a read-only archive) is built in memory for the one run. Why SQLite FTS5,
 // with measurements: docs/search.md.
-import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { JsonValue } from '../hash/index.js';
 import type { ObjectStore } from '../odb/index.js';
 import { readEvent, resolveValue, sourceBytes, type EventView } from '../record/index.js';
-import { AGENTS_PREFIX, SESSIONS_PREFIX, parseRefContent } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { labelOf } from './log.js';
+import { chainRefs } from './sessions.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
 export const SEARCH_INDEX_VERSION = 1;
@@ -211,28 +211,7 @@ export function removeSearchIndex(archive: Archive): void {
 
 // ---------------------------------------------------------------- keeping it current
 
-interface ChainRef {
-  name: string;
-  id: string;
-}
-
-/** Session and subagent refs with their tips, read synchronously (a ref is a few bytes). */
-async function chainRefs(archive: Archive): Promise<ChainRef[]> {
-  const out: ChainRef[] = [];
-  for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX]) {
-    for (const name of await archive.refs.listNames(prefix)) {
-      let text: string;
-      try {
-        text = readFileSync(archive.refs.pathOf(name), 'utf8');
-      } catch {
-        continue;
-      }
-      const v = parseRefContent(name, text);
-      if (v.kind === 'id') out.push({ name, id: v.id });
-    }
-  }
-  return out;
-}
+type ChainRef = Awaited<ReturnType<typeof chainRefs>>[number];
 
 export interface SyncStats {
   /** Chains whose records were (re)indexed, in part or whole. */

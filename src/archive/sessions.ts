@@ -391,7 +391,7 @@ async function writeIndex(archive: Archive, path: string, sessions: SessionSumma
  * ref file is a few bytes, and thousands of them read through the thread pool
  * one await at a time cost ten times as much.
  */
-async function chainRefs(archive: Archive): Promise<Array<{ name: string; id: string }>> {
+export async function chainRefs(archive: Archive): Promise<Array<{ name: string; id: string }>> {
   const out: Array<{ name: string; id: string }> = [];
   for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX]) {
     for (const name of await archive.refs.listNames(prefix)) {

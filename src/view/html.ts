@@ -9,7 +9,7 @@ import { escapeHtml, highlight } from './highlight.js';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
 import { unifiedDiff } from './record-render.js';
 import { formatTokens, localTime } from './timeline.js';
-import { commandOf, isObj, languageOf, pathOf, resultText, transcriptRecords, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from './transcript.js';
+import { LABEL, commandOf, isObj, languageOf, pathOf, resultText, transcriptRecords, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from './transcript.js';
 import type { IndexRow } from './markdown.js';
 
 export interface HtmlOptions {
@@ -20,19 +20,6 @@ export interface HtmlOptions {
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
-const LABEL: Record<string, string> = {
-  user: 'User',
-  assistant: 'Assistant',
-  thinking: 'Thinking',
-  tool: 'Tool call',
-  tool_result: 'Tool result',
-  system: 'System',
-  summary: 'Summary',
-  progress: 'Progress',
-  other: 'Event',
-  unparsed: 'Unparsed line',
-  damaged: 'Damaged record',
-};
 
 interface Ctx {
   o: Required<HtmlOptions>;

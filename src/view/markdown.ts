@@ -5,7 +5,7 @@
 // fenced and folded in <details> when long, errors marked, and each
 // subagent's thread quoted under the record that spawned it.
 import { formatTokens, localTime } from './timeline.js';
-import { commandOf, isObj, pathOf, resultText, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from './transcript.js';
+import { LABEL, commandOf, isObj, pathOf, resultText, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from './transcript.js';
 
 export interface MarkdownOptions {
   timeZone?: string;
@@ -41,19 +41,6 @@ function folded(summary: string, body: string, fold: boolean): string {
   return fold ? `<details><summary>${inline(summary).replace(/\\/g, '')}</summary>\n\n${body}\n\n</details>` : body;
 }
 
-const LABEL: Record<string, string> = {
-  user: 'User',
-  assistant: 'Assistant',
-  thinking: 'Thinking',
-  tool: 'Tool call',
-  tool_result: 'Tool result',
-  system: 'System',
-  summary: 'Summary',
-  progress: 'Progress',
-  other: 'Event',
-  unparsed: 'Unparsed line',
-  damaged: 'Damaged record',
-};
 
 function blocks(r: TranscriptRecord, o: Required<MarkdownOptions>): string[] {
   const out: string[] = [];

@@ -9,6 +9,7 @@ import type { ObjectStore } from '../odb/index.js';
 import { resolveValue, sourceBytes, sourceObject, type EventView } from '../record/index.js';
 import type { ChalkInstance } from './color.js';
 import { formatTokens, localTime, recordTokens, sanitize } from './timeline.js';
+import { commandOf } from './transcript.js';
 
 export const DEFAULT_CUT_AT = 40;
 const INDENT = '    ';
@@ -197,25 +198,6 @@ function diffStyle(c: ChalkInstance): (line: string) => string {
 }
 
 // ---------------------------------------------------------------- blocks
-
-function shellWords(words: unknown[]): string {
-  const s = words.map(String);
-  // Codex runs commands as ["bash", "-lc", "<script>"]: the script is the command line.
-  if (s.length === 3 && /(^|\/)(ba|z)?sh$/.test(s[0]!) && /^-l?c$/.test(s[1]!)) return s[2]!;
-  return s.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-/** The command line a tool call runs, when it is a shell command. */
-function commandOf(name: string, input: unknown): string | null {
-  if (!isObj(input)) return null;
-  if (name === 'Bash' && typeof input.command === 'string') return input.command;
-  if (['exec_command', 'shell', 'local_shell', 'local_shell_call', 'container.exec'].includes(name) || 'cmd' in input) {
-    const cmd = input.cmd ?? input.command;
-    if (typeof cmd === 'string') return cmd;
-    if (Array.isArray(cmd)) return shellWords(cmd);
-  }
-  return null;
-}
 
 function renderToolUse(block: Obj, o: RecordRenderOptions): string[] {
   const c = o.chalk;

@@ -55,6 +55,21 @@ export interface Transcript {
 }
 
 type Obj = { [k: string]: unknown };
+/** What each kind of step is called in a rendered transcript (Markdown, HTML). */
+export const LABEL: Record<string, string> = {
+  user: 'User',
+  assistant: 'Assistant',
+  thinking: 'Thinking',
+  tool: 'Tool call',
+  tool_result: 'Tool result',
+  system: 'System',
+  summary: 'Summary',
+  progress: 'Progress',
+  other: 'Event',
+  unparsed: 'Unparsed line',
+  damaged: 'Damaged record',
+};
+
 export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Every record of a transcript in display order. */
