@@ -33,7 +33,6 @@ import {
   listPackNames,
   maxFrameForLevel,
   syncDir,
-  type Pack,
   type WrittenPack,
   DEFAULT_PACK_OPTIONS,
 } from '../odb/index.js';
@@ -41,7 +40,6 @@ import { LOCK_SUFFIX, parseReflog } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
 import type { Archive } from './archive.js';
 
-const MiB = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */

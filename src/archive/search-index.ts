@@ -211,8 +211,6 @@ export function removeSearchIndex(archive: Archive): void {
 
 // ---------------------------------------------------------------- keeping it current
 
-type ChainRef = Awaited<ReturnType<typeof chainRefs>>[number];
-
 export interface SyncStats {
   /** Chains whose records were (re)indexed, in part or whole. */
   chains_updated: number;

@@ -165,12 +165,6 @@ function* pktLines(raw: Buffer): Generator<Buffer | null> {
   }
 }
 
-async function collect(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  if (body) for await (const c of body) parts.push(Buffer.from(c));
-  return Buffer.concat(parts);
-}
-
 export class GitHttpTransport implements Transport {
   private readonly fs = fsNode;
   /**
@@ -364,15 +358,8 @@ export class GitHttpTransport implements Transport {
     const { status, raw } = await this.send('git-upload-pack', 'POST', { 'Content-Type': 'application/x-git-upload-pack-request', Accept: 'application/x-git-upload-pack-result' }, Buffer.concat(lines));
     if (status !== 200) throw new InvalidInputError(`${this.opts.url}: upload-pack answered HTTP ${status}`, { status });
     const pack: Buffer[] = [];
-    for (let i = 0; i < raw.length; ) {
-      const len = parseInt(raw.toString('latin1', i, i + 4), 16);
-      if (!Number.isFinite(len)) throw new CorruptObjectError('upload-pack answer is not pkt-lines', { reason: 'badProtocol' });
-      if (len === 0) {
-        i += 4;
-        continue;
-      }
-      const data = raw.subarray(i + 4, i + len);
-      i += len;
+    for (const data of pktLines(raw)) {
+      if (data === null) continue;
       const text = data.toString('latin1');
       if (text.startsWith('NAK') || text.startsWith('ACK')) continue;
       if (data[0] === 1) pack.push(data.subarray(1));

@@ -119,7 +119,6 @@ export function commitTime(value: { [k: string]: JsonValue }): number {
 }
 
 type Obj = { [k: string]: JsonValue };
-const isObj = (v: JsonValue | undefined): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The first text of a record's content (docs/remote-git.md, "Message"). */
 async function firstText(store: ObjectStore, v: JsonValue | undefined, depth = 0): Promise<string> {
