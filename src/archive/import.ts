@@ -162,8 +162,7 @@ async function placement(path: string, format: TranscriptFormat): Promise<Placem
 }
 
 export async function importTranscripts(archive: Archive, opts: ImportOptions): Promise<ImportSummary> {
-  const store = await archive.objects();
-  const queue = new WriteQueue(store, Boolean(opts.dryRun));
+  const queue = new WriteQueue(await archive.objectWriter(), Boolean(opts.dryRun));
   const refs = opts.dryRun ? new PlannedRefs(archive.refs) : archive.refs;
   const summary: ImportSummary = {
     dry_run: Boolean(opts.dryRun),
