@@ -20,7 +20,7 @@ import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions.js';
 import { updateSearchIndexQuietly } from './search-index.js';
-import { autoGc, type AutoGcOutcome } from './gc.js';
+import { autoGc, type AutoGcOutcome } from './maintenance/index.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
 
