@@ -56,11 +56,10 @@ function readAt(fd: number, position: number, length: number): Buffer {
 /** How many packed ids a pack directory lists (for progress totals); damaged indexes count 0. */
 export function countPackedObjects(objectsDir: string): number {
   const layout = new ObjectLayout(objectsDir);
-  const packDir = layout.packDir;
   let n = 0;
   for (const base of listPackDir(layout).packs) {
     try {
-      n += PackIndex.parse(readFileSync(join(packDir, `${base}.idx`)), base).count;
+      n += PackIndex.parse(readFileSync(layout.packFile(base, 'idx')), base).count;
     } catch {
       // reported by checkPacks
     }
@@ -79,17 +78,16 @@ export async function checkPacks(
   progress: () => void,
 ): Promise<number> {
   const layout = new ObjectLayout(objectsDir);
-  const packDir = layout.packDir;
   const listing = listPackDir(layout);
   for (const f of listing.findings) await report(f);
   let read = 0;
   const codec = listing.packs.length ? await loadCodec() : undefined;
-  for (const base of listing.packs) read += await checkPack(packDir, base, codec!, graph, report, progress);
+  for (const base of listing.packs) read += await checkPack(layout, base, codec!, graph, report, progress);
   return read;
 }
 
 async function checkPack(
-  packDir: string,
+  layout: ObjectLayout,
   base: string,
   codec: Codec,
   graph: ObjectGraph,
@@ -102,7 +100,7 @@ async function checkPack(
   const badIdx = (detail: string) => report(finding('badPackIndex', { path: idxRel }, detail));
   let index: PackIndex;
   try {
-    index = PackIndex.parse(readFileSync(join(packDir, `${base}.idx`)), idxRel);
+    index = PackIndex.parse(readFileSync(layout.packFile(base, 'idx')), idxRel);
   } catch (err) {
     await badIdx((err as Error).message.replace(`${idxRel}: `, ''));
     return 0;
@@ -110,8 +108,8 @@ async function checkPack(
   let fd: number;
   let size: number;
   try {
-    fd = openSync(join(packDir, `${base}.pack`), 'r');
-    size = statSync(join(packDir, `${base}.pack`)).size;
+    fd = openSync(layout.packFile(base, 'pack'), 'r');
+    size = statSync(layout.packFile(base, 'pack')).size;
   } catch (err) {
     await bad(`cannot read the pack: ${(err as Error).message}`);
     return 0;

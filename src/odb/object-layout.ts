@@ -100,10 +100,15 @@ export class ObjectLayout {
     return unlinkQuiet(this.pathOf(id));
   }
 
+  /** A pack's file or its index's; `base` is the pack's name without extension. */
+  packFile(base: string, ext: 'pack' | 'idx'): string {
+    return join(this.packDir, `${base}.${ext}`);
+  }
+
   /** Removes a pack: the index first, so that a reader never finds an index without its pack. */
   removePack(base: string): void {
-    unlinkQuiet(join(this.packDir, `${base}.idx`));
-    unlinkQuiet(join(this.packDir, `${base}.pack`));
+    unlinkQuiet(this.packFile(base, 'idx'));
+    unlinkQuiet(this.packFile(base, 'pack'));
   }
 
   /** The ids of the loose object files, sorted. */
@@ -282,7 +287,7 @@ export class ObjectLayout {
       const list: PackIndex[] = [];
       for (const n of names) {
         try {
-          list.push(PackIndex.parse(readFileSync(join(this.packDir, `${n}.idx`)), `objects/pack/${n}.idx`));
+          list.push(PackIndex.parse(readFileSync(this.packFile(n, 'idx')), `objects/pack/${n}.idx`));
         } catch {
           // removed meanwhile, or damaged (fsck names it)
         }
