@@ -129,7 +129,7 @@ async function tapesApiWrite(files: string[], expected: string[]): Promise<{ ms:
   const archive = await Archive.openAt(path);
   await archive.objects(); // the codec loads once per process; keep it out of the timing
   const t0 = nowMs();
-  const queue = new WriteQueue(await archive.objects());
+  const queue = new WriteQueue(await archive.objectWriter());
   for (let i = 0; i < files.length; i++) {
     const bytes = await fs.readFile(files[i]!);
     const r = await hashObject(queue, 'blob', bytes, files[i]!);
@@ -179,7 +179,7 @@ function gitBatchRead(repo: GitRepo, originals: Buffer[], files: string[]): numb
 /** fsck through its API, in this process: the check itself, without start-up. */
 async function tapesApiFsck(t: TapesArchive): Promise<number> {
   const archive = await Archive.openAt(t.archiveDir);
-  const store = await archive.objects();
+  const store = await archive.objectVerifier();
   const t0 = nowMs();
   const r = await fsck({ dir: archive.dir, objectsDir: archive.objectsDir, store }, { onFinding: () => undefined });
   const ms = nowMs() - t0;

@@ -27,7 +27,7 @@ export async function handler(args: Args): Promise<void> {
   const { fsck, formatFinding } = await import('../src/fsck/index.js');
   const io = args.state.io;
   const archive = await openArchive(args);
-  const store = await archive.objects();
+  const store = await archive.objectVerifier();
   const progress = (args.progress ?? io.stderrIsTTY) ? new Progress(io.stderr, () => io.now().getTime()) : undefined;
   const shown: Finding[] = [];
   const result = await fsck(

@@ -34,7 +34,7 @@ export async function handler(args: Args): Promise<void> {
   const { InvalidInputError, NotFoundError } = await import('../src/errors/index.js');
   const io = args.state.io;
   const archive = args.w ? await openArchive(args) : undefined;
-  const queue = archive ? new WriteQueue(await archive.objects()) : undefined;
+  const queue = archive ? new WriteQueue(await archive.objectWriter()) : undefined;
   const cwd = workingDir({ cwd: io.cwd, env: io.env, chdir: args.C });
   const inputs: Array<{ what: string; path?: string }> = [];
   if (args.stdin) inputs.push({ what: '<stdin>' });

@@ -1,10 +1,11 @@
 // An open archive: its directory, refs, and (loaded on first use, because the
 // codec costs ~30 ms to start) its object store. Commands reach storage only
-// through this.
+// through this: the ObjectStore interface, and by name the few capabilities
+// beyond it (batched writes, fsck's raw reads, the layout of objects/).
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BadArchiveError } from '../errors/index.js';
-import { LooseObjectStore, type ObjectStore } from '../odb/index.js';
+import { LooseObjectStore, ObjectLayout, type BatchWriteTarget, type ObjectStore, type VerifyingStore } from '../odb/index.js';
 import { RefStore } from '../refs/index.js';
 import { resolveRevision, type ResolvedRevision } from '../record/index.js';
 import { FORMAT_VERSION, INITIAL_CONFIG, parseConfig, type Config } from './config.js';
@@ -60,9 +61,31 @@ export class Archive {
     return join(this.dir, 'objects');
   }
 
-  objects(): Promise<ObjectStore & LooseObjectStore> {
+  private looseStore(): Promise<LooseObjectStore> {
     this.store ??= LooseObjectStore.open(this.objectsDir);
     return this.store;
+  }
+
+  objects(): Promise<ObjectStore> {
+    return this.looseStore();
+  }
+
+  /** The same store as a WriteQueue drives it: writes that say what they added. */
+  objectWriter(): Promise<BatchWriteTarget> {
+    return this.looseStore();
+  }
+
+  /** The same store as fsck reads it: object files by path, verified from raw bytes. */
+  objectVerifier(): Promise<VerifyingStore> {
+    return this.looseStore();
+  }
+
+  private layout?: ObjectLayout;
+
+  /** The files of objects/ (listing, counting, sweeping, ids by prefix), without loading the codec. */
+  objectLayout(): ObjectLayout {
+    this.layout ??= new ObjectLayout(this.objectsDir);
+    return this.layout;
   }
 
   async resolve(rev: string): Promise<ResolvedRevision> {

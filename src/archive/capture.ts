@@ -113,7 +113,7 @@ export interface StartProxyOptions {
 
 export async function startProxy(archive: Archive, opts: StartProxyOptions): Promise<RunningProxy> {
   checkListen(opts.listen, Boolean(opts.allowRemote));
-  const store = await archive.objects();
+  const store = await archive.objectWriter();
   const recorder = opts.record === false ? undefined : new SessionRecorder(store, archive.refs);
   const tallies = new Map<string, SessionTally>();
   const proxy = new CaptureProxy({

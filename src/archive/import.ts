@@ -20,7 +20,7 @@ import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions.js';
 import { updateSearchIndexQuietly } from './search-index.js';
-import { autoGc, type AutoGcOutcome } from './gc.js';
+import { autoGc, type AutoGcOutcome } from './maintenance/index.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
 
@@ -162,8 +162,7 @@ async function placement(path: string, format: TranscriptFormat): Promise<Placem
 }
 
 export async function importTranscripts(archive: Archive, opts: ImportOptions): Promise<ImportSummary> {
-  const store = await archive.objects();
-  const queue = new WriteQueue(store, Boolean(opts.dryRun));
+  const queue = new WriteQueue(await archive.objectWriter(), Boolean(opts.dryRun));
   const refs = opts.dryRun ? new PlannedRefs(archive.refs) : archive.refs;
   const summary: ImportSummary = {
     dry_run: Boolean(opts.dryRun),

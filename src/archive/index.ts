@@ -11,4 +11,4 @@ export * from './tag.js';
 export * from './diff.js';
 export * from './resume.js';
 export * from './capture.js';
-export * from './gc.js';
+export * from './maintenance/index.js';

@@ -5,8 +5,6 @@
 // snippet whose matches are marked. The index is brought level with the refs
 // first (search-index.ts).
 import { statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UsageError } from '../errors/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../refs/index.js';
 import type { Archive } from './archive.js';
@@ -296,20 +294,10 @@ export async function updateIndex(archive: Archive, rebuild: boolean): Promise<I
 
 /**
  * Abbreviations for search results without loading the object codec (about
- * a fifth of a search's run time): an abbreviation only lists fan-out
- * directories, which needs no decompression. Same rules as log's.
+ * a fifth of a search's run time): the layout of objects/ lists ids, loose
+ * and packed, by name alone. Same rules as log's.
  */
 export async function resultAbbreviator(archive: Archive): Promise<Abbreviator> {
-  const objectsDir = archive.objectsDir;
-  const listing = {
-    async findByPrefix(prefix: string): Promise<string[]> {
-      if (!/^[0-9a-f]{2,64}$/.test(prefix)) return [];
-      const names = await readdir(join(objectsDir, prefix.slice(0, 2))).catch(() => [] as string[]);
-      return names
-        .filter((n) => n.startsWith(prefix.slice(2)) && /^[0-9a-f]{62}$/.test(n))
-        .map((n) => prefix.slice(0, 2) + n)
-        .sort();
-    },
-  };
+  const listing = archive.objectLayout();
   return Abbreviator.create({ refs: archive.refs, objects: async () => listing } as unknown as Archive);
 }

@@ -7,7 +7,7 @@
 import { ObjectTooLargeError, RefConflictError } from '../errors/index.js';
 import { canonicalJson, sha256Hex, type JsonValue } from '../hash/index.js';
 import { maxBodySize } from '../object/index.js';
-import { readContent, WriteQueue, type LooseObjectStore, type ObjectStore } from '../odb/index.js';
+import { readContent, WriteQueue, type BatchWriteTarget } from '../odb/index.js';
 import { decodeValue, encodeValue, readRecord, walkChain, type PutContent, type RecordKind } from '../record/index.js';
 import { AGENTS_PREFIX, refNameProblem, SESSIONS_PREFIX, type RefStore } from '../refs/index.js';
 import { decodeBody } from './body-decode.js';
@@ -105,7 +105,7 @@ export class SessionRecorder {
   private readonly responses = new Map<string, { ref: string; id: string }>();
 
   constructor(
-    private readonly store: ObjectStore & LooseObjectStore,
+    private readonly store: BatchWriteTarget,
     private readonly refs: RefStore,
   ) {}
 

@@ -2,18 +2,12 @@
 // hash, framing), parsed when it is a record or a chunk list, and reduced to
 // the few numbers and links the later passes need, in id order.
 import { isTapesError } from '../errors/index.js';
+import type { VerifyingStore } from '../odb/index.js';
 import { decodeChunkList, startsWithChunkMagic, type TapesObject } from '../object/index.js';
 import { isCanonicalRecordBody, parseRecordBody, type ParsedRecord } from '../record/index.js';
 import { finding, type CheckId, type Finding } from './findings.js';
 import { ObjectFileReader, type RawRead } from './loose-layout.js';
 import { LinkKind, NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.js';
-
-/** What the pass needs from a store: where an object's file is and how to verify its bytes. */
-export interface VerifyingStore {
-  pathOf(id: string): string;
-  /** Decompresses and checks bytes claimed to be object `id`; throws typed errors. */
-  verify(id: string, compressed: Uint8Array): TapesObject;
-}
 
 const FRAMING_REASONS = new Set<string>(['badCompression', 'badHeader', 'badType', 'badLength']);
 

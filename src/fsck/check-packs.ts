@@ -3,15 +3,15 @@
 // bounds, and every packed object decoded from its frame and re-hashed, then
 // checked like a loose object. An object in several packs (or loose and
 // packed) is fine: each copy is verified, the object is counted once.
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeObject, loadCodec, type Codec } from '../object/index.js';
 import { sha256Hex } from '../hash/index.js';
 import {
   MAX_FRAME_CONTENT,
+  ObjectLayout,
   PACK_HEADER_SIZE,
-  PACK_TEMP_PREFIX,
   PACK_TRAILER_SIZE,
   PackIndex,
   checkPackHeader,
@@ -21,34 +21,21 @@ import { checkValue, classify } from './check-objects.js';
 import { finding, type Finding } from './findings.js';
 import { NodeState, type ObjectGraph } from './object-graph.js';
 
-const PACK_RE = /^pack-([0-9a-f]{64})\.(pack|idx)$/;
-
 /** Pack names (without extension) with both files, and findings about every other file. */
-function listPackDir(packDir: string): { packs: string[]; findings: Finding[] } {
+function listPackDir(layout: ObjectLayout): { packs: string[]; findings: Finding[] } {
   const findings: Finding[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(packDir).sort();
-  } catch {
-    return { packs: [], findings };
-  }
-  const rel = (n: string) => `objects/pack/${n}`;
-  const have = new Set(names);
   const packs: string[] = [];
-  for (const n of names) {
-    const m = PACK_RE.exec(n);
-    if (m) {
-      const base = n.slice(0, -(m[2]!.length + 1));
-      if (m[2] === 'idx') {
-        if (have.has(`${base}.pack`)) packs.push(base);
-        else findings.push(finding('badPack', { path: rel(n) }, 'index without its pack: the objects it lists are not in the archive'));
-      } else if (!have.has(`${base}.idx`)) {
-        findings.push(finding('packWithoutIndex', { path: rel(n) }, `pack without an index (an interrupted gc); tapes gc removes it, or: rm '${join(packDir, n)}'`));
-      }
-    } else if (n.startsWith(PACK_TEMP_PREFIX)) {
-      findings.push(finding('tempFile', { path: rel(n) }, `temporary file of an interrupted gc; if no gc is running, remove it: rm '${join(packDir, n)}'`));
+  const rel = (n: string) => `objects/pack/${n}`;
+  for (const e of layout.scanPackDir()) {
+    if (e.kind === 'pack') packs.push(e.base);
+    else if (e.kind === 'indexWithoutPack') {
+      findings.push(finding('badPack', { path: rel(e.name) }, 'index without its pack: the objects it lists are not in the archive'));
+    } else if (e.kind === 'packWithoutIndex') {
+      findings.push(finding('packWithoutIndex', { path: rel(e.name) }, `pack without an index (an interrupted gc); tapes gc removes it, or: rm '${join(layout.packDir, e.name)}'`));
+    } else if (e.kind === 'temp') {
+      findings.push(finding('tempFile', { path: rel(e.name) }, `temporary file of an interrupted gc; if no gc is running, remove it: rm '${join(layout.packDir, e.name)}'`));
     } else {
-      findings.push(finding('strayFile', { path: rel(n) }, 'file in objects/pack/ not named like a pack or its index'));
+      findings.push(finding('strayFile', { path: rel(e.name) }, 'file in objects/pack/ not named like a pack or its index'));
     }
   }
   return { packs, findings };
@@ -67,11 +54,12 @@ function readAt(fd: number, position: number, length: number): Buffer {
 }
 
 /** How many packed ids a pack directory lists (for progress totals); damaged indexes count 0. */
-export function countPackedObjects(packDir: string): number {
+export function countPackedObjects(objectsDir: string): number {
+  const layout = new ObjectLayout(objectsDir);
   let n = 0;
-  for (const base of listPackDir(packDir).packs) {
+  for (const base of listPackDir(layout).packs) {
     try {
-      n += PackIndex.parse(readFileSync(join(packDir, `${base}.idx`)), base).count;
+      n += PackIndex.parse(readFileSync(layout.packFile(base, 'idx')), base).count;
     } catch {
       // reported by checkPacks
     }
@@ -89,17 +77,17 @@ export async function checkPacks(
   report: (f: Finding) => Promise<void>,
   progress: () => void,
 ): Promise<number> {
-  const packDir = join(objectsDir, 'pack');
-  const listing = listPackDir(packDir);
+  const layout = new ObjectLayout(objectsDir);
+  const listing = listPackDir(layout);
   for (const f of listing.findings) await report(f);
   let read = 0;
   const codec = listing.packs.length ? await loadCodec() : undefined;
-  for (const base of listing.packs) read += await checkPack(packDir, base, codec!, graph, report, progress);
+  for (const base of listing.packs) read += await checkPack(layout, base, codec!, graph, report, progress);
   return read;
 }
 
 async function checkPack(
-  packDir: string,
+  layout: ObjectLayout,
   base: string,
   codec: Codec,
   graph: ObjectGraph,
@@ -112,7 +100,7 @@ async function checkPack(
   const badIdx = (detail: string) => report(finding('badPackIndex', { path: idxRel }, detail));
   let index: PackIndex;
   try {
-    index = PackIndex.parse(readFileSync(join(packDir, `${base}.idx`)), idxRel);
+    index = PackIndex.parse(readFileSync(layout.packFile(base, 'idx')), idxRel);
   } catch (err) {
     await badIdx((err as Error).message.replace(`${idxRel}: `, ''));
     return 0;
@@ -120,8 +108,8 @@ async function checkPack(
   let fd: number;
   let size: number;
   try {
-    fd = openSync(join(packDir, `${base}.pack`), 'r');
-    size = statSync(join(packDir, `${base}.pack`)).size;
+    fd = openSync(layout.packFile(base, 'pack'), 'r');
+    size = statSync(layout.packFile(base, 'pack')).size;
   } catch (err) {
     await bad(`cannot read the pack: ${(err as Error).message}`);
     return 0;

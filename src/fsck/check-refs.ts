@@ -2,56 +2,33 @@
 // at the top of the archive. It runs after the object pass, so that each ref
 // is checked against what is already known about its object, and it marks the
 // objects that refs, HEAD and reflog entries name as roots for connectivity.
-import { lstatSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZERO_ID } from '../hash/index.js';
-import { LOCK_SUFFIX, SESSIONS_PREFIX, holdsChain, parseReflog, parseRefContent, refNameProblem } from '../refs/index.js';
+import {
+  LOCK_SUFFIX,
+  SESSIONS_PREFIX,
+  holdsChain,
+  listRefFiles,
+  listTopLevelLocks,
+  parseReflog,
+  parseRefContent,
+  refNameProblem,
+  type RefFile,
+} from '../refs/index.js';
 import { finding, type CheckId, type Finding } from './findings.js';
 import { NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.js';
 
-interface WalkedFile {
-  /** Path below the walked directory, "/"-separated. */
-  rel: string;
-  abs: string;
-  /** A regular file or a symlink; anything else (FIFO, socket) is not opened. */
-  regular: boolean;
-}
-
-/**
- * Files below `dir` (symlinks count as files), sorted by path; lock files
- * apart. Synchronous, as all of fsck's reading is: an archive can hold
- * thousands of session refs, and each fs.promises call costs a thread-pool
- * round trip that a direct call does not.
- */
-function walk(dir: string): { files: WalkedFile[]; locks: WalkedFile[] } {
-  const files: WalkedFile[] = [];
-  const locks: WalkedFile[] = [];
-  const visit = (abs: string, rel: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const childAbs = join(abs, e.name);
-      const childRel = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        visit(childAbs, childRel);
-        continue;
-      }
-      const file = { rel: childRel, abs: childAbs, regular: e.isFile() || e.isSymbolicLink() };
-      if (e.name.endsWith(LOCK_SUFFIX)) locks.push(file);
-      else files.push(file);
-    }
-  };
-  visit(dir, '');
-  const byRel = (a: WalkedFile, b: WalkedFile) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel));
+/** Files of refs/ or logs/ as the refs layer lists them, sorted by path bytes; lock files apart. */
+function walk(archiveDir: string, area: 'refs' | 'logs'): { files: RefFile[]; locks: RefFile[] } {
+  const { files, locks } = listRefFiles(archiveDir, area);
+  const byRel = (a: RefFile, b: RefFile) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel));
   return { files: files.sort(byRel), locks: locks.sort(byRel) };
 }
 
-function readRegular(f: WalkedFile): string {
-  if (!f.regular) throw new Error('not a regular file');
+/** A regular file or a symlink is read; anything else (FIFO, socket) is not opened. */
+function readRegular(f: RefFile): string {
+  if (f.type === 'other') throw new Error('not a regular file');
   return readFileSync(f.abs, 'utf8');
 }
 
@@ -95,7 +72,7 @@ export async function checkRefs(
     await say('refWrongType', path, `${names} ${id}, which is a blob; it must point at a record`);
   };
 
-  const refs = walk(join(archiveDir, 'refs'));
+  const refs = walk(archiveDir, 'refs');
   for (const f of refs.files) {
     const name = `refs/${f.rel}`;
     summary.refs++;
@@ -125,7 +102,7 @@ export async function checkRefs(
 
   await checkHead(archiveDir, say, checkTarget);
 
-  const logs = walk(join(archiveDir, 'logs'));
+  const logs = walk(archiveDir, 'logs');
   for (const f of logs.files) {
     const path = `logs/${f.rel}`;
     summary.reflogs++;
@@ -163,15 +140,8 @@ export async function checkRefs(
     ...refs.locks.map((l) => ({ path: `refs/${l.rel}`, abs: l.abs })),
     ...logs.locks.map((l) => ({ path: `logs/${l.rel}`, abs: l.abs })),
   ];
-  let top: Dirent[] = [];
-  try {
-    top = readdirSync(archiveDir, { withFileTypes: true });
-  } catch {
-    // Unlistable archive directory: the refs above already said what they could.
-  }
-  for (const e of top) {
-    if (!e.isDirectory() && e.name.endsWith(LOCK_SUFFIX)) locks.push({ path: e.name, abs: join(archiveDir, e.name) });
-  }
+  // (An unlistable archive directory lists none: the refs above already said what they could.)
+  for (const l of listTopLevelLocks(archiveDir)) locks.push({ path: l.rel, abs: l.abs });
   locks.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
   for (const l of locks) {
     await say(
@@ -192,7 +162,7 @@ async function checkHead(
   let text: string;
   try {
     const st = lstatSync(path);
-    text = readRegular({ rel: 'HEAD', abs: path, regular: st.isFile() || st.isSymbolicLink() });
+    text = readRegular({ rel: 'HEAD', abs: path, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other' });
   } catch (err) {
     // No HEAD yet is an unborn HEAD: `init` does not write one.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;

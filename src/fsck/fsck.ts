@@ -2,14 +2,14 @@
 // fixed order (object files, objects, refs, links, connectivity) and report
 // each finding as soon as it is known, so output streams and memory holds
 // only per-object numbers and links (see object-graph.ts).
-import { checkObjects, type VerifyingStore } from './check-objects.js';
+import type { VerifyingStore } from '../odb/index.js';
+import { checkObjects } from './check-objects.js';
 import { checkPacks, countPackedObjects } from './check-packs.js';
 import { checkRefs } from './check-refs.js';
 import { checkConnectivity, checkLinks, markReachable } from './connectivity.js';
 import { CHECK_IDS, exitMask, type CheckId, type Finding, type Severity } from './findings.js';
 import { listLooseObjects } from './loose-layout.js';
 import { ObjectGraph } from './object-graph.js';
-import { join } from 'node:path';
 
 export interface FsckTarget {
   /** The archive directory (.tapes). */
@@ -66,7 +66,7 @@ export async function fsck(target: FsckTarget, opts: FsckOptions): Promise<FsckR
 
   const listing = listLooseObjects(target.objectsDir);
   for (const f of listing.findings) await report(f);
-  const packed = countPackedObjects(join(target.objectsDir, 'pack'));
+  const packed = countPackedObjects(target.objectsDir);
   const graph = new ObjectGraph(listing.ids.length + packed);
   const total = listing.ids.length + packed;
   progress('objects', 0, total);

@@ -1,9 +1,8 @@
-// The loose-object side of fsck: one walk of objects/ that lists the object
-// files and reports everything else found there, and a bounded read of one
-// object file. Packs, when they come, get a reader of their own beside this.
-import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
-import { join } from 'node:path';
-import { TEMP_PREFIX } from '../odb/index.js';
+// The loose-object side of fsck: the entries of objects/ as the store's
+// layout lists them (ObjectLayout.scan), turned into object ids and findings
+// about everything else, and a bounded read of one object file.
+import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { ObjectLayout, type LooseEntry } from '../odb/index.js';
 import { MAX_OBJECT_SIZE } from '../object/index.js';
 import { finding, type Finding } from './findings.js';
 
@@ -15,56 +14,34 @@ import { finding, type Finding } from './findings.js';
  */
 export const MAX_OBJECT_FILE_SIZE = MAX_OBJECT_SIZE + 64 * 1024;
 
-/** Directories of objects/ that belong to the format but hold no loose objects. */
-const RESERVED_DIRS = new Set(['pack']);
-
 export interface LooseListing {
   /** Object ids named by the files, sorted. */
   ids: string[];
   findings: Finding[];
 }
 
-/** Lists objects/ with synchronous calls, which cost half of fs.promises for hundreds of directories. */
+const STRAY: Record<Extract<LooseEntry, { kind: 'stray' }>['reason'], string> = {
+  notFanout: 'directory is not a two-hex-digit object fan-out directory',
+  outsideFanout: 'file in objects/ outside any fan-out directory',
+  notObjectName: 'file name is not the 62 lowercase hex digits of an object id',
+  notRegular: 'not a regular file',
+};
+
 export function listLooseObjects(objectsDir: string): LooseListing {
   const ids: string[] = [];
   const findings: Finding[] = [];
-  const rel = (...parts: string[]) => ['objects', ...parts].join('/');
-  let top;
-  try {
-    top = readdirSync(objectsDir, { withFileTypes: true });
-  } catch {
-    // A missing objects/ is an empty store; discovery has already vouched for the archive.
-    return { ids, findings };
-  }
-  top.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const d of top) {
-    if (d.isDirectory() && RESERVED_DIRS.has(d.name)) continue;
-    if (!d.isDirectory() || !/^[0-9a-f]{2}$/.test(d.name)) {
-      findings.push(finding('strayFile', { path: rel(d.name) }, d.isDirectory()
-        ? 'directory is not a two-hex-digit object fan-out directory'
-        : 'file in objects/ outside any fan-out directory'));
+  for (const e of new ObjectLayout(objectsDir).scan()) {
+    if (e.kind === 'object') {
+      ids.push(e.id);
       continue;
     }
-    let names;
-    try {
-      names = readdirSync(join(objectsDir, d.name), { withFileTypes: true });
-    } catch (err) {
-      findings.push(finding('unreadableObject', { path: rel(d.name) }, `cannot list directory: ${(err as Error).message}`));
-      continue;
-    }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const f of names) {
-      const isFile = f.isFile() || f.isSymbolicLink();
-      if (isFile && /^[0-9a-f]{62}$/.test(f.name)) ids.push(d.name + f.name);
-      else if (isFile && f.name.startsWith(TEMP_PREFIX)) {
-        const abs = join(objectsDir, d.name, f.name);
-        findings.push(finding('tempFile', { path: rel(d.name, f.name) },
-          `temporary file of an interrupted object write; if no tapes process is running, remove it: rm '${abs}'`));
-      } else {
-        findings.push(finding('strayFile', { path: rel(d.name, f.name) }, isFile
-          ? 'file name is not the 62 lowercase hex digits of an object id'
-          : 'not a regular file'));
-      }
+    const path = `objects/${e.path}`;
+    if (e.kind === 'temp') {
+      findings.push(finding('tempFile', { path }, `temporary file of an interrupted object write; if no tapes process is running, remove it: rm '${e.abs}'`));
+    } else if (e.kind === 'stray') {
+      findings.push(finding('strayFile', { path }, STRAY[e.reason]));
+    } else {
+      findings.push(finding('unreadableObject', { path }, `cannot list directory: ${e.message}`));
     }
   }
   return { ids, findings };

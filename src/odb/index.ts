@@ -1,4 +1,5 @@
 export * from './object-store.js';
+export * from './object-layout.js';
 export * from './loose-store.js';
 export * from './content.js';
 export * from './hashing-store.js';

@@ -1,4 +1,5 @@
-// Loose objects: one zstd frame per object at objects/<2 hex>/<62 hex>.
+// Loose objects: one zstd frame per object at objects/<2 hex>/<62 hex>
+// (the file names are object-layout.ts's business).
 // Writes go to a temp file in the same directory, are fsynced, and are then
 // hard-linked into place: link() fails if the name exists, so an object file is
 // never overwritten, even by two writers racing on the same object.
@@ -6,7 +7,6 @@
 // (pack-reader.ts); a miss re-reads the pack directory once, since a gc in
 // another process may have packed the object and removed its loose file.
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/index.js';
 import { isObjectId, sha256Hex } from '../hash/index.js';
@@ -19,10 +19,10 @@ import {
   type ObjectType,
   type TapesObject,
 } from '../object/index.js';
-import type { ObjectStore } from './object-store.js';
+import { ObjectLayout } from './object-layout.js';
+import type { BatchWriteTarget, VerifyingStore } from './object-store.js';
 import { PackSet } from './pack-reader.js';
 
-export const TEMP_PREFIX = 'tmp_obj_';
 /**
  * A write that finds its object already stored refreshes the object's
  * modification time (or its pack's) when it is older than this, so that a
@@ -36,14 +36,17 @@ const FRESHEN_AFTER_MS = 60 * 60 * 1000;
 const tempStem = randomBytes(6).toString('hex');
 let tempCounter = 0;
 
-export class LooseObjectStore implements ObjectStore {
+export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
   /** Fan-out directories known to exist, so each is created once. */
   private readonly dirs = new Set<string>();
+  readonly layout: ObjectLayout;
 
   private constructor(
     readonly dir: string,
     private readonly codec: Codec,
-  ) {}
+  ) {
+    this.layout = new ObjectLayout(dir);
+  }
 
   /** Opens the store in `<archive>/objects`; loads the codec (once per process). */
   static async open(objectsDir: string): Promise<LooseObjectStore> {
@@ -51,14 +54,14 @@ export class LooseObjectStore implements ObjectStore {
   }
 
   pathOf(id: string): string {
-    return join(this.dir, id.slice(0, 2), id.slice(2));
+    return this.layout.pathOf(id);
   }
 
   private packSet?: PackSet;
 
   /** The packs of this store, opened on first use. */
   get packs(): PackSet {
-    this.packSet ??= new PackSet(join(this.dir, 'pack'), this.codec);
+    this.packSet ??= new PackSet(this.layout.packDir, this.codec);
     return this.packSet;
   }
 
@@ -206,12 +209,12 @@ export class LooseObjectStore implements ObjectStore {
   /** The write protocol: temp file in the fan-out directory, fsync, link (never overwrites). */
   private async storeFile(id: string, compressed: Uint8Array): Promise<boolean> {
     const path = this.pathOf(id);
-    const dir = join(this.dir, id.slice(0, 2));
+    const dir = this.layout.fanoutDirOf(id);
     if (!this.dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       this.dirs.add(dir);
     }
-    const tmp = join(dir, `${TEMP_PREFIX}${tempStem}_${(tempCounter++).toString(36)}`);
+    const tmp = this.layout.tempPathFor(id, `${tempStem}_${(tempCounter++).toString(36)}`);
     let handle;
     try {
       handle = await fs.open(tmp, 'wx', 0o444);
@@ -260,41 +263,13 @@ export class LooseObjectStore implements ObjectStore {
   }
 
   /** The ids of the loose object files, sorted. */
-  async *looseIds(): AsyncIterable<string> {
-    let fanout: string[];
-    try {
-      fanout = (await fs.readdir(this.dir)).sort();
-    } catch {
-      return;
-    }
-    for (const d of fanout) {
-      if (!/^[0-9a-f]{2}$/.test(d)) continue;
-      let names: string[];
-      try {
-        names = (await fs.readdir(join(this.dir, d))).sort();
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        const id = d + n;
-        if (isObjectId(id)) yield id;
-      }
-    }
+  looseIds(): AsyncIterable<string> {
+    return this.layout.looseIds();
   }
 
   async findByPrefix(prefix: string): Promise<string[]> {
     if (!/^[0-9a-f]{2,64}$/.test(prefix)) return [];
-    let names: string[];
-    try {
-      names = await fs.readdir(join(this.dir, prefix.slice(0, 2)));
-    } catch {
-      names = [];
-    }
-    const rest = prefix.slice(2);
-    const loose = names
-      .filter((n) => n.startsWith(rest))
-      .map((n) => prefix.slice(0, 2) + n)
-      .filter(isObjectId);
+    const loose = await this.layout.looseIdsWithPrefix(prefix);
     this.packs.rescan();
     return [...new Set([...loose, ...this.packs.findByPrefix(prefix)])].sort();
   }

@@ -1,5 +1,6 @@
 // The interface every reader and writer of objects goes through, so that loose
-// objects and (later) packs look the same to fsck, records and remotes.
+// objects and packs look the same to fsck, records and remotes; and the two
+// named capabilities beyond it that the loose store also offers.
 import type { ObjectType, TapesObject } from '../object/index.js';
 
 export interface ObjectStore {
@@ -14,4 +15,21 @@ export interface ObjectStore {
   ids(): AsyncIterable<string>;
   /** Ids that start with a hex prefix (at least 2 characters). */
   findByPrefix(prefix: string): Promise<string[]>;
+}
+
+/** What a batched writer (WriteQueue) drives: writes that say what they added. */
+export interface BatchWriteTarget extends ObjectStore {
+  /** Like write, with the compressed bytes added (0 if the object existed);
+   * `checked`: the caller has just seen that the object is absent. */
+  writeReporting(type: ObjectType, body: Uint8Array, checked?: boolean): Promise<{ id: string; written: number }>;
+  /** Whether the object is stored, refreshing its time so that a concurrent
+   * gc's age-based prune spares it; without it, has() is asked. */
+  freshen?(id: string): boolean;
+}
+
+/** Object files read whole by the caller and verified here (fsck reads each file once, bounded). */
+export interface VerifyingStore {
+  pathOf(id: string): string;
+  /** Decompresses and checks bytes claimed to be object `id`; throws typed errors. */
+  verify(id: string, compressed: Uint8Array): TapesObject;
 }

@@ -67,10 +67,6 @@ export class Pack {
     return join(this.dir, `${this.name}.pack`);
   }
 
-  get idxPath(): string {
-    return join(this.dir, `${this.name}.idx`);
-  }
-
   /** The pack file's modification time (its age, for pruning), or undefined once it is gone. */
   mtimeMs(): number | undefined {
     try {

@@ -4,8 +4,7 @@
 // before any ref is moved, so a ref never points at an object not yet on disk.
 import { objectId, type ObjectType, type TapesObject } from '../object/index.js';
 import { writeContent } from './content.js';
-import type { LooseObjectStore } from './loose-store.js';
-import type { ObjectStore } from './object-store.js';
+import type { BatchWriteTarget, ObjectStore } from './object-store.js';
 
 export interface WriteStats {
   objectsWritten: number;
@@ -22,7 +21,7 @@ export class WriteQueue implements ObjectStore {
 
   /** With `dryRun`, ids are computed and the store is read, but nothing is written. */
   constructor(
-    private readonly target: ObjectStore & Pick<LooseObjectStore, 'writeReporting'> & Partial<Pick<LooseObjectStore, 'freshen'>>,
+    private readonly target: BatchWriteTarget,
     private readonly dryRun = false,
     private readonly concurrency = 16,
   ) {}

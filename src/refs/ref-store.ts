@@ -1,11 +1,12 @@
 // Reading and moving refs (.tapes/HEAD, .tapes/refs/…) with compare-and-swap
 // through lock files, and a reflog line for every move.
 import { promises as fs, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { BadArchiveError, NotFoundError, RefConflictError } from '../errors/index.js';
 import { ZERO_ID, isObjectId } from '../hash/index.js';
-import { LOCK_SUFFIX, LockFile } from './lock-file.js';
+import { LockFile } from './lock-file.js';
 import { appendReflog, parseReflog, type ParsedReflogLine, type ReflogEntry } from './reflog.js';
+import { listRefFiles } from './ref-files.js';
 import { checkFullRefName } from './ref-name.js';
 
 export type RefValue = { kind: 'id'; id: string } | { kind: 'symbolic'; target: string };
@@ -86,23 +87,33 @@ export class RefStore {
 
   /** Every file under refs/ that looks like a ref (lock files excluded), sorted. */
   async listNames(prefix = 'refs/'): Promise<string[]> {
-    const names: string[] = [];
-    const root = join(this.dir, 'refs');
-    const walk = async (d: string): Promise<void> => {
-      let entries;
+    return listRefFiles(this.dir, 'refs')
+      .files.map((f) => `refs/${f.rel}`)
+      .filter((n) => n.startsWith(prefix))
+      .sort(compareBytes);
+  }
+
+  /**
+   * Both ids of every reflog entry (new, then old; the zero id left out),
+   * reflogs in path order: what gc keeps besides refs and HEAD. Regular
+   * files only; an unreadable reflog or line is passed over (fsck names it).
+   */
+  reflogIds(): string[] {
+    const ids: string[] = [];
+    for (const f of listRefFiles(this.dir, 'logs').files) {
+      if (f.type !== 'file') continue;
+      let text: string;
       try {
-        entries = await fs.readdir(d, { withFileTypes: true });
+        text = readFileSync(f.abs, 'utf8');
       } catch {
-        return;
+        continue;
       }
-      for (const e of entries) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) await walk(p);
-        else if (!e.name.endsWith(LOCK_SUFFIX)) names.push('refs/' + relative(root, p).split(sep).join('/'));
+      for (const line of parseReflog(text)) {
+        if (!line.ok) continue;
+        for (const id of [line.entry.new, line.entry.old]) if (id !== ZERO_ID) ids.push(id);
       }
-    };
-    await walk(root);
-    return names.filter((n) => n.startsWith(prefix)).sort(compareBytes);
+    }
+    return ids;
   }
 
   async readReflog(name: string): Promise<ParsedReflogLine[]> {

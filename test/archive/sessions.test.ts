@@ -314,7 +314,7 @@ t.test('2,000 sessions: tapes sessions with a warm index is well under a second'
   const cwd = scratch(t);
   await run(cwd, ['init', '-q']);
   const archive = await Archive.openAt(join(cwd, '.tapes'));
-  const queue = new WriteQueue(await archive.objects(), false, 64);
+  const queue = new WriteQueue(await archive.objectWriter(), false, 64);
   const N = 2000;
   const built = performance.now();
   const tips: string[] = [];

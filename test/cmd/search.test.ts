@@ -216,3 +216,28 @@ t.test('tapes index and --rebuild', async (t) => {
   const text = await ok(['index', '--rebuild']);
   t.match(text.stdout, /^Search index rebuilt \(\d+ records indexed in 6 chains\): \d+ records in 6 chains, /);
 });
+
+t.test('after gc, search still sees packed ids: a session named like its tip id is shown whole', async (t) => {
+  // A session named after the first 12 hex digits of its own tip: its name
+  // must be shown whole, or it would read as an abbreviated id. Once gc has
+  // packed every object there is no loose file left to compare with.
+  const dir = tempDir('tapes-search-gc-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const inDir = async (args: string[]) => {
+    const r = await tapes(args, { cwd: dir, env });
+    if (r.code !== 0) throw new Error(`tapes ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  await inDir(['init', '-q']);
+  await inDir(['import', codexFile]);
+  const tip = (await inDir(['rev-parse', '11111111'])).trim();
+  const name = tip.slice(0, 12);
+  await inDir(['update-ref', `refs/sessions/${name}`, tip]);
+  const shown = async () => {
+    const lines = (await inDir(['search', '-n', '0', 'synthetic'])).split('\n').filter(Boolean);
+    return new Set(lines.map((l) => l.split(' ')[1]!).filter((s) => s.startsWith(name.slice(0, 8))));
+  };
+  t.same([...(await shown())], [name], 'loose: the whole name');
+  t.equal(JSON.parse(await inDir(['gc', '--json'])).looseAfter, 0, 'gc left no loose object');
+  t.same([...(await shown())], [name], 'packed: still the whole name');
+});

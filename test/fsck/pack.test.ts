@@ -5,7 +5,7 @@ import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fsckJson, makeFixture, tapes, type Fixture, type JsonFinding } from './fixtures/archive.js';
-import { PackIndex } from '../../src/odb/index.js';
+import { LooseObjectStore, PackIndex } from '../../src/odb/index.js';
 
 async function packed(t: Tap): Promise<{ f: Fixture; pack: string; idx: string }> {
   const f = await makeFixture(t);
@@ -110,7 +110,8 @@ t.test('objects held twice (loose and in two packs) are fine; temp and stray fil
   // A second pack with the same objects under another (valid) name is not possible
   // without rewriting; copy the pack under a different version of itself instead:
   // a loose copy of every object plus the pack.
-  const store = await f.archive.objects();
+  // A store of its own, as gc opens one: writeLooseCopy is gc's, not the archive's.
+  const store = await LooseObjectStore.open(f.archive.objectsDir);
   const r0 = await tapes(f.root, ['cat-object', '-p', f.ids.hello]);
   t.equal(r0.stdout, 'hello ');
   await store.writeLooseCopy(f.ids.hello, (await loadCodecCompress())(Buffer.from(`blob 6\0hello `)));

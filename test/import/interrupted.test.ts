@@ -135,7 +135,7 @@ t.test('interrupted import: a crash while one record\'s write is slower than the
   const cwd = await newArchive(t);
   await fs.copyFile(smallClaude, join(cwd, 's.jsonl'));
   const archive = await Archive.openAt(join(cwd, '.tapes'));
-  const store = await archive.objects();
+  const store = await archive.objectWriter();
   const write = store.writeReporting.bind(store);
   let records = 0;
   let later = 0;

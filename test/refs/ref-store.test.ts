@@ -92,3 +92,17 @@ t.test('bad ref content is an error naming the ref', async (t) => {
   await t.rejects(refs.read('refs/sessions/bad'), { code: 'BadArchiveError', data: { name: 'refs/sessions/bad' } });
   await t.rejects(refs.update('refs/sessions/../../x', A), { code: 'InvalidRefNameError' });
 });
+
+t.test('reflogIds: both ids of every well-formed entry, reflogs in path order; lock files and bad lines passed over', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  await refs.update('refs/sessions/b', A, { reason: 'create' });
+  await refs.update('refs/sessions/b', B, { reason: 'move' });
+  await refs.update('refs/sessions/a/x', C, { reason: 'create' });
+  const D = 'd'.repeat(64);
+  const logs = join(dir, 'logs', 'refs', 'sessions');
+  await fs.writeFile(join(logs, 'b.lock'), `${A} ${D} 2026-03-04T05:06:07.000Z\tlocked\n`);
+  await fs.appendFile(join(logs, 'b'), 'not a reflog line\n');
+  t.same(refs.reflogIds(), [C, A, B, A], 'a/x before b; new before old; no zero id');
+  t.same(await refs.listNames(), ['refs/sessions/a/x', 'refs/sessions/b']);
+});

@@ -1,0 +1,104 @@
+// The layout of objects/ (ObjectLayout): ids by prefix without the codec
+// agree with the store's, loose and packed; counting, sweeping temp files and
+// pack leftovers, removing empty fan-out directories, and fsck's scan.
+import t from 'tap';
+import { existsSync, mkdirSync, promises as fs, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LooseObjectStore, ObjectLayout, PackWriter, TEMP_PREFIX, PACK_TEMP_PREFIX } from '../../src/odb/index.js';
+import { encodeObject, loadCodec } from '../../src/object/index.js';
+import { tempDir } from '../helpers/cli.js';
+
+const HOUR = 60 * 60 * 1000;
+
+/** A store of 600 small blobs, the first 400 packed (their loose copies gone) and the rest loose. */
+async function packedStore() {
+  const objectsDir = join(tempDir(), 'objects');
+  const store = await LooseObjectStore.open(objectsDir);
+  const ids: string[] = [];
+  for (let i = 0; i < 600; i++) ids.push(await store.write('blob', Buffer.from(`blob ${i}`)));
+  const w = await PackWriter.create(join(objectsDir, 'pack'), await loadCodec(), { frameSize: 1024 * 1024, level: 3 });
+  for (const id of ids.slice(0, 400)) await w.add(id, encodeObject('blob', (await store.read(id)).body));
+  await w.finish();
+  const layout = new ObjectLayout(objectsDir);
+  for (const id of ids.slice(0, 400)) if (!layout.removeLoose(id)) throw new Error(`no loose file for ${id}`);
+  return { objectsDir, store: await LooseObjectStore.open(objectsDir), layout, ids };
+}
+
+t.test('ids by prefix: loose and packed, the same as the store finds, without opening a pack', async (t) => {
+  const { store, layout, ids } = await packedStore();
+  t.teardown(() => store.packs.close());
+  const prefixes = new Set(ids.map((id) => id.slice(0, 2)));
+  for (const p of prefixes) t.same(await layout.findByPrefix(p), await store.findByPrefix(p), `prefix ${p}`);
+  const packed = ids[0]!;
+  t.same(await layout.findByPrefix(packed.slice(0, 10)), [packed], 'a packed id alone');
+  t.same(await layout.findByPrefix(ids[599]!), [ids[599]], 'a loose id, in full');
+  t.same(await layout.findByPrefix('zz'), [], 'not hex');
+  const loose: string[] = [];
+  for await (const id of layout.looseIds()) loose.push(id);
+  t.same(loose, ids.slice(400).sort(), 'looseIds lists the loose files only, sorted');
+});
+
+t.test('counting, sweeping and removing: only what the layout owns, only when old enough', async (t) => {
+  const { store, layout, ids, objectsDir } = await packedStore();
+  t.teardown(() => store.packs.close());
+  t.equal(layout.countLoose(10_000), 200, 'every loose object');
+  t.ok(layout.countLoose(10) > 10, 'stops soon after the limit');
+
+  const dir = join(objectsDir, ids[599]!.slice(0, 2));
+  const oldTemp = join(dir, `${TEMP_PREFIX}old`);
+  const newTemp = join(dir, `${TEMP_PREFIX}new`);
+  writeFileSync(oldTemp, 'x');
+  writeFileSync(newTemp, 'x');
+  const then = new Date(Date.now() - 3 * HOUR);
+  utimesSync(oldTemp, then, then);
+  t.equal(layout.sweepTemps(Date.now() - HOUR), 1, 'one temp file older than the cutoff');
+  t.notOk(existsSync(oldTemp));
+  t.ok(existsSync(newTemp), "a live writer's temp file stays");
+  t.equal(layout.countLoose(10_000), 200, 'temp files are not objects');
+
+  // Empty fan-out directories go; one with a file in it stays.
+  for (const id of ids.slice(400)) if (!id.startsWith(ids[599]!.slice(0, 2))) layout.removeLoose(id);
+  layout.removeEmptyFanout();
+  t.same(readdirSync(objectsDir).sort(), [ids[599]!.slice(0, 2), 'pack'].sort());
+
+  // pack/: leftovers of interrupted gcs go, anything else stays.
+  const packDir = layout.packDir;
+  const [pack] = layout.packNames();
+  writeFileSync(join(packDir, `${PACK_TEMP_PREFIX}1.pack`), 'partial');
+  writeFileSync(join(packDir, `pack-${'a'.repeat(64)}.pack`), 'no index');
+  writeFileSync(join(packDir, `pack-${'b'.repeat(64)}.idx`), 'no pack');
+  writeFileSync(join(packDir, 'notes.txt'), 'hi');
+  t.same(
+    layout.scanPackDir().map((e) => e.kind).sort(),
+    ['indexWithoutPack', 'pack', 'packWithoutIndex', 'stray', 'temp'],
+    'each file of pack/ by what its name says (a pack and its index once)',
+  );
+  t.equal(layout.sweepPackDir(), 2);
+  t.same(readdirSync(packDir).sort(), [`${pack}.idx`, `${pack}.pack`, `pack-${'b'.repeat(64)}.idx`, 'notes.txt'].sort());
+});
+
+t.test('scan: objects, temp files and strays, in path order', async (t) => {
+  const objectsDir = join(tempDir(), 'objects');
+  const layout = new ObjectLayout(objectsDir);
+  t.same(layout.scan(), [], 'no objects/ is an empty store');
+  const id = 'ab' + 'c'.repeat(62);
+  mkdirSync(join(objectsDir, 'ab'), { recursive: true });
+  mkdirSync(join(objectsDir, 'pack'));
+  mkdirSync(join(objectsDir, 'xy'));
+  mkdirSync(join(objectsDir, 'ab', 'sub'));
+  writeFileSync(layout.pathOf(id), 'z');
+  writeFileSync(join(objectsDir, 'ab', `${TEMP_PREFIX}1`), 'z');
+  writeFileSync(join(objectsDir, 'ab', 'README'), 'z');
+  writeFileSync(join(objectsDir, 'top'), 'z');
+  t.same(layout.scan(), [
+    { kind: 'stray', path: 'ab/README', reason: 'notObjectName' },
+    { kind: 'object', id },
+    { kind: 'stray', path: 'ab/sub', reason: 'notRegular' },
+    { kind: 'temp', path: `ab/${TEMP_PREFIX}1`, abs: join(objectsDir, 'ab', `${TEMP_PREFIX}1`) },
+    { kind: 'stray', path: 'top', reason: 'outsideFanout' },
+    { kind: 'stray', path: 'xy', reason: 'notFanout' },
+  ]);
+  await fs.rm(join(objectsDir, 'ab', 'sub'), { recursive: true });
+  t.equal(layout.looseMtime(id)! > 0, true);
+  t.equal(layout.looseMtime('ab' + 'd'.repeat(62)), undefined);
+});
