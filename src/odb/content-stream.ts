@@ -62,14 +62,19 @@ export class ContentStreamWriter {
 
   /** Stores every chunk whose end is already decided (at least `max` bytes follow its start). */
   private async cutWhole(): Promise<void> {
-    // Pieces pushed while chunks are being stored join the buffer after these.
-    const taken = this.buffered.length;
-    const data = Buffer.concat(this.buffered);
-    let pos = 0;
-    while (data.length - pos >= MAX_BLOB_BODY) pos += await this.storeChunk(data, pos, chunkLength(data, pos, MAX_BLOB_BODY));
-    const rest = data.subarray(pos);
-    this.buffered = [...(rest.length ? [Buffer.from(rest)] : []), ...this.buffered.slice(taken)];
-    this.bufferedBytes -= pos;
+    // A window of about two chunks at a time, so no more than that is ever copied.
+    while (this.bufferedBytes >= 2 * MAX_BLOB_BODY) {
+      let taken = 0;
+      let takenBytes = 0;
+      while (takenBytes < 2 * MAX_BLOB_BODY) takenBytes += this.buffered[taken++]!.length;
+      const data = taken === 1 ? this.buffered[0]! : Buffer.concat(this.buffered.slice(0, taken));
+      let pos = 0;
+      while (data.length - pos >= MAX_BLOB_BODY) pos += await this.storeChunk(data, pos, chunkLength(data, pos, MAX_BLOB_BODY));
+      // Pieces pushed while chunks were being stored stay behind these.
+      const rest = data.subarray(pos);
+      this.buffered = [...(rest.length ? [Buffer.from(rest)] : []), ...this.buffered.slice(taken)];
+      this.bufferedBytes -= pos;
+    }
   }
 
   private async storeChunk(data: Buffer, start: number, length: number): Promise<number> {
