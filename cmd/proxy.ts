@@ -58,13 +58,26 @@ export async function handler(args: Args): Promise<void> {
     await write(io.stdout, running.url + '\n');
     io.stderr.write(`tapes proxy: listening on ${running.url}, forwarding to ${running.upstream}${args.record === false ? ' (not recording)' : `, recording into ${archive.dir}`}; interrupt to stop\n`);
   }
-  await new Promise<void>((resolve) => {
-    const off = io.onSignal!(() => {
-      off();
-      resolve();
-    });
+  // The first signal stops accepting and lets exchanges in flight finish; a
+  // second cuts them. Either way every turn that began is recorded before exit.
+  let signals = 0;
+  let stopped!: () => void;
+  const stopping = new Promise<void>((resolve) => (stopped = resolve));
+  const off = io.onSignal((signal) => {
+    if (++signals === 1) {
+      const n = running.proxy.exchangesInFlight;
+      if (n > 0) io.stderr.write(`tapes proxy: ${signal}: finishing ${n} exchange${n === 1 ? '' : 's'} in flight; interrupt again to cut ${n === 1 ? 'it' : 'them'} (what arrived is recorded)\n`);
+      stopped();
+    } else {
+      running.proxy.abort();
+    }
   });
-  await running.close();
+  await stopping;
+  try {
+    await running.close(Infinity);
+  } finally {
+    off();
+  }
   const sessions = running.sessions();
   if (args.json) {
     io.stdout.write(JSON.stringify({ event: 'stopped', requests: running.stats.requests, recorded: running.stats.recorded, failures: running.stats.recordFailures, sessions }) + '\n');

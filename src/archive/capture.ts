@@ -109,6 +109,9 @@ export interface StartProxyOptions {
   record?: boolean;
   onTurn?: (result: TurnResult) => void;
   onProblem?: (message: string) => void;
+  /** See ProxyOptions: bytes of a body held in memory, and how long the upstream may stay silent. */
+  memoryLimit?: number;
+  upstreamTimeoutMs?: number;
 }
 
 export async function startProxy(archive: Archive, opts: StartProxyOptions): Promise<RunningProxy> {
@@ -131,6 +134,8 @@ export async function startProxy(archive: Archive, opts: StartProxyOptions): Pro
       opts.onTurn?.(r);
     },
     onProblem: opts.onProblem,
+    memoryLimit: opts.memoryLimit,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
   });
   let address;
   try {

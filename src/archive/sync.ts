@@ -17,7 +17,7 @@ import {
 } from '../refs/index.js';
 import { readRecord } from '../record/index.js';
 import type { ObjectStore } from '../odb/index.js';
-import { openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
+import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
 import { Archive } from './archive.js';
 import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
 
@@ -378,26 +378,60 @@ export function cloneDirName(url: string): string {
   return name;
 }
 
-/** A new archive in `<dir>/.tapes` with `url` as origin and every session checked out; removed again on failure. */
+/**
+ * Marks an archive whose clone has not finished (the source URL is inside):
+ * a clone killed before its end leaves it, and `clone` run again with the
+ * same source and destination starts over there instead of refusing.
+ */
+export const CLONE_MARKER = 'CLONE_IN_PROGRESS';
+
+/**
+ * A new archive in `<dir>/.tapes` with `url` as origin and every session
+ * checked out; removed again when it fails. A clone that was killed (its
+ * marker is still there) is started over by the same command.
+ */
 export async function cloneArchive(url: string, dir: string | undefined, cwd: string, opts: SyncOptions & { now?: () => Date } = {}): Promise<CloneResult> {
   const stored = normalizeRemoteUrl(url, cwd);
   const path = resolve(cwd, dir ?? cloneDirName(stored));
+  if (!/^https?:\/\//i.test(stored)) {
+    // Checked before anything is created: a missing source must not turn into a clone of the new directory.
+    const source = fileRemoteDir(stored);
+    if (source === join(path, '.tapes') || source === path) {
+      throw new UsageError(`cannot clone ${url} into itself (${path})`);
+    }
+  }
   const entries = await fs.readdir(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
   if (entries !== undefined && entries.length > 0) {
-    throw new AlreadyExistsError(`destination ${path} already exists and is not empty`, { path });
+    const unfinished = entries.length === 1 && entries[0] === '.tapes' ? await readCloneMarker(join(path, '.tapes')) : undefined;
+    if (unfinished === undefined) throw new AlreadyExistsError(`destination ${path} already exists and is not empty`, { path });
+    if (unfinished !== stored) {
+      throw new AlreadyExistsError(`destination ${path} holds an unfinished clone of ${redactUrl(unfinished)}, not of ${redactUrl(stored)}; remove it, or clone that source again`, { path });
+    }
+    // Started over, not resumed: the killed clone may have left locks behind, and its objects are cheap to fetch again.
+    await fs.rm(join(path, '.tapes'), { recursive: true, force: true });
   }
   const created = entries === undefined;
   try {
     const { path: archiveDir } = await Archive.init({ cwd, env: {} }, path);
+    await fs.writeFile(join(archiveDir, CLONE_MARKER), `${stored}\n`, { flag: 'wx' });
     const archive = await Archive.openAt(archiveDir, { now: opts.now });
     await addRemote(archive, 'origin', stored, cwd);
     const pulled = await pullRemote(archive, 'origin', opts);
+    await fs.rm(join(archiveDir, CLONE_MARKER), { force: true });
     return { ...pulled, path: archiveDir };
   } catch (err) {
     await (created ? fs.rm(path, { recursive: true, force: true }) : fs.rm(join(path, '.tapes'), { recursive: true, force: true }));
     throw err;
   }
+}
+
+/** The source named by an unfinished clone's marker; undefined when there is none (or it is not a plain file). */
+async function readCloneMarker(archiveDir: string): Promise<string | undefined> {
+  const file = join(archiveDir, CLONE_MARKER);
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (!st?.isFile() || st.size > 8192) return undefined;
+  return (await fs.readFile(file, 'utf8')).trim();
 }

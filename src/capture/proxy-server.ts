@@ -5,16 +5,33 @@
 // wire-api.ts) are also copied aside and, once the response has ended, handed
 // to the recorder — after the client has its bytes, so archive writes never
 // hold up forwarding. Other paths are forwarded and not recorded.
+//
+// Memory is bounded whatever the traffic: a body is held in memory up to
+// `memoryLimit`; past that it is stored in the archive as it passes (chunked
+// content, the same ids as if stored whole) and recorded raw, unparsed.
+// An upstream that goes quiet for `upstreamTimeoutMs` is given up on (504 to
+// the client when no response had begun). `close` lets exchanges in flight
+// finish and records every turn before it returns.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import type { CapturedResponse, CapturedTurn, SessionRecorder, TurnResult } from './session-recorder.js';
 import { recordedApi, type WireApi } from './wire-api.js';
+import { BodyCapture } from './body-capture.js';
 
 /** Bodies beyond this are forwarded in full but recorded only up to it. */
 export const DEFAULT_RECORD_LIMIT = 256 * 1024 * 1024;
+/**
+ * Bodies up to this are held in memory and parsed; larger ones are stored as
+ * they pass and kept raw. The model APIs refuse requests over 32 MB, and no
+ * model answer comes near it.
+ */
+export const DEFAULT_MEMORY_LIMIT = 32 * 1024 * 1024;
+/** An upstream silent this long is given up on (the providers' own SDKs wait 10 minutes). */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10 * 60 * 1000;
 
 export interface ProxyOptions {
   upstream: URL;
@@ -25,6 +42,10 @@ export interface ProxyOptions {
   /** Called when a turn could not be recorded, or a request failed upstream. */
   onProblem?: (message: string) => void;
   recordLimit?: number;
+  /** Bytes of one body held in memory before the rest is stored as it passes. */
+  memoryLimit?: number;
+  /** Milliseconds the upstream may stay silent before the exchange is given up. */
+  upstreamTimeoutMs?: number;
   /** Turns written at once; the rest wait, so recording never crowds out forwarding. */
   recordConcurrency?: number;
 }
@@ -34,13 +55,18 @@ export interface ProxyStats {
   recorded: number;
   forwardedOnly: number;
   upstreamErrors: number;
+  upstreamTimeouts: number;
   recordFailures: number;
 }
 
 export class CaptureProxy {
   readonly server: http.Server;
-  readonly stats: ProxyStats = { requests: 0, recorded: 0, forwardedOnly: 0, upstreamErrors: 0, recordFailures: 0 };
+  readonly stats: ProxyStats = { requests: 0, recorded: 0, forwardedOnly: 0, upstreamErrors: 0, upstreamTimeouts: 0, recordFailures: 0 };
   private readonly pending = new Set<Promise<void>>();
+  /** Exchanges whose client response has not closed yet, each with a way to cut it. */
+  private readonly inFlight = new Map<Promise<void>, () => void>();
+  private closing = false;
+  private cutNow: (() => void) | undefined;
   private readonly agent: http.Agent;
   private readonly limit: number;
   private recording = 0;
@@ -72,15 +98,44 @@ export class CaptureProxy {
     while (this.pending.size) await Promise.all([...this.pending]);
   }
 
-  /** Stops accepting, lets requests in flight finish (at most `graceMs`), and waits for their records. */
+  /** Exchanges still being forwarded. */
+  get exchangesInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops accepting, lets exchanges in flight finish (at most `graceMs`, or
+   * until `abort`), cuts the rest — what arrived of them is recorded,
+   * flagged incomplete — and returns once every turn is in the archive.
+   */
   async close(graceMs = 10_000): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+    if (this.inFlight.size) {
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<void>((resolve) => {
+        this.cutNow = resolve;
+        if (Number.isFinite(graceMs)) timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([this.allExchanges(), cut]);
+      clearTimeout(timer);
+      for (const stop of this.inFlight.values()) stop();
+      await this.allExchanges();
+    }
+    this.server.closeAllConnections();
     await closed;
-    clearTimeout(timer);
     this.agent.destroy();
     await this.drain();
+  }
+
+  /** During `close`: stop waiting for exchanges in flight and cut them now. */
+  abort(): void {
+    this.cutNow?.();
+  }
+
+  private async allExchanges(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight.keys()]);
   }
 
   private handle(req: http.IncomingMessage, client: http.ServerResponse): void {
@@ -109,43 +164,66 @@ export class CaptureProxy {
       headers,
       agent: this.agent,
     });
+    const timeoutMs = this.opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+    let timedOut = false;
+    let stopped = false;
+    upReq.setTimeout(timeoutMs, () => {
+      timedOut = true;
+      upReq.destroy();
+    });
+
+    let exchangeOver!: () => void;
+    const exchange = new Promise<void>((resolve) => (exchangeOver = resolve));
+    this.inFlight.set(exchange, () => {
+      stopped = true;
+      upReq.destroy();
+      client.destroy();
+    });
 
     // The request body goes upstream as it arrives; a copy is kept for recording.
-    const requestChunks: Buffer[] = [];
-    let requestBytes = 0;
-    if (api) {
-      req.on('data', (c: Buffer) => {
-        requestBytes += c.length;
-        if (requestBytes <= this.limit) requestChunks.push(c);
-      });
-    }
-    req.pipe(upReq);
+    const store = this.opts.recorder?.store;
+    const capture = (): BodyCapture | undefined =>
+      api && store ? new BodyCapture(store, this.opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, this.limit) : undefined;
+    const requestBody = capture();
+    forward(req, upReq, requestBody);
 
     let finished = false;
     let responseInfo: Omit<CapturedResponse, 'body' | 'totalMs' | 'end' | 'ttfbMs'> | undefined;
     let ttfb: number | null = null;
-    const responseChunks: Buffer[] = [];
-    let responseBytes = 0;
-    let bodyTruncated = false;
+    const responseBody = capture();
 
     const finish = (end: CapturedResponse['end']) => {
       if (finished) return;
       finished = true;
-      if (!api || !responseInfo) return;
-      if (requestBytes > this.limit) {
-        this.opts.onProblem?.(`${req.method} ${target}: request body over ${this.limit} bytes, not recorded`);
-        return;
-      }
-      const turn: CapturedTurn = {
+      if (!api || !responseInfo || !requestBody || !responseBody) return;
+      const info = responseInfo;
+      const totalMs = performance.now() - t0;
+      this.track(
+        (async (): Promise<CapturedTurn> => {
+          const [request, response] = await Promise.all([requestBody.finish(), responseBody.finish()]);
+          return {
+            api,
+            method: req.method ?? 'POST',
+            target,
+            rawHeaders: req.rawHeaders,
+            body: request.bytes,
+            ...(request.stored ? { bodyStored: request.stored } : {}),
+            ...(request.truncated ? { bodyTruncated: true } : {}),
+            time,
+            response: {
+              ...info,
+              body: response.bytes,
+              ...(response.stored ? { bodyStored: response.stored } : {}),
+              ttfbMs: ttfb,
+              totalMs,
+              end: stopped ? 'proxy-stopped' : end,
+              ...(response.truncated ? { bodyTruncated: true } : {}),
+            },
+          };
+        })(),
         api,
-        method: req.method ?? 'POST',
-        target,
-        rawHeaders: req.rawHeaders,
-        body: Buffer.concat(requestChunks),
-        time,
-        response: { ...responseInfo, body: Buffer.concat(responseChunks), ttfbMs: ttfb, totalMs: performance.now() - t0, end, ...(bodyTruncated ? { bodyTruncated } : {}) },
-      };
-      this.schedule(api, turn);
+        `${req.method} ${target}`,
+      );
     };
 
     upReq.on('response', (upRes) => {
@@ -157,20 +235,8 @@ export class CaptureProxy {
       }
       client.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, clientResponseHeaders(upRes.rawHeaders));
       client.flushHeaders();
-      upRes.on('data', (chunk: Buffer) => {
-        if (ttfb === null) ttfb = performance.now() - t0;
-        if (api) {
-          responseBytes += chunk.length;
-          if (responseBytes <= this.limit) responseChunks.push(chunk);
-          else bodyTruncated = true;
-        }
-        if (!client.write(chunk)) upRes.pause();
-      });
-      client.on('drain', () => upRes.resume());
-      upRes.on('end', () => {
-        client.end();
-        finish('complete');
-      });
+      upRes.once('data', () => (ttfb = performance.now() - t0));
+      forward(upRes, client, responseBody, () => finish('complete'));
       upRes.on('aborted', () => {
         // The upstream connection broke mid-body: the client must see a cut
         // too, not a clean end that would pass for a whole response.
@@ -194,16 +260,29 @@ export class CaptureProxy {
         return;
       }
       finished = true;
-      this.stats.upstreamErrors++;
-      const why = err.code ?? err.message;
-      const message = `tapes proxy: cannot reach the upstream ${upstream.origin}: ${why}`;
+      let status = 502;
+      let message: string;
+      if (timedOut) {
+        this.stats.upstreamTimeouts++;
+        status = 504;
+        message = `tapes proxy: the upstream ${upstream.origin} sent no response in ${Math.round(timeoutMs / 1000)} s`;
+      } else if (stopped) {
+        message = 'tapes proxy: stopped before the upstream answered';
+      } else {
+        this.stats.upstreamErrors++;
+        message = `tapes proxy: cannot reach the upstream ${upstream.origin}: ${err.code ?? err.message}`;
+      }
       this.opts.onProblem?.(`${req.method} ${target}: ${message}`);
       const body = JSON.stringify({ type: 'error', error: { type: 'proxy_error', message } });
-      client.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      client.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       client.end(body);
     });
 
     client.on('close', () => {
+      this.inFlight.delete(exchange);
+      exchangeOver();
+      // While stopping, a keep-alive connection closes as soon as it is idle.
+      if (this.closing) this.server.closeIdleConnections();
       if (finished) return;
       // The client went away before the response ended: stop the upstream
       // request and keep what arrived, flagged incomplete.
@@ -211,6 +290,33 @@ export class CaptureProxy {
       finish('client-disconnected');
     });
     req.on('error', () => upReq.destroy());
+  }
+
+  /** Records a turn once its bodies are complete, behind the recording slots. */
+  private track(turn: Promise<CapturedTurn>, api: WireApi, what: string): void {
+    const recorder = this.opts.recorder!;
+    const p: Promise<void> = turn
+      .then(async (t) => {
+        const release = await this.slot();
+        try {
+          return await recorder.record(t);
+        } finally {
+          release();
+        }
+      })
+      .then(
+        (result) => {
+          if (!result) return;
+          this.stats.recorded++;
+          this.opts.onTurn?.(result);
+        },
+        (err: Error) => {
+          this.stats.recordFailures++;
+          this.opts.onProblem?.(`${api} ${what}: turn not recorded: ${err.message}`);
+        },
+      );
+    const tracked = p.finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
   }
 
   /** Waits for a free recording slot (turns queue in arrival order). */
@@ -224,28 +330,32 @@ export class CaptureProxy {
     };
   }
 
-  private schedule(api: WireApi, turn: CapturedTurn): void {
-    const recorder = this.opts.recorder!;
-    const p: Promise<void> = this.slot()
-      .then(async (release) => {
-        try {
-          return await recorder.record(turn);
-        } finally {
-          release();
-        }
-      })
-      .then(
-      (result) => {
-        if (!result) return;
-        this.stats.recorded++;
-        this.opts.onTurn?.(result);
-      },
-      (err: Error) => {
-        this.stats.recordFailures++;
-        this.opts.onProblem?.(`${api} ${turn.method} ${turn.target}: turn not recorded: ${err.message}`);
-      },
-    );
-    const tracked = p.finally(() => this.pending.delete(tracked));
-    this.pending.add(tracked);
-  }
+}
+
+/**
+ * Pipes `from` into `to`, giving every piece to `copy` too, and pauses
+ * `from` while either is behind (the client or upstream socket is full, or
+ * the archive is still storing a piece) so nothing piles up in memory.
+ */
+function forward(from: Readable, to: Writable, copy: BodyCapture | undefined, onEnd?: () => void): void {
+  from.on('data', (chunk: Buffer) => {
+    let waits = 0;
+    const done = () => {
+      if (--waits === 0) from.resume();
+    };
+    if (!to.write(chunk)) {
+      waits++;
+      to.once('drain', done);
+    }
+    const storing = copy?.take(chunk);
+    if (storing) {
+      waits++;
+      void storing.then(done);
+    }
+    if (waits) from.pause();
+  });
+  from.on('end', () => {
+    to.end();
+    onEnd?.();
+  });
 }

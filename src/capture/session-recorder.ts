@@ -7,7 +7,7 @@
 import { ObjectTooLargeError, RefConflictError } from '../errors/index.js';
 import { canonicalJson, sha256Hex, type JsonValue } from '../hash/index.js';
 import { maxBodySize } from '../object/index.js';
-import { readContent, WriteQueue, type BatchWriteTarget } from '../odb/index.js';
+import { readContent, WriteQueue, type BatchWriteTarget, type StoredContent } from '../odb/index.js';
 import { decodeValue, encodeValue, readRecord, walkChain, type PutContent, type RecordKind } from '../record/index.js';
 import { AGENTS_PREFIX, refNameProblem, SESSIONS_PREFIX, type RefStore } from '../refs/index.js';
 import { decodeBody } from './body-decode.js';
@@ -20,15 +20,17 @@ import type { ParsedRequest, ReducedResponse, WireApi, WireMessage } from './wir
 export interface CapturedResponse {
   status: number;
   rawHeaders: string[];
-  /** The body as it arrived (still content-encoded), as far as it was kept. */
+  /** The body as it arrived (still content-encoded), as far as it was kept; empty when `bodyStored`. */
   body: Buffer;
+  /** The body, too large to hold, already stored as it passed: kept raw, not reduced. */
+  bodyStored?: StoredContent;
   /** When the response headers arrived. */
   time: Date;
   headersMs: number;
   ttfbMs: number | null;
   totalMs: number;
   /** How the response ended for the proxy. */
-  end: 'complete' | 'upstream-cut' | 'client-disconnected';
+  end: 'complete' | 'upstream-cut' | 'client-disconnected' | 'proxy-stopped';
   /** The body was longer than the proxy keeps for recording. */
   bodyTruncated?: boolean;
 }
@@ -38,7 +40,12 @@ export interface CapturedTurn {
   method: string;
   target: string;
   rawHeaders: string[];
+  /** The request body; empty when `bodyStored`. */
   body: Buffer;
+  /** The request body, too large to hold, already stored as it passed: kept raw, not parsed. */
+  bodyStored?: StoredContent;
+  /** The request body was longer than the proxy keeps; only the first part is stored. */
+  bodyTruncated?: boolean;
   time: Date;
   response: CapturedResponse;
 }
@@ -105,13 +112,13 @@ export class SessionRecorder {
   private readonly responses = new Map<string, { ref: string; id: string }>();
 
   constructor(
-    private readonly store: BatchWriteTarget,
+    readonly store: BatchWriteTarget,
     private readonly refs: RefStore,
   ) {}
 
   /** Records one turn; turns of the same session queue behind each other. */
   async record(turn: CapturedTurn): Promise<TurnResult | undefined> {
-    const parsed = parseRequest(turn.api, turn.body);
+    const parsed = turn.bodyStored ? undefined : parseRequest(turn.api, turn.body);
     const identity = this.identify(turn, parsed);
     return this.locked(identity.ref, () => this.write(turn, parsed, identity));
   }
@@ -151,7 +158,9 @@ export class SessionRecorder {
     const msgs = parsed?.messages ?? [];
     const firstOther = msgs.findIndex((m) => m.kind !== 'system');
     const named = firstOther < 0 ? msgs : msgs.slice(0, firstOther + 1);
-    const digest = sha256Hex(Buffer.from(named.map((m) => matchDigest(m.role, m.content)).join('\n') + `\n${turn.api}`, 'utf8'));
+    // A body too large to parse is named by its content.
+    const what = turn.bodyStored ? `body ${turn.bodyStored.id}` : named.map((m) => matchDigest(m.role, m.content)).join('\n');
+    const digest = sha256Hex(Buffer.from(what + `\n${turn.api}`, 'utf8'));
     return { ref: `${SESSIONS_PREFIX}capture-${digest.slice(0, 16)}`, meta, firstMeta: {} };
   }
 
@@ -164,7 +173,7 @@ export class SessionRecorder {
       const found: Array<{ id: string; digest: string }> = [];
       for await (const rec of walkChain(this.store, tip)) {
         const v = rec.value;
-        const isConversation = v.capture !== undefined && typeof v.kind === 'string' && CONVERSATION_KINDS.has(v.kind) && !isApiError(v.meta);
+        const isConversation = v.capture !== undefined && typeof v.kind === 'string' && CONVERSATION_KINDS.has(v.kind) && !isTurnNote(v.meta);
         if (!isConversation) continue;
         const content = (await decodeValue(v.content ?? [], (id) => readContent(this.store, id))) as unknown[];
         found.push({ id: rec.id, digest: matchDigest(typeof v.role === 'string' ? v.role : null, Array.isArray(content) ? content : []) });
@@ -190,9 +199,9 @@ export class SessionRecorder {
 
   private async write(turn: CapturedTurn, parsed: ParsedRequest | undefined, identity: Identity): Promise<TurnResult> {
     const res = turn.response;
-    const decoded = await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'));
+    const decoded = res.bodyStored ? { bytes: Buffer.alloc(0), problem: undefined } : await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'));
     const ok = res.status >= 200 && res.status < 300;
-    const reduced = ok ? reduceResponse(turn.api, headerValue(res.rawHeaders, 'content-type'), decoded.bytes) : undefined;
+    const reduced = ok && !res.bodyStored ? reduceResponse(turn.api, headerValue(res.rawHeaders, 'content-type'), decoded.bytes) : undefined;
     for (let attempt = 0; ; attempt++) {
       const queue = new WriteQueue(this.store);
       const put: PutContent = (bytes) => queue.putContent(bytes);
@@ -232,11 +241,15 @@ export class SessionRecorder {
         const complete = reduced.complete && res.end === 'complete';
         if (!complete) {
           meta.incomplete = true;
-          meta.incomplete_reason = res.end === 'client-disconnected' ? 'client disconnected' : res.end === 'upstream-cut' ? 'upstream connection cut' : (reduced.problem ?? 'incomplete');
+          meta.incomplete_reason = END_REASONS[res.end] ?? reduced.problem ?? 'incomplete';
           if (res.end !== 'complete' && reduced.problem) meta.stream_problem = reduced.problem;
         }
         fields = { kind: 'assistant', role: 'assistant', time: res.time.toISOString(), content: reduced.content, meta, capture };
         responseDigest = matchDigest('assistant', reduced.content);
+      } else if (res.bodyStored) {
+        // An answer too large to hold: kept raw, as a note on the chain, not as conversation.
+        const reason = `response body of ${res.bodyStored.size} bytes was stored as it passed, not reduced`;
+        fields = { kind: 'system', role: null, time: res.time.toISOString(), content: [], meta: { ...identity.meta, unreduced: true, reason, status: res.status }, capture };
       } else {
         // An error status: the turn is kept, as an API error, not as an answer.
         const text = decoded.bytes.toString('utf8');
@@ -249,7 +262,7 @@ export class SessionRecorder {
         }
         fields = { kind: 'system', role: null, time: res.time.toISOString(), content: [], meta: { ...identity.meta, is_api_error: true, status: res.status, error }, capture };
       }
-      const responseId = await writeRecord(fields, responseDigest, () => put(turn.body));
+      const responseId = await writeRecord(fields, responseDigest, async () => turn.bodyStored?.id ?? put(turn.body));
       await queue.flush();
       try {
         await this.refs.update(ref, responseId, { expectedOld: tip ?? null, reason: `capture ${turn.api}: ${storablePath(turn.target)}` });
@@ -292,17 +305,20 @@ export class SessionRecorder {
   ): Promise<Record<string, JsonValue>> {
     const res = turn.response;
     const json = async (v: unknown) => ({ $blob: await put(Buffer.from(JSON.stringify(v), 'utf8')) });
-    const template = await buildRequestTemplate(turn.body, parsed?.listKey ?? 'messages', parsed?.wholeKeys ?? [], put);
-    const request: Record<string, JsonValue> = {
-      headers: await json(storableHeaders(turn.rawHeaders)),
-      body: template.parts as JsonValue,
-    };
-    for (const [key, id] of Object.entries(template.members)) request[key] = { $blob: id, raw: true };
+    const request: Record<string, JsonValue> = { headers: await json(storableHeaders(turn.rawHeaders)) };
+    if (turn.bodyStored) {
+      request.body = [{ $blob: turn.bodyStored.id, raw: true }];
+      if (turn.bodyTruncated) request.body_truncated = true;
+    } else {
+      const template = await buildRequestTemplate(turn.body, parsed?.listKey ?? 'messages', parsed?.wholeKeys ?? [], put);
+      request.body = template.parts as JsonValue;
+      for (const [key, id] of Object.entries(template.members)) request[key] = { $blob: id, raw: true };
+    }
     if (parsed) request.params = { $blob: await put(Buffer.from(canonicalJson(parsed.params as JsonValue), 'utf8')) };
     const response: Record<string, JsonValue> = {
       headers: await json(storableHeaders(res.rawHeaders)),
-      body: { $blob: await put(res.body), raw: true },
-      bytes: res.body.length,
+      body: { $blob: res.bodyStored?.id ?? (await put(res.body)), raw: true },
+      bytes: res.bodyStored?.size ?? res.body.length,
       content_encoding: headerValue(res.rawHeaders, 'content-encoding') ?? null,
     };
     if (decodeProblem) response.decode_problem = decodeProblem;
@@ -329,9 +345,16 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function isApiError(meta: JsonValue | undefined): boolean {
-  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) && meta.is_api_error === true;
+/** Records that close a turn without an answer (an API error, an answer kept raw): not conversation. */
+function isTurnNote(meta: JsonValue | undefined): boolean {
+  return meta !== null && typeof meta === 'object' && !Array.isArray(meta) && (meta.is_api_error === true || meta.unreduced === true);
 }
+
+const END_REASONS: Partial<Record<CapturedResponse['end'], string>> = {
+  'client-disconnected': 'client disconnected',
+  'upstream-cut': 'upstream connection cut',
+  'proxy-stopped': 'proxy stopped',
+};
 
 interface RecordFields {
   kind: RecordKind;

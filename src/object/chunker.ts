@@ -25,8 +25,12 @@ function gear(): Uint32Array {
   return gearTable;
 }
 
-/** Length of the chunk that starts at `start` (never more than `max`). */
-function cut(data: Uint8Array, start: number, max: number): number {
+/**
+ * Length of the chunk that starts at `start` (never more than `max`). When at
+ * least `max` bytes follow `start`, the answer does not depend on anything
+ * after them, which is what lets content be chunked as it streams in.
+ */
+export function chunkLength(data: Uint8Array, start: number, max: number): number {
   const remaining = data.length - start;
   if (remaining <= CHUNK_MIN) return remaining;
   const g = gear();
@@ -50,7 +54,7 @@ export function chunkBoundaries(data: Uint8Array, max: number): Array<[number, n
   const out: Array<[number, number]> = [];
   let pos = 0;
   while (pos < data.length) {
-    const len = cut(data, pos, max);
+    const len = chunkLength(data, pos, max);
     out.push([pos, pos + len]);
     pos += len;
   }

@@ -32,11 +32,17 @@ export async function writeContent(store: ObjectStore, bytes: Uint8Array): Promi
   if (!needsChunking(bytes)) {
     return { id: await store.write('blob', bytes), size: bytes.length, chunked: false };
   }
-  let entries: ChunkEntry[] = [];
+  const entries: ChunkEntry[] = [];
   for (const [start, end] of chunkBoundaries(bytes, MAX_BLOB_BODY)) {
     const id = await store.write('blob', bytes.subarray(start, end));
     entries.push({ kind: 'c', id, size: end - start });
   }
+  return { id: await writeChunkList(store, entries, bytes.length), size: bytes.length, chunked: true };
+}
+
+/** Stores the chunk list of `entries` (nested until one list fits in an object); returns its id. */
+export async function writeChunkList(store: ObjectStore, chunks: ChunkEntry[], size: number): Promise<string> {
+  let entries = chunks;
   // Group into nested lists until one list fits in an object.
   while (entries.length > MAX_LIST_ENTRIES) {
     const grouped: ChunkEntry[] = [];
@@ -48,8 +54,7 @@ export async function writeContent(store: ObjectStore, bytes: Uint8Array): Promi
     }
     entries = grouped;
   }
-  const id = await store.write('blob', encodeChunkList({ size: bytes.length, entries }));
-  return { id, size: bytes.length, chunked: true };
+  return store.write('blob', encodeChunkList({ size, entries }));
 }
 
 /** Parses the chunk list in blob `id`, naming the object when it is damaged. */

@@ -7,3 +7,4 @@ export * from './write-queue.js';
 export * from './pack-format.js';
 export * from './pack-reader.js';
 export * from './pack-writer.js';
+export * from './content-stream.js';

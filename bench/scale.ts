@@ -1,0 +1,317 @@
+// The scale benchmark (issue 15): one heavy user's history — the scale
+// corpus, 522 real transcripts, 676 MB — imported into tapes and, in the same
+// run, into git (git fast-import: one commit per transcript line, one branch
+// per transcript), then the commands people run all day timed against git
+// and against Node's own start-up (`node -e 0`). Every row prints tapes, the
+// baseline and their ratio; the scaling rows compare an archive of 30
+// sessions with the full one. Not part of `npm test`.
+//
+// Usage: node build/bench/scale.js [--files N] [--reps N] [--json] [--keep]
+//   --files N  only the first N transcripts (a quick look; the issue's
+//              figures are for all of them)
+import { spawn, spawnSync } from 'node:child_process';
+import { promises as fs, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cleanEnv, currentLoad, machineInfo, makeTempDir, removeDir, run, runOk, stats, transcriptLines } from './lib.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const TAPES = join(repoRoot, 'build/bin/tapes.js');
+const NODE = process.execPath;
+const SCALE = resolve(repoRoot, '../shared/corpus/scale/entire-522.tar.zst');
+
+interface Options {
+  files: number;
+  reps: number;
+  json: boolean;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { files: Infinity, reps: 5, json: false, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--files') o.files = Number(argv[++i]);
+    else if (a === '--reps') o.reps = Number(argv[++i]);
+    else if (a === '--json') o.json = true;
+    else if (a === '--keep') o.keep = true;
+    else throw new Error(`unknown argument ${a} (usage: scale.js [--files N] [--reps N] [--json] [--keep])`);
+  }
+  return o;
+}
+
+interface Row {
+  job: string;
+  tapes: number;
+  baseline: number;
+  baselineName: string;
+  unit: 'ms' | 'MB';
+  /** The issue's target, as a ratio or as "baseline + N ms". */
+  target?: string;
+}
+
+const rows: Row[] = [];
+function row(r: Row): void {
+  rows.push(r);
+}
+
+function tapes(args: string[], cwd: string) {
+  return run(NODE, [TAPES, ...args], { cwd });
+}
+
+function tapesOk(args: string[], cwd: string) {
+  return runOk(NODE, [TAPES, ...args], { cwd });
+}
+
+/** Median wall time of `reps` interleaved runs of each command (warm cache: one unmeasured run first). */
+function interleaved(cmds: Array<{ cmd: string; args: string[]; cwd: string }>, reps: number): number[] {
+  for (const c of cmds) run(c.cmd, c.args, { cwd: c.cwd });
+  const samples: number[][] = cmds.map(() => []);
+  for (let r = 0; r < reps; r++) {
+    cmds.forEach((c, i) => {
+      const x = run(c.cmd, c.args, { cwd: c.cwd });
+      if (x.status !== 0) throw new Error(`${c.cmd} ${c.args.join(' ')} exited ${x.status}: ${x.stderr.toString().slice(0, 2000)}`);
+      samples[i]!.push(x.ms);
+    });
+  }
+  return samples.map((s) => stats(s).median);
+}
+
+/** Wall time and peak resident memory (GNU time's %M, in KiB) of one run. */
+function timedWithPeak(cmd: string, args: string[], cwd: string): { ms: number; peakMB: number; status: number | null; stderr: string } {
+  const r = run('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd });
+  const lines = r.stderr.toString().trim().split('\n');
+  const peak = Number(lines[lines.length - 1]);
+  return { ms: r.ms, peakMB: peak / 1024, status: r.status, stderr: lines.slice(0, -1).join('\n') };
+}
+
+async function duBytes(path: string): Promise<number> {
+  const st = await fs.lstat(path).catch(() => undefined);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let n = 0;
+  for (const e of await fs.readdir(path)) n += await duBytes(join(path, e));
+  return n;
+}
+
+/** git fast-import input: one branch per transcript, one commit per line (the line as the file `line`). */
+function fastImportStream(files: Array<{ name: string; lines: Buffer[] }>): Buffer[] {
+  const out: Buffer[] = [];
+  let mark = 0;
+  const date = 1767225600;
+  for (const f of files) {
+    let parent = 0;
+    const branch = `refs/heads/${f.name.replace(/\.jsonl$/, '')}`;
+    for (const line of f.lines) {
+      const blob = ++mark;
+      out.push(Buffer.from(`blob\nmark :${blob}\ndata ${line.length}\n`), line, Buffer.from('\n'));
+      const commit = ++mark;
+      const msg = `line`;
+      out.push(
+        Buffer.from(
+          `commit ${branch}\nmark :${commit}\ncommitter tapes <bench@tapes> ${date} +0000\ndata ${msg.length}\n${msg}\n` +
+            (parent ? `from :${parent}\n` : '') +
+            `M 100644 :${blob} line\n\n`,
+        ),
+      );
+      parent = commit;
+    }
+  }
+  return out;
+}
+
+async function gitFastImport(gitDir: string, stream: Buffer[]): Promise<number> {
+  runOk('git', ['init', '-q', '--bare', gitDir], { cwd: dirname(gitDir) });
+  const t0 = performance.now();
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn('git', ['fast-import', '--quiet'], { cwd: gitDir, env: cleanEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`git fast-import exited ${code}: ${err}`))));
+    (async () => {
+      for (const b of stream) if (!child.stdin.write(b)) await new Promise((r) => child.stdin.once('drain', r));
+      child.stdin.end();
+    })().catch(reject);
+  });
+  return performance.now() - t0;
+}
+
+const FLOOR = `
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+let lines = 0;
+for (const n of (await fs.readdir(process.argv[1])).sort()) {
+  for (const l of (await fs.readFile(join(process.argv[1], n), 'utf8')).split('\\n')) {
+    if (!l) continue;
+    lines++;
+    try { JSON.parse(l); } catch {}
+  }
+}
+console.log(lines);
+`;
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const machine = machineInfo();
+  const work = await makeTempDir('scale');
+  try {
+    // The corpus, unpacked outside the repository.
+    const unpack = spawnSync('sh', ['-c', `zstd -q -d --long=30 -c '${SCALE}' | tar -x -C '${work}'`]);
+    if (unpack.status !== 0) throw new Error(`cannot unpack ${SCALE}: ${unpack.stderr}`);
+    const all = (await fs.readdir(join(work, 'entire'))).sort();
+    const names = all.slice(0, Math.min(all.length, o.files));
+    const corpus = join(work, 'corpus');
+    await fs.mkdir(corpus);
+    for (const n of names) await fs.rename(join(work, 'entire', n), join(corpus, n));
+    const files = names.map((name) => ({ name, lines: transcriptLines(readFileSync(join(corpus, name))) }));
+    const lineCount = files.reduce((n, f) => n + f.lines.length, 0);
+    const bytes = files.reduce((n, f) => n + f.lines.reduce((m, l) => m + l.length + 1, 0), 0);
+    log(o, `corpus: ${names.length} files, ${lineCount} lines, ${(bytes / 1e6).toFixed(0)} MB in ${work}`);
+
+    // Import: git fast-import, the Node floor, tapes.
+    const gitDir = join(work, 'peer.git');
+    const gitImportMs = await gitFastImport(gitDir, fastImportStream(files));
+    const floorMs = runOk(NODE, ['--input-type=module', '-e', FLOOR, corpus], { cwd: work }).ms;
+    const arch = join(work, 'archive');
+    await fs.mkdir(arch);
+    tapesOk(['init', '-q'], arch);
+    const imp = timedWithPeak(NODE, [TAPES, 'import', '--no-progress', corpus], arch);
+    if (imp.status !== 0 && imp.status !== 1) throw new Error(`tapes import exited ${imp.status}: ${imp.stderr.slice(0, 2000)}`);
+    row({ job: 'import everything', tapes: imp.ms, baseline: gitImportMs, baselineName: 'git fast-import', unit: 'ms', target: '≤ 1.0×' });
+    row({ job: 'import everything', tapes: imp.ms, baseline: floorMs, baselineName: 'Node read + JSON.parse', unit: 'ms', target: '≤ 2.5×' });
+    row({ job: 'import: peak memory', tapes: imp.peakMB, baseline: 300, baselineName: 'the 300 MB bound', unit: 'MB', target: '≤ 1.0×' });
+    const again = tapes(['import', '--no-progress', corpus], arch);
+    row({ job: 'import again, nothing changed', tapes: again.ms, baseline: 1000, baselineName: 'the 1 s bound', unit: 'ms', target: '≤ 1.0×' });
+
+    // The longest session, and a record in its middle, on both sides.
+    const longest = files.reduce((a, b) => (b.lines.length > a.lines.length ? b : a));
+    // Sessions are named by their file (as the import names them).
+    const session = longest.name.replace(/\.jsonl$/, '');
+    const branch = `refs/heads/${longest.name.replace(/\.jsonl$/, '')}`;
+    const records = tapesOk(['rev-list', session], arch).stdout.toString().trim().split('\n').length;
+    const mid = Math.floor(records / 2);
+    const midId = tapesOk(['rev-parse', `${session}~${mid}`], arch).stdout.toString().trim();
+    const midCommit = runOk('git', ['rev-parse', `${branch}~${Math.floor(longest.lines.length / 2)}`], { cwd: gitDir }).stdout.toString().trim();
+    log(o, `longest session ${session}: ${records} records (${longest.lines.length} lines); middle record ${midId.slice(0, 12)}`);
+
+    const nodeFloor = { cmd: NODE, args: ['-e', '0'], cwd: arch };
+    const t = (args: string[]) => ({ cmd: NODE, args: [TAPES, ...args], cwd: arch });
+    const g = (args: string[]) => ({ cmd: 'git', args, cwd: gitDir });
+    const [node0, logMs, gitLog, showMs, gitShow, sessionsMs, forEachRef, versionMs, revParseMs, catTMs] = interleaved(
+      [
+        nodeFloor,
+        t(['log', '--no-pager', session]),
+        g(['log', '--oneline', branch]),
+        t(['show', midId]),
+        g(['cat-file', '-p', midCommit]),
+        t(['sessions']),
+        g(['for-each-ref']),
+        t(['--version']),
+        t(['rev-parse', `${session}~${mid}`]),
+        t(['cat-object', '-t', midId]),
+      ],
+      o.reps,
+    );
+    row({ job: `log of the longest session (${records} records)`, tapes: logMs!, baseline: gitLog!, baselineName: 'git log --oneline', unit: 'ms' });
+    row({ job: `log of the longest session (${records} records)`, tapes: logMs!, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +150 ms' });
+    row({ job: 'show of a record in the middle of it', tapes: showMs!, baseline: gitShow!, baselineName: 'git cat-file -p', unit: 'ms' });
+    row({ job: 'show of a record in the middle of it', tapes: showMs!, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +60 ms' });
+    row({ job: 'sessions', tapes: sessionsMs!, baseline: forEachRef!, baselineName: 'git for-each-ref', unit: 'ms' });
+    row({ job: 'sessions', tapes: sessionsMs!, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +80 ms' });
+    row({ job: 'rev-parse', tapes: revParseMs!, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +40 ms' });
+    row({ job: 'cat-object -t', tapes: catTMs!, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +40 ms' });
+    row({ job: '--version', tapes: versionMs!, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +25 ms' });
+
+    // The search index beside the object store.
+    tapesOk(['index'], arch);
+    const indexBytes = await duBytes(join(arch, '.tapes', 'index', 'search.sqlite'));
+    const objectBytes = await duBytes(join(arch, '.tapes', 'objects'));
+    row({ job: 'search index on disk', tapes: indexBytes / 1e6, baseline: objectBytes / 1e6, baselineName: 'the object store', unit: 'MB', target: '≤ 0.5×' });
+
+    // fsck.
+    const [fsckMs, gitFsck] = interleaved([t(['fsck']), g(['fsck', '--full', '--no-progress'])], 1);
+    row({ job: 'fsck', tapes: fsckMs!, baseline: gitFsck!, baselineName: 'git fsck --full', unit: 'ms', target: '≤ 1.0×' });
+
+    // Full push to a file remote, and a push of one new record.
+    const remote = join(work, 'remote');
+    await fs.mkdir(remote);
+    tapesOk(['init', '-q'], remote);
+    tapesOk(['remote', 'add', 'origin', remote], arch);
+    const pushMs = tapesOk(['push', '--no-progress', 'origin'], arch).ms;
+    const mirror = join(work, 'mirror.git');
+    runOk('git', ['init', '-q', '--bare', mirror], { cwd: work });
+    const gitPush = runOk('git', ['push', '-q', '--mirror', mirror], { cwd: gitDir }).ms;
+    row({ job: 'full push to a file remote', tapes: pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
+    // One new record: a transcript grows by a line (a copy of its last, as a new entry after it) and is
+    // re-imported by path. One whose last line ends in a newline, or the append would rewrite that line too.
+    const growing = files.filter((f) => readFileSync(join(corpus, f.name)).at(-1) === 10).reduce((a, b) => (b.lines.length > a.lines.length ? b : a), files[0]!);
+    const last = JSON.parse(growing.lines[growing.lines.length - 1]!.toString('utf8')) as Record<string, unknown>;
+    const added = { ...last, parentUuid: last.uuid ?? null, uuid: '00000000-0000-4000-8000-000000000001', timestamp: '2099-01-01T00:00:00.000Z' };
+    await fs.appendFile(join(corpus, growing.name), JSON.stringify(added) + '\n');
+    tapesOk(['import', '--no-progress', join(corpus, growing.name)], arch);
+    const pushOne = tapesOk(['push', '--no-progress', 'origin'], arch).ms;
+    row({ job: 'push of one new record', tapes: pushOne, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +150 ms' });
+
+    // Scaling: the same questions on an archive of 30 sessions.
+    const small = join(work, 'small');
+    await fs.mkdir(small);
+    tapesOk(['init', '-q'], small);
+    const smallCorpus = join(work, 'small-corpus');
+    await fs.mkdir(smallCorpus);
+    const smallNames = [longest.name, ...names.filter((n) => n !== longest.name).slice(0, 29)];
+    for (const n of smallNames) await fs.copyFile(join(corpus, n), join(smallCorpus, n));
+    tapes(['import', '--no-progress', smallCorpus], small);
+    const s = (args: string[]) => ({ cmd: NODE, args: [TAPES, ...args], cwd: small });
+    const count = (dir: string) => tapesOk(['show-ref'], dir).stdout.toString().trim().split('\n').filter((l) => / refs\/sessions\//.test(l)).length;
+    const vs = `${count(arch)} vs ${count(small)} sessions`;
+    const [sLog, sShow, sSessions, fLog, fShow, fSessions] = interleaved(
+      [s(['log', '--no-pager', session]), s(['show', midId]), s(['sessions']), t(['log', '--no-pager', session]), t(['show', midId]), t(['sessions'])],
+      o.reps,
+    );
+    row({ job: `scaling: log, ${vs}`, tapes: fLog!, baseline: sLog!, baselineName: 'the small archive', unit: 'ms' });
+    row({ job: `scaling: show, ${vs}`, tapes: fShow!, baseline: sShow!, baselineName: 'the small archive', unit: 'ms' });
+    row({ job: `scaling: sessions, ${vs}`, tapes: fSessions!, baseline: sSessions!, baselineName: 'the small archive', unit: 'ms' });
+    const extra = join(work, 'extra');
+    await fs.mkdir(extra);
+    const one = names.find((n) => !smallNames.includes(n)) ?? names[0]!;
+    await fs.copyFile(join(corpus, one), join(extra, `more-${one}`));
+    const oneFull = tapes(['import', '--no-progress', extra], arch).ms;
+    const oneSmall = tapes(['import', '--no-progress', extra], small).ms;
+    row({ job: `scaling: import of one more session, ${vs}`, tapes: oneFull, baseline: oneSmall, baselineName: 'the small archive', unit: 'ms' });
+
+    machine.loadavgEnd = currentLoad();
+    if (o.json) {
+      console.log(JSON.stringify({ machine, corpus: { files: names.length, lines: lineCount, bytes }, rows }, null, 2));
+    } else {
+      console.log(`\nscale benchmark: ${names.length} files, ${lineCount} lines; node ${machine.node}, git ${machine.git}, ${machine.cpus} cpus, load ${machine.loadavgStart.join(' ')} → ${machine.loadavgEnd.join(' ')}; medians of ${o.reps}`);
+      console.log(table(rows));
+    }
+  } finally {
+    if (o.keep) console.error(`kept ${work}`);
+    else await removeDir(work);
+  }
+}
+
+function fmt(v: number, unit: 'ms' | 'MB'): string {
+  if (unit === 'MB') return `${v.toFixed(1)} MB`;
+  return v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`;
+}
+
+function table(rs: Row[]): string {
+  const lines = [['job', 'tapes', 'baseline', '', 'ratio', 'difference', 'target']];
+  for (const r of rs) {
+    lines.push([r.job, fmt(r.tapes, r.unit), fmt(r.baseline, r.unit), r.baselineName, `${(r.tapes / r.baseline).toFixed(2)}×`, r.unit === 'ms' ? `${r.tapes - r.baseline >= 0 ? '+' : ''}${(r.tapes - r.baseline).toFixed(0)} ms` : '', r.target ?? '']);
+  }
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  return lines.map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function log(o: Options, msg: string): void {
+  if (!o.json) console.error(msg);
+}
+
+main().catch((err: Error) => {
+  console.error(`bench/scale: ${err.message}`);
+  process.exitCode = 1;
+});
