@@ -379,16 +379,17 @@ export function cloneDirName(url: string): string {
 }
 
 /**
- * Marks an archive whose clone has not finished (the source URL is inside):
- * a clone killed before its end leaves it, and `clone` run again with the
- * same source and destination starts over there instead of refusing.
+ * Where a clone is built: beside the `.tapes` it becomes, renamed into place
+ * only once it is whole (a rename is atomic). A clone that was killed leaves
+ * only this directory, so running `clone` again into the same destination
+ * starts over instead of refusing (nothing in it is the user's).
  */
-export const CLONE_MARKER = 'CLONE_IN_PROGRESS';
+export const CLONE_IN_PROGRESS = '.tapes.clone-in-progress';
 
 /**
  * A new archive in `<dir>/.tapes` with `url` as origin and every session
- * checked out; removed again when it fails. A clone that was killed (its
- * marker is still there) is started over by the same command.
+ * checked out; removed again when it fails, and started over when an earlier
+ * clone into the same place was killed.
  */
 export async function cloneArchive(url: string, dir: string | undefined, cwd: string, opts: SyncOptions & { now?: () => Date } = {}): Promise<CloneResult> {
   const stored = normalizeRemoteUrl(url, cwd);
@@ -396,7 +397,7 @@ export async function cloneArchive(url: string, dir: string | undefined, cwd: st
   if (!/^https?:\/\//i.test(stored)) {
     // Checked before anything is created: a missing source must not turn into a clone of the new directory.
     const source = fileRemoteDir(stored);
-    if (source === join(path, '.tapes') || source === path) {
+    if (source === join(path, '.tapes') || source === path || source === join(path, CLONE_IN_PROGRESS)) {
       throw new UsageError(`cannot clone ${url} into itself (${path})`);
     }
   }
@@ -404,34 +405,23 @@ export async function cloneArchive(url: string, dir: string | undefined, cwd: st
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
+  const building = join(path, CLONE_IN_PROGRESS);
   if (entries !== undefined && entries.length > 0) {
-    const unfinished = entries.length === 1 && entries[0] === '.tapes' ? await readCloneMarker(join(path, '.tapes')) : undefined;
-    if (unfinished === undefined) throw new AlreadyExistsError(`destination ${path} already exists and is not empty`, { path });
-    if (unfinished !== stored) {
-      throw new AlreadyExistsError(`destination ${path} holds an unfinished clone of ${redactUrl(unfinished)}, not of ${redactUrl(stored)}; remove it, or clone that source again`, { path });
-    }
-    // Started over, not resumed: the killed clone may have left locks behind, and its objects are cheap to fetch again.
-    await fs.rm(join(path, '.tapes'), { recursive: true, force: true });
+    if (entries.length !== 1 || entries[0] !== CLONE_IN_PROGRESS) throw new AlreadyExistsError(`destination ${path} already exists and is not empty`, { path });
+    await fs.rm(building, { recursive: true, force: true });
   }
   const created = entries === undefined;
   try {
-    const { path: archiveDir } = await Archive.init({ cwd, env: {} }, path);
-    await fs.writeFile(join(archiveDir, CLONE_MARKER), `${stored}\n`, { flag: 'wx' });
-    const archive = await Archive.openAt(archiveDir, { now: opts.now });
+    await fs.mkdir(path, { recursive: true });
+    const { path: buildDir } = await Archive.init({ cwd, env: {}, archive: building });
+    const archive = await Archive.openAt(buildDir, { now: opts.now });
     await addRemote(archive, 'origin', stored, cwd);
     const pulled = await pullRemote(archive, 'origin', opts);
-    await fs.rm(join(archiveDir, CLONE_MARKER), { force: true });
+    const archiveDir = join(path, '.tapes');
+    await fs.rename(buildDir, archiveDir);
     return { ...pulled, path: archiveDir };
   } catch (err) {
-    await (created ? fs.rm(path, { recursive: true, force: true }) : fs.rm(join(path, '.tapes'), { recursive: true, force: true }));
+    await (created ? fs.rm(path, { recursive: true, force: true }) : fs.rm(building, { recursive: true, force: true }));
     throw err;
   }
-}
-
-/** The source named by an unfinished clone's marker; undefined when there is none (or it is not a plain file). */
-async function readCloneMarker(archiveDir: string): Promise<string | undefined> {
-  const file = join(archiveDir, CLONE_MARKER);
-  const st = await fs.lstat(file).catch(() => undefined);
-  if (!st?.isFile() || st.size > 8192) return undefined;
-  return (await fs.readFile(file, 'utf8')).trim();
 }

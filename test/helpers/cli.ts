@@ -1,6 +1,6 @@
 // Runs the CLI in-process with captured streams, as the entry point would.
 import { PassThrough, Readable } from 'node:stream';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,24 @@ export function tempDir(prefix = 'tapes-test-'): string {
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const binPath = join(repoRoot, 'build', 'bin', 'tapes.js');
-export const corpusDir = join(repoRoot, '..', 'shared', 'corpus');
+/** The real transcripts and captures the tests read: a subset of the shared corpus, kept in the repository (test/fixtures/README.md). */
+export const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus');
+
+/**
+ * The whole shared corpus, for the long suite's whole-corpus tests: where
+ * `$TAPES_CORPUS` points (.ci/run sets it). Without it those tests fail at
+ * once, saying what to set, rather than pass without having run.
+ */
+export function fullCorpusDir(): string {
+  const dir = process.env.TAPES_CORPUS;
+  if (!dir || !existsSync(join(dir, 'claude-code', 'projects'))) {
+    throw new Error(
+      'this test needs the whole corpus: set TAPES_CORPUS to a copy of the shared corpus (the folder holding claude-code/, codex/, edge-cases/, wire/)' +
+        (dir ? `; ${dir} has no claude-code/projects` : ''),
+    );
+  }
+  return dir;
+}
 
 /** Runs the built binary as a separate process. */
 export function spawnTapes(args: string[], opts: RunOptions): Promise<RunResult> {

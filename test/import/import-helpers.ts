@@ -9,11 +9,19 @@ import { binPath, corpusDir, tapes, type RunResult } from '../helpers/cli.js';
 
 export { binPath, corpusDir, tapes };
 
-export const claudeCodeDir = join(corpusDir, 'claude-code');
-export const claudeProjects = join(claudeCodeDir, 'projects');
-export const notClaudeFile = join(claudeCodeDir, 'not-claude', '12_cbfeaa512b_0_full.jsonl');
-export const edgeCasesDir = join(corpusDir, 'edge-cases');
-export const codexSessions = join(corpusDir, 'codex', 'sessions');
+/** The folders of a corpus laid out as the shared one (the fixtures, or the whole corpus for the long suite). */
+export function corpusFolders(root: string) {
+  const claude = join(root, 'claude-code');
+  return {
+    claudeCodeDir: claude,
+    claudeProjects: join(claude, 'projects'),
+    notClaudeFile: join(claude, 'not-claude', '12_cbfeaa512b_0_full.jsonl'),
+    edgeCasesDir: join(root, 'edge-cases'),
+    codexSessions: join(root, 'codex', 'sessions'),
+  };
+}
+
+export const { claudeCodeDir, claudeProjects, notClaudeFile, edgeCasesDir, codexSessions } = corpusFolders(corpusDir);
 export const showcaseDir = join(edgeCasesDir, 'daaain__claude-code-log', 'test', 'test_data', 'minimal_showcase');
 export const workflowDir = join(edgeCasesDir, 'daaain__claude-code-log', 'test', 'test_data', 'workflow_scriptpath');
 

@@ -5,16 +5,13 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { fullCorpusDir } from '../helpers/cli.js';
 import {
-  claudeCodeDir,
-  claudeProjects,
-  codexSessions,
-  edgeCasesDir,
+  corpusFolders,
   exportBytes,
   importJson,
   jsonlFiles,
   newArchive,
-  notClaudeFile,
   objectFiles,
   reflogCounts,
   sha256,
@@ -22,6 +19,9 @@ import {
   tapes,
   type FileEntry,
 } from './import-helpers.js';
+
+// The whole shared corpus (the long suite), not the fixtures' subset.
+const { claudeCodeDir, claudeProjects, codexSessions, edgeCasesDir, notClaudeFile } = corpusFolders(fullCorpusDir());
 
 /** Transcripts of the corpus: every *.jsonl except side files under subagents/ (journals). */
 async function corpusTranscripts(): Promise<string[]> {

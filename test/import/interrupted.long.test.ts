@@ -68,19 +68,20 @@ async function lockFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-t.test('interrupted import: killed at five points, run again, same refs as an uninterrupted run', { timeout: 280000 }, async (t) => {
+t.test('interrupted import: killed at three points, run again, same refs as an uninterrupted run', { timeout: 280000 }, async (t) => {
   const reference = await archiveWithCorpus(t);
   const ref = await runImport(reference);
   t.equal(ref.code, 0, `uninterrupted import: ${ref.stderr.replace(/\r[^\n]*/g, '')}`);
   const refRefs = await showRef(reference);
   const refObjects = [...(await objectFiles(reference)).keys()].sort();
-  t.ok(refRefs.split('\n').filter(Boolean).length >= 29, 'every session has a ref');
+  const transcripts = (await fs.readdir(claudeProjects, { recursive: true })).filter((n) => String(n).endsWith('.jsonl')).length;
+  t.ok(refRefs.split('\n').filter(Boolean).length >= transcripts - 1, `every session has a ref (${transcripts} transcripts, two of them slices of one session)`);
   t.equal((await tapes(['fsck'], { cwd: reference })).code, 0, 'fsck clean after the uninterrupted import');
-  t.comment(`uninterrupted import of the claude-code corpus: ${ref.ms} ms, ${refObjects.length} objects`);
+  t.comment(`uninterrupted import of the fixtures' claude-code transcripts: ${ref.ms} ms, ${refObjects.length} objects`);
 
   let midway = 0;
-  // Kill points: past 2 … 80 % of the bytes, and then 25 … 500 ms into the next file(s).
-  for (const [target, lag] of [[0.02, 300], [0.2, 25], [0.4, 500], [0.6, 120], [0.8, 250]] as const) {
+  // Kill points: early, in the middle and late in the bytes, each a moment into the next file(s).
+  for (const [target, lag] of [[0.05, 150], [0.45, 25], [0.8, 100]] as const) {
     const cwd = await archiveWithCorpus(t);
     const killed = await runImport(cwd, target, lag);
     const objectsAfterKill = (await objectFiles(cwd)).size;
@@ -114,7 +115,7 @@ t.test('interrupted import: killed at five points, run again, same refs as an un
     t.equal(after.code, 0, `fsck exits 0 after completing: ${after.stdout.split('\n').filter((l) => l.startsWith('error')).slice(0, 3).join('; ')}`);
     await fs.rm(cwd, { recursive: true, force: true });
   }
-  t.ok(midway >= 4, `${midway} of 5 kills landed in the middle of the import`);
+  t.ok(midway >= 2, `${midway} of 3 kills landed in the middle of the import`);
 });
 
 t.test('interrupted import: the archive a killed import leaves already passes fsck', async (t) => {
@@ -122,7 +123,7 @@ t.test('interrupted import: the archive a killed import leaves already passes fs
   // sound after a kill. But records are written concurrently: a record that
   // reached the disk before its parent is reported as missingParent (an error,
   // exit 2) until the import is run again.
-  t.equal(afterKill.length, 5, 'the five kills of the corpus import above');
+  t.equal(afterKill.length, 3, 'the three kills of the import above');
   for (const k of afterKill) {
     t.equal(k.code, 0, `fsck after a kill past ${Math.round(k.at * 100)}% of the corpus exits 0: ${k.errors.length} errors, e.g. ${k.errors[0] ?? '-'}`);
   }

@@ -6,13 +6,13 @@ import t from 'tap';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { binPath, corpusDir, tempDir } from '../helpers/cli.js';
+import { binPath, fullCorpusDir, tempDir } from '../helpers/cli.js';
 import { startGitHttpServer } from '../helpers/git-http-server.js';
 import { archive, looseObjectCount, must, objectCount, packFiles, run } from './helpers.js';
 
 // A project of the corpus with thousands of objects, so a transfer
 // takes long enough to be cut in the middle.
-const BIG = join(corpusDir, 'claude-code/projects/-Users-gtrrz-victor-wks-cli');
+const BIG = join(fullCorpusDir(), 'claude-code/projects/-Users-gtrrz-victor-wks-cli');
 
 /** Starts `tapes <args>` and kills it with SIGKILL once `ready()` says so (polled), or fails after a bound. */
 async function killWhen(args: string[], cwd: string, ready: () => Promise<boolean>): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {

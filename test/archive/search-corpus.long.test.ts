@@ -11,11 +11,11 @@ import { queryIndex, searchArchive, tokenize } from '../../src/archive/search.js
 import { openSearchIndex, searchIndexPath, syncSearchIndex } from '../../src/archive/search-index.js';
 import { readEvent, resolveValue } from '../../src/record/index.js';
 import type { JsonValue } from '../../src/hash/index.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { fullCorpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('tapes-search-corpus-');
 t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-for (const args of [['init', '-q'], ['import', join(corpusDir, 'claude-code', 'projects')]]) {
+for (const args of [['init', '-q'], ['import', join(fullCorpusDir(), 'claude-code', 'projects')]]) {
   const r = await tapes(args, { cwd });
   if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
 }
