@@ -8,6 +8,7 @@ interface Args extends GlobalArgs {
   s?: boolean;
   p?: boolean;
   e?: boolean;
+  raw?: boolean;
   json?: boolean;
 }
 
@@ -19,13 +20,15 @@ export function builder(y: Argv) {
     .positional('object', { type: 'string', describe: 'Object id, prefix or revision' })
     .option('t', { type: 'boolean', describe: 'Print the object type' })
     .option('s', { type: 'boolean', describe: 'Print the size of the object body in bytes' })
-    .option('p', { type: 'boolean', describe: 'Pretty-print: records as indented JSON, chunk lists as stored' })
+    .option('p', { type: 'boolean', describe: 'Pretty-print: records as indented JSON, blobs as their content' })
     .option('e', { type: 'boolean', describe: 'Print nothing; exit 0 if the object exists and verifies' })
+    .option('raw', { type: 'boolean', describe: 'Print the body as stored (a chunked blob: its chunk list)' })
     .option('json', { type: 'boolean', describe: 'Print a JSON description of the object' })
-    .conflicts('t', ['s', 'p', 'e', 'json'])
-    .conflicts('s', ['p', 'e', 'json'])
-    .conflicts('p', ['e', 'json'])
-    .conflicts('e', 'json');
+    .conflicts('t', ['s', 'p', 'e', 'raw', 'json'])
+    .conflicts('s', ['p', 'e', 'raw', 'json'])
+    .conflicts('p', ['e', 'raw', 'json'])
+    .conflicts('e', ['raw', 'json'])
+    .conflicts('raw', 'json');
 }
 
 export async function handler(args: Args): Promise<void> {
@@ -50,15 +53,14 @@ export async function handler(args: Args): Promise<void> {
   const obj = await store.read(id);
   if (args.t) return write(io.stdout, obj.type + '\n');
   if (args.s) return write(io.stdout, obj.body.length + '\n');
-  if (args.p) {
-    if (obj.type === 'record') {
-      const { parseRecordBody } = await import('../src/record/index.js');
-      const { prettyCanonicalJson } = await import('../src/hash/index.js');
-      return write(io.stdout, prettyCanonicalJson(parseRecordBody(obj.body, id).value) + '\n');
-    }
-    return write(io.stdout, obj.body);
+  if (args.raw) return write(io.stdout, obj.body);
+  if (args.p && obj.type === 'record') {
+    const { parseRecordBody } = await import('../src/record/index.js');
+    const { prettyCanonicalJson } = await import('../src/hash/index.js');
+    return write(io.stdout, prettyCanonicalJson(parseRecordBody(obj.body, id).value) + '\n');
   }
   if (obj.type === 'record') return write(io.stdout, obj.body);
+  // A blob, with or without -p: its content, chunk lists expanded (as git's -p prints a blob's content).
   const { streamContent } = await import('../src/odb/index.js');
   await streamContent(store, id, (piece) => write(io.stdout, piece));
 }

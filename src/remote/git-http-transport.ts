@@ -138,7 +138,12 @@ function exchange(url: string, method: 'GET' | 'POST', headers: Record<string, s
         const location = res.headers.location;
         if ([301, 302, 303, 307, 308].includes(status) && location && redirects < MAX_REDIRECTS) {
           const keep = status === 307 || status === 308;
-          resolve(exchange(new URL(location, u).toString(), keep ? method : 'GET', headers, keep ? body : undefined, redirects + 1));
+          const next = new URL(location, u);
+          // Credentials go only where they were given: a redirect to another
+          // scheme, host or port drops them (as git and curl do).
+          const sameOrigin = next.protocol === u.protocol && next.host === u.host;
+          const carried = sameOrigin ? headers : withoutCredentials(headers);
+          resolve(exchange(next.toString(), keep ? method : 'GET', carried, keep ? body : undefined, redirects + 1));
           return;
         }
         resolve({ statusCode: status, raw: Buffer.concat(parts) });
@@ -148,6 +153,13 @@ function exchange(url: string, method: 'GET' | 'POST', headers: Record<string, s
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Headers with every credential taken out (Authorization, Cookie, Proxy-Authorization). */
+export function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (!/^(authorization|proxy-authorization|cookie)$/i.test(k)) out[k] = v;
+  return out;
 }
 
 /** The payloads of a pkt-line stream; a flush packet is null. */

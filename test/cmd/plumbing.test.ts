@@ -120,8 +120,14 @@ t.test('large content through the CLI round-trips byte for byte', async (t) => {
   t.equal((await tapes(['hash-object', 'big.bin'], { cwd })).stdout.trim(), res.id, 'same id without -w');
   const out = await tapes(['cat-object', res.id], { cwd });
   t.ok(out.stdoutBytes.equals(big), 'content identical');
-  const list = await tapes(['cat-object', '-p', res.id], { cwd });
-  t.match(list.stdout, /^tapes-chunks 1\nsize 5242897\n(c [0-9a-f]{64} \d+\n)+$/);
+  // -p means the same whatever the size (issue 16): the content, so `-p > file` gives the file back.
+  const pretty = await tapes(['cat-object', '-p', res.id], { cwd });
+  t.ok(pretty.stdoutBytes.equals(big), '-p prints the content of a chunked blob, as of any blob');
+  const small = await tapes(['hash-object', '-w', '--stdin'], { cwd, stdin: 'small\n' });
+  t.equal((await tapes(['cat-object', '-p', small.stdout.trim()], { cwd })).stdout, 'small\n', 'and of a small one');
+  const list = await tapes(['cat-object', '--raw', res.id], { cwd });
+  t.match(list.stdout, /^tapes-chunks 1\nsize 5242897\n(c [0-9a-f]{64} \d+\n)+$/, '--raw shows the chunk list as stored');
+  t.equal((await tapes(['cat-object', '--raw', '-p', res.id], { cwd })).code, 129, '--raw and -p do not go together');
   const info = JSON.parse((await tapes(['cat-object', '--json', res.id], { cwd })).stdout);
   t.equal(info.chunks.size, big.length);
 });

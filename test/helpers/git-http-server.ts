@@ -17,17 +17,21 @@ export interface GitHttpServer {
   repo(name: string): { url: string; dir: string };
   /** Requests served, by path and query (to count round trips). */
   requests: string[];
+  /** The Authorization header of each request, in the same order (undefined when none). */
+  authorizations: Array<string | undefined>;
   close(): Promise<void>;
 }
 
 export async function startGitHttpServer(opts: { idleMs?: number; auth?: { username: string; password: string } } = {}): Promise<GitHttpServer> {
   const root = mkdtempSync(join(tmpdir(), 'tapes-git-server-'));
   const requests: string[] = [];
+  const authorizations: Array<string | undefined> = [];
   let idle: NodeJS.Timeout | undefined;
   const server: Server = createServer((req, res) => {
     arm();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(`${req.method} ${url.pathname}${url.search}`);
+    authorizations.push(req.headers.authorization);
     let user = '';
     if (opts.auth) {
       const h = req.headers.authorization ?? '';
@@ -100,6 +104,7 @@ export async function startGitHttpServer(opts: { idleMs?: number; auth?: { usern
   return {
     root,
     requests,
+    authorizations,
     repo(name) {
       const dir = join(root, `${name}.git`);
       execFileSync('git', ['init', '-q', '--bare', dir]);
