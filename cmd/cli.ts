@@ -5,6 +5,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import type { Io, RunState } from './context.js';
 import { commands } from './commands.js';
 import { showHelp } from './help.js';
+import { systemHint, systemReason } from '../src/errors/system-error.js';
 
 export const VERSION = '0.1.0';
 
@@ -133,9 +134,17 @@ function report(io: Io, err: ErrorLike, argv: string[]): number {
     if (err.hint) io.stderr.write(err.hint.replace(/^/gm, 'hint: ') + '\n');
     return err.exitCode;
   }
-  // An error we did not type: a system error (permissions, disk full) or a bug.
+  // An error we did not type: a system error (permissions, disk full) or a
+  // bug. A system error is said in words, with the file it concerns.
   const sys = err as ErrorLike & { syscall?: string; path?: string };
-  io.stderr.write(`tapes: error: ${sys.message}\n`);
+  const reason = systemReason(err);
+  if (reason !== undefined) {
+    io.stderr.write(`tapes: error: ${sys.path ? `${sys.path}: ` : ''}${reason}\n`);
+    const hint = systemHint(err);
+    if (hint) io.stderr.write(`hint: ${hint}\n`);
+  } else {
+    io.stderr.write(`tapes: error: ${sys.message}\n`);
+  }
   if (io.env.TAPES_DEBUG && (err as Error).stack) io.stderr.write((err as Error).stack + '\n');
   return 1;
 }

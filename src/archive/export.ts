@@ -5,9 +5,9 @@
 // (src/view/markdown.ts, src/view/html.ts). `--redact` masks secrets in any of
 // them; `--all` writes every session into a folder with an index page.
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { InvalidInputError, isTapesError } from '../errors/index.js';
+import { InvalidInputError, isTapesError, systemError } from '../errors/index.js';
 import type { JsonValue } from '../hash/index.js';
 import { readContent } from '../odb/index.js';
 import { readEvent, renderTemplate, resolveValue, sourceBytes, sourceObject, sourceOf, walkChain, type RecordSource } from '../record/index.js';
@@ -324,7 +324,11 @@ export async function exportAll(archive: Archive, dir: string, format: ExportFor
 /** Writes through `<path>.tmp-<hex>`, renamed over `path` when complete. */
 export async function writeFileAtomic(path: string, fill: (sink: (b: Uint8Array) => Promise<void>) => Promise<number>): Promise<number> {
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  const handle = await fs.open(tmp, 'w');
+  // Errors name the file the user asked for, never the temp file beside it.
+  const handle = await fs.open(tmp, 'w').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new InvalidInputError(`cannot write ${path}: no such directory ${dirname(path)}`, { path });
+    throw systemError(err, `cannot write ${path}`, { path });
+  });
   try {
     const n = await fill(async (b) => {
       await handle.write(b);
@@ -335,6 +339,6 @@ export async function writeFileAtomic(path: string, fill: (sink: (b: Uint8Array)
   } catch (err) {
     await handle.close().catch(() => undefined);
     await fs.rm(tmp, { force: true });
-    throw err;
+    throw systemError(err, `cannot write ${path}`, { path });
   }
 }

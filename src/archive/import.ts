@@ -15,7 +15,7 @@ import {
   type ParsedLine,
   type TranscriptFormat,
 } from '../import/index.js';
-import { TapesError } from '../errors/index.js';
+import { TapesError, systemError } from '../errors/index.js';
 import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions.js';
@@ -191,8 +191,9 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         result = await importOne(archive, queue, refs, opts, c.path, display(c.path));
       } catch (err) {
         // A file we cannot import (a typed error names what is wrong) is
-        // refused; the other files still import.
-        if (!(err instanceof TapesError)) throw err;
+        // refused; the other files still import. A system error (a full
+        // disk) stops the import, naming the file it was importing.
+        if (!(err instanceof TapesError)) throw systemError(err, `importing ${display(c.path)}`, { path: c.path });
         result = refusedFile(display(c.path), err.message);
       }
     }

@@ -1,1 +1,2 @@
 export * from './tapes-error.js';
+export * from './system-error.js';
