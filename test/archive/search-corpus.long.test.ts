@@ -12,6 +12,7 @@ import { openSearchIndex, searchIndexPath, syncSearchIndex } from '../../src/arc
 import { readEvent, resolveValue } from '../../src/record/index.js';
 import type { JsonValue } from '../../src/hash/index.js';
 import { fullCorpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { seededRandom } from '../helpers/random.js';
 
 const cwd = tempDir('tapes-search-corpus-');
 t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
@@ -21,18 +22,6 @@ for (const args of [['init', '-q'], ['import', join(fullCorpusDir(), 'claude-cod
 }
 const archive = await Archive.open({ cwd, env: {} });
 const store = await archive.objects();
-
-/** mulberry32: a small seeded generator, so the picks are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The searchable strings of a record's content, read independently of the indexer. */
 function strings(v: unknown, out: string[]): void {
@@ -62,7 +51,7 @@ t.test('200 random words and phrases are each found in the record they came from
     }
   }
   t.ok(records.length > 3000, `${records.length} records with content`);
-  const random = rng(8);
+  const random = seededRandom(8);
   const index = openSearchIndex(archive);
   t.teardown(() => index.close());
   await syncSearchIndex(archive, index);

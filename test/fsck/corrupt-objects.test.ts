@@ -5,22 +5,11 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { fsckJson, makeFixture, objectPath, overwrite, snapshot } from './fixtures/archive.js';
+import { seededRandom } from '../helpers/random.js';
 
 const OBJECT_CHECKS = ['badCompression', 'hashMismatch', 'badHeader', 'badType', 'badLength', 'unreadableObject'];
 // The sample of damaged byte places is seeded: TAPES_DAMAGE_SEED=<n> repeats a run.
 const SEED = Number(process.env.TAPES_DAMAGE_SEED ?? 20261204);
-
-/** mulberry32: a small seeded generator. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t.test('every object, every kind of damage (byte places sampled)', async (t) => {
   const fx = await makeFixture(t);
@@ -41,7 +30,7 @@ t.test('every object, every kind of damage (byte places sampled)', async (t) => 
     // middle, end), different for each object: across the objects every
     // place is tried, at a fraction of the cost of all places for all.
     const places = [...new Set([0, 3, 4, 5, 6, 9, 12, original.length >> 1, original.length - 2, original.length - 1])];
-    const pick = random(SEED + i);
+    const pick = seededRandom(SEED + i);
     const sample = new Set([places[i % places.length]!, ...Array.from({ length: 2 }, () => places[Math.floor(pick() * places.length)]!)]);
     for (const pos of sample) {
       const flipped = Buffer.from(original);

@@ -12,21 +12,10 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { binPath, tempDir } from '../helpers/cli.js';
 import { PROJECT, archive, must, run } from './helpers.js';
+import { seededRandom } from '../helpers/random.js';
 
 const TRIALS = Number(process.env.TAPES_FAULT_TRIALS ?? 5);
 const BASE_SEED = Number(process.env.TAPES_FAULT_SEED ?? 20261204);
-
-/** mulberry32: a small seeded generator, so a failing trial can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs `tapes <args>` and kills it after `ms` (if it has not ended by then). */
 async function killAfter(args: string[], cwd: string, ms: number): Promise<{ killed: boolean; code: number | null }> {
@@ -129,7 +118,7 @@ t.test('killed anywhere, every archive stays valid and a rerun converges', async
     let killedMidway = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       const seed = BASE_SEED + trial * 7919 + c.name.length;
-      const next = random(seed);
+      const next = seededRandom(seed);
       const at = Math.round(next() * ms * 1.1);
       const label = `${c.name} killed at ${at} ms of ~${Math.round(ms)} (seed ${seed})`;
       const setup = await c.prepare();
