@@ -143,7 +143,8 @@ export class RefStore {
     }
     const head = join(this.dir, 'HEAD');
     const kind = entryKind(head);
-    if (kind !== 'missing') {
+    // No HEAD, or a directory in its place (fsck says badHead), holds no id.
+    if (kind !== 'missing' && kind !== 'dir') {
       const text = this.rootText({ rel: 'HEAD', abs: head, type: kind === 'file' ? 'file' : kind === 'symlink' ? 'symlink' : 'other' }, '');
       const id = /^([0-9a-f]{64})\n?$/.exec(text)?.[1];
       if (id) ids.push(id);
@@ -168,25 +169,37 @@ export class RefStore {
     return ids;
   }
 
-  /** The files of refs/ or logs/ that gc's roots come from; a link to a directory among them is refused. */
+  /**
+   * The files of refs/ or logs/ that gc's roots come from. A directory that
+   * cannot be listed (or refs/, logs/ being a link) is refused by name: the
+   * refs in it are unknown.
+   */
   private rootFiles(area: 'refs' | 'logs'): RefFile[] {
     const listing = listRefFiles(this.dir, area);
     for (const u of listing.unlistable) {
-      if (u.message === 'is a symbolic link') throw rootError(area, 'it is a symbolic link (tapes never follows one)');
+      const rel = u.rel ? `${area}/${u.rel}` : area;
+      if (u.message === 'is a symbolic link') throw rootError(rel, 'it is a symbolic link (tapes never follows one)');
+      throw rootError(rel, `the directory cannot be listed (${u.message})`);
     }
     return listing.files;
   }
 
-  /** A root file's whole text (refs: at most MAX_REF_FILE_SIZE bytes), or an error naming it. */
+  /**
+   * A root file's whole text (a ref: at most MAX_REF_FILE_SIZE bytes), or an
+   * error naming it: a link, a FIFO, a file that cannot be read or is too
+   * long. A file removed meanwhile keeps nothing.
+   */
   private rootText(f: RefFile, area: 'refs' | 'logs' | '', max = MAX_REF_FILE_SIZE): string {
     const rel = area ? `${area}/${f.rel}` : f.rel;
     if (f.type === 'symlink') throw rootError(rel, 'it is a symbolic link (tapes never follows one)');
-    if (f.type !== 'file') return '';
+    if (f.type !== 'file') throw rootError(rel, 'it is not a regular file');
     const r = readBounded(f.abs, max);
     if (r.ok) return r.bytes.toString('utf8');
-    if (r.why === 'missing') return ''; // removed meanwhile: it keeps nothing now
+    if (r.why === 'missing') return '';
     if (r.why === 'symlink') throw rootError(rel, 'it is a symbolic link (tapes never follows one)');
-    return '';
+    if (r.why === 'tooLarge') throw rootError(rel, `it ${r.message}`);
+    if (r.why === 'unreadable') throw rootError(rel, `it cannot be read (${r.message})`);
+    throw rootError(rel, 'it is not a regular file');
   }
 
   async readReflog(name: string): Promise<ParsedReflogLine[]> {
