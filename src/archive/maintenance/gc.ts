@@ -31,6 +31,13 @@ import { gcRoots } from './roots.js';
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */
 export const GC_DEFAULTS = DEFAULT_PACK_OPTIONS;
 export const DEFAULT_PRUNE = '2.weeks.ago';
+/**
+ * Loose temp files younger than this are never swept, whatever --prune says:
+ * a writer holds one for the moment between writing an object and linking
+ * it into place (docs/format.md §3.3), and a gc that swept it would make the
+ * writer fail. A crashed writer's temp files go at the first gc an hour on.
+ */
+export const TEMP_GRACE_MS = 60 * 60 * 1000;
 
 export interface GcOptions {
   /** Remove unreachable objects older than this; 'never' keeps them all (packed). */
@@ -124,10 +131,11 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
   };
   const cutoff = prune === 'never' ? undefined : prune.getTime();
 
-  // Leftovers of interrupted gcs (we hold the lock, so none is in use); a
-  // live writer's loose temp files are newer than any cutoff.
+  // Leftovers of interrupted gcs (we hold the lock, so none is in use). A
+  // loose temp file may be a live writer's, between its write and its link:
+  // only those older than TEMP_GRACE_MS go, even with --prune=now.
   result.tempRemoved += layout.sweepPackDir();
-  if (cutoff !== undefined) result.tempRemoved += layout.sweepTemps(cutoff);
+  if (cutoff !== undefined) result.tempRemoved += layout.sweepTemps(Math.min(cutoff, Date.now() - TEMP_GRACE_MS));
 
   const loose: string[] = [];
   for await (const id of store.looseIds()) loose.push(id);
