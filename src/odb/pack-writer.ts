@@ -110,7 +110,13 @@ export class PackWriter {
     const tempPath = join(dir, `${PACK_TEMP_PREFIX}${randomBytes(8).toString('hex')}.pack`);
     const handle = await fs.open(tempPath, 'wx', 0o444);
     const w = new PackWriter(dir, codec, opts, handle, tempPath);
-    await w.append(packHeader());
+    try {
+      await w.append(packHeader());
+    } catch (err) {
+      // A full disk can fail the very first write: leave no temp pack behind.
+      await w.abort();
+      throw err;
+    }
     return w;
   }
 

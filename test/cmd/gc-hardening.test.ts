@@ -220,7 +220,7 @@ t.test('a write whose temp file exists when gc --prune=now runs still completes 
  * still be created (an inode is free), but no byte reaches them. Undone by
  * the returned function.
  */
-async function fillDisk(scratch: string): Promise<() => void> {
+async function fillDisk(scratch: string, onlyPartialWrites = false): Promise<() => void> {
   const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
   const handle = await fs.open(join(scratch, 'probe'), 'w');
   const proto = Object.getPrototypeOf(handle) as Record<string, unknown>;
@@ -229,6 +229,12 @@ async function fillDisk(scratch: string): Promise<() => void> {
   proto.write = async () => {
     throw enospc();
   };
+  if (onlyPartialWrites) {
+    // Whole-file writes (gc's lock) still succeed; a pack, written piece by piece, does not.
+    return () => {
+      proto.write = saved.write;
+    };
+  }
   proto.writeFile = proto.write;
   proto.appendFile = proto.write;
   fs.writeFile = async (path: Parameters<typeof fs.writeFile>[0], _data: unknown, opts?: unknown) => {
@@ -263,6 +269,24 @@ t.test('a gc that fails on a full disk removes its own lock, and says the disk i
   t.equal(again.code, 0, `with space again, gc runs: ${again.stderr}`);
   const { report } = await fsckJson(fx.root);
   t.same(report.findings, [], 'and the archive is whole');
+});
+
+t.test('a gc whose pack cannot be written (the lock could) removes its lock and its temp pack', async (t) => {
+  const fx = await makeFixture(t);
+  const restore = await fillDisk(tempDir(t), true);
+  let r;
+  try {
+    r = await tapes(fx.root, ['gc']);
+  } finally {
+    restore();
+  }
+  t.equal(r.code, 1, 'gc fails');
+  t.match(r.stderr, /^tapes: error: gc: the disk is full$/m, 'saying why');
+  t.match(r.stderr, /^hint: Free some space/m, 'and what to do');
+  t.notOk(await fs.stat(join(fx.dir, 'gc.pid')).catch(() => undefined), 'no gc.pid left behind');
+  t.same(await fs.readdir(join(fx.dir, 'objects', 'pack')).catch(() => []), [], 'no temp pack left behind');
+  const { report } = await fsckJson(fx.root);
+  t.same(report.findings, [], 'every object is where it was');
 });
 
 t.test('an automatic gc that fails on a full disk removes its lock too', async (t) => {

@@ -19,7 +19,7 @@
 // grace period; objects written since are newer than any grace period, and a
 // writer that finds an object already stored refreshes its time (see
 // LooseObjectStore.freshen).
-import { UsageError } from '../../errors/index.js';
+import { UsageError, systemError } from '../../errors/index.js';
 import { loadCodec } from '../../object/index.js';
 import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, maxFrameForLevel, syncDir, type WrittenPack } from '../../odb/index.js';
 import type { Archive } from '../archive.js';
@@ -95,6 +95,9 @@ export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid
       level,
       progress: opts.onProgress ?? (() => undefined),
     });
+  } catch (err) {
+    // A system error (a full disk) in words; what was stored before is intact.
+    throw systemError(err, 'gc');
   } finally {
     await lock.release();
   }
