@@ -35,6 +35,8 @@ export async function handler(args: Args): Promise<void> {
     env: io.env,
   });
   progress.done();
+  // Refs the source refused to hand over (a link, a file too long to be a ref): named, the clone is made without them.
+  for (const r of result.refs) if (r.status === 'rejected') io.stderr.write(`warning: ${r.reason}; the clone is made without it\n`);
   if (args.json) return write(io.stdout, json(result));
   if (args.quiet) return;
   const n = result.sessions.filter((s) => s.ref.startsWith('refs/sessions/')).length;

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BadArchiveError } from '../errors/index.js';
-import { LooseObjectStore, ObjectLayout, type BatchWriteTarget, type ObjectStore, type VerifyingStore } from '../odb/index.js';
+import { LooseObjectStore, ObjectLayout, READ_NOFOLLOW, symlinkError, type BatchWriteTarget, type ObjectStore, type VerifyingStore } from '../odb/index.js';
 import { RefStore } from '../refs/index.js';
 import { resolveRevision, type ResolvedRevision } from '../record/index.js';
 import { FORMAT_VERSION, INITIAL_CONFIG, parseConfig, type Config } from './config.js';
@@ -33,7 +33,11 @@ export class Archive {
 
   static async openAt(dir: string, opts: ArchiveOptions = {}): Promise<Archive> {
     const path = join(dir, 'config');
-    const config = parseConfig(await fs.readFile(path, 'utf8'), path);
+    // Never through a link (docs/security.md): a linked config is not the archive's.
+    const text = await fs.readFile(path, { encoding: 'utf8', flag: READ_NOFOLLOW }).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ELOOP' || err.code === 'EMLINK' ? symlinkError(dir, path) : err;
+    });
+    const config = parseConfig(text, path);
     const version = Number(config.get('core.formatversion') ?? '1');
     if (!Number.isInteger(version) || version > FORMAT_VERSION) {
       throw new BadArchiveError(

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { JsonValue } from '../hash/index.js';
-import type { ObjectStore } from '../odb/index.js';
+import { entryKind, type ObjectStore } from '../odb/index.js';
 import { readEvent, resolveValue, sourceBytes, type EventView } from '../record/index.js';
 import type { Archive } from './archive.js';
 import { labelOf } from './log.js';
@@ -194,10 +194,15 @@ function openOnDisk(path: string): Database | null {
   return null;
 }
 
+/** index/ or one of the index's files being a link: never followed (docs/security.md), so the index lives in memory. */
+function linked(path: string): boolean {
+  return [join(path, '..'), path, `${path}-wal`, `${path}-shm`, `${path}-journal`].some((p) => entryKind(p) === 'symlink');
+}
+
 /** Opens the archive's search index (in memory when it cannot be written). Call `syncSearchIndex` before reading it. */
 export function openSearchIndex(archive: Archive): SearchIndex {
   const path = searchIndexPath(archive);
-  const onDisk = openOnDisk(path);
+  const onDisk = linked(path) ? null : openOnDisk(path);
   if (onDisk) return { db: onDisk, path, close: () => onDisk.close() };
   const db = new (loadSqlite())(':memory:');
   initialise(db);
@@ -206,7 +211,7 @@ export function openSearchIndex(archive: Archive): SearchIndex {
 
 /** Deletes the index so that the next use builds it afresh. */
 export function removeSearchIndex(archive: Archive): void {
-  removeIndexFiles(searchIndexPath(archive));
+  if (!linked(searchIndexPath(archive))) removeIndexFiles(searchIndexPath(archive));
 }
 
 // ---------------------------------------------------------------- keeping it current

@@ -5,7 +5,7 @@
 // snippet whose matches are marked. The index is brought level with the refs
 // first (search-index.ts).
 import { statSync } from 'node:fs';
-import { UsageError } from '../errors/index.js';
+import { InvalidInputError, UsageError } from '../errors/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { Abbreviator } from './log.js';
@@ -259,7 +259,11 @@ export async function searchArchive(archive: Archive, query: string, opts: Searc
   parseQuery(query); // a bad query fails before any indexing
   const index = openSearchIndex(archive);
   try {
-    const sync = await syncSearchIndex(archive, index);
+    const sync = await syncSearchIndex(archive, index).catch((err: { code?: string }) => {
+      // SQLite's own words ("database or disk is full") leave the user to guess which disk and what to do.
+      if (err.code !== 'SQLITE_FULL') throw err;
+      throw new InvalidInputError(`search: the disk is full: the search index ${index.path ?? '(in memory)'} cannot be brought up to date`, { path: index.path }, 'Free some space, then search again; the archive itself is intact.');
+    });
     return { ...queryIndex(index, query, opts), sync, persistent: index.path !== null };
   } finally {
     index.close();

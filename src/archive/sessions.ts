@@ -6,13 +6,13 @@
 // Also here: choosing sessions (time, project, model and harness filters),
 // ordering them, and the short names `tapes sessions` shows.
 import { existsSync, readFileSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { UsageError } from '../errors/index.js';
 import type { JsonValue } from '../hash/index.js';
-import type { ObjectStore } from '../odb/index.js';
+import { entryKind, type ObjectStore } from '../odb/index.js';
 import { readEvent, sourceObject, textOf, type EventView } from '../record/index.js';
-import { AGENTS_PREFIX, SESSIONS_PREFIX, parseRefContent, shortRefName } from '../refs/index.js';
+import { AGENTS_PREFIX, SESSIONS_PREFIX, parseRefContent, readRefFile, shortRefName } from '../refs/index.js';
 import { cleanPrompt, oneLine } from '../view/index.js';
 import type { Archive } from './archive.js';
 import { BUILTIN_PRICES, costOf, type PriceTable, type TokenCounts } from './pricing.js';
@@ -320,8 +320,14 @@ function indexPath(archive: Archive): string {
   return join(archive.dir, 'index', 'sessions.json');
 }
 
+/** index/ or the index file being a link: never read or written through (docs/security.md). */
+function linkedIndex(path: string): boolean {
+  return entryKind(dirname(path)) === 'symlink' || entryKind(path) === 'symlink';
+}
+
 /** The index's entries, or an empty map when it is missing, damaged or from another version. */
 function readIndex(path: string): Map<string, SessionSummary> {
+  if (linkedIndex(path)) return new Map();
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -376,6 +382,7 @@ async function writeIndex(archive: Archive, path: string, sessions: SessionSumma
   const body = JSON.stringify(sessions);
   const text = `${INDEX_MAGIC} ${SESSION_INDEX_VERSION} ${createHash('sha256').update(body).digest('hex')}\n${body}`;
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  if (linkedIndex(path)) return;
   try {
     await fs.mkdir(join(archive.dir, 'index'), { recursive: true });
     await fs.writeFile(tmp, text);
@@ -395,13 +402,10 @@ export async function chainRefs(archive: Archive): Promise<Array<{ name: string;
   const out: Array<{ name: string; id: string }> = [];
   for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX]) {
     for (const name of await archive.refs.listNames(prefix)) {
-      let text: string;
-      try {
-        text = readFileSync(archive.refs.pathOf(name), 'utf8');
-      } catch {
-        continue; // deleted since it was listed
-      }
-      const v = parseRefContent(name, text);
+      // Bounded and never through a link (docs/security.md, "Inside .tapes").
+      const read = readRefFile(archive.refs.pathOf(name));
+      if (!read.ok) continue; // deleted since it was listed, or not a ref file (fsck names it)
+      const v = parseRefContent(name, read.text);
       if (v.kind === 'id') out.push({ name, id: v.id });
     }
   }

@@ -86,6 +86,16 @@ export function checkRemoteRefs(refs: RemoteRef[], url: string): void {
   }
 }
 
+/**
+ * The refs a remote listed, apart from those it refused to hand over (a
+ * link, a file too long to be a ref): those are reported by name, and the
+ * transfer goes on without them.
+ */
+function splitRefused(listed: RemoteRef[]): { remoteRefs: RemoteRef[]; refused: Array<RemoteRef & { refused: string }> } {
+  const refused = listed.filter((r): r is RemoteRef & { refused: string } => r.refused !== undefined);
+  return { remoteRefs: listed.filter((r) => r.refused === undefined), refused };
+}
+
 /** Where a remote's ref is kept locally after a fetch. */
 export function trackingRef(remote: string, name: string): string {
   if (name.startsWith(TAGS_PREFIX)) return name;
@@ -141,7 +151,7 @@ export async function fetchRemote(
   if (t.name === undefined) throw new UsageError(`fetch needs a configured remote; add one with "tapes remote add <name> ${t.url}"`);
   const transport = await transportFor(archive, t, opts);
   try {
-    const remoteRefs = await transport.listRefs();
+    const { remoteRefs, refused } = splitRefused(await transport.listRefs());
     checkRemoteRefs(remoteRefs, t.url);
     const store = await archive.objects();
     const wants = [...new Set(remoteRefs.map((r) => r.id))];
@@ -164,6 +174,11 @@ export async function fetchRemote(
       }
     }
     const reports: RefReport[] = [];
+    for (const r of refused) {
+      const local = trackingRef(t.name, r.name);
+      const old = (await archive.refs.resolve(local).catch(() => undefined)) ?? null;
+      reports.push({ ref: r.name, local, old, new: old, status: 'rejected', reason: `refused ${r.name} on the remote: ${r.refused}` });
+    }
     for (const r of remoteRefs) {
       const local = trackingRef(t.name, r.name);
       const old = (await archive.refs.resolve(local)) ?? null;
@@ -180,7 +195,8 @@ export async function fetchRemote(
       reports.push({ ref: r.name, local, old, new: r.id, status: old === null ? 'new' : ff ? 'fast-forward' : 'forced' });
     }
     if (opts.prune) {
-      const listed = new Set(remoteRefs.map((r) => trackingRef(t.name!, r.name)));
+      // A refused ref is still there on the remote: its tracking ref stays.
+      const listed = new Set([...remoteRefs, ...refused].map((r) => trackingRef(t.name!, r.name)));
       for (const r of await archive.refs.list(`${REMOTES_PREFIX}${t.name}/`)) {
         if (listed.has(r.name)) continue;
         await archive.refs.delete(r.name, { expectedOld: r.id, reason: `fetch ${t.name}: prune`, deref: false });
@@ -288,7 +304,8 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
   const planned = await plan(archive, specs, Boolean(opts.delete));
   const transport = await transportFor(archive, t, opts);
   try {
-    const remoteRefs = await transport.listRefs();
+    // A refused ref's value is unknown; an update of it is refused by the remote's ref store.
+    const { remoteRefs } = splitRefused(await transport.listRefs());
     checkRemoteRefs(remoteRefs, t.url);
     const theirs = new Map(remoteRefs.map((r) => [r.name, r.id]));
     const store = await archive.objects();

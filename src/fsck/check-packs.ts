@@ -3,7 +3,7 @@
 // bounds, and every packed object decoded from its frame and re-hashed, then
 // checked like a loose object. An object in several packs (or loose and
 // packed) is fine: each copy is verified, the object is counted once.
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeObject, loadCodec, type Codec } from '../object/index.js';
@@ -14,9 +14,11 @@ import {
   PACK_HEADER_SIZE,
   PACK_TRAILER_SIZE,
   PackIndex,
+  READ_NOFOLLOW,
   checkPackHeader,
   parsePackTrailer,
 } from '../odb/index.js';
+import { symlinkFinding } from './check-links.js';
 import { checkValue, classify } from './check-objects.js';
 import { finding, type Finding } from './findings.js';
 import { NodeState, type ObjectGraph } from './object-graph.js';
@@ -32,6 +34,8 @@ function listPackDir(layout: ObjectLayout): { packs: string[]; findings: Finding
       findings.push(finding('badPack', { path: rel(e.name) }, 'index without its pack: the objects it lists are not in the archive'));
     } else if (e.kind === 'packWithoutIndex') {
       findings.push(finding('packWithoutIndex', { path: rel(e.name) }, `pack without an index (an interrupted gc); tapes gc removes it, or: rm '${join(layout.packDir, e.name)}'`));
+    } else if (e.kind === 'symlink') {
+      findings.push(symlinkFinding(rel(e.name), join(layout.packDir, e.name)));
     } else if (e.kind === 'temp') {
       findings.push(finding('tempFile', { path: rel(e.name) }, `temporary file of an interrupted gc; if no gc is running, remove it: rm '${join(layout.packDir, e.name)}'`));
     } else {
@@ -108,8 +112,8 @@ async function checkPack(
   let fd: number;
   let size: number;
   try {
-    fd = openSync(layout.packFile(base, 'pack'), 'r');
-    size = statSync(layout.packFile(base, 'pack')).size;
+    fd = openSync(layout.packFile(base, 'pack'), READ_NOFOLLOW);
+    size = fstatSync(fd).size;
   } catch (err) {
     await bad(`cannot read the pack: ${(err as Error).message}`);
     return 0;

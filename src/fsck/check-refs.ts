@@ -2,11 +2,14 @@
 // at the top of the archive. It runs after the object pass, so that each ref
 // is checked against what is already known about its object, and it marks the
 // objects that refs, HEAD and reflog entries name as roots for connectivity.
-import { lstatSync, readFileSync } from 'node:fs';
+// A link is never read through: it is one symlinkInArchive finding.
 import { join } from 'node:path';
 import { ZERO_ID } from '../hash/index.js';
+import { entryKind, readBounded } from '../odb/index.js';
 import {
   LOCK_SUFFIX,
+  MAX_REFLOG_FILE_SIZE,
+  MAX_REF_FILE_SIZE,
   SESSIONS_PREFIX,
   holdsChain,
   listRefFiles,
@@ -15,21 +18,29 @@ import {
   parseRefContent,
   refNameProblem,
   type RefFile,
+  type UnlistableDir,
 } from '../refs/index.js';
+import { symlinkFinding } from './check-links.js';
 import { finding, type CheckId, type Finding } from './findings.js';
 import { NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.js';
 
 /** Files of refs/ or logs/ as the refs layer lists them, sorted by path bytes; lock files apart. */
-function walk(archiveDir: string, area: 'refs' | 'logs'): { files: RefFile[]; locks: RefFile[] } {
-  const { files, locks } = listRefFiles(archiveDir, area);
-  const byRel = (a: RefFile, b: RefFile) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel));
-  return { files: files.sort(byRel), locks: locks.sort(byRel) };
+function walk(archiveDir: string, area: 'refs' | 'logs'): { files: RefFile[]; locks: RefFile[]; unlistable: UnlistableDir[] } {
+  const { files, locks, unlistable } = listRefFiles(archiveDir, area);
+  const byRel = (a: { rel: string }, b: { rel: string }) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel));
+  return { files: files.sort(byRel), locks: locks.sort(byRel), unlistable: unlistable.sort(byRel) };
 }
 
-/** A regular file or a symlink is read; anything else (FIFO, socket) is not opened. */
-function readRegular(f: RefFile): string {
-  if (f.type === 'other') throw new Error('not a regular file');
-  return readFileSync(f.abs, 'utf8');
+/**
+ * A ref's or reflog's text, read without following a link, without blocking
+ * on a FIFO and without reading past `max` bytes; or why it cannot be read.
+ */
+function readText(f: RefFile, max: number): { text: string } | { problem: string } {
+  if (f.type === 'other') return { problem: 'not a regular file' };
+  const r = readBounded(f.abs, max);
+  if (r.ok) return { text: r.bytes.toString('utf8') };
+  if (r.why === 'tooLarge') return { problem: `the file ${r.message}, far longer than any it can hold` };
+  return { problem: r.message };
 }
 
 /** The rule a stored ref name breaks (HEAD, or refs/<area>/<name>), if any. */
@@ -73,22 +84,25 @@ export async function checkRefs(
   };
 
   const refs = walk(archiveDir, 'refs');
+  await reportUnlistable(refs.unlistable, 'refs', 'badRefContent', say);
   for (const f of refs.files) {
     const name = `refs/${f.rel}`;
     summary.refs++;
+    if (f.type === 'symlink') {
+      await report(symlinkFinding(name, f.abs));
+      continue;
+    }
     const problem = storedNameProblem(name);
     if (problem) {
       await say('badRefName', name, `${problem}; tapes cannot read or update this ref`);
       continue;
     }
-    let text: string;
-    try {
-      text = readRegular(f);
-    } catch (err) {
-      await say('badRefContent', name, `cannot read the ref: ${(err as Error).message}`);
+    const read = readText(f, MAX_REF_FILE_SIZE);
+    if ('problem' in read) {
+      await say('badRefContent', name, `cannot read the ref: ${read.problem}`);
       continue;
     }
-    const value = parseRefValue(name, text);
+    const value = parseRefValue(name, read.text);
     if (typeof value === 'string') {
       await say('badRefContent', name, value);
     } else if (value.kind === 'id') {
@@ -103,24 +117,27 @@ export async function checkRefs(
   await checkHead(archiveDir, say, checkTarget);
 
   const logs = walk(archiveDir, 'logs');
+  await reportUnlistable(logs.unlistable, 'logs', 'badReflogEntry', say);
   for (const f of logs.files) {
     const path = `logs/${f.rel}`;
     summary.reflogs++;
+    if (f.type === 'symlink') {
+      await report(symlinkFinding(path, f.abs));
+      continue;
+    }
     const problem = storedNameProblem(f.rel);
     if (problem) {
       await say('badRefName', path, `reflog of an invalid ref name: ${problem}`);
       continue;
     }
-    let text: string;
-    try {
-      text = readRegular(f);
-    } catch (err) {
-      await say('badReflogEntry', path, `cannot read the reflog: ${(err as Error).message}`);
+    const read = readText(f, MAX_REFLOG_FILE_SIZE);
+    if ('problem' in read) {
+      await say('badReflogEntry', path, `cannot read the reflog: ${read.problem}`);
       continue;
     }
     // Each move's new id is the next move's old id: name a missing object once per reflog.
     const seen = new Set<string>([ZERO_ID]);
-    const lines = parseReflog(text);
+    const lines = parseReflog(read.text);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (!line.ok) {
@@ -159,20 +176,35 @@ async function checkHead(
   checkTarget: TargetCheck,
 ): Promise<void> {
   const path = join(archiveDir, 'HEAD');
-  let text: string;
-  try {
-    const st = lstatSync(path);
-    text = readRegular({ rel: 'HEAD', abs: path, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other' });
-  } catch (err) {
-    // No HEAD yet is an unborn HEAD: `init` does not write one.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    return say('badHead', 'HEAD', `cannot read HEAD: ${(err as Error).message}`);
-  }
-  const value = parseRefValue('HEAD', text);
+  const kind = entryKind(path);
+  // No HEAD yet is an unborn HEAD (`init` does not write one); a link is
+  // named with the archive's other top-level entries (check-links.ts).
+  if (kind === 'missing' || kind === 'symlink') return;
+  const read = readText({ rel: 'HEAD', abs: path, type: kind === 'file' ? 'file' : 'other' }, MAX_REF_FILE_SIZE);
+  if ('problem' in read) return say('badHead', 'HEAD', `cannot read HEAD: ${read.problem}`);
+  const value = parseRefValue('HEAD', read.text);
   if (typeof value === 'string') return say('badHead', 'HEAD', value);
   if (value.kind === 'id') return checkTarget('HEAD', value.id, { mustBeRecord: true, missing: 'refMissingObject' });
   if (storedNameProblem(value.target) || !value.target.startsWith(SESSIONS_PREFIX)) {
     return say('badHead', 'HEAD', `symbolic ref to ${JSON.stringify(clip(value.target))}, which is not a session ref (refs/sessions/…)`);
+  }
+}
+
+/**
+ * Directories of refs/ or logs/ that could not be listed: the refs or reflogs
+ * in them are unknown. refs/ or logs/ being a link is named with the
+ * archive's top-level entries instead (check-links.ts).
+ */
+async function reportUnlistable(
+  dirs: UnlistableDir[],
+  area: 'refs' | 'logs',
+  id: CheckId,
+  say: (id: CheckId, path: string, detail: string) => Promise<void>,
+): Promise<void> {
+  for (const d of dirs) {
+    if (d.rel === '' && entryKind(d.abs) === 'symlink') continue;
+    const what = area === 'refs' ? 'the refs' : 'the reflogs';
+    await say(id, d.rel ? `${area}/${d.rel}` : area, `cannot list the directory, so ${what} in it are unknown: ${d.message}`);
   }
 }
 

@@ -32,6 +32,12 @@ export const CHECKS = {
   badPack: { area: 'objects', severity: 'error', summary: 'a pack whose header, trailer, checksum or frames are damaged, or an index without its pack' },
   badPackIndex: { area: 'objects', severity: 'error', summary: 'a pack index whose checksum, id order, fan-out or entry bounds are wrong' },
   packWithoutIndex: { area: 'objects', severity: 'warning', summary: 'a pack with no index (left by an interrupted gc; the next gc removes it)' },
+  // The archive's files as a whole (the objects bit: its files are what is wrong).
+  symlinkInArchive: {
+    area: 'objects',
+    severity: 'error',
+    summary: 'a symbolic link under .tapes (objects, packs, refs, logs, index, HEAD …): never followed, so what it points at is not in the archive',
+  },
   // chains: links between objects
   missingParent: { area: 'chains', severity: 'error', summary: "a record's parent is not in the archive" },
   parentNotRecord: { area: 'chains', severity: 'error', summary: "a record's parent is a blob" },

@@ -1,8 +1,10 @@
 // fsck: checks a whole archive without changing it. The passes run in a
-// fixed order (object files, objects, refs, links, connectivity) and report
-// each finding as soon as it is known, so output streams and memory holds
-// only per-object numbers and links (see object-graph.ts).
+// fixed order (links at the archive's top, object files, objects, refs,
+// links between objects, connectivity) and report each finding as soon as
+// it is known, so output streams and memory holds only per-object numbers
+// and links (see object-graph.ts).
 import type { VerifyingStore } from '../odb/index.js';
+import { checkArchiveLinks } from './check-links.js';
 import { checkObjects } from './check-objects.js';
 import { checkPacks, countPackedObjects } from './check-packs.js';
 import { checkRefs } from './check-refs.js';
@@ -64,6 +66,8 @@ export async function fsck(target: FsckTarget, opts: FsckOptions): Promise<FsckR
   };
   const progress = opts.onProgress ?? (() => undefined);
 
+  // Links at the archive's top (and in index/) first: nothing behind one is read.
+  for (const f of checkArchiveLinks(target.dir)) await report(f);
   const listing = listLooseObjects(target.objectsDir);
   for (const f of listing.findings) await report(f);
   const packed = countPackedObjects(target.objectsDir);

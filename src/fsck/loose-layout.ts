@@ -2,9 +2,11 @@
 // layout lists them (ObjectLayout.scan), turned into object ids and findings
 // about everything else, and a bounded read of one object file.
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { ObjectLayout, type LooseEntry } from '../odb/index.js';
 import { MAX_OBJECT_SIZE } from '../object/index.js';
 import { finding, type Finding } from './findings.js';
+import { symlinkFinding } from './check-links.js';
 
 /**
  * No zstd frame of an object (at most MAX_OBJECT_SIZE bytes decoded) is
@@ -40,6 +42,8 @@ export function listLooseObjects(objectsDir: string): LooseListing {
       findings.push(finding('tempFile', { path }, `temporary file of an interrupted object write; if no tapes process is running, remove it: rm '${e.abs}'`));
     } else if (e.kind === 'stray') {
       findings.push(finding('strayFile', { path }, STRAY[e.reason]));
+    } else if (e.kind === 'symlink') {
+      findings.push(symlinkFinding(path, join(objectsDir, e.path)));
     } else {
       findings.push(finding('unreadableObject', { path }, `cannot list directory: ${e.message}`));
     }
@@ -62,8 +66,9 @@ export class ObjectFileReader {
   read(path: string): RawRead {
     let fd: number | undefined;
     try {
-      // Non-blocking, so that a symlink to a FIFO fails instead of hanging fsck.
-      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      // Never through a link (scan lists none as an object; this holds even
+      // if one appears meanwhile), and non-blocking, so a FIFO cannot hang fsck.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       let got = 0;
       while (got < this.buffer.length) {
         const n = readSync(fd, this.buffer, got, this.buffer.length - got, got);

@@ -8,3 +8,4 @@ export * from './pack-format.js';
 export * from './pack-reader.js';
 export * from './pack-writer.js';
 export * from './content-stream.js';
+export * from './no-follow.js';

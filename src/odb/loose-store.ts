@@ -6,7 +6,9 @@
 // Reads look at loose objects first, then at the packs in objects/pack/
 // (pack-reader.ts); a miss re-reads the pack directory once, since a gc in
 // another process may have packed the object and removed its loose file.
-import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, promises as fs } from 'node:fs';
+// A loose file is a regular file in a real fan-out directory: a link in the
+// way is never followed (it reads as missing, and a write refuses it).
+import { closeSync, fstatSync, openSync, readFileSync, statSync, utimesSync, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/index.js';
 import { isObjectId, sha256Hex } from '../hash/index.js';
@@ -19,6 +21,7 @@ import {
   type ObjectType,
   type TapesObject,
 } from '../object/index.js';
+import { READ_NOFOLLOW } from './no-follow.js';
 import { ObjectLayout } from './object-layout.js';
 import type { BatchWriteTarget, VerifyingStore } from './object-store.js';
 import { PackSet } from './pack-reader.js';
@@ -37,8 +40,6 @@ const tempStem = randomBytes(6).toString('hex');
 let tempCounter = 0;
 
 export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
-  /** Fan-out directories known to exist, so each is created once. */
-  private readonly dirs = new Set<string>();
   readonly layout: ObjectLayout;
 
   private constructor(
@@ -67,24 +68,32 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   /** Loose or packed. Quick: a pack added by another process since the last miss is not seen (a false "no" only costs a duplicate write). */
   async has(id: string): Promise<boolean> {
-    return isObjectId(id) && (existsSync(this.pathOf(id)) || this.packs.has(id));
+    return isObjectId(id) && (this.layout.hasLoose(id) || this.packs.has(id));
   }
 
   /** True when the object exists as a loose file (not counting packs). */
   hasLoose(id: string): boolean {
-    return isObjectId(id) && existsSync(this.pathOf(id));
+    return this.layout.hasLoose(id);
   }
 
-  /** The loose file's bytes, or undefined when there is none. */
+  /** The loose file's bytes, or undefined when there is none (a link or a FIFO in its place is none). */
   private readLoose(id: string): Uint8Array | undefined {
+    if (!this.layout.fanoutReadable(id)) return undefined;
+    let fd: number;
     try {
       // Synchronous, like the existence checks of writes: one small file is
       // read in microseconds, about a tenth of fs.promises.readFile's round
       // trips through the thread pool, and readers walk chains one at a time.
-      return readFileSync(this.pathOf(id));
+      fd = openSync(this.pathOf(id), READ_NOFOLLOW);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EMLINK') return undefined;
       throw err;
+    }
+    try {
+      return fstatSync(fd).isFile() ? readFileSync(fd) : undefined;
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -149,8 +158,8 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    */
   freshen(id: string): boolean {
     const path = this.pathOf(id);
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st) {
+    const mtime = this.layout.looseMtime(id);
+    if (mtime === undefined) {
       const pack = this.packs.packOf(id);
       if (!pack) return false;
       if (!this.freshenedPacks.has(pack.name)) {
@@ -159,7 +168,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
       }
       return true;
     }
-    if (Date.now() - st.mtimeMs > FRESHEN_AFTER_MS) touch(path, 0);
+    if (Date.now() - mtime > FRESHEN_AFTER_MS) touch(path, 0);
     return true;
   }
 
@@ -209,11 +218,8 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
   /** The write protocol: temp file in the fan-out directory, fsync, link (never overwrites). */
   private async storeFile(id: string, compressed: Uint8Array): Promise<boolean> {
     const path = this.pathOf(id);
-    const dir = this.layout.fanoutDirOf(id);
-    if (!this.dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.dirs.add(dir);
-    }
+    // Creates the fan-out directory when missing; refuses a link in its place.
+    this.layout.prepareFanout(id);
     const tmp = this.layout.tempPathFor(id, `${tempStem}_${(tempCounter++).toString(36)}`);
     let handle;
     try {
@@ -221,7 +227,8 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
     } catch (err) {
       // A gc removes fan-out directories it has emptied: make it again.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(dir, { recursive: true });
+      this.layout.forgetFanout(id);
+      this.layout.prepareFanout(id);
       handle = await fs.open(tmp, 'wx', 0o444);
     }
     try {
@@ -235,7 +242,14 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
         await fs.link(tmp, path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') return false;
+        if (code === 'EEXIST') {
+          // Something already has the object's name: an object file (a
+          // writer won the race), or a link or directory that must not pass
+          // for the object.
+          const blocked = this.layout.blockedPlace(id);
+          if (blocked) throw blocked;
+          return false;
+        }
         // Some file systems (network shares, exFAT) have no hard links. The
         // object's name is its content's hash, so a rename over a file that
         // appeared meanwhile replaces it with identical bytes.

@@ -4,9 +4,16 @@
 // packs (docs/format.md). The store reads and writes through it; gc sweeps
 // and counts, fsck lists and search abbreviates through it, none of them
 // knowing a file name. Nothing here needs the zstd codec.
-import { promises as fs, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync, utimesSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+//
+// No symbolic link under objects/ is ever followed (no-follow.ts): a linked
+// fan-out directory, pack directory or object file is not part of the store.
+// Listings skip it (scan names it, for fsck), reads miss it, writes refuse
+// it, and nothing is removed or touched behind it.
+import { promises as fs, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, type Dirent } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BadArchiveError } from '../errors/index.js';
 import { isObjectId } from '../hash/index.js';
+import { RealDirs, archivePath, entryKind, symlinkError } from './no-follow.js';
 import { PackIndex } from './pack-format.js';
 import { listPackNames } from './pack-reader.js';
 import { PACK_TEMP_PREFIX } from './pack-writer.js';
@@ -25,8 +32,10 @@ export type LooseEntry =
   | { kind: 'object'; id: string }
   | { kind: 'temp'; path: string; abs: string }
   /** notFanout: a directory that is not a fan-out one; outsideFanout: a file at the top;
-   *  notObjectName: a file in a fan-out directory not named as an object; notRegular: neither file nor symlink. */
+   *  notObjectName: a file in a fan-out directory not named as an object; notRegular: neither a file nor a link. */
   | { kind: 'stray'; path: string; reason: 'notFanout' | 'outsideFanout' | 'notObjectName' | 'notRegular' }
+  /** A symbolic link (to a directory or a file): never followed, so nothing behind it is listed. */
+  | { kind: 'symlink'; path: string }
   | { kind: 'unlistable'; path: string; message: string };
 
 /** One file of objects/pack/, by what its name says. */
@@ -36,6 +45,7 @@ export type PackDirEntry =
   | { kind: 'indexWithoutPack'; name: string }
   | { kind: 'packWithoutIndex'; name: string }
   | { kind: 'temp'; name: string }
+  | { kind: 'symlink'; name: string }
   | { kind: 'stray'; name: string };
 
 const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -49,7 +59,15 @@ function unlinkQuiet(path: string): boolean {
   }
 }
 
+/** Something other than a link where a directory (or an object file) belongs: a FIFO, a file, a directory. */
+function notDirError(archiveDir: string, path: string, want = 'a directory'): BadArchiveError {
+  const rel = archivePath(archiveDir, path);
+  return new BadArchiveError(`${rel} is not ${want}`, { path: rel }, `Move it out of the way (tapes fsck names what else is out of place).`);
+}
+
 export class ObjectLayout {
+  private readonly real = new RealDirs();
+
   /** `dir`: the archive's objects/ directory. */
   constructor(readonly dir: string) {}
 
@@ -71,33 +89,97 @@ export class ObjectLayout {
     return join(this.fanoutDirOf(id), `${TEMP_PREFIX}${unique}`);
   }
 
-  /** The fan-out directory names present, sorted; [] when objects/ cannot be listed. */
+  /** True when objects/ and the fan-out directory `d` (2 hex) are real directories, not links. */
+  private fanoutUsable(d: string): boolean {
+    return this.real.all([this.dir, join(this.dir, d)]);
+  }
+
+  /** True when object `id`'s file may be read: objects/ and its fan-out directory are real directories. */
+  fanoutReadable(id: string): boolean {
+    return isObjectId(id) && this.fanoutUsable(id.slice(0, 2));
+  }
+
+  /** True when objects/ and objects/pack are real directories. */
+  packDirUsable(): boolean {
+    return this.real.all([this.dir, this.packDir]);
+  }
+
+  /** The fan-out directory names present as real directories, sorted; [] when objects/ cannot be listed. */
   private fanoutDirs(): string[] {
+    if (this.real.kind(this.dir) !== 'dir') return [];
     try {
-      return readdirSync(this.dir).filter((d) => FANOUT_RE.test(d)).sort();
+      return readdirSync(this.dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && FANOUT_RE.test(d.name))
+        .map((d) => d.name)
+        .sort();
     } catch {
       return [];
     }
   }
 
+  /** A loose object's file, when it is one: a regular file in a real fan-out directory. */
+  private looseStat(id: string) {
+    if (!isObjectId(id) || !this.fanoutUsable(id.slice(0, 2))) return undefined;
+    const st = lstatSync(this.pathOf(id), { throwIfNoEntry: false });
+    return st?.isFile() ? st : undefined;
+  }
+
+  /** True when object `id` has a loose file (a regular file, reached through no link). */
+  hasLoose(id: string): boolean {
+    return this.looseStat(id) !== undefined;
+  }
+
   /** A loose object file's modification time (its age, for pruning), or undefined when there is none. */
   looseMtime(id: string): number | undefined {
-    return statSync(this.pathOf(id), { throwIfNoEntry: false })?.mtimeMs;
+    return this.looseStat(id)?.mtimeMs;
   }
 
   /** Sets a loose object file's times (best effort: false when it cannot). */
   setLooseMtime(id: string, ms: number): boolean {
+    if (!this.looseStat(id)) return false;
     try {
-      utimesSync(this.pathOf(id), new Date(ms), new Date(ms));
+      lutimesSync(this.pathOf(id), new Date(ms), new Date(ms));
       return true;
     } catch {
       return false;
     }
   }
 
-  /** Removes a loose object file; false when it was not there (or could not go). */
+  /** Removes a loose object file; false when it was not there (or could not go). Never behind a link. */
   removeLoose(id: string): boolean {
+    if (!isObjectId(id) || !this.fanoutUsable(id.slice(0, 2))) return false;
     return unlinkQuiet(this.pathOf(id));
+  }
+
+  /**
+   * Makes sure a write of object `id` lands in the archive: objects/ and the
+   * fan-out directory are created when missing, and a link in the place of
+   * either is refused, naming it.
+   */
+  prepareFanout(id: string): void {
+    const fanout = this.fanoutDirOf(id);
+    for (const d of [this.dir, fanout]) {
+      let kind = this.real.kind(d);
+      if (kind === 'missing') {
+        mkdirSync(d, { recursive: true });
+        kind = this.real.kind(d);
+      }
+      if (kind === 'symlink') throw symlinkError(dirname(this.dir), d);
+      if (kind !== 'dir') throw notDirError(dirname(this.dir), d);
+    }
+  }
+
+  /** Called when a write finds the fan-out directory gone (a gc removed it): it is looked at anew. */
+  forgetFanout(id: string): void {
+    this.real.forget(this.fanoutDirOf(id));
+  }
+
+  /** Why an object's place holds something a write must not count as the object (a link, a directory), if it does. */
+  blockedPlace(id: string): Error | undefined {
+    const kind = entryKind(this.pathOf(id));
+    if (kind === 'symlink') return symlinkError(dirname(this.dir), this.pathOf(id));
+    if (kind !== 'file' && kind !== 'missing') return notDirError(dirname(this.dir), this.pathOf(id), 'a regular file');
+    return undefined;
   }
 
   /** A pack's file or its index's; `base` is the pack's name without extension. */
@@ -107,56 +189,60 @@ export class ObjectLayout {
 
   /** Removes a pack: the index first, so that a reader never finds an index without its pack. */
   removePack(base: string): void {
+    if (!this.packDirUsable()) return;
     unlinkQuiet(this.packFile(base, 'idx'));
     unlinkQuiet(this.packFile(base, 'pack'));
   }
 
   /** The ids of the loose object files, sorted. */
   async *looseIds(): AsyncIterable<string> {
-    let fanout: string[];
+    if (this.real.kind(this.dir) !== 'dir') return;
+    let fanout: Dirent[];
     try {
-      fanout = (await fs.readdir(this.dir)).sort();
+      fanout = (await fs.readdir(this.dir, { withFileTypes: true })).sort(byName);
     } catch {
       return;
     }
     for (const d of fanout) {
-      if (!FANOUT_RE.test(d)) continue;
-      let names: string[];
+      if (!d.isDirectory() || !FANOUT_RE.test(d.name)) continue;
+      let names: Dirent[];
       try {
-        names = (await fs.readdir(join(this.dir, d))).sort();
+        names = (await fs.readdir(join(this.dir, d.name), { withFileTypes: true })).sort(byName);
       } catch {
         continue;
       }
       for (const n of names) {
-        const id = d + n;
-        if (isObjectId(id)) yield id;
+        const id = d.name + n.name;
+        if (n.isFile() && isObjectId(id)) yield id;
       }
     }
   }
 
   /** Loose ids starting with `prefix` (at least 2 lowercase hex digits), unsorted. */
   async looseIdsWithPrefix(prefix: string): Promise<string[]> {
-    let names: string[];
+    if (!this.fanoutUsable(prefix.slice(0, 2))) return [];
+    let names: Dirent[];
     try {
-      names = await fs.readdir(join(this.dir, prefix.slice(0, 2)));
+      names = await fs.readdir(join(this.dir, prefix.slice(0, 2)), { withFileTypes: true });
     } catch {
       return [];
     }
     const rest = prefix.slice(2);
     return names
-      .filter((n) => n.startsWith(rest))
-      .map((n) => prefix.slice(0, 2) + n)
+      .filter((n) => n.isFile() && n.name.startsWith(rest))
+      .map((n) => prefix.slice(0, 2) + n.name)
       .filter(isObjectId);
   }
 
   /** Counts loose objects, stopping once the count passes `limit` (a cheap test for `gc --auto`). */
   countLoose(limit: number): number {
     let n = 0;
-    for (let b = 0; b < 256 && n <= limit; b++) {
+    for (const d of this.fanoutDirs()) {
+      if (n > limit) break;
       try {
-        n += readdirSync(join(this.dir, b.toString(16).padStart(2, '0'))).filter((x) => LOOSE_NAME_RE.test(x)).length;
+        n += readdirSync(join(this.dir, d)).filter((x) => LOOSE_NAME_RE.test(x)).length;
       } catch {
-        // no such fan-out directory
+        // removed meanwhile
       }
     }
     return n;
@@ -175,7 +261,8 @@ export class ObjectLayout {
       for (const name of names) {
         if (!name.startsWith(TEMP_PREFIX)) continue;
         const p = join(this.dir, d, name);
-        const t = statSync(p, { throwIfNoEntry: false })?.mtimeMs;
+        // lstat: a temp file's own time (unlink removes a link, never what it names).
+        const t = lstatSync(p, { throwIfNoEntry: false })?.mtimeMs;
         if (t !== undefined && t < cutoffMs && unlinkQuiet(p)) n++;
       }
     }
@@ -191,6 +278,7 @@ export class ObjectLayout {
     for (const d of this.fanoutDirs()) {
       try {
         rmdirSync(join(this.dir, d));
+        this.real.forget(join(this.dir, d));
       } catch {
         // not empty, or gone already
       }
@@ -199,11 +287,13 @@ export class ObjectLayout {
 
   /**
    * Every entry of objects/ outside pack/, in path order, each said to be an
-   * object, a temp file or a stray. Symlinks count as files. Synchronous:
-   * for hundreds of directories it costs half of fs.promises.
+   * object, a temp file, a link (never followed) or a stray. Synchronous:
+   * for hundreds of directories it costs half of fs.promises. objects/
+   * itself being a link lists nothing (fsck names it at the archive's top).
    */
   scan(): LooseEntry[] {
     const out: LooseEntry[] = [];
+    if (this.real.kind(this.dir) === 'symlink') return out;
     let top: Dirent[];
     try {
       top = readdirSync(this.dir, { withFileTypes: true });
@@ -212,6 +302,10 @@ export class ObjectLayout {
       return out;
     }
     for (const d of top.sort(byName)) {
+      if (d.isSymbolicLink()) {
+        out.push({ kind: 'symlink', path: d.name });
+        continue;
+      }
       if (d.isDirectory() && RESERVED_DIRS.has(d.name)) continue;
       if (!d.isDirectory() || !FANOUT_RE.test(d.name)) {
         out.push({ kind: 'stray', path: d.name, reason: d.isDirectory() ? 'notFanout' : 'outsideFanout' });
@@ -226,7 +320,11 @@ export class ObjectLayout {
       }
       for (const f of names.sort(byName)) {
         const path = `${d.name}/${f.name}`;
-        const isFile = f.isFile() || f.isSymbolicLink();
+        if (f.isSymbolicLink()) {
+          out.push({ kind: 'symlink', path });
+          continue;
+        }
+        const isFile = f.isFile();
         if (isFile && LOOSE_NAME_RE.test(f.name)) out.push({ kind: 'object', id: d.name + f.name });
         else if (isFile && f.name.startsWith(TEMP_PREFIX)) out.push({ kind: 'temp', path, abs: join(this.dir, d.name, f.name) });
         else out.push({ kind: 'stray', path, reason: isFile ? 'notObjectName' : 'notRegular' });
@@ -242,16 +340,22 @@ export class ObjectLayout {
 
   /** Every file of objects/pack/ by name (a pack and its index are one entry); [] when there is no pack directory. */
   scanPackDir(): PackDirEntry[] {
-    let names: string[];
+    if (!this.packDirUsable()) return [];
+    let entries: Dirent[];
     try {
-      names = readdirSync(this.packDir).sort();
+      entries = readdirSync(this.packDir, { withFileTypes: true }).sort(byName);
     } catch {
       return [];
     }
-    const have = new Set(names);
+    const have = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     const out: PackDirEntry[] = [];
-    for (const name of names) {
-      const m = PACK_FILE_RE.exec(name);
+    for (const e of entries) {
+      const name = e.name;
+      if (e.isSymbolicLink()) {
+        out.push({ kind: 'symlink', name });
+        continue;
+      }
+      const m = e.isFile() ? PACK_FILE_RE.exec(name) : null;
       if (!m) {
         out.push(name.startsWith(PACK_TEMP_PREFIX) ? { kind: 'temp', name } : { kind: 'stray', name });
         continue;
@@ -269,6 +373,7 @@ export class ObjectLayout {
    * lock may call this. Returns how many files went.
    */
   sweepPackDir(): number {
+    if (!this.packDirUsable()) return 0;
     let n = 0;
     for (const e of this.scanPackDir()) {
       const stale = e.kind === 'temp' || e.kind === 'packWithoutIndex' || (e.kind === 'stray' && e.name.endsWith('.pack'));

@@ -4,20 +4,28 @@
 // walking a session (whose objects sit together, oldest first) decodes each
 // frame once. Every object handed out is re-hashed against its id.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CorruptObjectError, HashMismatchError } from '../errors/index.js';
 import { isObjectId, sha256Hex } from '../hash/index.js';
 import { decodeObject, type Codec, type TapesObject } from '../object/index.js';
+import { READ_NOFOLLOW, entryKind } from './no-follow.js';
 import { MAX_FRAME_CONTENT, PACK_HEADER_SIZE, PACK_TRAILER_SIZE, PackIndex, parsePackTrailer, type FrameInfo } from './pack-format.js';
 
 export const PACK_PREFIX = 'pack-';
 const PACK_NAME_RE = /^pack-[0-9a-f]{64}$/;
 
-/** The pack names (without extension) that have an index in `dir`, sorted. */
+/**
+ * The pack names (without extension) that have an index in `dir`
+ * (objects/pack), sorted. Only regular files count, and only when neither
+ * objects/ nor pack/ is a link: nothing is read through one.
+ */
 export function listPackNames(dir: string): string[] {
+  if (entryKind(dirname(dir)) !== 'dir' || entryKind(dir) !== 'dir') return [];
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
   } catch {
     return [];
   }
@@ -25,6 +33,16 @@ export function listPackNames(dir: string): string[] {
     .filter((n) => n.endsWith('.idx') && PACK_NAME_RE.test(n.slice(0, -4)))
     .map((n) => n.slice(0, -4))
     .sort();
+}
+
+/** A whole file, opened without following a link. */
+function readNoFollow(path: string): Buffer {
+  const fd = openSync(path, READ_NOFOLLOW);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class Pack {
@@ -44,8 +62,8 @@ export class Pack {
   static open(dir: string, name: string): Pack {
     const idxPath = join(dir, `${name}.idx`);
     const packPath = join(dir, `${name}.pack`);
-    const index = PackIndex.parse(readFileSync(idxPath), `objects/pack/${name}.idx`);
-    const fd = openSync(packPath, 'r');
+    const index = PackIndex.parse(readNoFollow(idxPath), `objects/pack/${name}.idx`);
+    const fd = openSync(packPath, READ_NOFOLLOW);
     try {
       const size = fstatSync(fd).size;
       const bad = (why: string) =>

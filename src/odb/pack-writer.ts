@@ -9,7 +9,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import { MAX_OBJECT_SIZE, type Codec } from '../object/index.js';
 import {
@@ -21,6 +21,7 @@ import {
   type FrameInfo,
   type PackEntry,
 } from './pack-format.js';
+import { entryKind, symlinkError } from './no-follow.js';
 import { PACK_PREFIX } from './pack-reader.js';
 
 export const PACK_TEMP_PREFIX = 'tmp_pack_';
@@ -102,11 +103,20 @@ export class PackWriter {
     if (opts.frameSize > maxFrameForLevel(opts.level)) {
       throw new InvalidInputError(`zstd level ${opts.level} cannot compress frames of ${opts.frameSize} bytes in the codec's heap`, opts as unknown as Record<string, unknown>);
     }
+    // `dir` is <archive>/objects/pack: neither it nor objects/ may be a link to elsewhere.
+    const archiveDir = dirname(dirname(dir));
+    for (const d of [dirname(dir), dir]) if (entryKind(d) === 'symlink') throw symlinkError(archiveDir, d);
     mkdirSync(dir, { recursive: true });
     const tempPath = join(dir, `${PACK_TEMP_PREFIX}${randomBytes(8).toString('hex')}.pack`);
     const handle = await fs.open(tempPath, 'wx', 0o444);
     const w = new PackWriter(dir, codec, opts, handle, tempPath);
-    await w.append(packHeader());
+    try {
+      await w.append(packHeader());
+    } catch (err) {
+      // A full disk can fail the very first write: leave no temp pack behind.
+      await w.abort();
+      throw err;
+    }
     return w;
   }
 

@@ -15,6 +15,11 @@ export interface ResolvedRevision {
   ref?: string;
 }
 
+/** A revision as messages show it: cut short when long (the error's data keeps it whole). */
+function shown(rev: string): string {
+  return rev.length > 80 ? `${rev.slice(0, 72)}… (${rev.length} characters)` : rev;
+}
+
 interface Step {
   op: '~';
   n: number;
@@ -24,7 +29,7 @@ function parseExpression(rev: string): { base: string; reflog?: number; steps: S
   const m = /^(.*?)((?:[~^]\d*)*)$/.exec(rev)!;
   let base = m[1]!;
   const suffix = m[2]!;
-  if (base === '' && suffix !== '') throw new BadRevisionError(`bad revision '${rev}': nothing before "${suffix}"`, { rev });
+  if (base === '' && suffix !== '') throw new BadRevisionError(`bad revision '${shown(rev)}': nothing before "${suffix}"`, { rev });
   let reflog: number | undefined;
   const at = /^(.*)@\{(\d+)\}$/.exec(base);
   if (at) {
@@ -32,13 +37,13 @@ function parseExpression(rev: string): { base: string; reflog?: number; steps: S
     base = at[1] === '' ? '@' : at[1]!;
     reflog = Number(at[2]);
   } else if (base.includes('@{')) {
-    throw new BadRevisionError(`bad revision '${rev}': only <ref>@{<n>} is understood`, { rev });
+    throw new BadRevisionError(`bad revision '${shown(rev)}': only <ref>@{<n>} is understood`, { rev });
   }
   const steps: Step[] = [];
   for (const s of suffix.matchAll(/([~^])(\d*)/g)) {
     const n = s[2] === '' ? 1 : Number(s[2]);
     if (s[1] === '^' && n > 1) {
-      throw new BadRevisionError(`bad revision '${rev}': records have one parent, so ^${n} does not exist`, { rev });
+      throw new BadRevisionError(`bad revision '${shown(rev)}': records have one parent, so ^${n} does not exist`, { rev });
     }
     steps.push({ op: '~', n });
   }
@@ -61,14 +66,14 @@ export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: s
   if (base === '@') base = (await refs.follow('HEAD')).name;
   let { id, ref } = await resolveBase(store, refs, base, rev);
   if (reflog !== undefined) {
-    if (!ref) throw new BadRevisionError(`bad revision '${rev}': @{${reflog}} needs a ref, and ${base} is not one`, { rev });
+    if (!ref) throw new BadRevisionError(`bad revision '${shown(rev)}': @{${reflog}} needs a ref, and ${shown(base)} is not one`, { rev });
     id = await reflogValue(refs, ref, reflog, rev);
   }
   for (const step of steps) {
     for (let i = 0; i < step.n; i++) {
       const rec = await readRecord(store, id);
       if (rec.parent === null) {
-        throw new NotFoundError(`revision '${rev}' goes past the first record of its chain (${id} has no parent)`, {
+        throw new NotFoundError(`revision '${shown(rev)}' goes past the first record of its chain (${id} has no parent)`, {
           rev,
           id,
         });
@@ -84,10 +89,10 @@ async function reflogValue(refs: RefStore, ref: string, n: number, rev: string):
   const lines = await refs.readReflog(ref);
   const entries = lines.flatMap((l) => (l.ok ? [l.entry] : []));
   if (n >= entries.length) {
-    throw new NotFoundError(`revision '${rev}': the reflog of ${ref} has only ${entries.length} entries`, { rev, ref });
+    throw new NotFoundError(`revision '${shown(rev)}': the reflog of ${ref} has only ${entries.length} entries`, { rev, ref });
   }
   const value = entries[entries.length - 1 - n]!.new;
-  if (value === ZERO_ID) throw new NotFoundError(`revision '${rev}': ${ref} was deleted at that point`, { rev, ref });
+  if (value === ZERO_ID) throw new NotFoundError(`revision '${shown(rev)}': ${ref} was deleted at that point`, { rev, ref });
   return value;
 }
 
@@ -102,8 +107,8 @@ async function resolveBase(
     if (followed.value?.kind !== 'id') {
       throw new NotFoundError(
         followed.name === 'HEAD'
-          ? `revision '${rev}': HEAD does not exist yet`
-          : `revision '${rev}': HEAD points at ${followed.name}, which does not exist yet`,
+          ? `revision '${shown(rev)}': HEAD does not exist yet`
+          : `revision '${shown(rev)}': HEAD points at ${followed.name}, which does not exist yet`,
         { rev },
       );
     }
@@ -111,7 +116,7 @@ async function resolveBase(
   }
   if (isObjectId(base)) {
     if (await store.has(base)) return { id: base };
-    throw new NotFoundError(`unknown revision '${rev}': no object ${base}`, { rev });
+    throw new NotFoundError(`unknown revision '${shown(rev)}': no object ${shown(base)}`, { rev });
   }
   if (refNameProblem(base) === undefined) {
     for (const name of REF_SEARCH(base)) {
@@ -141,13 +146,13 @@ async function resolveBase(
   if (distinct.size > 1) {
     const list = [...candidates.keys()];
     throw new AmbiguousRevisionError(
-      `revision '${rev}' is ambiguous: ${list.length} candidates`,
+      `revision '${shown(rev)}' is ambiguous: ${list.length} candidates`,
       { rev, candidates: list },
       'The candidates are:\n' + list.map((c) => '  ' + c).join('\n'),
     );
   }
   if (/^[0-9a-f]+$/.test(base) && base.length < MIN_PREFIX_LENGTH) {
-    throw new BadRevisionError(`revision '${rev}': an id prefix needs at least ${MIN_PREFIX_LENGTH} hex digits`, { rev });
+    throw new BadRevisionError(`revision '${shown(rev)}': an id prefix needs at least ${MIN_PREFIX_LENGTH} hex digits`, { rev });
   }
-  throw new NotFoundError(`unknown revision '${rev}': no ref, session or object matches`, { rev });
+  throw new NotFoundError(`unknown revision '${shown(rev)}': no ref, session or object matches`, { rev });
 }

@@ -1,12 +1,18 @@
 // Reading and moving refs (.tapes/HEAD, .tapes/refs/…) with compare-and-swap
 // through lock files, and a reflog line for every move.
-import { promises as fs, readFileSync } from 'node:fs';
+//
+// No symbolic link under the archive is followed (docs/security.md, "Inside
+// .tapes"): a ref, a reflog or a directory above either that is a link is
+// refused by name, by readers and writers alike; listings leave such refs
+// out. A ref file is read as a bounded prefix (MAX_REF_FILE_SIZE).
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BadArchiveError, NotFoundError, RefConflictError } from '../errors/index.js';
 import { ZERO_ID, isObjectId } from '../hash/index.js';
+import { RealDirs, archivePath, entryKind, readBounded, symlinkError } from '../odb/no-follow.js';
 import { LockFile } from './lock-file.js';
 import { appendReflog, parseReflog, type ParsedReflogLine, type ReflogEntry } from './reflog.js';
-import { listRefFiles } from './ref-files.js';
+import { MAX_REF_FILE_SIZE, MAX_REFLOG_FILE_SIZE, listRefFiles, readRefFile, type RefFile } from './ref-files.js';
 import { checkFullRefName } from './ref-name.js';
 
 export type RefValue = { kind: 'id'; id: string } | { kind: 'symbolic'; target: string };
@@ -29,10 +35,34 @@ export interface RefUpdateResult {
 const MAX_SYMREF_DEPTH = 5;
 
 export class RefStore {
+  private readonly real = new RealDirs();
+
   constructor(
     readonly dir: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * Checks the directories between the archive and `path` (refs/, refs/sessions/ …):
+   * a link among them is refused by name; 'missing' when one does not exist
+   * (or is a file: then nothing below it does either).
+   */
+  private dirsAbove(path: string): 'ok' | 'missing' {
+    const rel = archivePath(this.dir, path).split('/');
+    let at = this.dir;
+    for (const part of rel.slice(0, -1)) {
+      at = join(at, part);
+      const kind = this.real.kind(at);
+      if (kind === 'symlink') throw symlinkError(this.dir, at);
+      if (kind !== 'dir') return 'missing';
+    }
+    return 'ok';
+  }
+
+  /** Refuses a link in the place of `path` or above it (a ref or reflog about to be written). */
+  private noLinkAt(path: string): void {
+    if (this.dirsAbove(path) === 'ok' && entryKind(path) === 'symlink') throw symlinkError(this.dir, path);
+  }
 
   pathOf(name: string): string {
     return join(this.dir, ...name.split('/'));
@@ -45,17 +75,18 @@ export class RefStore {
   /** The raw value of one ref, or undefined when it does not exist. */
   async read(name: string): Promise<RefValue | undefined> {
     checkFullRefName(name);
-    let text: string;
-    try {
-      // Synchronous: a ref is a few dozen bytes, and listing thousands of
-      // sessions one await at a time costs twenty times as much.
-      text = readFileSync(this.pathOf(name), 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-      throw err;
-    }
-    return parseRefContent(name, text);
+    const path = this.pathOf(name);
+    if (this.dirsAbove(path) === 'missing') return undefined;
+    // Synchronous: a ref is a few dozen bytes, and listing thousands of
+    // sessions one await at a time costs twenty times as much.
+    const r = readRefFile(path);
+    if (r.ok) return parseRefContent(name, r.text);
+    // A name too long for the file system names no ref; a directory is a
+    // ref's namespace (refs/sessions/a of refs/sessions/a/b), not a ref.
+    if (r.why === 'missing' || r.why === 'directory') return undefined;
+    if (r.why === 'symlink') throw symlinkError(this.dir, path);
+    const what = r.why === 'tooLarge' ? `${r.message}; a ref is one line` : r.message;
+    throw new BadArchiveError(`ref ${name}: ${archivePath(this.dir, path)} ${what}`, { name, path: archivePath(this.dir, path) });
   }
 
   /** Follows symbolic refs to the ref that holds an id (which may not exist yet). */
@@ -94,21 +125,43 @@ export class RefStore {
   }
 
   /**
+   * Every id gc must keep with all it reaches: the id of every ref under
+   * refs/ (in name order), a detached HEAD, then both ids of every reflog
+   * entry. Stricter than the readers: a ref or reflog that cannot be read
+   * whole is refused, naming it (BadArchiveError), since the objects only it
+   * keeps would otherwise look unreachable and be pruned. A ref or line whose
+   * content names no id keeps nothing and is passed over (fsck names it).
+   */
+  rootIds(): string[] {
+    const ids: string[] = [];
+    const refs = this.rootFiles('refs');
+    refs.sort((a, b) => compareBytes(a.rel, b.rel));
+    for (const f of refs) {
+      const text = this.rootText(f, 'refs');
+      const id = /^([0-9a-f]{64})\n?$/.exec(text)?.[1];
+      if (id) ids.push(id);
+    }
+    const head = join(this.dir, 'HEAD');
+    const kind = entryKind(head);
+    // No HEAD, or a directory in its place (fsck says badHead), holds no id.
+    if (kind !== 'missing' && kind !== 'dir') {
+      const text = this.rootText({ rel: 'HEAD', abs: head, type: kind === 'file' ? 'file' : kind === 'symlink' ? 'symlink' : 'other' }, '');
+      const id = /^([0-9a-f]{64})\n?$/.exec(text)?.[1];
+      if (id) ids.push(id);
+    }
+    ids.push(...this.reflogIds());
+    return ids;
+  }
+
+  /**
    * Both ids of every reflog entry (new, then old; the zero id left out),
-   * reflogs in path order: what gc keeps besides refs and HEAD. Regular
-   * files only; an unreadable reflog or line is passed over (fsck names it).
+   * reflogs in path order. Lines that do not parse are passed over; a reflog
+   * that cannot be read is refused by name, as in rootIds.
    */
   reflogIds(): string[] {
     const ids: string[] = [];
-    for (const f of listRefFiles(this.dir, 'logs').files) {
-      if (f.type !== 'file') continue;
-      let text: string;
-      try {
-        text = readFileSync(f.abs, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const line of parseReflog(text)) {
+    for (const f of this.rootFiles('logs')) {
+      for (const line of parseReflog(this.rootText(f, 'logs', MAX_REFLOG_FILE_SIZE))) {
         if (!line.ok) continue;
         for (const id of [line.entry.new, line.entry.old]) if (id !== ZERO_ID) ids.push(id);
       }
@@ -116,14 +169,49 @@ export class RefStore {
     return ids;
   }
 
+  /**
+   * The files of refs/ or logs/ that gc's roots come from. A directory that
+   * cannot be listed (or refs/, logs/ being a link) is refused by name: the
+   * refs in it are unknown.
+   */
+  private rootFiles(area: 'refs' | 'logs'): RefFile[] {
+    const listing = listRefFiles(this.dir, area);
+    for (const u of listing.unlistable) {
+      const rel = u.rel ? `${area}/${u.rel}` : area;
+      if (u.message === 'is a symbolic link') throw rootError(rel, 'it is a symbolic link (tapes never follows one)');
+      throw rootError(rel, `the directory cannot be listed (${u.message})`);
+    }
+    return listing.files;
+  }
+
+  /**
+   * A root file's whole text (a ref: at most MAX_REF_FILE_SIZE bytes), or an
+   * error naming it: a link, a FIFO, a file that cannot be read or is too
+   * long. A file removed meanwhile keeps nothing.
+   */
+  private rootText(f: RefFile, area: 'refs' | 'logs' | '', max = MAX_REF_FILE_SIZE): string {
+    const rel = area ? `${area}/${f.rel}` : f.rel;
+    if (f.type === 'symlink') throw rootError(rel, 'it is a symbolic link (tapes never follows one)');
+    if (f.type !== 'file') throw rootError(rel, 'it is not a regular file');
+    const r = readBounded(f.abs, max);
+    if (r.ok) return r.bytes.toString('utf8');
+    if (r.why === 'missing') return '';
+    if (r.why === 'symlink') throw rootError(rel, 'it is a symbolic link (tapes never follows one)');
+    if (r.why === 'tooLarge') throw rootError(rel, `it ${r.message}`);
+    if (r.why === 'unreadable') throw rootError(rel, `it cannot be read (${r.message})`);
+    throw rootError(rel, 'it is not a regular file');
+  }
+
   async readReflog(name: string): Promise<ParsedReflogLine[]> {
     checkFullRefName(name);
-    try {
-      return parseReflog(await fs.readFile(this.reflogPath(name), 'utf8'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    const path = this.reflogPath(name);
+    if (this.dirsAbove(path) === 'missing') return [];
+    const r = readBounded(path, MAX_REFLOG_FILE_SIZE);
+    if (r.ok) return parseReflog(r.bytes.toString('utf8'));
+    if (r.why === 'missing') return [];
+    if (r.why === 'symlink') throw symlinkError(this.dir, path);
+    const rel = archivePath(this.dir, path);
+    throw new BadArchiveError(`reflog of ${name}: ${rel} ${r.message}`, { name, path: rel });
   }
 
   /** Moves a ref to `newId` if it still holds the expected old value. */
@@ -131,6 +219,7 @@ export class RefStore {
     checkFullRefName(name);
     if (!isObjectId(newId)) throw new BadArchiveError(`refusing to store "${newId}" in ${name}: not an object id`, { name });
     const target = opts.deref === false ? name : (await this.follow(name)).name;
+    this.checkNoLinks(target);
     await this.checkNoDirectoryConflict(target);
     const lock = await LockFile.acquire(this.pathOf(target), { what: target, timeoutMs: opts.lockTimeoutMs });
     try {
@@ -158,6 +247,7 @@ export class RefStore {
   async delete(name: string, opts: RefUpdateOptions = {}): Promise<RefUpdateResult> {
     checkFullRefName(name);
     const target = opts.deref === false ? name : (await this.follow(name)).name;
+    this.checkNoLinks(name, target);
     const lock = await LockFile.acquire(this.pathOf(target), { what: target, timeoutMs: opts.lockTimeoutMs });
     try {
       const current = await this.readLocked(target, opts.deref === false);
@@ -184,6 +274,7 @@ export class RefStore {
   async setSymbolic(name: string, target: string, reason: string): Promise<void> {
     checkFullRefName(name);
     checkFullRefName(target);
+    this.checkNoLinks(name);
     const lock = await LockFile.acquire(this.pathOf(name), { what: name });
     try {
       const before = await this.resolve(name).catch(() => undefined);
@@ -200,6 +291,18 @@ export class RefStore {
     } finally {
       await lock.release();
     }
+  }
+
+  /**
+   * Before any write: the refs and reflogs a move of `names` touches (HEAD's
+   * reflog too), and the directories above them, must not be links.
+   */
+  private checkNoLinks(...names: string[]): void {
+    for (const n of new Set(names)) {
+      this.noLinkAt(this.pathOf(n));
+      this.noLinkAt(this.reflogPath(n));
+    }
+    this.noLinkAt(this.reflogPath('HEAD'));
   }
 
   /** The id a locked ref holds now; a symbolic ref being overwritten (HEAD
@@ -243,6 +346,15 @@ export class RefStore {
       }
     }
   }
+}
+
+/** Why gc cannot take a ref or reflog as a root: it names the file, and says nothing was removed. */
+function rootError(rel: string, why: string): BadArchiveError {
+  return new BadArchiveError(
+    `cannot read ${rel}: ${why}; the objects it keeps cannot be known, so nothing was removed`,
+    { path: rel },
+    'Repair or remove it (tapes fsck names what is wrong with it), then run the command again.',
+  );
 }
 
 export function parseRefContent(name: string, text: string): RefValue {

@@ -1,7 +1,7 @@
 // The reflog: one line per ref move, appended under the ref's lock.
 //   <old id> SP <new id> SP <time, UTC ISO-8601> TAB <reason> LF
 // A ref's creation has the zero id as old; a deletion has it as new.
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { ZERO_ID } from '../hash/index.js';
 
@@ -34,7 +34,8 @@ export function parseReflog(text: string): ParsedReflogLine[] {
 
 export async function appendReflog(path: string, entry: ReflogEntry): Promise<void> {
   await fs.mkdir(dirname(path), { recursive: true });
-  const handle = await fs.open(path, 'a', 0o644);
+  // Never through a link (RefStore refuses one first; this holds if one appears meanwhile).
+  const handle = await fs.open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
     await handle.writeFile(formatReflogLine(entry));
     await handle.sync();

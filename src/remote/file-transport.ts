@@ -6,14 +6,14 @@
 // only ever stored after its parent and its blobs: whoever finds a record
 // may stop walking there. Remote refs move only through the remote's RefStore
 // (its lock files and reflog), compare-and-swap on the value the pusher saw.
-import { promises as fs, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from '../errors/index.js';
 import { isObjectId } from '../hash/index.js';
 import { decodeChunkList, encodeObject, loadCodec, startsWithChunkMagic, type TapesObject } from '../object/index.js';
 import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, type ObjectStore } from '../odb/index.js';
-import { AGENTS_PREFIX, RefStore, SESSIONS_PREFIX, TAGS_PREFIX } from '../refs/index.js';
+import { AGENTS_PREFIX, MAX_REF_FILE_SIZE, RefStore, SESSIONS_PREFIX, TAGS_PREFIX, readRefFile } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
 
@@ -76,6 +76,14 @@ function storeSource(store: LooseObjectStore, label: string): Source {
   };
 }
 
+/** Why a remote's ref file is refused, in words. */
+const REFUSED: Partial<Record<string, string>> = {
+  symlink: 'it is a symbolic link, which tapes never follows',
+  tooLarge: `it is longer than ${MAX_REF_FILE_SIZE} bytes, and a ref is one line`,
+  notFile: 'it is not a regular file',
+  directory: 'it is not a regular file',
+};
+
 export class FileTransport implements Transport {
   readonly refs: RefStore;
   private storePromise?: Promise<LooseObjectStore>;
@@ -98,14 +106,15 @@ export class FileTransport implements Transport {
     for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, TAGS_PREFIX]) {
       for (const name of await this.refs.listNames(prefix)) {
         // Names are checked by the caller (sync); reading one that breaks the
-        // rules would throw here, so the raw file is read instead.
-        let text: string;
-        try {
-          text = await fs.readFile(join(this.dir, ...name.split('/')), 'utf8');
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
-          throw err;
+        // rules would throw here, so the raw file is read instead: bounded,
+        // never through a link (listNames only walks real directories).
+        const read = readRefFile(join(this.dir, ...name.split('/')));
+        if (!read.ok) {
+          if (read.why === 'missing') continue; // deleted meanwhile
+          out.push({ name, id: '', refused: REFUSED[read.why] ?? `it cannot be read: ${read.message}` });
+          continue;
         }
+        const text = read.text;
         if (text.startsWith('ref: ')) continue;
         const id = text.trim();
         if (!isObjectId(id) || !/^[0-9a-f]{64}\n?$/.test(text)) {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import { FileTransport } from './file-transport.js';
-import type { ObjectStore } from '../odb/index.js';
+import { entryKind, symlinkError, type ObjectStore } from '../odb/index.js';
 import type { Transport } from './transport.js';
 
 export * from './transport.js';
@@ -22,6 +22,10 @@ export interface OpenTransportOptions {
 export async function openTransport(url: string, opts: OpenTransportOptions = {}): Promise<Transport> {
   if (/^https?:\/\//i.test(url)) {
     if (opts.archiveDir === undefined) throw new InvalidInputError(`remote ${url}: an http(s) remote needs a local archive`, { url });
+    // Never written through a link (docs/security.md, "Inside .tapes").
+    for (const d of [join(opts.archiveDir, 'index'), join(opts.archiveDir, 'index', 'git')]) {
+      if (entryKind(d) === 'symlink') throw symlinkError(opts.archiveDir, d);
+    }
     // Loaded only for http(s) remotes: isomorphic-git costs time to load.
     const { GitHttpTransport, gitCredentialsFromEnv } = await import('./git-http-transport.js');
     return new GitHttpTransport({

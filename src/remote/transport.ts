@@ -10,6 +10,12 @@ import type { ObjectStore } from '../odb/index.js';
 export interface RemoteRef {
   name: string;
   id: string;
+  /**
+   * Set when the ref's file cannot be taken as a ref (a symbolic link, not a
+   * regular file, longer than any ref): why. Such a ref is refused by name
+   * and the rest of the transfer goes on; `id` is then empty.
+   */
+  refused?: string;
 }
 
 export interface RefUpdate {

@@ -19,7 +19,7 @@
 // grace period; objects written since are newer than any grace period, and a
 // writer that finds an object already stored refreshes its time (see
 // LooseObjectStore.freshen).
-import { UsageError } from '../../errors/index.js';
+import { UsageError, systemError } from '../../errors/index.js';
 import { loadCodec } from '../../object/index.js';
 import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, maxFrameForLevel, syncDir, type WrittenPack } from '../../odb/index.js';
 import type { Archive } from '../archive.js';
@@ -31,6 +31,13 @@ import { gcRoots } from './roots.js';
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */
 export const GC_DEFAULTS = DEFAULT_PACK_OPTIONS;
 export const DEFAULT_PRUNE = '2.weeks.ago';
+/**
+ * Loose temp files younger than this are never swept, whatever --prune says:
+ * a writer holds one for the moment between writing an object and linking
+ * it into place (docs/format.md §3.3), and a gc that swept it would make the
+ * writer fail. A crashed writer's temp files go at the first gc an hour on.
+ */
+export const TEMP_GRACE_MS = 60 * 60 * 1000;
 
 export interface GcOptions {
   /** Remove unreachable objects older than this; 'never' keeps them all (packed). */
@@ -88,6 +95,9 @@ export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid
       level,
       progress: opts.onProgress ?? (() => undefined),
     });
+  } catch (err) {
+    // A system error (a full disk) in words; what was stored before is intact.
+    throw systemError(err, 'gc');
   } finally {
     await lock.release();
   }
@@ -124,10 +134,11 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
   };
   const cutoff = prune === 'never' ? undefined : prune.getTime();
 
-  // Leftovers of interrupted gcs (we hold the lock, so none is in use); a
-  // live writer's loose temp files are newer than any cutoff.
+  // Leftovers of interrupted gcs (we hold the lock, so none is in use). A
+  // loose temp file may be a live writer's, between its write and its link:
+  // only those older than TEMP_GRACE_MS go, even with --prune=now.
   result.tempRemoved += layout.sweepPackDir();
-  if (cutoff !== undefined) result.tempRemoved += layout.sweepTemps(cutoff);
+  if (cutoff !== undefined) result.tempRemoved += layout.sweepTemps(Math.min(cutoff, Date.now() - TEMP_GRACE_MS));
 
   const loose: string[] = [];
   for await (const id of store.looseIds()) loose.push(id);
