@@ -23,7 +23,7 @@ export async function openTransport(url: string, opts: OpenTransportOptions = {}
   if (/^https?:\/\//i.test(url)) {
     if (opts.archiveDir === undefined) throw new InvalidInputError(`remote ${url}: an http(s) remote needs a local archive`, { url });
     // Loaded only for http(s) remotes: isomorphic-git costs time to load.
-    const { GitHttpTransport, gitCredentialsFromEnv } = await import('./git-http-transport.js');
+    const [{ GitHttpTransport }, { gitCredentialsFromEnv }] = await Promise.all([import('./git-http-transport.js'), import('./git-credential.js')]);
     return new GitHttpTransport({
       url,
       gitDir: join(opts.archiveDir, 'index', 'git'),
