@@ -6,13 +6,14 @@
 // the record alone: the same record gives the same commit on every machine.
 // Decoding rebuilds the tapes objects from git objects alone and recomputes
 // every SHA-256 id; a git server is untrusted, so anything that does not match
-// is refused.
+// is refused. A tapes ref refs/<kind>/x is refs/tapes/<kind>/x on the server.
 import { createHash } from 'node:crypto';
 import { CorruptObjectError, HashMismatchError, InvalidInputError } from '../errors/index.js';
 import { isObjectId, type JsonValue } from '../hash/index.js';
 import { decodeChunkList, objectId, startsWithChunkMagic, type ObjectType, type TapesObject } from '../object/index.js';
 import type { ObjectStore } from '../odb/index.js';
 import { isCanonicalRecordBody, parseRecordBody } from '../record/index.js';
+import { refNameProblem } from '../refs/index.js';
 
 export type GitObjectType = 'blob' | 'tree' | 'commit';
 
@@ -24,6 +25,21 @@ export interface GitObjectSink {
 /** Where git objects are read from when decoding. */
 export interface GitObjectSource {
   read(oid: string): Promise<{ type: string; content: Uint8Array }>;
+}
+
+/** Where the mirror's refs live on the server. */
+export const SERVER_PREFIX = 'refs/tapes/';
+
+/** refs/sessions/x ↔ refs/tapes/sessions/x on the server. */
+export function serverRefName(name: string): string {
+  return SERVER_PREFIX + name.slice('refs/'.length);
+}
+
+export function tapesRefName(serverRef: string): string | undefined {
+  if (!serverRef.startsWith(SERVER_PREFIX)) return undefined;
+  const name = 'refs/' + serverRef.slice(SERVER_PREFIX.length);
+  // A name the server sends could try to leave the archive: only valid names pass.
+  return /^refs\/(sessions|agents|tags)\/./.test(name) && refNameProblem(name) === undefined ? name : undefined;
 }
 
 export const MIRROR_AUTHOR = 'tapes <tapes@localhost>';

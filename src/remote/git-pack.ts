@@ -15,7 +15,9 @@ export interface GitObject {
   content: Buffer;
 }
 
-const TYPES: Record<number, GitObject['type']> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+/** A whole object's type code in a pack entry's header, as git numbers them. */
+export const PACK_TYPE_CODES: Record<GitObject['type'], number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+const TYPES = Object.fromEntries(Object.entries(PACK_TYPE_CODES).map(([type, code]) => [code, type])) as Record<number, GitObject['type']>;
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 

@@ -27,7 +27,7 @@ export async function openTransport(url: string, opts: OpenTransportOptions = {}
       if (entryKind(d) === 'symlink') throw symlinkError(opts.archiveDir, d);
     }
     // Loaded only for http(s) remotes: isomorphic-git costs time to load.
-    const { GitHttpTransport, gitCredentialsFromEnv } = await import('./git-http-transport.js');
+    const [{ GitHttpTransport }, { gitCredentialsFromEnv }] = await Promise.all([import('./git-http-transport.js'), import('./git-credential.js')]);
     return new GitHttpTransport({
       url,
       gitDir: join(opts.archiveDir, 'index', 'git'),

@@ -8,7 +8,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { canonicalRecordBytes } from '../../src/record/index.js';
-import { GitHttpTransport, gitCredentialsFromEnv } from '../../src/remote/git-http-transport.js';
+import { gitCredentialsFromEnv } from '../../src/remote/git-credential.js';
+import { GitHttpTransport } from '../../src/remote/git-http-transport.js';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { startGitHttpServer } from '../helpers/git-http-server.js';
 

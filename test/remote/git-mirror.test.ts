@@ -146,7 +146,7 @@ t.test('tampered git objects are refused', async (t) => {
 });
 
 t.test('server ref names map to tapes names, and names that would escape are dropped', async (t) => {
-  const { serverRefName, tapesRefName } = await import('../../src/remote/git-http-transport.js');
+  const { serverRefName, tapesRefName } = await import('../../src/remote/git-mirror.js');
   t.equal(serverRefName('refs/sessions/a/b'), 'refs/tapes/sessions/a/b');
   t.equal(tapesRefName('refs/tapes/agents/s/agent-1'), 'refs/agents/s/agent-1');
   t.equal(tapesRefName('refs/tapes/sessions/../../config'), undefined);
