@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { corpusDir, spawnTapes, tapes, tempDir } from '../helpers/cli.js';
 import { Archive, BUILTIN_PRICES, listSessions, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
-import { parseTimeSpec, promptTitle, UsageCounter } from '../../src/archive/sessions.js';
+import { promptTitle, UsageCounter } from '../../src/archive/sessions/index.js';
+import { parseTimeSpec } from '../../src/archive/timespec/index.js';
 import { WriteQueue } from '../../src/odb/index.js';
 import { canonicalRecordBytes, toEventView } from '../../src/record/index.js';
 

@@ -7,10 +7,10 @@
 import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../errors/index.js';
-import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../refs/index.js';
-import type { Archive } from './archive.js';
-import { Abbreviator } from './log.js';
+import { UsageError } from '../../errors/index.js';
+import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../../refs/index.js';
+import type { Archive } from '../archive.js';
+import { Abbreviator } from '../log/index.js';
 import { openSearchIndex, removeSearchIndex, syncSearchIndex, type SearchIndex, type SyncStats } from './search-index.js';
 
 // ---------------------------------------------------------------- the query
