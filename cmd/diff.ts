@@ -36,7 +36,7 @@ export async function handler(args: Args): Promise<void> {
   const archive = await openArchive(args);
   let result;
   try {
-    const { diffSessions } = await import('../src/archive/diff.js');
+    const { diffSessions } = await import('../src/archive/diff/index.js');
     result = await diffSessions(archive, args.a!, args.b!, { patch: args.patch && !args.stat });
   } catch (err) {
     // As diff(1): any trouble comparing is status 2, never 1 ("they differ").
@@ -51,7 +51,7 @@ export async function handler(args: Args): Promise<void> {
     await write(io.stdout, [...renderDiffStat(result)].join('\n') + '\n');
     return;
   }
-  const { Abbreviator } = await import('../src/archive/log.js');
+  const { Abbreviator } = await import('../src/archive/log/index.js');
   const { makeChalk } = await import('../src/view/index.js');
   const { outputWidth } = await import('./log.js');
   const abbr = await Abbreviator.create(archive);

@@ -29,13 +29,14 @@ export function builder(y: Argv) {
 
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
-  const { exportAll, exportFunction, workingDir, writeFileAtomic } = await import('../src/archive/index.js');
-  const { validTimeZone } = await import('../src/archive/sessions.js');
+  const { workingDir, writeFileAtomic } = await import('../src/archive/index.js');
+  const { exportAll, exportFunction } = await import('../src/view/export.js');
+  const { validTimeZone } = await import('../src/archive/timespec/index.js');
   const io = args.state.io;
   if (args.all && args.session !== undefined) throw new UsageError('--all exports every session: give no <session> with it');
   if (args.all && args.output === undefined) throw new UsageError('--all needs -o <folder> to write the files into');
   if (!args.all && args.session === undefined) throw new UsageError('name the session to export (or --all -o <folder>)');
-  const redactor = args.redact ? new (await import('../src/view/redact.js')).Redactor() : undefined;
+  const redactor = args.redact ? new (await import('../src/archive/export/index.js')).Redactor() : undefined;
   const opts = { timeZone: validTimeZone(io.env.TZ) };
   const archive = await openArchive(args);
   const { resolve } = await import('node:path');

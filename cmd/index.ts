@@ -20,7 +20,7 @@ export function builder(y: Argv) {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { updateIndex } = await import('../src/archive/search.js');
+  const { updateIndex } = await import('../src/archive/search/index.js');
   const io = args.state.io;
   const archive = await openArchive(args);
   const r = await updateIndex(archive, Boolean(args.rebuild));

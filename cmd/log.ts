@@ -60,11 +60,12 @@ export function outputWidth(io: Io): number {
 
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
-  const L = await import('../src/archive/log.js');
+  const L = await import('../src/archive/log/index.js');
   const { UsageCounter } = await import('../src/archive/index.js');
-  const { timeOption, validTimeZone } = await import('../src/archive/sessions.js');
+  const { timeOption, validTimeZone } = await import('../src/archive/timespec/index.js');
   const { shortRefName, SESSIONS_PREFIX } = await import('../src/refs/index.js');
-  const { makeChalk, summariseEvent } = await import('../src/view/index.js');
+  const { makeChalk } = await import('../src/view/index.js');
+  const { elapsedOf, recordTokens, summariseEvent } = await import('../src/archive/event/index.js');
   const T = await import('../src/view/timeline.js');
   const { eventJson } = await import('../src/view/record-render.js');
   const { readEvent } = await import('../src/record/index.js');
@@ -123,9 +124,9 @@ export async function handler(args: Args): Promise<void> {
         if (!ev) return T.damagedLine(abbrev, damage(item.item), { chalk, prefix, width });
         const entry = {
           abbrev,
-          elapsedMs: T.elapsedOf(ev, log.start),
+          elapsedMs: elapsedOf(ev, log.start),
           summary: await summariseEvent(store, ev, 400),
-          tokens: T.recordTokens(ev),
+          tokens: recordTokens(ev),
           context: item.context,
         };
         return args.oneline ? T.onelineLine(entry, { chalk, prefix, width }) : T.timelineLine(entry, { chalk, prefix, width, stat: args.stat });
@@ -190,7 +191,7 @@ function damage(item: { id: string; error: { message: string } | null }): string
 }
 
 interface FlatItem {
-  item: import('../src/archive/log.js').ChainItem;
+  item: import('../src/archive/log/index.js').ChainItem;
   depth: number;
   /** The ref of the chain the record belongs to (the session, or a subagent's ref). */
   chain: string | null;
@@ -198,7 +199,7 @@ interface FlatItem {
 }
 
 /** The tree's records in display order, with their depth and chain. */
-function flatten(entries: import('../src/archive/log.js').LogEntry[], depth: number, chain: string | null): FlatItem[] {
+function flatten(entries: import('../src/archive/log/index.js').LogEntry[], depth: number, chain: string | null): FlatItem[] {
   const out: FlatItem[] = [];
   for (const e of entries) {
     if (e.type === 'agent') {

@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 import type { ChalkInstance } from 'chalk';
 import { openArchive, write, type GlobalArgs, type Io, type Terminal } from './context.js';
 import type { ObjectStore } from '../src/odb/index.js';
-import type { ChainItem } from '../src/archive/log.js';
+import type { ChainItem } from '../src/archive/log/index.js';
 import type { ReplayView, TerminalSize } from '../src/view/replay-screen.js';
 import type { Key, ReplaySession, ReplayState } from '../src/view/replay-keys.js';
 
@@ -36,7 +36,7 @@ export async function handler(args: Args): Promise<void> {
   const { makeChalk } = await import('../src/view/index.js');
   const archive = await openArchive(args);
   const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
-  const { validTimeZone } = await import('../src/archive/sessions.js');
+  const { validTimeZone } = await import('../src/archive/timespec/index.js');
   const timeZone = validTimeZone(io.env.TZ);
   const session = await loadSession(archive, args.session, chalk, timeZone);
   const code = await runViewer(io, io.terminal, await archive.objects(), session, chalk, timeZone);
@@ -63,9 +63,9 @@ interface LoadedSession {
 type ArchiveLike = Awaited<ReturnType<typeof openArchive>>;
 
 async function loadSession(archive: ArchiveLike, rev: string | undefined, chalk: ChalkInstance, timeZone: string | undefined): Promise<LoadedSession> {
-  const L = await import('../src/archive/log.js');
+  const L = await import('../src/archive/log/index.js');
   const T = await import('../src/view/timeline.js');
-  const { summariseEvent } = await import('../src/view/index.js');
+  const { elapsedOf, summariseEvent } = await import('../src/archive/event/index.js');
   const { readEvent } = await import('../src/record/index.js');
   const { shortRefName, SESSIONS_PREFIX } = await import('../src/refs/index.js');
   const { isTapesError } = await import('../src/errors/index.js');
@@ -98,7 +98,7 @@ async function loadSession(archive: ArchiveLike, rev: string | undefined, chalk:
   for (const { item, depth } of rows) {
     const abbrev = await abbr.abbrev(item.id);
     const prefix = '  '.repeat(depth);
-    const ms = item.ev ? T.elapsedOf(item.ev, log.start) : null;
+    const ms = item.ev ? elapsedOf(item.ev, log.start) : null;
     view.ids.push(item.id);
     view.abbrevs!.push(abbrev);
     view.elapsed.push(ms === null ? '' : T.formatElapsed(ms));

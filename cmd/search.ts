@@ -54,9 +54,10 @@ function list(v: string | string[] | undefined): string[] {
 
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
-  const S = await import('../src/archive/search.js');
-  const { timeOption, validTimeZone, listSessions } = await import('../src/archive/sessions.js');
-  const { resolveTarget } = await import('../src/archive/log.js');
+  const S = await import('../src/archive/search/index.js');
+  const { timeOption, validTimeZone } = await import('../src/archive/timespec/index.js');
+  const { listSessions } = await import('../src/archive/sessions/index.js');
+  const { resolveTarget } = await import('../src/archive/log/index.js');
   const { SESSIONS_PREFIX } = await import('../src/refs/index.js');
   const { makeChalk } = await import('../src/view/index.js');
   const { localTime, sanitize } = await import('../src/view/timeline.js');

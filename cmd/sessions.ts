@@ -4,7 +4,7 @@
 import type { Argv } from 'yargs';
 import { openArchive, write, type GlobalArgs } from './context.js';
 import { startPager } from './pager.js';
-import type { SessionFilter, SessionSummary } from '../src/archive/sessions.js';
+import type { SessionFilter, SessionSummary } from '../src/archive/sessions/index.js';
 import type { PriceTable } from '../src/archive/pricing.js';
 import type { Archive } from '../src/archive/archive.js';
 
@@ -58,7 +58,7 @@ export interface Selection {
 
 /** Parses the shared options before anything is read, so bad values fail fast (exit 129 or 1). */
 export async function readSelection(args: GlobalArgs & FilterArgs): Promise<Selection> {
-  const { timeOption, validTimeZone } = await import('../src/archive/sessions.js');
+  const { timeOption, validTimeZone } = await import('../src/archive/timespec/index.js');
   const { BUILTIN_PRICES, loadPriceTable } = await import('../src/archive/pricing.js');
   const { workingDir } = await import('../src/archive/index.js');
   const { resolve } = await import('node:path');
@@ -85,7 +85,7 @@ export interface Row {
 
 /** Lists the chains, reporting each one that cannot be read on stderr and in the exit status, as log does for a damaged record. */
 export async function listReporting(args: GlobalArgs, archive: Archive): Promise<SessionSummary[]> {
-  const { listSessions } = await import('../src/archive/sessions.js');
+  const { listSessions } = await import('../src/archive/sessions/index.js');
   const state = args.state;
   return listSessions(archive, {
     onError: (ref, err) => {
@@ -109,7 +109,7 @@ export function agentsBySession(all: SessionSummary[], parentRef: (s: SessionSum
 
 export async function handler(args: Args): Promise<void> {
   const { matchesFilter, sortSessions, shortSessionNames, sessionCostDetail, parentRef, modelsByUse, inputTokens } = await import(
-    '../src/archive/sessions.js'
+    '../src/archive/sessions/index.js'
   );
   const { renderSessionsTable } = await import('../src/view/sessions-table.js');
   const { makeChalk } = await import('../src/view/color.js');

@@ -39,12 +39,12 @@ export async function handler(args: Args): Promise<void> {
   const { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } = await import('../src/refs/index.js');
   const { readContent } = await import('../src/odb/index.js');
   const { summariseSession, sessionCost } = await import('../src/archive/index.js');
-  const { Abbreviator, sessionsContaining } = await import('../src/archive/log.js');
+  const { Abbreviator, sessionsContaining } = await import('../src/archive/log/index.js');
   const { makeChalk } = await import('../src/view/index.js');
   const { renderRecord, eventJson } = await import('../src/view/record-render.js');
   const T = await import('../src/view/timeline.js');
   const { formatDuration, formatCostPrecise } = await import('../src/view/sessions-table.js');
-  const { validTimeZone } = await import('../src/archive/sessions.js');
+  const { validTimeZone } = await import('../src/archive/timespec/index.js');
   const io = args.state.io;
   const timeZone = validTimeZone(io.env.TZ);
   const archive = await openArchive(args);

@@ -7,7 +7,7 @@ import { json, openArchive, write, type GlobalArgs } from './context.js';
 import { startPager } from './pager.js';
 import { agentsBySession, filterOptions, listReporting, readSelection, type FilterArgs } from './sessions.js';
 import type { ChainStats, ModelUsage, TotalStats } from '../src/archive/stats.js';
-import type { SessionSummary, ToolCount } from '../src/archive/sessions.js';
+import type { SessionSummary, ToolCount } from '../src/archive/sessions/index.js';
 
 interface Args extends GlobalArgs, FilterArgs {
   session?: string[];
@@ -29,7 +29,7 @@ interface Shown extends ChainStats {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { matchesFilter, sortSessions, parentRef } = await import('../src/archive/sessions.js');
+  const { matchesFilter, sortSessions, parentRef } = await import('../src/archive/sessions/index.js');
   const { chainStats, totalStats, resolveChains } = await import('../src/archive/stats.js');
   const io = args.state.io;
   const { filter, table, timeZone } = await readSelection(args);

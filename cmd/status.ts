@@ -16,17 +16,17 @@ export function builder(y: Argv) {
 
 export async function handler(args: Args): Promise<void> {
   const { headStatus } = await import('../src/archive/checkout.js');
-  const { Abbreviator } = await import('../src/archive/log.js');
-  const { validTimeZone } = await import('../src/archive/sessions.js');
+  const { Abbreviator } = await import('../src/archive/log/index.js');
+  const { validTimeZone } = await import('../src/archive/timespec/index.js');
   const { shortRefName } = await import('../src/refs/index.js');
-  const { summariseEvent } = await import('../src/view/index.js');
+  const { elapsedOf, summariseEvent } = await import('../src/archive/event/index.js');
   const T = await import('../src/view/timeline.js');
   const io = args.state.io;
   const archive = await openArchive(args);
   const s = await headStatus(archive);
   const store = await archive.objects();
   const summary = s.event ? await summariseEvent(store, s.event, 200) : null;
-  const elapsed = s.event ? T.elapsedOf(s.event, s.start) : null;
+  const elapsed = s.event ? elapsedOf(s.event, s.start) : null;
   if (args.json) {
     return write(
       io.stdout,

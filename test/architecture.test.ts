@@ -17,8 +17,8 @@ export const LAYERS = [
   'src/capture',
   'src/remote',
   'src/fsck',
-  'src/view',
   'src/archive',
+  'src/view',
   'cmd',
 ];
 
@@ -78,6 +78,29 @@ t.test('the checker itself catches an upward import', async (t) => {
     '../../cmd/cli.js',
   ]);
   t.equal(layerOf(join(repoRoot, 'src/odb/x.ts')) < layerOf(join(repoRoot, 'src/archive/index.ts')), true);
+});
+
+/** The folders a folder's files import (relative imports only), by file. */
+async function importedFolders(dir: string, folder: (target: string) => boolean): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of await sources(dir)) {
+    for (const spec of importsOf(await fs.readFile(file, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = relative(repoRoot, resolve(dirname(file), spec)).split('\\').join('/');
+      if (folder(target)) found.push(`${relative(repoRoot, file)} imports ${spec}`);
+    }
+  }
+  return found;
+}
+
+t.test('the model never imports its presentation: no src/archive file imports src/view', async (t) => {
+  t.ok((await sources('src/archive')).length > 20, 'src/archive has files to check');
+  t.same(await importedFolders('src/archive', (target) => target === 'src/view' || target.startsWith('src/view/')), []);
+  t.ok(layerOf(join(repoRoot, 'src/archive/index.ts')) < layerOf(join(repoRoot, 'src/view/index.ts')), 'view is listed above archive');
+});
+
+t.test('capture and import share only the record layer: no src/capture file imports src/import', async (t) => {
+  t.same(await importedFolders('src/capture', (target) => target === 'src/import' || target.startsWith('src/import/')), []);
 });
 
 t.test('nothing below the entry point touches process', async (t) => {

@@ -9,7 +9,7 @@ import { ZERO_ID } from '../hash/index.js';
 import { readEvent, readRecord, type EventView } from '../record/index.js';
 import { LockFile, SESSIONS_PREFIX, TAGS_PREFIX, appendReflog, checkFullRefName, shortRefName } from '../refs/index.js';
 import type { Archive } from './archive.js';
-import { sessionsContaining } from './log.js';
+import { sessionsContaining } from './log/index.js';
 
 /** Where HEAD is. */
 export interface HeadState {

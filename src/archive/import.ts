@@ -18,8 +18,8 @@ import {
 import { TapesError, systemError } from '../errors/index.js';
 import type { RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
-import { listSessions } from './sessions.js';
-import { updateSearchIndexQuietly } from './search-index.js';
+import { listSessions } from './sessions/index.js';
+import { updateSearchIndexQuietly } from './search/index.js';
 import { autoGc, type AutoGcOutcome } from './maintenance/index.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';

@@ -1,6 +1,6 @@
 // `tapes stats`: per-chain figures (duration, records by kind, tool calls and
 // errors by tool, tokens and estimated cost by model) and their total. The
-// figures come from the session summaries (sessions.ts), so the index serves
+// figures come from the session summaries (sessions/), so the index serves
 // them for ref-named sessions; any other revision is summarised on the spot.
 import { holdsChain, SESSIONS_PREFIX } from '../refs/index.js';
 import type { Archive } from './archive.js';
@@ -15,7 +15,7 @@ import {
   summariseSession,
   type SessionSummary,
   type ToolCount,
-} from './sessions.js';
+} from './sessions/index.js';
 
 export interface ModelUsage extends TokenCounts {
   model: string;

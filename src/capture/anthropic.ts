@@ -1,21 +1,14 @@
 // Anthropic Messages API (POST /v1/messages): requests to normalised messages,
 // and a response — streamed (SSE) or one-shot JSON — to one assistant record.
 // A streamed turn and its one-shot twin give the same content and meta.
-import { normaliseBlock } from '../import/index.js';
+import { normaliseBlock, normaliseContent } from '../record/index.js';
 import type { SseEvent } from './sse.js';
 import { isObj, parsedArguments, tryJson, type Obj, type ParsedRequest, type ReducedResponse, type WireMessage } from './wire-api.js';
-
-function contentList(v: unknown): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return [{ type: 'text', text: v }];
-  if (Array.isArray(v)) return v.map(normaliseBlock);
-  return [v];
-}
 
 export function anthropicMessage(m: unknown): WireMessage {
   if (!isObj(m)) return { kind: 'other', role: null, content: [m] };
   const role = typeof m.role === 'string' ? m.role : null;
-  const content = contentList(m.content);
+  const content = normaliseContent(m.content);
   const onlyResults = content.length > 0 && content.every((b) => isObj(b) && b.type === 'tool_result');
   const kind = role === 'assistant' ? 'assistant' : role === 'user' ? (onlyResults ? 'tool_result' : 'user') : 'other';
   return { kind, role, content };
@@ -52,7 +45,7 @@ export function reduceAnthropicJson(body: unknown): ReducedResponse {
   if (body.type === 'error' || (isObj(body.error) && body.type !== 'message')) {
     return { content: [], meta: { error: body.error ?? body }, complete: false, problem: errorText(body.error) };
   }
-  return { content: contentList(body.content), meta: messageMeta(body), complete: true };
+  return { content: normaliseContent(body.content), meta: messageMeta(body), complete: true };
 }
 
 function errorText(e: unknown): string {

@@ -2,7 +2,7 @@
 // recognising their lines and mapping each onto the normalised record view.
 // Every line type is kept; types we do not know become kind "other", and the
 // record's source keeps every field, so a new Claude Code version loses nothing.
-import { isoTime, type EventFields, type RecordKind } from '../record/index.js';
+import { isoTime, normaliseContent, type EventFields, type RecordKind } from '../record/index.js';
 
 type Obj = Record<string, unknown>;
 
@@ -63,50 +63,17 @@ const META_FIELDS: Record<string, string> = {
 // Bulky payloads (toolUseResult, progress data, snapshots, todos …) are not
 // copied into meta: the record's source holds them exactly, and a reader that
 // needs one reads it from there (record/source-value.ts), so each is stored once.
-
-export function normaliseBlock(b: unknown): unknown {
-  if (!isObj(b)) return typeof b === 'string' ? { type: 'text', text: b } : b;
-  switch (b.type) {
-    case 'text':
-      return { type: 'text', text: b.text ?? '' };
-    case 'thinking':
-      return b.signature === undefined
-        ? { type: 'thinking', thinking: b.thinking ?? '' }
-        : { type: 'thinking', thinking: b.thinking ?? '', signature: b.signature };
-    case 'tool_use':
-    case 'server_tool_use':
-      return { type: b.type, id: b.id ?? null, name: b.name ?? null, input: b.input ?? null };
-    case 'tool_result':
-      return {
-        type: 'tool_result',
-        tool_use_id: b.tool_use_id ?? null,
-        content: Array.isArray(b.content) ? b.content.map(normaliseBlock) : (b.content ?? ''),
-        is_error: b.is_error === true,
-      };
-    case 'image': {
-      const src = isObj(b.source) ? b.source : {};
-      return { type: 'image', media_type: src.media_type ?? null, source_type: src.type ?? null, data: src.data ?? src.url ?? null };
-    }
-    default:
-      return b;
-  }
-}
-
-function contentOf(v: unknown): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return [{ type: 'text', text: v }];
-  if (Array.isArray(v)) return v.map(normaliseBlock);
-  return [v];
-}
+// Content blocks are normalised as a captured Messages API call's are
+// (record/content-blocks.ts).
 
 export function normaliseClaudeLine(line: Obj): EventFields {
   const type = String(line.type);
   const message = isObj(line.message) ? line.message : undefined;
   let kind: RecordKind = KIND_BY_TYPE[type] ?? 'other';
   let content: unknown[] = [];
-  if (message) content = contentOf(message.content);
-  else if (type === 'summary') content = contentOf(line.summary);
-  else if (line.content !== undefined) content = contentOf(line.content);
+  if (message) content = normaliseContent(message.content);
+  else if (type === 'summary') content = normaliseContent(line.summary);
+  else if (line.content !== undefined) content = normaliseContent(line.content);
   if (kind === 'user' && content.length > 0 && content.every((b) => isObj(b) && b.type === 'tool_result')) {
     kind = 'tool_result';
   }

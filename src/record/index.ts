@@ -7,3 +7,4 @@ export * from './source-value.js';
 export * from './event-record.js';
 export * from './event-view.js';
 export * from './content-digest.js';
+export * from './content-blocks.js';

@@ -5,12 +5,12 @@
 // step that spawned them, a search box and j/k navigation (html-assets.ts).
 // Nothing is loaded from anywhere: the Content-Security-Policy allows only
 // the inline style and script and data: images.
+import { transcriptRecords, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread, type IndexRow } from '../archive/export/index.js';
 import { escapeHtml, highlight } from './highlight.js';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
 import { unifiedDiff } from './record-render.js';
 import { formatTokens, localTime } from './timeline.js';
-import { LABEL, commandOf, isObj, languageOf, pathOf, resultText, transcriptRecords, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from './transcript.js';
-import type { IndexRow } from './markdown.js';
+import { LABEL, commandOf, isObj, languageOf, pathOf, resultText } from './transcript.js';
 
 export interface HtmlOptions {
   timeZone?: string;

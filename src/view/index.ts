@@ -1,2 +1,1 @@
-export * from './event-summary.js';
 export * from './color.js';

@@ -4,8 +4,9 @@
 // quote, tool calls as fenced blocks of their command or input, tool results
 // fenced and folded in <details> when long, errors marked, and each
 // subagent's thread quoted under the record that spawned it.
+import type { IndexRow, Transcript, TranscriptEntry, TranscriptRecord, TranscriptThread } from '../archive/export/index.js';
 import { formatTokens, localTime } from './timeline.js';
-import { LABEL, commandOf, isObj, pathOf, resultText, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread } from './transcript.js';
+import { LABEL, commandOf, isObj, pathOf, resultText } from './transcript.js';
 
 export interface MarkdownOptions {
   timeZone?: string;
@@ -128,15 +129,6 @@ export function renderMarkdown(t: Transcript, opts: MarkdownOptions = {}): strin
   ];
   const head = [`# Session ${inline(t.name)}`, facts.filter(([, v]) => v !== null).map(([k, v]) => `- **${k}:** ${v}`).join('\n')];
   return [...head, '---', ...entriesMarkdown(t.entries, '', o)].join('\n\n') + '\n';
-}
-
-export interface IndexRow {
-  name: string;
-  file: string;
-  title: string | null;
-  start: string | null;
-  records: number;
-  cwd: string | null;
 }
 
 export function renderMarkdownIndex(rows: IndexRow[], opts: { timeZone?: string } = {}): string {

@@ -7,8 +7,9 @@
 import type { JsonValue } from '../hash/index.js';
 import type { ObjectStore } from '../odb/index.js';
 import { resolveValue, sourceBytes, sourceObject, type EventView } from '../record/index.js';
+import { recordTokens } from '../archive/event/index.js';
 import type { ChalkInstance } from './color.js';
-import { formatTokens, localTime, recordTokens, sanitize } from './timeline.js';
+import { formatTokens, localTime, sanitize } from './timeline.js';
 import { commandOf } from './transcript.js';
 
 export const DEFAULT_CUT_AT = 40;

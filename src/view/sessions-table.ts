@@ -1,7 +1,7 @@
 // The `tapes sessions` table and the number, time and duration formats it and
 // `tapes stats` share. Rows arrive as plain values; this only lays them out.
 import type { ChalkInstance } from 'chalk';
-import { oneLine } from './event-summary.js';
+import { oneLine } from '../archive/event/index.js';
 
 export interface SessionRow {
   /** What to type to name the session (its short name). */

@@ -2,10 +2,8 @@
 // (elapsed time, abbreviated id, what happened) and the tree that holds them.
 // `tapes log` draws whole trees with these; `tapes replay` shows the same
 // lines beside the record it displays, so a record reads the same in both.
-import type { JsonValue } from '../hash/index.js';
-import type { EventView } from '../record/index.js';
+import { oneLine, type EventSummary, type RecordTokens } from '../archive/event/index.js';
 import type { ChalkInstance } from './color.js';
-import { oneLine, type EventSummary } from './event-summary.js';
 import { formatInt, formatLocalTime } from './sessions-table.js';
 
 /** The branches of the tree, as `tree` draws them. */
@@ -23,14 +21,6 @@ export function formatElapsed(ms: number | null | undefined): string {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   return h > 0 ? `[${sign}${h}:${pad2(m)}:${pad2(s)}]` : `[${sign}${m}:${pad2(s)}]`;
-}
-
-/** Milliseconds from `start` (an ISO time or epoch ms) to the record's time, or null when either is unknown. */
-export function elapsedOf(ev: Pick<EventView, 'time'>, start: string | number | null | undefined): number | null {
-  if (!ev.time || start === null || start === undefined) return null;
-  const s = typeof start === 'number' ? start : Date.parse(start);
-  const t = Date.parse(ev.time);
-  return Number.isFinite(s) && Number.isFinite(t) ? t - s : null;
 }
 
 function pad2(n: number): string {
@@ -69,37 +59,6 @@ export function localTime(iso: string | number, seconds = false, timeZone?: stri
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')} ${zone}`;
 }
 
-/** Token counts of one record, as its harness reported them. */
-export interface RecordTokens {
-  input: number;
-  output: number;
-  cache_read: number;
-  cache_write: number;
-}
-
-type Obj = { [k: string]: JsonValue };
-const isObj = (v: JsonValue | undefined): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const num = (v: JsonValue | undefined): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-
-/**
- * The usage a record carries (`meta.usage`), or null. Codex counts cached
- * input inside `input_tokens`; it is split out here as Claude reports it.
- */
-export function recordTokens(ev: Pick<EventView, 'meta'>): RecordTokens | null {
-  const u = ev.meta.usage;
-  if (!isObj(u)) return null;
-  if (ev.meta.harness === 'codex') {
-    const cached = num(u.cached_input_tokens);
-    return { input: Math.max(0, num(u.input_tokens) - cached), output: num(u.output_tokens), cache_read: cached, cache_write: 0 };
-  }
-  return {
-    input: num(u.input_tokens),
-    output: num(u.output_tokens),
-    cache_read: num(u.cache_read_input_tokens),
-    cache_write: num(u.cache_creation_input_tokens),
-  };
-}
-
 /** `120 in, 40 out, 5,000 cache read, 200 cache write` (cache counts only when not zero). */
 export function formatTokens(t: RecordTokens): string {
   const parts = [`${formatInt(t.input)} in`, `${formatInt(t.output)} out`];
@@ -124,23 +83,6 @@ export function sessionHeaderLine(h: SessionHeader, chalk?: ChalkInstance): stri
   const parts = [`Session ${h.name}`, h.model, h.cwd, h.start ? localTime(h.start, false, h.timeZone) : null].filter((p): p is string => !!p);
   const line = sanitize(parts.join('  '));
   return chalk ? chalk.bold(line) : line;
-}
-
-/**
- * A session's name as headers show it, the way `tapes sessions` shortens it:
- * the shortest prefix of at least 8 characters that begins no other session's
- * name in `allNames` (else the whole name). Abbreviator.sessionName in
- * src/archive/log.ts also lengthens it while it is an object id prefix.
- */
-export function displaySessionName(name: string, allNames: readonly string[] = []): string {
-  let len = Math.min(name.length, 8);
-  for (const other of allNames) {
-    if (other === name) continue;
-    let k = 0;
-    while (k < name.length && other[k] === name[k]) k++;
-    len = Math.max(len, Math.min(name.length, k + 1));
-  }
-  return name.slice(0, len);
 }
 
 export interface TimelineEntry {

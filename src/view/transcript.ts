@@ -1,58 +1,6 @@
-// What the transcript renderers (Markdown, HTML) draw: a session's records
-// in captured order with every blob read back, each subagent's thread under
-// the record that spawned it. src/archive/export.ts builds it; the renderers
-// only format it.
-import type { RecordTokens } from './timeline.js';
-
-export interface TranscriptRecord {
-  id: string;
-  /** Abbreviated id (what show, log and checkout accept). */
-  abbrev: string;
-  kind: string;
-  /** As log shows it: user, assistant, thinking, tool, tool_result, system … */
-  label: string;
-  role: string | null;
-  time: string | null;
-  /** One line saying what the record was (log's line). */
-  summary: string;
-  error: boolean;
-  /** Content blocks with every blob read back. */
-  content: unknown[];
-  meta: Record<string, unknown>;
-  source: { format: string; line: number; eol: string } | null;
-  /** An unparsed line as found, or the original line's data for records without content. */
-  raw: string | null;
-  tokens: RecordTokens | null;
-  /** Set when the record could not be read. */
-  damaged: string | null;
-}
-
-export interface TranscriptThread {
-  /** refs/agents/<session>/<agent> */
-  ref: string;
-  name: string;
-  agentType: string | null;
-  description: string | null;
-  entries: TranscriptEntry[];
-}
-
-export type TranscriptEntry = { type: 'record'; record: TranscriptRecord; threads: TranscriptThread[] } | { type: 'thread'; thread: TranscriptThread };
-
-export interface Transcript {
-  /** The session's name (or the revision, for a chain no session holds). */
-  name: string;
-  ref: string | null;
-  tip: string;
-  title: string | null;
-  start: string | null;
-  end: string | null;
-  model: string | null;
-  cwd: string | null;
-  harness: string | null;
-  /** Records in all, subagents included. */
-  records: number;
-  entries: TranscriptEntry[];
-}
+// What the transcript renderers (Markdown, HTML) share: the name of each kind
+// of step, and how a tool call's command, file and result read. The
+// transcript they draw is the model's (src/archive/export/transcript.ts).
 
 type Obj = { [k: string]: unknown };
 /** What each kind of step is called in a rendered transcript (Markdown, HTML). */
@@ -71,17 +19,6 @@ export const LABEL: Record<string, string> = {
 };
 
 export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** Every record of a transcript in display order. */
-export function* transcriptRecords(entries: TranscriptEntry[]): Generator<TranscriptRecord> {
-  for (const e of entries) {
-    if (e.type === 'thread') yield* transcriptRecords(e.thread.entries);
-    else {
-      yield e.record;
-      for (const t of e.threads) yield* transcriptRecords(t.entries);
-    }
-  }
-}
 
 function shellWords(words: unknown[]): string {
   const s = words.map(String);

@@ -11,7 +11,7 @@ import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { Archive } from '../../src/archive/index.js';
-import { align, unifiedDiff } from '../../src/archive/align.js';
+import { align, unifiedDiff } from '../../src/archive/diff/align.js';
 import { canonicalJson } from '../../src/hash/index.js';
 import { writeContent } from '../../src/odb/index.js';
 import { encodeValue, readEvent, resolveValue, type EventView } from '../../src/record/index.js';

@@ -9,7 +9,8 @@ import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
-import { parseTimeSpec, promptTitle, UsageCounter } from '../../src/archive/sessions.js';
+import { promptTitle, UsageCounter } from '../../src/archive/sessions/index.js';
+import { parseTimeSpec } from '../../src/archive/timespec/index.js';
 import { toEventView } from '../../src/record/index.js';
 
 const projects = join(corpusDir, 'claude-code', 'projects');

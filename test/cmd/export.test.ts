@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
-import { Redactor, REDACT_PATTERNS } from '../../src/view/redact.js';
+import { Redactor, REDACT_PATTERNS } from '../../src/archive/export/index.js';
 
 const edge = join(corpusDir, 'edge-cases', 'daaain__claude-code-log', 'test', 'test_data');
 const SHOWCASE = '55550000-0000-4000-8000-000000000001';

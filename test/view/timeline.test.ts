@@ -4,20 +4,18 @@ import t from 'tap';
 import { Chalk } from 'chalk';
 import {
   damagedLine,
-  displaySessionName,
-  elapsedOf,
   formatElapsed,
   formatTokens,
   localTime,
   onelineLine,
-  recordTokens,
   sanitize,
   sessionHeaderLine,
   subagentLine,
   timelineLine,
   TREE,
 } from '../../src/view/timeline.js';
-import type { EventSummary } from '../../src/view/event-summary.js';
+import { elapsedOf, recordTokens, type EventSummary } from '../../src/archive/event/index.js';
+import { displaySessionName } from '../../src/archive/sessions/index.js';
 
 const summary = (over: Partial<EventSummary> = {}): EventSummary => ({ label: 'tool', text: 'Bash "ls -la"', tools: ['Bash'], toolUseIds: ['t1'], isError: false, ...over });
 

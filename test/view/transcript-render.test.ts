@@ -6,7 +6,7 @@ import t from 'tap';
 import { escapeHtml, highlight, highlightJson, highlightShell } from '../../src/view/highlight.js';
 import { renderHtml } from '../../src/view/html.js';
 import { renderMarkdown } from '../../src/view/markdown.js';
-import type { Transcript, TranscriptRecord } from '../../src/view/transcript.js';
+import type { Transcript, TranscriptRecord } from '../../src/archive/export/index.js';
 
 const EVIL = '</script><script>alert(1)</script><img src=x onerror=alert(2)> & "quotes"';
 

@@ -1,10 +1,13 @@
 // One line that says what a record was: the prompt, the answer, the tool and
 // its key argument, the result (with an error mark), the system event. Every
 // reader that lists records (log, replay, search results, diff) uses this, so
-// a record reads the same everywhere, whatever harness it came from.
-import type { JsonValue } from '../hash/index.js';
-import type { ObjectStore } from '../odb/index.js';
-import { textOf, type EventView } from '../record/index.js';
+// a record reads the same everywhere, whatever harness it came from. It is
+// part of the model, not of a renderer: diff aligns steps on these lines and
+// export stores them, so they are data that the views only lay out.
+import type { JsonValue } from '../../hash/index.js';
+import type { ObjectStore } from '../../odb/index.js';
+import { textOf, type EventView } from '../../record/index.js';
+import { isObj } from './blocks.js';
 
 export interface EventSummary {
   /** user, assistant, thinking, tool, tool_result, system, summary, progress, other, unparsed. */
@@ -17,9 +20,6 @@ export interface EventSummary {
   toolUseIds: string[];
   isError: boolean;
 }
-
-type Obj = { [k: string]: JsonValue };
-const isObj = (v: JsonValue | undefined): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The argument that says most about a tool call, by tool. */
 const KEY_ARGUMENT: Record<string, string[]> = {
@@ -56,6 +56,7 @@ export function cleanPrompt(text: string): string {
     .trim();
 }
 
+/** Text on one line (runs of whitespace become one space), cut to `width` with an ellipsis. */
 export function oneLine(text: string, width: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > width ? line.slice(0, Math.max(1, width - 1)) + '…' : line;

@@ -12,21 +12,20 @@
 // 1. The shared part: the leading records with the same ids (one stored
 //    history), then the leading steps with the same digests (two runs, or
 //    two captures, of the same conversation).
-// 2. The continuations are aligned by align() (src/archive/align.ts): pairs
+// 2. The continuations are aligned by align() (align.ts): pairs
 //    score 4 with equal digests (same), 3 with equal keys and 1 with the same
 //    label and tool (changed); anything else stays unpaired (only in a / b).
-import { InvalidInputError } from '../errors/index.js';
-import type { JsonValue } from '../hash/index.js';
-import { blockDigestOf, readEvent, resolveValue, type EventView } from '../record/index.js';
-import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../refs/index.js';
-import { summariseEvent } from '../view/event-summary.js';
-import type { DiffPair, DiffResult, DiffSide, DiffStep, SideAfter } from '../view/diff-render.js';
-import { elapsedOf } from '../view/timeline.js';
+import { InvalidInputError } from '../../errors/index.js';
+import type { JsonValue } from '../../hash/index.js';
+import type { TapesObject } from '../../object/index.js';
+import type { ObjectStore } from '../../odb/index.js';
+import { blockDigestOf, readEvent, resolveValue, type EventView } from '../../record/index.js';
+import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
+import type { Archive } from '../archive.js';
+import { elapsedOf, isObj, summariseEvent } from '../event/index.js';
+import { UsageCounter, emptyTokens } from '../sessions/index.js';
 import { Interner, align, unifiedDiff } from './align.js';
-import type { TapesObject } from '../object/index.js';
-import type { ObjectStore } from '../odb/index.js';
-import type { Archive } from './archive.js';
-import { UsageCounter, emptyTokens } from './sessions.js';
+import type { DiffPair, DiffResult, DiffSide, DiffStep, SideAfter } from './types.js';
 
 export interface DiffOptions {
   /** Attach a content diff to each changed pair (-p). */
@@ -34,9 +33,6 @@ export interface DiffOptions {
   /** Bound on one alignment table (tests use small ones). */
   maxCells?: number;
 }
-
-type Obj = { [k: string]: JsonValue };
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const STEP_KINDS = new Set(['user', 'assistant', 'tool_result']);
 const SUMMARY_WIDTH = 300;

@@ -5,10 +5,10 @@
 // snippet whose matches are marked. The index is brought level with the refs
 // first (search-index.ts).
 import { statSync } from 'node:fs';
-import { InvalidInputError, UsageError } from '../errors/index.js';
-import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../refs/index.js';
-import type { Archive } from './archive.js';
-import { Abbreviator } from './log.js';
+import { InvalidInputError, UsageError } from '../../errors/index.js';
+import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../../refs/index.js';
+import type { Archive } from '../archive.js';
+import { Abbreviator } from '../log/index.js';
 import { openSearchIndex, removeSearchIndex, syncSearchIndex, type SearchIndex, type SyncStats } from './search-index.js';
 
 // ---------------------------------------------------------------- the query

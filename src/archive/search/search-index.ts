@@ -13,12 +13,12 @@ import { existsSync, rmSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { JsonValue } from '../hash/index.js';
-import { entryKind, type ObjectStore } from '../odb/index.js';
-import { readEvent, resolveValue, sourceBytes, type EventView } from '../record/index.js';
-import type { Archive } from './archive.js';
-import { labelOf } from './log.js';
-import { chainRefs } from './sessions.js';
+import type { JsonValue } from '../../hash/index.js';
+import { entryKind, type ObjectStore } from '../../odb/index.js';
+import { readEvent, resolveValue, sourceBytes, type EventView } from '../../record/index.js';
+import type { Archive } from '../archive.js';
+import { labelOf } from '../event/index.js';
+import { chainRefs } from '../sessions/index.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
 export const SEARCH_INDEX_VERSION = 1;

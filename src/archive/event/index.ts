@@ -1,0 +1,3 @@
+export * from './blocks.js';
+export * from './measures.js';
+export * from './event-summary.js';

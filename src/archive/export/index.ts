@@ -1,0 +1,5 @@
+export * from './redact.js';
+export * from './original.js';
+export * from './transcript.js';
+export * from './jsonl.js';
+export * from './export.js';

@@ -1,0 +1,77 @@
+// Abbreviated ids and session names that stay unique, as git abbreviates:
+// what log, show, diff, status, search and export print for a record.
+import type { ObjectStore } from '../../odb/index.js';
+import { SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
+import type { Archive } from '../archive.js';
+import { displaySessionName } from '../sessions/index.js';
+
+
+/**
+ * Abbreviated ids that name one object, as git's: at least `min` hex digits,
+ * more while another object shares the prefix, a session name starts with it
+ * (revisions take unique session-name prefixes too), or a ref is named so.
+ */
+export class Abbreviator {
+  private readonly dirs = new Map<string, Promise<string[]>>();
+
+  private constructor(
+    private readonly store: ObjectStore,
+    private readonly refNames: Set<string>,
+    private readonly sessions: Array<{ name: string; id: string }>,
+  ) {}
+
+  static async create(archive: Archive): Promise<Abbreviator> {
+    const all = await archive.refs.list('refs/');
+    const sessions = all.filter((r) => r.name.startsWith(SESSIONS_PREFIX)).map((r) => ({ name: shortRefName(r.name), id: r.id }));
+    return new Abbreviator(await archive.objects(), new Set(all.map((r) => r.name)), sessions);
+  }
+
+  /** Lists the fan-out directories of these ids at once (in parallel). */
+  async prepare(ids: Iterable<string>): Promise<void> {
+    const wanted = new Set<string>();
+    for (const id of ids) wanted.add(id.slice(0, 2));
+    await Promise.all([...wanted].map((d) => this.dir(d)));
+  }
+
+  private dir(prefix: string): Promise<string[]> {
+    let p = this.dirs.get(prefix);
+    if (!p) {
+      p = this.store.findByPrefix(prefix);
+      this.dirs.set(prefix, p);
+    }
+    return p;
+  }
+
+  async abbrev(id: string, min = 7): Promise<string> {
+    let n = min;
+    for (const other of await this.dir(id.slice(0, 2))) {
+      if (other === id) continue;
+      let k = 0;
+      while (k < id.length && other[k] === id[k]) k++;
+      n = Math.max(n, k + 1);
+    }
+    while (n < id.length && this.conflicts(id, id.slice(0, n))) n++;
+    return id.slice(0, n);
+  }
+
+  /**
+   * A session's name as headers show it, the way `tapes sessions` shortens
+   * it: the shortest prefix of at least 8 characters that begins no other
+   * session's name (else the whole name), longer while it is also a prefix
+   * of an object id. Other refs by their short name.
+   */
+  async sessionName(ref: string): Promise<string> {
+    const name = shortRefName(ref);
+    if (!ref.startsWith(SESSIONS_PREFIX)) return name;
+    let len = displaySessionName(name, this.sessions.map((s) => s.name)).length;
+    while (len < name.length && /^[0-9a-f]{4,}$/.test(name.slice(0, len)) && (await this.dir(name.slice(0, 2))).some((id) => id.startsWith(name.slice(0, len)))) len++;
+    return name.slice(0, len);
+  }
+
+  private conflicts(id: string, prefix: string): boolean {
+    for (const r of [`refs/${prefix}`, `${SESSIONS_PREFIX}${prefix}`, `refs/tags/${prefix}`, `refs/remotes/${prefix}`]) {
+      if (this.refNames.has(r)) return true;
+    }
+    return this.sessions.some((s) => s.id !== id && s.name.startsWith(prefix));
+  }
+}

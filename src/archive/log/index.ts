@@ -1,0 +1,5 @@
+export * from './chain.js';
+export * from './tree.js';
+export * from './filter.js';
+export * from './target.js';
+export * from './abbreviator.js';

@@ -1,0 +1,139 @@
+// One chain's summary: start, end, duration, records by kind, models, tokens
+// by model, tool calls and errors by tool, harness, project, branch and
+// title. Computed from the records alone; sessions/cache.ts keeps the
+// summaries so that they are computed once per tip.
+import type { JsonValue } from '../../hash/index.js';
+import type { ObjectStore } from '../../odb/index.js';
+import { readEvent, sourceObject, type EventView } from '../../record/index.js';
+import { AGENTS_PREFIX, shortRefName } from '../../refs/index.js';
+import { isObj } from '../event/index.js';
+import type { TokenCounts } from '../pricing.js';
+import { firstText, promptTitle } from './title.js';
+import { UsageCounter, emptyTokens } from './usage.js';
+
+export interface ToolCount {
+  calls: number;
+  errors: number;
+}
+
+export interface SessionSummary {
+  ref: string;
+  /** Short name (what log, show and export accept). */
+  name: string;
+  tip: string;
+  records: number;
+  start: string | null;
+  end: string | null;
+  duration_ms: number | null;
+  /** Models in the order they first answer. */
+  models: string[];
+  harness: string | null;
+  harness_version: string | null;
+  cwd: string | null;
+  git_branch: string | null;
+  title: string | null;
+  tokens: TokenCounts;
+  /** Tokens by model, for cost. */
+  tokens_by_model: Record<string, TokenCounts>;
+  tool_calls: number;
+  tool_errors: number;
+  /** Records by kind (user, assistant, tool_result, …). */
+  records_by_kind: Record<string, number>;
+  /** Tool calls by tool name; errors are the failed results answering them. */
+  tools: Record<string, ToolCount>;
+  /** Set for refs/agents/<session>/<agent>: the session's name. */
+  parent_session: string | null;
+}
+
+/** Walks a chain oldest first, calling `visit` for each record (ids first, then records). */
+export async function forEachEvent(store: ObjectStore, tip: string, visit: (ev: EventView, index: number) => void | Promise<void>): Promise<number> {
+  const events: EventView[] = [];
+  for (let id: string | null = tip; id !== null; ) {
+    const ev = await readEvent(store, id);
+    events.push(ev);
+    id = ev.parent;
+  }
+  events.reverse();
+  for (const [i, ev] of events.entries()) await visit(ev, i);
+  return events.length;
+}
+
+export async function summariseSession(store: ObjectStore, ref: string, tip: string): Promise<SessionSummary> {
+  const s: SessionSummary = {
+    ref,
+    name: shortRefName(ref),
+    tip,
+    records: 0,
+    start: null,
+    end: null,
+    duration_ms: null,
+    models: [],
+    harness: null,
+    harness_version: null,
+    cwd: null,
+    git_branch: null,
+    title: null,
+    tokens: emptyTokens(),
+    tokens_by_model: {},
+    tool_calls: 0,
+    tool_errors: 0,
+    records_by_kind: {},
+    tools: {},
+    parent_session: ref.startsWith(AGENTS_PREFIX) ? (ref.slice(AGENTS_PREFIX.length).split('/')[0] ?? null) : null,
+  };
+  const usage = new UsageCounter();
+  const toolOf = new Map<string, string>();
+  let model: string | undefined;
+  // Codex logs each typed prompt as a user_message event; its user messages
+  // also carry instructions and environment blocks, so they are a fallback.
+  let fallbackTitle: string | null = null;
+  s.records = await forEachEvent(store, tip, async (ev) => {
+    if (ev.time) {
+      if (!s.start || ev.time < s.start) s.start = ev.time;
+      if (!s.end || ev.time > s.end) s.end = ev.time;
+    }
+    s.records_by_kind[ev.kind] = (s.records_by_kind[ev.kind] ?? 0) + 1;
+    const m = ev.meta;
+    if (typeof m.model === 'string' && m.model !== '<synthetic>') {
+      model = m.model;
+      if (!s.models.includes(m.model)) s.models.push(m.model);
+    }
+    if (!s.harness && typeof m.harness === 'string') s.harness = m.harness;
+    if (!s.harness_version && typeof m.harness_version === 'string') s.harness_version = m.harness_version;
+    if (!s.cwd && typeof m.cwd === 'string') s.cwd = m.cwd;
+    if (!s.git_branch && typeof m.git_branch === 'string' && m.git_branch) s.git_branch = m.git_branch;
+    for (const b of ev.content) {
+      if (!isObj(b)) continue;
+      if (b.type === 'tool_use' || b.type === 'server_tool_use') {
+        const name = typeof b.name === 'string' && b.name ? b.name : '(unnamed)';
+        s.tool_calls++;
+        (s.tools[name] ??= { calls: 0, errors: 0 }).calls++;
+        if (typeof b.id === 'string') toolOf.set(b.id, name);
+      } else if (b.type === 'tool_result' && b.is_error === true) {
+        s.tool_errors++;
+        const name = (typeof b.tool_use_id === 'string' && toolOf.get(b.tool_use_id)) || '(unknown)';
+        (s.tools[name] ??= { calls: 0, errors: 0 }).errors++;
+      }
+    }
+    let codexTotal: JsonValue | undefined;
+    if (m.harness === 'codex' && m.event_type === 'token_count' && isObj(m.usage) && ev.source) {
+      const line = (await sourceObject(store, ev.source)) as { payload?: { info?: { total_token_usage?: JsonValue } } } | undefined;
+      codexTotal = line?.payload?.info?.total_token_usage;
+    }
+    // Claude Code's own messages (model "<synthetic>": API errors, "No response requested.") used no model.
+    if (m.model !== '<synthetic>') usage.add(ev, typeof m.model === 'string' ? m.model : (model ?? 'unknown'), codexTotal);
+    if (s.title) return;
+    if (m.harness === 'codex') {
+      if (ev.kind === 'progress' && m.event_type === 'user_message') s.title = promptTitle(await firstText(store, ev)) || null;
+      else if (ev.kind === 'user' && !fallbackTitle) fallbackTitle = promptTitle(await firstText(store, ev)) || null;
+    } else if (ev.kind === 'user' && m.is_meta !== true && m.is_compact_summary !== true) {
+      s.title = promptTitle(await firstText(store, ev)) || null;
+    }
+  });
+  s.title ??= fallbackTitle;
+  const totals = usage.totals();
+  s.tokens = totals.tokens;
+  s.tokens_by_model = totals.byModel;
+  if (s.start && s.end) s.duration_ms = Date.parse(s.end) - Date.parse(s.start);
+  return s;
+}
