@@ -24,7 +24,8 @@ export function builder(y: Argv) {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { gc, autoGc, parsePruneAge } = await import('../src/archive/index.js');
+  const { gc, autoGc } = await import('../src/archive/index.js');
+  const { parseExpiry, validTimeZone } = await import('../src/archive/timespec/index.js');
   const io = args.state.io;
   const archive = await openArchive(args);
   if (args.auto) {
@@ -35,8 +36,10 @@ export async function handler(args: Args): Promise<void> {
     return;
   }
   // File times come from the system clock, so ages are measured with it (not io.now).
-  const prune = args.prune === undefined ? undefined : parsePruneAge(args.prune, new Date());
-  const result = await gc(archive, { prune, aggressive: args.aggressive });
+  // Dates without a zone are read in $TZ's, as --since's are (docs/timespec.md).
+  const timeZone = validTimeZone(io.env.TZ);
+  const prune = args.prune === undefined ? undefined : parseExpiry(args.prune, new Date(), timeZone);
+  const result = await gc(archive, { prune, aggressive: args.aggressive, timeZone });
   if (args.json) return write(io.stdout, json(result));
   if (!args.quiet) await write(io.stdout, summary(result) + '\n');
 }

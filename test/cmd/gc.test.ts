@@ -6,7 +6,10 @@ import { promises as fs, readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fsckJson, makeFixture, objectPath, tapes, type Fixture } from '../fsck/fixtures/archive.js';
-import { Archive, autoGc, gc, parsePruneAge } from '../../src/archive/index.js';
+import { Archive, autoGc, gc } from '../../src/archive/index.js';
+import { parseExpiry } from '../../src/archive/timespec/index.js';
+
+const parsePruneAge = (text: string, now: Date) => parseExpiry(text, now, 'UTC');
 import { LooseObjectStore } from '../../src/odb/index.js';
 import { corpusDir } from '../helpers/cli.js';
 

@@ -25,7 +25,7 @@ import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, maxFrameForLevel, s
 import type { Archive } from '../archive.js';
 import { GcLock, processRunning } from './gc-lock.js';
 import { Packer, addById } from './packer.js';
-import { parsePruneAge, type PruneCutoff } from './prune-age.js';
+import { parseExpiry, type Expiry } from '../timespec/index.js';
 import { gcRoots } from './roots.js';
 
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */
@@ -41,7 +41,9 @@ export const TEMP_GRACE_MS = 60 * 60 * 1000;
 
 export interface GcOptions {
   /** Remove unreachable objects older than this; 'never' keeps them all (packed). */
-  prune?: PruneCutoff;
+  prune?: Expiry;
+  /** IANA zone in which gc.pruneExpire's dates are read (docs/timespec.md); the process's when undefined. */
+  timeZone?: string;
   aggressive?: boolean;
   /** Incremental: pack loose objects only (see the file comment). */
   incremental?: boolean;
@@ -79,7 +81,7 @@ export interface GcResult {
 export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid: number) => boolean = processRunning): Promise<GcResult> {
   // Ages are compared with file times, which the system clock sets: so they
   // are measured with it, not with the archive's (injectable) clock.
-  const prune = opts.prune ?? parsePruneAge(archive.config.get('gc.pruneexpire') ?? DEFAULT_PRUNE, new Date());
+  const prune = opts.prune ?? parseExpiry(archive.config.get('gc.pruneexpire') ?? DEFAULT_PRUNE, new Date(), opts.timeZone);
   const frameSize = opts.frameSize ?? GC_DEFAULTS.frameSize;
   const level = opts.level ?? GC_DEFAULTS.level;
   if (frameSize > maxFrameForLevel(level)) {
@@ -105,7 +107,7 @@ export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid
 
 /** gc's settings, resolved: the defaults applied and checked. */
 interface GcRun {
-  prune: PruneCutoff;
+  prune: Expiry;
   incremental: boolean;
   aggressive: boolean;
   frameSize: number;
