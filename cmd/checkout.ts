@@ -2,10 +2,9 @@
 // create a session at a record with -b, and with --resume write the session
 // up to that record as a new Claude Code or Codex transcript to resume in the
 // agent itself.
-import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   rev?: string;
   b?: string;
   detach?: boolean;
@@ -16,26 +15,11 @@ interface Args extends GlobalArgs {
   quiet?: boolean;
 }
 
-export const command = 'checkout [rev]';
-export const describe = 'Move HEAD to a session or a record; resume a record in Claude Code or Codex';
-
-export function builder(y: Argv) {
-  return y
-    .positional('rev', { type: 'string', describe: 'A session (HEAD attaches to it) or any record (HEAD is detached on it)' })
-    .option('b', { type: 'string', requiresArg: true, describe: 'Create session <name> at the record and attach HEAD to it' })
-    .option('detach', { type: 'boolean', describe: 'Detach HEAD on the record even when <rev> names a session' })
-    .option('resume', { type: 'string', requiresArg: true, choices: ['claude', 'codex'], describe: 'Write the session up to the record as a new transcript of this agent, and print the command that resumes it' })
-    .option('claude-dir', { type: 'string', requiresArg: true, describe: "Claude Code's configuration folder (default: $CLAUDE_CONFIG_DIR, else ~/.claude)" })
-    .option('codex-dir', { type: 'string', requiresArg: true, describe: "Codex's home folder (default: $CODEX_HOME, else ~/.codex)" })
-    .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print nothing on success (errors still go to stderr)' })
-    .conflicts('b', 'detach');
-}
-
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
-  const io = args.state.io;
-  const archive = await openArchive(args);
+  const ctx = args.ctx;
+  const io = ctx.io;
+  const archive = await ctx.archive();
   const rev = args.rev ?? 'HEAD';
   if (args.rev === undefined && args.b === undefined && args.resume === undefined) {
     throw new UsageError('name a session or record to check out (tapes checkout <rev>)');
@@ -46,18 +30,16 @@ export async function handler(args: Args): Promise<void> {
   if (args.resume !== undefined) {
     if (args.b !== undefined || args.detach) throw new UsageError('--resume writes a transcript; it does not go with -b or --detach');
     const { resumeTranscript, defaultAgentDir } = await import('../src/archive/resume.js');
-    const { resolve } = await import('node:path');
-    const { workingDir } = await import('../src/archive/index.js');
     const agent = args.resume as 'claude' | 'codex';
     const given = agent === 'claude' ? args.claudeDir : args.codexDir;
-    const base = workingDir({ cwd: io.cwd, env: io.env, chdir: args.C });
-    const dir = given !== undefined ? resolve(base, given) : defaultAgentDir(agent, io.env);
+    const base = ctx.workingDir;
+    const dir = given !== undefined ? ctx.path(given) : defaultAgentDir(agent, io.env);
     const r = await resumeTranscript(archive, rev, agent, { dir, now: io.now });
-    if (args.json) return write(io.stdout, json(r));
+    if (args.json) return ctx.json(r);
     for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
     io.stderr.write(`Wrote ${r.path} (${r.lines} lines, up to record ${r.record.slice(0, 12)})\n`);
     const cd = r.cwd && r.cwd !== base ? `cd ${shellQuote(r.cwd)} && ` : '';
-    await write(io.stdout, `${cd}${r.command}\n`);
+    await ctx.write(`${cd}${r.command}\n`);
     return;
   }
 
@@ -65,7 +47,7 @@ export async function handler(args: Args): Promise<void> {
   const { shortRefName } = await import('../src/refs/index.js');
   const r = await checkout(archive, rev, { create: args.b, detach: args.detach });
   if (args.json) {
-    return write(io.stdout, json({ moved: r.moved, created: r.created ? shortRefName(r.created) : null, head: r.to.state, session: r.to.ref ? shortRefName(r.to.ref) : null, id: r.to.id }));
+    return ctx.json({ moved: r.moved, created: r.created ? shortRefName(r.created) : null, head: r.to.state, session: r.to.ref ? shortRefName(r.to.ref) : null, id: r.to.id });
   }
   if (args.quiet) return;
   const where = r.to.state === 'detached' ? `HEAD is now at ${r.to.id!.slice(0, 12)} (detached)` : `on session '${shortRefName(r.to.ref!)}'`;

@@ -1,13 +1,20 @@
-// The CLI factory: a fresh yargs instance per call, so tests can run commands
-// in-process with captured streams. Typed errors become exit codes here
-// (DESIGN.md §6); nothing is printed as a stack trace.
-import yargs, { type Argv, type CommandModule } from 'yargs';
-import type { Io, RunState } from './context.js';
-import { commands } from './commands.js';
-import { showHelp } from './help.js';
+// The CLI factory: a fresh run per call, so tests can run commands in-process
+// with captured streams. The command line is read once (cmd/lib/argv.ts):
+// global options, the command word, --help and --version; then only that
+// command's module and yargs are loaded, and the command's table (cmd/spec)
+// becomes its parser. Typed errors become exit codes here (DESIGN.md §6);
+// nothing is printed as a stack trace.
+import type { Io } from './context.js';
+import { SPECS, positionalUsage, specOf } from './spec/index.js';
+import { closestCommand, scanArgv } from './lib/argv.js';
+import { write } from './lib/io.js';
+import { RunContext } from './lib/run-context.js';
 import { systemHint, systemReason } from '../src/errors/system-error.js';
 
 export const VERSION = '0.1.0';
+
+/** The hidden command the completion scripts call (cmd/lib/complete.ts). */
+export const COMPLETE_WORD = '__complete';
 
 interface ErrorLike {
   code?: string;
@@ -24,106 +31,90 @@ export interface Cli {
 export function createCli(io: Io): Cli {
   return {
     async run(argv) {
-      const state: RunState = { io, exitCode: 0 };
-      const words = argv.filter((a, i) => !a.startsWith('-') && !['-C', '--archive', '--color'].includes(argv[i - 1] ?? ''));
-      if (words[0] === 'help' && !argv.includes('--help')) {
-        const extra = argv.filter((a) => a.startsWith('-') && a !== '--json');
-        if (words.length > 2 || extra.some((a) => !['-C', '--archive', '--color'].includes(a) && !/^--(archive|color)=/.test(a))) {
-          return report(io, Object.assign(new Error('tapes help [<command>] [--json]'), { usage: true }), argv);
-        }
-        try {
-          await showHelp(io, words[1], argv.includes('--json'));
-          return 0;
-        } catch (raw) {
-          return report(io, raw as ErrorLike, argv);
-        }
-      }
-      let y: Argv = yargs()
-        .scriptName('tapes')
-        .usage('tapes [-C <dir>] [--archive <path>] <command> [<args>]')
-        .option('C', { type: 'string', describe: 'Run as if started in <dir>', requiresArg: true, global: true })
-        .option('archive', { type: 'string', describe: 'Use the archive at <path>', requiresArg: true, global: true })
-        .option('color', {
-          type: 'string',
-          choices: ['auto', 'always', 'never'],
-          describe: 'Colour output: auto (on a terminal), always, never',
-          global: true,
-        })
-        .strict()
-        .demandCommand(1, 'Name a command; "tapes help" lists them.')
-        .recommendCommands()
-        .exitProcess(false)
-        .version(VERSION)
-        .help()
-        .wrap(Math.min(100, 100))
-        .middleware((a) => {
-          for (const [k, v] of Object.entries(a)) {
-            if (v === HELP_WORD) a[k] = 'help';
-            else if (Array.isArray(v)) a[k] = v.map((x) => (x === HELP_WORD ? 'help' : x));
-          }
-        }, true)
-        .fail((msg, err) => {
-          // yargs' own validation gives a message; errors thrown by handlers
-          // and check() keep their type (check() throws UsageError).
-          // yargs' own argument errors (YError) are usage errors too.
-          if (!err || err.name === 'YError') throw Object.assign(new Error(err?.message ?? msg), { usage: true });
-          throw err;
-        });
-      for (const c of commands) y = y.command(c as unknown as CommandModule);
-      // yargs lays out the whole help text after every command, to show it if
-      // the command fails later; tapes never does, and it costs 30-80 ms.
-      const usage = (y as unknown as { getInternalMethods?: () => { getUsageInstance(): { cacheHelpMessage?: () => void } } })
-        .getInternalMethods?.()
-        .getUsageInstance();
-      if (usage) usage.cacheHelpMessage = () => undefined;
-      let output = '';
+      let command: string | undefined;
       try {
-        await y.parseAsync(protectHelpWord(expandOptionalValues(argv)), { state }, (_err: unknown, _argv: unknown, out: string) => {
-          output = out;
-        });
-        if (output) io.stdout.write(output + '\n');
-        return state.exitCode;
+        if (argv[0] === COMPLETE_WORD) {
+          const { complete } = await import('./lib/complete.js');
+          await complete(io, argv.slice(1));
+          return 0;
+        }
+        const scan = scanArgv(argv);
+        command = scan.command;
+        if (scan.error !== undefined) throw usage(scan.error);
+        if (scan.version) {
+          await write(io.stdout, VERSION + '\n');
+          return 0;
+        }
+        const { commandHelp, commandList } = await import('./lib/help-text.js');
+        if (command === undefined) {
+          if (!scan.help) throw usage('Name a command; "tapes help" lists them.');
+          await write(io.stdout, commandList());
+          return 0;
+        }
+        const spec = specOf(command);
+        if (!spec) {
+          const close = closestCommand(command, SPECS.map((s) => s.name));
+          throw usage(close ? `Did you mean ${close}?` : `Unknown argument: ${command}`);
+        }
+        if (scan.help) {
+          await write(io.stdout, await commandHelp(spec));
+          return 0;
+        }
+        const ctx = new RunContext(io, scan.globals);
+        await runCommand(ctx, spec.name, scan.rest);
+        return ctx.exitCode;
       } catch (raw) {
-        return report(io, raw as ErrorLike, argv);
+        return report(io, raw as ErrorLike, command);
       }
     },
   };
 }
 
-// yargs reads a last word "help" as --help; an argument that happens to be
-// "help" (a session named help) travels as this and is put back after parsing.
-const HELP_WORD = '\u0000help';
-
-function protectHelpWord(argv: string[]): string[] {
-  const first = argv.findIndex((a, i) => !a.startsWith('-') && !['-C', '--archive', '--color'].includes(argv[i - 1] ?? ''));
-  return argv.map((a, i) => (i > first && first >= 0 && a === 'help' ? HELP_WORD : a));
+async function runCommand(ctx: RunContext, name: string, argv: string[]): Promise<void> {
+  const spec = specOf(name)!;
+  const { COMMANDS } = await import('./commands.js');
+  const { applySpec, expandOptionalValues } = await import('./lib/yargs-spec.js');
+  const [{ default: yargs }, mod] = await Promise.all([import('yargs'), COMMANDS[name]!()]);
+  const y = yargs()
+    .scriptName(`tapes ${name}`)
+    .strict()
+    .exitProcess(false)
+    .help(false)
+    .version(false)
+    // Words after -- are kept apart from stray words, which are refused.
+    .parserConfiguration({ 'populate--': true })
+    .fail((msg, err) => {
+      // yargs' own validation gives a message; errors thrown by handlers
+      // and check() keep their type (check() throws UsageError).
+      // yargs' own argument errors (YError) are usage errors too.
+      if (!err || err.name === 'YError') throw Object.assign(new Error(err?.message ?? msg), { usage: true });
+      throw err;
+    })
+    // The command is yargs' default command, so yargs does not lay out a help
+    // text after it runs (tapes prints its own, cmd/lib/help-text.ts).
+    .command({
+      command: `$0 ${positionalUsage(spec)}`.trimEnd(),
+      describe: false,
+      builder: (y) => (mod.builder ?? ((x) => x))(applySpec(y, spec)),
+      handler: async (args) => {
+        const stray = args._;
+        if (stray.length > 0) throw usage(`Unknown argument: ${stray[0]}`);
+        const rest = ((args['--'] as unknown[] | undefined) ?? []).map(String);
+        delete args['--'];
+        await mod.handler({ ...args, _: rest, ctx });
+      },
+    });
+  // The context travels in the parsed arguments too, for subcommands' handlers (remote).
+  await y.parseAsync(expandOptionalValues(argv, spec), { ctx });
 }
 
-// Options whose value is optional, as in git (`--short` or `--short=8`):
-// yargs would take the next word as the value, so a bare one gets its default.
-const OPTIONAL_VALUES: Record<string, string> = { '--short': '12' };
-
-function expandOptionalValues(argv: string[]): string[] {
-  return argv.map((a, i) => {
-    const dflt = OPTIONAL_VALUES[a];
-    return dflt !== undefined && !/^\d+$/.test(argv[i + 1] ?? '') ? `${a}=${dflt}` : a;
-  });
+function usage(message: string): Error {
+  return Object.assign(new Error(message), { usage: true });
 }
 
-/** The command word of an argument list: the first word that is not an option or an option's value. */
-function commandName(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-C' || a === '--archive' || a === '--color') i++;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
-}
-
-function report(io: Io, err: ErrorLike, argv: string[]): number {
+function report(io: Io, err: ErrorLike, command: string | undefined): number {
   if (err.usage || err.exitCode === 129) {
-    const word = commandName(argv);
-    const cmd = commands.some((c) => c.command.split(' ')[0] === word) ? word : undefined;
+    const cmd = command !== undefined && specOf(command) ? command : undefined;
     io.stderr.write(`tapes: usage: ${err.message}\n`);
     io.stderr.write(cmd ? `See "tapes help ${cmd}" or "tapes ${cmd} --help".\n` : 'See "tapes help".\n');
     return 129;

@@ -1,35 +1,50 @@
-// Every command module, in the order `tapes help` lists them. Each module is
-// light: its handler imports the code that does the work only when it runs.
-import * as init from './init.js';
-import * as hashObject from './hash-object.js';
-import * as catObject from './cat-object.js';
-import * as revParse from './rev-parse.js';
-import * as updateRef from './update-ref.js';
-import * as showRef from './show-ref.js';
-import * as forEachRef from './for-each-ref.js';
-import * as revList from './rev-list.js';
-import * as fsck from './fsck.js';
-import * as gc from './gc.js';
-import * as importCmd from './import.js';
-import * as proxy from './proxy.js';
-import * as run from './run.js';
-import * as exportCmd from './export.js';
-import * as sessions from './sessions.js';
-import * as stats from './stats.js';
-import * as log from './log.js';
-import * as show from './show.js';
-import * as replay from './replay.js';
-import * as diff from './diff.js';
-import * as checkout from './checkout.js';
-import * as status from './status.js';
-import * as tag from './tag.js';
-import * as search from './search.js';
-import * as indexCmd from './index.js';
-import * as remote from './remote.js';
-import * as push from './push.js';
-import * as fetch from './fetch.js';
-import * as pull from './pull.js';
-import * as clone from './clone.js';
-import * as help from './help.js';
+// Every command's module, loaded only when that command runs; their tables
+// (names, options, groups) are in cmd/spec/. Nothing else imports a command.
+import type { Argv } from 'yargs';
+import type { CommandArgs } from './lib/run-context.js';
 
-export const commands = [init, hashObject, catObject, revParse, updateRef, showRef, forEachRef, revList, fsck, gc, importCmd, proxy, run, exportCmd, sessions, stats, log, show, replay, search, indexCmd, diff, status, checkout, tag, remote, push, fetch, pull, clone, help];
+export interface CommandModule {
+  /** yargs set-up beyond the table (checks, coercions, subcommands); the table itself is applied by cli.ts. */
+  builder?: (y: Argv) => Argv;
+  handler: (args: CommandArgs & Record<string, unknown>) => Promise<void>;
+}
+
+type Loader = () => Promise<CommandModule>;
+
+// Each handler declares the options it reads; the table guarantees them.
+const load = (m: Promise<{ builder?: unknown; handler: unknown }>) => m as Promise<CommandModule>;
+
+export const COMMANDS: Record<string, Loader> = {
+  init: () => load(import('./init.js')),
+  import: () => load(import('./import.js')),
+  proxy: () => load(import('./proxy.js')),
+  run: () => load(import('./run.js')),
+  sessions: () => load(import('./sessions.js')),
+  log: () => load(import('./log.js')),
+  show: () => load(import('./show.js')),
+  replay: () => load(import('./replay.js')),
+  search: () => load(import('./search.js')),
+  stats: () => load(import('./stats.js')),
+  export: () => load(import('./export.js')),
+  diff: () => load(import('./diff.js')),
+  status: () => load(import('./status.js')),
+  checkout: () => load(import('./checkout.js')),
+  tag: () => load(import('./tag.js')),
+  remote: () => load(import('./remote.js')),
+  push: () => load(import('./push.js')),
+  fetch: () => load(import('./fetch.js')),
+  pull: () => load(import('./pull.js')),
+  clone: () => load(import('./clone.js')),
+  gc: () => load(import('./gc.js')),
+  fsck: () => load(import('./fsck.js')),
+  index: () => load(import('./index.js')),
+  completion: () => load(import('./completion.js')),
+  help: () => load(import('./help.js')),
+  'hash-object': () => load(import('./hash-object.js')),
+  'cat-object': () => load(import('./cat-object.js')),
+  'rev-parse': () => load(import('./rev-parse.js')),
+  'update-ref': () => load(import('./update-ref.js')),
+  'show-ref': () => load(import('./show-ref.js')),
+  'for-each-ref': () => load(import('./for-each-ref.js')),
+  'rev-list': () => load(import('./rev-list.js')),
+};

@@ -1,8 +1,8 @@
 // tapes for-each-ref: list refs with a format. Default: <id> SP <type> TAB <ref> LF.
-import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
+import { REF_FORMAT_FIELDS as FIELDS } from './spec/plumbing.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   pattern?: string[];
   format?: string;
   sort?: string;
@@ -10,23 +10,10 @@ interface Args extends GlobalArgs {
   json?: boolean;
 }
 
-export const command = 'for-each-ref [pattern..]';
-export const describe = 'List refs, each printed with a format';
-
 const DEFAULT_FORMAT = '%(objectname) %(objecttype)%09%(refname)';
-const FIELDS = ['objectname', 'objectname:short', 'objecttype', 'refname', 'refname:short'] as const;
-
-export function builder(y: Argv) {
-  return y
-    .positional('pattern', { type: 'string', array: true, describe: 'Ref name prefixes or globs (refs/sessions, refs/tags/v*)' })
-    .option('format', { type: 'string', requiresArg: true, describe: `Output format; fields: ${FIELDS.map((f) => `%(${f})`).join(' ')}` })
-    .option('sort', { type: 'string', requiresArg: true, choices: ['refname', '-refname', 'objectname', '-objectname'], describe: 'Sort key' })
-    .option('count', { type: 'number', requiresArg: true, describe: 'Stop after <n> refs' })
-    .option('json', { type: 'boolean', describe: 'Print refs as a JSON array' });
-}
 
 /** A pattern matches a ref when it is a /-boundary prefix of it, or as a glob (* and ? within a part). */
-export function matchesPattern(name: string, pattern: string): boolean {
+function matchesPattern(name: string, pattern: string): boolean {
   if (/[*?]/.test(pattern)) {
     const re = new RegExp(
       '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '(/.*)?$',
@@ -40,8 +27,8 @@ export function matchesPattern(name: string, pattern: string): boolean {
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
   const { shortRefName } = await import('../src/refs/index.js');
-  const archive = await openArchive(args);
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const archive = await ctx.archive();
   const format = args.format ?? DEFAULT_FORMAT;
   for (const m of format.matchAll(/%\(([^)]*)\)/g)) {
     if (!(FIELDS as readonly string[]).includes(m[1]!)) throw new UsageError(`unknown field %(${m[1]}) in --format`);
@@ -66,7 +53,7 @@ export async function handler(args: Args): Promise<void> {
     }
     rows.push({ ref: r.name, id: r.id, type });
   }
-  if (args.json) return write(io.stdout, json(rows));
+  if (args.json) return ctx.json(rows);
   // One pass, so that %% never combines with what follows it and a % in a
   // ref name is printed as it is.
   const out = rows.map((r) =>
@@ -88,5 +75,5 @@ export async function handler(args: Args): Promise<void> {
         }
       }),
   );
-  if (out.length) await write(io.stdout, out.join('\n') + '\n');
+  if (out.length) await ctx.write(out.join('\n') + '\n');
 }

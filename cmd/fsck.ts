@@ -1,32 +1,21 @@
 // tapes fsck: verify every object and ref of the archive; the exit status is
 // a bit mask by area (objects 1, chains 2, refs 4). Plumbing: the line
 // grammar and the JSON shape are documented in man/tapes-fsck.md.
-import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 import type { Finding, FsckPhase } from '../src/fsck/index.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   json?: boolean;
   dangling?: boolean;
   unreachable?: boolean;
   progress?: boolean;
 }
 
-export const command = 'fsck';
-export const describe = 'Verify the integrity of every object and ref in the archive';
-
-export function builder(y: Argv) {
-  return y
-    .option('json', { type: 'boolean', describe: 'Print findings and counts as one JSON document' })
-    .option('dangling', { type: 'boolean', describe: 'Also show objects nothing reaches and nothing links to' })
-    .option('unreachable', { type: 'boolean', describe: 'Also show every object no ref, HEAD or reflog entry reaches' })
-    .option('progress', { type: 'boolean', describe: 'Show progress on stderr (default: when stderr is a terminal)' });
-}
-
 export async function handler(args: Args): Promise<void> {
   const { fsck, formatFinding } = await import('../src/fsck/index.js');
-  const io = args.state.io;
-  const archive = await openArchive(args);
+  const ctx = args.ctx;
+  const io = ctx.io;
+  const archive = await ctx.archive();
   const store = await archive.objectVerifier();
   const progress = (args.progress ?? io.stderrIsTTY) ? new Progress(io.stderr, () => io.now().getTime()) : undefined;
   const shown: Finding[] = [];
@@ -42,13 +31,13 @@ export async function handler(args: Args): Promise<void> {
           return;
         }
         progress?.clear();
-        await write(io.stdout, formatFinding(f) + '\n');
+        await ctx.write(formatFinding(f) + '\n');
       },
     },
   );
   progress?.finish();
-  if (args.json) await write(io.stdout, json({ findings: shown, counts: result.counts, exitCode: result.exitCode }));
-  args.state.exitCode = result.exitCode;
+  if (args.json) await ctx.json({ findings: shown, counts: result.counts, exitCode: result.exitCode });
+  ctx.exitCode = result.exitCode;
 }
 
 const LABELS: Record<FsckPhase, string> = {

@@ -1,9 +1,9 @@
 // tapes import: turn Claude Code transcripts and Codex rollouts on disk into
 // sessions, incrementally and losslessly.
-import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
+import { warnAutoGc } from './lib/auto-gc.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   source?: string;
   paths?: string[];
   dryRun?: boolean;
@@ -11,22 +11,11 @@ interface Args extends GlobalArgs {
   progress?: boolean;
 }
 
-export const command = 'import [source] [paths..]';
-export const describe = 'Import Claude Code transcripts and Codex rollouts (default: their usual folders)';
-
-export function builder(y: Argv) {
-  return y
-    .positional('source', { type: 'string', describe: '"claude", "codex", or a path (format detected)' })
-    .positional('paths', { type: 'string', array: true, describe: 'Files or folders (searched recursively)' })
-    .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Report what would change; write nothing' })
-    .option('json', { type: 'boolean', describe: 'Print the summary as one JSON document' })
-    .option('progress', { type: 'boolean', describe: 'Show progress on stderr (default: when stderr is a terminal)' });
-}
-
 export async function handler(args: Args): Promise<void> {
-  const { defaultImportPaths, importTranscripts, workingDir } = await import('../src/archive/index.js');
-  const archive = await openArchive(args);
-  const io = args.state.io;
+  const { defaultImportPaths, importTranscripts } = await import('../src/archive/index.js');
+  const ctx = args.ctx;
+  const io = ctx.io;
+  const archive = await ctx.archive();
   let kind: 'claude' | 'codex' | 'auto' = 'auto';
   const paths = [...(args.paths ?? [])];
   if (args.source === 'claude' || args.source === 'codex') kind = args.source;
@@ -36,12 +25,10 @@ export async function handler(args: Args): Promise<void> {
   const summary = await importTranscripts(archive, {
     kind,
     paths,
-    cwd: workingDir({ cwd: io.cwd, env: io.env, chdir: args.C }),
+    cwd: ctx.workingDir,
     env: io.env,
     dryRun: args.dryRun,
-    onAutoGc: (o) => {
-      if (o.note && o.note !== 'gc.auto is 0') io.stderr.write(`warning: auto gc: ${o.note}\n`);
-    },
+    onAutoGc: (o) => warnAutoGc(o, io.stderr),
     onProgress: showProgress
       ? (p) => {
           const secs = Math.max(0.001, (Date.now() - started) / 1000);
@@ -58,8 +45,8 @@ export async function handler(args: Args): Promise<void> {
   if (summary.files.length === 0 && paths.length === 0) {
     io.stderr.write(`hint: no transcripts found in ${defaultImportPaths(kind, io.env).join(' or ')}\n`);
   }
-  if (summary.files_refused > 0) args.state.exitCode = 1;
-  if (args.json) return write(io.stdout, json(summary));
+  if (summary.files_refused > 0) ctx.exitCode = 1;
+  if (args.json) return ctx.json(summary);
   const lines: string[] = [];
   for (const f of summary.files) {
     if (f.status === 'refused') lines.push(`refused ${f.path}: ${f.reason}`);
@@ -77,5 +64,5 @@ export async function handler(args: Args): Promise<void> {
   // Problems and refusals are diagnostics (stderr); the summary line is the result (stdout).
   const diag = lines.slice(0, -1);
   if (diag.length) io.stderr.write(diag.join('\n') + '\n');
-  await write(io.stdout, lines[lines.length - 1] + '\n');
+  await ctx.write(lines[lines.length - 1] + '\n');
 }

@@ -2,36 +2,27 @@
 // the refs, or rebuild it from the objects with --rebuild, and say what it
 // holds. Searching does the same on its own; this is for doing it ahead of
 // time, after a repair, or to measure it.
-import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   rebuild?: boolean;
   json?: boolean;
 }
 
-export const command = 'index';
-export const describe = 'Update (or --rebuild) the search index';
-
-export function builder(y: Argv) {
-  return y
-    .option('rebuild', { type: 'boolean', describe: 'Delete the index and build it again from the objects' })
-    .option('json', { type: 'boolean', describe: 'Print what was done and what the index holds as JSON' });
-}
-
 export async function handler(args: Args): Promise<void> {
   const { updateIndex } = await import('../src/archive/search/index.js');
-  const io = args.state.io;
-  const archive = await openArchive(args);
+  const ctx = args.ctx;
+  const io = ctx.io;
+  const archive = await ctx.archive();
   const r = await updateIndex(archive, Boolean(args.rebuild));
   for (const f of r.sync.failed) io.stderr.write(`tapes: warning: ${f.chain} is not searchable: ${f.message}\n`);
   if (args.json) {
-    await write(io.stdout, json({ path: r.path, rebuilt: r.rebuilt, chains: r.chains, records: r.records, bytes: r.bytes, ...r.sync }));
+    await ctx.json({ path: r.path, rebuilt: r.rebuilt, chains: r.chains, records: r.records, bytes: r.bytes, ...r.sync });
   } else {
     const what = r.rebuilt ? 'rebuilt' : r.sync.chains_updated || r.sync.chains_removed ? 'updated' : 'up to date';
     const changes = r.sync.chains_updated || r.sync.chains_removed ? ` (${r.sync.records_indexed} records indexed in ${r.sync.chains_updated} chains${r.sync.chains_removed ? `, ${r.sync.chains_removed} chains dropped` : ''})` : '';
     const where = r.path === null ? 'held in memory: the archive cannot be written' : `${(r.bytes / 1048576).toFixed(1)} MB`;
-    await write(io.stdout, `Search index ${what}${changes}: ${r.records} records in ${r.chains} chains, ${where}\n`);
+    await ctx.write(`Search index ${what}${changes}: ${r.records} records in ${r.chains} chains, ${where}\n`);
   }
-  if (r.sync.failed.length) args.state.exitCode = 1;
+  if (r.sync.failed.length) ctx.exitCode = 1;
 }

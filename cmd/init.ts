@@ -1,28 +1,17 @@
 // tapes init: create an empty archive.
-import type { Argv } from 'yargs';
-import { json, location, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   dir?: string;
   json?: boolean;
   quiet?: boolean;
 }
 
-export const command = 'init [dir]';
-export const describe = 'Create an empty archive (.tapes/) in the current or given directory';
-
-export function builder(y: Argv) {
-  return y
-    .positional('dir', { type: 'string', describe: 'Directory to create .tapes/ in' })
-    .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print nothing' });
-}
-
 export async function handler(args: Args): Promise<void> {
   const { Archive } = await import('../src/archive/index.js');
-  const result = await Archive.init(location(args), args.dir);
-  const out = args.state.io.stdout;
-  if (args.json) return write(out, json(result));
+  const ctx = args.ctx;
+  const result = await Archive.init(ctx.location, args.dir);
+  if (args.json) return ctx.json(result);
   if (args.quiet) return;
-  await write(out, `${result.created ? 'Initialized empty' : 'Reinitialized existing'} tapes archive in ${result.path}/\n`);
+  await ctx.write(`${result.created ? 'Initialized empty' : 'Reinitialized existing'} tapes archive in ${result.path}/\n`);
 }

@@ -1,10 +1,9 @@
 // tapes proxy: a recording reverse proxy for the Anthropic Messages and
 // OpenAI Chat Completions / Responses APIs. Runs until interrupted; each
 // model turn lands on its session's chain.
-import type { Argv } from 'yargs';
-import { openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   listen?: string;
   upstream?: string;
   provider?: string;
@@ -14,30 +13,17 @@ interface Args extends GlobalArgs {
   quiet?: boolean;
 }
 
-export const command = 'proxy';
-export const describe = 'Run a recording proxy for model API traffic (Anthropic, OpenAI)';
-
-export function builder(y: Argv) {
-  return y
-    .option('listen', { type: 'string', requiresArg: true, describe: 'Address to listen on: PORT, HOST or HOST:PORT (default 127.0.0.1:8787; port 0 picks a free one)' })
-    .option('upstream', { type: 'string', requiresArg: true, describe: 'Base URL requests are forwarded to (default: the provider\'s API, or $TAPES_UPSTREAM)' })
-    .option('provider', { type: 'string', choices: ['anthropic', 'openai'], default: 'anthropic', describe: 'Whose API is upstream when --upstream is not given' })
-    .option('allow-remote', { type: 'boolean', describe: 'Allow --listen on an address other machines can reach' })
-    .option('record', { type: 'boolean', default: true, describe: 'Record model turns (--no-record only forwards)' })
-    .option('json', { type: 'boolean', describe: 'Print the address, each recorded turn and the summary as JSON lines' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Do not report each turn on stderr' });
-}
-
 export async function handler(args: Args): Promise<void> {
   const C = await import('../src/archive/capture.js');
   const { UsageError } = await import('../src/errors/index.js');
   const { shortRefName } = await import('../src/refs/index.js');
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const io = ctx.io;
   const listen = C.parseListen(args.listen);
   C.checkListen(listen, Boolean(args.allowRemote));
   const upstream = C.upstreamUrl(args.upstream, args.provider as 'anthropic' | 'openai', io.env);
   if (!io.onSignal) throw new UsageError('tapes proxy runs until interrupted, and cannot be interrupted here', {});
-  const archive = await openArchive(args);
+  const archive = await ctx.archive();
   const running = await C.startProxy(archive, {
     listen,
     upstream,
@@ -55,7 +41,7 @@ export async function handler(args: Args): Promise<void> {
   });
   if (args.json) io.stdout.write(JSON.stringify({ event: 'listening', url: running.url, upstream: running.upstream, archive: archive.dir, recording: args.record !== false }) + '\n');
   else {
-    await write(io.stdout, running.url + '\n');
+    await ctx.write(running.url + '\n');
     io.stderr.write(`tapes proxy: listening on ${running.url}, forwarding to ${running.upstream}${args.record === false ? ' (not recording)' : `, recording into ${archive.dir}`}; interrupt to stop\n`);
   }
   // The first signal stops accepting and lets exchanges in flight finish; a
@@ -85,5 +71,5 @@ export async function handler(args: Args): Promise<void> {
   }
   io.stderr.write(`tapes proxy: stopped after ${running.stats.requests} request${running.stats.requests === 1 ? '' : 's'}, ${running.stats.recorded} turn${running.stats.recorded === 1 ? '' : 's'} recorded\n`);
   for (const s of sessions) io.stderr.write(`  ${s.name}: ${s.turns} turn${s.turns === 1 ? '' : 's'}, +${s.records_added} records\n`);
-  if (running.stats.recordFailures > 0) args.state.exitCode = 1;
+  if (running.stats.recordFailures > 0) ctx.exitCode = 1;
 }

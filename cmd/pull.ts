@@ -1,21 +1,16 @@
 // tapes pull: fetch, then fast-forward local sessions and create new ones; a
 // session that diverged is reported and both ends are kept.
-import { json, write } from './context.js';
-import { printReports } from './push.js';
-import { builder as fetchBuilder, runFetch, type Args } from './fetch.js';
+import { runFetch, type FetchArgs } from './lib/fetch-run.js';
+import { printReports } from './lib/ref-report.js';
 
-export const command = 'pull [remote]';
-export const describe = 'Fetch, then fast-forward local sessions and create new ones (diverged ones are kept)';
-
-export const builder = fetchBuilder;
-
-export async function handler(args: Args): Promise<void> {
+export async function handler(args: FetchArgs): Promise<void> {
   const { pullRemote } = await import('../src/archive/sync.js');
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const io = ctx.io;
   const result = await runFetch(args, pullRemote);
   const diverged = result.sessions.filter((s) => s.status === 'diverged');
-  if (diverged.length || result.refs.some((r) => r.status === 'rejected')) args.state.exitCode = 1;
-  if (args.json) return write(io.stdout, json(result));
+  if (diverged.length || result.refs.some((r) => r.status === 'rejected')) ctx.exitCode = 1;
+  if (args.json) return ctx.json(result);
   await printReports(io.stdout, result.sessions);
   if (diverged.length) {
     io.stderr.write(`tapes: error: ${diverged.length} session${diverged.length === 1 ? '' : 's'} diverged; both ends are kept\n`);

@@ -6,52 +6,40 @@
 // src/view/replay-keys.ts); this module wires them to the terminal: raw mode,
 // the alternate screen, resizes, and putting the terminal back however the
 // viewer ends (q, Ctrl-C, a signal, an error).
-import type { Argv } from 'yargs';
 import type { ChalkInstance } from 'chalk';
-import { openArchive, write, type GlobalArgs, type Io, type Terminal } from './context.js';
+import type { Io, Terminal } from './context.js';
+import type { CommandArgs, RunContext } from './lib/run-context.js';
+import { write } from './lib/io.js';
+import { flattenTimeline, loadTimeline, printTimeline, timelineTargets, type TimelineItem } from './lib/timeline.js';
 import type { ObjectStore } from '../src/odb/index.js';
-import type { ChainItem } from '../src/archive/log/index.js';
 import type { ReplayView, TerminalSize } from '../src/view/replay-screen.js';
 import type { Key, ReplaySession, ReplayState } from '../src/view/replay-keys.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   session?: string;
 }
 
-export const command = 'replay [session]';
-export const describe = 'Step through a session, one record at a time';
-
-export function builder(y: Argv) {
-  return y.positional('session', { type: 'string', describe: 'Session (or any revision: the chain ending there); default HEAD, else the latest session' });
-}
-
 export async function handler(args: Args): Promise<void> {
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const revs = args.session === undefined ? [] : [args.session];
+  const io = ctx.io;
   if (!io.stdoutIsTTY || io.terminal === undefined) {
     // No terminal to step through: the timeline, exactly as `tapes log` prints it.
-    const log = await import('./log.js');
-    await log.handler({ ...args, rev: args.session, _: ['log'] } as unknown as Parameters<typeof log.handler>[0]);
+    await printTimeline(ctx, { revs, filter: {}, subagents: true, pager: true });
     return;
   }
-  const { makeChalk } = await import('../src/view/index.js');
-  const archive = await openArchive(args);
-  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
-  const { validTimeZone } = await import('../src/archive/timespec/index.js');
-  const timeZone = validTimeZone(io.env.TZ);
-  const session = await loadSession(archive, args.session, chalk, timeZone);
-  const code = await runViewer(io, io.terminal, await archive.objects(), session, chalk, timeZone);
+  const session = await loadSession(ctx, revs);
+  const archive = await ctx.archive();
+  const code = await runViewer(io, io.terminal, await archive.objects(), session, await ctx.chalk(), await ctx.timeZone());
   // As in log: a record that could not be read makes the exit status non-zero.
-  args.state.exitCode = code === 0 && session.damaged > 0 ? 1 : code;
+  ctx.exitCode = code === 0 && session.damaged > 0 ? 1 : code;
 }
 
 // ---- the session, read once (as `tapes log` reads it: subagents in place, damaged records kept)
 
-interface Row {
-  item: ChainItem;
-  /** 0 for the session's records, 1 for a subagent's … */
-  depth: number;
+interface Row extends TimelineItem {
   /** Short name of the chain (session or agent ref) holding the record. */
-  chain: string | null;
+  chainName: string | null;
 }
 
 interface LoadedSession {
@@ -60,38 +48,21 @@ interface LoadedSession {
   damaged: number;
 }
 
-type ArchiveLike = Awaited<ReturnType<typeof openArchive>>;
-
-async function loadSession(archive: ArchiveLike, rev: string | undefined, chalk: ChalkInstance, timeZone: string | undefined): Promise<LoadedSession> {
-  const L = await import('../src/archive/log/index.js');
+async function loadSession(ctx: RunContext, revs: string[]): Promise<LoadedSession> {
+  const { Abbreviator } = await import('../src/archive/log/index.js');
   const T = await import('../src/view/timeline.js');
   const { elapsedOf, summariseEvent } = await import('../src/archive/event/index.js');
-  const { readEvent } = await import('../src/record/index.js');
-  const { shortRefName, SESSIONS_PREFIX } = await import('../src/refs/index.js');
+  const { shortRefName } = await import('../src/refs/index.js');
   const { isTapesError } = await import('../src/errors/index.js');
+  const archive = await ctx.archive();
+  const chalk = await ctx.chalk();
+  const timeZone = await ctx.timeZone();
   const store = await archive.objects();
-  const target = rev === undefined ? await L.defaultTarget(archive) : await L.resolveTarget(archive, rev);
-  if (!target.ref) {
-    // A record or a detached HEAD: the session that holds it, when one does (for its subagents).
-    const tip = await readEvent(store, target.id).catch(() => undefined);
-    const holders = tip ? await L.sessionsContaining(archive, tip) : [];
-    target.ref = holders.find((h) => h.startsWith(SESSIONS_PREFIX)) ?? holders[0] ?? null;
-  }
-  const log = await L.loadSessionLog(archive, target.id, target.ref);
+  const [target] = await timelineTargets(archive, revs);
+  const log = await loadTimeline(archive, target!);
   let damaged = log.damaged.length;
-  const rows: Row[] = [];
-  const flatten = (entries: typeof log.entries, depth: number, chain: string | null) => {
-    for (const e of entries) {
-      if (e.type === 'agent') {
-        flatten(e.entries, depth + 1, e.ref);
-        continue;
-      }
-      rows.push({ item: e.item, depth, chain: chain && shortRefName(chain) });
-      for (const a of e.agents) flatten(a.entries, depth + 1, a.ref);
-    }
-  };
-  flatten(log.entries, 0, log.ref);
-  const abbr = await L.Abbreviator.create(archive);
+  const rows: Row[] = flattenTimeline(log.entries, log.ref).map((i) => ({ ...i, chainName: i.chain && shortRefName(i.chain) }));
+  const abbr = await Abbreviator.create(archive);
   await abbr.prepare(rows.map((r) => r.item.id));
   const name = log.ref ? await abbr.sessionName(log.ref) : await abbr.abbrev(log.tip);
   const view: ReplayView = { title: T.sessionHeaderLine({ name, model: log.model, cwd: log.cwd, start: log.start, timeZone }), ids: [], elapsed: [], timeline: [], abbrevs: [] };
@@ -222,7 +193,7 @@ async function runViewer(io: Io, term: Terminal, store: ObjectStore, session: Lo
 async function recordText(store: ObjectStore, row: Row | undefined, pane: TerminalSize, full: boolean, chalk: ChalkInstance, timeZone: string | undefined): Promise<string> {
   if (!row) return chalk.dim('(the session has no records)');
   const { renderRecord } = await import('../src/view/record-render.js');
-  const { item, chain } = row;
+  const { item, chainName: chain } = row;
   if (!item.ev) return [chalk.yellow(`record ${item.id}`), '', chalk.red(`error: ${item.error?.message ?? 'the record cannot be read'}`)].join('\n');
   try {
     const lines = await renderRecord(store, item.ev, { sessions: chain ? [chain] : [] }, {

@@ -1,8 +1,7 @@
 // tapes rev-list: the ids of a chain, newest first (one per line).
-import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   rev: string[];
   maxCount?: number;
   reverse?: boolean;
@@ -11,23 +10,10 @@ interface Args extends GlobalArgs {
   json?: boolean;
 }
 
-export const command = 'rev-list <rev..>';
-export const describe = 'List the records of a chain, newest first';
-
-export function builder(y: Argv) {
-  return y
-    .positional('rev', { type: 'string', array: true, describe: 'Where to start walking' })
-    .option('max-count', { alias: 'n', type: 'number', requiresArg: true, describe: 'Stop after <n> records' })
-    .option('reverse', { type: 'boolean', describe: 'Oldest first' })
-    .option('count', { type: 'boolean', describe: 'Print only the number of records' })
-    .option('parents', { type: 'boolean', describe: 'Print each record with its parent' })
-    .option('json', { type: 'boolean', describe: 'Print records as a JSON array of {id, parent}' });
-}
-
 export async function handler(args: Args): Promise<void> {
   const { listChain } = await import('../src/archive/index.js');
-  const archive = await openArchive(args);
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const archive = await ctx.archive();
   const tips: string[] = [];
   for (const rev of args.rev) tips.push((await archive.resolve(rev)).id);
   const rows: Array<{ id: string; parent: string | null }> = [];
@@ -35,14 +21,14 @@ export async function handler(args: Args): Promise<void> {
   const streaming = !args.reverse && !args.count && !args.json;
   for await (const rec of listChain(archive, tips, limit)) {
     const row = { id: rec.id, parent: rec.parent };
-    if (streaming) await write(io.stdout, line(row, args.parents));
+    if (streaming) await ctx.write(line(row, args.parents));
     else rows.push(row);
   }
   if (streaming) return;
   if (args.reverse) rows.reverse();
-  if (args.count) return write(io.stdout, args.json ? json({ count: rows.length }) : `${rows.length}\n`);
-  if (args.json) return write(io.stdout, json(rows));
-  await write(io.stdout, rows.map((r) => line(r, args.parents)).join(''));
+  if (args.count) return args.json ? ctx.json({ count: rows.length }) : ctx.write(`${rows.length}\n`);
+  if (args.json) return ctx.json(rows);
+  await ctx.write(rows.map((r) => line(r, args.parents)).join(''));
 }
 
 function line(r: { id: string; parent: string | null }, parents?: boolean): string {

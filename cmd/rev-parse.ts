@@ -1,8 +1,8 @@
 // tapes rev-parse: print what revisions resolve to.
 import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   rev?: string[];
   short?: number;
   symbolicFullName?: boolean;
@@ -12,31 +12,18 @@ interface Args extends GlobalArgs {
   json?: boolean;
 }
 
-export const command = 'rev-parse [rev..]';
-export const describe = 'Print the object ids (or ref names) that revisions resolve to';
-
 export function builder(y: Argv) {
-  return y
-    .positional('rev', { type: 'string', array: true, describe: 'Revisions to resolve' })
-    .option('short', {
-      type: 'number',
-      describe: 'Abbreviate ids to <n> hex digits (at least 4; default 12)',
-      coerce: (n: number) => (Number.isNaN(n) ? 12 : n),
-    })
-    .option('symbolic-full-name', { type: 'boolean', describe: 'Print the full ref name a revision names' })
-    .option('tapes-dir', { type: 'boolean', describe: 'Print the path of the archive directory' })
-    .option('verify', { type: 'boolean', describe: 'Exactly one revision, which must name an object' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'With --verify: no error message, only the exit status' })
-    .option('json', { type: 'boolean', describe: 'Print results as JSON' });
+  // A bare --short is --short=12 (cli.ts); anything but a number is 12 too.
+  return y.coerce('short', (n: number) => (Number.isNaN(n) ? 12 : n));
 }
 
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
-  const archive = await openArchive(args);
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const archive = await ctx.archive();
   const revs = args.rev ?? [];
   if (args.tapesDir) {
-    await write(io.stdout, args.json ? json({ tapesDir: archive.dir }) : archive.dir + '\n');
+    await (args.json ? ctx.json({ tapesDir: archive.dir }) : ctx.write(archive.dir + '\n'));
     if (revs.length === 0) return;
   } else if (revs.length === 0) {
     throw new UsageError('name at least one revision (or use --tapes-dir)');
@@ -53,7 +40,7 @@ export async function handler(args: Args): Promise<void> {
       r = await archive.resolve(rev);
     } catch (err) {
       if (args.quiet && args.verify) {
-        args.state.exitCode = (err as { exitCode?: number }).exitCode ?? 1;
+        ctx.exitCode = (err as { exitCode?: number }).exitCode ?? 1;
         return;
       }
       throw err;
@@ -61,12 +48,12 @@ export async function handler(args: Args): Promise<void> {
     const type = (await store.read(r.id)).type;
     results.push({ rev, id: r.id, type, ref: r.ref ?? null });
   }
-  if (args.json) return write(io.stdout, json(results));
+  if (args.json) return ctx.json(results);
   for (const r of results) {
     if (args.symbolicFullName) {
-      if (r.ref) await write(io.stdout, (r.ref === 'HEAD' ? await headName(archive) : r.ref) + '\n');
+      if (r.ref) await ctx.write((r.ref === 'HEAD' ? await headName(archive) : r.ref) + '\n');
     } else {
-      await write(io.stdout, (args.short ? await uniquePrefix(store, r.id, args.short) : r.id) + '\n');
+      await ctx.write((args.short ? await uniquePrefix(store, r.id, args.short) : r.id) + '\n');
     }
   }
 }

@@ -1,41 +1,25 @@
 // tapes run -- <agent…>: the recording proxy on a free loopback port, and the
 // agent run with its base URL pointed at it; the agent's exit status is ours.
-import type { Argv } from 'yargs';
-import { openArchive, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   provider?: string;
   upstream?: string;
   json?: boolean;
   quiet?: boolean;
   agent?: string[];
-  _: Array<string | number>;
-  '--'?: Array<string | number>;
-}
-
-export const command = 'run [agent..]';
-export const describe = 'Run an agent with its model traffic recorded through the proxy';
-
-export function builder(y: Argv) {
-  return y
-    .parserConfiguration({ 'populate--': true })
-    .positional('agent', { type: 'string', array: true, describe: 'The agent command and its arguments (after --)' })
-    .option('provider', { type: 'string', choices: ['anthropic', 'openai'], describe: 'The API the agent talks to (default: openai for codex, else anthropic)' })
-    .option('upstream', { type: 'string', requiresArg: true, describe: 'Base URL the proxy forwards to (default: the provider\'s API, or $TAPES_UPSTREAM)' })
-    .option('json', { type: 'boolean', describe: 'After the agent exits, print what was recorded as JSON on stdout' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print nothing of ours unless something goes wrong' });
 }
 
 export async function handler(args: Args): Promise<void> {
   const C = await import('../src/archive/capture.js');
   const { UsageError, TapesError } = await import('../src/errors/index.js');
-  const { workingDir } = await import('../src/archive/index.js');
-  const io = args.state.io;
-  const command = [...(args.agent ?? []), ...(args['--'] ?? [])].map(String);
+  const ctx = args.ctx;
+  const io = ctx.io;
+  const command = [...(args.agent ?? []), ...args._];
   if (command.length === 0) throw new UsageError('name the agent to run after --, e.g. tapes run -- claude', {});
   const provider = (args.provider as 'anthropic' | 'openai' | undefined) ?? C.providerFor(command);
   const upstream = C.upstreamUrl(args.upstream, provider, io.env);
-  const archive = await openArchive(args);
+  const archive = await ctx.archive();
   const problems: string[] = [];
   const running = await C.startProxy(archive, {
     listen: { host: '127.0.0.1', port: 0 },
@@ -45,7 +29,7 @@ export async function handler(args: Args): Promise<void> {
   let status: number;
   try {
     const exit = await C.runAgent(command, {
-      cwd: workingDir({ cwd: io.cwd, env: io.env, chdir: args.C }),
+      cwd: ctx.workingDir,
       env: C.agentEnv(io.env, running.url, [provider]),
       stdio: { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr },
       onSignal: io.onSignal,
@@ -56,7 +40,7 @@ export async function handler(args: Args): Promise<void> {
     const agentStatus = (err as { agentStatus?: number }).agentStatus;
     if (err instanceof TapesError && agentStatus !== undefined) {
       io.stderr.write(`tapes: error: ${err.message}\n`);
-      args.state.exitCode = agentStatus;
+      ctx.exitCode = agentStatus;
       return;
     }
     throw err;
@@ -74,5 +58,5 @@ export async function handler(args: Args): Promise<void> {
       io.stderr.write(`tapes run: recorded session ${s.name}: ${s.turns} turn${s.turns === 1 ? '' : 's'}, +${s.records_added} records${extra ? ` (${extra})` : ''}; see tapes log ${s.name}\n`);
     }
   }
-  args.state.exitCode = status;
+  ctx.exitCode = status;
 }

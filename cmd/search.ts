@@ -2,14 +2,14 @@
 // (.tapes/index/search.sqlite, brought level with the refs first): ranked by
 // relevance, newest first among equals, one line per record with its
 // abbreviated id, session, time and a snippet with the matches marked.
-import type { Argv } from 'yargs';
-import { location, write, type GlobalArgs } from './context.js';
-import { KINDS } from './log.js';
-import { startPager } from './pager.js';
+import type { CommandArgs } from './lib/run-context.js';
+import { write } from './lib/io.js';
+import { listOption, listValues } from './lib/options.js';
+import { KIND } from './spec/index.js';
+import { SEARCH_MAX_COUNT } from './spec/read.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   query?: string[];
-  _: Array<string | number>;
   session?: string | string[];
   kind?: string | string[];
   tool?: string | string[];
@@ -24,62 +24,33 @@ interface Args extends GlobalArgs {
   pager?: boolean;
 }
 
-export const DEFAULT_MAX_COUNT = 20;
 /** Best matches shown under each session with --sessions. */
-export const PER_SESSION = 5;
-
-export const command = 'search [query..]';
-export const describe = 'Find records across every session (words, "phrases", -word, prefix*)';
-
-export function builder(y: Argv) {
-  return y
-    .positional('query', { type: 'string', array: true, describe: 'Words that must all match; "exact phrase"; -word excludes; word* is a prefix' })
-    .option('session', { type: 'string', requiresArg: true, describe: 'Only in this session (and its subagents), or this subagent chain (repeatable)' })
-    .option('kind', { type: 'string', requiresArg: true, describe: `Only records of these kinds (repeat or separate by commas): ${KINDS.join(', ')}` })
-    .option('tool', { type: 'string', requiresArg: true, describe: 'Only calls of tool <name> and their results (repeatable)' })
-    .option('role', { type: 'string', requiresArg: true, describe: 'Only records of this role: user, assistant, system, developer, tool (repeatable)' })
-    .option('since', { type: 'string', requiresArg: true, describe: 'Records at or after <time> (2026-01-05, 2026-01-05T14:30, 2h, 3d, today …)' })
-    .option('until', { type: 'string', requiresArg: true, describe: 'Records at or before <time>' })
-    .option('project', { type: 'string', requiresArg: true, describe: 'Only records whose working directory contains <text>' })
-    .option('errors', { type: 'boolean', describe: 'Only failed tool results, the calls they answer, and API or system errors' })
-    .option('max-count', { alias: 'n', type: 'number', requiresArg: true, describe: `Show at most <n> results (default ${DEFAULT_MAX_COUNT}; 0 for all)` })
-    .option('sessions', { type: 'boolean', describe: 'Group the results by session, best session first' })
-    .option('json', { type: 'boolean', describe: 'One JSON object per result (NDJSON); with --sessions, one per session' })
-    .option('pager', { type: 'boolean', default: true, describe: 'Page long output on a terminal (--no-pager writes directly)' });
-}
-
-function list(v: string | string[] | undefined): string[] {
-  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
-}
+const PER_SESSION = 5;
 
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
   const S = await import('../src/archive/search/index.js');
-  const { timeOption, validTimeZone } = await import('../src/archive/timespec/index.js');
   const { listSessions } = await import('../src/archive/sessions/index.js');
   const { resolveTarget } = await import('../src/archive/log/index.js');
   const { SESSIONS_PREFIX } = await import('../src/refs/index.js');
-  const { makeChalk } = await import('../src/view/index.js');
   const { localTime, sanitize } = await import('../src/view/timeline.js');
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const io = ctx.io;
 
   // Words after -- count too, so that a query can start with an excluded -word.
-  const query = [...(args.query ?? []), ...args._.slice(1)].map(String).join(' ');
+  const query = [...(args.query ?? []), ...args._].map(String).join(' ');
   if (query.trim() === '') throw new UsageError('give a query: words, "a phrase", -word, prefix* (see tapes help search)');
   S.parseQuery(query);
-  const kinds = list(args.kind);
-  for (const k of kinds) if (!KINDS.includes(k)) throw new UsageError(`--kind ${k}: not a kind (${KINDS.join(', ')})`);
-  const timeZone = validTimeZone(io.env.TZ);
-  const since = args.since === undefined ? undefined : timeOption('--since', args.since, io.now(), timeZone);
-  const until = args.until === undefined ? undefined : timeOption('--until', args.until, io.now(), timeZone, true);
+  const kinds = listOption(KIND, args.kind);
+  const timeZone = await ctx.timeZone();
+  const since = await ctx.time('--since', args.since);
+  const until = await ctx.time('--until', args.until);
   if (args.maxCount !== undefined && (!Number.isInteger(args.maxCount) || args.maxCount < 0)) throw new UsageError('-n needs a whole number (0 for all)');
-  const limit = args.maxCount ?? DEFAULT_MAX_COUNT;
+  const limit = args.maxCount ?? SEARCH_MAX_COUNT;
 
-  // The archive module alone, not the whole porcelain API: start-up is most of a search's time.
-  const { Archive } = await import('../src/archive/archive.js');
-  const archive = await Archive.open(location(args), { now: io.now });
+  const archive = await ctx.archive();
   const chains: string[] = [];
-  for (const rev of list(args.session)) {
+  for (const rev of listValues(args.session)) {
     const t = await resolveTarget(archive, rev);
     if (!t.ref) throw new UsageError(`--session ${rev}: not a session or subagent chain (a record id names no session here; use a session name)`, { rev });
     chains.push(t.ref);
@@ -88,8 +59,8 @@ export async function handler(args: Args): Promise<void> {
     limit: args.sessions ? 0 : limit,
     chains,
     kinds,
-    tools: list(args.tool),
-    roles: list(args.role),
+    tools: listValues(args.tool),
+    roles: listValues(args.role),
     since,
     until,
     project: args.project,
@@ -97,11 +68,11 @@ export async function handler(args: Args): Promise<void> {
   });
   for (const f of result.sync.failed) io.stderr.write(`tapes: warning: ${f.chain} is not searchable: ${f.message}\n`);
   if (result.total === 0) {
-    args.state.exitCode = 2;
+    ctx.exitCode = 2;
     return;
   }
 
-  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
+  const chalk = await ctx.chalk();
   const abbr = await S.resultAbbreviator(archive);
   await abbr.prepare(result.hits.map((h) => h.id));
   const sessionNames = new Map<string, string>();
@@ -138,7 +109,7 @@ export async function handler(args: Args): Promise<void> {
     return `${indent}${chalk.yellow(await abbr.abbrev(h.id))}${where} ${chalk.dim(when)} ${label}: ${highlight(h.snippet)}`;
   };
 
-  const paged = startPager(io, args.pager !== false && !args.json);
+  const paged = ctx.pager(args.pager !== false && !args.json);
   let out = '';
   try {
     if (args.sessions) {

@@ -1,8 +1,7 @@
 // tapes show-ref: list refs and the ids they hold. Output: <id> SP <ref> LF.
-import type { Argv } from 'yargs';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
+import type { CommandArgs } from './lib/run-context.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   pattern?: string[];
   head?: boolean;
   sessions?: boolean;
@@ -13,29 +12,15 @@ interface Args extends GlobalArgs {
   json?: boolean;
 }
 
-export const command = 'show-ref [pattern..]';
-export const describe = 'List refs with the ids they point at';
-
-export function builder(y: Argv) {
-  return y
-    .positional('pattern', { type: 'string', array: true, describe: 'Show refs whose name ends with these parts' })
-    .option('head', { type: 'boolean', describe: 'Also show HEAD' })
-    .option('sessions', { type: 'boolean', describe: 'Only refs/sessions/' })
-    .option('tags', { type: 'boolean', describe: 'Only refs/tags/' })
-    .option('hash', { alias: 's', type: 'boolean', describe: 'Print only the ids' })
-    .option('verify', { type: 'boolean', describe: 'Patterns are exact full ref names' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print nothing; only the exit status' })
-    .option('json', { type: 'boolean', describe: 'Print refs as a JSON array' });
-}
-
 /** git's show-ref matching: the pattern equals the name or a /-separated tail of it. */
-export function matchesTail(name: string, pattern: string): boolean {
+function matchesTail(name: string, pattern: string): boolean {
   return name === pattern || name.endsWith('/' + pattern);
 }
 
 export async function handler(args: Args): Promise<void> {
-  const archive = await openArchive(args);
-  const io = args.state.io;
+  const ctx = args.ctx;
+  const io = ctx.io;
+  const archive = await ctx.archive();
   const patterns = args.pattern ?? [];
   let refs: Array<{ name: string; id: string }> = [];
   if (args.verify) {
@@ -57,9 +42,9 @@ export async function handler(args: Args): Promise<void> {
       if (id) refs.unshift({ name: 'HEAD', id });
     }
   }
-  if (refs.length === 0 || (args.verify && refs.length < patterns.length)) args.state.exitCode = 2;
+  if (refs.length === 0 || (args.verify && refs.length < patterns.length)) ctx.exitCode = 2;
   if (args.quiet) return;
-  if (args.json) return write(io.stdout, json(refs.map((r) => ({ ref: r.name, id: r.id }))));
+  if (args.json) return ctx.json(refs.map((r) => ({ ref: r.name, id: r.id })));
   const lines = refs.map((r) => (args.hash ? r.id : `${r.id} ${r.name}`));
-  if (lines.length) await write(io.stdout, lines.join('\n') + '\n');
+  if (lines.length) await ctx.write(lines.join('\n') + '\n');
 }

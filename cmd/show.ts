@@ -3,34 +3,16 @@
 // command lines, edits as diffs, long outputs cut with --full to see all).
 // A session name shows the session's summary and its first record. --raw,
 // --source and --json give the stored, original and resolved forms.
-import type { Argv } from 'yargs';
-import { write, openArchive, type GlobalArgs } from './context.js';
-import { startPager } from './pager.js';
-import { outputWidth } from './log.js';
+import type { CommandArgs } from './lib/run-context.js';
+import { write } from './lib/io.js';
 
-interface Args extends GlobalArgs {
+interface Args extends CommandArgs {
   rev?: string[];
-  _: Array<string | number>;
   full?: boolean;
   raw?: boolean;
   source?: boolean;
   json?: boolean;
   pager?: boolean;
-}
-
-export const command = 'show [rev..]';
-export const describe = 'Show a record in full (a session: its summary and first record)';
-
-export function builder(y: Argv) {
-  return y
-    .positional('rev', { type: 'string', array: true, describe: 'Records or sessions to show, each in turn (after -- too)' })
-    .option('full', { type: 'boolean', describe: 'Show long tool outputs and inputs whole' })
-    .option('raw', { type: 'boolean', describe: 'Print the record as stored (canonical JSON)' })
-    .option('source', { type: 'boolean', describe: 'Print the original line the record was imported from' })
-    .option('json', { type: 'boolean', describe: 'Print the record as JSON with every blob read back (one line per record)' })
-    .option('pager', { type: 'boolean', default: true, describe: 'Page long output on a terminal (--no-pager writes directly)' })
-    .conflicts('raw', ['source', 'json'])
-    .conflicts('source', 'json');
 }
 
 export async function handler(args: Args): Promise<void> {
@@ -40,24 +22,22 @@ export async function handler(args: Args): Promise<void> {
   const { readContent } = await import('../src/odb/index.js');
   const { summariseSession, sessionCost } = await import('../src/archive/index.js');
   const { Abbreviator, sessionsContaining } = await import('../src/archive/log/index.js');
-  const { makeChalk } = await import('../src/view/index.js');
   const { renderRecord, eventJson } = await import('../src/view/record-render.js');
   const T = await import('../src/view/timeline.js');
   const { formatDuration, formatCostPrecise } = await import('../src/view/sessions-table.js');
-  const { validTimeZone } = await import('../src/archive/timespec/index.js');
-  const io = args.state.io;
-  const timeZone = validTimeZone(io.env.TZ);
-  const archive = await openArchive(args);
+  const ctx = args.ctx;
+  const timeZone = await ctx.timeZone();
+  const archive = await ctx.archive();
   const store = await archive.objects();
 
-  const revs = [...(args.rev ?? []), ...args._.slice(1).map(String)];
+  const revs = [...(args.rev ?? []), ...args._];
   if (revs.length === 0) throw new UsageError('Name a record or session to show.');
   // Resolve everything first, so a bad revision prints nothing.
   const targets = await Promise.all(revs.map((r) => archive.resolve(r)));
-  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
-  const width = outputWidth(io);
+  const chalk = await ctx.chalk();
+  const width = ctx.width;
   const exact = args.raw || args.source || args.json;
-  const paged = startPager(io, args.pager !== false && !exact);
+  const paged = ctx.pager(args.pager !== false && !exact);
   const abbr = await Abbreviator.create(archive);
   const several = targets.length > 1;
   try {

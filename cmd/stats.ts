@@ -1,26 +1,16 @@
 // tapes stats: per session and in total, the duration, records by kind, tool
 // calls and errors by tool, and tokens and estimated cost by model. With no
 // session named, every session `tapes sessions` would list (filters apply).
-import type { Argv } from 'yargs';
 import type { ChalkInstance } from 'chalk';
-import { json, openArchive, write, type GlobalArgs } from './context.js';
-import { startPager } from './pager.js';
-import { agentsBySession, filterOptions, listReporting, readSelection, type FilterArgs } from './sessions.js';
+import type { CommandArgs } from './lib/run-context.js';
+import { write } from './lib/io.js';
+import { agentsBySession, listReporting, readSelection, topLevel, type FilterArgs } from './lib/session-selection.js';
 import type { ChainStats, ModelUsage, TotalStats } from '../src/archive/stats.js';
 import type { SessionSummary, ToolCount } from '../src/archive/sessions/index.js';
 
-interface Args extends GlobalArgs, FilterArgs {
+interface Args extends CommandArgs, FilterArgs {
   session?: string[];
   json?: boolean;
-}
-
-export const command = 'stats [session..]';
-export const describe = 'Show duration, records, tool calls and errors, tokens and estimated cost, per session and in total';
-
-export function builder(y: Argv) {
-  return filterOptions(y)
-    .positional('session', { type: 'string', array: true, describe: 'Sessions (or any revisions: the chain ending there); default: all' })
-    .option('json', { type: 'boolean', describe: 'Print {"sessions": [...], "total": {...}} as one JSON document' });
 }
 
 interface Shown extends ChainStats {
@@ -31,10 +21,10 @@ interface Shown extends ChainStats {
 export async function handler(args: Args): Promise<void> {
   const { matchesFilter, sortSessions, parentRef } = await import('../src/archive/sessions/index.js');
   const { chainStats, totalStats, resolveChains } = await import('../src/archive/stats.js');
-  const io = args.state.io;
-  const { filter, table, timeZone } = await readSelection(args);
-  const archive = await openArchive(args);
-  const all = await listReporting(args, archive);
+  const ctx = args.ctx;
+  const { filter, table } = await readSelection(ctx, args);
+  const archive = await ctx.archive();
+  const all = await listReporting(ctx, archive);
   const agents = agentsBySession(all, parentRef);
   const picked: Array<{ summary: SessionSummary; ref: string | null; name: string }> = [];
   if (args.session?.length) {
@@ -46,8 +36,7 @@ export async function handler(args: Args): Promise<void> {
       picked.push(c);
     }
   } else {
-    const sessionRefs = new Set(all.filter((s) => s.parent_session === null).map((s) => s.ref));
-    const top = all.filter((s) => s.parent_session === null || (args.agents && !sessionRefs.has(parentRef(s)!)));
+    const top = topLevel(all, args.agents, parentRef);
     for (const s of sortSessions(top.filter((s) => matchesFilter(s, filter)), 'date', table)) picked.push({ summary: s, ref: s.ref, name: s.name });
   }
   const shown: Shown[] = [];
@@ -57,16 +46,14 @@ export async function handler(args: Args): Promise<void> {
     if (args.agents) for (const a of children) shown.push({ ...chainStats(a, table), agents: 0 });
   }
   const total = totalStats(shown, table);
-  if (args.json) return write(io.stdout, json({ sessions: shown, total }));
-  const { makeChalk } = await import('../src/view/color.js');
+  if (args.json) return ctx.json({ sessions: shown, total });
   const view = await import('../src/view/sessions-table.js');
-  const chalk = makeChalk(args.color as 'auto' | 'always' | 'never' | undefined, io.env, io.stdoutIsTTY);
-  const text = new StatsText(chalk, view, timeZone, io.env.HOME);
+  const text = new StatsText(await ctx.chalk(), view, await ctx.timeZone(), ctx.io.env.HOME);
   const lines: string[] = [];
   for (const s of shown) lines.push(...text.chain(s, args.agents), '');
   if (shown.length !== 1) lines.push(...text.total(total));
   else lines.pop();
-  const paged = startPager(io, args.pager !== false);
+  const paged = ctx.pager(args.pager !== false);
   await write(paged.out, lines.join('\n') + '\n');
   await paged.done();
 }

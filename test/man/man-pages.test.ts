@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
-import yargs, { type Argv } from 'yargs';
-import { commands } from '../../cmd/commands.js';
+import { SPECS, type CommandSpec } from '../../cmd/spec/index.js';
 import { createCli } from '../../cmd/cli.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,7 +46,7 @@ async function tapes(args: string[]): Promise<Run> {
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
-const names = commands.map((c) => c.command.split(' ')[0]!);
+const names = SPECS.map((s) => s.name);
 
 function page(name: string): string | undefined {
   const path = join(manDir, `tapes-${name}.md`);
@@ -91,16 +90,10 @@ function checkShape(t: Test, text: string, title: string, name: string): void {
   t.ok(text.endsWith('\n'), 'ends with a newline');
 }
 
-// Option and positional names the command's yargs builder declares.
-function declared(c: (typeof commands)[number]): { options: string[]; positionals: string[] } {
-  const positionals = [...c.command.matchAll(/[<[]([a-z-]+)(?:\.\.)?[>\]]/g)].map((m) => m[1]!);
-  const y = (c.builder as unknown as (y: Argv) => Argv)(yargs([]));
-  // getOptions() is public in yargs but missing from its type definitions.
-  const opts = (y as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
-  const keys = new Set<string>(Object.keys(opts.key));
-  for (const list of Object.values(opts.alias)) for (const a of list) keys.add(a);
-  for (const k of ['help', 'version', ...positionals]) keys.delete(k);
-  return { options: [...keys], positionals };
+// Option and positional names the command's table declares (test/man/options.test.ts checks the rest).
+function declared(c: CommandSpec): { options: string[]; positionals: string[] } {
+  const options = c.options.flatMap((o) => [o.name, ...(o.alias === undefined ? [] : [o.alias])]);
+  return { options, positionals: c.positionals.map((p) => p.name) };
 }
 
 function mentions(text: string, option: string): boolean {
@@ -119,8 +112,8 @@ t.test('the overview page tapes(1)', async (t) => {
   for (const o of ['-C', '--archive', '--color']) t.ok(mentions(section(text!, 'OPTIONS'), o.replace(/^-+/, '')), `documents ${o}`);
 });
 
-for (const c of commands) {
-  const name = c.command.split(' ')[0]!;
+for (const c of SPECS) {
+  const name = c.name;
   t.test(`man page of ${name}`, async (t) => {
     const text = page(name);
     if (!t.ok(text, `man/tapes-${name}.md exists`)) return;
@@ -167,8 +160,8 @@ t.test('tapes help lists every command', async (t) => {
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
   const flat = r.stdout.replace(/\s+/g, ' ');
-  for (const c of commands) {
-    const name = c.command.split(' ')[0]!;
+  for (const c of SPECS) {
+    const name = c.name;
     t.match(r.stdout, new RegExp(`^ +(tapes )?${name}\\b`, 'm'), `lists ${name}`);
     t.ok(flat.includes(c.describe), `with its description: ${c.describe}`);
   }
@@ -179,6 +172,6 @@ t.test('tapes help --json lists every command as JSON', async (t) => {
   t.equal(r.code, 0);
   t.same(
     JSON.parse(r.stdout),
-    commands.map((c) => ({ command: c.command.split(' ')[0], describe: c.describe })),
+    SPECS.map((c) => ({ command: c.name, describe: c.describe })),
   );
 });

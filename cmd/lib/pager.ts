@@ -4,7 +4,7 @@
 // stdout, or a pager of "" or "cat" write directly.
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import type { Io } from './context.js';
+import type { Io } from '../context.js';
 
 export interface Paged {
   out: Writable;
