@@ -2,7 +2,7 @@
 // result, or with --sessions one per session; tapes-search(1), OUTPUT.
 
 /** A snippet's matches are marked \x02 … \x03 (the model's contract); JSON gives the text and their [start, end) offsets. */
-export function snippetJson(snippet: string): { snippet: string; highlights: Array<[number, number]> } {
+function snippetJson(snippet: string): { snippet: string; highlights: Array<[number, number]> } {
   const highlights: Array<[number, number]> = [];
   let text = '';
   for (const part of snippet.split(/(\x02[\s\S]*?\x03)/)) {
