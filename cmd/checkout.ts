@@ -3,6 +3,7 @@
 // up to that record as a new Claude Code or Codex transcript to resume in the
 // agent itself.
 import type { CommandArgs } from './lib/run-context.js';
+import { checkoutJson } from '../src/view/json/head.js';
 
 interface Args extends CommandArgs {
   rev?: string;
@@ -47,7 +48,7 @@ export async function handler(args: Args): Promise<void> {
   const { shortRefName } = await import('../src/refs/index.js');
   const r = await checkout(archive, rev, { create: args.b, detach: args.detach });
   if (args.json) {
-    return ctx.json({ moved: r.moved, created: r.created ? shortRefName(r.created) : null, head: r.to.state, session: r.to.ref ? shortRefName(r.to.ref) : null, id: r.to.id });
+    return ctx.json(checkoutJson(r));
   }
   if (args.quiet) return;
   const where = r.to.state === 'detached' ? `HEAD is now at ${r.to.id!.slice(0, 12)} (detached)` : `on session '${shortRefName(r.to.ref!)}'`;

@@ -2,13 +2,14 @@
 // with captured streams. The command line is read once (cmd/lib/argv.ts):
 // global options, the command word, --help and --version; then only that
 // command's module and yargs are loaded, and the command's table (cmd/spec)
-// becomes its parser. Typed errors become exit codes here (DESIGN.md §6);
+// becomes its parser. What is imported here at the top is all that
+// --version and shell completion load. Typed errors become exit codes here (DESIGN.md §6);
 // nothing is printed as a stack trace.
 import type { Io } from './context.js';
 import { SPECS, positionalUsage, specOf } from './spec/index.js';
 import { closestCommand, scanArgv } from './lib/argv.js';
 import { write } from './lib/io.js';
-import { RunContext } from './lib/run-context.js';
+import type { RunContext } from './lib/run-context.js';
 import { systemHint, systemReason } from '../src/errors/system-error.js';
 
 export const VERSION = '0.1.0';
@@ -60,6 +61,7 @@ export function createCli(io: Io): Cli {
           await write(io.stdout, await commandHelp(spec));
           return 0;
         }
+        const { RunContext } = await import('./lib/run-context.js');
         const ctx = new RunContext(io, scan.globals);
         await runCommand(ctx, spec.name, scan.rest);
         return ctx.exitCode;

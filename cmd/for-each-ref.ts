@@ -1,5 +1,6 @@
 // tapes for-each-ref: list refs with a format. Default: <id> SP <type> TAB <ref> LF.
 import type { CommandArgs } from './lib/run-context.js';
+import { refRowJson } from '../src/view/json/plumbing.js';
 import { REF_FORMAT_FIELDS as FIELDS } from './spec/plumbing.js';
 
 interface Args extends CommandArgs {
@@ -53,7 +54,7 @@ export async function handler(args: Args): Promise<void> {
     }
     rows.push({ ref: r.name, id: r.id, type });
   }
-  if (args.json) return ctx.json(rows);
+  if (args.json) return ctx.jsonLines(rows.map(refRowJson));
   // One pass, so that %% never combines with what follows it and a % in a
   // ref name is printed as it is.
   const out = rows.map((r) =>

@@ -2,6 +2,7 @@
 // a bit mask by area (objects 1, chains 2, refs 4). Plumbing: the line
 // grammar and the JSON shape are documented in man/tapes-fsck.md.
 import type { CommandArgs } from './lib/run-context.js';
+import { fsckJson } from '../src/view/json/maintenance.js';
 import type { Finding, FsckPhase } from '../src/fsck/index.js';
 
 interface Args extends CommandArgs {
@@ -36,7 +37,7 @@ export async function handler(args: Args): Promise<void> {
     },
   );
   progress?.finish();
-  if (args.json) await ctx.json({ findings: shown, counts: result.counts, exitCode: result.exitCode });
+  if (args.json) await ctx.json(fsckJson(shown, result.counts, result.exitCode));
   ctx.exitCode = result.exitCode;
 }
 

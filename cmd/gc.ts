@@ -2,6 +2,8 @@
 // unreachable objects older than the grace period; see man/tapes-gc.md.
 import type { CommandArgs } from './lib/run-context.js';
 import { warnAutoGc } from './lib/auto-gc.js';
+import { autoGcJson, gcJson } from '../src/view/json/maintenance.js';
+import type { GcResult } from '../src/archive/index.js';
 
 interface Args extends CommandArgs {
   prune?: string;
@@ -18,7 +20,7 @@ export async function handler(args: Args): Promise<void> {
   const archive = await ctx.archive();
   if (args.auto) {
     const outcome = await autoGc(archive);
-    if (args.json) return ctx.json(outcome);
+    if (args.json) return ctx.json(autoGcJson(outcome));
     if (args.quiet) return;
     warnAutoGc(outcome, ctx.io.stderr);
     if (outcome.result) await ctx.write(summary(outcome.result) + '\n');
@@ -29,11 +31,11 @@ export async function handler(args: Args): Promise<void> {
   const timeZone = await ctx.timeZone();
   const prune = args.prune === undefined ? undefined : parseExpiry(args.prune, new Date(), timeZone);
   const result = await gc(archive, { prune, aggressive: args.aggressive, timeZone });
-  if (args.json) return ctx.json(result);
+  if (args.json) return ctx.json(gcJson(result));
   if (!args.quiet) await ctx.write(summary(result) + '\n');
 }
 
-function summary(r: import('../src/archive/index.js').GcResult): string {
+function summary(r: GcResult): string {
   const packed = r.pack ? `packed ${r.pack.objects} objects in ${r.pack.frames} frames (${(r.pack.bytes / 1e6).toFixed(2)} MB)` : 'nothing to pack';
   return (
     `${packed}; ${r.looseRemoved} loose copies removed, ${r.pruned} unreachable objects pruned` +

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../src/errors/index.js';
 import type { CommandArgs } from './lib/run-context.js';
 import { readAll } from './lib/io.js';
+import { hashedJson } from '../src/view/json/plumbing.js';
 
 interface Args extends CommandArgs {
   type: 'blob' | 'record';
@@ -45,10 +46,10 @@ export async function handler(args: Args): Promise<void> {
       }
     }
     const r = await hashObject(queue, args.type, bytes, input.what);
-    results.push({ ...r, input: input.what });
+    results.push(hashedJson(r, input.what));
   }
   // Ids are printed once every object is on disk, as git does after writing.
   await queue?.flush();
-  if (args.json) await ctx.json(results);
+  if (args.json) await ctx.jsonLines(results);
   else await ctx.write(results.map((r) => r.id + '\n').join(''));
 }

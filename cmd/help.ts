@@ -11,7 +11,10 @@ export async function handler(args: Args): Promise<void> {
   const ctx = args.ctx;
   if (args.command === undefined) {
     const { SPECS } = await import('./spec/index.js');
-    if (args.json) return ctx.json(SPECS.map((s) => ({ command: s.name, describe: s.describe })));
+    if (args.json) {
+      const { commandJson } = await import('../src/view/json/commands.js');
+      return ctx.jsonLines(SPECS.map(commandJson));
+    }
     const { commandList } = await import('./lib/help-text.js');
     return ctx.write(commandList());
   }

@@ -3,6 +3,7 @@
 // holds. Searching does the same on its own; this is for doing it ahead of
 // time, after a repair, or to measure it.
 import type { CommandArgs } from './lib/run-context.js';
+import { indexJson } from '../src/view/json/maintenance.js';
 
 interface Args extends CommandArgs {
   rebuild?: boolean;
@@ -17,7 +18,7 @@ export async function handler(args: Args): Promise<void> {
   const r = await updateIndex(archive, Boolean(args.rebuild));
   for (const f of r.sync.failed) io.stderr.write(`tapes: warning: ${f.chain} is not searchable: ${f.message}\n`);
   if (args.json) {
-    await ctx.json({ path: r.path, rebuilt: r.rebuilt, chains: r.chains, records: r.records, bytes: r.bytes, ...r.sync });
+    await ctx.json(indexJson(r));
   } else {
     const what = r.rebuilt ? 'rebuilt' : r.sync.chains_updated || r.sync.chains_removed ? 'updated' : 'up to date';
     const changes = r.sync.chains_updated || r.sync.chains_removed ? ` (${r.sync.records_indexed} records indexed in ${r.sync.chains_updated} chains${r.sync.chains_removed ? `, ${r.sync.chains_removed} chains dropped` : ''})` : '';

@@ -2,6 +2,8 @@
 // OpenAI Chat Completions / Responses APIs. Runs until interrupted; each
 // model turn lands on its session's chain.
 import type { CommandArgs } from './lib/run-context.js';
+import { jsonLine } from './lib/io.js';
+import { listeningEvent, stoppedEvent, turnEvent } from '../src/view/json/capture.js';
 
 interface Args extends CommandArgs {
   listen?: string;
@@ -31,7 +33,7 @@ export async function handler(args: Args): Promise<void> {
     record: args.record !== false,
     onTurn: (r) => {
       if (args.json) {
-        io.stdout.write(JSON.stringify({ event: 'turn', session: shortRefName(r.ref), ref: r.ref, api: r.api, status: r.status, model: r.model, records_added: r.added.length, matched: r.matched, messages: r.messages, complete: r.complete, ...(r.problem ? { problem: r.problem } : {}), tip: r.tip }) + '\n');
+        io.stdout.write(jsonLine(turnEvent(r)));
       } else if (!args.quiet) {
         const flag = r.complete ? '' : r.status >= 200 && r.status < 300 ? ` (incomplete: ${r.problem})` : ` (HTTP ${r.status})`;
         io.stderr.write(`tapes proxy: ${shortRefName(r.ref)}: +${r.added.length} record${r.added.length === 1 ? '' : 's'}${r.model ? `, ${r.model}` : ''}${flag}\n`);
@@ -39,7 +41,7 @@ export async function handler(args: Args): Promise<void> {
     },
     onProblem: (m) => io.stderr.write(`tapes proxy: warning: ${m}\n`),
   });
-  if (args.json) io.stdout.write(JSON.stringify({ event: 'listening', url: running.url, upstream: running.upstream, archive: archive.dir, recording: args.record !== false }) + '\n');
+  if (args.json) io.stdout.write(jsonLine(listeningEvent(running.url, running.upstream, archive.dir, args.record !== false)));
   else {
     await ctx.write(running.url + '\n');
     io.stderr.write(`tapes proxy: listening on ${running.url}, forwarding to ${running.upstream}${args.record === false ? ' (not recording)' : `, recording into ${archive.dir}`}; interrupt to stop\n`);
@@ -66,7 +68,7 @@ export async function handler(args: Args): Promise<void> {
   }
   const sessions = running.sessions();
   if (args.json) {
-    io.stdout.write(JSON.stringify({ event: 'stopped', requests: running.stats.requests, recorded: running.stats.recorded, failures: running.stats.recordFailures, sessions }) + '\n');
+    io.stdout.write(jsonLine(stoppedEvent(running.stats, sessions)));
     return;
   }
   io.stderr.write(`tapes proxy: stopped after ${running.stats.requests} request${running.stats.requests === 1 ? '' : 's'}, ${running.stats.recorded} turn${running.stats.recorded === 1 ? '' : 's'} recorded\n`);

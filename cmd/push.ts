@@ -3,6 +3,7 @@
 import type { CommandArgs } from './lib/run-context.js';
 import { formatBytes, progressReporter } from './lib/progress.js';
 import { printReports } from './lib/ref-report.js';
+import { pushJson } from '../src/view/json/sync.js';
 
 interface Args extends CommandArgs {
   remote?: string;
@@ -31,7 +32,7 @@ export async function handler(args: Args): Promise<void> {
   progress.done();
   const rejected = result.refs.filter((r) => r.status === 'rejected');
   if (rejected.length) ctx.exitCode = 1;
-  if (args.json) return ctx.json({ ...result, dryRun: Boolean(args.dryRun) });
+  if (args.json) return ctx.json(pushJson(result, Boolean(args.dryRun)));
   await ctx.write(`To ${result.url}\n`);
   if (result.refs.every((r) => r.status === 'up-to-date')) await ctx.write('Everything up-to-date\n');
   await printReports(io.stdout, result.refs);

@@ -5,6 +5,7 @@ import type { CommandArgs } from './lib/run-context.js';
 import { positionalUsage } from './spec/index.js';
 import { remote } from './spec/share.js';
 import { positionalOf } from './lib/yargs-spec.js';
+import { remoteJson } from '../src/view/json/refs.js';
 
 interface Args extends CommandArgs {
   verbose?: boolean;
@@ -45,7 +46,7 @@ export async function handler(args: Args): Promise<void> {
   const { listRemotes } = await import('../src/archive/remote.js');
   const ctx = args.ctx;
   const remotes = await listRemotes(await ctx.archive());
-  if (args.json) return ctx.json(remotes.map((r) => ({ name: r.name, url: r.url })));
+  if (args.json) return ctx.jsonLines(remotes.map(remoteJson));
   for (const r of remotes) {
     await ctx.write(args.verbose ? `${r.name}\t${r.url} (fetch)\n${r.name}\t${r.url} (push)\n` : `${r.name}\n`);
   }

@@ -1,5 +1,6 @@
 // tapes rev-list: the ids of a chain, newest first (one per line).
 import type { CommandArgs } from './lib/run-context.js';
+import { chainLinkJson, countJson } from '../src/view/json/plumbing.js';
 
 interface Args extends CommandArgs {
   rev: string[];
@@ -26,8 +27,8 @@ export async function handler(args: Args): Promise<void> {
   }
   if (streaming) return;
   if (args.reverse) rows.reverse();
-  if (args.count) return args.json ? ctx.json({ count: rows.length }) : ctx.write(`${rows.length}\n`);
-  if (args.json) return ctx.json(rows);
+  if (args.count) return args.json ? ctx.json(countJson(rows.length)) : ctx.write(`${rows.length}\n`);
+  if (args.json) return ctx.jsonLines(rows.map(chainLinkJson));
   await ctx.write(rows.map((r) => line(r, args.parents)).join(''));
 }
 

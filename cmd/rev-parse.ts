@@ -1,6 +1,8 @@
 // tapes rev-parse: print what revisions resolve to.
 import type { Argv } from 'yargs';
 import type { CommandArgs } from './lib/run-context.js';
+import { jsonLine } from './lib/io.js';
+import { revisionJson, tapesDirJson } from '../src/view/json/plumbing.js';
 
 interface Args extends CommandArgs {
   rev?: string[];
@@ -23,7 +25,7 @@ export async function handler(args: Args): Promise<void> {
   const archive = await ctx.archive();
   const revs = args.rev ?? [];
   if (args.tapesDir) {
-    await (args.json ? ctx.json({ tapesDir: archive.dir }) : ctx.write(archive.dir + '\n'));
+    await ctx.write(args.json ? jsonLine(tapesDirJson(archive.dir)) : archive.dir + '\n');
     if (revs.length === 0) return;
   } else if (revs.length === 0) {
     throw new UsageError('name at least one revision (or use --tapes-dir)');
@@ -46,9 +48,9 @@ export async function handler(args: Args): Promise<void> {
       throw err;
     }
     const type = (await store.read(r.id)).type;
-    results.push({ rev, id: r.id, type, ref: r.ref ?? null });
+    results.push(revisionJson(rev, { id: r.id, type, ref: r.ref ?? null }));
   }
-  if (args.json) return ctx.json(results);
+  if (args.json) return ctx.jsonLines(results);
   for (const r of results) {
     if (args.symbolicFullName) {
       if (r.ref) await ctx.write((r.ref === 'HEAD' ? await headName(archive) : r.ref) + '\n');

@@ -1,6 +1,8 @@
 // tapes run -- <agent…>: the recording proxy on a free loopback port, and the
 // agent run with its base URL pointed at it; the agent's exit status is ours.
 import type { CommandArgs } from './lib/run-context.js';
+import { jsonLine } from './lib/io.js';
+import { runJson } from '../src/view/json/capture.js';
 
 interface Args extends CommandArgs {
   provider?: string;
@@ -50,7 +52,8 @@ export async function handler(args: Args): Promise<void> {
   const sessions = running.sessions();
   for (const p of problems) io.stderr.write(`tapes run: warning: ${p}\n`);
   if (args.json) {
-    io.stdout.write(JSON.stringify({ status, provider, upstream: running.upstream, requests: running.stats.requests, turns: running.stats.recorded, sessions }) + '\n');
+    // One line: it follows whatever the agent printed on the same stdout, so a script takes the last line.
+    await ctx.write(jsonLine(runJson(status, provider, running.upstream, running.stats, sessions)));
   } else if (!args.quiet) {
     if (sessions.length === 0) io.stderr.write(`tapes run: no model turns recorded (${running.stats.requests} request${running.stats.requests === 1 ? '' : 's'} forwarded)\n`);
     for (const s of sessions) {

@@ -3,7 +3,8 @@
 // relevance, newest first among equals, one line per record with its
 // abbreviated id, session, time and a snippet with the matches marked.
 import type { CommandArgs } from './lib/run-context.js';
-import { write } from './lib/io.js';
+import { jsonLine, write } from './lib/io.js';
+import { searchHitJson, searchSessionJson } from '../src/view/json/search.js';
 import { listOption, listValues } from './lib/options.js';
 import { KIND } from './spec/index.js';
 import { SEARCH_MAX_COUNT } from './spec/read.js';
@@ -90,18 +91,7 @@ export async function handler(args: Args): Promise<void> {
       .split(/(\x02[\s\S]*?\x03)/)
       .map((part) => (part.startsWith(S.MATCH_START) ? chalk.red.bold(sanitize(part.slice(1, -1))) : sanitize(part.replace(/[\x02\x03]/g, ''))))
       .join('');
-  const hitJson = async (h: (typeof result.hits)[number]) => {
-    const highlights: Array<[number, number]> = [];
-    let text = '';
-    for (const part of h.snippet.split(/(\x02[\s\S]*?\x03)/)) {
-      if (part.startsWith(S.MATCH_START)) {
-        const w = part.slice(1, -1);
-        highlights.push([text.length, text.length + w.length]);
-        text += w;
-      } else text += part.replace(/[\x02\x03]/g, '');
-    }
-    return { ...h, abbrev: await abbr.abbrev(h.id), snippet: text, highlights };
-  };
+  const hitJson = async (h: (typeof result.hits)[number]) => searchHitJson(h, await abbr.abbrev(h.id));
   const line = async (h: (typeof result.hits)[number], indent: string, withSession: boolean) => {
     const where = withSession ? ' ' + chalk.cyan(`${await nameOf(h.session)}${h.agent ? `/${h.agent}` : ''}`) : h.agent ? ' ' + chalk.cyan(h.agent) : '';
     const when = h.time ? localTime(h.time, false, timeZone) : '-';
@@ -121,7 +111,7 @@ export async function handler(args: Args): Promise<void> {
       for (const [n, [session, all]] of shown.entries()) {
         const hits = all.slice(0, PER_SESSION);
         if (args.json) {
-          out += JSON.stringify({ session, title: titles.get(SESSIONS_PREFIX + session) ?? null, matches: all.length, hits: await Promise.all(hits.map(hitJson)) }) + '\n';
+          out += jsonLine(searchSessionJson(session, titles.get(SESSIONS_PREFIX + session) ?? null, all.length, await Promise.all(hits.map(hitJson))));
           continue;
         }
         if (n > 0) out += '\n';
@@ -132,7 +122,7 @@ export async function handler(args: Args): Promise<void> {
       }
       if (!args.json && groups.size > shown.length) io.stderr.write(`tapes: ${groups.size - shown.length} more sessions match (-n 0 shows all)\n`);
     } else {
-      for (const h of result.hits) out += args.json ? JSON.stringify(await hitJson(h)) + '\n' : (await line(h, '', true)) + '\n';
+      for (const h of result.hits) out += args.json ? jsonLine(await hitJson(h)) : (await line(h, '', true)) + '\n';
       if (!args.json && result.total > result.hits.length) io.stderr.write(`tapes: ${result.total - result.hits.length} more records match (-n 0 shows all)\n`);
     }
     await write(paged.out, out);

@@ -5,6 +5,7 @@
 import type { CommandArgs } from './lib/run-context.js';
 import type { SessionSummary } from '../src/archive/sessions/index.js';
 import { write } from './lib/io.js';
+import { sessionJson } from '../src/view/json/sessions.js';
 import { agentsBySession, listReporting, readSelection, topLevel, type FilterArgs } from './lib/session-selection.js';
 
 interface Args extends CommandArgs, FilterArgs {
@@ -46,36 +47,7 @@ export async function handler(args: Args): Promise<void> {
     rows.map((r) => r.summary),
   );
   if (args.json) {
-    let out = '';
-    for (const { summary: s } of rows) {
-      const cost = sessionCostDetail(s, table);
-      out +=
-        JSON.stringify({
-          id: names.get(s.ref),
-          ref: s.ref,
-          name: s.name,
-          tip: s.tip,
-          parent_session: s.parent_session,
-          agents: (agents.get(s.ref) ?? []).length,
-          harness: s.harness,
-          harness_version: s.harness_version,
-          start: s.start,
-          end: s.end,
-          duration_ms: s.duration_ms,
-          records: s.records,
-          models: s.models,
-          cwd: s.cwd,
-          git_branch: s.git_branch,
-          title: s.title,
-          tokens: s.tokens,
-          tokens_by_model: s.tokens_by_model,
-          tool_calls: s.tool_calls,
-          tool_errors: s.tool_errors,
-          cost_usd: cost.cost_usd,
-          unpriced_models: cost.unpriced_models,
-        }) + '\n';
-    }
-    return write(io.stdout, out);
+    return ctx.jsonLines(rows.map(({ summary: s }) => sessionJson(s, { id: names.get(s.ref), agents: (agents.get(s.ref) ?? []).length, cost: sessionCostDetail(s, table) })));
   }
   if (all.length === 0) io.stderr.write('hint: no sessions yet; "tapes import" reads Claude Code and Codex transcripts\n');
   const chalk = await ctx.chalk();

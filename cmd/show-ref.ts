@@ -1,5 +1,6 @@
 // tapes show-ref: list refs and the ids they hold. Output: <id> SP <ref> LF.
 import type { CommandArgs } from './lib/run-context.js';
+import { refJson } from '../src/view/json/plumbing.js';
 
 interface Args extends CommandArgs {
   pattern?: string[];
@@ -44,7 +45,7 @@ export async function handler(args: Args): Promise<void> {
   }
   if (refs.length === 0 || (args.verify && refs.length < patterns.length)) ctx.exitCode = 2;
   if (args.quiet) return;
-  if (args.json) return ctx.json(refs.map((r) => ({ ref: r.name, id: r.id })));
+  if (args.json) return ctx.jsonLines(refs.map(refJson));
   const lines = refs.map((r) => (args.hash ? r.id : `${r.id} ${r.name}`));
   if (lines.length) await ctx.write(lines.join('\n') + '\n');
 }

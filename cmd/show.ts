@@ -4,7 +4,8 @@
 // A session name shows the session's summary and its first record. --raw,
 // --source and --json give the stored, original and resolved forms.
 import type { CommandArgs } from './lib/run-context.js';
-import { write } from './lib/io.js';
+import { jsonLine, write } from './lib/io.js';
+import { blobJson, shownRecordJson } from '../src/view/json/show.js';
 
 interface Args extends CommandArgs {
   rev?: string[];
@@ -47,7 +48,7 @@ export async function handler(args: Args): Promise<void> {
         if (args.source) throw new InvalidInputError(`${target.rev} is a blob: only records have a source line`, { id: target.id });
         const bytes = await readContent(store, target.id);
         if (args.json) {
-          await write(paged.out, JSON.stringify({ id: target.id, type: 'blob', size: bytes.length, text: Buffer.from(bytes).toString('utf8') }) + '\n');
+          await write(paged.out, jsonLine(blobJson(target.id, bytes)));
         } else {
           await write(paged.out, bytes);
           if (several) await write(paged.out, '\n');
@@ -77,9 +78,7 @@ export async function handler(args: Args): Promise<void> {
         continue;
       }
       if (args.json) {
-        const view: Record<string, unknown> = { ...(await eventJson(store, ev, names[0] ?? null)) };
-        if (summary) view.session_summary = summary;
-        await write(paged.out, JSON.stringify(view) + '\n');
+        await write(paged.out, jsonLine(shownRecordJson(await eventJson(store, ev, names[0] ?? null), summary)));
         continue;
       }
       const lines: string[] = [];

@@ -4,6 +4,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { CommandArgs } from './lib/run-context.js';
 import { write } from './lib/io.js';
+import { statsJson } from '../src/view/json/stats.js';
 import { agentsBySession, listReporting, readSelection, topLevel, type FilterArgs } from './lib/session-selection.js';
 import type { ChainStats, ModelUsage, TotalStats } from '../src/archive/stats.js';
 import type { SessionSummary, ToolCount } from '../src/archive/sessions/index.js';
@@ -46,7 +47,7 @@ export async function handler(args: Args): Promise<void> {
     if (args.agents) for (const a of children) shown.push({ ...chainStats(a, table), agents: 0 });
   }
   const total = totalStats(shown, table);
-  if (args.json) return ctx.json({ sessions: shown, total });
+  if (args.json) return ctx.json(statsJson(shown, total));
   const view = await import('../src/view/sessions-table.js');
   const text = new StatsText(await ctx.chalk(), view, await ctx.timeZone(), ctx.io.env.HOME);
   const lines: string[] = [];

@@ -1,6 +1,7 @@
 // tapes status: where HEAD is: the session (or a detached record), the
 // record's position in its session (`12/340`), its time and what it was.
 import type { CommandArgs } from './lib/run-context.js';
+import { statusJson } from '../src/view/json/head.js';
 
 interface Args extends CommandArgs {
   json?: boolean;
@@ -18,21 +19,7 @@ export async function handler(args: Args): Promise<void> {
   const store = await archive.objects();
   const summary = s.event ? await summariseEvent(store, s.event, 200) : null;
   const elapsed = s.event ? elapsedOf(s.event, s.start) : null;
-  if (args.json) {
-    return ctx.json({
-        head: s.state,
-        session: s.session ? shortRefName(s.session) : null,
-        id: s.id,
-        position: s.position,
-        total: s.total,
-        time: s.time,
-        elapsed_ms: elapsed,
-        label: summary?.label ?? null,
-        summary: summary?.text ?? null,
-        is_error: summary?.isError ?? null,
-        tags: s.tags,
-      });
-  }
+  if (args.json) return ctx.json(statusJson(s, elapsed, summary));
   const lines: string[] = [];
   if (s.state === 'none') {
     lines.push('No HEAD yet: nothing has been checked out.', 'Use "tapes checkout <session>" to pick a session.');

@@ -1,5 +1,6 @@
 // tapes tag: name a checkpoint (refs/tags/<name>), list tags, delete one.
 import type { CommandArgs } from './lib/run-context.js';
+import { deletedTagJson } from '../src/view/json/refs.js';
 
 interface Args extends CommandArgs {
   name?: string;
@@ -24,7 +25,7 @@ export async function handler(args: Args): Promise<void> {
     if (words.length === 0) throw new UsageError('tag -d needs the name of a tag');
     const deleted = [];
     for (const name of words) deleted.push(await deleteTag(archive, name));
-    if (args.json) return ctx.json({ deleted: deleted.map((d) => ({ name: d.name, id: d.id })) });
+    if (args.json) return ctx.jsonLines(deleted.map(deletedTagJson));
     for (const d of deleted) await ctx.write(`Deleted tag ${d.name} (was ${d.id.slice(0, 12)})\n`);
     return;
   }
@@ -32,7 +33,7 @@ export async function handler(args: Args): Promise<void> {
   if (args.list || args.n || words.length === 0) {
     if (args.message !== undefined || args.force) throw new UsageError('-m and -f create a tag; they do not go with -l');
     const tags = await listTags(archive, words);
-    if (args.json) return ctx.json(tags);
+    if (args.json) return ctx.jsonLines(tags);
     const width = Math.max(0, ...tags.map((t) => t.name.length));
     const lines = tags.map((t) => (args.n ? `${t.name.padEnd(width)}  ${t.message ?? ''}`.trimEnd() : t.name));
     if (lines.length) await ctx.write(lines.join('\n') + '\n');

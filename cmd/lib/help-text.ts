@@ -4,7 +4,7 @@
 import { GLOBAL_OPTIONS, GROUPS, SPECS, type CommandSpec, type Group, type OptionSpec } from '../spec/index.js';
 import { readManPage, synopsisLines } from './man.js';
 
-export const USAGE = 'tapes [-C <dir>] [--archive <path>] [--color=<when>] <command> [<args>]';
+const USAGE = 'tapes [-C <dir>] [--archive <path>] [--color=<when>] <command> [<args>]';
 
 /** Every command under its group's heading, porcelain first, as `git help` lists them. */
 export function commandList(): string {

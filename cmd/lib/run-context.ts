@@ -89,11 +89,6 @@ export class RunContext {
     for (const v of values) out += jsonLine(v);
     return out ? write(this.io.stdout, out) : Promise.resolve();
   }
-
-  /** A warning or note on standard error. */
-  warn(line: string): void {
-    this.io.stderr.write(line + '\n');
-  }
 }
 
 /** What every handler receives beside its own options. */

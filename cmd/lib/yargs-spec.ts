@@ -4,7 +4,7 @@
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import type { CommandSpec, OptionSpec, PositionalSpec } from '../spec/index.js';
 
-export function optionOf(o: OptionSpec): Options {
+function optionOf(o: OptionSpec): Options {
   const opts: Options = { type: o.type, describe: o.describe };
   if (o.alias !== undefined) opts.alias = o.alias;
   // A list option (--kind a,b) is checked item by item by the command (cmd/lib/options.ts).

@@ -39,7 +39,7 @@ export const index: CommandSpec = {
   ],
 };
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 export const completion: CommandSpec = {
   name: 'completion',

@@ -105,7 +105,7 @@ export function json(describe: string): OptionSpec {
 }
 
 /** The labels a record is shown with, which --kind selects (log, search). */
-export const KINDS = ['user', 'assistant', 'tool', 'tool_result', 'thinking', 'system', 'summary', 'progress', 'other', 'unparsed'] as const;
+const KINDS = ['user', 'assistant', 'tool', 'tool_result', 'thinking', 'system', 'summary', 'progress', 'other', 'unparsed'] as const;
 
 export const KIND: OptionSpec = {
   name: 'kind',

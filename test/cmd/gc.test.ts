@@ -64,7 +64,7 @@ t.test('gc packs everything, removes the loose copies, and every object reads th
   const res = JSON.parse(r.stdout);
   t.equal(res.mode, 'full');
   t.equal(res.pack.objects, before.size);
-  t.equal(res.looseRemoved, before.size);
+  t.equal(res.loose_removed, before.size);
   t.same(looseIds(f.dir), [], 'no loose objects left');
   t.equal(packNames(f.dir).length, 2, 'one pack and its index');
   t.same(await contents(f.dir), before, 'the same objects, byte for byte');
@@ -208,7 +208,7 @@ t.test('incremental and automatic gc', async (t) => {
   t.same(JSON.parse((await tapes(f.root, ['gc', '--auto', '--json'])).stdout).ran, false);
   await fs.writeFile(join(f.dir, 'config'), '[core]\n\tformatVersion = 1\n[gc]\n\tauto = 0\n');
   const full = JSON.parse((await tapes(f.root, ['gc', '--json'])).stdout);
-  t.equal(full.packsAfter, 1);
+  t.equal(full.packs_after, 1);
   await clean(t, f, 'after consolidation');
 });
 

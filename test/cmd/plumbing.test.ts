@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tapes, tempDir } from '../helpers/cli.js';
 
+/** A command's --json when it lists many things: one object a line (docs/json.md). */
+function ndjson(text: string): unknown[] {
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
 const ZERO = '0'.repeat(64);
 
 async function archiveDir(): Promise<string> {
@@ -67,7 +72,7 @@ t.test('hash-object and cat-object', async (t) => {
   t.equal((await tapes(['cat-object', id], { cwd })).stdout, 'hello\n');
   const viaStdin = await tapes(['hash-object', '--stdin', '-w'], { cwd, stdin: 'hello\n' });
   t.equal(viaStdin.stdout.trim(), id);
-  const js = JSON.parse((await tapes(['hash-object', '--json', 'hello.txt'], { cwd })).stdout);
+  const js = ndjson((await tapes(['hash-object', '--json', 'hello.txt'], { cwd })).stdout);
   t.same(js, [{ id, type: 'blob', size: 6, chunked: false, input: 'hello.txt' }]);
 
   // Records: canonicalised, parent and blobs must exist when written.
@@ -115,7 +120,7 @@ t.test('large content through the CLI round-trips byte for byte', async (t) => {
   const big = randomBytes(5 * 1024 * 1024 + 17);
   await fs.writeFile(join(cwd, 'big.bin'), big);
   const r = await tapes(['hash-object', '-w', '--json', 'big.bin'], { cwd });
-  const [res] = JSON.parse(r.stdout);
+  const [res] = ndjson(r.stdout) as Array<{ id: string; chunked: boolean }>;
   t.equal(res.chunked, true);
   t.equal((await tapes(['hash-object', 'big.bin'], { cwd })).stdout.trim(), res.id, 'same id without -w');
   const out = await tapes(['cat-object', res.id], { cwd });
@@ -164,7 +169,7 @@ t.test('update-ref, show-ref, for-each-ref, rev-parse, rev-list', async (t) => {
   t.equal((await tapes(['show-ref'], { cwd })).stdout, `${ids[2]} refs/sessions/s1\n${ids[1]} refs/sessions/s2\n${blob} refs/tags/blob\n`);
   t.equal((await tapes(['show-ref', 's1'], { cwd })).stdout, `${ids[2]} refs/sessions/s1\n`);
   t.equal((await tapes(['show-ref', '--tags', '-s'], { cwd })).stdout, `${blob}\n`);
-  t.same(JSON.parse((await tapes(['show-ref', '--json', '--sessions'], { cwd })).stdout), [
+  t.same(ndjson((await tapes(['show-ref', '--json', '--sessions'], { cwd })).stdout), [
     { ref: 'refs/sessions/s1', id: ids[2] },
     { ref: 'refs/sessions/s2', id: ids[1] },
   ]);
@@ -185,7 +190,7 @@ t.test('update-ref, show-ref, for-each-ref, rev-parse, rev-list', async (t) => {
   t.equal((await tapes(['rev-parse', '--symbolic-full-name', 's2~1'], { cwd })).stdout, '', 'not a ref once walked');
   t.equal((await tapes(['rev-parse', ''], { cwd })).code, 2, 'the empty string is no revision');
   t.equal((await tapes(['rev-parse', 'help'], { cwd })).code, 2, 'a last word "help" is a revision, not --help');
-  t.same(JSON.parse((await tapes(['rev-parse', '--json', 's2~1'], { cwd })).stdout), [{ rev: 's2~1', id: ids[0], type: 'record', ref: null }]);
+  t.same(ndjson((await tapes(['rev-parse', '--json', 's2~1'], { cwd })).stdout), [{ rev: 's2~1', id: ids[0], type: 'record', ref: null }]);
   const amb = await tapes(['rev-parse', 's'], { cwd });
   t.equal(amb.code, 2);
   t.match(amb.stderr, /revision 's' is ambiguous/);
@@ -202,7 +207,7 @@ t.test('update-ref, show-ref, for-each-ref, rev-parse, rev-list', async (t) => {
   t.equal((await tapes(['rev-list', '-n', '1', 's1'], { cwd })).stdout, `${ids[2]}\n`);
   t.equal((await tapes(['rev-list', '--count', 's1'], { cwd })).stdout, '3\n');
   t.equal((await tapes(['rev-list', '--parents', 's2'], { cwd })).stdout, `${ids[1]} ${ids[0]}\n${ids[0]}\n`);
-  t.same(JSON.parse((await tapes(['rev-list', '--json', 's2'], { cwd })).stdout), [
+  t.same(ndjson((await tapes(['rev-list', '--json', 's2'], { cwd })).stdout), [
     { id: ids[1], parent: ids[0] },
     { id: ids[0], parent: null },
   ]);

@@ -5,6 +5,11 @@ import { promises as fs, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tapes, tempDir } from '../helpers/cli.js';
 
+/** A command's --json when it lists many things: one object a line (docs/json.md). */
+function ndjson(text: string): unknown[] {
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
 async function archiveDir(): Promise<string> {
   const cwd = tempDir();
   const r = await tapes(['init', '-q'], { cwd });
@@ -33,7 +38,7 @@ t.test('add, list, get-url, set-url, rename, remove round trip through config', 
     (await tapes(['remote', '-v'], { cwd })).stdout.split('\n')[2],
     'nas\tfile:///mnt/nas/tapes (fetch)',
   );
-  t.same(JSON.parse((await tapes(['remote', '--json'], { cwd })).stdout)[2], { name: 'gh', url: 'https://example.com/team/tapes.git' });
+  t.same(ndjson((await tapes(['remote', '--json'], { cwd })).stdout)[2], { name: 'gh', url: 'https://example.com/team/tapes.git' });
   t.equal((await tapes(['remote', 'get-url', 'nas'], { cwd })).stdout, 'file:///mnt/nas/tapes\n');
   t.equal((await tapes(['remote', 'set-url', 'nas', 'file:///srv/tapes'], { cwd })).code, 0);
   t.equal((await tapes(['remote', 'get-url', 'nas'], { cwd })).stdout, 'file:///srv/tapes\n');

@@ -238,6 +238,6 @@ t.test('after gc, search still sees packed ids: a session named like its tip id 
     return new Set(lines.map((l) => l.split(' ')[1]!).filter((s) => s.startsWith(name.slice(0, 8))));
   };
   t.same([...(await shown())], [name], 'loose: the whole name');
-  t.equal(JSON.parse(await inDir(['gc', '--json'])).looseAfter, 0, 'gc left no loose object');
+  t.equal(JSON.parse(await inDir(['gc', '--json'])).loose_after, 0, 'gc left no loose object');
   t.same([...(await shown())], [name], 'packed: still the whole name');
 });

@@ -7,6 +7,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
+/** A command's --json when it lists many things: one object a line (docs/json.md). */
+function ndjson(text: string): unknown[] {
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
 const REAL = 'bc3bf53b-19fe-4209-b30a-a1acffaf6703';
 const realFile = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', `${REAL}.jsonl`);
 const env = { TZ: 'UTC' };
@@ -52,7 +57,7 @@ t.test('tag at HEAD and at a revision, list, -n messages, patterns, JSON', async
   t.equal(none.code, 2, 'a pattern that matches nothing exits 2');
   t.equal(none.stdout, '');
 
-  const j = JSON.parse((await must(cwd, ['tag', '-l', '--json', 'release/*'])).stdout);
+  const j = ndjson((await must(cwd, ['tag', '-l', '--json', 'release/*'])).stdout);
   t.same(j, [{ name: 'release/ok', ref: 'refs/tags/release/ok', id: await revParse(cwd, REAL), type: 'record', message: 'the run that passed second line', time: '2026-01-02T03:04:05.000Z' }]);
 
   // Other commands take a tag as any revision.

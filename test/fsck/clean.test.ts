@@ -30,15 +30,15 @@ t.test('--json: the documented shape', async (t) => {
   const fx = await makeFixture(t);
   const { code, report } = await fsckJson(fx.root);
   t.equal(code, 0);
-  t.same(Object.keys(report), ['findings', 'counts', 'exitCode']);
+  t.same(Object.keys(report), ['findings', 'counts', 'exit_code']);
   t.same(report.findings, []);
-  t.equal(report.exitCode, 0);
+  t.equal(report.exit_code, 0);
   t.equal(report.counts.objects, 10 + fx.ids.bigChunks.length);
   t.equal(report.counts.refs, 2);
   t.equal(report.counts.error, 0);
   t.equal(report.counts.warning, 0);
   t.equal(report.counts.info, 0);
-  t.same(Object.keys(report.counts.byId).sort(), [...CHECK_IDS].sort(), 'every id is counted, even at zero');
+  t.same(Object.keys(report.counts.by_id).sort(), [...CHECK_IDS].sort(), 'every id is counted, even at zero');
 });
 
 t.test('dangling and unreachable objects: info, shown only when asked, always counted', async (t) => {
@@ -68,10 +68,10 @@ t.test('dangling and unreachable objects: info, shown only when asked, always co
 
   const { report } = await fsckJson(fx.root);
   t.same(report.findings, []);
-  t.equal(report.counts.byId.dangling, 2);
-  t.equal(report.counts.byId.unreachable, 3);
+  t.equal(report.counts.by_id.dangling, 2);
+  t.equal(report.counts.by_id.unreachable, 3);
   t.equal(report.counts.info, 5);
-  t.equal(report.exitCode, 0);
+  t.equal(report.exit_code, 0);
 
   const both = await fsckJson(fx.root, ['--dangling', '--unreachable']);
   t.equal(both.report.findings.length, 5);
@@ -95,7 +95,7 @@ t.test('reflog entries keep old tips reachable', async (t) => {
   await fs.rm(join(fx.dir, 'logs'), { recursive: true });
   const after = await fsckJson(fx.root, ['--dangling']);
   t.same(after.report.findings.map((f) => [f.id, f.object]), [['dangling', fx.ids.r3]]);
-  t.equal(after.report.counts.byId.unreachable, 3 + 3 + 2 + 1 + fx.ids.bigChunks.length, 'r1-r3, their blobs and lists');
+  t.equal(after.report.counts.by_id.unreachable, 3 + 3 + 2 + 1 + fx.ids.bigChunks.length, 'r1-r3, their blobs and lists');
 });
 
 t.test('progress goes to stderr only on a terminal or with --progress', async (t) => {

@@ -95,7 +95,7 @@ t.test('every symlink under .tapes is one error, and nothing behind it is read',
   );
   for (const f of r.report.findings) t.equal(f.severity, 'error', `${f.path}: an error`);
   t.match(r.report.findings.find((f) => f.path === 'refs/sessions/evil')!.detail, /symbolic link/);
-  t.equal(r.report.counts.byId.symlinkInArchive, 8);
+  t.equal(r.report.counts.by_id.symlinkInArchive, 8);
   t.same(listing(out), before, 'nothing behind a link was touched');
   t.same(listing(fx.dir), archiveBefore, 'fsck changed nothing');
 });

@@ -167,11 +167,11 @@ t.test('tapes help lists every command', async (t) => {
   }
 });
 
-t.test('tapes help --json lists every command as JSON', async (t) => {
+t.test('tapes help --json lists every command, one JSON object a line', async (t) => {
   const r = await tapes(['help', '--json']);
   t.equal(r.code, 0);
   t.same(
-    JSON.parse(r.stdout),
-    SPECS.map((c) => ({ command: c.name, describe: c.describe })),
+    r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+    SPECS.map((c) => ({ command: c.name, describe: c.describe, group: c.group })),
   );
 });
