@@ -188,7 +188,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       result = refusedFile(display(c.path), c.refused);
     } else {
       try {
-        result = await importOne(archive, queue, refs, opts, c.path, display(c.path));
+        result = await importOne(queue, refs, opts, c.path, display(c.path));
       } catch (err) {
         // A file we cannot import (a typed error names what is wrong) is
         // refused; the other files still import. A system error (a full
@@ -233,7 +233,6 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
 }
 
 async function importOne(
-  archive: Archive,
   queue: WriteQueue,
   refs: Pick<RefStore, 'resolve' | 'update'>,
   opts: ImportOptions,

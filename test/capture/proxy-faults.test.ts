@@ -12,7 +12,7 @@ import { Archive, startProxy, upstreamUrl, type RunningProxy } from '../../src/a
 import { readContent } from '../../src/odb/index.js';
 import { decodeValue, walkChain } from '../../src/record/index.js';
 import { tempDir } from '../helpers/cli.js';
-import { SSE_DIR, send, startUpstream, type Reply, type Upstream } from './wire-helpers.js';
+import { SSE_DIR, send, startUpstream, type Reply } from './wire-helpers.js';
 
 const sse = (name: string) => readFileSync(join(SSE_DIR, 'anthropic', name));
 const SSE_HEADERS: Array<[string, string]> = [['content-type', 'text/event-stream; charset=utf-8'], ['request-id', 'req_test']];
@@ -30,7 +30,7 @@ async function setup(t: Test, route: (req: { method: string; path: string; body:
 }
 
 
-function body(session: string, messages: unknown[], stream = true): Buffer {
+function body(messages: unknown[], stream = true): Buffer {
   return Buffer.from(JSON.stringify({ model: 'claude-test', max_tokens: 100, stream, system: 'You are a test.', messages }));
 }
 
@@ -78,7 +78,7 @@ t.test('upstream unreachable: 502 with a clear message, nothing recorded, still 
   const running = await startProxy(archive, { listen: { host: '127.0.0.1', port: 0 }, upstream: new URL(`http://127.0.0.1:${port}`), onProblem: (m) => problems.push(m) });
   t.teardown(() => running.close(0));
   for (let i = 0; i < 2; i++) {
-    const res = await send(running.url, { path: '/v1/messages', headers: headers('s-dead'), body: body('s-dead', [{ role: 'user', content: 'hi' }]) });
+    const res = await send(running.url, { path: '/v1/messages', headers: headers('s-dead'), body: body([{ role: 'user', content: 'hi' }]) });
     t.equal(res.status, 502);
     const err = JSON.parse(res.body.toString()) as { error: { type: string; message: string } };
     t.equal(err.error.type, 'proxy_error');
@@ -103,19 +103,19 @@ t.test('an error event mid-stream, a stream cut short, a cut connection, a clien
     return { headers: SSE_HEADERS, body: sse('messages_stream.sse'), chunks: 3 };
   });
 
-  const error = await send(running.url, { path: '/v1/messages', headers: headers('s-err'), body: body('s-err', [{ role: 'user', content: 'ERROR please' }]) });
+  const error = await send(running.url, { path: '/v1/messages', headers: headers('s-err'), body: body([{ role: 'user', content: 'ERROR please' }]) });
   t.ok(error.body.equals(sse('messages_error_mid_stream.sse')), 'error stream: the client gets exactly what the upstream sent');
-  const trunc = await send(running.url, { path: '/v1/messages', headers: headers('s-trunc'), body: body('s-trunc', [{ role: 'user', content: 'TRUNCATED please' }]) });
+  const trunc = await send(running.url, { path: '/v1/messages', headers: headers('s-trunc'), body: body([{ role: 'user', content: 'TRUNCATED please' }]) });
   t.ok(trunc.body.equals(sse('messages_truncated_stream.sse')), 'truncated stream: exactly what the upstream sent');
-  const cut = await send(running.url, { path: '/v1/messages', headers: headers('s-cut'), body: body('s-cut', [{ role: 'user', content: 'CUT please' }]) });
+  const cut = await send(running.url, { path: '/v1/messages', headers: headers('s-cut'), body: body([{ role: 'user', content: 'CUT please' }]) });
   t.ok(cut.error, `a cut connection reaches the client as one (${cut.error})`);
   t.ok(cut.body.length > 0 && gz.subarray(0, cut.body.length).equals(cut.body), 'and it has exactly the bytes that came before the cut');
-  const leave = await send(running.url, { path: '/v1/messages', headers: headers('s-leave'), body: body('s-leave', [{ role: 'user', content: 'LEAVE early' }]), abortAfterFirst: true });
+  const leave = await send(running.url, { path: '/v1/messages', headers: headers('s-leave'), body: body([{ role: 'user', content: 'LEAVE early' }]), abortAfterFirst: true });
   t.equal(leave.error, 'aborted by the client');
   await settled(running, 4);
   releaseHeld();
   // Still serving.
-  const ok = await send(running.url, { path: '/v1/messages', headers: headers('s-ok'), body: body('s-ok', [{ role: 'user', content: 'hello' }]) });
+  const ok = await send(running.url, { path: '/v1/messages', headers: headers('s-ok'), body: body([{ role: 'user', content: 'hello' }]) });
   t.ok(ok.body.equals(sse('messages_stream.sse')), 'the proxy keeps serving');
   await running.close();
   t.equal(running.stats.recordFailures, 0);
@@ -155,7 +155,7 @@ t.test('an error status is kept as an API error; the retry continues the chain',
     if (calls === 1) return { status: 529, headers: [['content-type', 'application/json']], body: Buffer.from('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}') };
     return { headers: [['content-type', 'application/json']], body: readFileSync(join(SSE_DIR, 'anthropic', 'messages_oneshot.json')) };
   });
-  const b = body('s-retry', [{ role: 'user', content: 'hi' }], false);
+  const b = body([{ role: 'user', content: 'hi' }], false);
   const first = await send(running.url, { path: '/v1/messages', headers: headers('s-retry'), body: b });
   t.equal(first.status, 529, 'the client gets the error status');
   const second = await send(running.url, { path: '/v1/messages', headers: headers('s-retry'), body: b });
@@ -188,7 +188,7 @@ t.test('parallel sessions and subagents land in the right chains, nothing lost',
     const messages: Array<{ role: string; content: string }> = [];
     for (let i = 0; i < turns; i++) {
       messages.push({ role: 'user', content: `${session}/${agent ?? 'main'} question ${i}` });
-      const res = await send(running.url, { path: '/v1/messages', headers: headers(session, agent), body: body(session, messages) });
+      const res = await send(running.url, { path: '/v1/messages', headers: headers(session, agent), body: body(messages) });
       t.equal(res.status, 200);
       messages.push({ role: 'assistant', content: `answer to ${messages[messages.length - 1]!.content}` });
     }
@@ -217,9 +217,9 @@ t.test('without a session header, the first message names the session', async (t
   const { archive, running } = await setup(t, () => ({ headers: [['content-type', 'application/json']], body: readFileSync(join(SSE_DIR, 'anthropic', 'messages_oneshot.json')) }));
   const plain: Array<[string, string]> = [['content-type', 'application/json']];
   const first = [{ role: 'user', content: 'first conversation' }];
-  await send(running.url, { path: '/v1/messages', headers: plain, body: body('', first, false) });
-  await send(running.url, { path: '/v1/messages', headers: plain, body: body('', [{ role: 'user', content: 'second conversation' }], false) });
-  await send(running.url, { path: '/v1/messages', headers: plain, body: body('', [...first, { role: 'assistant', content: 'Hello! How can I help you today?' }, { role: 'user', content: 'more' }], false) });
+  await send(running.url, { path: '/v1/messages', headers: plain, body: body(first, false) });
+  await send(running.url, { path: '/v1/messages', headers: plain, body: body([{ role: 'user', content: 'second conversation' }], false) });
+  await send(running.url, { path: '/v1/messages', headers: plain, body: body([...first, { role: 'assistant', content: 'Hello! How can I help you today?' }, { role: 'user', content: 'more' }], false) });
   await running.close();
   const refs = (await archive.refs.list('refs/sessions/')).map((r) => r.name);
   t.equal(refs.length, 2, 'two conversations, two sessions');

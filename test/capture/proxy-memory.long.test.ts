@@ -5,7 +5,6 @@
 import t from 'tap';
 import http from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { binPath, tapes, tempDir } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { spawnTapes, tempDir } from '../helpers/cli.js';
-import { FILES, PROJECT, SMALL, SMALL_SESSION, archive, corpusLines, fingerprint, must, objectCount, refOf, run, transcript } from './helpers.js';
+import { FILES, PROJECT, SMALL, SMALL_SESSION, archive, corpusLines, must, objectCount, refOf, run, transcript } from './helpers.js';
 
 t.test('push to an empty archive, then fsck both; a second push sends nothing', async (t) => {
   const a = await archive();

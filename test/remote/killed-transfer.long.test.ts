@@ -6,7 +6,7 @@ import t from 'tap';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { binPath, fullCorpusDir, tempDir } from '../helpers/cli.js';
+import { binPath, fullCorpusDir } from '../helpers/cli.js';
 import { startGitHttpServer } from '../helpers/git-http-server.js';
 import { archive, looseObjectCount, must, objectCount, packFiles, run } from './helpers.js';
 
