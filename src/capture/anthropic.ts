@@ -3,7 +3,7 @@
 // A streamed turn and its one-shot twin give the same content and meta.
 import { normaliseBlock, normaliseContent } from '../record/index.js';
 import type { SseEvent } from './sse.js';
-import { isObj, parsedArguments, tryJson, type Obj, type ParsedRequest, type ReducedResponse, type WireMessage } from './wire-api.js';
+import { isObj, parsedArguments, parsedRequest, tryJson, type Obj, type ParsedRequest, type ReducedResponse, type WireMessage } from './wire-api.js';
 
 export function anthropicMessage(m: unknown): WireMessage {
   if (!isObj(m)) return { kind: 'other', role: null, content: [m] };
@@ -15,17 +15,8 @@ export function anthropicMessage(m: unknown): WireMessage {
 }
 
 export function parseAnthropicRequest(body: Obj): ParsedRequest {
-  const params: Obj = {};
-  for (const [k, v] of Object.entries(body)) if (k !== 'messages' && k !== 'system' && k !== 'tools') params[k] = v;
-  return {
-    api: 'anthropic-messages',
-    messages: Array.isArray(body.messages) ? body.messages.map(anthropicMessage) : [],
-    listKey: 'messages',
-    wholeKeys: ['system', 'tools'],
-    params,
-    model: typeof body.model === 'string' ? body.model : null,
-    stream: body.stream === true,
-  };
+  const messages = Array.isArray(body.messages) ? body.messages.map(anthropicMessage) : [];
+  return parsedRequest('anthropic-messages', body, 'messages', ['system', 'tools'], messages);
 }
 
 function messageMeta(msg: Obj): Obj {

@@ -2,7 +2,7 @@
 // messages, and a response — streamed chunks or one-shot JSON — to one
 // assistant record (the first choice; the others are in the stored body).
 import type { SseEvent } from './sse.js';
-import { isObj, parsedArguments, tryJson, type Obj, type ParsedRequest, type ReducedResponse, type WireMessage } from './wire-api.js';
+import { isObj, parsedArguments, parsedRequest, tryJson, type Obj, type ParsedRequest, type ReducedResponse, type WireMessage } from './wire-api.js';
 
 function part(p: unknown): unknown {
   if (typeof p === 'string') return { type: 'text', text: p };
@@ -65,17 +65,8 @@ export function chatMessage(m: unknown): WireMessage {
 }
 
 export function parseChatRequest(body: Obj): ParsedRequest {
-  const params: Obj = {};
-  for (const [k, v] of Object.entries(body)) if (k !== 'messages' && k !== 'tools' && k !== 'functions') params[k] = v;
-  return {
-    api: 'openai-chat',
-    messages: Array.isArray(body.messages) ? body.messages.map(chatMessage) : [],
-    listKey: 'messages',
-    wholeKeys: ['tools', 'functions'],
-    params,
-    model: typeof body.model === 'string' ? body.model : null,
-    stream: body.stream === true,
-  };
+  const messages = Array.isArray(body.messages) ? body.messages.map(chatMessage) : [];
+  return parsedRequest('openai-chat', body, 'messages', ['tools', 'functions'], messages);
 }
 
 function meta(body: Obj, choice: Obj | undefined): Obj {

@@ -8,7 +8,7 @@
 // message, and consecutive tool outputs into one tool_result message, exactly
 // as one response's output is one record.
 import type { SseEvent } from './sse.js';
-import { isObj, parsedArguments, tryJson, type Obj, type ParsedRequest, type ReducedResponse, type WireMessage } from './wire-api.js';
+import { isObj, parsedArguments, parsedRequest, tryJson, type Obj, type ParsedRequest, type ReducedResponse, type WireMessage } from './wire-api.js';
 
 const MODEL_ITEMS = new Set(['reasoning', 'function_call', 'custom_tool_call', 'local_shell_call', 'web_search_call', 'file_search_call', 'computer_call', 'code_interpreter_call', 'image_generation_call', 'mcp_call']);
 const OUTPUT_ITEMS = new Set(['function_call_output', 'custom_tool_call_output', 'local_shell_call_output', 'computer_call_output', 'mcp_call_output']);
@@ -84,18 +84,8 @@ export function responsesMessages(input: unknown): WireMessage[] {
 }
 
 export function parseResponsesRequest(body: Obj): ParsedRequest {
-  const params: Obj = {};
-  for (const [k, v] of Object.entries(body)) if (k !== 'input' && k !== 'instructions' && k !== 'tools') params[k] = v;
-  return {
-    api: 'openai-responses',
-    messages: responsesMessages(body.input),
-    listKey: 'input',
-    wholeKeys: ['instructions', 'tools'],
-    params,
-    model: typeof body.model === 'string' ? body.model : null,
-    stream: body.stream === true,
-    ...(typeof body.previous_response_id === 'string' ? { previousResponseId: body.previous_response_id } : {}),
-  };
+  const parsed = parsedRequest('openai-responses', body, 'input', ['instructions', 'tools'], responsesMessages(body.input));
+  return typeof body.previous_response_id === 'string' ? { ...parsed, previousResponseId: body.previous_response_id } : parsed;
 }
 
 function responseMeta(r: Obj): Obj {

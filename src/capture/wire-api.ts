@@ -1,6 +1,8 @@
 // The model APIs the proxy records, recognised by method and path, and the
 // shapes every provider module reduces its requests and responses to.
-import type { RecordKind } from '../record/index.js';
+import { isObj, type Obj, type RecordKind } from '../record/index.js';
+
+export { isObj, type Obj };
 
 export type WireApi = 'anthropic-messages' | 'openai-chat' | 'openai-responses';
 export const WIRE_APIS: readonly WireApi[] = ['anthropic-messages', 'openai-chat', 'openai-responses'];
@@ -41,6 +43,25 @@ export interface ParsedRequest {
   previousResponseId?: string;
 }
 
+/**
+ * A request's parts: `listKey` holds the conversation (already read into
+ * `messages`), `wholeKeys` the members kept whole (system prompt, tools);
+ * every other member is a parameter.
+ */
+export function parsedRequest(api: WireApi, body: Record<string, unknown>, listKey: string, wholeKeys: string[], messages: WireMessage[]): ParsedRequest {
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (k !== listKey && !wholeKeys.includes(k)) params[k] = v;
+  return {
+    api,
+    messages,
+    listKey,
+    wholeKeys,
+    params,
+    model: typeof body.model === 'string' ? body.model : null,
+    stream: body.stream === true,
+  };
+}
+
 /** What a response said, reduced to one assistant record. */
 export interface ReducedResponse {
   content: unknown[];
@@ -52,8 +73,6 @@ export interface ReducedResponse {
   problem?: string;
 }
 
-export type Obj = Record<string, unknown>;
-export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Parses JSON text, or returns undefined. */
 export function tryJson(text: string): unknown {

@@ -2,11 +2,9 @@
 // recognising their lines and mapping each onto the normalised record view.
 // Every line type is kept; types we do not know become kind "other", and the
 // record's source keeps every field, so a new Claude Code version loses nothing.
-import { isoTime, normaliseContent, type EventFields, type RecordKind } from '../record/index.js';
+import { isObj, isoTime, normaliseContent, type EventFields, type Obj, type RecordKind } from '../record/index.js';
 
-type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A line that Claude Code wrote: an object with a type and one of its ids. */
 export function isClaudeLine(v: unknown): boolean {

@@ -1,11 +1,9 @@
 // Codex rollouts (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl): recognising
 // their lines (the current {timestamp, type, payload} shape and the older one
 // without the wrapper) and mapping each onto the normalised record view.
-import { isoTime, type EventFields, type RecordKind } from '../record/index.js';
+import { isObj, isoTime, type EventFields, type Obj, type RecordKind } from '../record/index.js';
 
-type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const ITEM_TYPES = new Set([
   'message',

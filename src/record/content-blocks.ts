@@ -5,9 +5,11 @@
 // carry the same blocks, so both normalise them here and a record reads the
 // same whichever way it was taken.
 
-type Obj = Record<string, unknown>;
+/** A JSON object as parsed: members of any kind. */
+export type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A plain object: not null, not an array (the one such check; every layer above uses it). */
+export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** One block with the members the schema keeps; a bare string is a text block, an unknown block is kept as it is. */
 export function normaliseBlock(b: unknown): unknown {

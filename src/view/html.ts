@@ -8,7 +8,7 @@
 import { transcriptRecords, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread, type IndexRow } from '../archive/export/index.js';
 import { escapeHtml, highlight } from './highlight.js';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
-import { unifiedDiff } from './record-render.js';
+import { editDiff } from './record-render.js';
 import { formatTokens, localTime } from './timeline.js';
 import { LABEL, commandOf, isObj, languageOf, pathOf, resultText } from './transcript.js';
 
@@ -55,16 +55,7 @@ function toolCall(b: Record<string, unknown>, ctx: Ctx): string {
     const rest = isObj(input) ? Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'command' && k !== 'cmd')) : {};
     body = pre(cmd, 'bash', ctx, 'command') + (Object.keys(rest).length ? pre(JSON.stringify(rest, null, 2), 'json', ctx) : '');
   } else if (isObj(input) && ['Edit', 'MultiEdit', 'Write'].includes(name)) {
-    const diff: string[] = [];
-    if (name === 'Write' && typeof input.content === 'string') diff.push(...unifiedDiff(path, null, input.content));
-    const edits = name === 'MultiEdit' && Array.isArray(input.edits) ? input.edits : [input];
-    if (name !== 'Write') {
-      edits.forEach((e, i) => {
-        if (!isObj(e) || typeof e.old_string !== 'string' || typeof e.new_string !== 'string') return;
-        const lines = unifiedDiff(path, e.old_string, e.new_string);
-        diff.push(...(i === 0 ? lines : lines.slice(2)));
-      });
-    }
+    const diff = editDiff(name, input, path, false);
     body = diff.length ? pre(diff.join('\n'), 'diff', ctx, 'diff') : pre(JSON.stringify(input, null, 2), 'json', ctx, 'input');
   } else if (typeof input === 'string') {
     body = pre(input, /^\*\*\* Begin Patch|^(---|diff --git) /m.test(input) ? 'diff' : '', ctx, 'input');

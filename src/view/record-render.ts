@@ -6,11 +6,11 @@
 // with every blob read back.
 import type { JsonValue } from '../hash/index.js';
 import type { ObjectStore } from '../odb/index.js';
-import { resolveValue, sourceBytes, sourceObject, type EventView } from '../record/index.js';
+import { isObj, resolveValue, sourceBytes, sourceObject, type EventView, type Obj } from '../record/index.js';
 import { recordTokens } from '../archive/event/index.js';
 import type { ChalkInstance } from './color.js';
 import { formatTokens, localTime, sanitize } from './timeline.js';
-import { commandOf } from './transcript.js';
+import { commandOf, resultText } from './transcript.js';
 
 export const DEFAULT_CUT_AT = 40;
 const INDENT = '    ';
@@ -34,8 +34,6 @@ export interface RecordHeaderInfo {
   sessions?: string[];
 }
 
-type Obj = { [k: string]: unknown };
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // ---------------------------------------------------------------- text helpers
 
@@ -127,6 +125,25 @@ export function diffLines(a: string[], b: string[]): Array<[DiffOp, string]> {
  * A unified diff of one edit. The file's own line numbers are not recorded,
  * so the hunk counts lines from the start of the replaced text.
  */
+/**
+ * An Edit, MultiEdit or Write call as one unified diff (Write: from
+ * /dev/null); `replaceAll` marks an edit of every occurrence. Empty when the
+ * input holds no edit it can show.
+ */
+export function editDiff(name: string, input: Record<string, unknown>, path: string | null, replaceAll: boolean): string[] {
+  const diff: string[] = [];
+  if (name === 'Write' && typeof input.content === 'string') diff.push(...unifiedDiff(path, null, input.content));
+  if (name === 'Write') return diff;
+  const edits = name === 'MultiEdit' && Array.isArray(input.edits) ? input.edits : [input];
+  edits.forEach((e: unknown, i: number) => {
+    if (!isObj(e) || typeof e.old_string !== 'string' || typeof e.new_string !== 'string') return;
+    const lines = unifiedDiff(path, e.old_string, e.new_string);
+    diff.push(...(i === 0 ? lines : lines.slice(2)));
+    if (replaceAll && e.replace_all === true) diff.push('\\ every occurrence (replace_all)');
+  });
+  return diff;
+}
+
 export function unifiedDiff(path: string | null, oldText: string | null, newText: string): string[] {
   const a = oldText === null ? [] : splitLines(oldText);
   const b = splitLines(newText);
@@ -220,17 +237,7 @@ function renderToolUse(block: Obj, o: RecordRenderOptions): string[] {
   }
   if (isObj(input) && ['Edit', 'MultiEdit', 'Write'].includes(name)) {
     const path = typeof input.file_path === 'string' ? input.file_path : typeof input.path === 'string' ? input.path : null;
-    const diff: string[] = [];
-    if (name === 'Write' && typeof input.content === 'string') diff.push(...unifiedDiff(path, null, input.content));
-    const edits = name === 'MultiEdit' && Array.isArray(input.edits) ? input.edits : [input];
-    if (name !== 'Write') {
-      edits.forEach((e, i) => {
-        if (!isObj(e) || typeof e.old_string !== 'string' || typeof e.new_string !== 'string') return;
-        const lines = unifiedDiff(path, e.old_string, e.new_string);
-        diff.push(...(i === 0 ? lines : lines.slice(2)));
-        if (e.replace_all === true) diff.push('\\ every occurrence (replace_all)');
-      });
-    }
+    const diff = editDiff(name, input, path, true);
     if (diff.length) {
       out.push(...body(diff.join('\n'), o, diffStyle(c)));
       return out;
@@ -263,18 +270,9 @@ function renderToolResult(block: Obj, o: RecordRenderOptions): string[] {
   const id = typeof block.tool_use_id === 'string' ? ` ${c.dim(`(${block.tool_use_id})`)}` : '';
   const out = [`${c.bold('Tool result:')}${id}${block.is_error === true ? ' ' + c.red.bold('error') : ''}`];
   const content = block.content;
-  const parts: string[] = [];
-  const images: string[] = [];
-  if (typeof content === 'string') parts.push(content);
-  else if (Array.isArray(content)) {
-    for (const b of content) {
-      if (typeof b === 'string') parts.push(b);
-      else if (isObj(b) && b.type === 'text') parts.push(String(b.text ?? ''));
-      else if (isObj(b) && b.type === 'image') images.push(imageLine(b));
-      else parts.push(JSON.stringify(b, null, 2));
-    }
-  } else if (content !== null && content !== undefined && content !== '') parts.push(JSON.stringify(content, null, 2));
-  const text = parts.join('\n');
+  const read = resultText(content);
+  const text = read.text;
+  const images = read.images.map(imageLine);
   if (text === '' && images.length === 0) out.push(INDENT + c.dim('(no output)'));
   else if (text !== '') out.push(...body(text, o, block.is_error === true ? (l) => c.red(l) : undefined));
   for (const i of images) out.push(INDENT + i);

@@ -1,8 +1,10 @@
 // What the transcript renderers (Markdown, HTML) share: the name of each kind
 // of step, and how a tool call's command, file and result read. The
 // transcript they draw is the model's (src/archive/export/transcript.ts).
+import { isObj, type Obj } from '../record/index.js';
 
-type Obj = { [k: string]: unknown };
+export { isObj };
+
 /** What each kind of step is called in a rendered transcript (Markdown, HTML). */
 export const LABEL: Record<string, string> = {
   user: 'User',
@@ -18,7 +20,6 @@ export const LABEL: Record<string, string> = {
   damaged: 'Damaged record',
 };
 
-export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function shellWords(words: unknown[]): string {
   const s = words.map(String);

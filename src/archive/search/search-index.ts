@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { JsonValue } from '../../hash/index.js';
 import { entryKind, type ObjectStore } from '../../odb/index.js';
-import { readEvent, resolveValue, sourceBytes, type EventView } from '../../record/index.js';
+import { isObj, readEvent, resolveValue, sourceBytes, type EventView, type Obj } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
@@ -25,8 +25,6 @@ export const SEARCH_INDEX_VERSION = 1;
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 type Database = BetterSqlite3.Database;
-type Obj = { [k: string]: unknown };
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The three indexed columns of a record. */
 export interface IndexedText {
