@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Archive, startProxy, upstreamUrl, type RunningProxy } from '../../src/archive/index.js';
 import { readContent } from '../../src/odb/index.js';
 import { decodeValue, walkChain } from '../../src/record/index.js';
-import { tempDir } from '../helpers/cli.js';
+import { tempDir, until } from '../helpers/cli.js';
 import { SSE_DIR, send, startUpstream, type Reply } from './wire-helpers.js';
 
 const sse = (name: string) => readFileSync(join(SSE_DIR, 'anthropic', name));
@@ -61,7 +61,7 @@ async function records(archive: Archive, ref: string) {
 }
 
 async function settled(running: RunningProxy, recorded: number) {
-  for (let i = 0; i < 200 && running.stats.recorded + running.stats.recordFailures < recorded; i++) await new Promise((r) => setTimeout(r, 10));
+  await until(() => running.stats.recorded + running.stats.recordFailures >= recorded);
   await running.proxy.drain();
 }
 

@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCli } from '../../cmd/cli.js';
-import { tapes, tempDir } from '../helpers/cli.js';
+import { tapes, tempDir, until } from '../helpers/cli.js';
 import { SSE_DIR, send, startUpstream } from '../capture/wire-helpers.js';
 
 function startCli(args: string[], cwd: string) {
@@ -38,7 +38,7 @@ function startCli(args: string[], cwd: string) {
     err: () => err,
     signal: (s: string) => signals.emit('signal', s),
     async firstLine(): Promise<string> {
-      for (let i = 0; i < 500 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
+      await until(() => out.includes('\n'));
       return out.split('\n')[0]!;
     },
   };
@@ -80,7 +80,7 @@ t.test('tapes proxy --json', async (t) => {
   t.equal(first.event, 'listening');
   t.equal(first.recording, true);
   await send(first.url, { path: '/v1/messages', headers: [['x-claude-code-session-id', 'j-1']], body: Buffer.from('{"model":"m","messages":[{"role":"user","content":"x"}]}') });
-  for (let i = 0; i < 200 && !run.out().includes('"turn"'); i++) await new Promise((r) => setTimeout(r, 10));
+  await until(() => run.out().includes('"turn"'));
   run.signal('SIGTERM');
   t.equal(await run.done, 0);
   const lines = run.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { createCli } from '../../cmd/cli.js';
 import type { Terminal } from '../../cmd/context.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { corpusDir, tapes, tempDir, until } from '../helpers/cli.js';
 
 /** A real transcript of 40 lines: a prompt, greps and globs, two failed edits, reads, edits. */
 const transcript = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
@@ -154,11 +154,8 @@ function startViewer(cwd: string, args: string[]): Viewer {
       .map((l) => l.replace(/\x1b\[K$/, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''));
   };
   const waitFor = async (re: RegExp, rows?: number) => {
-    for (let i = 0; i < 500; i++) {
-      const s = screen();
-      if (re.test(s.join('\n')) && (rows === undefined || s.length === rows)) return s;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const shows = () => re.test(screen().join('\n')) && (rows === undefined || screen().length === rows);
+    if (await until(shows)) return screen();
     throw new Error(`the screen never showed ${re}:\n${screen().join('\n')}`);
   };
   return { term, stdin, out: () => out, stderr: () => err, screen, waitFor, code: cli.run(args) };

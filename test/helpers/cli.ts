@@ -43,6 +43,20 @@ export async function tapes(args: string[], opts: RunOptions): Promise<RunResult
   return { code, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes };
 }
 
+/**
+ * Polls `done` every 10 ms until it holds; true then, false after `ms`. The
+ * bound is one that only a hang reaches, never a slow machine: a test that
+ * waits for something that does come never fails for being slow.
+ */
+export async function until(done: () => boolean, ms = 60_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
 /** A fresh temporary directory (realpath, so paths compare equal). */
 export function tempDir(prefix = 'tapes-test-'): string {
   return realpathSync(mkdtempSync(join(tmpdir(), prefix)));

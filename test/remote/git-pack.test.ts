@@ -12,8 +12,11 @@ import { corpusDir, tempDir } from '../helpers/cli.js';
 
 const git = (dir: string, args: string[], input?: Buffer | string): Buffer => execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: 1 << 30 });
 
-/** A repository with many similar versions of real transcript text, so git makes deltas. */
+let made: { dir: string; oids: string[] } | undefined;
+
+/** A repository with many similar versions of real transcript text, so git makes deltas (made once: the tests only read it). */
 function repoWithHistory(): { dir: string; oids: string[] } {
+  if (made) return made;
   const dir = tempDir('tapes-git-pack-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   git(dir, ['init', '-q']);
@@ -27,7 +30,8 @@ function repoWithHistory(): { dir: string; oids: string[] } {
     git(dir, ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '-m', `v${v}`]);
   }
   const oids = git(dir, ['rev-list', '--objects', '--all']).toString().trim().split('\n').map((l) => l.split(' ')[0]!);
-  return { dir, oids };
+  made = { dir, oids };
+  return made;
 }
 
 t.test('a pack from git pack-objects, with offset deltas, reads back exactly', async (t) => {

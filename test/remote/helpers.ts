@@ -1,16 +1,26 @@
-// Archives with real corpus transcripts, and fingerprints of whole directories
-// to show that a refused fetch changed nothing.
+// Archives with real transcripts from test/fixtures, and fingerprints of
+// whole directories to show that a refused fetch changed nothing.
 import { createHash } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { copyFileSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { LooseObjectStore } from '../../src/odb/index.js';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
-export const PROJECT = join(corpusDir, 'claude-code/projects/-Users-alex-workspace-cli--worktrees-2');
-/** Three small transcripts (78, 236, 333 lines). */
-export const FILES = ['2b945d54-dd2b-4f60-b3b0-7b0252349003.jsonl', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl', '7505c804-ef06-4be0-a866-480597e6bbc1.jsonl'];
+const projects = join(corpusDir, 'claude-code', 'projects');
+/** Three small real transcripts (78, 40 and 19 lines, 240 KB in all: about 150 objects, so a whole push still goes as a pack). */
+const SOURCES = [
+  join(projects, '-Users-alex-workspace-cli--worktrees-2', '2b945d54-dd2b-4f60-b3b0-7b0252349003.jsonl'),
+  join(projects, '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl'),
+  join(projects, '-Users-soph-Work-entire-devenv-cli', '19abe528-a510-4c89-a1f8-138956474766.jsonl'),
+];
+export const FILES = SOURCES.map((p) => basename(p));
 export const SMALL = FILES[0]!;
 export const SMALL_SESSION = 'refs/sessions/' + SMALL.replace(/\.jsonl$/, '');
+
+/** A project folder holding exactly FILES (copies, made once per test process, never written to by the tests). */
+export const PROJECT = tempDir('tapes-remote-project-');
+for (const p of SOURCES) copyFileSync(p, join(PROJECT, basename(p)));
+process.on('exit', () => rmSync(PROJECT, { recursive: true, force: true }));
 
 export async function run(args: string[], cwd: string) {
   const r = await tapes(args, { cwd });
