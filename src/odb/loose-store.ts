@@ -136,6 +136,19 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   async read(id: string): Promise<TapesObject> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
+    // A packed object is read from its pack without looking for a loose file
+    // first (after gc, most are packed and their fan-out directories gone);
+    // should the pack's copy be damaged, a loose copy still serves.
+    if (this.packs.has(id)) {
+      try {
+        const packed = this.packs.read(id);
+        if (packed) return packed;
+      } catch (err) {
+        const loose = this.readLoose(id);
+        if (loose) return this.verify(id, loose);
+        throw err;
+      }
+    }
     const loose = this.readLoose(id);
     if (loose) return this.verify(id, loose);
     const packed = this.packs.read(id);

@@ -9,7 +9,7 @@ import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
-import { promptTitle, UsageCounter } from '../../src/archive/sessions/index.js';
+import { promptTitle, SESSION_INDEX_VERSION, UsageCounter } from '../../src/archive/sessions/index.js';
 import { parseTimeSpec } from '../../src/archive/timespec/index.js';
 import { toEventView } from '../../src/record/index.js';
 
@@ -61,8 +61,8 @@ function lines(path: string): string[] {
 t.test('the index is written by import and holds one entry per chain', async (t) => {
   const cwd = await corpusArchive(t);
   const text = readFileSync(indexFile(cwd), 'utf8');
-  t.match(text.split('\n')[0], /^tapes-session-index 2 [0-9a-f]{64}$/, 'header: magic, version, checksum');
-  const entries = JSON.parse(text.slice(text.indexOf('\n') + 1)) as Array<{ ref: string; records: number }>;
+  t.match(text.split('\n')[0], new RegExp(`^tapes-session-index ${SESSION_INDEX_VERSION} [0-9a-f]{64}$`), 'header: magic, version, checksum');
+  const entries = JSON.parse(text.slice(text.indexOf('\n') + 1)) as Array<{ ref: string; records: number; tip_session_id: string | null; tip_format: string | null }>;
   const refs = (await run(cwd, ['show-ref'])).stdout
     .trim()
     .split('\n')
@@ -71,6 +71,8 @@ t.test('the index is written by import and holds one entry per chain', async (t)
   t.same(entries.map((e) => e.ref).sort(), refs.sort(), 'sessions and subagent chains');
   const e = entries.find((x) => x.ref.endsWith('bc3bf53b-19fe-4209-b30a-a1acffaf6703'))!;
   t.equal(e.records, lines(withErrors).length, 'a record per line');
+  t.equal(e.tip_session_id, 'bc3bf53b-19fe-4209-b30a-a1acffaf6703', "the tip's session id, which show uses to find the chains holding a record");
+  t.equal(e.tip_format, 'claude-code');
 });
 
 t.test('a deleted, torn, edited, foreign or unwritable index gives the same output', async (t) => {

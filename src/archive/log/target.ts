@@ -57,6 +57,11 @@ export async function resolveTarget(archive: Archive, rev: string): Promise<LogT
 export async function sessionsContaining(archive: Archive, ev: EventView): Promise<string[]> {
   const store = await archive.objects();
   const refs = [...(await archive.refs.list(SESSIONS_PREFIX)), ...(await archive.refs.list(AGENTS_PREFIX))];
+  // Which session each tip holds, from the summaries (kept per tip in the
+  // derived index, trusted only while the ref still points at that tip); a
+  // chain without one (its summary failed) has its tip read.
+  const held = new Map<string, { tip: string; sid: string | null; format: string | null }>();
+  for (const s of await listSessions(archive)) held.set(s.ref, { tip: s.tip, sid: s.tip_session_id, format: s.tip_format });
   const sid = str(ev.meta.session_id)?.split('#')[0] ?? null;
   const agent = str(ev.meta.agent_id);
   const parentSession = str(ev.meta.parent_session);
@@ -77,10 +82,14 @@ export async function sessionsContaining(archive: Archive, ev: EventView): Promi
       continue;
     }
     // Files named otherwise: the tip tells which session (and format) it holds.
-    const tipEv = await readEvent(store, r.id).catch(() => undefined);
-    if (!tipEv || (format !== null && tipEv.source?.format !== format)) continue;
-    const tipSid = str(tipEv.meta.session_id)?.split('#')[0] ?? null;
-    if (sid !== null ? tipSid === sid : tipSid === null) candidates.push(r);
+    let tip = held.get(r.name);
+    if (!tip || tip.tip !== r.id) {
+      const tipEv = await readEvent(store, r.id).catch(() => undefined);
+      if (!tipEv) continue;
+      tip = { tip: r.id, sid: str(tipEv.meta.session_id)?.split('#')[0] ?? null, format: tipEv.source?.format ?? null };
+    }
+    if (format !== null && tip.format !== format) continue;
+    if (sid !== null ? tip.sid === sid : tip.sid === null) candidates.push(r);
   }
   const out: string[] = [];
   for (const c of candidates) if (await chainHolds(store, c.id, ev)) out.push(c.name);

@@ -11,7 +11,7 @@ import type { Archive } from '../archive.js';
 import { summariseSession, type SessionSummary, type ToolCount } from './summary.js';
 
 /** Bumped whenever a summary would come out differently, so older indexes are rebuilt. */
-export const SESSION_INDEX_VERSION = 2;
+export const SESSION_INDEX_VERSION = 3;
 const INDEX_MAGIC = 'tapes-session-index';
 
 function indexPath(archive: Archive): string {
@@ -66,7 +66,7 @@ function isSummary(x: unknown): x is SessionSummary {
     (s.duration_ms === null || typeof s.duration_ms === 'number') &&
     Array.isArray(s.models) &&
     s.models.every(str) &&
-    [s.harness, s.harness_version, s.cwd, s.git_branch, s.title, s.parent_session].every(strOrNull) &&
+    [s.harness, s.harness_version, s.cwd, s.git_branch, s.title, s.parent_session, s.tip_session_id, s.tip_format].every(strOrNull) &&
     tokens(s.tokens) &&
     map(s.tokens_by_model, tokens) &&
     typeof s.tool_calls === 'number' &&

@@ -43,6 +43,13 @@ export interface SessionSummary {
   tools: Record<string, ToolCount>;
   /** Set for refs/agents/<session>/<agent>: the session's name. */
   parent_session: string | null;
+  /**
+   * The tip record's session id (meta.session_id, up to any '#') and source
+   * format: which session the chain holds, kept so that finding the chains
+   * that hold a record need not read every tip (log/target.ts).
+   */
+  tip_session_id: string | null;
+  tip_format: string | null;
 }
 
 /** Walks a chain oldest first, calling `visit` for each record (ids first, then records). */
@@ -80,6 +87,8 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
     records_by_kind: {},
     tools: {},
     parent_session: ref.startsWith(AGENTS_PREFIX) ? (ref.slice(AGENTS_PREFIX.length).split('/')[0] ?? null) : null,
+    tip_session_id: null,
+    tip_format: null,
   };
   const usage = new UsageCounter();
   const toolOf = new Map<string, string>();
@@ -88,6 +97,10 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
   // also carry instructions and environment blocks, so they are a fallback.
   let fallbackTitle: string | null = null;
   s.records = await forEachEvent(store, tip, async (ev) => {
+    if (ev.id === tip) {
+      s.tip_session_id = typeof ev.meta.session_id === 'string' ? (ev.meta.session_id.split('#')[0] ?? null) : null;
+      s.tip_format = ev.source?.format ?? null;
+    }
     if (ev.time) {
       if (!s.start || ev.time < s.start) s.start = ev.time;
       if (!s.end || ev.time > s.end) s.end = ev.time;
