@@ -18,7 +18,7 @@ import { cleanEnv, currentLoad, machineInfo, makeTempDir, nowMs, runOk, stats, t
 import { fmtMs } from './report.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TAPES = join(repoRoot, 'build/bin/tapes.js');
+const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
 const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code/projects');
 const ENV = cleanEnv();

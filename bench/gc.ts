@@ -26,7 +26,7 @@ import { LooseObjectStore, PackSet } from '../src/odb/index.js';
 import { loadCodec } from '../src/object/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TAPES = join(repoRoot, 'build/bin/tapes.js');
+const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
 const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code/projects');
 const ENV = cleanEnv();

@@ -14,7 +14,7 @@ import { summariseProfile } from './cpu-profile.js';
 import { currentLoad, listFiles, machineInfo, makeTempDir, runOk, stats, type Stats } from './lib.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TAPES = join(repoRoot, 'build/bin/tapes.js');
+const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
 const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code');
 

@@ -36,7 +36,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TAPES = join(repoRoot, 'build/bin/tapes.js');
+const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
 const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code');
 const ENV = cleanEnv();

@@ -46,7 +46,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TAPES = join(repoRoot, 'build/bin/tapes.js');
+const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
 
 // Temp dirs still on disk, removed on any exit (including Ctrl-C).

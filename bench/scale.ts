@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { cleanEnv, currentLoad, machineInfo, makeTempDir, removeDir, run, runOk, stats, transcriptLines } from './lib.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TAPES = join(repoRoot, 'build/bin/tapes.js');
+const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
 const SCALE = resolve(repoRoot, '../shared/corpus/scale/entire-522.tar.zst');
 

@@ -11,7 +11,10 @@ let removed = 0;
 function walk(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p);
+    if (e.isDirectory()) {
+      // build/bundle is esbuild's output (scripts/bundle.mjs), not tsc's.
+      if (p !== join(build, 'bundle')) walk(p);
+    }
     else if (/\.js(\.map)?$/.test(e.name)) {
       const source = join(root, relative(build, p).replace(/\.js(\.map)?$/, '.ts'));
       if (!existsSync(source)) {

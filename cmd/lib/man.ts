@@ -1,7 +1,17 @@
 // The manual pages (man/tapes-<command>.md), shipped beside build/.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 
-const MAN_DIR = new URL('../../../man/', import.meta.url);
+/**
+ * man/ of the package: the nearest one above this file, which runs from
+ * build/cmd/lib/ or, bundled, from build/bundle/ or its chunks/.
+ */
+const MAN_DIR = ((): URL => {
+  for (let up = new URL('./', import.meta.url), i = 0; i < 6; up = new URL('../', up), i++) {
+    const dir = new URL('man/', up);
+    if (existsSync(new URL('tapes.md', dir))) return dir;
+  }
+  return new URL('../../../man/', import.meta.url);
+})();
 
 /** The text of a page, or undefined when there is none. */
 export async function readManPage(name: string): Promise<string | undefined> {

@@ -1,0 +1,36 @@
+// The bundled CLI (build/bundle/tapes.js, what `npm install` links as
+// `tapes`) runs the same commands as the compiled modules the other tests
+// load: start-up, a man page found from the bundle's folder, the codec and
+// SQLite loaded from node_modules, a lazily loaded command chunk.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { corpusDir, repoRoot, tapes, tempDir } from '../helpers/cli.js';
+
+const BUNDLE = join(repoRoot, 'build', 'bundle', 'tapes.js');
+const TRANSCRIPT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
+
+function bundled(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BUNDLE, ...args], { cwd, env: { PATH: process.env.PATH, FORCE_COLOR: '0', TZ: 'UTC' }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+t.test('the bundle exists and answers as the modules do', async (t) => {
+  t.ok(existsSync(BUNDLE), 'npm run build writes build/bundle/tapes.js');
+  const cwd = tempDir('tapes-bundle-');
+  t.equal(bundled(['--version'], cwd).stdout, (await tapes(['--version'], { cwd })).stdout, '--version');
+  t.match(bundled(['help', 'log'], cwd).stdout, /^# tapes-log\(1\)/, 'a man page, found from the bundle');
+  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  const imp = bundled(['import', TRANSCRIPT], cwd);
+  t.equal(imp.code, 0, imp.stderr);
+  const env = { TZ: 'UTC' };
+  for (const args of [['log', '--no-pager', 'bc3bf53b'], ['show', '--no-pager', 'bc3bf53b~3'], ['cat-object', '-p', 'bc3bf53b'], ['search', 'test', '-n', '3'], ['fsck']]) {
+    const b = bundled(args, cwd);
+    const m = await tapes(args, { cwd, env });
+    t.equal(b.code, m.code, `${args.join(' ')}: exit code`);
+    t.equal(b.stdout, m.stdout, `${args.join(' ')}: same output`);
+    if (args[0] !== 'fsck') t.ok(b.stdout.length > 0, `${args.join(' ')}: printed something`);
+  }
+  t.equal(bundled(['show', 'no-such-thing'], cwd).code, 2, 'errors map to exit codes');
+});
