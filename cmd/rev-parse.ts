@@ -47,10 +47,15 @@ export async function handler(args: Args): Promise<void> {
       }
       throw err;
     }
-    const type = (await store.read(r.id)).type;
-    results.push(revisionJson(rev, { id: r.id, type, ref: r.ref ?? null }));
+    // Only --json prints the type, and only it needs the object read (as
+    // git's rev-parse, the text output names what resolved without opening it).
+    results.push({ rev, id: r.id, ref: r.ref ?? null });
   }
-  if (args.json) return ctx.jsonLines(results);
+  if (args.json) {
+    const json = [];
+    for (const r of results) json.push(revisionJson(r.rev, { ...r, type: (await store.read(r.id)).type }));
+    return ctx.jsonLines(json);
+  }
   for (const r of results) {
     if (args.symbolicFullName) {
       if (r.ref) await ctx.write((r.ref === 'HEAD' ? await headName(archive) : r.ref) + '\n');

@@ -36,7 +36,7 @@ export class Abbreviator {
   private dir(prefix: string): Promise<string[]> {
     let p = this.dirs.get(prefix);
     if (!p) {
-      p = this.store.findByPrefix(prefix);
+      p = this.store.findByPrefix(prefix).then((ids) => [...ids].sort());
       this.dirs.set(prefix, p);
     }
     return p;
@@ -44,8 +44,16 @@ export class Abbreviator {
 
   async abbrev(id: string, min = 7): Promise<string> {
     let n = min;
-    for (const other of await this.dir(id.slice(0, 2))) {
-      if (other === id) continue;
+    // The ids sharing the most digits with `id` are its neighbours in sorted order.
+    const ids = await this.dir(id.slice(0, 2));
+    let lo = 0;
+    for (let hi = ids.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (ids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    for (const other of [ids[lo - 1], ids[ids[lo] === id ? lo + 1 : lo]]) {
+      if (other === undefined) continue;
       let k = 0;
       while (k < id.length && other[k] === id[k]) k++;
       n = Math.max(n, k + 1);
