@@ -1,24 +1,13 @@
 // The --json shapes of gc, fsck and index (one document each, docs/json.md),
 // with snake_case field names over the model's own.
+import type { GcResult } from '../../archive/index.js';
+import type { FsckCounts } from '../../fsck/index.js';
 
-/** What the shape reads of a gc's result (the model's GcResult). */
-export interface GcResultLike {
-  mode: string;
-  pack?: { name: string; objects: number; frames: number; bytes: number };
-  packsBefore: number;
-  packsAfter: number;
-  looseBefore: number;
-  looseAfter: number;
-  reachable: number;
-  looseRemoved: number;
-  pruned: number;
-  loosened: number;
-  packsRemoved: number;
-  tempRemoved: number;
-}
+// fsck's `byId` is keyed by check id (camelCase ids, as git's fsck names
+// them: data, not field names), so its keys are kept as they are.
 
 /** gc: the pack written (absent when nothing was) and the counts before and after. */
-export function gcJson(r: GcResultLike) {
+export function gcJson(r: GcResult) {
   return {
     mode: r.mode,
     ...(r.pack ? { pack: { name: r.pack.name, objects: r.pack.objects, frames: r.pack.frames, bytes: r.pack.bytes } } : {}),
@@ -36,23 +25,12 @@ export function gcJson(r: GcResultLike) {
 }
 
 /** gc --auto: whether it ran, its result when it did, and why not when it did not. */
-export function autoGcJson(o: { ran: boolean; result?: GcResultLike; note?: string }) {
+export function autoGcJson(o: { ran: boolean; result?: GcResult; note?: string }) {
   return { ran: o.ran, ...(o.result ? { result: gcJson(o.result) } : {}), ...(o.note !== undefined ? { note: o.note } : {}) };
 }
 
-/** What the shape reads of fsck's counts; `byId` is keyed by check id (camelCase ids, as git's fsck names them: data, not field names). */
-export interface FsckCountsLike {
-  objects: number;
-  refs: number;
-  reflogs: number;
-  error: number;
-  warning: number;
-  info: number;
-  byId: Record<string, number>;
-}
-
 /** fsck: every finding shown, the counts, and the exit status (the bit mask). */
-export function fsckJson(findings: unknown[], counts: FsckCountsLike, exitCode: number) {
+export function fsckJson(findings: unknown[], counts: FsckCounts, exitCode: number) {
   const { byId, ...rest } = counts;
   return { findings, counts: { ...rest, by_id: byId }, exit_code: exitCode };
 }
