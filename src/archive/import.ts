@@ -16,11 +16,12 @@ import {
   type TranscriptFormat,
 } from '../import/index.js';
 import { TapesError, systemError } from '../errors/index.js';
-import type { RefStore } from '../refs/index.js';
+import { shortRefName, type RefStore } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions/index.js';
 import { updateSearchIndexQuietly } from './search/index.js';
 import { autoGc, type AutoGcOutcome } from './maintenance/index.js';
+import { ImportStatCache, type StatEntry } from './import-stat.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
 
@@ -176,16 +177,24 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     files: [],
   };
   const found = await candidates(opts);
-  const sizes = await Promise.all(found.map((c) => (c.refused ? 0 : fs.stat(c.path).then((s) => s.size, () => 0))));
+  const stats = await Promise.all(found.map((c) => (c.refused ? undefined : fs.stat(c.path).catch(() => undefined))));
+  const sizes = stats.map((s) => s?.size ?? 0);
   const progress: ImportProgress = { filesDone: 0, filesTotal: found.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0), records: 0 };
+  const statCache = ImportStatCache.open(archive.dir);
   const display = (p: string) => {
     const rel = relative(opts.cwd, p);
     return rel && !rel.startsWith('..') ? rel : p;
   };
   for (const [i, c] of found.entries()) {
     let result: FileResult;
+    const st = stats[i];
+    const known = st ? statCache.lookup(c.path, st, opts.kind) : undefined;
     if (c.refused) {
       result = refusedFile(display(c.path), c.refused);
+    } else if (known && (await refs.resolve(known.ref)) === known.tip) {
+      // Unchanged since it was imported, and its session still ends where that import left it.
+      result = unchangedFile(known, display(c.path));
+      sizes[i] = 0;
     } else {
       try {
         result = await importOne(queue, refs, opts, c.path, display(c.path));
@@ -207,6 +216,19 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       problems: result.status === 'refused' ? [`${result.path}: ${result.reason}`] : result.problems,
       ...(result.reason ? { reason: result.reason } : {}),
     });
+    if (result.status === 'refused') statCache.forget(c.path);
+    else if (st && result.ref && result.tip) {
+      // File times come from the system clock, so the racy check uses it too.
+      statCache.record(c.path, st, Date.now(), {
+        kind: opts.kind,
+        format: result.format ?? '',
+        ref: result.ref,
+        tip: result.tip,
+        records: result.records,
+        display: result.path,
+        problems: result.problems,
+      });
+    }
     if (result.status === 'refused') summary.files_refused++;
     else if (result.status === 'kept-separately') summary.sessions.kept_separately++;
     else summary.sessions[result.status]++;
@@ -217,6 +239,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     progress.records += result.records;
     opts.onProgress?.(progress);
   }
+  if (!opts.dryRun) await statCache.save();
   // Keep the derived session index current (only sessions whose tip moved are summarised again).
   const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately;
   if (!opts.dryRun && moved > 0) await listSessions(archive);
@@ -230,6 +253,12 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     opts.onAutoGc?.(outcome);
   }
   return summary;
+}
+
+/** The result of a file the stat cache vouches for: as its last import left it, nothing read or added. */
+function unchangedFile(e: StatEntry, shown: string): FileResult {
+  const problems = e.display === shown ? e.problems : e.problems.map((p) => (p.startsWith(e.display) ? shown + p.slice(e.display.length) : p));
+  return { path: shown, format: e.format as TranscriptFormat, session: shortRefName(e.ref), ref: e.ref, status: 'unchanged', records: e.records, records_added: 0, problems, tip: e.tip };
 }
 
 async function importOne(

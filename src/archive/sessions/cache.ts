@@ -2,10 +2,8 @@
 // The index is never the source of truth: an entry is trusted only while its
 // ref still points at the tip it was computed from, and is recomputed from the
 // objects otherwise; a missing, damaged or older-version index is rebuilt.
-import { existsSync, readFileSync, promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { entryKind } from '../../odb/index.js';
+import { existsSync } from 'node:fs';
+import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, parseRefContent, readRefFile, shortRefName } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { summariseSession, type SessionSummary, type ToolCount } from './summary.js';
@@ -15,37 +13,14 @@ export const SESSION_INDEX_VERSION = 3;
 const INDEX_MAGIC = 'tapes-session-index';
 
 function indexPath(archive: Archive): string {
-  return join(archive.dir, 'index', 'sessions.json');
-}
-
-/** index/ or the index file being a link: never read or written through (docs/security.md). */
-function linkedIndex(path: string): boolean {
-  return entryKind(dirname(path)) === 'symlink' || entryKind(path) === 'symlink';
+  return derivedPath(archive.dir, 'sessions.json');
 }
 
 /** The index's entries, or an empty map when it is missing, damaged or from another version. */
 function readIndex(path: string): Map<string, SessionSummary> {
-  if (linkedIndex(path)) return new Map();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return new Map();
-  }
-  // First line: magic, version and the SHA-256 of the rest, so a torn or
-  // edited file is noticed and rebuilt rather than believed.
-  const nl = text.indexOf('\n');
-  const head = /^(\S+) (\d+) ([0-9a-f]{64})$/.exec(nl < 0 ? '' : text.slice(0, nl));
-  if (!head || head[1] !== INDEX_MAGIC || Number(head[2]) !== SESSION_INDEX_VERSION) return new Map();
-  const body = text.slice(nl + 1);
-  if (createHash('sha256').update(body).digest('hex') !== head[3]) return new Map();
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    if (!Array.isArray(parsed)) return new Map();
-    return new Map(parsed.filter(isSummary).map((s) => [s.ref, s]));
-  } catch {
-    return new Map();
-  }
+  const parsed = readDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION);
+  if (!Array.isArray(parsed)) return new Map();
+  return new Map(parsed.filter(isSummary).map((s) => [s.ref, s]));
 }
 
 function isSummary(x: unknown): x is SessionSummary {
@@ -76,19 +51,8 @@ function isSummary(x: unknown): x is SessionSummary {
   );
 }
 
-async function writeIndex(archive: Archive, path: string, sessions: SessionSummary[]): Promise<void> {
-  const body = JSON.stringify(sessions);
-  const text = `${INDEX_MAGIC} ${SESSION_INDEX_VERSION} ${createHash('sha256').update(body).digest('hex')}\n${body}`;
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  if (linkedIndex(path)) return;
-  try {
-    await fs.mkdir(join(archive.dir, 'index'), { recursive: true });
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, path);
-  } catch {
-    // A cache that cannot be written (a read-only archive) costs time, not correctness.
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-  }
+function writeIndex(path: string, sessions: SessionSummary[]): Promise<void> {
+  return writeDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION, sessions);
 }
 
 /**
@@ -167,6 +131,6 @@ export async function listSessions(archive: Archive, opts: ListOptions = {}): Pr
     await Promise.all(Array.from({ length: Math.min(SUMMARY_CONCURRENCY, stale.length) }, worker));
   }
   const listed = out.filter((s): s is SessionSummary => s !== undefined);
-  if (changed) await writeIndex(archive, path, listed);
+  if (changed) await writeIndex(path, listed);
   return listed;
 }

@@ -1,0 +1,53 @@
+// A derived file in .tapes/index/: a first line of magic, version and the
+// SHA-256 of the rest, then a JSON body. It is never the source of truth: a
+// missing, torn, edited, older-version or linked file reads as absent (and is
+// rebuilt), and one that cannot be written costs time, not correctness.
+import { readFileSync, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { entryKind } from '../odb/index.js';
+
+/** index/ or the file itself being a link: never read or written through (docs/security.md). */
+function linked(path: string): boolean {
+  return entryKind(dirname(path)) === 'symlink' || entryKind(path) === 'symlink';
+}
+
+export function derivedPath(archiveDir: string, name: string): string {
+  return join(archiveDir, 'index', name);
+}
+
+/** The parsed body, or undefined when the file is missing, damaged, linked or of another magic or version. */
+export function readDerived(path: string, magic: string, version: number): unknown {
+  if (linked(path)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const nl = text.indexOf('\n');
+  const head = /^(\S+) (\d+) ([0-9a-f]{64})$/.exec(nl < 0 ? '' : text.slice(0, nl));
+  if (!head || head[1] !== magic || Number(head[2]) !== version) return undefined;
+  const body = text.slice(nl + 1);
+  if (createHash('sha256').update(body).digest('hex') !== head[3]) return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `value` through a temp file renamed over `path`; failures are swallowed (see the file comment). */
+export async function writeDerived(path: string, magic: string, version: number, value: unknown): Promise<void> {
+  const body = JSON.stringify(value);
+  const text = `${magic} ${version} ${createHash('sha256').update(body).digest('hex')}\n${body}`;
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  if (linked(path)) return;
+  try {
+    await fs.mkdir(dirname(path), { recursive: true });
+    await fs.writeFile(tmp, text);
+    await fs.rename(tmp, path);
+  } catch {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
