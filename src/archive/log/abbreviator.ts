@@ -14,11 +14,16 @@ import { displaySessionName } from '../sessions/index.js';
 export class Abbreviator {
   private readonly dirs = new Map<string, Promise<string[]>>();
 
+  /** The session names, sorted, to find those starting with a prefix by binary search. */
+  private readonly sortedSessions: Array<{ name: string; id: string }>;
+
   private constructor(
     private readonly store: ObjectStore,
     private readonly refNames: Set<string>,
     private readonly sessions: Array<{ name: string; id: string }>,
-  ) {}
+  ) {
+    this.sortedSessions = [...sessions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
 
   static async create(archive: Archive): Promise<Abbreviator> {
     const all = await archive.refs.list('refs/');
@@ -36,7 +41,8 @@ export class Abbreviator {
   private dir(prefix: string): Promise<string[]> {
     let p = this.dirs.get(prefix);
     if (!p) {
-      p = this.store.findByPrefix(prefix).then((ids) => [...ids].sort());
+      // Stores list ids sorted; sorted here only when one did not.
+      p = this.store.findByPrefix(prefix).then((ids) => (ids.every((x, i) => i === 0 || ids[i - 1]! < x) ? ids : [...ids].sort()));
       this.dirs.set(prefix, p);
     }
     return p;
@@ -80,6 +86,14 @@ export class Abbreviator {
     for (const r of [`refs/${prefix}`, `${SESSIONS_PREFIX}${prefix}`, `refs/tags/${prefix}`, `refs/remotes/${prefix}`]) {
       if (this.refNames.has(r)) return true;
     }
-    return this.sessions.some((s) => s.id !== id && s.name.startsWith(prefix));
+    const list = this.sortedSessions;
+    let lo = 0;
+    for (let hi = list.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.name < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < list.length && list[i]!.name.startsWith(prefix); i++) if (list[i]!.id !== id) return true;
+    return false;
   }
 }
