@@ -45,15 +45,12 @@ function isEntry(e: unknown): e is StatEntry {
 }
 
 export class ImportStatCache {
-  private readonly entries: Map<string, StatEntry>;
   private changed = false;
 
   private constructor(
     private readonly path: string,
-    entries: Map<string, StatEntry>,
-  ) {
-    this.entries = entries;
-  }
+    private readonly entries: Map<string, StatEntry>,
+  ) {}
 
   static open(archiveDir: string): ImportStatCache {
     const path = derivedPath(archiveDir, 'import-stat.json');
@@ -75,12 +72,9 @@ export class ImportStatCache {
 
   /** Records what an import of `file` left; a file changed within RACY_MS of `nowMs` is forgotten instead. */
   record(file: string, st: Stats, nowMs: number, e: Omit<StatEntry, 'dev' | 'ino' | 'size' | 'mtime_ms' | 'ctime_ms'>): void {
-    this.changed = true;
-    if (nowMs - st.mtimeMs < RACY_MS) {
-      this.entries.delete(file);
-      return;
-    }
+    if (nowMs - st.mtimeMs < RACY_MS) return this.forget(file);
     this.entries.set(file, { dev: st.dev, ino: st.ino, size: st.size, mtime_ms: st.mtimeMs, ctime_ms: st.ctimeMs, ...e });
+    this.changed = true;
   }
 
   forget(file: string): void {

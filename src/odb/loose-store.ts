@@ -136,23 +136,19 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   async read(id: string): Promise<TapesObject> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
-    // A packed object is read from its pack without looking for a loose file
-    // first (after gc, most are packed and their fan-out directories gone);
-    // should the pack's copy be damaged, a loose copy still serves.
-    if (this.packs.has(id)) {
-      try {
-        const packed = this.packs.read(id);
-        if (packed) return packed;
-      } catch (err) {
-        const loose = this.readLoose(id);
-        if (loose) return this.verify(id, loose);
-        throw err;
-      }
+    // The packs first (after gc, most objects are packed and their fan-out
+    // directories gone, so a loose lookup first would be wasted); should a
+    // pack's copy be damaged, a loose copy still serves.
+    let damaged: unknown;
+    try {
+      const packed = this.packs.read(id);
+      if (packed) return packed;
+    } catch (err) {
+      damaged = err;
     }
     const loose = this.readLoose(id);
     if (loose) return this.verify(id, loose);
-    const packed = this.packs.read(id);
-    if (packed) return packed;
+    if (damaged) throw damaged;
     // Not found: another process may have packed it (and removed the loose
     // file) since the packs were listed.
     if (this.packs.rescan()) {

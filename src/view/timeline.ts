@@ -3,6 +3,7 @@
 // `tapes log` draws whole trees with these; `tapes replay` shows the same
 // lines beside the record it displays, so a record reads the same in both.
 import { oneLine, type EventSummary, type RecordTokens } from '../archive/event/index.js';
+import { clockFormat } from '../archive/timespec/index.js';
 import type { ChalkInstance } from './color.js';
 import { formatInt, formatLocalTime } from './sessions-table.js';
 
@@ -27,9 +28,6 @@ function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-// Making a DateTimeFormat costs far more than using one: one per zone.
-const secondFormats = new Map<string, Intl.DateTimeFormat>();
-
 /**
  * A time for people, on the wall clock of `timeZone` (the process's zone when
  * undefined): `2026-01-05 15:30`, or with `seconds` `2026-01-05 15:30:07 +01:00`.
@@ -38,22 +36,7 @@ export function localTime(iso: string | number, seconds = false, timeZone?: stri
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   if (!seconds) return formatLocalTime(d.toISOString(), timeZone);
-  let f = secondFormats.get(timeZone ?? '');
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    });
-    secondFormats.set(timeZone ?? '', f);
-  }
-  const parts = f.formatToParts(d);
+  const parts = clockFormat(timeZone).formatToParts(d);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const zone = /[+-]\d{2}:\d{2}/.exec(get('timeZoneName'))?.[0] ?? '+00:00';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')} ${zone}`;

@@ -19,18 +19,35 @@ export function validTimeZone(tz: string | undefined): string | undefined {
   }
 }
 
+// Making a DateTimeFormat costs far more than using one: one per zone.
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The clock of `timeZone` (the process's when undefined) as parts: two-digit
+ * fields on a 24-hour clock, and the offset from UTC (`GMT+01:00`).
+ */
+export function clockFormat(timeZone?: string): Intl.DateTimeFormat {
+  let f = clockFormats.get(timeZone ?? '');
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'longOffset',
+    });
+    clockFormats.set(timeZone ?? '', f);
+  }
+  return f;
+}
+
 /** Year, month, day, hour, minute, second of an instant on the wall clock of `timeZone`. */
 export function wallClock(ms: number, timeZone?: string): [number, number, number, number, number, number] {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(ms));
+  const parts = clockFormat(timeZone).formatToParts(new Date(ms));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return [get('year'), get('month'), get('day'), get('hour'), get('minute'), get('second')];
 }
