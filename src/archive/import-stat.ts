@@ -72,9 +72,12 @@ export class ImportStatCache {
 
   /** Records what an import of `file` left; a file changed within RACY_MS of `nowMs` is forgotten instead. */
   record(file: string, st: Stats, nowMs: number, e: Omit<StatEntry, 'dev' | 'ino' | 'size' | 'mtime_ms' | 'ctime_ms'>): void {
-    if (nowMs - st.mtimeMs < RACY_MS) return this.forget(file);
-    this.entries.set(file, { dev: st.dev, ino: st.ino, size: st.size, mtime_ms: st.mtimeMs, ctime_ms: st.ctimeMs, ...e });
     this.changed = true;
+    if (nowMs - st.mtimeMs < RACY_MS) {
+      this.entries.delete(file);
+      return;
+    }
+    this.entries.set(file, { dev: st.dev, ino: st.ino, size: st.size, mtime_ms: st.mtimeMs, ctime_ms: st.ctimeMs, ...e });
   }
 
   forget(file: string): void {

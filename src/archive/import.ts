@@ -187,6 +187,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   };
   for (const [i, c] of found.entries()) {
     let result: FileResult;
+    let vouched = false;
     const st = stats[i];
     const known = st ? statCache.lookup(c.path, st, opts.kind) : undefined;
     if (c.refused) {
@@ -195,6 +196,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       // Unchanged since it was imported, and its session still ends where that import left it.
       result = unchangedFile(known, display(c.path));
       sizes[i] = 0;
+      vouched = true;
     } else {
       try {
         result = await importOne(queue, refs, opts, c.path, display(c.path));
@@ -217,7 +219,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       ...(result.reason ? { reason: result.reason } : {}),
     });
     if (result.status === 'refused') statCache.forget(c.path);
-    else if (st && result.ref && result.tip) {
+    else if (st && result.ref && result.tip && !vouched) {
       // File times come from the system clock, so the racy check uses it too.
       statCache.record(c.path, st, Date.now(), {
         kind: opts.kind,
