@@ -20,7 +20,7 @@ export async function readManPage(name: string): Promise<string | undefined> {
 }
 
 /** The body of a page's `## <title>` section. */
-function manSection(page: string, title: string): string {
+export function manSection(page: string, title: string): string {
   const start = page.indexOf(`\n## ${title}\n`);
   if (start < 0) return '';
   const rest = page.slice(start + title.length + 5);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
 import { SPECS, type CommandSpec } from '../../cmd/spec/index.js';
 import { createCli } from '../../cmd/cli.js';
+import { manSection as section } from '../../cmd/lib/man.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const manDir = join(root, 'man');
@@ -62,15 +63,6 @@ function headings(text: string): string[] {
     else if (!fenced && line.startsWith('## ')) out.push(line.slice(3).trim());
   }
   return out;
-}
-
-/** The body of one `## ` section. */
-function section(text: string, title: string): string {
-  const start = text.indexOf(`\n## ${title}\n`);
-  if (start < 0) return '';
-  const rest = text.slice(start + title.length + 5);
-  const end = rest.search(/\n## /);
-  return end < 0 ? rest : rest.slice(0, end);
 }
 
 function checkShape(t: Test, text: string, title: string, name: string): void {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLOBAL_OPTIONS, SPECS, type CommandSpec, type OptionSpec } from '../../cmd/spec/index.js';
 import { flagsOf } from '../../cmd/lib/help-text.js';
+import { manSection as section } from '../../cmd/lib/man.js';
 import { repoRoot, tapes, tempDir } from '../helpers/cli.js';
 
 const cwd = tempDir('tapes-man-options-');
@@ -30,14 +31,6 @@ interface Item {
   positionals: string[];
   /** The header and the text under it. */
   text: string;
-}
-
-function section(page: string, title: string): string {
-  const start = page.indexOf(`\n## ${title}\n`);
-  if (start < 0) return '';
-  const rest = page.slice(start + title.length + 5);
-  const end = rest.search(/\n## /);
-  return end < 0 ? rest : rest.slice(0, end);
 }
 
 const FORM = /^(--?)(\[no-\]|no-)?([A-Za-z0-9][\w-]*)(?:(\[=)(<[^>]+>)\]|[= ](<[^>]+>).*)?$/;
