@@ -54,6 +54,29 @@ t.test('bad input: the not-claude file is refused by name, exit 1, the other fil
   t.equal(ok.code, 0, 'exit 0 when every file imported');
 });
 
+t.test('bad input: a stale ref lock (left by a killed run) refuses the file it guards, names the lock, and leaves the rest alone', async (t) => {
+  const cwd = await newArchive(t);
+  await fs.copyFile(smallClaude, join(cwd, 'good.jsonl'));
+  await fs.copyFile(smallClaude, join(cwd, 'other.jsonl'));
+  const lock = join(cwd, '.tapes', 'refs', 'sessions', 'good.lock');
+  await fs.mkdir(join(cwd, '.tapes', 'refs', 'sessions'), { recursive: true });
+  await fs.writeFile(lock, '');
+  const text = await tapes(['import', 'good.jsonl'], { cwd });
+  t.equal(text.code, 1, 'refused: exit 1');
+  t.match(text.stderr, `refused good.jsonl: cannot lock refs/sessions/good: ${lock} exists`, 'standard error names the file, the ref and the lock');
+  const json = await importJson(cwd, ['good.jsonl', 'other.jsonl']);
+  t.equal(json.code, 1);
+  t.equal(json.stderr, '', 'with --json, standard error stays empty');
+  const refused = json.summary.files.filter((f) => f.status === 'refused');
+  t.equal(refused.length, 1, 'only the locked file is refused');
+  t.match(refused[0]?.reason, lock, 'the JSON reason names the lock file');
+  t.equal((await showRef(cwd)).trim().split('\n').length, 1, 'the other file imported');
+  t.equal(await fs.readFile(lock, 'utf8'), '', 'the lock is not taken over or removed');
+  await fs.rm(lock);
+  t.equal((await importJson(cwd, ['good.jsonl'])).code, 0, 'once the lock is removed the file imports');
+  t.equal((await revList(cwd, 'good')).length, 9);
+});
+
 t.test('bad input: empty, binary, folder without transcripts, missing path — each refused by name', async (t) => {
   const cwd = await newArchive(t);
   await fs.writeFile(join(cwd, 'empty.jsonl'), '');
