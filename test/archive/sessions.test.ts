@@ -33,11 +33,23 @@ async function run(cwd: string, args: string[]) {
   return r;
 }
 
-/** An archive holding a few real sessions, with subagents and a Codex rollout. */
+let imported: Promise<string> | undefined;
+/** A scratch directory kept until the whole file ends. */
+const fileScratch = () => scratch(t);
+
+/**
+ * An archive holding a few real sessions, with subagents and a Codex rollout:
+ * imported once per run, and each test gets its own copy to change.
+ */
 async function corpusArchive(t: { teardown(fn: () => void): void }): Promise<string> {
+  imported ??= (async () => {
+    const dir = fileScratch();
+    await run(dir, ['init', '-q']);
+    await run(dir, ['import', small, withErrors, medium, showcase, codex]);
+    return dir;
+  })();
   const cwd = scratch(t);
-  await run(cwd, ['init', '-q']);
-  await run(cwd, ['import', small, withErrors, medium, showcase, codex]);
+  await fs.cp(await imported, cwd, { recursive: true });
   return cwd;
 }
 

@@ -205,6 +205,23 @@ export async function recordsByLine(cwd: string, session: string): Promise<Map<n
   return out;
 }
 
+/**
+ * The record of source line `line` of a session, blobs resolved. A transcript
+ * gives one record per line, so it is looked for at that position first (and
+ * checked); only otherwise is the whole session read.
+ */
+export async function recordAtLine(cwd: string, session: string, line: number): Promise<{ [k: string]: Json }> {
+  const ids = await revList(cwd, session);
+  const at = ids[line - 1];
+  if (at) {
+    const rec = await catRecord(cwd, at);
+    if ((rec.source as { line?: number } | null)?.line === line) return (await withBlobs(cwd, rec)) as { [k: string]: Json };
+  }
+  const rec = (await recordsByLine(cwd, session)).get(line);
+  if (!rec) throw new Error(`${session} has no record of line ${line}`);
+  return rec;
+}
+
 export async function fsck(cwd: string): Promise<RunResult> {
   return tapes(['fsck'], { cwd });
 }

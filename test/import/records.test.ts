@@ -14,6 +14,7 @@ import {
   importJson,
   jsonl,
   newArchive,
+  recordAtLine,
   recordsByLine,
   revList,
   showRef,
@@ -123,13 +124,13 @@ t.test('records: Claude Code lines, normalised', async (t) => {
   t.same(summary.content, [{ type: 'text', text: 'Add session resume command to conflict message' }]);
   t.equal(summary.time, null, 'a summary line has no timestamp');
 
-  const system = (await recordsByLine(cwd, '79e9becd-0b83-42f1-8cb1-33375d080476')).get(53)!;
+  const system = await recordAtLine(cwd, '79e9becd-0b83-42f1-8cb1-33375d080476', 53);
   t.equal(system.kind, 'system');
   t.equal(system.role, 'system');
   t.equal(meta(system).subtype, 'turn_duration');
   t.equal(system.time, (await originalLine(systemFile, 53)).timestamp);
 
-  const progress = (await recordsByLine(cwd, 'bc3bf53b-19fe-4209-b30a-a1acffaf6703')).get(11)!;
+  const progress = await recordAtLine(cwd, 'bc3bf53b-19fe-4209-b30a-a1acffaf6703', 11);
   t.equal(progress.kind, 'progress');
   t.equal(meta(progress).data_type, 'hook_progress');
   t.equal(meta(progress).harness, 'claude-code');
