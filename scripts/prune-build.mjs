@@ -12,8 +12,9 @@ function walk(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
-      // build/bundle is esbuild's output (scripts/bundle.mjs), not tsc's.
-      if (p !== join(build, 'bundle')) walk(p);
+      // build/bundle is esbuild's output (scripts/bundle.mjs), build/test-groups
+      // is scripts/test-groups.mjs's: neither is tsc's.
+      if (p !== join(build, 'bundle') && p !== join(build, 'test-groups')) walk(p);
     }
     else if (/\.js(\.map)?$/.test(e.name)) {
       const source = join(root, relative(build, p).replace(/\.js(\.map)?$/, '.ts'));

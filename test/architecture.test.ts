@@ -109,3 +109,21 @@ t.test('nothing below the entry point touches process', async (t) => {
     t.notMatch(text, /\bprocess\.(cwd|env|exit|argv|stdout|stderr|stdin|exitCode)\b/, relative(repoRoot, file));
   }
 });
+
+t.test('npm test runs every fast test file exactly once: each is imported by one file of build/test-groups', async (t) => {
+  // scripts/test-groups.mjs writes the groups from what tsc compiled; this
+  // checks them against the TypeScript sources, so a test file that no group
+  // runs (or that two groups run) fails here rather than passing unseen.
+  const fast = (await sources('test'))
+    .map((f) => relative(join(repoRoot, 'test'), f).split('\\').join('/'))
+    .filter((f) => f.endsWith('.test.ts') && !f.endsWith('.long.test.ts'))
+    .map((f) => f.replace(/\.ts$/, '.js'))
+    .sort();
+  const groupsDir = join(repoRoot, 'build', 'test-groups');
+  const imported: string[] = [];
+  for (const g of await fs.readdir(groupsDir)) {
+    for (const m of (await fs.readFile(join(groupsDir, g), 'utf8')).matchAll(/^import '\.\.\/test\/(.+)';$/gm)) imported.push(m[1]!);
+  }
+  t.ok(fast.length > 50, `${fast.length} fast test files found`);
+  t.same(imported.slice().sort(), fast, 'the groups import exactly the fast test files, each once');
+});
