@@ -3,10 +3,11 @@
 // only the chain that holds the record is read — not every session's tip
 // (issue 15: `show` of a record read one tip per session, 546 of them).
 import t from 'tap';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, listSessions } from '../../src/archive/index.js';
-import { sessionsContaining } from '../../src/archive/log/index.js';
+import { chainIds, chainIndexPath, sessionsContaining } from '../../src/archive/log/index.js';
+import { NotFoundError } from '../../src/errors/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { readEvent } from '../../src/record/index.js';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
@@ -58,7 +59,67 @@ t.test("a record's session is found without reading the other sessions' tips", a
   const reads = counting(archive);
   t.same(await sessionsContaining(archive, ev), ['refs/sessions/run-0']);
   for (const s of sessions.filter((s) => s !== target)) t.notOk(reads.has(s.tip), `${s.name}'s tip is not read`);
-  t.ok(reads.size <= target.records - Math.floor(target.records / 2) + 1, `only run-0's chain down to the record is read (${reads.size} reads)`);
+  t.ok(reads.size <= target.records, `only run-0's chain is read, once, to index it (${reads.size} reads for ${target.records} records)`);
+  reads.clear();
+  t.same(await sessionsContaining(archive, ev), ['refs/sessions/run-0'], 'asked again');
+  t.equal(reads.size, 0, 'the second time, no record is read: the chain index answers');
+});
+
+t.test('the chain index: brought up to date when its ref moves on, rebuilt when damaged or gone, never believed for another tip', async (t) => {
+  const cwd = await renamedArchive();
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  const store = await archive.objects();
+  const run0 = (await listSessions(archive)).find((s) => s.ref === 'refs/sessions/run-0')!;
+  // Build run-0's index at a tip five records below its real one.
+  let old = await readEvent(store, run0.tip);
+  const above: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    above.push(old.id);
+    old = await readEvent(store, old.parent!);
+  }
+  const full = await chainIds(archive, 'refs/sessions/run-0', run0.tip);
+  t.equal(full?.length, run0.records, 'the ids of the whole chain, tip first');
+  t.equal(full?.[0], run0.tip);
+  const atOld = await chainIds(archive, 'refs/sessions/run-0', old.id);
+  t.same(atOld, full?.slice(5), 'indexed at the older tip');
+
+  const reads = counting(archive);
+  t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, 'the ref moved on: same ids');
+  t.same([...reads].sort(), above.slice().sort(), 'only the five records above the old tip were read');
+
+  const path = chainIndexPath(archive, 'refs/sessions/run-0');
+  const text = readFileSync(path, 'utf8');
+  // A file whose body was edited (an id swapped) no longer matches its digest.
+  writeFileSync(path, text.replace(full![3]!, full![4]!));
+  reads.clear();
+  t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, 'a damaged file is not believed');
+  t.equal(reads.size, run0.records, 'it is rebuilt by reading the chain');
+  rmSync(path);
+  t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, 'a deleted file is rebuilt');
+  t.ok(existsSync(path), 'and written again');
+
+  // The file of one ref is never used for another, nor for a tip it does not hold.
+  const run1 = (await listSessions(archive)).find((s) => s.ref === 'refs/sessions/run-1')!;
+  copyFileSync(path, chainIndexPath(archive, 'refs/sessions/run-1'));
+  const ids1 = await chainIds(archive, 'refs/sessions/run-1', run1.tip);
+  t.equal(ids1?.[0], run1.tip, "run-0's file copied in place of run-1's is not believed");
+  t.equal(ids1?.length, run1.records);
+  t.notOk(ids1?.includes(run0.tip));
+
+  // A chain that cannot be read whole is not indexed: the caller walks it and reports.
+  const a = await Archive.openAt(join(cwd, '.tapes'));
+  const objects = await a.objects();
+  a.objects = async () =>
+    new Proxy(objects, {
+      get(target, key, receiver) {
+        if (key === 'read') return async (id: string) => (id === full![7] ? Promise.reject(new NotFoundError(`object ${id} not found`, { id })) : target.read(id));
+        const v = Reflect.get(target, key, receiver) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as ObjectStore;
+  rmSync(path);
+  t.equal(await chainIds(a, 'refs/sessions/run-0', run0.tip), null, 'a missing record: no ids');
+  t.notOk(existsSync(path), 'and no file written');
 });
 
 t.test('a ref moved since the summaries were made is read, not believed', async (t) => {

@@ -1,7 +1,7 @@
 // Abbreviated ids and session names that stay unique, as git abbreviates:
 // what log, show, diff, status, search and export print for a record.
 import type { ObjectStore } from '../../odb/index.js';
-import { SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
+import { SESSIONS_PREFIX, shortRefName, type RefStore } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { displaySessionName } from '../sessions/index.js';
 
@@ -15,20 +15,25 @@ export class Abbreviator {
   private readonly dirs = new Map<string, Promise<string[]>>();
 
   /** The session names, sorted, to find those starting with a prefix by binary search. */
-  private readonly sortedSessions: Array<{ name: string; id: string }>;
+  private readonly sortedSessions: string[];
 
+  /**
+   * Only the refs' names are listed (a directory walk): a session's tip is
+   * read when its name starts with an abbreviation being tried, which is rare.
+   */
   private constructor(
     private readonly store: ObjectStore,
+    private readonly refs: RefStore,
     private readonly refNames: Set<string>,
-    private readonly sessions: Array<{ name: string; id: string }>,
+    private readonly sessions: string[],
   ) {
-    this.sortedSessions = [...sessions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.sortedSessions = [...sessions].sort();
   }
 
   static async create(archive: Archive): Promise<Abbreviator> {
-    const all = await archive.refs.list('refs/');
-    const sessions = all.filter((r) => r.name.startsWith(SESSIONS_PREFIX)).map((r) => ({ name: shortRefName(r.name), id: r.id }));
-    return new Abbreviator(await archive.objects(), new Set(all.map((r) => r.name)), sessions);
+    const all = await archive.refs.listNames('refs/');
+    const sessions = all.filter((n) => n.startsWith(SESSIONS_PREFIX)).map(shortRefName);
+    return new Abbreviator(await archive.objects(), archive.refs, new Set(all), sessions);
   }
 
   /** Lists the fan-out directories of these ids at once (in parallel). */
@@ -64,7 +69,7 @@ export class Abbreviator {
       while (k < id.length && other[k] === id[k]) k++;
       n = Math.max(n, k + 1);
     }
-    while (n < id.length && this.conflicts(id, id.slice(0, n))) n++;
+    while (n < id.length && (await this.conflicts(id, id.slice(0, n)))) n++;
     return id.slice(0, n);
   }
 
@@ -77,12 +82,12 @@ export class Abbreviator {
   async sessionName(ref: string): Promise<string> {
     const name = shortRefName(ref);
     if (!ref.startsWith(SESSIONS_PREFIX)) return name;
-    let len = displaySessionName(name, this.sessions.map((s) => s.name)).length;
+    let len = displaySessionName(name, this.sessions).length;
     while (len < name.length && /^[0-9a-f]{4,}$/.test(name.slice(0, len)) && (await this.dir(name.slice(0, 2))).some((id) => id.startsWith(name.slice(0, len)))) len++;
     return name.slice(0, len);
   }
 
-  private conflicts(id: string, prefix: string): boolean {
+  private async conflicts(id: string, prefix: string): Promise<boolean> {
     for (const r of [`refs/${prefix}`, `${SESSIONS_PREFIX}${prefix}`, `refs/tags/${prefix}`, `refs/remotes/${prefix}`]) {
       if (this.refNames.has(r)) return true;
     }
@@ -90,10 +95,12 @@ export class Abbreviator {
     let lo = 0;
     for (let hi = list.length; lo < hi; ) {
       const mid = (lo + hi) >> 1;
-      if (list[mid]!.name < prefix) lo = mid + 1;
+      if (list[mid]! < prefix) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < list.length && list[i]!.name.startsWith(prefix); i++) if (list[i]!.id !== id) return true;
+    for (let i = lo; i < list.length && list[i]!.startsWith(prefix); i++) {
+      if ((await this.refs.resolve(`${SESSIONS_PREFIX}${list[i]!}`)) !== id) return true;
+    }
     return false;
   }
 }

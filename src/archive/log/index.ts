@@ -3,3 +3,4 @@ export * from './tree.js';
 export * from './filter.js';
 export * from './target.js';
 export * from './abbreviator.js';
+export * from './chain-index.js';

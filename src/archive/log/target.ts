@@ -7,7 +7,8 @@ import { readEvent, type EventView } from '../../record/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { str } from '../event/index.js';
-import { listSessions } from '../sessions/index.js';
+import { chainRefs, listSessions } from '../sessions/index.js';
+import { chainIds } from './chain-index.js';
 
 export interface LogTarget {
   /** What the user asked for (or what was chosen for them). */
@@ -50,18 +51,21 @@ export async function resolveTarget(archive: Archive, rev: string): Promise<LogT
 
 /**
  * The session and agent refs whose chains hold record `ev`. Cheap: only refs
- * the record points to are walked (its session id names them, or their tip
- * carries the same session id), and each walk stops once it is below the
- * record's line. Refs whose tip is the record count without a walk.
+ * the record points to are looked at (its session id names them, or their
+ * tip carries the same session id), each through its chain's ids in the
+ * derived chain index (chain-index.ts), which a walk from the tip builds or
+ * brings up to date when it is missing or stale; a chain that cannot be
+ * read whole is walked as far as the record's line. Refs whose tip is the
+ * record count without a look.
  */
 export async function sessionsContaining(archive: Archive, ev: EventView): Promise<string[]> {
   const store = await archive.objects();
-  const refs = [...(await archive.refs.list(SESSIONS_PREFIX)), ...(await archive.refs.list(AGENTS_PREFIX))];
+  const refs = await chainRefs(archive);
   // Which session each tip holds, from the summaries (kept per tip in the
   // derived index, trusted only while the ref still points at that tip); a
   // chain without one (its summary failed) has its tip read.
   const held = new Map<string, { tip: string; sid: string | null; format: string | null }>();
-  for (const s of await listSessions(archive)) held.set(s.ref, { tip: s.tip, sid: s.tip_session_id, format: s.tip_format });
+  for (const s of await listSessions(archive, { refs })) held.set(s.ref, { tip: s.tip, sid: s.tip_session_id, format: s.tip_format });
   const sid = str(ev.meta.session_id)?.split('#')[0] ?? null;
   const agent = str(ev.meta.agent_id);
   const parentSession = str(ev.meta.parent_session);
@@ -92,7 +96,14 @@ export async function sessionsContaining(archive: Archive, ev: EventView): Promi
     if (sid !== null ? tip.sid === sid : tip.sid === null) candidates.push(r);
   }
   const out: string[] = [];
-  for (const c of candidates) if (await chainHolds(store, c.id, ev)) out.push(c.name);
+  for (const c of candidates) {
+    if (c.id === ev.id) {
+      out.push(c.name);
+      continue;
+    }
+    const ids = await chainIds(archive, c.name, c.id);
+    if (ids ? ids.includes(ev.id) : await chainHolds(store, c.id, ev)) out.push(c.name);
+  }
   return [...new Set(out)];
 }
 

@@ -85,13 +85,15 @@ export interface ListOptions {
    * that import, which refreshes the index, never fails on another session.
    */
   onError?: (ref: string, err: unknown) => void;
+  /** The chain refs, when the caller has just read them (chainRefs): they are not read twice. */
+  refs?: Array<{ name: string; id: string }>;
 }
 
 /** Every session and subagent chain with its summary, from the index where it is current. */
 export async function listSessions(archive: Archive, opts: ListOptions = {}): Promise<SessionSummary[]> {
   const path = indexPath(archive);
   const index = readIndex(path);
-  const refs = await chainRefs(archive);
+  const refs = opts.refs ?? (await chainRefs(archive));
   const byTip = new Map<string, SessionSummary>();
   for (const s of index.values()) byTip.set(s.tip, s);
   const out: Array<SessionSummary | undefined> = new Array(refs.length);
