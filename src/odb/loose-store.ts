@@ -294,7 +294,10 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
     if (!/^[0-9a-f]{2,64}$/.test(prefix)) return [];
     const loose = await this.layout.looseIdsWithPrefix(prefix);
     this.packs.rescan();
-    return [...new Set([...loose, ...this.packs.findByPrefix(prefix)])].sort();
+    const packed = this.packs.findByPrefix(prefix);
+    if (loose.length === 0) return packed;
+    if (packed.length === 0) return loose.slice().sort();
+    return [...new Set([...loose, ...packed])].sort();
   }
 }
 

@@ -147,7 +147,19 @@ export function encodePackIndex(entries: PackEntry[], frames: FrameInfo[], packC
   return b;
 }
 
-/** A parsed index: views into its bytes, nothing copied. */
+/**
+ * Reads `length` bytes at `position` of an index file into `into` at
+ * `offset`; throws when the file is shorter (it was checked at open).
+ */
+export type IndexRead = (into: Uint8Array, offset: number, length: number, position: number) => void;
+
+/**
+ * A parsed index: views into its bytes, nothing copied. An index opened from
+ * a file (openFile) reads only what lookups touch — the header and fan-out
+ * at once, then the ids under one first byte, one entry, the frame table —
+ * as git reads its mmapped .idx: a command that looks up a few objects does
+ * not read a whole index of a large archive (5.8 MB for the scale corpus).
+ */
 export class PackIndex {
   readonly count: number;
   readonly frameCount: number;
@@ -156,8 +168,10 @@ export class PackIndex {
   private readonly framesAt: number;
   readonly checksumAt: number;
   private readonly view: Buffer;
+  /** Set while parts of `bytes` are still unread (an index opened from a file). */
+  private lazy?: { read: IndexRead; buckets: Uint8Array; entries: Uint8Array; frames: boolean; bucketsRead: number };
 
-  private constructor(readonly bytes: Uint8Array) {
+  private constructor(readonly bytes: Uint8Array, read?: IndexRead) {
     this.view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.frameCount = this.view.readUInt32BE(8);
     this.count = this.view.readUInt32BE(12);
@@ -165,6 +179,62 @@ export class PackIndex {
     this.entriesAt = this.idsAt + this.count * ID_SIZE;
     this.framesAt = this.entriesAt + this.count * ENTRY_SIZE;
     this.checksumAt = this.framesAt + this.frameCount * FRAME_SIZE;
+    if (read) this.lazy = { read, buckets: new Uint8Array(256), entries: new Uint8Array(this.count), frames: false, bucketsRead: 0 };
+  }
+
+  /**
+   * An index read from its file as lookups need it (see the class comment):
+   * `size` is the file's size, `read` reads from it. Checked as parse()
+   * checks, on the header, fan-out and size; the trailing checksums are read
+   * at once (the pack's is compared with the pack's trailer on open).
+   */
+  static openFile(size: number, read: IndexRead, what: string): PackIndex {
+    const bad = (why: string) => new CorruptObjectError(`${what}: ${why}`, { path: what, reason: 'badPackIndex' });
+    if (size < INDEX_HEADER_SIZE + FANOUT_SIZE + 2 * CHECKSUM_SIZE) throw bad('the index is too short');
+    const bytes = Buffer.allocUnsafe(size);
+    read(bytes, 0, INDEX_HEADER_SIZE + FANOUT_SIZE, 0);
+    checkHead(bytes, size, bad);
+    read(bytes, size - 2 * CHECKSUM_SIZE, 2 * CHECKSUM_SIZE, size - 2 * CHECKSUM_SIZE);
+    return new PackIndex(bytes, read);
+  }
+
+  /** Reads bytes [start, end) of the file into place. */
+  private fill(start: number, end: number): void {
+    if (end > start) this.lazy!.read(this.bytes, start, end - start, start);
+  }
+
+  /** Makes the ids whose first byte is `b` readable. */
+  private ids(b: number): void {
+    const l = this.lazy;
+    if (!l || l.buckets[b]) return;
+    // Past a quarter of the buckets, the rest of the ids table costs about as much as the lookups to come.
+    if (++l.bucketsRead > 64) {
+      this.fill(this.idsAt, this.entriesAt);
+      l.buckets.fill(1);
+      return;
+    }
+    this.fill(this.idsAt + this.fanout(b - 1) * ID_SIZE, this.idsAt + this.fanout(b) * ID_SIZE);
+    l.buckets[b] = 1;
+  }
+
+  /** The first byte of the id at position `i` (from the fan-out table). */
+  private bucketOf(i: number): number {
+    let lo = 0;
+    let hi = 255;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.fanout(mid) > i) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** Reads everything still unread (verify, and walks over every entry). */
+  private all(): void {
+    const l = this.lazy;
+    if (!l) return;
+    this.fill(this.idsAt, this.checksumAt);
+    this.lazy = undefined;
   }
 
   /**
@@ -176,21 +246,7 @@ export class PackIndex {
   static parse(bytes: Uint8Array, what: string): PackIndex {
     const bad = (why: string) => new CorruptObjectError(`${what}: ${why}`, { path: what, reason: 'badPackIndex' });
     if (bytes.length < INDEX_HEADER_SIZE + FANOUT_SIZE + 2 * CHECKSUM_SIZE) throw bad('the index is too short');
-    const v = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (v.toString('latin1', 0, 4) !== INDEX_SIGNATURE) throw bad('the index lacks the "TIDX" signature');
-    const version = v.readUInt32BE(4);
-    if (version !== PACK_VERSION) throw bad(`index version ${version} is not supported (this tapes reads version ${PACK_VERSION})`);
-    const frames = v.readUInt32BE(8);
-    const n = v.readUInt32BE(12);
-    const expected = INDEX_HEADER_SIZE + FANOUT_SIZE + n * (ID_SIZE + ENTRY_SIZE) + frames * FRAME_SIZE + 2 * CHECKSUM_SIZE;
-    if (bytes.length !== expected) throw bad(`the index is ${bytes.length} bytes, its counts call for ${expected}`);
-    let prev = 0;
-    for (let i = 0; i < 256; i++) {
-      const f = v.readUInt32BE(INDEX_HEADER_SIZE + i * 4);
-      if (f < prev) throw bad(`fan-out entry ${i} decreases`);
-      prev = f;
-    }
-    if (prev !== n) throw bad(`the fan-out table counts ${prev} objects, the header ${n}`);
+    checkHead(bytes, bytes.length, bad);
     return new PackIndex(bytes);
   }
 
@@ -200,6 +256,7 @@ export class PackIndex {
 
   /** The position of a 32-byte id, or -1. */
   find(id: Uint8Array): number {
+    this.ids(id[0]!);
     let lo = this.fanout(id[0]! - 1);
     let hi = this.fanout(id[0]!);
     while (lo < hi) {
@@ -215,6 +272,7 @@ export class PackIndex {
   /** Positions [start, end) of the ids starting with `prefix` (lowercase hex, at least 2 digits). */
   prefixRange(prefix: string): [number, number] {
     const first = parseInt(prefix.slice(0, 2), 16);
+    this.ids(first);
     let lo = this.fanout(first - 1);
     let hi = this.fanout(first);
     // Binary search for the first id >= prefix, then scan (prefix ranges are tiny).
@@ -227,25 +285,49 @@ export class PackIndex {
       else b = mid;
     }
     lo = a;
-    let end = lo;
-    while (end < hi && this.idHex(end).startsWith(prefix)) end++;
-    return [lo, end];
+    // And for the first id above every id with the prefix.
+    const high = Buffer.from(prefix.padEnd(64, 'f'), 'hex');
+    for (b = hi; a < b; ) {
+      const mid = (a + b) >>> 1;
+      if (compareIds(this.bytes, this.idsAt + mid * ID_SIZE, high, 0) <= 0) a = mid + 1;
+      else b = mid;
+    }
+    return [lo, a];
+  }
+
+  /** The ids at positions [start, end), as hex (one conversion for the whole run). */
+  idsHex(start: number, end: number): string[] {
+    if (this.lazy && end > start) for (let b = this.bucketOf(start); b <= this.bucketOf(end - 1); b++) this.ids(b);
+    const hex = this.view.toString('hex', this.idsAt + start * ID_SIZE, this.idsAt + end * ID_SIZE);
+    const out = new Array<string>(end - start);
+    for (let i = 0; i < out.length; i++) out[i] = hex.slice(i * 64, i * 64 + 64);
+    return out;
   }
 
   idBytes(i: number): Uint8Array {
+    if (this.lazy) this.ids(this.bucketOf(i));
     return this.bytes.subarray(this.idsAt + i * ID_SIZE, this.idsAt + (i + 1) * ID_SIZE);
   }
 
   idHex(i: number): string {
+    if (this.lazy) this.ids(this.bucketOf(i));
     return this.view.toString('hex', this.idsAt + i * ID_SIZE, this.idsAt + (i + 1) * ID_SIZE);
   }
 
   entry(i: number): { frameOffset: number; offset: number; length: number } {
     const p = this.entriesAt + i * ENTRY_SIZE;
+    if (this.lazy && !this.lazy.entries[i]) {
+      this.fill(p, p + ENTRY_SIZE);
+      this.lazy.entries[i] = 1;
+    }
     return { frameOffset: Number(this.view.readBigUInt64BE(p)), offset: this.view.readUInt32BE(p + 8), length: this.view.readUInt32BE(p + 12) };
   }
 
   frame(i: number): FrameInfo {
+    if (this.lazy && !this.lazy.frames) {
+      this.fill(this.framesAt, this.checksumAt);
+      this.lazy.frames = true;
+    }
     const p = this.framesAt + i * FRAME_SIZE;
     return { offset: Number(this.view.readBigUInt64BE(p)), length: this.view.readUInt32BE(p + 8), contentLength: this.view.readUInt32BE(p + 12) };
   }
@@ -262,6 +344,7 @@ export class PackIndex {
    * Returns one message per problem (empty when sound).
    */
   verify(packSize: number): string[] {
+    this.all();
     const problems: string[] = [];
     const sum = createHash('sha256').update(this.bytes.subarray(0, this.checksumAt + CHECKSUM_SIZE)).digest();
     if (Buffer.compare(sum, this.bytes.subarray(this.checksumAt + CHECKSUM_SIZE)) !== 0) problems.push('the index checksum does not match its content');
@@ -307,4 +390,23 @@ export class PackIndex {
     }
     return problems;
   }
+}
+
+/** What parse() and openFile() check of an index's first bytes (header and fan-out) and its size. */
+function checkHead(bytes: Uint8Array, size: number, bad: (why: string) => Error): void {
+  const v = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.toString('latin1', 0, 4) !== INDEX_SIGNATURE) throw bad('the index lacks the "TIDX" signature');
+  const version = v.readUInt32BE(4);
+  if (version !== PACK_VERSION) throw bad(`index version ${version} is not supported (this tapes reads version ${PACK_VERSION})`);
+  const frames = v.readUInt32BE(8);
+  const n = v.readUInt32BE(12);
+  const expected = INDEX_HEADER_SIZE + FANOUT_SIZE + n * (ID_SIZE + ENTRY_SIZE) + frames * FRAME_SIZE + 2 * CHECKSUM_SIZE;
+  if (size !== expected) throw bad(`the index is ${size} bytes, its counts call for ${expected}`);
+  let prev = 0;
+  for (let i = 0; i < 256; i++) {
+    const f = v.readUInt32BE(INDEX_HEADER_SIZE + i * 4);
+    if (f < prev) throw bad(`fan-out entry ${i} decreases`);
+    prev = f;
+  }
+  if (prev !== n) throw bad(`the fan-out table counts ${prev} objects, the header ${n}`);
 }

@@ -3,7 +3,7 @@
 // pack of an archive with a small cache of decompressed frames, so that
 // walking a session (whose objects sit together, oldest first) decodes each
 // frame once. Every object handed out is re-hashed against its id.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, HashMismatchError } from '../errors/index.js';
 import { isObjectId, sha256Hex } from '../hash/index.js';
@@ -35,13 +35,13 @@ export function listPackNames(dir: string): string[] {
     .sort();
 }
 
-/** A whole file, opened without following a link. */
-function readNoFollow(path: string): Buffer {
-  const fd = openSync(path, READ_NOFOLLOW);
-  try {
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
+/** Reads exactly `length` bytes at `position` of `fd`; a file cut short since it was opened is a damaged index. */
+function readFully(fd: number, into: Uint8Array, offset: number, length: number, position: number, what: string): void {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, into, offset + got, length - got, position + got);
+    if (n === 0) throw new CorruptObjectError(`${what}: the index is cut short`, { path: what, reason: 'badPackIndex' });
+    got += n;
   }
 }
 
@@ -52,6 +52,7 @@ export class Pack {
     readonly index: PackIndex,
     private fd: number | undefined,
     readonly size: number,
+    private idxFd: number | undefined,
   ) {}
 
   /**
@@ -62,8 +63,26 @@ export class Pack {
   static open(dir: string, name: string): Pack {
     const idxPath = join(dir, `${name}.idx`);
     const packPath = join(dir, `${name}.pack`);
-    const index = PackIndex.parse(readNoFollow(idxPath), `objects/pack/${name}.idx`);
-    const fd = openSync(packPath, READ_NOFOLLOW);
+    // The index is read as lookups need it (PackIndex.openFile), through a
+    // descriptor kept open, so a gc removing the file does not pull it away.
+    const idxFd = openSync(idxPath, READ_NOFOLLOW);
+    let index: PackIndex;
+    try {
+      const what = `objects/pack/${name}.idx`;
+      const st = fstatSync(idxFd);
+      if (!st.isFile()) throw new CorruptObjectError(`${what}: not a regular file`, { path: what, reason: 'badPackIndex' });
+      index = PackIndex.openFile(st.size, (into, offset, length, position) => readFully(idxFd, into, offset, length, position, what), what);
+    } catch (err) {
+      closeSync(idxFd);
+      throw err;
+    }
+    let fd: number;
+    try {
+      fd = openSync(packPath, READ_NOFOLLOW);
+    } catch (err) {
+      closeSync(idxFd);
+      throw err;
+    }
     try {
       const size = fstatSync(fd).size;
       const bad = (why: string) =>
@@ -74,9 +93,10 @@ export class Pack {
       const trailer = parsePackTrailer(tail);
       if (typeof trailer === 'string') throw bad(trailer);
       if (Buffer.compare(trailer.checksum, index.packChecksum()) !== 0) throw bad('its checksum differs from the one its index names');
-      return new Pack(dir, name, index, fd, size);
+      return new Pack(dir, name, index, fd, size, idxFd);
     } catch (err) {
       closeSync(fd);
+      closeSync(idxFd);
       throw err;
     }
   }
@@ -139,7 +159,9 @@ export class Pack {
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
+    if (this.idxFd !== undefined) closeSync(this.idxFd);
     this.fd = undefined;
+    this.idxFd = undefined;
   }
 }
 
@@ -327,12 +349,10 @@ export class PackSet {
 
   /** Packed ids starting with `prefix` (lowercase hex), sorted, each once. */
   findByPrefix(prefix: string): string[] {
-    const out = new Set<string>();
-    for (const p of this.packs) {
-      const [a, b] = p.index.prefixRange(prefix);
-      for (let i = a; i < b; i++) out.add(p.index.idHex(i));
-    }
-    return [...out].sort();
+    const runs = this.packs.map((p) => p.index.idsHex(...p.index.prefixRange(prefix))).filter((r) => r.length > 0);
+    // One pack (the usual case after gc): its ids are sorted and unique already.
+    if (runs.length <= 1) return runs[0] ?? [];
+    return [...new Set(runs.flat())].sort();
   }
 
   close(): void {

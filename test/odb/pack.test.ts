@@ -13,6 +13,7 @@ import {
   PackSet,
   PackWriter,
   SKIPPABLE_MAGIC,
+  encodePackIndex,
   maxFrameForLevel,
 } from '../../src/odb/index.js';
 import { decodeObject, encodeObject, loadCodec, objectId, readZstdFrameHeader, type ObjectType } from '../../src/object/index.js';
@@ -213,4 +214,48 @@ t.test('the loose store reads through packs: has, read, readFile, ids, prefixes,
   await t.rejects(fresh.read('1'.repeat(64)), { code: 'NotFoundError' });
   t.equal(sha256Hex(encodeObject(packed[1]!.type, packed[1]!.body)), packed[1]!.id);
   t.same(decodeObject(encodeObject('blob', Buffer.from('z'))).type, 'blob');
+});
+
+t.test('an index opened from its file reads only what lookups touch, and answers as the whole index does', async (t) => {
+  // A synthetic index of 20,000 ids (no pack behind it: only the index is read).
+  const n = 20_000;
+  const entries = Array.from({ length: n }, (_, i) => ({
+    id: createHash('sha256').update(`object ${i}`).digest(),
+    frameOffset: PACK_HEADER_SIZE + (i % 7) * 100,
+    offset: i,
+    length: 1,
+  }));
+  const frames = Array.from({ length: 7 }, (_, i) => ({ offset: PACK_HEADER_SIZE + i * 100, length: 100, contentLength: n }));
+  const bytes = Buffer.from(encodePackIndex(entries, frames, createHash('sha256').update('pack').digest()));
+  let read = 0;
+  let calls = 0;
+  const reader = (into: Uint8Array, offset: number, length: number, position: number) => {
+    read += length;
+    calls++;
+    bytes.copy(into, offset, position, position + length);
+  };
+  const whole = PackIndex.parse(bytes, 'x.idx');
+  const lazy = PackIndex.openFile(bytes.length, reader, 'x.idx');
+  t.ok(read < 2000, `opening reads the header, fan-out and checksums only (${read} of ${bytes.length} bytes)`);
+  t.same(Buffer.from(lazy.packChecksum()), Buffer.from(whole.packChecksum()));
+  for (const k of [0, 1234, 19_999]) {
+    const id = entries[k]!.id;
+    const i = lazy.find(id);
+    t.equal(i, whole.find(id), `object ${k} found at the same position`);
+    t.same(lazy.entry(i), whole.entry(i));
+    t.equal(lazy.idHex(i), whole.idHex(i));
+  }
+  t.equal(lazy.find(createHash('sha256').update('absent').digest()), -1, 'an absent id is absent');
+  t.ok(read < bytes.length / 20, `four lookups read ${read} of ${bytes.length} bytes, in ${calls} reads`);
+  t.same(lazy.frame(3), whole.frame(3), 'the frame table, read on first use');
+  const prefix = whole.idHex(500).slice(0, 4);
+  t.same(lazy.idsHex(...lazy.prefixRange(prefix)), whole.idsHex(...whole.prefixRange(prefix)), 'ids by prefix');
+  t.same(lazy.idsHex(100, 3000), whole.idsHex(100, 3000), 'a run of ids across first bytes');
+  t.same(lazy.verify(1e9), whole.verify(1e9), 'verify reads the rest and finds what parse() finds');
+  // Checked as parse() checks: a size that does not match the counts, a wrong version.
+  t.throws(() => PackIndex.openFile(bytes.length - 1, reader, 'x.idx'), /the index is \d+ bytes, its counts call for/);
+  const v2 = Buffer.from(bytes);
+  v2.writeUInt32BE(2, 4);
+  t.throws(() => PackIndex.openFile(v2.length, (into, o, l, p) => v2.copy(into, o, p, p + l), 'x.idx'), /version 2 is not supported/);
+  t.throws(() => PackIndex.openFile(10, reader, 'x.idx'), /too short/);
 });
