@@ -17,7 +17,7 @@ export interface ArchiveOptions {
 
 export class Archive {
   readonly refs: RefStore;
-  private store?: Promise<LooseObjectStore>;
+  private store?: LooseObjectStore;
 
   private constructor(
     readonly dir: string,
@@ -65,9 +65,14 @@ export class Archive {
     return join(this.dir, 'objects');
   }
 
-  private looseStore(): Promise<LooseObjectStore> {
-    this.store ??= LooseObjectStore.open(this.objectsDir);
+  /** The store, its codec not necessarily loaded (resolve: lookups, and reads that load it when they decode). */
+  private lookupStore(): LooseObjectStore {
+    this.store ??= LooseObjectStore.openLookup(this.objectsDir);
     return this.store;
+  }
+
+  private looseStore(): Promise<LooseObjectStore> {
+    return this.lookupStore().codecReady();
   }
 
   objects(): Promise<ObjectStore> {
@@ -93,6 +98,8 @@ export class Archive {
   }
 
   async resolve(rev: string): Promise<ResolvedRevision> {
-    return resolveRevision(await this.objects(), this.refs, rev);
+    // Without loading the codec: a full id or a prefix is looked up, not
+    // decoded; a revision that walks records (session~3) loads it on its first read.
+    return resolveRevision(this.lookupStore(), this.refs, rev);
   }
 }

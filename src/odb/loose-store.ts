@@ -44,7 +44,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   private constructor(
     readonly dir: string,
-    private readonly codec: Codec,
+    private codecLoaded: Codec | undefined,
   ) {
     this.layout = new ObjectLayout(dir);
   }
@@ -52,6 +52,27 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
   /** Opens the store in `<archive>/objects`; loads the codec (once per process). */
   static async open(objectsDir: string): Promise<LooseObjectStore> {
     return new LooseObjectStore(objectsDir, await loadCodec());
+  }
+
+  /**
+   * Opens the store without loading the codec (about 30 ms of WebAssembly
+   * start-up), for lookups: has, ids by prefix, and reads and writes, which
+   * load it when they first need it. The synchronous calls that decode
+   * (verify, and the packs' frames) need it loaded first: codecReady().
+   */
+  static openLookup(objectsDir: string): LooseObjectStore {
+    return new LooseObjectStore(objectsDir, undefined);
+  }
+
+  /** Loads the codec if it is not yet (once per process); the store, ready for every call. */
+  async codecReady(): Promise<this> {
+    this.codecLoaded ??= await loadCodec();
+    return this;
+  }
+
+  private get codec(): Codec {
+    if (!this.codecLoaded) throw new Error('the zstd codec is not loaded: await LooseObjectStore.codecReady() before a synchronous read');
+    return this.codecLoaded;
   }
 
   pathOf(id: string): string {
@@ -62,7 +83,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   /** The packs of this store, opened on first use. */
   get packs(): PackSet {
-    this.packSet ??= new PackSet(this.layout.packDir, this.codec);
+    this.packSet ??= new PackSet(this.layout.packDir, () => this.codec);
     return this.packSet;
   }
 
@@ -104,6 +125,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    */
   async readFile(id: string): Promise<Uint8Array> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
+    if (!this.codecLoaded) await this.codecReady();
     const loose = this.readLoose(id);
     if (loose) return loose;
     const encoded = this.packs.encoded(id) ?? (this.packs.rescan() ? this.packs.encoded(id) : undefined);
@@ -136,6 +158,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   async read(id: string): Promise<TapesObject> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
+    if (!this.codecLoaded) await this.codecReady();
     // The packs first (after gc, most objects are packed and their fan-out
     // directories gone, so a loose lookup first would be wasted); should a
     // pack's copy be damaged, a loose copy still serves.
@@ -193,6 +216,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    * so the existence check is skipped (link() still never overwrites).
    */
   async writeReporting(type: ObjectType, body: Uint8Array, checked = false): Promise<{ id: string; written: number }> {
+    if (!this.codecLoaded) await this.codecReady();
     const encoded = encodeObject(type, body);
     const id = sha256Hex(encoded);
     // Synchronous checks: a stat is microseconds, far less than a round trip
@@ -209,6 +233,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    * Returns false when the object was already there.
    */
   async writeCompressed(id: string, compressed: Uint8Array, verified = false): Promise<boolean> {
+    if (!this.codecLoaded) await this.codecReady();
     if (this.freshen(id)) return false;
     if (!verified) this.verify(id, compressed);
     return this.storeFile(id, compressed);

@@ -201,9 +201,10 @@ export class PackSet {
   /** Frames decompressed so far (tests and benchmarks check the cache with it). */
   framesDecoded = 0;
 
+  /** `codec`: the codec, or a function giving it when a frame is first decoded (a store opened for lookups loads it late). */
   constructor(
     readonly dir: string,
-    private readonly codec: Codec,
+    private readonly codec: Codec | (() => Codec),
   ) {
     this.rescan();
   }
@@ -276,7 +277,7 @@ export class PackSet {
     if (!content) {
       let decoded: Uint8Array;
       try {
-        decoded = this.codec.decompress(pack.readFrame(frame), MAX_FRAME_CONTENT);
+        decoded = (typeof this.codec === 'function' ? this.codec() : this.codec).decompress(pack.readFrame(frame), MAX_FRAME_CONTENT);
       } catch (err) {
         throw new CorruptObjectError(`objects/pack/${pack.name}.pack: frame at ${frame.offset}: ${(err as Error).message}`, {
           path: `objects/pack/${pack.name}.pack`,
