@@ -34,7 +34,7 @@ export async function handler(args: Args): Promise<void> {
   if (args.short !== undefined && (args.short < 4 || args.short > 64)) {
     throw new UsageError('--short takes a length from 4 to 64');
   }
-  const store = await archive.objects();
+  // The store (and its codec) only for --json, which reads each object for its type.
   const results = [];
   for (const rev of revs) {
     let r;
@@ -53,6 +53,7 @@ export async function handler(args: Args): Promise<void> {
   }
   if (args.json) {
     const json = [];
+    const store = await archive.objects();
     for (const r of results) json.push(revisionJson(r.rev, { ...r, type: (await store.read(r.id)).type }));
     return ctx.jsonLines(json);
   }
@@ -60,7 +61,7 @@ export async function handler(args: Args): Promise<void> {
     if (args.symbolicFullName) {
       if (r.ref) await ctx.write((r.ref === 'HEAD' ? await headName(archive) : r.ref) + '\n');
     } else {
-      await ctx.write((args.short ? await uniquePrefix(store, r.id, args.short) : r.id) + '\n');
+      await ctx.write((args.short ? await uniquePrefix(archive.objectLayout(), r.id, args.short) : r.id) + '\n');
     }
   }
 }
