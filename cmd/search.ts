@@ -58,6 +58,8 @@ export async function handler(args: Args): Promise<void> {
   }
   const result = await S.searchArchive(archive, query, {
     limit: args.sessions ? 0 : limit,
+    // With --sessions every hit is counted but only a few per session shown: their snippets are built below.
+    snippets: !args.sessions,
     chains,
     kinds,
     tools: listValues(args.tool),
@@ -110,6 +112,7 @@ export async function handler(args: Args): Promise<void> {
       const titles = new Map((await listSessions(archive)).map((s) => [s.ref, s.title]));
       for (const [n, [session, all]] of shown.entries()) {
         const hits = all.slice(0, PER_SESSION);
+        await S.addSnippets(archive, hits, query);
         if (args.json) {
           out += jsonLine(searchSessionJson(session, titles.get(SESSIONS_PREFIX + session) ?? null, all.length, await Promise.all(hits.map(hitJson))));
           continue;

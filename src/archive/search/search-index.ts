@@ -21,7 +21,7 @@ import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
-export const SEARCH_INDEX_VERSION = 1;
+export const SEARCH_INDEX_VERSION = 2;
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 type Database = BetterSqlite3.Database;
@@ -125,7 +125,7 @@ CREATE TABLE calls (
   tool TEXT NOT NULL,
   PRIMARY KEY (chain, use_id)
 ) WITHOUT ROWID;
-CREATE VIRTUAL TABLE fts USING fts5(text, input, output, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE fts USING fts5(text, input, output, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
 `;
 
 export interface SearchIndex {

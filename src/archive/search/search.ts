@@ -5,11 +5,13 @@
 // snippet whose matches are marked. The index is brought level with the refs
 // first (search-index.ts).
 import { statSync } from 'node:fs';
-import { InvalidInputError, UsageError } from '../../errors/index.js';
+import { InvalidInputError, UsageError, isTapesError } from '../../errors/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../../refs/index.js';
+import { readEvent } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { Abbreviator } from '../log/index.js';
-import { openSearchIndex, removeSearchIndex, syncSearchIndex, type SearchIndex, type SyncStats } from './search-index.js';
+import { indexedText, openSearchIndex, removeSearchIndex, syncSearchIndex, type SearchIndex, type SyncStats } from './search-index.js';
+import { buildSnippet } from './snippet.js';
 
 // ---------------------------------------------------------------- the query
 
@@ -101,6 +103,12 @@ export interface SearchFilter {
 export interface SearchOptions extends SearchFilter {
   /** At most this many results (0: all). */
   limit: number;
+  /**
+   * Build each hit's snippet (reading its record; the index keeps no copy of
+   * the text). False leaves them empty, for a caller that shows only some
+   * hits and fills those with addSnippets.
+   */
+  snippets?: boolean;
 }
 
 export interface SearchHit {
@@ -122,7 +130,7 @@ export interface SearchHit {
   cwd: string | null;
   /** BM25 relevance: larger is better. */
   score: number;
-  /** One line around the best match, with each matching token between \x02 and \x03. */
+  /** One line around the best match, with each matching token between \x02 and \x03 ('' until built: addSnippets). */
   snippet: string;
 }
 
@@ -211,7 +219,6 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     error: number;
     cwd: string | null;
     score: number;
-    snippet: string;
   }>;
   try {
     total = (db.prepare(`SELECT count(*) AS n ${from}`).get(...params) as { n: number }).n;
@@ -219,8 +226,7 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     rows = db
       .prepare(
         `SELECT r.id, r.chain, r.seq, r.kind, r.label, r.role, r.time, r.tools, r.error, r.cwd,
-                bm25(fts, ${WEIGHTS.join(', ')}) AS score,
-                snippet(fts, -1, '${MATCH_START}', '${MATCH_END}', '…', 16) AS snippet
+                bm25(fts, ${WEIGHTS.join(', ')}) AS score
          ${from} ORDER BY score, r.time DESC, r.chain, r.seq LIMIT ?`,
       )
       .all(...params, limit) as typeof rows;
@@ -248,7 +254,7 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
       cwd: r.cwd,
       // FTS5's bm25() is negative, smaller better: flipped so that more relevant is larger.
       score: Math.round(-r.score * 1e6) / 1e6,
-      snippet: oneLineSnippet(r.snippet),
+      snippet: '',
     };
   });
   return { hits, total };
@@ -264,9 +270,33 @@ export async function searchArchive(archive: Archive, query: string, opts: Searc
       if (err.code !== 'SQLITE_FULL') throw err;
       throw new InvalidInputError(`search: the disk is full: the search index ${index.path ?? '(in memory)'} cannot be brought up to date`, { path: index.path }, 'Free some space, then search again; the archive itself is intact.');
     });
-    return { ...queryIndex(index, query, opts), sync, persistent: index.path !== null };
+    const found = queryIndex(index, query, opts);
+    if (opts.snippets !== false) await addSnippets(archive, found.hits, query);
+    return { ...found, sync, persistent: index.path !== null };
   } finally {
     index.close();
+  }
+}
+
+/**
+ * Fills in the snippets of `hits` from their records' text (each record read
+ * and verified, with its blobs): the text the index was built from, cut
+ * around the query's matches (snippet.ts). A record that cannot be read
+ * any more (damaged since it was indexed) gets a snippet saying so.
+ */
+export async function addSnippets(archive: Archive, hits: SearchHit[], query: string): Promise<void> {
+  if (hits.length === 0) return;
+  const terms = parseQuery(query);
+  const store = await archive.objects();
+  for (const h of hits) {
+    if (h.snippet !== '') continue;
+    try {
+      const t = await indexedText(store, await readEvent(store, h.id));
+      h.snippet = oneLineSnippet(buildSnippet([t.text, t.input, t.output], terms, MATCH_START, MATCH_END));
+    } catch (err) {
+      if (!isTapesError(err)) throw err;
+      h.snippet = `(record unreadable: ${err.message})`;
+    }
   }
 }
 
