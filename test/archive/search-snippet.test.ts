@@ -4,13 +4,13 @@
 // FTS5 table that keeps its content, queried with words, phrases and
 // prefixes picked from that text, and every snippet() compared with ours.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ftsQuery, parseQuery, tokenize } from '../../src/archive/search/search.js';
 import { buildSnippet, foldToken } from '../../src/archive/search/snippet.js';
-import { corpusDir } from '../helpers/cli.js';
+import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const FILE = join(corpusDir, 'claude-code', 'projects', '-Users-alex-workspace-cli', '0cf3db51-1c73-43bb-8d05-dc02739514a5.jsonl');
@@ -84,4 +84,27 @@ t.test('folding as unicode61 folds: case and diacritics', async (t) => {
   t.equal(foldToken('ß'), 'ß', 'no expansion (unicode61 keeps ß)');
   const snip = buildSnippet(['Le café est fermé. Un autre café ouvre.'], parseQuery('cafe'), '[', ']');
   t.equal(snip, 'Le [café] est fermé. Un autre [café] ouvre.');
+});
+
+t.test('a hit whose record was damaged after it was indexed still lists, its snippet saying why', async (t) => {
+  const cwd = tempDir('tapes-snippet-');
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  copyFileSync(FILE, join(cwd, 's.jsonl'));
+  for (const args of [['init', '-q'], ['import', 's.jsonl']]) t.equal((await tapes(args, { cwd })).code, 0);
+  const first = await tapes(['search', '--json', 'WriteString'], { cwd });
+  t.equal(first.code, 0);
+  const hits = first.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; snippet: string });
+  t.ok(hits.length > 0 && hits.every((h) => /WriteString/.test(h.snippet)), `${hits.length} hits, each snippet holding the word`);
+  // Damage the first hit's object file (same size, other bytes).
+  const id = hits[0]!.id;
+  const file = join(cwd, '.tapes', 'objects', id.slice(0, 2), id.slice(2));
+  const bytes = readFileSync(file);
+  bytes[bytes.length - 5] ^= 0xff;
+  chmodSync(file, 0o644);
+  writeFileSync(file, bytes);
+  const again = await tapes(['search', '--json', 'WriteString'], { cwd });
+  t.equal(again.code, 0, 'the search still succeeds');
+  const damaged = again.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; snippet: string }).filter((h) => h.id === id);
+  t.ok(damaged.length > 0);
+  t.ok(damaged.every((h) => h.snippet.startsWith('(record unreadable: ') && h.snippet.includes(id)), `it says so, naming the object: ${damaged[0]?.snippet}`);
 });

@@ -288,15 +288,22 @@ export async function addSnippets(archive: Archive, hits: SearchHit[], query: st
   if (hits.length === 0) return;
   const terms = parseQuery(query);
   const store = await archive.objects();
+  // One record is often a hit in several chains (a session and its copies): read once.
+  const built = new Map<string, string>();
   for (const h of hits) {
     if (h.snippet !== '') continue;
-    try {
-      const t = await indexedText(store, await readEvent(store, h.id));
-      h.snippet = oneLineSnippet(buildSnippet([t.text, t.input, t.output], terms, MATCH_START, MATCH_END));
-    } catch (err) {
-      if (!isTapesError(err)) throw err;
-      h.snippet = `(record unreadable: ${err.message})`;
+    let snippet = built.get(h.id);
+    if (snippet === undefined) {
+      try {
+        const t = await indexedText(store, await readEvent(store, h.id));
+        snippet = oneLineSnippet(buildSnippet([t.text, t.input, t.output], terms, MATCH_START, MATCH_END));
+      } catch (err) {
+        if (!isTapesError(err)) throw err;
+        snippet = `(record unreadable: ${err.message})`;
+      }
+      built.set(h.id, snippet);
     }
+    h.snippet = snippet;
   }
 }
 
