@@ -169,7 +169,7 @@ export class PackIndex {
   readonly checksumAt: number;
   private readonly view: Buffer;
   /** Set while parts of `bytes` are still unread (an index opened from a file). */
-  private lazy?: { read: IndexRead; buckets: Uint8Array; entries: Uint8Array; frames: boolean; bucketsRead: number };
+  private lazy?: { read: IndexRead; buckets: Uint8Array; entries: Uint8Array; frames: boolean; bucketsRead: number; entriesRead: number };
 
   private constructor(readonly bytes: Uint8Array, read?: IndexRead) {
     this.view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -179,7 +179,7 @@ export class PackIndex {
     this.entriesAt = this.idsAt + this.count * ID_SIZE;
     this.framesAt = this.entriesAt + this.count * ENTRY_SIZE;
     this.checksumAt = this.framesAt + this.frameCount * FRAME_SIZE;
-    if (read) this.lazy = { read, buckets: new Uint8Array(256), entries: new Uint8Array(this.count), frames: false, bucketsRead: 0 };
+    if (read) this.lazy = { read, buckets: new Uint8Array(256), entries: new Uint8Array(this.count), frames: false, bucketsRead: 0, entriesRead: 0 };
   }
 
   /**
@@ -317,8 +317,14 @@ export class PackIndex {
   entry(i: number): { frameOffset: number; offset: number; length: number } {
     const p = this.entriesAt + i * ENTRY_SIZE;
     if (this.lazy && !this.lazy.entries[i]) {
-      this.fill(p, p + ENTRY_SIZE);
-      this.lazy.entries[i] = 1;
+      // Past a few hundred lookups (a walk over a session), the table at once.
+      if (++this.lazy.entriesRead > 256) {
+        this.fill(this.entriesAt, this.framesAt);
+        this.lazy.entries.fill(1);
+      } else {
+        this.fill(p, p + ENTRY_SIZE);
+        this.lazy.entries[i] = 1;
+      }
     }
     return { frameOffset: Number(this.view.readBigUInt64BE(p)), offset: this.view.readUInt32BE(p + 8), length: this.view.readUInt32BE(p + 12) };
   }
