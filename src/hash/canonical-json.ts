@@ -32,6 +32,11 @@ function serialiseString(s: string, path: (string | number)[]): string {
   return JSON.stringify(s);
 }
 
+/**
+ * Appends the canonical form of `value` to `out`. `path` is where `value`
+ * sits, kept as one stack (pushed and popped, never copied: this runs on
+ * every value of every record), read only to name a value that is refused.
+ */
 function serialise(value: unknown, path: (string | number)[], out: string[]): void {
   if (value === null) {
     out.push('null');
@@ -57,7 +62,9 @@ function serialise(value: unknown, path: (string | number)[], out: string[]): vo
         out.push('[');
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out.push(',');
-          serialise(value[i], [...path, i], out);
+          path.push(i);
+          serialise(value[i], path, out);
+          path.pop();
         }
         out.push(']');
         return;
@@ -66,12 +73,15 @@ function serialise(value: unknown, path: (string | number)[], out: string[]): vo
       // Default sort compares UTF-16 code units, which is what JCS asks for.
       const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
       out.push('{');
-      keys.forEach((k, i) => {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
         if (i > 0) out.push(',');
-        out.push(serialiseString(k, [...path, k]));
+        path.push(k);
+        out.push(serialiseString(k, path));
         out.push(':');
-        serialise(obj[k], [...path, k], out);
-      });
+        serialise(obj[k], path, out);
+        path.pop();
+      }
       out.push('}');
       return;
     }

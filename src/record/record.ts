@@ -59,27 +59,42 @@ export function checkRecordValue(value: unknown, what = 'record'): ParsedRecord 
     throw new InvalidInputError(`${what}: "parent" must be null or a 64-hex object id`, {});
   }
   const blobs: string[] = [];
-  collectBlobRefs(obj, '', blobs, what);
+  collectBlobRefs(obj, [], blobs, what);
   return { value: obj, parent, blobs };
 }
 
-function collectBlobRefs(v: JsonValue, path: string, out: string[], what: string): void {
+/**
+ * The blob ids a record refers to, in document order. `path` is a stack of
+ * the keys leading to `v` (pushed and popped: this walks every value of every
+ * record read), joined only to name a bad reference.
+ */
+function collectBlobRefs(v: JsonValue, path: string[], out: string[], what: string): void {
   if (v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
-    v.forEach((x, i) => collectBlobRefs(x, `${path}/${i}`, out, what));
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x === null || typeof x !== 'object') continue;
+      path.push(String(i));
+      collectBlobRefs(x, path, out, what);
+      path.pop();
+    }
     return;
   }
   if (BLOB_REF_KEY in v) {
     const id = v[BLOB_REF_KEY];
     if (typeof id !== 'string' || !isObjectId(id)) {
-      throw new InvalidInputError(`${what}: "${BLOB_REF_KEY}" at ${path || '/'} must be a 64-hex object id`, {
-        pointer: path || '/',
-      });
+      const at = path.length ? `/${path.join('/')}` : '/';
+      throw new InvalidInputError(`${what}: "${BLOB_REF_KEY}" at ${at} must be a 64-hex object id`, { pointer: at });
     }
     out.push(id);
   }
-  for (const [k, x] of Object.entries(v)) {
-    if (k !== BLOB_REF_KEY) collectBlobRefs(x, `${path}/${k}`, out, what);
+  for (const k of Object.keys(v)) {
+    if (k === BLOB_REF_KEY) continue;
+    const x = v[k]!;
+    if (x === null || typeof x !== 'object') continue;
+    path.push(k);
+    collectBlobRefs(x, path, out, what);
+    path.pop();
   }
 }
 

@@ -25,6 +25,9 @@ t.test('refuses values canonical JSON cannot hold, naming where', async (t) => {
   t.throws(() => canonicalJson({ a: [1, '\ud800x'] }), { code: 'InvalidInputError', data: { pointer: '/a/1' } });
   t.throws(() => canonicalJson({ ['\udc00']: 1 }), { code: 'InvalidInputError' });
   t.throws(() => canonicalJson({ n: NaN }), { code: 'InvalidInputError', data: { pointer: '/n' } });
+  // The path names the refused value after siblings were written (nothing of them left on it).
+  t.throws(() => canonicalJson({ a: [{ x: 1 }, { y: 'ok' }], b: { c: ['fine', '\udc00'] } }), { code: 'InvalidInputError', data: { pointer: '/b/c/1' } });
+  t.throws(() => canonicalJson({ a: 1, ['k\ud800']: 2 }), { code: 'InvalidInputError', data: { pointer: '/k\ud800' } });
   t.throws(() => canonicalJson({ n: Infinity }), { code: 'InvalidInputError' });
   t.ok(hasLoneSurrogate('a\udbff'));
   t.notOk(hasLoneSurrogate('a\ud83d\ude00'));
