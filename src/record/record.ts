@@ -111,7 +111,30 @@ export function canonicalRecordBytes(value: unknown): Uint8Array {
   return Buffer.from(canonicalJson(value), 'utf8');
 }
 
+/** True when every object's keys, in the order the value holds them, are sorted as canonical JSON sorts them. */
+function keysSorted(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!keysSorted(x)) return false;
+    return true;
+  }
+  const obj = v as Record<string, unknown>;
+  let prev: string | undefined;
+  for (const k of Object.keys(obj)) {
+    if (prev !== undefined && !(prev < k)) return false;
+    prev = k;
+    if (!keysSorted(obj[k])) return false;
+  }
+  return true;
+}
+
 export function isCanonicalRecordBody(body: Uint8Array, parsed: ParsedRecord): boolean {
+  // JSON.stringify writes numbers, strings and literals as canonical JSON
+  // does; where the keys are already in order and no lone surrogate is
+  // escaped (canonical JSON refuses those), its output is the canonical form,
+  // several times faster to make (fsck checks every record).
+  const quick = JSON.stringify(parsed.value);
+  if (!/\\ud[89a-f]/i.test(quick) && keysSorted(parsed.value)) return Buffer.from(quick, 'utf8').equals(Buffer.from(body));
   let canonical: string;
   try {
     canonical = canonicalJson(parsed.value);
