@@ -134,7 +134,7 @@ export function isCanonicalRecordBody(body: Uint8Array, parsed: ParsedRecord): b
   // escaped (canonical JSON refuses those), its output is the canonical form,
   // several times faster to make (fsck checks every record).
   const quick = JSON.stringify(parsed.value);
-  if (!/\\ud[89a-f]/i.test(quick) && keysSorted(parsed.value)) return Buffer.from(quick, 'utf8').equals(Buffer.from(body));
+  if ((!quick.includes('\\ud') || !/\\ud[89a-f]/.test(quick)) && keysSorted(parsed.value)) return Buffer.from(quick, 'utf8').equals(Buffer.from(body));
   let canonical: string;
   try {
     canonical = canonicalJson(parsed.value);
