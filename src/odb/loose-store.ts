@@ -315,6 +315,24 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
     return this.layout.looseIds();
   }
 
+  private readonly looseByFanout = new Map<string, Promise<string[]>>();
+
+  /**
+   * Ids sharing the most leading digits with `id`: every loose id under its
+   * first two digits (a fan-out directory, listed once per store; after gc
+   * most are gone) and its neighbours in each pack's sorted ids.
+   */
+  async neighbours(id: string): Promise<string[]> {
+    if (!isObjectId(id)) return [];
+    const fanout = id.slice(0, 2);
+    let loose = this.looseByFanout.get(fanout);
+    if (!loose) {
+      loose = this.layout.looseIdsWithPrefix(fanout);
+      this.looseByFanout.set(fanout, loose);
+    }
+    return [...(await loose).filter((x) => x !== id), ...this.packs.neighbours(id).filter((x) => x !== id)];
+  }
+
   async findByPrefix(prefix: string): Promise<string[]> {
     if (!/^[0-9a-f]{2,64}$/.test(prefix)) return [];
     const loose = await this.layout.looseIdsWithPrefix(prefix);

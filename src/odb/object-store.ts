@@ -15,6 +15,13 @@ export interface ObjectStore {
   ids(): AsyncIterable<string>;
   /** Ids that start with a hex prefix (at least 2 characters). */
   findByPrefix(prefix: string): Promise<string[]>;
+  /**
+   * Stored ids that share the most leading digits with `id` (its neighbours
+   * in sorted order, `id` itself left out), for abbreviating it without
+   * listing every id under its first two digits. Optional: without it,
+   * abbreviations list them (findByPrefix).
+   */
+  neighbours?(id: string): Promise<string[]>;
 }
 
 /** What a batched writer (WriteQueue) drives: writes that say what they added. */

@@ -295,6 +295,24 @@ export class PackIndex {
     return [lo, a];
   }
 
+  /** The ids next to `id` in this index (before it, and after it or at its place when absent), as hex; under its first byte only. */
+  neighbourIds(id: Uint8Array): string[] {
+    this.ids(id[0]!);
+    const first = this.fanout(id[0]! - 1);
+    const end = this.fanout(id[0]!);
+    let lo = first;
+    for (let hi = end; lo < hi; ) {
+      const mid = (lo + hi) >>> 1;
+      if (compareIds(this.bytes, this.idsAt + mid * ID_SIZE, id, 0) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    if (lo > first) out.push(this.idHex(lo - 1));
+    const after = lo < end && compareIds(this.bytes, this.idsAt + lo * ID_SIZE, id, 0) === 0 ? lo + 1 : lo;
+    if (after < end) out.push(this.idHex(after));
+    return out;
+  }
+
   /** The ids at positions [start, end), as hex (one conversion for the whole run). */
   idsHex(start: number, end: number): string[] {
     if (this.lazy && end > start) for (let b = this.bucketOf(start); b <= this.bucketOf(end - 1); b++) this.ids(b);

@@ -349,6 +349,13 @@ export class PackSet {
   }
 
   /** Packed ids starting with `prefix` (lowercase hex), sorted, each once. */
+  /** The ids next to `id` in each pack (see PackIndex.neighbourIds). */
+  neighbours(id: string): string[] {
+    if (!isObjectId(id)) return [];
+    const bytes = Buffer.from(id, 'hex');
+    return this.packs.flatMap((p) => p.index.neighbourIds(bytes));
+  }
+
   findByPrefix(prefix: string): string[] {
     const runs = this.packs.map((p) => p.index.idsHex(...p.index.prefixRange(prefix))).filter((r) => r.length > 0);
     // One pack (the usual case after gc): its ids are sorted and unique already.

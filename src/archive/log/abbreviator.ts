@@ -36,8 +36,12 @@ export class Abbreviator {
     return new Abbreviator(await archive.objects(), archive.refs, new Set(all), sessions);
   }
 
-  /** Lists the fan-out directories of these ids at once (in parallel). */
+  /**
+   * Lists the fan-out directories of these ids at once (in parallel), when
+   * the store cannot name an id's neighbours itself (then nothing is needed).
+   */
   async prepare(ids: Iterable<string>): Promise<void> {
+    if (this.store.neighbours) return;
     const wanted = new Set<string>();
     for (const id of ids) wanted.add(id.slice(0, 2));
     await Promise.all([...wanted].map((d) => this.dir(d)));
@@ -55,6 +59,16 @@ export class Abbreviator {
 
   async abbrev(id: string, min = 7): Promise<string> {
     let n = min;
+    if (this.store.neighbours) {
+      // The store names the ids next to this one: no listing of its first two digits.
+      for (const other of await this.store.neighbours(id)) {
+        let k = 0;
+        while (k < id.length && other[k] === id[k]) k++;
+        n = Math.max(n, k + 1);
+      }
+      while (n < id.length && (await this.conflicts(id, id.slice(0, n)))) n++;
+      return id.slice(0, n);
+    }
     // The ids sharing the most digits with `id` are its neighbours in sorted order.
     const ids = await this.dir(id.slice(0, 2));
     let lo = 0;
