@@ -21,7 +21,7 @@ import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
-export const SEARCH_INDEX_VERSION = 2;
+export const SEARCH_INDEX_VERSION = 3;
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 type Database = BetterSqlite3.Database;
@@ -97,17 +97,25 @@ function loadSqlite(): typeof BetterSqlite3 {
   return sqlite;
 }
 
+// Kept small (docs/search.md): a record's chain is a number (the chain's
+// row), its id 32 bytes, its working directory a number (the directory's
+// row); the text itself is not kept at all (a contentless FTS5 table).
 const SCHEMA = `
 CREATE TABLE chains (
-  name TEXT PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
   tip TEXT NOT NULL,
   records INTEGER NOT NULL,
   cwd TEXT
 );
+CREATE TABLE dirs (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE
+);
 CREATE TABLE records (
   rowid INTEGER PRIMARY KEY,
-  chain TEXT NOT NULL,
-  id TEXT NOT NULL,
+  chain INTEGER NOT NULL,
+  id BLOB NOT NULL,
   seq INTEGER NOT NULL,
   kind TEXT NOT NULL,
   label TEXT NOT NULL,
@@ -115,11 +123,11 @@ CREATE TABLE records (
   time INTEGER,
   tools TEXT NOT NULL,
   error INTEGER NOT NULL,
-  cwd TEXT
+  dir INTEGER
 );
 CREATE INDEX records_chain ON records (chain, seq);
 CREATE TABLE calls (
-  chain TEXT NOT NULL,
+  chain INTEGER NOT NULL,
   use_id TEXT NOT NULL,
   row INTEGER NOT NULL,
   tool TEXT NOT NULL,
@@ -260,17 +268,35 @@ async function textsOf(store: ObjectStore, events: EventView[]): Promise<Pending
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 function deleteChain(db: Database, chain: string): void {
-  db.prepare('DELETE FROM fts WHERE rowid IN (SELECT rowid FROM records WHERE chain = ?)').run(chain);
-  db.prepare('DELETE FROM records WHERE chain = ?').run(chain);
-  db.prepare('DELETE FROM calls WHERE chain = ?').run(chain);
-  db.prepare('DELETE FROM chains WHERE name = ?').run(chain);
+  const row = db.prepare('SELECT id FROM chains WHERE name = ?').get(chain) as { id: number } | undefined;
+  if (!row) return;
+  db.prepare('DELETE FROM fts WHERE rowid IN (SELECT rowid FROM records WHERE chain = ?)').run(row.id);
+  db.prepare('DELETE FROM records WHERE chain = ?').run(row.id);
+  db.prepare('DELETE FROM calls WHERE chain = ?').run(row.id);
+  db.prepare('DELETE FROM chains WHERE id = ?').run(row.id);
 }
 
 /** Writes a chain's new records (synchronously, inside the caller's transaction). */
 function writeRecords(db: Database, chain: string, tip: string, base: { records: number; cwd: string | null }, pending: PendingRecord[]): number {
+  // The chain's row first (kept across updates: its number is what records hold).
+  db.prepare("INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO NOTHING").run(chain);
+  const chainRow = (db.prepare('SELECT id FROM chains WHERE name = ?').get(chain) as { id: number }).id;
   const insertRecord = db.prepare(
-    'INSERT INTO records (chain, id, seq, kind, label, role, time, tools, error, cwd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO records (chain, id, seq, kind, label, role, time, tools, error, dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const insertDir = db.prepare('INSERT INTO dirs (path) VALUES (?) ON CONFLICT (path) DO NOTHING');
+  const findDir = db.prepare('SELECT id FROM dirs WHERE path = ?');
+  const dirs = new Map<string, number>();
+  const dirOf = (path: string | null): number | null => {
+    if (path === null) return null;
+    let id = dirs.get(path);
+    if (id === undefined) {
+      insertDir.run(path);
+      id = (findDir.get(path) as { id: number }).id;
+      dirs.set(path, id);
+    }
+    return id;
+  };
   const insertText = db.prepare('INSERT INTO fts (rowid, text, input, output) VALUES (?, ?, ?, ?)');
   const insertCall = db.prepare('INSERT OR REPLACE INTO calls (chain, use_id, row, tool) VALUES (?, ?, ?, ?)');
   const findCall = db.prepare('SELECT row, tool FROM calls WHERE chain = ? AND use_id = ?');
@@ -291,7 +317,7 @@ function writeRecords(db: Database, chain: string, tip: string, base: { records:
         tools.add(b.name.toLowerCase());
         if (typeof b.id === 'string') calls.push({ id: b.id, tool: b.name.toLowerCase() });
       } else if (b.type === 'tool_result' && typeof b.tool_use_id === 'string') {
-        const call = findCall.get(chain, b.tool_use_id) as { row: number; tool: string } | undefined;
+        const call = findCall.get(chainRow, b.tool_use_id) as { row: number; tool: string } | undefined;
         if (call) tools.add(call.tool);
         if (b.is_error === true) {
           error = true;
@@ -301,14 +327,14 @@ function writeRecords(db: Database, chain: string, tip: string, base: { records:
     }
     if (!text.text && !text.input && !text.output) continue;
     const t = ev.time ? Date.parse(ev.time) : NaN;
-    const info = insertRecord.run(chain, ev.id, seq, ev.kind, labelOf(ev), ev.role, Number.isFinite(t) ? t : null, [...tools].join(','), error ? 1 : 0, cwd);
+    const info = insertRecord.run(chainRow, Buffer.from(ev.id, 'hex'), seq, ev.kind, labelOf(ev), ev.role, Number.isFinite(t) ? t : null, [...tools].join(','), error ? 1 : 0, dirOf(cwd));
     const row = Number(info.lastInsertRowid);
     insertText.run(row, text.text, text.input, text.output);
-    for (const c of calls) insertCall.run(chain, c.id, row, c.tool);
+    for (const c of calls) insertCall.run(chainRow, c.id, row, c.tool);
     for (const r of failedCalls) markError.run(r);
     indexed++;
   }
-  db.prepare('INSERT OR REPLACE INTO chains (name, tip, records, cwd) VALUES (?, ?, ?, ?)').run(chain, tip, seq, cwd);
+  db.prepare('UPDATE chains SET tip = ?, records = ?, cwd = ? WHERE id = ?').run(tip, seq, cwd, chainRow);
   return indexed;
 }
 

@@ -171,10 +171,10 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
   if (opts.chains?.length) {
     const ors: string[] = [];
     for (const c of opts.chains) {
-      ors.push('r.chain = ?');
+      ors.push('c.name = ?');
       params.push(c);
       if (c.startsWith(SESSIONS_PREFIX)) {
-        ors.push('substr(r.chain, 1, ?) = ?');
+        ors.push('substr(c.name, 1, ?) = ?');
         const agents = `${AGENTS_PREFIX}${c.slice(SESSIONS_PREFIX.length)}/`;
         params.push(agents.length, agents);
       }
@@ -200,11 +200,11 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     params.push(opts.until);
   }
   if (opts.project !== undefined) {
-    where.push('instr(lower(coalesce(r.cwd, \'\')), ?) > 0');
+    where.push('instr(lower(coalesce(d.path, \'\')), ?) > 0');
     params.push(opts.project.toLowerCase());
   }
   if (opts.errors) where.push('r.error = 1');
-  const from = `FROM fts JOIN records r ON r.rowid = fts.rowid WHERE ${where.join(' AND ')}`;
+  const from = `FROM fts JOIN records r ON r.rowid = fts.rowid JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
   const db = index.db;
   let total: number;
   let rows: Array<{
@@ -225,9 +225,9 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     const limit = opts.limit > 0 ? opts.limit : -1;
     rows = db
       .prepare(
-        `SELECT r.id, r.chain, r.seq, r.kind, r.label, r.role, r.time, r.tools, r.error, r.cwd,
+        `SELECT lower(hex(r.id)) AS id, c.name AS chain, r.seq, r.kind, r.label, r.role, r.time, r.tools, r.error, d.path AS cwd,
                 bm25(fts, ${WEIGHTS.join(', ')}) AS score
-         ${from} ORDER BY score, r.time DESC, r.chain, r.seq LIMIT ?`,
+         ${from} ORDER BY score, r.time DESC, c.name, r.seq LIMIT ?`,
       )
       .all(...params, limit) as typeof rows;
   } catch (err) {
