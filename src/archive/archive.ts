@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BadArchiveError } from '../errors/index.js';
-import { LooseObjectStore, ObjectLayout, READ_NOFOLLOW, symlinkError, type BatchWriteTarget, type ObjectStore, type VerifyingStore } from '../odb/index.js';
+import { LooseObjectStore, ObjectLayout, PackingTarget, READ_NOFOLLOW, symlinkError, type BatchWriteTarget, type ObjectStore, type VerifyingStore } from '../odb/index.js';
+import { loadCodec } from '../object/index.js';
 import { RefStore } from '../refs/index.js';
 import { resolveRevision, type ResolvedRevision } from '../record/index.js';
 import { FORMAT_VERSION, INITIAL_CONFIG, parseConfig, type Config } from './config.js';
@@ -82,6 +83,12 @@ export class Archive {
   /** The same store as a WriteQueue drives it: writes that say what they added. */
   objectWriter(): Promise<BatchWriteTarget> {
     return this.looseStore();
+  }
+
+  /** A writer that puts new objects into one pack (a large import; see odb/packing-target.ts). */
+  async packingWriter(): Promise<PackingTarget> {
+    const store = await this.looseStore();
+    return new PackingTarget(store, await loadCodec());
   }
 
   /** The same store as fsck reads it: object files by path, verified from raw bytes. */

@@ -2,7 +2,7 @@
 // searched recursively), import each into its session, and summarise.
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { WriteQueue } from '../odb/index.js';
+import { WriteQueue, type PackingTarget } from '../odb/index.js';
 import {
   PlannedRefs,
   refusedFile,
@@ -16,11 +16,11 @@ import {
   type TranscriptFormat,
 } from '../import/index.js';
 import { TapesError, systemError } from '../errors/index.js';
-import { shortRefName, type RefStore } from '../refs/index.js';
+import { shortRefName, type RefStore, type RefUpdateOptions, type RefUpdateResult } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions/index.js';
 import { updateSearchIndexQuietly } from './search/index.js';
-import { autoGc, type AutoGcOutcome } from './maintenance/index.js';
+import { autoGc, configInt, type AutoGcOutcome } from './maintenance/index.js';
 import { ImportStatCache, type StatEntry } from './import-stat.js';
 
 export type ImportKind = 'claude' | 'codex' | 'auto';
@@ -162,9 +162,54 @@ async function placement(path: string, format: TranscriptFormat): Promise<Placem
   return { refName: `refs/sessions/${refComponent(name)}` };
 }
 
+/** Bytes of transcripts to read above which an import writes one pack rather than loose objects (import.packAbove; 0: never). */
+export const DEFAULT_IMPORT_PACK_ABOVE = 32 * 1024 * 1024;
+/** Bytes of transcripts read between the checkpoints of a packed import (each finishes a pack and moves its refs). */
+const PACK_CHECKPOINT_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Ref moves of a packed import, held until the pack holding their objects
+ * is finished (a ref never points at an object not yet on disk). Asked for
+ * a ref it holds a move for, it has the pack finished and the moves made
+ * first (a later file of the same session reads what an earlier one wrote).
+ */
+class DeferredRefs implements Pick<RefStore, 'resolve' | 'update'> {
+  private readonly planned: Array<{ name: string; id: string; opts: RefUpdateOptions }> = [];
+
+  constructor(
+    private readonly refs: RefStore,
+    private readonly target: PackingTarget,
+    private readonly failed: (name: string, err: unknown) => void,
+  ) {}
+
+  async resolve(name: string): Promise<string | undefined> {
+    if (this.planned.some((p) => p.name === name)) await this.flush();
+    return this.refs.resolve(name);
+  }
+
+  async update(name: string, id: string, opts: RefUpdateOptions = {}): Promise<RefUpdateResult> {
+    this.planned.push({ name, id, opts });
+    return { name, old: opts.expectedOld ?? null, new: id };
+  }
+
+  /** Finishes the pack, then makes the moves in the order they were asked for. */
+  async flush(): Promise<void> {
+    await this.target.finish();
+    const moves = this.planned.splice(0);
+    for (const m of moves) {
+      try {
+        await this.refs.update(m.name, m.id, m.opts);
+      } catch (err) {
+        // Another writer moved the ref since this import looked: the file is
+        // reported as refused (its objects are stored; importing it again places it).
+        if (!(err instanceof TapesError)) throw err;
+        this.failed(m.name, err);
+      }
+    }
+  }
+}
+
 export async function importTranscripts(archive: Archive, opts: ImportOptions): Promise<ImportSummary> {
-  const queue = new WriteQueue(await archive.objectWriter(), Boolean(opts.dryRun));
-  const refs = opts.dryRun ? new PlannedRefs(archive.refs) : archive.refs;
   const summary: ImportSummary = {
     dry_run: Boolean(opts.dryRun),
     sessions: { new: 0, updated: 0, unchanged: 0, kept_separately: 0 },
@@ -181,65 +226,121 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   const sizes = stats.map((s) => s?.size ?? 0);
   const progress: ImportProgress = { filesDone: 0, filesTotal: found.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0), records: 0 };
   const statCache = ImportStatCache.open(archive.dir);
+  // A large import (the bytes of the files the stat cache does not vouch for)
+  // writes one pack; a small one, loose objects (as git keeps a small push loose).
+  const packAbove = configInt(archive, 'import.packabove', DEFAULT_IMPORT_PACK_ABOVE);
+  let toRead = 0;
+  for (const [i, c] of found.entries()) {
+    const st = stats[i];
+    const known = st && !c.refused ? statCache.lookup(c.path, st, opts.kind) : undefined;
+    if (!c.refused && !(known && (await archive.refs.resolve(known.ref)) === known.tip)) toRead += sizes[i]!;
+  }
+  const packing = !opts.dryRun && packAbove > 0 && toRead >= packAbove ? await archive.packingWriter() : undefined;
+  const queue = new WriteQueue(packing ?? (await archive.objectWriter()), Boolean(opts.dryRun));
+  // Files whose ref move could not be made once the pack was finished (see DeferredRefs).
+  const fileOfRef = new Map<string, number>();
+  const deferred = packing
+    ? new DeferredRefs(archive.refs, packing, (name, err) => {
+        const i = fileOfRef.get(name);
+        const f = i === undefined ? undefined : summary.files[i];
+        if (!f || f.status === 'refused') return;
+        if (f.status === 'kept-separately') summary.sessions.kept_separately--;
+        else summary.sessions[f.status]--;
+        summary.files_refused++;
+        f.status = 'refused';
+        f.reason = `${(err as Error).message} (its records are stored: import it again)`;
+        f.problems = [`${f.path}: ${f.reason}`];
+        const path = found[i!]?.path;
+        if (path) statCache.forget(path);
+      })
+    : undefined;
+  const refs = opts.dryRun ? new PlannedRefs(archive.refs) : (deferred ?? archive.refs);
   const display = (p: string) => {
     const rel = relative(opts.cwd, p);
     return rel && !rel.startsWith('..') ? rel : p;
   };
-  for (const [i, c] of found.entries()) {
-    let result: FileResult;
-    let vouched = false;
-    const st = stats[i];
-    const known = st ? statCache.lookup(c.path, st, opts.kind) : undefined;
-    if (c.refused) {
-      result = refusedFile(display(c.path), c.refused);
-    } else if (known && (await refs.resolve(known.ref)) === known.tip) {
-      // Unchanged since it was imported, and its session still ends where that import left it.
-      result = unchangedFile(known, display(c.path));
-      sizes[i] = 0;
-      vouched = true;
-    } else {
-      try {
-        result = await importOne(queue, refs, opts, c.path, display(c.path));
-      } catch (err) {
-        // A file we cannot import (a typed error names what is wrong) is
-        // refused; the other files still import. A system error (a full
-        // disk) stops the import, naming the file it was importing.
-        if (!(err instanceof TapesError)) throw systemError(err, `importing ${display(c.path)}`, { path: c.path });
-        result = refusedFile(display(c.path), err.message);
+  let sinceCheckpoint = 0;
+  try {
+    await importAll();
+  } catch (err) {
+    // Nothing of an unfinished pack is referred to: it goes.
+    await packing?.abort();
+    throw err;
+  }
+  async function importAll(): Promise<void> {
+    for (const [i, c] of found.entries()) {
+      let result: FileResult;
+      let vouched = false;
+      const st = stats[i];
+      const known = st ? statCache.lookup(c.path, st, opts.kind) : undefined;
+      if (c.refused) {
+        result = refusedFile(display(c.path), c.refused);
+      } else if (known && (await refs.resolve(known.ref)) === known.tip) {
+        // Unchanged since it was imported, and its session still ends where that import left it.
+        result = unchangedFile(known, display(c.path));
+        sizes[i] = 0;
+        vouched = true;
+      } else {
+        try {
+          result = await importOne(queue, refs, opts, c.path, display(c.path));
+        } catch (err) {
+          // A file we cannot import (a typed error names what is wrong) is
+          // refused; the other files still import. A system error (a full
+          // disk) stops the import, naming the file it was importing.
+          if (!(err instanceof TapesError)) throw systemError(err, `importing ${display(c.path)}`, { path: c.path });
+          result = refusedFile(display(c.path), err.message);
+        }
+      }
+      summary.files.push({
+        path: result.path,
+        format: result.format ?? null,
+        session: result.session,
+        status: result.status,
+        records: result.records,
+        records_added: result.records_added,
+        problems: result.status === 'refused' ? [`${result.path}: ${result.reason}`] : result.problems,
+        ...(result.reason ? { reason: result.reason } : {}),
+      });
+      if (result.ref && result.status !== 'refused' && result.status !== 'unchanged') fileOfRef.set(result.ref, summary.files.length - 1);
+      if (result.status === 'refused') statCache.forget(c.path);
+      else if (st && result.ref && result.tip && !vouched) {
+        // File times come from the system clock, so the racy check uses it too.
+        statCache.record(c.path, st, Date.now(), {
+          kind: opts.kind,
+          format: result.format ?? '',
+          ref: result.ref,
+          tip: result.tip,
+          records: result.records,
+          display: result.path,
+          problems: result.problems,
+        });
+      }
+      if (result.status === 'refused') summary.files_refused++;
+      else if (result.status === 'kept-separately') summary.sessions.kept_separately++;
+      else summary.sessions[result.status]++;
+      summary.records_added += result.records_added;
+      summary.problems += result.problems.length;
+      progress.filesDone++;
+      progress.bytesDone += sizes[i]!;
+      progress.records += result.records;
+      opts.onProgress?.(progress);
+      // A checkpoint, as fast-import has: what is packed so far is stored and its refs moved,
+      // so an interrupted import of a whole history loses at most the last stretch.
+      if (deferred && (sinceCheckpoint += sizes[i]!) >= PACK_CHECKPOINT_BYTES) {
+        sinceCheckpoint = 0;
+        await queue.flush();
+        await deferred.flush();
       }
     }
-    summary.files.push({
-      path: result.path,
-      format: result.format ?? null,
-      session: result.session,
-      status: result.status,
-      records: result.records,
-      records_added: result.records_added,
-      problems: result.status === 'refused' ? [`${result.path}: ${result.reason}`] : result.problems,
-      ...(result.reason ? { reason: result.reason } : {}),
-    });
-    if (result.status === 'refused') statCache.forget(c.path);
-    else if (st && result.ref && result.tip && !vouched) {
-      // File times come from the system clock, so the racy check uses it too.
-      statCache.record(c.path, st, Date.now(), {
-        kind: opts.kind,
-        format: result.format ?? '',
-        ref: result.ref,
-        tip: result.tip,
-        records: result.records,
-        display: result.path,
-        problems: result.problems,
-      });
+  }
+  if (deferred) {
+    try {
+      await queue.flush();
+      await deferred.flush();
+    } catch (err) {
+      await packing!.abort();
+      throw err;
     }
-    if (result.status === 'refused') summary.files_refused++;
-    else if (result.status === 'kept-separately') summary.sessions.kept_separately++;
-    else summary.sessions[result.status]++;
-    summary.records_added += result.records_added;
-    summary.problems += result.problems.length;
-    progress.filesDone++;
-    progress.bytesDone += sizes[i]!;
-    progress.records += result.records;
-    opts.onProgress?.(progress);
   }
   if (!opts.dryRun) await statCache.save();
   // Keep the derived session index current (only sessions whose tip moved are summarised again).
@@ -249,7 +350,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   if (!opts.dryRun && moved > 0) await updateSearchIndexQuietly(archive);
   summary.bytes_read = progress.bytesDone;
   summary.objects_written = queue.stats.objectsWritten;
-  summary.bytes_stored = queue.stats.bytesWritten;
+  // A pack's objects are counted as they were added; its bytes once it was written.
+  summary.bytes_stored = packing ? packing.packs.reduce((n, p) => n + p.bytes, 0) : queue.stats.bytesWritten;
   if (!opts.dryRun && summary.objects_written > 0) {
     const outcome = await autoGc(archive);
     opts.onAutoGc?.(outcome);

@@ -9,3 +9,4 @@ export * from './pack-reader.js';
 export * from './pack-writer.js';
 export * from './content-stream.js';
 export * from './no-follow.js';
+export * from './packing-target.js';

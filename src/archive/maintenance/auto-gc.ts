@@ -16,7 +16,8 @@ export interface AutoGcOutcome {
   note?: string;
 }
 
-function configInt(archive: Archive, key: string, dflt: number): number {
+/** An integer setting of the archive's config, or `dflt` when unset; anything else is refused, naming the key. */
+export function configInt(archive: Archive, key: string, dflt: number): number {
   const v = archive.config.get(key);
   if (v === undefined) return dflt;
   const n = Number(v);

@@ -1,0 +1,101 @@
+// Where a large import writes: one pack, as git fast-import writes one,
+// instead of a loose file per object (each an open, a write, an fsync, a
+// link and an unlink, and later gc's read, repack and unlink again). Objects
+// are added to a PackWriter as they come; the pack is finished (fsynced and
+// renamed into place) before any ref that needs its objects moves: the
+// caller finishes it, then moves the refs (see archive/import.ts). An
+// interrupted import leaves a temporary pack that gc sweeps, and no ref
+// pointing into it.
+import { encodeObject, type Codec, type ObjectType, type TapesObject } from '../object/index.js';
+import { sha256Hex } from '../hash/index.js';
+import type { LooseObjectStore } from './loose-store.js';
+import type { BatchWriteTarget } from './object-store.js';
+import { PackWriter, type PackWriterOptions, type WrittenPack } from './pack-writer.js';
+
+/** Frames of 2 MiB at zstd level 3: the level loose objects use, fast enough to keep up with parsing. */
+export const IMPORT_PACK_OPTIONS: PackWriterOptions = { frameSize: 2 * 1024 * 1024, level: 3 };
+
+export class PackingTarget implements BatchWriteTarget {
+  private writer?: Promise<PackWriter>;
+  /** Adds run one at a time (a frame is flushed inside an add). */
+  private adding: Promise<void> = Promise.resolve();
+  private readonly pending = new Set<string>();
+  /** The packs finished so far. */
+  readonly packs: WrittenPack[] = [];
+
+  constructor(
+    private readonly store: LooseObjectStore,
+    private readonly codec: Codec,
+    private readonly opts: PackWriterOptions = IMPORT_PACK_OPTIONS,
+  ) {}
+
+  /** Objects added to the pack not yet finished. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  async has(id: string): Promise<boolean> {
+    return this.pending.has(id) || this.store.has(id);
+  }
+
+  freshen(id: string): boolean {
+    return this.pending.has(id) || this.store.freshen(id);
+  }
+
+  /** An object of the unfinished pack is read after finishing it (the import then reads back what it wrote). */
+  async read(id: string): Promise<TapesObject> {
+    if (this.pending.has(id)) await this.finish();
+    return this.store.read(id);
+  }
+
+  ids(): AsyncIterable<string> {
+    return this.store.ids();
+  }
+
+  findByPrefix(prefix: string): Promise<string[]> {
+    return this.store.findByPrefix(prefix);
+  }
+
+  async write(type: ObjectType, body: Uint8Array): Promise<string> {
+    return (await this.writeReporting(type, body)).id;
+  }
+
+  /** Adds the object to the pack; `written` is its encoded size (the pack's compressed size is known when it is finished). */
+  async writeReporting(type: ObjectType, body: Uint8Array, checked = false): Promise<{ id: string; written: number }> {
+    const encoded = encodeObject(type, body);
+    const id = sha256Hex(encoded);
+    if (this.pending.has(id) || (!checked && this.store.freshen(id))) return { id, written: 0 };
+    this.pending.add(id);
+    this.writer ??= PackWriter.create(this.store.layout.packDir, this.codec, this.opts);
+    const writer = this.writer;
+    const added = this.adding.then(async () => (await writer).add(id, encoded));
+    this.adding = added.catch(() => undefined);
+    await added;
+    return { id, written: encoded.length };
+  }
+
+  /**
+   * Finishes the pack being written (fsynced, renamed into place) so that
+   * everything added so far is stored; a no-op when nothing is pending.
+   */
+  async finish(): Promise<void> {
+    if (!this.writer) return;
+    const writer = this.writer;
+    this.writer = undefined;
+    await this.adding;
+    const written = await (await writer).finish();
+    if (written) this.packs.push(written);
+    this.pending.clear();
+    this.store.packs.rescan();
+  }
+
+  /** Drops the unfinished pack (its temporary file is removed). */
+  async abort(): Promise<void> {
+    if (!this.writer) return;
+    const writer = this.writer;
+    this.writer = undefined;
+    this.pending.clear();
+    await this.adding;
+    await (await writer).abort().catch(() => undefined);
+  }
+}
