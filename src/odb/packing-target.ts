@@ -48,16 +48,17 @@ export class PackingTarget implements BatchWriteTarget {
     return this.store.read(id);
   }
 
+  /** Stored ids (the unfinished pack's are not listed). */
   ids(): AsyncIterable<string> {
     return this.store.ids();
   }
 
-  findByPrefix(prefix: string): Promise<string[]> {
-    return this.store.findByPrefix(prefix);
-  }
-
   async write(type: ObjectType, body: Uint8Array): Promise<string> {
     return (await this.writeReporting(type, body)).id;
+  }
+
+  findByPrefix(prefix: string): Promise<string[]> {
+    return this.store.findByPrefix(prefix);
   }
 
   /** Adds the object to the pack; `written` is its encoded size (the pack's compressed size is known when it is finished). */
