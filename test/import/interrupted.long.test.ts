@@ -54,6 +54,8 @@ interface AfterKill {
   errors: string[];
 }
 const afterKill: AfterKill[] = [];
+/** What the uninterrupted import of the first test left: refs and object ids. */
+const referenceRun = { refs: '', objects: [] as string[] };
 
 async function lockFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -74,6 +76,8 @@ t.test('interrupted import: killed at three points, run again, same refs as an u
   t.equal(ref.code, 0, `uninterrupted import: ${ref.stderr.replace(/\r[^\n]*/g, '')}`);
   const refRefs = await showRef(reference);
   const refObjects = [...(await objectFiles(reference)).keys()].sort();
+  referenceRun.refs = refRefs;
+  referenceRun.objects = refObjects;
   const transcripts = (await fs.readdir(claudeProjects, { recursive: true })).filter((n) => String(n).endsWith('.jsonl')).length;
   t.ok(refRefs.split('\n').filter(Boolean).length >= transcripts - 1, `every session has a ref (${transcripts} transcripts, two of them slices of one session)`);
   t.equal((await tapes(['fsck'], { cwd: reference })).code, 0, 'fsck clean after the uninterrupted import');
@@ -164,4 +168,29 @@ t.test('interrupted import: a crash while one record\'s write is slower than the
   const summary = await running;
   t.equal(summary.files[0]!.status, 'new');
   t.equal((await tapes(['fsck'], { cwd })).code, 0, 'fsck clean once the import completes');
+});
+
+t.test('interrupted packed import: killed while writing its pack, run again, same refs and objects', { timeout: 280000 }, async (t) => {
+  // import.packAbove = 1 makes the fixtures' import a packed one (a whole history's is, past 32 MiB).
+  t.ok(referenceRun.refs, 'the uninterrupted run of the first test');
+  const cwd = await archiveWithCorpus(t);
+  await fs.appendFile(join(cwd, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
+  const killed = await runImport(cwd, 0.5, 50);
+  t.equal(killed.signal, 'SIGKILL', `killed ${killed.killedAt !== undefined ? `past ${Math.round(killed.killedAt * 100)}%` : ''} (at ${killed.ms} ms)`);
+  const packDir = join(cwd, '.tapes', 'objects', 'pack');
+  const left = await fs.readdir(packDir).catch(() => [] as string[]);
+  t.comment(`left in objects/pack: ${left.join(', ') || 'nothing'}; refs: ${(await showRef(cwd)).split('\n').filter(Boolean).length}`);
+  t.equal(await showRef(cwd), '', 'no ref moved: the pack was not finished');
+  t.equal((await tapes(['fsck'], { cwd })).code, 0, 'fsck clean after the kill');
+  const again = await importJson(cwd, ['projects']);
+  t.equal(again.code, 0, again.stderr);
+  t.equal(await showRef(cwd), referenceRun.refs, "refs equal the uninterrupted (loose) run's");
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  const ids: string[] = [];
+  for await (const id of (await archive.objects()).ids()) ids.push(id);
+  t.same(ids.sort(), referenceRun.objects, 'and so do the objects (here in a pack)');
+  t.equal((await tapes(['fsck'], { cwd })).code, 0, 'fsck clean');
+  // The temporary pack the kill left is a gc's to remove.
+  await tapes(['gc'], { cwd });
+  t.notOk((await fs.readdir(packDir)).some((n) => n.startsWith('tmp_')), 'gc removed the temporary pack');
 });
