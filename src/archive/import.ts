@@ -226,14 +226,14 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   const sizes = stats.map((s) => s?.size ?? 0);
   const progress: ImportProgress = { filesDone: 0, filesTotal: found.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0), records: 0 };
   const statCache = ImportStatCache.open(archive.dir);
-  // A large import (the bytes of the files the stat cache does not vouch for)
-  // writes one pack; a small one, loose objects (as git keeps a small push loose).
+  // A large import (the bytes of the files the stat cache does not vouch for
+  // by their stats) writes one pack; a small one, loose objects (as git keeps
+  // a small push loose).
   const packAbove = configInt(archive, 'import.packabove', DEFAULT_IMPORT_PACK_ABOVE);
   let toRead = 0;
   for (const [i, c] of found.entries()) {
     const st = stats[i];
-    const known = st && !c.refused ? statCache.lookup(c.path, st, opts.kind) : undefined;
-    if (!c.refused && !(known && (await archive.refs.resolve(known.ref)) === known.tip)) toRead += sizes[i]!;
+    if (!c.refused && !(st && statCache.lookup(c.path, st, opts.kind))) toRead += sizes[i]!;
   }
   const packing = !opts.dryRun && packAbove > 0 && toRead >= packAbove ? await archive.packingWriter() : undefined;
   const queue = new WriteQueue(packing ?? (await archive.objectWriter()), Boolean(opts.dryRun));
