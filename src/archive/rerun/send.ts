@@ -1,0 +1,419 @@
+// `tapes rerun --send`: the prepared request sent, the answer recorded, and
+// the conversation continued while the model makes the calls the original
+// made — never running a tool: each matching call gets the result the
+// original recorded, and the first call that differs ends the rerun there,
+// recorded as proposed, unexecuted. Each model's answers become a new
+// session branched at the checkpoint (its first record's parent is the
+// checkpoint record); the ref is made only once the rerun has ended, so a
+// rerun that fails leaves no branch (its objects are unreachable, and gc
+// takes them).
+import { InvalidInputError, RefConflictError, UpstreamError, isTapesError, type TapesError } from '../../errors/index.js';
+import { WriteQueue, type BatchWriteTarget, type ObjectStore } from '../../odb/index.js';
+import { SESSIONS_PREFIX, checkFullRefName, shortRefName, type RefStore } from '../../refs/index.js';
+import {
+  appendItems,
+  callModel,
+  decodeBody,
+  encodeCaptureRecord,
+  headerValue,
+  listItems,
+  parseRequest,
+  reduceResponse,
+  refComponent,
+  toolCalls,
+  turnCapture,
+  type CapturedTurn,
+  type RecordFields,
+} from '../../capture/index.js';
+import { callDigestOf, type RecordKind } from '../../record/index.js';
+import type { Archive } from '../archive.js';
+import type { Provider } from '../capture.js';
+import { diffSessions, type DiffStep } from '../diff/index.js';
+import { isObj } from '../event/index.js';
+import type { TokenCounts } from '../pricing.js';
+import { addTokens, emptyTokens, roundUsd } from '../sessions/index.js';
+import { RERUN_HARNESS, type Call, type Original } from './original.js';
+import { copyOf, costUsd, estimate, outputTokensOf, type PendingRecord, type PreparedRequest, type RerunPlan } from './plan.js';
+import { recordedInputs } from './request.js';
+
+/** Where each provider's key is read from: the environment only. */
+export const KEY_ENV: Record<Provider, string> = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY' };
+
+export const DEFAULT_MAX_TURNS = 20;
+
+export interface SendOptions {
+  env: Record<string, string | undefined>;
+  /** `-b NAME`: the branch's name (with several models, NAME-<model>). */
+  branch?: string;
+  maxTurns?: number;
+  maxCost?: number;
+  /** Milliseconds the upstream may stay silent. */
+  timeoutMs?: number;
+  /** Told after each turn, and when a model's rerun fails. */
+  onTurn?: (t: TurnReport) => void;
+}
+
+export type StopReason = 'answered' | 'diverged' | 'no-recorded-result' | 'max-turns' | 'max-cost';
+
+export interface Stop {
+  reason: StopReason;
+  /** Says why, in a sentence. */
+  message: string;
+  /** The turn it stopped after (1-based). */
+  turn: number;
+  /** The call the model proposed where it diverged: recorded, never run. */
+  call?: { name: string; input: unknown };
+}
+
+export interface TurnReport {
+  model: string;
+  turn: number;
+  /** Tool names the answer called, in order. */
+  calls: string[];
+  /** The calls were the original's at this step (their recorded results are fed back), or null when it called none. */
+  matched: boolean | null;
+  tokens: TokenCounts;
+  cost_usd: number | null;
+  stop?: Stop;
+}
+
+export interface Divergence {
+  /** Steps (content blocks) both sessions share from the start. */
+  shared_steps: number;
+  /** The first step where they differ on either side (as `tapes diff` pairs them), or null when the rerun went as the original did to its end. */
+  original: DiffStep | null;
+  rerun: DiffStep | null;
+}
+
+export interface BranchResult {
+  model: string;
+  /** The branch's short name and ref, or null when the rerun failed (no branch is made). */
+  name: string | null;
+  ref: string | null;
+  tip: string | null;
+  records: number;
+  turns: number;
+  /** Models the answers came from, as the provider named them. */
+  answered_by: string[];
+  tokens: TokenCounts;
+  cost_usd: number | null;
+  stop: Stop | null;
+  divergence: Divergence | null;
+  error: TapesError | null;
+}
+
+/** The key for a provider, from the environment; a missing key stops before anything is sent. */
+export function apiKey(provider: Provider, env: Record<string, string | undefined>): string {
+  const name = KEY_ENV[provider];
+  const key = env[name];
+  if (!key) {
+    throw new InvalidInputError(`--send needs ${name} in the environment: the key is read from there only, and never stored`, { variable: name });
+  }
+  return key;
+}
+
+/** The branch names the rerun will make, one per request, checked before anything is sent. */
+export async function branchNames(archive: Archive, plan: RerunPlan, branch: string | undefined): Promise<string[]> {
+  const names: string[] = [];
+  const models = plan.requests.map((r) => r.model ?? 'model');
+  if (branch !== undefined) {
+    for (const m of models) {
+      const name = models.length === 1 ? branch : `${branch}-${refComponent(m)}`;
+      const ref = checkFullRefName(`${SESSIONS_PREFIX}${name}`);
+      const existing = await archive.refs.resolve(ref);
+      if (existing !== undefined) {
+        throw new RefConflictError(`a session named '${name}' already exists (at ${existing})`, { name: ref, existing }, 'Choose another name with -b, or leave -b out for <session>-rerun-<n>.');
+      }
+      names.push(name);
+    }
+    return names;
+  }
+  const stem = shortRefName(plan.original.ref).replace(/\//g, '-');
+  for (let n = 1; names.length < models.length; n++) {
+    const name = `${stem}-rerun-${n}`;
+    if ((await archive.refs.resolve(checkFullRefName(`${SESSIONS_PREFIX}${name}`))) === undefined) names.push(name);
+  }
+  return names;
+}
+
+function usageTokens(usage: unknown): TokenCounts {
+  const t = emptyTokens();
+  if (!isObj(usage)) return t;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  // Anthropic reports cache reads and writes apart; OpenAI counts cached input inside input_tokens.
+  const details = isObj(usage.input_tokens_details) ? usage.input_tokens_details : isObj(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const cached = n(details.cached_tokens);
+  t.input = Math.max(0, n(usage.input_tokens ?? usage.prompt_tokens) - cached);
+  t.output = n(usage.output_tokens ?? usage.completion_tokens);
+  t.cache_read = n(usage.cache_read_input_tokens) + cached;
+  t.cache_write = n(usage.cache_creation_input_tokens);
+  return t;
+}
+
+/** Pairs the answer's calls with the original's at this step, each to one of equal digest; the first difference otherwise. */
+function matchCalls(calls: Call[], original: Call[]): { ids: Map<string, string>; unmatched?: Call; missing?: Call } {
+  const used = new Set<number>();
+  const ids = new Map<string, string>();
+  for (const c of calls) {
+    const i = original.findIndex((o, k) => !used.has(k) && o.digest === c.digest);
+    if (i < 0) return { ids, unmatched: c };
+    used.add(i);
+    if (original[i]!.id && c.id) ids.set(original[i]!.id!, c.id);
+  }
+  const missing = original.find((_, k) => !used.has(k));
+  return missing ? { ids, missing } : { ids };
+}
+
+const callText = (c: { name: string; input: unknown }): string => {
+  const input = JSON.stringify(c.input ?? null);
+  return `${c.name} ${input.length > 120 ? `${input.slice(0, 119)}…` : input}`;
+};
+
+function readdressContent(content: unknown[], ids: ReadonlyMap<string, string>): unknown[] {
+  return content.map((b) => (isObj(b) && b.type === 'tool_result' && typeof b.tool_use_id === 'string' && ids.has(b.tool_use_id) ? { ...b, tool_use_id: ids.get(b.tool_use_id) } : b));
+}
+
+/** Writes a branch's records, each the parent of the next, from the checkpoint on; the ref only at the end. */
+class BranchWriter {
+  private readonly queue: WriteQueue;
+  tip: string;
+  records = 0;
+
+  constructor(store: BatchWriteTarget, checkpoint: string) {
+    this.queue = new WriteQueue(store);
+    this.tip = checkpoint;
+  }
+
+  /** Stores content (blobs the records name). */
+  put = (bytes: Uint8Array): Promise<string> => this.queue.putContent(bytes);
+
+  async write(fields: RecordFields, wholeBody?: Buffer): Promise<void> {
+    const put = this.put;
+    const body = await encodeCaptureRecord(this.tip, fields, put, wholeBody ? () => put(wholeBody) : undefined);
+    this.tip = (await this.queue.writeNew('record', body)).id;
+    this.records++;
+  }
+
+  async finish(refs: RefStore, ref: string, reason: string): Promise<void> {
+    await this.queue.flush();
+    await refs.update(ref, this.tip, { expectedOld: null, reason, deref: false });
+  }
+
+  /** Waits for writes in flight, so nothing is left half-written; what was written stays unreachable. */
+  async abandon(): Promise<void> {
+    await this.queue.flush().catch(() => undefined);
+  }
+}
+
+/** The error an API's error body holds, in a few words. */
+function errorText(body: Buffer): string {
+  const text = body.toString('utf8');
+  try {
+    const j = JSON.parse(text) as unknown;
+    const e = isObj(j) && isObj(j.error) ? j.error : j;
+    if (isObj(e)) return [e.type, e.message].filter((x) => typeof x === 'string').join(': ') || text.slice(0, 200);
+  } catch {
+    // not JSON
+  }
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200) || '(no body)';
+}
+
+interface Context {
+  archive: Archive;
+  store: ObjectStore;
+  plan: RerunPlan;
+  opts: SendOptions;
+  key: string;
+}
+
+/** The headers sent: the API's version and betas as recorded, the key, and nothing that names the agent or its session. */
+function requestHeaders(plan: RerunPlan, key: string | null): Array<[string, string]> {
+  const h: Array<[string, string]> = [
+    ['content-type', 'application/json'],
+    ['accept', 'application/json'],
+    ['accept-encoding', 'identity'],
+    ['user-agent', 'tapes-rerun'],
+  ];
+  if (plan.base.provider === 'anthropic') {
+    h.push(['anthropic-version', plan.base.headers.find(([k]) => k === 'anthropic-version')?.[1] ?? '2023-06-01']);
+    // Betas as the agent asked for them; an OAuth beta goes with a subscription's token, not an API key.
+    const betas = (plan.base.headers.find(([k]) => k === 'anthropic-beta')?.[1] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && !s.startsWith('oauth-'));
+    if (betas.length) h.push(['anthropic-beta', betas.join(',')]);
+    if (key !== null) h.push(['x-api-key', key]);
+  } else if (key !== null) h.push(['authorization', `Bearer ${key}`]);
+  return h;
+}
+
+async function runOne(ctx: Context, req: PreparedRequest, name: string): Promise<BranchResult> {
+  const { archive, plan, opts } = ctx;
+  const o: Original = plan.original;
+  const c = plan.continuation;
+  const model = req.model;
+  const result: BranchResult = { model: model ?? '', name: null, ref: null, tip: null, records: 0, turns: 0, answered_by: [], tokens: emptyTokens(), cost_usd: null, stop: null, divergence: null, error: null };
+  if (model === null) throw new InvalidInputError('the session does not record which model answered: name one with --model', {});
+  const maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
+  const writer = new BranchWriter(await archive.objectWriter(), o.checkpoint.id);
+  const changes = req.changes.map((ch) => ({ what: ch.what, how: ch.how, from: ch.from, to: ch.to }));
+  const rerunMeta = (turn: number) => ({ session: o.name, checkpoint: o.checkpoint.id, model, original_model: plan.base.model, changes, turn });
+  const sent = requestHeaders(plan, ctx.key);
+  const recorded = requestHeaders(plan, null).flat();
+  let body = req.body;
+  let pending: PendingRecord[] = req.pending;
+  let spent = 0;
+  let est = req.estimate;
+  try {
+    for (let k = 0; ; k++) {
+      if (k === 0 && opts.maxCost !== undefined && est.cost_usd !== null && est.cost_usd > opts.maxCost) {
+        throw new InvalidInputError(`nothing sent: the first request is estimated at $${est.cost_usd}, over --max-cost ${opts.maxCost}`, { estimate: est.cost_usd, max_cost: opts.maxCost });
+      }
+      const time = archive.now();
+      const res = await callModel({ url: plan.endpoint, headers: sent, body, now: archive.now, timeoutMs: opts.timeoutMs });
+      const turnNo = k + 1;
+      if (res.status < 200 || res.status >= 300) {
+        throw new UpstreamError(`turn ${turnNo}: the upstream ${plan.endpoint.origin} answered HTTP ${res.status}: ${errorText((await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'))).bytes)}`, { status: res.status, turn: turnNo });
+      }
+      const decoded = await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'));
+      const contentType = headerValue(res.rawHeaders, 'content-type');
+      const reduced = reduceResponse(plan.base.api, contentType, decoded.bytes);
+      if (res.end !== 'complete') {
+        throw new UpstreamError(`turn ${turnNo}: the upstream ${plan.endpoint.origin} cut the answer off after ${res.body.length} bytes`, { turn: turnNo, bytes: res.body.length });
+      }
+      if (!reduced.complete) throw new UpstreamError(`turn ${turnNo}: the answer from ${plan.endpoint.origin} is not whole: ${reduced.problem ?? 'incomplete'}`, { turn: turnNo });
+      const tokens = usageTokens(reduced.meta.usage);
+      addTokens(result.tokens, tokens);
+      const answeredBy = typeof reduced.meta.model === 'string' ? reduced.meta.model : model;
+      if (!result.answered_by.includes(answeredBy)) result.answered_by.push(answeredBy);
+      const turnCost = costUsd(model, tokens);
+      if (turnCost !== null) spent = roundUsd(spent + turnCost);
+
+      // What happens next: the model is done, it differs from the original, or it goes on with the recorded results.
+      const calls: Call[] = toolCalls(reduced.content).map((x) => ({ ...x, digest: callDigestOf(x.name, x.input) }));
+      const orig = o.turns[k];
+      let stop: Stop | undefined;
+      let next: { body: Buffer; pending: PendingRecord[] } | undefined;
+      let matched: boolean | null = null;
+      if (calls.length === 0) {
+        stop = { reason: 'answered', message: `the model ended its turn (${String(reduced.meta.stop_reason ?? 'no stop reason')})`, turn: turnNo };
+      } else {
+        const m = matchCalls(calls, orig?.calls ?? []);
+        matched = !m.unmatched && !m.missing && orig !== undefined;
+        if (!orig) {
+          stop = { reason: 'diverged', message: `the model called ${callText(calls[0]!)}; the original has no turn here`, turn: turnNo, call: { name: calls[0]!.name, input: calls[0]!.input } };
+        } else if (m.unmatched) {
+          const theirs = orig.calls.length ? `it called ${orig.calls.map(callText).join('; ')}` : 'it called no tool';
+          stop = { reason: 'diverged', message: `the model called ${callText(m.unmatched)}, which the original did not at this step (${theirs})`, turn: turnNo, call: { name: m.unmatched.name, input: m.unmatched.input } };
+        } else if (m.missing) {
+          stop = { reason: 'diverged', message: `the model made ${calls.length} of the original's ${orig.calls.length} calls at this step; it did not call ${callText(m.missing)}`, turn: turnNo };
+        } else {
+          const start = listItems(body.toString('utf8'), c.listKey).length;
+          const answerItems = c.answerItems(reduced.content, decoded.bytes, contentType);
+          const inputs = await recordedInputs(ctx.store, o, k, start + answerItems.length);
+          const resultIds = new Set(orig.after.flatMap((r) => r.ev.content.flatMap((b) => (isObj(b) && b.type === 'tool_result' && typeof b.tool_use_id === 'string' ? [b.tool_use_id] : []))));
+          const allResults = inputs !== undefined && orig.calls.every((call) => call.id === null || resultIds.has(call.id));
+          if (!allResults) {
+            stop = { reason: 'no-recorded-result', message: `the model made the original's calls (${calls.map((x) => x.name).join(', ')}), but the original has no recorded result for them to feed back`, turn: turnNo };
+          } else if (turnNo >= maxTurns) {
+            stop = { reason: 'max-turns', message: `stopped after ${turnNo} turn${turnNo === 1 ? '' : 's'} (--max-turns ${maxTurns}); the model was still making the original's calls`, turn: turnNo };
+          } else {
+            const items = [...answerItems, ...inputs!.items.map((i) => c.readdress(i, m.ids))];
+            const nextBody = Buffer.from(appendItems(body.toString('utf8'), c.listKey, items), 'utf8');
+            est = estimate(model, nextBody.length, null, outputTokensOf(o.turns[k + 1]?.usage ?? null));
+            if (opts.maxCost !== undefined && est.cost_usd !== null && spent + est.cost_usd > opts.maxCost) {
+              stop = {
+                reason: 'max-cost',
+                message: `stopped before turn ${turnNo + 1}: $${spent} spent, the next turn is estimated at $${est.cost_usd}, over --max-cost ${opts.maxCost}`,
+                turn: turnNo,
+              };
+            } else {
+              const nextPending: PendingRecord[] = [];
+              for (const r of orig.after) {
+                const index = inputs!.indexOf.get(r.id);
+                if (index === undefined) continue;
+                const p = await copyOf(ctx.store, r, index);
+                nextPending.push({ ...p, content: readdressContent(p.content, m.ids) });
+              }
+              next = { body: nextBody, pending: nextPending };
+            }
+          }
+        }
+      }
+
+      // The turn on the branch: what the request added, then the answer (the stop on the last one).
+      for (const p of pending) {
+        await writer.write({
+          kind: p.kind as RecordKind,
+          role: p.role,
+          time: time.toISOString(),
+          content: p.content,
+          meta: { harness: RERUN_HARNESS, rerun: { ...rerunMeta(turnNo), ...(p.copyOf ? { copy_of: p.copyOf } : {}) } },
+          capture: { api: plan.base.api, request_index: p.requestIndex },
+        });
+      }
+      const turn: CapturedTurn = { api: plan.base.api, method: 'POST', target: plan.base.path, rawHeaders: recorded, body, time, response: res };
+      const parsed = parseRequest(plan.base.api, body);
+      const messages = parsed?.messages.length ?? 0;
+      const capture = await turnCapture(turn, parsed, reduced, decoded.problem, messages - new Set(pending.map((p) => p.requestIndex)).size, messages, writer.put);
+      const meta: Record<string, unknown> = { harness: RERUN_HARNESS, ...reduced.meta };
+      const requestId = headerValue(res.rawHeaders, 'request-id') ?? headerValue(res.rawHeaders, 'x-request-id');
+      if (requestId) meta.request_id = requestId;
+      meta.rerun = { ...rerunMeta(turnNo), ...(stop ? { stop } : {}) };
+      await writer.write({ kind: 'assistant', role: 'assistant', time: res.time.toISOString(), content: reduced.content, meta, capture }, body);
+      result.turns = turnNo;
+      result.cost_usd = costUsd(model, result.tokens);
+      opts.onTurn?.({ model, turn: turnNo, calls: calls.map((x) => x.name), matched, tokens, cost_usd: turnCost, ...(stop ? { stop } : {}) });
+      if (stop) {
+        result.stop = stop;
+        break;
+      }
+      body = next!.body;
+      pending = next!.pending;
+    }
+    const ref = `${SESSIONS_PREFIX}${name}`;
+    await writer.finish(archive.refs, ref, `rerun: ${o.name} at ${o.checkpoint.id.slice(0, 12)} with ${model}`);
+    result.name = name;
+    result.ref = ref;
+    result.tip = writer.tip;
+    result.records = writer.records;
+    return result;
+  } catch (err) {
+    await writer.abandon();
+    throw err;
+  }
+}
+
+async function divergenceOf(archive: Archive, original: string, branch: string): Promise<Divergence> {
+  const d = await diffSessions(archive, original, branch);
+  const first = d.pairs[0];
+  return { shared_steps: d.shared.steps, original: first?.a ?? null, rerun: first?.b ?? null };
+}
+
+/**
+ * Sends each prepared request and records its rerun as a branch. A model
+ * whose rerun fails (the upstream errs, cuts its answer, …) gets no branch
+ * and its error in its result; the others go on.
+ */
+export async function sendRerun(archive: Archive, plan: RerunPlan, opts: SendOptions): Promise<BranchResult[]> {
+  const key = apiKey(plan.base.provider, opts.env);
+  const names = await branchNames(archive, plan, opts.branch);
+  if (opts.maxCost !== undefined) {
+    for (const r of plan.requests) {
+      if (r.model !== null && r.estimate.cost_usd === null) throw new InvalidInputError(`--max-cost needs a price for ${r.model}, and the price table has none`, { model: r.model });
+    }
+  }
+  const ctx: Context = { archive, store: await archive.objects(), plan, opts, key };
+  const out: BranchResult[] = [];
+  for (const [i, req] of plan.requests.entries()) {
+    try {
+      const r = await runOne(ctx, req, names[i]!);
+      r.divergence = await divergenceOf(archive, plan.original.ref, r.ref!);
+      out.push(r);
+    } catch (err) {
+      if (!isTapesError(err)) throw err;
+      out.push({ model: req.model ?? '', name: null, ref: null, tip: null, records: 0, turns: 0, answered_by: [], tokens: emptyTokens(), cost_usd: null, stop: null, divergence: null, error: err });
+    }
+  }
+  return out;
+}
