@@ -120,7 +120,9 @@ async function sessionRef(archive: Archive, rev: string, ev: EventView): Promise
     if (ref === 'HEAD') ref = (await archive.refs.follow('HEAD')).name;
     if (ref && (ref.startsWith(SESSIONS_PREFIX) || ref.startsWith(AGENTS_PREFIX))) return ref;
   }
-  const holders = await sessionsContaining(archive, ev);
+  let holders = await sessionsContaining(archive, ev);
+  // A record that names no session (a snapshot line, a capture without session headers): every chain is looked through.
+  if (holders.length === 0) holders = await chainsHolding(archive, ev.id);
   if (holders.length === 0) {
     throw new NotFoundError(`record ${ev.id} is in no session, so nothing follows it to ask again`, { id: ev.id }, 'Name a record of a session (tapes log <session> lists them).');
   }
@@ -134,6 +136,23 @@ async function sessionRef(archive: Archive, rev: string, ev: EventView): Promise
   const ranked = await Promise.all(holders.map(async (ref) => ({ ref, rank: await rank(ref) })));
   ranked.sort((a, b) => a.rank - b.rank || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   return ranked[0]!.ref;
+}
+
+/** Every session and agent ref whose chain holds record `id` (a walk of each chain: the fallback when the record names no session). */
+async function chainsHolding(archive: Archive, id: string): Promise<string[]> {
+  const store = await archive.objects();
+  const out: string[] = [];
+  const refs = [...(await archive.refs.list(SESSIONS_PREFIX)), ...(await archive.refs.list(AGENTS_PREFIX))];
+  for (const r of refs) {
+    for (let at: string | null = r.id; at !== null; ) {
+      if (at === id) {
+        out.push(r.name);
+        break;
+      }
+      at = (await readRecord(store, at).catch(() => undefined))?.parent ?? null;
+    }
+  }
+  return out;
 }
 
 /** The harness name of the records a rerun writes (meta.harness). */

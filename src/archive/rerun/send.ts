@@ -80,7 +80,7 @@ export interface TurnReport {
 export interface Divergence {
   /** Steps (content blocks) both sessions share from the start. */
   shared_steps: number;
-  /** The first step where they differ on either side (as `tapes diff` pairs them), or null when the rerun went as the original did to its end. */
+  /** The first step after the shared part on each side; null on a side that has none (both null: the same steps). */
   original: DiffStep | null;
   rerun: DiffStep | null;
 }
@@ -386,8 +386,8 @@ async function runOne(ctx: Context, req: PreparedRequest, name: string): Promise
 
 async function divergenceOf(archive: Archive, original: string, branch: string): Promise<Divergence> {
   const d = await diffSessions(archive, original, branch);
-  const first = d.pairs[0];
-  return { shared_steps: d.shared.steps, original: first?.a ?? null, rerun: first?.b ?? null };
+  // The first step after the shared part on each side, whatever the alignment pairs it with.
+  return { shared_steps: d.shared.steps, original: d.pairs.find((p) => p.a)?.a ?? null, rerun: d.pairs.find((p) => p.b)?.b ?? null };
 }
 
 /**
