@@ -56,6 +56,10 @@ export async function handler(args: Args): Promise<void> {
   }
 
   // Everything that can be refused is refused before anything is sent.
+  if (plan.requests.some((r) => r.model === null)) {
+    const { InvalidInputError } = await import('../src/errors/index.js');
+    throw new InvalidInputError(`${plan.original.name} does not record which model answered: name one with --model`, { session: plan.original.name });
+  }
   R.apiKey(plan.base.provider, io.env);
   await R.branchNames(archive, plan, args.b);
   if (!args.yes) {

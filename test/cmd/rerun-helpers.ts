@@ -8,6 +8,7 @@ import { Archive } from '../../src/archive/index.js';
 import { SessionRecorder } from '../../src/capture/index.js';
 import { loadWireTurns, type WireTurn } from '../capture/wire-helpers.js';
 import { tapes, tempDir, type RunResult } from '../helpers/cli.js';
+import { bash, text } from '../helpers/model-upstream.js';
 
 export const WIRE_SESSION = 'ac9b5a71-50d4-47c2-b771-4d5c3e96d899';
 
@@ -104,4 +105,16 @@ export async function occurrences(dir: string, needle: string): Promise<{ search
 export async function refsOf(dir: string): Promise<string> {
   const r = await tapes(['show-ref', '--head'], { cwd: dir });
   return r.stdout;
+}
+
+/** A transcript whose original called Bash `touch <file>` (recorded result: nothing), then answered. */
+export function touchTranscript(dir: string, file: string, session: string): string {
+  return claudeTranscript(dir, session, [
+    { type: 'attachment', attachment: { type: 'prompt_snapshot', systemPrompt: 'You are the test agent.' } },
+    { type: 'api-request-shape', system: [{ type: 'text', text: 'You are the test agent, with tools.' }], tools: [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }] },
+    { type: 'user', message: { role: 'user', content: 'Make the marker file.' } },
+    { type: 'assistant', requestId: 'req_1', message: { id: 'msg_1', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [bash('toolu_orig', `touch ${file}`)], usage: { input_tokens: 50, output_tokens: 12 } } },
+    { type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_orig', content: '(no output)' }] } },
+    { type: 'assistant', requestId: 'req_2', message: { id: 'msg_2', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [text('Made it.')], usage: { input_tokens: 80, output_tokens: 5 } } },
+  ]);
 }

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { anthropicJson, anthropicStream, bash, scriptedUpstream, text } from '../helpers/model-upstream.js';
-import { claudeTranscript, importedArchive, must } from './rerun-helpers.js';
+import { importedArchive, must, touchTranscript } from './rerun-helpers.js';
 
 const KEY = 'sk-ant-RERUN-import-test-key-0c4f2a91';
 const env = { ANTHROPIC_API_KEY: KEY };
@@ -82,18 +82,6 @@ t.test('--model, --system and --prompt change the request, and the dry run shows
   t.same(added.requests[0].changes, [{ what: 'prompt', how: 'added', from: null, to: 'And a README.' }]);
   t.same(JSON.parse(added.requests[0].body).messages.slice(-1), [{ role: 'user', content: 'And a README.' }]);
 });
-
-/** A transcript whose original called Bash `touch <file>` (recorded result: nothing), then answered. */
-function touchTranscript(dir: string, file: string, session: string): string {
-  return claudeTranscript(dir, session, [
-    { type: 'attachment', attachment: { type: 'prompt_snapshot', systemPrompt: 'You are the test agent.' } },
-    { type: 'api-request-shape', system: [{ type: 'text', text: 'You are the test agent, with tools.' }], tools: [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }] },
-    { type: 'user', message: { role: 'user', content: 'Make the marker file.' } },
-    { type: 'assistant', requestId: 'req_1', message: { id: 'msg_1', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [bash('toolu_orig', `touch ${file}`)], usage: { input_tokens: 50, output_tokens: 12 } } },
-    { type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_orig', content: '(no output)' }] } },
-    { type: 'assistant', requestId: 'req_2', message: { id: 'msg_2', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [text('Made it.')], usage: { input_tokens: 80, output_tokens: 5 } } },
-  ]);
-}
 
 t.test('a Bash touch is never run: neither when it matches the original\'s call nor when it differs', async (t) => {
   const work = tempDir('tapes-rerun-work-');

@@ -396,6 +396,9 @@ async function divergenceOf(archive: Archive, original: string, branch: string):
  * and its error in its result; the others go on.
  */
 export async function sendRerun(archive: Archive, plan: RerunPlan, opts: SendOptions): Promise<BranchResult[]> {
+  if (plan.requests.some((r) => r.model === null)) {
+    throw new InvalidInputError(`the session does not record which model answered: name one with --model`, { session: plan.original.name });
+  }
   const key = apiKey(plan.base.provider, opts.env);
   const names = await branchNames(archive, plan, opts.branch);
   if (opts.maxCost !== undefined) {
