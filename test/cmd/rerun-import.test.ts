@@ -139,7 +139,7 @@ t.test('--max-cost stops the rerun before a turn that would pass it, and says so
   t.equal(r.code, 0, r.stderr);
   t.equal(up.requests.length, 1, 'the second turn was not asked');
   t.match(r.stdout, /max-cost/);
-  t.match(r.stdout, /stopped after turn 1: stopped before turn 2: \$3\.00015 spent, the next turn is estimated at \$[\d.]+, over --max-cost 2/);
+  t.match(r.stdout, /stopped after turn 1: turn 2 not asked: \$3\.00015 spent, and the next turn is estimated at \$[\d.]+: over --max-cost 2/);
   const tiny = await tapes(['rerun', at, '--send', '--yes', '--upstream', up.url, '--max-cost', '0'], { cwd: dir, env });
   t.equal(tiny.code, 1, 'a first turn over the bound is not sent at all');
   t.match(tiny.stderr, /nothing sent: the first request is estimated at \$[\d.]+, over --max-cost 0/);

@@ -316,7 +316,7 @@ async function runOne(ctx: Context, req: PreparedRequest, name: string): Promise
           if (!allResults) {
             stop = { reason: 'no-recorded-result', message: `the model made the original's calls (${calls.map((x) => x.name).join(', ')}), but the original has no recorded result for them to feed back`, turn: turnNo };
           } else if (turnNo >= maxTurns) {
-            stop = { reason: 'max-turns', message: `stopped after ${turnNo} turn${turnNo === 1 ? '' : 's'} (--max-turns ${maxTurns}); the model was still making the original's calls`, turn: turnNo };
+            stop = { reason: 'max-turns', message: `--max-turns ${maxTurns} reached; the model was still making the original's calls`, turn: turnNo };
           } else {
             const items = [...answerItems, ...inputs!.items.map((i) => c.readdress(i, m.ids))];
             const nextBody = Buffer.from(appendItems(body.toString('utf8'), c.listKey, items), 'utf8');
@@ -324,7 +324,7 @@ async function runOne(ctx: Context, req: PreparedRequest, name: string): Promise
             if (opts.maxCost !== undefined && est.cost_usd !== null && spent + est.cost_usd > opts.maxCost) {
               stop = {
                 reason: 'max-cost',
-                message: `stopped before turn ${turnNo + 1}: $${spent} spent, the next turn is estimated at $${est.cost_usd}, over --max-cost ${opts.maxCost}`,
+                message: `turn ${turnNo + 1} not asked: $${spent} spent, and the next turn is estimated at $${est.cost_usd}: over --max-cost ${opts.maxCost}`,
                 turn: turnNo,
               };
             } else {
