@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { corpusDir, tapes } from '../helpers/cli.js';
 import { responsesJson, responsesStream, scriptedUpstream } from '../helpers/model-upstream.js';
 import { SSE_DIR } from '../capture/wire-helpers.js';
-import { importedArchive, must } from './rerun-helpers.js';
+import { importedArchive, must, occurrences } from './rerun-helpers.js';
 
 const KEY = 'sk-RERUN-openai-test-key-4e7f19';
 const env = { OPENAI_API_KEY: KEY };
@@ -74,6 +74,7 @@ t.test('a call that matches gets the recorded output under its new call id; the 
   const log = await must(['log', b.session, '--oneline'], dir);
   t.match(log.stdout, /assistant: Here are the action items\./);
   t.match(log.stdout, /tool: exec_command /);
+  t.same((await occurrences(dir, KEY)).hits, [], 'the key is stored nowhere');
 });
 
 t.test('the corpus\'s Responses streams and their one-shot twin, as answers', async (t) => {
