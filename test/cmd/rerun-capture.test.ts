@@ -103,7 +103,9 @@ t.test('--send: the model makes the original\'s calls, gets the recorded results
   t.equal(last.meta.rerun.session, WIRE_SESSION);
   t.equal(last.meta.rerun.checkpoint, checkpointOf(turns[0]!));
   t.equal(last.meta.model, 'claude-sonnet-4-6', 'which model answered');
-  // No key anywhere in the archive.
+  // No key anywhere in the archive, derived indexes included.
+  await must(['sessions'], cap.dir);
+  await must(['search', 'widget'], cap.dir);
   const found = await occurrences(cap.dir, KEY);
   t.ok(found.searched > 100, `searched ${found.searched} objects and files`);
   t.same(found.hits, [], 'the key is in no object, ref, reflog or index file');

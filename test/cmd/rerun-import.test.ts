@@ -62,6 +62,10 @@ t.test('a real transcript: the request is rebuilt from its lines; the recorded r
   t.same(tip.meta.rerun.changes, [], 'nothing was changed');
   t.equal(tip.meta.rerun.model, 'claude-opus-4-5-20251101');
   t.equal(tip.meta.harness, 'tapes-rerun');
+  // A rerun's branch is a captured session: asked again, its own requests come back byte for byte.
+  const again = JSON.parse((await must(['rerun', `${branch}~1`, '--json'], real)).stdout);
+  t.equal(again.source, 'capture');
+  t.ok(Buffer.from(again.requests[0].body).equals(up.requests[1]!.body), 'the second request of the rerun, exactly');
 });
 
 t.test('--model, --system and --prompt change the request, and the dry run shows it', async (t) => {
