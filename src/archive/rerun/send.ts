@@ -247,14 +247,87 @@ function requestHeaders(plan: RerunPlan, key: string | null): Array<[string, str
   return h;
 }
 
+/** One answer, as it arrived and reduced; an error status, a cut or an incomplete answer is an UpstreamError. */
+async function ask(ctx: Context, body: Buffer, turnNo: number, sent: Array<[string, string]>) {
+  const { plan, archive } = ctx;
+  const origin = plan.endpoint.origin;
+  const res = await callModel({ url: plan.endpoint, headers: sent, body, now: archive.now, timeoutMs: ctx.opts.timeoutMs });
+  const decoded = await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'));
+  if (res.status < 200 || res.status >= 300) {
+    throw new UpstreamError(`turn ${turnNo}: the upstream ${origin} answered HTTP ${res.status}: ${errorText(decoded.bytes)}`, { status: res.status, turn: turnNo });
+  }
+  const contentType = headerValue(res.rawHeaders, 'content-type');
+  const reduced = reduceResponse(plan.base.api, contentType, decoded.bytes);
+  if (res.end !== 'complete') throw new UpstreamError(`turn ${turnNo}: the upstream ${origin} cut the answer off after ${res.body.length} bytes`, { turn: turnNo, bytes: res.body.length });
+  if (!reduced.complete) throw new UpstreamError(`turn ${turnNo}: the answer from ${origin} is not whole: ${reduced.problem ?? 'incomplete'}`, { turn: turnNo });
+  return { res, decoded, contentType, reduced };
+}
+
+type Answer = Awaited<ReturnType<typeof ask>>;
+
+interface Decision {
+  stop?: Stop;
+  /** The next request and the records it adds, when the rerun goes on. */
+  next?: { body: Buffer; pending: PendingRecord[] };
+  /** The calls were the original's at this step; null when there were none. */
+  matched: boolean | null;
+  calls: Call[];
+}
+
+/** After turn `k` (0-based): stop (and why), or go on with the original's recorded results for the same calls. */
+async function decide(ctx: Context, k: number, body: Buffer, a: Answer, model: string, spent: number): Promise<Decision> {
+  const { plan, opts } = ctx;
+  const o = plan.original;
+  const c = plan.continuation;
+  const turnNo = k + 1;
+  const calls: Call[] = toolCalls(a.reduced.content).map((x) => ({ ...x, digest: callDigestOf(x.name, x.input) }));
+  if (calls.length === 0) {
+    return { calls, matched: null, stop: { reason: 'answered', message: `the model ended its turn (${String(a.reduced.meta.stop_reason ?? 'no stop reason')})`, turn: turnNo } };
+  }
+  const orig = o.turns[k];
+  const m = matchCalls(calls, orig?.calls ?? []);
+  const diverged = (message: string, call?: Call): Decision => ({ calls, matched: false, stop: { reason: 'diverged', message, turn: turnNo, ...(call ? { call: { name: call.name, input: call.input } } : {}) } });
+  if (!orig) return diverged(`the model called ${callText(calls[0]!)}; the original has no turn here`, calls[0]);
+  if (m.unmatched) {
+    const theirs = orig.calls.length ? `it called ${orig.calls.map(callText).join('; ')}` : 'it called no tool';
+    return diverged(`the model called ${callText(m.unmatched)}, which the original did not at this step (${theirs})`, m.unmatched);
+  }
+  if (m.missing) return diverged(`the model made ${calls.length} of the original's ${orig.calls.length} calls at this step; it did not call ${callText(m.missing)}`);
+
+  const start = listItems(body.toString('utf8'), c.listKey).length;
+  const answerItems = c.answerItems(a.reduced.content, a.decoded.bytes, a.contentType);
+  const inputs = await recordedInputs(ctx.store, o, k, start + answerItems.length);
+  const resultIds = new Set(orig.after.flatMap((r) => r.ev.content.flatMap((b) => (isObj(b) && b.type === 'tool_result' && typeof b.tool_use_id === 'string' ? [b.tool_use_id] : []))));
+  if (inputs === undefined || !orig.calls.every((call) => call.id === null || resultIds.has(call.id))) {
+    const message = `the model made the original's calls (${calls.map((x) => x.name).join(', ')}), but the original has no recorded result for them to feed back`;
+    return { calls, matched: true, stop: { reason: 'no-recorded-result', message, turn: turnNo } };
+  }
+  const maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
+  if (turnNo >= maxTurns) return { calls, matched: true, stop: { reason: 'max-turns', message: `--max-turns ${maxTurns} reached; the model was still making the original's calls`, turn: turnNo } };
+  const items = [...answerItems, ...inputs.items.map((i) => c.readdress(i, m.ids))];
+  const nextBody = Buffer.from(appendItems(body.toString('utf8'), c.listKey, items), 'utf8');
+  const est = estimate(model, nextBody.length, null, outputTokensOf(o.turns[k + 1]?.usage ?? null));
+  if (opts.maxCost !== undefined && est.cost_usd !== null && spent + est.cost_usd > opts.maxCost) {
+    const message = `turn ${turnNo + 1} not asked: $${spent} spent, and the next turn is estimated at $${est.cost_usd}: over --max-cost ${opts.maxCost}`;
+    return { calls, matched: true, stop: { reason: 'max-cost', message, turn: turnNo } };
+  }
+  const pending: PendingRecord[] = [];
+  for (const r of orig.after) {
+    const index = inputs.indexOf.get(r.id);
+    if (index === undefined) continue;
+    const p = await copyOf(ctx.store, r, index);
+    pending.push({ ...p, content: readdressContent(p.content, m.ids) });
+  }
+  return { calls, matched: true, next: { body: nextBody, pending } };
+}
+
 async function runOne(ctx: Context, req: PreparedRequest, name: string): Promise<BranchResult> {
   const { archive, plan, opts } = ctx;
   const o: Original = plan.original;
-  const c = plan.continuation;
+  const api = plan.base.api;
   const model = req.model;
-  const result: BranchResult = { model: model ?? '', name: null, ref: null, tip: null, records: 0, turns: 0, answered_by: [], tokens: emptyTokens(), cost_usd: null, stop: null, divergence: null, error: null };
   if (model === null) throw new InvalidInputError('the session does not record which model answered: name one with --model', {});
-  const maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
+  const result: BranchResult = { model, name: null, ref: null, tip: null, records: 0, turns: 0, answered_by: [], tokens: emptyTokens(), cost_usd: null, stop: null, divergence: null, error: null };
   const writer = new BranchWriter(await archive.objectWriter(), o.checkpoint.id);
   const changes = req.changes.map((ch) => ({ what: ch.what, how: ch.how, from: ch.from, to: ch.to }));
   const rerunMeta = (turn: number) => ({ session: o.name, checkpoint: o.checkpoint.id, model, original_model: plan.base.model, changes, turn });
@@ -263,85 +336,23 @@ async function runOne(ctx: Context, req: PreparedRequest, name: string): Promise
   let body = req.body;
   let pending: PendingRecord[] = req.pending;
   let spent = 0;
-  let est = req.estimate;
   try {
+    if (opts.maxCost !== undefined && req.estimate.cost_usd !== null && req.estimate.cost_usd > opts.maxCost) {
+      throw new InvalidInputError(`nothing sent: the first request is estimated at $${req.estimate.cost_usd}, over --max-cost ${opts.maxCost}`, { estimate: req.estimate.cost_usd, max_cost: opts.maxCost });
+    }
     for (let k = 0; ; k++) {
-      if (k === 0 && opts.maxCost !== undefined && est.cost_usd !== null && est.cost_usd > opts.maxCost) {
-        throw new InvalidInputError(`nothing sent: the first request is estimated at $${est.cost_usd}, over --max-cost ${opts.maxCost}`, { estimate: est.cost_usd, max_cost: opts.maxCost });
-      }
-      const time = archive.now();
-      const res = await callModel({ url: plan.endpoint, headers: sent, body, now: archive.now, timeoutMs: opts.timeoutMs });
       const turnNo = k + 1;
-      if (res.status < 200 || res.status >= 300) {
-        throw new UpstreamError(`turn ${turnNo}: the upstream ${plan.endpoint.origin} answered HTTP ${res.status}: ${errorText((await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'))).bytes)}`, { status: res.status, turn: turnNo });
-      }
-      const decoded = await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'));
-      const contentType = headerValue(res.rawHeaders, 'content-type');
-      const reduced = reduceResponse(plan.base.api, contentType, decoded.bytes);
-      if (res.end !== 'complete') {
-        throw new UpstreamError(`turn ${turnNo}: the upstream ${plan.endpoint.origin} cut the answer off after ${res.body.length} bytes`, { turn: turnNo, bytes: res.body.length });
-      }
-      if (!reduced.complete) throw new UpstreamError(`turn ${turnNo}: the answer from ${plan.endpoint.origin} is not whole: ${reduced.problem ?? 'incomplete'}`, { turn: turnNo });
-      const tokens = usageTokens(reduced.meta.usage);
+      const time = archive.now();
+      const a = await ask(ctx, body, turnNo, sent);
+      const tokens = usageTokens(a.reduced.meta.usage);
       addTokens(result.tokens, tokens);
-      const answeredBy = typeof reduced.meta.model === 'string' ? reduced.meta.model : model;
+      const answeredBy = typeof a.reduced.meta.model === 'string' ? a.reduced.meta.model : model;
       if (!result.answered_by.includes(answeredBy)) result.answered_by.push(answeredBy);
       const turnCost = costUsd(model, tokens);
       if (turnCost !== null) spent = roundUsd(spent + turnCost);
+      const d = await decide(ctx, k, body, a, model, spent);
 
-      // What happens next: the model is done, it differs from the original, or it goes on with the recorded results.
-      const calls: Call[] = toolCalls(reduced.content).map((x) => ({ ...x, digest: callDigestOf(x.name, x.input) }));
-      const orig = o.turns[k];
-      let stop: Stop | undefined;
-      let next: { body: Buffer; pending: PendingRecord[] } | undefined;
-      let matched: boolean | null = null;
-      if (calls.length === 0) {
-        stop = { reason: 'answered', message: `the model ended its turn (${String(reduced.meta.stop_reason ?? 'no stop reason')})`, turn: turnNo };
-      } else {
-        const m = matchCalls(calls, orig?.calls ?? []);
-        matched = !m.unmatched && !m.missing && orig !== undefined;
-        if (!orig) {
-          stop = { reason: 'diverged', message: `the model called ${callText(calls[0]!)}; the original has no turn here`, turn: turnNo, call: { name: calls[0]!.name, input: calls[0]!.input } };
-        } else if (m.unmatched) {
-          const theirs = orig.calls.length ? `it called ${orig.calls.map(callText).join('; ')}` : 'it called no tool';
-          stop = { reason: 'diverged', message: `the model called ${callText(m.unmatched)}, which the original did not at this step (${theirs})`, turn: turnNo, call: { name: m.unmatched.name, input: m.unmatched.input } };
-        } else if (m.missing) {
-          stop = { reason: 'diverged', message: `the model made ${calls.length} of the original's ${orig.calls.length} calls at this step; it did not call ${callText(m.missing)}`, turn: turnNo };
-        } else {
-          const start = listItems(body.toString('utf8'), c.listKey).length;
-          const answerItems = c.answerItems(reduced.content, decoded.bytes, contentType);
-          const inputs = await recordedInputs(ctx.store, o, k, start + answerItems.length);
-          const resultIds = new Set(orig.after.flatMap((r) => r.ev.content.flatMap((b) => (isObj(b) && b.type === 'tool_result' && typeof b.tool_use_id === 'string' ? [b.tool_use_id] : []))));
-          const allResults = inputs !== undefined && orig.calls.every((call) => call.id === null || resultIds.has(call.id));
-          if (!allResults) {
-            stop = { reason: 'no-recorded-result', message: `the model made the original's calls (${calls.map((x) => x.name).join(', ')}), but the original has no recorded result for them to feed back`, turn: turnNo };
-          } else if (turnNo >= maxTurns) {
-            stop = { reason: 'max-turns', message: `--max-turns ${maxTurns} reached; the model was still making the original's calls`, turn: turnNo };
-          } else {
-            const items = [...answerItems, ...inputs!.items.map((i) => c.readdress(i, m.ids))];
-            const nextBody = Buffer.from(appendItems(body.toString('utf8'), c.listKey, items), 'utf8');
-            est = estimate(model, nextBody.length, null, outputTokensOf(o.turns[k + 1]?.usage ?? null));
-            if (opts.maxCost !== undefined && est.cost_usd !== null && spent + est.cost_usd > opts.maxCost) {
-              stop = {
-                reason: 'max-cost',
-                message: `turn ${turnNo + 1} not asked: $${spent} spent, and the next turn is estimated at $${est.cost_usd}: over --max-cost ${opts.maxCost}`,
-                turn: turnNo,
-              };
-            } else {
-              const nextPending: PendingRecord[] = [];
-              for (const r of orig.after) {
-                const index = inputs!.indexOf.get(r.id);
-                if (index === undefined) continue;
-                const p = await copyOf(ctx.store, r, index);
-                nextPending.push({ ...p, content: readdressContent(p.content, m.ids) });
-              }
-              next = { body: nextBody, pending: nextPending };
-            }
-          }
-        }
-      }
-
-      // The turn on the branch: what the request added, then the answer (the stop on the last one).
+      // The turn on the branch: what its request added, then the answer (with the stop, when it is the last).
       for (const p of pending) {
         await writer.write({
           kind: p.kind as RecordKind,
@@ -349,35 +360,32 @@ async function runOne(ctx: Context, req: PreparedRequest, name: string): Promise
           time: time.toISOString(),
           content: p.content,
           meta: { harness: RERUN_HARNESS, rerun: { ...rerunMeta(turnNo), ...(p.copyOf ? { copy_of: p.copyOf } : {}) } },
-          capture: { api: plan.base.api, request_index: p.requestIndex },
+          capture: { api, request_index: p.requestIndex },
         });
       }
-      const turn: CapturedTurn = { api: plan.base.api, method: 'POST', target: plan.base.path, rawHeaders: recorded, body, time, response: res };
-      const parsed = parseRequest(plan.base.api, body);
+      const turn: CapturedTurn = { api, method: 'POST', target: plan.base.path, rawHeaders: recorded, body, time, response: a.res };
+      const parsed = parseRequest(api, body);
       const messages = parsed?.messages.length ?? 0;
-      const capture = await turnCapture(turn, parsed, reduced, decoded.problem, messages - new Set(pending.map((p) => p.requestIndex)).size, messages, writer.put);
-      const meta: Record<string, unknown> = { harness: RERUN_HARNESS, ...reduced.meta };
-      const requestId = headerValue(res.rawHeaders, 'request-id') ?? headerValue(res.rawHeaders, 'x-request-id');
+      const added = new Set(pending.map((p) => p.requestIndex)).size;
+      const capture = await turnCapture(turn, parsed, a.reduced, a.decoded.problem, messages - added, messages, writer.put);
+      const meta: Record<string, unknown> = { harness: RERUN_HARNESS, ...a.reduced.meta };
+      const requestId = headerValue(a.res.rawHeaders, 'request-id') ?? headerValue(a.res.rawHeaders, 'x-request-id');
       if (requestId) meta.request_id = requestId;
-      meta.rerun = { ...rerunMeta(turnNo), ...(stop ? { stop } : {}) };
-      await writer.write({ kind: 'assistant', role: 'assistant', time: res.time.toISOString(), content: reduced.content, meta, capture }, body);
+      meta.rerun = { ...rerunMeta(turnNo), ...(d.stop ? { stop: d.stop } : {}) };
+      await writer.write({ kind: 'assistant', role: 'assistant', time: a.res.time.toISOString(), content: a.reduced.content, meta, capture }, body);
       result.turns = turnNo;
       result.cost_usd = costUsd(model, result.tokens);
-      opts.onTurn?.({ model, turn: turnNo, calls: calls.map((x) => x.name), matched, tokens, cost_usd: turnCost, ...(stop ? { stop } : {}) });
-      if (stop) {
-        result.stop = stop;
+      opts.onTurn?.({ model, turn: turnNo, calls: d.calls.map((x) => x.name), matched: d.matched, tokens, cost_usd: turnCost, ...(d.stop ? { stop: d.stop } : {}) });
+      if (d.stop || !d.next) {
+        result.stop = d.stop ?? null;
         break;
       }
-      body = next!.body;
-      pending = next!.pending;
+      body = d.next.body;
+      pending = d.next.pending;
     }
     const ref = `${SESSIONS_PREFIX}${name}`;
     await writer.finish(archive.refs, ref, `rerun: ${o.name} at ${o.checkpoint.id.slice(0, 12)} with ${model}`);
-    result.name = name;
-    result.ref = ref;
-    result.tip = writer.tip;
-    result.records = writer.records;
-    return result;
+    return { ...result, name, ref, tip: writer.tip, records: writer.records };
   } catch (err) {
     await writer.abandon();
     throw err;
