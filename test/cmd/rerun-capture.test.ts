@@ -103,6 +103,8 @@ t.test('--send: the model makes the original\'s calls, gets the recorded results
   t.equal(last.meta.rerun.session, WIRE_SESSION);
   t.equal(last.meta.rerun.checkpoint, checkpointOf(turns[0]!));
   t.equal(last.meta.model, 'claude-sonnet-4-6', 'which model answered');
+  const fsck = await tapes(['fsck'], { cwd: cap.dir });
+  t.equal(fsck.code, 0, `fsck is clean with the branch: ${fsck.stdout}`);
   // No key anywhere in the archive, derived indexes included.
   await must(['sessions'], cap.dir);
   await must(['search', 'widget'], cap.dir);
