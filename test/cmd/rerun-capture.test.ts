@@ -80,6 +80,9 @@ t.test('--send: the model makes the original\'s calls, gets the recorded results
     t.equal(req.headers['x-api-key'], KEY, 'the key from the environment is sent');
     t.equal(req.headers.authorization, undefined, 'and no other credential');
     t.equal(req.headers['x-claude-code-session-id'], undefined, 'nothing that names the agent\'s session');
+    t.equal(req.headers['anthropic-version'], '2023-06-01', 'the API version as recorded');
+    t.match(req.headers['anthropic-beta'], /^claude-code-20250219,interleaved-thinking-2025-05-14,/, 'the betas as recorded');
+    t.notMatch(req.headers['anthropic-beta'], /oauth/, 'but the OAuth one, which goes with a subscription token, not a key');
     const sent = messagesOf(req.body);
     const original = messagesOf(turns[i]!.body);
     t.equal(sent.length, original.length, `request ${i + 1}: as many messages as the original's`);
