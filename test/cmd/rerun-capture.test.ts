@@ -28,10 +28,11 @@ const messagesOf = (body: Buffer | Record<string, unknown>) => (Buffer.isBuffer(
 t.test('the rebuilt request of every captured turn is the recorded request, byte for byte', async (t) => {
   t.equal(cap.turns.length, 15, 'the main chain has 15 turns: the title query and 14 of the conversation');
   t.equal(conv.length, 14);
+  t.equal(cap.all.length, 17, 'and the subagent\'s two');
   const archive = await Archive.openAt(join(cap.dir, '.tapes'));
-  for (const turn of cap.turns) {
-    const plan = await planRerun(archive, checkpointOf(turn));
-    t.equal(plan.original.name, WIRE_SESSION);
+  for (const turn of cap.all) {
+    const plan = await planRerun(archive, turn.before);
+    t.equal(plan.original.name, turn.agentId ? `agents/${WIRE_SESSION}/agent-${turn.agentId}` : WIRE_SESSION, `${turn.name}: its session`);
     t.equal(plan.original.source, 'capture');
     t.ok(plan.requests[0]!.body.equals(turn.body), `${turn.name}: ${turn.body.length} bytes, identical`);
     t.equal(plan.endpoint.href, 'https://api.anthropic.com/v1/messages?beta=true', `${turn.name}: the provider's endpoint, the path as recorded`);

@@ -18,6 +18,8 @@ export interface Captured {
   chain: string[];
   /** The main conversation's turns (the subagent's left out), in order, each with its response record. */
   turns: Array<WireTurn & { record: string }>;
+  /** Every turn, the subagent's too, with its response record and the record before it (in its own chain). */
+  all: Array<WireTurn & { record: string; before: string }>;
 }
 
 /** Runs tapes in `dir` and fails loudly when it fails. */
@@ -53,7 +55,14 @@ export async function capturedArchive(): Promise<Captured> {
     .filter((t) => !t.agentId && JSON.parse(t.body.toString('utf8')).messages.length > 0)
     .map((t) => ({ ...t, record: responses.get(t.name)! }))
     .filter((t) => list.includes(t.record));
-  return { dir, chain: list, turns };
+  const agent = (await must(['show-ref'], dir)).stdout.split('\n').find((l) => l.includes(' refs/agents/'))!.split(' ')[1]!;
+  const agentList = (await must(['rev-list', '--reverse', agent], dir)).stdout.trim().split('\n');
+  const all = loadWireTurns().map((t) => {
+    const record = responses.get(t.name)!;
+    const chain = list.includes(record) ? list : agentList;
+    return { ...t, record, before: chain[chain.indexOf(record) - 1]! };
+  });
+  return { dir, chain: list, turns, all };
 }
 
 /** A fresh archive with `files` imported. */
