@@ -1,7 +1,9 @@
 // A scripted model API for the rerun tests: a loopback server (127.0.0.1,
 // port 0) that answers the n-th request with the n-th scripted reply, keeps
 // every request it got, and answers anything past the script with a 500
-// (so an unexpected request fails the rerun rather than hanging). Replies
+// (so an unexpected request fails the rerun rather than hanging). Tests
+// close it in their teardown; it also closes itself after two minutes
+// whatever happens (a timer that keeps no process alive). Replies
 // are Anthropic Messages or OpenAI Responses answers, streamed (SSE) or
 // one-shot JSON, built from content blocks or taken from the wire corpus.
 import { startUpstream, type Reply, type Upstream } from '../capture/wire-helpers.js';
@@ -20,7 +22,10 @@ export async function scriptedUpstream(script: Reply[]): Promise<Scripted> {
     if (reply) return reply;
     return { status: 500, headers: [['content-type', 'application/json']], body: Buffer.from('{"type":"error","error":{"type":"api_error","message":"the script has no more answers"}}') };
   });
-  return Object.assign(up, { bodies: () => up.requests.map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>) });
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= up.close());
+  setTimeout(close, 120_000).unref();
+  return Object.assign(up, { close, bodies: () => up.requests.map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>) });
 }
 
 const SSE_HEADERS: Array<[string, string]> = [['content-type', 'text/event-stream; charset=utf-8']];
