@@ -23,7 +23,8 @@ export async function scriptedUpstream(script: Reply[]): Promise<Scripted> {
     return { status: 500, headers: [['content-type', 'application/json']], body: Buffer.from('{"type":"error","error":{"type":"api_error","message":"the script has no more answers"}}') };
   });
   let closed: Promise<void> | undefined;
-  const close = () => (closed ??= up.close());
+  const stop = up.close;
+  const close = () => (closed ??= stop());
   setTimeout(close, 120_000).unref();
   return Object.assign(up, { close, bodies: () => up.requests.map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>) });
 }
