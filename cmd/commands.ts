@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, Loader> = {
   status: () => load(import('./status.js')),
   checkout: () => load(import('./checkout.js')),
   tag: () => load(import('./tag.js')),
+  rerun: () => load(import('./rerun.js')),
   remote: () => load(import('./remote.js')),
   push: () => load(import('./push.js')),
   fetch: () => load(import('./fetch.js')),

@@ -72,3 +72,24 @@ export const tag: CommandSpec = {
     ['delete', ['message', 'force']],
   ],
 };
+
+export const rerun: CommandSpec = {
+  name: 'rerun',
+  describe: 'Ask the model again from a checkpoint, with another model or prompt if wanted (a dry run unless --send; tools are never run)',
+  group: 'compare',
+  positionals: [{ name: 'rev', required: true, describe: 'The checkpoint: a record of a session (an id, <session>~N, a tag); the model turn after it is asked again', complete: 'rev' }],
+  options: [
+    { name: 'model', type: 'string', arg: '<model>', list: true, describe: 'Ask <model> (repeat the option, or separate models by commas: one branch each; default: the model that answered)' },
+    { name: 'system', type: 'string', arg: '<file>', describe: 'Send the system prompt in <file> instead of the recorded one', complete: 'file' },
+    { name: 'prompt', type: 'string', arg: '<text>', describe: 'Replace the last user message after the checkpoint with <text>, or add it' },
+    { name: 'prompt-file', type: 'string', arg: '<file>', describe: 'As --prompt, with the text of <file>', complete: 'file' },
+    { name: 'upstream', type: 'string', arg: '<url>', describe: "Base URL of the model API (default: the provider's)" },
+    { name: 'b', type: 'string', arg: '<name>', describe: 'Name the new session <name> (several models: <name>-<model>; default: <session>-rerun-<n>)' },
+    { name: 'send', type: 'boolean', describe: 'Send the request and record the answers (without it: a dry run, nothing leaves the machine)' },
+    { name: 'yes', alias: 'y', type: 'boolean', describe: 'Send without asking for confirmation (needed when not on a terminal)' },
+    { name: 'max-turns', type: 'number', arg: '<n>', default: 20, describe: 'Ask at most <n> model turns per model' },
+    { name: 'max-cost', type: 'number', arg: '<usd>', describe: 'Stop before a turn that would take the estimated cost of a model past <usd> US dollars' },
+    json('Print the requests (dry run) or what was recorded as one JSON document'),
+  ],
+  conflicts: [['prompt', 'prompt-file']],
+};

@@ -3,7 +3,7 @@
 import type { CommandSpec, OptionSpec } from './types.js';
 import { importCmd, init, proxy, run } from './capture.js';
 import { exportCmd, log, replay, search, sessions, show, stats } from './read.js';
-import { checkout, diff, status, tag } from './compare.js';
+import { checkout, diff, rerun, status, tag } from './compare.js';
 import { clone, fetch, pull, push, remote } from './share.js';
 import { completion, fsck, gc, help, index } from './maintain.js';
 import { catObject, forEachRef, hashObject, revList, revParse, showRef, updateRef } from './plumbing.js';
@@ -36,6 +36,7 @@ export const SPECS: readonly CommandSpec[] = [
   status,
   checkout,
   tag,
+  rerun,
   remote,
   push,
   fetch,

@@ -19,3 +19,4 @@ export * from './diff/index.js';
 export * from './resume.js';
 export * from './capture.js';
 export * from './maintenance/index.js';
+export * from './rerun/index.js';

@@ -10,3 +10,6 @@ export * from './match.js';
 export * from './request-template.js';
 export * from './session-recorder.js';
 export * from './proxy-server.js';
+export * from './request-edit.js';
+export * from './continuation.js';
+export * from './model-call.js';

@@ -111,7 +111,17 @@ export function reduceResponsesJson(body: unknown): ReducedResponse {
   return { content: outputContent(body.output), meta: responseMeta(body), complete, ...(complete ? {} : { problem: `response status ${String(body.status)}` }) };
 }
 
-export function reduceResponsesEvents(events: SseEvent[]): ReducedResponse {
+interface ResponsesStream {
+  /** The response.completed (or incomplete, failed) event's response. */
+  final?: Obj;
+  /** The response as the stream's first events described it. */
+  response?: Obj;
+  /** The output items, as the API lists them. */
+  output: unknown[];
+  error: unknown;
+}
+
+function readResponsesEvents(events: SseEvent[]): ResponsesStream {
   let response: Obj | undefined;
   let final: Obj | undefined;
   const items = new Map<number, Obj>();
@@ -176,8 +186,18 @@ export function reduceResponsesEvents(events: SseEvent[]): ReducedResponse {
   // the items as far as they arrived.
   const indexes = [...new Set([...items.keys(), ...done.keys()])].sort((a, b) => a - b);
   const streamed = indexes.map((i) => done.get(i) ?? items.get(i)!);
-  const head = final ?? response ?? {};
   const output = final && Array.isArray(final.output) && final.output.length > 0 ? final.output : streamed;
+  return { final, response, output, error };
+}
+
+/** The output items of a streamed response, as the API lists them (what a follow-up request's input repeats). */
+export function responsesStreamOutput(events: SseEvent[]): unknown[] {
+  return readResponsesEvents(events).output;
+}
+
+export function reduceResponsesEvents(events: SseEvent[]): ReducedResponse {
+  const { final, response, output, error } = readResponsesEvents(events);
+  const head = final ?? response ?? {};
   const content = outputContent(output);
   const meta = responseMeta(head);
   if (error !== undefined) return { content, meta: { ...meta, error }, complete: false, problem: `error event: ${String(isObj(error) ? (error.message ?? error.type) : 'error')}` };

@@ -231,7 +231,7 @@ export class SessionRecorder {
         const m: WireMessage = messages[i]!;
         await writeRecord({ kind: m.kind, role: m.role, time: requestTime, content: m.content, meta: { ...identity.meta }, capture: { api: turn.api, request_index: i } }, digests[i]);
       }
-      const capture = await this.turnCapture(turn, parsed, reduced, decoded.problem, matched, messages.length, put);
+      const capture = await turnCapture(turn, parsed, reduced, decoded.problem, matched, messages.length, put);
       let responseDigest: string | undefined;
       let fields: RecordFields;
       if (reduced) {
@@ -292,53 +292,53 @@ export class SessionRecorder {
       };
     }
   }
+}
 
-  /** The `capture` member of the record that closes a turn (docs/format.md §6.2). */
-  private async turnCapture(
-    turn: CapturedTurn,
-    parsed: ParsedRequest | undefined,
-    reduced: (ReducedResponse & { stream: boolean }) | undefined,
-    decodeProblem: string | undefined,
-    matched: number,
-    messages: number,
-    put: PutContent,
-  ): Promise<Record<string, JsonValue>> {
-    const res = turn.response;
-    const json = async (v: unknown) => ({ $blob: await put(Buffer.from(JSON.stringify(v), 'utf8')) });
-    const request: Record<string, JsonValue> = { headers: await json(storableHeaders(turn.rawHeaders)) };
-    if (turn.bodyStored) {
-      request.body = [{ $blob: turn.bodyStored.id, raw: true }];
-      if (turn.bodyTruncated) request.body_truncated = true;
-    } else {
-      const template = await buildRequestTemplate(turn.body, parsed?.listKey ?? 'messages', parsed?.wholeKeys ?? [], put);
-      request.body = template.parts as JsonValue;
-      for (const [key, id] of Object.entries(template.members)) request[key] = { $blob: id, raw: true };
-    }
-    if (parsed) request.params = { $blob: await put(Buffer.from(canonicalJson(parsed.params as JsonValue), 'utf8')) };
-    const response: Record<string, JsonValue> = {
-      headers: await json(storableHeaders(res.rawHeaders)),
-      body: { $blob: res.bodyStored?.id ?? (await put(res.body)), raw: true },
-      bytes: res.bodyStored?.size ?? res.body.length,
-      content_encoding: headerValue(res.rawHeaders, 'content-encoding') ?? null,
-    };
-    if (decodeProblem) response.decode_problem = decodeProblem;
-    if (res.bodyTruncated) response.body_truncated = true;
-    const capture: Record<string, JsonValue> = {
-      api: turn.api,
-      method: turn.method,
-      path: storablePath(turn.target),
-      status: res.status,
-      stream: reduced?.stream ?? parsed?.stream ?? false,
-      complete: reduced !== undefined && reduced.complete && res.end === 'complete',
-      end: res.end,
-      matched,
-      messages,
-      request,
-      response,
-      timing: { headers_ms: round(res.headersMs), ttfb_ms: res.ttfbMs === null ? null : round(res.ttfbMs), total_ms: round(res.totalMs) },
-    };
-    return capture;
+/** The `capture` member of the record that closes a turn (docs/format.md §6.2). */
+export async function turnCapture(
+  turn: CapturedTurn,
+  parsed: ParsedRequest | undefined,
+  reduced: (ReducedResponse & { stream: boolean }) | undefined,
+  decodeProblem: string | undefined,
+  matched: number,
+  messages: number,
+  put: PutContent,
+): Promise<Record<string, JsonValue>> {
+  const res = turn.response;
+  const json = async (v: unknown) => ({ $blob: await put(Buffer.from(JSON.stringify(v), 'utf8')) });
+  const request: Record<string, JsonValue> = { headers: await json(storableHeaders(turn.rawHeaders)) };
+  if (turn.bodyStored) {
+    request.body = [{ $blob: turn.bodyStored.id, raw: true }];
+    if (turn.bodyTruncated) request.body_truncated = true;
+  } else {
+    const template = await buildRequestTemplate(turn.body, parsed?.listKey ?? 'messages', parsed?.wholeKeys ?? [], put);
+    request.body = template.parts as JsonValue;
+    for (const [key, id] of Object.entries(template.members)) request[key] = { $blob: id, raw: true };
   }
+  if (parsed) request.params = { $blob: await put(Buffer.from(canonicalJson(parsed.params as JsonValue), 'utf8')) };
+  const response: Record<string, JsonValue> = {
+    headers: await json(storableHeaders(res.rawHeaders)),
+    body: { $blob: res.bodyStored?.id ?? (await put(res.body)), raw: true },
+    bytes: res.bodyStored?.size ?? res.body.length,
+    content_encoding: headerValue(res.rawHeaders, 'content-encoding') ?? null,
+  };
+  if (decodeProblem) response.decode_problem = decodeProblem;
+  if (res.bodyTruncated) response.body_truncated = true;
+  const capture: Record<string, JsonValue> = {
+    api: turn.api,
+    method: turn.method,
+    path: storablePath(turn.target),
+    status: res.status,
+    stream: reduced?.stream ?? parsed?.stream ?? false,
+    complete: reduced !== undefined && reduced.complete && res.end === 'complete',
+    end: res.end,
+    matched,
+    messages,
+    request,
+    response,
+    timing: { headers_ms: round(res.headersMs), ttfb_ms: res.ttfbMs === null ? null : round(res.ttfbMs), total_ms: round(res.totalMs) },
+  };
+  return capture;
 }
 
 function round(ms: number): number {
@@ -356,7 +356,7 @@ const END_REASONS: Partial<Record<CapturedResponse['end'], string>> = {
   'proxy-stopped': 'proxy stopped',
 };
 
-interface RecordFields {
+export interface RecordFields {
   kind: RecordKind;
   role: string | null;
   time: string;
@@ -370,7 +370,7 @@ interface RecordFields {
  * thresholds until it fits. A request of very many messages whose template no
  * longer fits keeps its body whole, as one raw blob (`wholeBody` stores it).
  */
-async function encodeCaptureRecord(parent: string | null, f: RecordFields, put: PutContent, wholeBody?: () => Promise<string>): Promise<Uint8Array> {
+export async function encodeCaptureRecord(parent: string | null, f: RecordFields, put: PutContent, wholeBody?: () => Promise<string>): Promise<Uint8Array> {
   let capture = f.capture;
   for (let pass = 0; pass < 2; pass++) {
     for (const threshold of THRESHOLDS) {

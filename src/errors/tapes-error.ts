@@ -138,6 +138,14 @@ export class UsageError extends TapesError {
   }
 }
 
+/** A model API (a rerun's upstream) that could not be reached, refused the request, or broke off its answer. */
+export class UpstreamError extends TapesError {
+  static readonly code = 'UpstreamError';
+  constructor(message: string, data: Record<string, unknown> = {}, hint?: string) {
+    super('UpstreamError', message, EXIT.error, data, hint);
+  }
+}
+
 /** An archive already exists where `init` was asked to create one. */
 export class AlreadyExistsError extends TapesError {
   static readonly code = 'AlreadyExistsError';

@@ -70,3 +70,11 @@ export async function contentDigest(store: ObjectStore, record: { role: string |
   const content = await decodeValue(record.content, (id) => readContent(store, id));
   return contentDigestOf(record.role, content);
 }
+
+/**
+ * The digest of a tool call: its tool name and input, nothing of its id
+ * (`tapes rerun` compares a new answer's calls with the original's by it).
+ */
+export function callDigestOf(name: unknown, input: unknown): string {
+  return contentDigestOf(null, [{ type: 'tool_use', name: name ?? null, input: input ?? null }]);
+}

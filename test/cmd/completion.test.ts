@@ -69,7 +69,7 @@ t.test('the bash script completes commands, options, choices, sessions, tags, re
   writeFileSync(script, await must(['completion', 'bash'], dir));
 
   t.same(bashComplete(script, bin, dir, ['tapes', 'lo']), ['log'], 'a command');
-  t.same(bashComplete(script, bin, dir, ['tapes', 're']).sort(), ['remote', 'replay', 'rev-list', 'rev-parse'], 'commands sharing a prefix');
+  t.same(bashComplete(script, bin, dir, ['tapes', 're']).sort(), ['remote', 'replay', 'rerun', 'rev-list', 'rev-parse'], 'commands sharing a prefix');
   t.same(bashComplete(script, bin, dir, ['tapes', 'log', '--ki']), ['--kind'], 'an option');
   t.ok(bashComplete(script, bin, dir, ['tapes', 'log', '--no-']).includes('--no-pager'), 'the --no- form of an option on by default');
   t.same(bashComplete(script, bin, dir, ['tapes', 'export', '--format', 'm']), ['markdown'], 'a choice');
@@ -103,6 +103,9 @@ t.test('tapes __complete: what each word completes to', async (t) => {
   t.same(await answer('rev-parse', 'H'), ['HEAD'], 'revisions include HEAD');
   t.same(await answer('update-ref', 'refs/t'), ['refs/tags/chk-1'], 'full ref names');
   t.same(await answer('status', ''), [], 'a command with no positionals');
+  t.same(await answer('rerun', '--max-'), ['--max-turns\tAsk at most <n> model turns per model', '--max-cost\tStop before a turn that would take the estimated cost of a model past <usd> US dollars'], "rerun's options, from its table");
+  t.same(await answer('rerun', '--system', ''), [':file'], 'rerun --system takes a file');
+  t.same(await answer('rerun', 'chk'), ['chk-1\ttag'], "rerun's checkpoint: a revision (a tag here)");
   t.same(await answer('frobnicate', ''), [], 'an unknown command');
   t.same(await answer('log', '--', '-'), [], 'after --, words are not options');
   const bare = await answer('');
