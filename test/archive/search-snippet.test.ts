@@ -14,6 +14,7 @@ import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const FILE = join(corpusDir, 'claude-code', 'projects', '-Users-alex-workspace-cli', '0cf3db51-1c73-43bb-8d05-dc02739514a5.jsonl');
+const SMALL = join(corpusDir, 'claude-code', 'projects', '-Users-alex-workspace-cli', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl');
 
 /** Every string in a value. */
 function strings(v: unknown, out: string[]): void {
@@ -50,7 +51,7 @@ t.test('snippets equal FTS5 snippet() on a real transcript: words, phrases, pref
   // pairs and triples as phrases, four-letter prefixes, and two words at once.
   const words = rows.flatMap((r) => tokenize(r.join(' '))).filter((w) => w.length >= 3);
   const queries: string[] = [];
-  for (let i = 0; i < words.length && queries.length < 240; i += 37) {
+  for (let i = 0; i < words.length && queries.length < 100; i += 37) {
     const w = words[i]!;
     const k = queries.length % 4;
     if (k === 0) queries.push(w);
@@ -58,7 +59,7 @@ t.test('snippets equal FTS5 snippet() on a real transcript: words, phrases, pref
     else if (k === 2 && w.length >= 5) queries.push(`${w.slice(0, 4)}*`);
     else if (i + 50 < words.length) queries.push(`${w} ${words[i + 50]!}`);
   }
-  t.ok(queries.length >= 150, `${queries.length} queries`);
+  t.ok(queries.length >= 100, `${queries.length} queries`);
   const S = '\x02';
   const E = '\x03';
   const select = db.prepare(`SELECT rowid, text, input, output, snippet(f, -1, '${S}', '${E}', '…', 16) AS s FROM f WHERE f MATCH ? ORDER BY rowid`);
@@ -89,12 +90,12 @@ t.test('folding as unicode61 folds: case and diacritics', async (t) => {
 t.test('a hit whose record was damaged after it was indexed still lists, its snippet saying why', async (t) => {
   const cwd = tempDir('tapes-snippet-');
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-  copyFileSync(FILE, join(cwd, 's.jsonl'));
+  copyFileSync(SMALL, join(cwd, 's.jsonl'));
   for (const args of [['init', '-q'], ['import', 's.jsonl']]) t.equal((await tapes(args, { cwd })).code, 0);
-  const first = await tapes(['search', '--json', 'WriteString'], { cwd });
+  const first = await tapes(['search', '--json', 'strategy'], { cwd });
   t.equal(first.code, 0);
   const hits = first.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; snippet: string });
-  t.ok(hits.length > 0 && hits.every((h) => /WriteString/.test(h.snippet)), `${hits.length} hits, each snippet holding the word`);
+  t.ok(hits.length > 0 && hits.every((h) => /strategy/i.test(h.snippet)), `${hits.length} hits, each snippet holding the word`);
   // Damage the first hit's object file (same size, other bytes).
   const id = hits[0]!.id;
   const file = join(cwd, '.tapes', 'objects', id.slice(0, 2), id.slice(2));
@@ -102,7 +103,7 @@ t.test('a hit whose record was damaged after it was indexed still lists, its sni
   bytes[bytes.length - 5] ^= 0xff;
   chmodSync(file, 0o644);
   writeFileSync(file, bytes);
-  const again = await tapes(['search', '--json', 'WriteString'], { cwd });
+  const again = await tapes(['search', '--json', 'strategy'], { cwd });
   t.equal(again.code, 0, 'the search still succeeds');
   const damaged = again.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; snippet: string }).filter((h) => h.id === id);
   t.ok(damaged.length > 0);

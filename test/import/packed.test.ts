@@ -30,8 +30,13 @@ t.test('a packed import holds what a loose one holds: refs, objects, exports; no
   await withConfig(loose, '[import]\n\tpackAbove = 0\n[gc]\n\tauto = 0\n');
   const packed = await newArchive(t);
   await withConfig(packed, '[import]\n\tpackAbove = 1\n');
-  // One project's transcripts (four files, two of them slices of one session).
-  for (const cwd of [loose, packed]) await fs.cp(join(claudeProjects, '-Users-alex-workspace-cli'), join(cwd, 'projects'), { recursive: true });
+  // Three of one project's transcripts (the fourth, 2 MB, adds only time).
+  const dir = join(claudeProjects, '-Users-alex-workspace-cli');
+  const files = (await fs.readdir(dir)).filter((n) => n.endsWith('.jsonl') && n !== '0cf3db51-1c73-43bb-8d05-dc02739514a5.jsonl');
+  for (const cwd of [loose, packed]) {
+    await fs.mkdir(join(cwd, 'projects'));
+    for (const f of files) await fs.copyFile(join(dir, f), join(cwd, 'projects', f));
+  }
   const a = await importJson(loose, ['projects']);
   const b = await importJson(packed, ['projects']);
   t.equal(a.code, 0);
@@ -47,7 +52,7 @@ t.test('a packed import holds what a loose one holds: refs, objects, exports; no
   t.equal(packs.filter((n) => n.endsWith('.pack')).length, 1, `one pack (${packs.join(', ')})`);
   t.notOk(packs.some((n) => n.startsWith('tmp_')), 'no temporary pack left');
   t.equal((await fsck(packed)).code, 0, 'fsck clean');
-  for (const f of (await fs.readdir(join(claudeProjects, '-Users-alex-workspace-cli'))).filter((n) => n.endsWith('.jsonl'))) {
+  for (const f of files) {
     const session = f.replace(/\.jsonl$/, '');
     const out = await exportBytes(packed, session);
     t.ok(out.stdoutBytes.equals(await fs.readFile(join(claudeProjects, '-Users-alex-workspace-cli', f))), `${session}: export gives the file back`);
