@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const GROUP_SIZE = 5;
+export const GROUP_SIZE = 9;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tests = join(root, 'build', 'test');
