@@ -6,12 +6,10 @@
 // no half-made branch: the refs are as they were and fsck is clean. On a
 // terminal, --send asks first and sends nothing unless told yes.
 import t, { type Test } from 'tap';
-import { PassThrough, Readable } from 'node:stream';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCli } from '../../cmd/cli.js';
 import { tapes, tempDir } from '../helpers/cli.js';
 import { anthropicStream, apiError, bash, scriptedUpstream, text, type Reply } from '../helpers/model-upstream.js';
 import { SSE_DIR } from '../capture/wire-helpers.js';
@@ -111,26 +109,8 @@ t.test('of several models, one failing does not stop the others; its row says so
 });
 
 /** tapes in-process on a terminal, answering the confirmation with `answer`. */
-async function onTerminal(args: string[], answer: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const cli = createCli({
-    cwd: dir,
-    env,
-    stdin: Readable.from([Buffer.from(answer)]),
-    stdout,
-    stderr,
-    stdoutIsTTY: true,
-    stderrIsTTY: true,
-    now: () => new Date('2026-01-02T03:04:05.000Z'),
-    terminal: { setRawMode: () => undefined, size: () => ({ columns: 200, rows: 50 }), onResize: () => () => undefined, onSignal: () => () => undefined },
-  });
-  const code = await cli.run(args);
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+function onTerminal(args: string[], answer: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return tapes(args, { cwd: dir, env, stdin: answer, tty: true });
 }
 
 t.test('on a terminal, --send shows the estimated cost and asks; only yes sends', async (t) => {

@@ -19,6 +19,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   stdin?: string | Uint8Array;
   now?: () => Date;
+  /** Run as on a terminal: standard output and error are TTYs (200 columns), the terminal's controls do nothing. */
+  tty?: boolean;
 }
 
 export async function tapes(args: string[], opts: RunOptions): Promise<RunResult> {
@@ -34,9 +36,10 @@ export async function tapes(args: string[], opts: RunOptions): Promise<RunResult
     stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
     stdout,
     stderr,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
+    stdoutIsTTY: opts.tty === true,
+    stderrIsTTY: opts.tty === true,
     now: opts.now ?? (() => new Date('2026-01-02T03:04:05.000Z')),
+    ...(opts.tty ? { terminal: { setRawMode: () => undefined, size: () => ({ columns: 200, rows: 50 }), onResize: () => () => undefined, onSignal: () => () => undefined } } : {}),
   });
   const code = await cli.run(args);
   const stdoutBytes = Buffer.concat(out);

@@ -1,5 +1,6 @@
 // The --json shapes of `tapes rerun` (one document, docs/json.md): a dry
 // run's requests, body included, or what --send made, one entry per model.
+import type { BranchResult } from '../../archive/index.js';
 
 interface ChangeLike {
   what: string;
@@ -61,21 +62,8 @@ export function rerunPlanJson(plan: RerunPlanLike) {
   };
 }
 
-/** What the result shape reads of one model's rerun (the model's BranchResult). */
-export interface BranchLike {
-  model: string;
-  name: string | null;
-  ref: string | null;
-  tip: string | null;
-  records: number;
-  turns: number;
-  answered_by: string[];
-  tokens: { input: number; output: number; cache_read: number; cache_write: number };
-  cost_usd: number | null;
-  stop: { reason: string; message: string; turn: number; call?: { name: string; input: unknown } } | null;
-  divergence: { shared_steps: number; original: unknown; rerun: unknown } | null;
-  error: { code: string; message: string } | null;
-}
+/** One model's rerun, as the model reports it. */
+export type BranchLike = BranchResult;
 
 /** --send: one entry per model, with the branch it made (or its error). */
 export function rerunResultJson(plan: RerunPlanLike, branches: BranchLike[]) {
