@@ -252,6 +252,8 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
   /** The write protocol: temp file in the fan-out directory, fsync, link (never overwrites). */
   private async storeFile(id: string, compressed: Uint8Array): Promise<boolean> {
     const path = this.pathOf(id);
+    // A listing kept for neighbours() no longer holds every loose id there.
+    this.looseByFanout.delete(id.slice(0, 2));
     // Creates the fan-out directory when missing; refuses a link in its place.
     this.layout.prepareFanout(id);
     const tmp = this.layout.tempPathFor(id, `${tempStem}_${(tempCounter++).toString(36)}`);

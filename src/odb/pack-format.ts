@@ -229,7 +229,7 @@ export class PackIndex {
     return lo;
   }
 
-  /** Reads everything still unread (verify, and walks over every entry). */
+  /** Reads everything still unread (verify checks it all). */
   private all(): void {
     const l = this.lazy;
     if (!l) return;
@@ -254,61 +254,54 @@ export class PackIndex {
     return b < 0 ? 0 : this.view.readUInt32BE(INDEX_HEADER_SIZE + b * 4);
   }
 
-  /** The position of a 32-byte id, or -1. */
-  find(id: Uint8Array): number {
-    this.ids(id[0]!);
-    let lo = this.fanout(id[0]! - 1);
-    let hi = this.fanout(id[0]!);
+  /**
+   * The first position in [lo, hi) whose id is above `key` (with `orEqual`,
+   * at or above it): one binary search over the sorted ids, for find,
+   * prefixRange and neighbourIds alike.
+   */
+  private firstAbove(lo: number, hi: number, key: Uint8Array, orEqual: boolean): number {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareIds(this.bytes, this.idsAt + mid * ID_SIZE, id, 0);
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
+      const c = compareIds(this.bytes, this.idsAt + mid * ID_SIZE, key, 0);
+      if (c < 0 || (c === 0 && !orEqual)) lo = mid + 1;
       else hi = mid;
     }
-    return -1;
+    return lo;
+  }
+
+  /** The positions [start, end) of the ids whose first byte is `id`'s (made readable first). */
+  private bucket(id: Uint8Array): [number, number] {
+    this.ids(id[0]!);
+    return [this.fanout(id[0]! - 1), this.fanout(id[0]!)];
+  }
+
+  private idIs(i: number, id: Uint8Array): boolean {
+    return compareIds(this.bytes, this.idsAt + i * ID_SIZE, id, 0) === 0;
+  }
+
+  /** The position of a 32-byte id, or -1. */
+  find(id: Uint8Array): number {
+    const [first, end] = this.bucket(id);
+    const i = this.firstAbove(first, end, id, true);
+    return i < end && this.idIs(i, id) ? i : -1;
   }
 
   /** Positions [start, end) of the ids starting with `prefix` (lowercase hex, at least 2 digits). */
   prefixRange(prefix: string): [number, number] {
-    const first = parseInt(prefix.slice(0, 2), 16);
-    this.ids(first);
-    let lo = this.fanout(first - 1);
-    let hi = this.fanout(first);
-    // Binary search for the first id >= prefix, then scan (prefix ranges are tiny).
     const low = Buffer.from(prefix.padEnd(64, '0'), 'hex');
-    let a = lo;
-    let b = hi;
-    while (a < b) {
-      const mid = (a + b) >>> 1;
-      if (compareIds(this.bytes, this.idsAt + mid * ID_SIZE, low, 0) < 0) a = mid + 1;
-      else b = mid;
-    }
-    lo = a;
-    // And for the first id above every id with the prefix.
-    const high = Buffer.from(prefix.padEnd(64, 'f'), 'hex');
-    for (b = hi; a < b; ) {
-      const mid = (a + b) >>> 1;
-      if (compareIds(this.bytes, this.idsAt + mid * ID_SIZE, high, 0) <= 0) a = mid + 1;
-      else b = mid;
-    }
-    return [lo, a];
+    const [first, end] = this.bucket(low);
+    const start = this.firstAbove(first, end, low, true);
+    // Up to the first id above every id with the prefix.
+    return [start, this.firstAbove(start, end, Buffer.from(prefix.padEnd(64, 'f'), 'hex'), false)];
   }
 
   /** The ids next to `id` in this index (before it, and after it or at its place when absent), as hex; under its first byte only. */
   neighbourIds(id: Uint8Array): string[] {
-    this.ids(id[0]!);
-    const first = this.fanout(id[0]! - 1);
-    const end = this.fanout(id[0]!);
-    let lo = first;
-    for (let hi = end; lo < hi; ) {
-      const mid = (lo + hi) >>> 1;
-      if (compareIds(this.bytes, this.idsAt + mid * ID_SIZE, id, 0) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const [first, end] = this.bucket(id);
+    const at = this.firstAbove(first, end, id, true);
+    const after = at < end && this.idIs(at, id) ? at + 1 : at;
     const out: string[] = [];
-    if (lo > first) out.push(this.idHex(lo - 1));
-    const after = lo < end && compareIds(this.bytes, this.idsAt + lo * ID_SIZE, id, 0) === 0 ? lo + 1 : lo;
+    if (at > first) out.push(this.idHex(at - 1));
     if (after < end) out.push(this.idHex(after));
     return out;
   }

@@ -59,32 +59,22 @@ export class Abbreviator {
 
   async abbrev(id: string, min = 7): Promise<string> {
     let n = min;
-    if (this.store.neighbours) {
-      // The store names the ids next to this one: no listing of its first two digits.
-      for (const other of await this.store.neighbours(id)) {
-        let k = 0;
-        while (k < id.length && other[k] === id[k]) k++;
-        n = Math.max(n, k + 1);
-      }
-      while (n < id.length && (await this.conflicts(id, id.slice(0, n)))) n++;
-      return id.slice(0, n);
-    }
-    // The ids sharing the most digits with `id` are its neighbours in sorted order.
-    const ids = await this.dir(id.slice(0, 2));
-    let lo = 0;
-    for (let hi = ids.length; lo < hi; ) {
-      const mid = (lo + hi) >> 1;
-      if (ids[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    for (const other of [ids[lo - 1], ids[ids[lo] === id ? lo + 1 : lo]]) {
-      if (other === undefined) continue;
+    // The ids sharing the most digits with `id` are its neighbours in sorted
+    // order: the store names them, or they are found in the listing of its first two digits.
+    for (const other of await this.neighboursOf(id)) {
       let k = 0;
       while (k < id.length && other[k] === id[k]) k++;
       n = Math.max(n, k + 1);
     }
     while (n < id.length && (await this.conflicts(id, id.slice(0, n)))) n++;
     return id.slice(0, n);
+  }
+
+  private async neighboursOf(id: string): Promise<string[]> {
+    if (this.store.neighbours) return this.store.neighbours(id);
+    const ids = await this.dir(id.slice(0, 2));
+    const at = lowerBound(ids, id);
+    return [ids[at - 1], ids[ids[at] === id ? at + 1 : at]].filter((x): x is string => x !== undefined);
   }
 
   /**
@@ -106,15 +96,20 @@ export class Abbreviator {
       if (this.refNames.has(r)) return true;
     }
     const list = this.sortedSessions;
-    let lo = 0;
-    for (let hi = list.length; lo < hi; ) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < list.length && list[i]!.startsWith(prefix); i++) {
+    for (let i = lowerBound(list, prefix); i < list.length && list[i]!.startsWith(prefix); i++) {
       if ((await this.refs.resolve(`${SESSIONS_PREFIX}${list[i]!}`)) !== id) return true;
     }
     return false;
   }
+}
+
+/** The first position of a sorted list whose item is not below `key`. */
+function lowerBound(list: readonly string[], key: string): number {
+  let lo = 0;
+  for (let hi = list.length; lo < hi; ) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -267,6 +267,11 @@ async function textsOf(store: ObjectStore, events: EventView[]): Promise<Pending
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/** The row number an insert-or-keep statement (… RETURNING id) gives for `key`. */
+function rowOf(statement: BetterSqlite3.Statement, key: string): number {
+  return (statement.get(key) as { id: number }).id;
+}
+
 function deleteChain(db: Database, chain: string): void {
   const row = db.prepare('SELECT id FROM chains WHERE name = ?').get(chain) as { id: number } | undefined;
   if (!row) return;
@@ -279,22 +284,16 @@ function deleteChain(db: Database, chain: string): void {
 /** Writes a chain's new records (synchronously, inside the caller's transaction). */
 function writeRecords(db: Database, chain: string, tip: string, base: { records: number; cwd: string | null }, pending: PendingRecord[]): number {
   // The chain's row first (kept across updates: its number is what records hold).
-  db.prepare("INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO NOTHING").run(chain);
-  const chainRow = (db.prepare('SELECT id FROM chains WHERE name = ?').get(chain) as { id: number }).id;
+  const chainRow = rowOf(db.prepare("INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
   const insertRecord = db.prepare(
     'INSERT INTO records (chain, id, seq, kind, label, role, time, tools, error, dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const insertDir = db.prepare('INSERT INTO dirs (path) VALUES (?) ON CONFLICT (path) DO NOTHING');
-  const findDir = db.prepare('SELECT id FROM dirs WHERE path = ?');
+  const dirRow = db.prepare('INSERT INTO dirs (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id');
   const dirs = new Map<string, number>();
   const dirOf = (path: string | null): number | null => {
     if (path === null) return null;
     let id = dirs.get(path);
-    if (id === undefined) {
-      insertDir.run(path);
-      id = (findDir.get(path) as { id: number }).id;
-      dirs.set(path, id);
-    }
+    if (id === undefined) dirs.set(path, (id = rowOf(dirRow, path)));
     return id;
   };
   const insertText = db.prepare('INSERT INTO fts (rowid, text, input, output) VALUES (?, ?, ?, ?)');
