@@ -230,11 +230,10 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   // by their stats) writes one pack; a small one, loose objects (as git keeps
   // a small push loose).
   const packAbove = configInt(archive, 'import.packabove', DEFAULT_IMPORT_PACK_ABOVE);
+  // What the stat cache says of each file, looked up once (here and in the import below).
+  const vouchedFor = found.map((c, i) => (c.refused || !stats[i] ? undefined : statCache.lookup(c.path, stats[i]!, opts.kind)));
   let toRead = 0;
-  for (const [i, c] of found.entries()) {
-    const st = stats[i];
-    if (!c.refused && !(st && statCache.lookup(c.path, st, opts.kind))) toRead += sizes[i]!;
-  }
+  for (const [i, c] of found.entries()) if (!c.refused && !vouchedFor[i]) toRead += sizes[i]!;
   const packing = !opts.dryRun && packAbove > 0 && toRead >= packAbove ? await archive.packingWriter() : undefined;
   const queue = new WriteQueue(packing ?? (await archive.objectWriter()), Boolean(opts.dryRun));
   // Files whose ref move could not be made once the pack was finished (see DeferredRefs).
@@ -272,7 +271,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       let result: FileResult;
       let vouched = false;
       const st = stats[i];
-      const known = st ? statCache.lookup(c.path, st, opts.kind) : undefined;
+      const known = vouchedFor[i];
       if (c.refused) {
         result = refusedFile(display(c.path), c.refused);
       } else if (known && (await refs.resolve(known.ref)) === known.tip) {
