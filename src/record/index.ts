@@ -6,5 +6,6 @@ export * from './line-template.js';
 export * from './source-value.js';
 export * from './event-record.js';
 export * from './event-view.js';
+export * from './bookkeeping.js';
 export * from './content-digest.js';
 export * from './content-blocks.js';
