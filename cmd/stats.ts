@@ -7,11 +7,14 @@ import { write } from './lib/io.js';
 import { statsJson } from '../src/view/json/stats.js';
 import { agentsBySession, listReporting, readSelection, topLevel, type FilterArgs } from './lib/session-selection.js';
 import type { ChainStats, ModelUsage, TotalStats } from '../src/archive/stats.js';
+import type { PriceTable } from '../src/archive/pricing.js';
 import type { SessionSummary, ToolCount } from '../src/archive/sessions/index.js';
 
 interface Args extends CommandArgs, FilterArgs {
   session?: string[];
   json?: boolean;
+  html?: boolean;
+  output?: string;
 }
 
 interface Shown extends ChainStats {
@@ -23,6 +26,10 @@ export async function handler(args: Args): Promise<void> {
   const { matchesFilter, sortSessions, parentRef } = await import('../src/archive/sessions/index.js');
   const { chainStats, totalStats, resolveChains } = await import('../src/archive/stats.js');
   const ctx = args.ctx;
+  if (args.output !== undefined && !args.html) {
+    const { UsageError } = await import('../src/errors/index.js');
+    throw new UsageError('-o/--output writes the --html page: give --html with it');
+  }
   const { filter, table } = await readSelection(ctx, args);
   const archive = await ctx.archive();
   const all = await listReporting(ctx, archive);
@@ -48,6 +55,7 @@ export async function handler(args: Args): Promise<void> {
   }
   const total = totalStats(shown, table);
   if (args.json) return ctx.json(statsJson(shown, total));
+  if (args.html) return writeReport(args, shown, total, table);
   const view = await import('../src/view/sessions-table.js');
   const text = new StatsText(await ctx.chalk(), view, await ctx.timeZone(), ctx.io.env.HOME);
   const lines: string[] = [];
@@ -57,6 +65,35 @@ export async function handler(args: Args): Promise<void> {
   const paged = ctx.pager(args.pager !== false);
   await write(paged.out, lines.join('\n') + '\n');
   await paged.done();
+}
+
+/** The --html page: written whole next to -o's file and renamed, so a failure leaves no half page. */
+async function writeReport(args: Args, shown: Shown[], total: TotalStats, table: PriceTable): Promise<void> {
+  const { statsReport } = await import('../src/archive/stats-report.js');
+  const { renderStatsReport } = await import('../src/view/html-report.js');
+  const { writeFileAtomic } = await import('../src/archive/index.js');
+  const { existsSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const ctx = args.ctx;
+  const timeZone = await ctx.timeZone();
+  const target = args.output === undefined ? undefined : ctx.path(args.output);
+  // Beside pages `tapes export --all --format html` wrote, a session's point and row link to its page.
+  const link = target === undefined ? undefined : (s: { name: string; ref: string | null; parent_session: string | null }) => {
+    if (s.ref === null || s.parent_session !== null) return undefined;
+    return existsSync(join(dirname(target), `${s.name}.html`)) ? encodeURI(`${s.name}.html`) : undefined;
+  };
+  const filters = ['since', 'until', 'project', 'model', 'harness'].flatMap((k) => {
+    const v = (args as unknown as Record<string, unknown>)[k];
+    return typeof v === 'string' ? [`--${k} ${v}`] : [];
+  });
+  if (args.session?.length) filters.push(...args.session);
+  const html = renderStatsReport(statsReport(shown, total, { timeZone, table }), total, { timeZone, home: ctx.io.env.HOME, link, filters });
+  const bytes = Buffer.from(html);
+  if (target === undefined) return ctx.write(bytes);
+  await writeFileAtomic(target, async (sink) => {
+    await sink(bytes);
+    return bytes.length;
+  });
 }
 
 type View = typeof import('../src/view/sessions-table.js');

@@ -33,7 +33,13 @@ export const stats: CommandSpec = {
   describe: 'Show duration, records, tool calls and errors, tokens and estimated cost, per session and in total',
   group: 'read',
   positionals: [{ name: 'session', variadic: true, describe: 'Sessions (or any revisions: the chain ending there); default: all', complete: 'session' }],
-  options: [...SESSION_FILTERS, json('Print {"sessions": [...], "total": {...}} as one JSON document')],
+  options: [
+    ...SESSION_FILTERS,
+    json('Print {"sessions": [...], "total": {...}} as one JSON document'),
+    { name: 'html', type: 'boolean', describe: 'Write a self-contained HTML page of charts and tables: per day, per project, sessions, tools' },
+    { name: 'output', alias: 'o', type: 'string', arg: '<file>', describe: 'With --html: write the page to <file> instead of standard output', complete: 'file' },
+  ],
+  conflicts: [['json', 'html']],
 };
 
 export const log: CommandSpec = {

@@ -18,7 +18,8 @@ export interface HtmlOptions {
   foldLines?: number;
 }
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+/** The one Content-Security-Policy of every page tapes writes: nothing loads but the page's own inline style and script, and data: images. */
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 
 interface Ctx {
@@ -139,10 +140,11 @@ function timeline(list: TranscriptEntry[], ctx: Ctx): string {
   return `<ol>${items.join('')}</ol>`;
 }
 
-function page(title: string, body: string): string {
+/** A whole self-contained page: the CSP, the title, `style` inlined, then `body`. */
+export function page(title: string, body: string, style = HTML_STYLE): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="tapes">
-<title>${escapeHtml(title)}</title><style>${HTML_STYLE}</style></head>
+<title>${escapeHtml(title)}</title><style>${style}</style></head>
 ${body}
 </html>
 `;
