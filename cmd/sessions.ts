@@ -66,7 +66,7 @@ export async function handler(args: Args): Promise<void> {
       cwd: s.cwd,
       title: s.title,
     })),
-    { chalk, timeZone, home: io.env.HOME, width: io.stdoutIsTTY ? ctx.width : undefined },
+    { chalk, timeZone, home: io.env.HOME, width: io.stdoutIsTTY ? ctx.width : undefined, bars: io.stdoutIsTTY },
   );
   if (lines.length === 0) return;
   const paged = ctx.pager(args.pager !== false);

@@ -57,10 +57,12 @@ export async function handler(args: Args): Promise<void> {
   if (args.json) return ctx.json(statsJson(shown, total));
   if (args.html) return writeReport(args, shown, total, table);
   const view = await import('../src/view/sessions-table.js');
-  const text = new StatsText(await ctx.chalk(), view, await ctx.timeZone(), ctx.io.env.HOME);
+  const bars = ctx.io.stdoutIsTTY ? { ...(await import('../src/view/bars.js')), dayOf: (await import('../src/archive/stats-report.js')).dayOf } : undefined;
+  const timeZone = await ctx.timeZone();
+  const text = new StatsText(await ctx.chalk(), view, timeZone, ctx.io.env.HOME, bars);
   const lines: string[] = [];
   for (const s of shown) lines.push(...text.chain(s, args.agents), '');
-  if (shown.length !== 1) lines.push(...text.total(total));
+  if (shown.length !== 1) lines.push(...text.total(total), ...text.days(shown));
   else lines.pop();
   const paged = ctx.pager(args.pager !== false);
   await write(paged.out, lines.join('\n') + '\n');
@@ -97,6 +99,13 @@ async function writeReport(args: Args, shown: Shown[], total: TotalStats, table:
 }
 
 type View = typeof import('../src/view/sessions-table.js');
+/** What draws bars on a terminal (absent when piped). */
+type Bars = typeof import('../src/view/bars.js') & { dayOf: (iso: string, timeZone?: string) => string };
+
+/** Most cells a sparkline takes: past this many days, each cell is several days. */
+const SPARK_CELLS = 60;
+/** Cells of a tool's bar. */
+const TOOL_BAR = 20;
 
 /** The text layout of `tapes stats` (see tapes-stats(1), OUTPUT). */
 class StatsText {
@@ -105,7 +114,38 @@ class StatsText {
     private readonly v: View,
     private readonly timeZone: string | undefined,
     private readonly home: string | undefined,
+    private readonly bars?: Bars,
   ) {}
+
+  /** On a terminal, under the total: tokens and cost per day as sparklines, first day to last. */
+  days(chains: Shown[]): string[] {
+    const b = this.bars;
+    if (!b) return [];
+    const byDay = new Map<string, { tokens: number; cost: number | null }>();
+    for (const c of chains) {
+      if (!c.start) continue;
+      const d = byDay.get(b.dayOf(c.start, this.timeZone)) ?? { tokens: 0, cost: null };
+      d.tokens += c.tokens.input + c.tokens.cache_read + c.tokens.cache_write + c.tokens.output;
+      if (c.cost_usd !== null) d.cost = (d.cost ?? 0) + c.cost_usd;
+      byDay.set(b.dayOf(c.start, this.timeZone), d);
+    }
+    const keys = [...byDay.keys()].sort();
+    if (keys.length < 2) return [];
+    const first = Date.parse(keys[0]! + 'T00:00:00Z');
+    const span = Math.round((Date.parse(keys[keys.length - 1]! + 'T00:00:00Z') - first) / 86_400_000) + 1;
+    const per = Math.ceil(span / SPARK_CELLS);
+    const cells = Math.ceil(span / per);
+    const tokens: Array<number | null> = new Array(cells).fill(null);
+    const cost: Array<number | null> = new Array(cells).fill(null);
+    for (const [k, v] of byDay) {
+      const i = Math.floor(Math.round((Date.parse(k + 'T00:00:00Z') - first) / 86_400_000) / per);
+      tokens[i] = (tokens[i] ?? 0) + v.tokens;
+      if (v.cost !== null) cost[i] = (cost[i] ?? 0) + v.cost;
+    }
+    const unit = per === 1 ? 'per day' : `per ${per} days`;
+    const range = `  ${keys[0]} → ${keys[keys.length - 1]}`;
+    return [this.field('by day', this.c.blue(b.sparkline(tokens)) + this.c.dim(`  tokens ${unit}${range}`)), ' '.repeat(13) + this.c.green(b.sparkline(cost)) + this.c.dim(`  cost ${unit}`)];
+  }
 
   chain(s: Shown, agentsShown?: boolean): string[] {
     const c = this.c;
@@ -161,9 +201,13 @@ class StatsText {
     if (!entries.length) return [];
     const w = Math.max(...entries.map(([k]) => [...k].length));
     const n = Math.max(...entries.map(([, t]) => this.v.formatInt(t.calls).length));
+    const most = Math.max(...entries.map(([, t]) => t.calls));
+    const b = this.bars;
     return entries.map(([name, t]) => {
       const errors = t.errors ? this.c.red(`  ${this.v.formatInt(t.errors)} error${t.errors === 1 ? '' : 's'}`) : '';
-      return `    ${name.padEnd(w)}  ${this.v.formatInt(t.calls).padStart(n)}${errors}`;
+      // On a terminal, a bar of the calls between the count and the errors.
+      const drawn = b ? '  ' + this.c.blue(t.errors ? b.bar(t.calls, most, TOOL_BAR).padEnd(TOOL_BAR) : b.bar(t.calls, most, TOOL_BAR)) : '';
+      return `    ${name.padEnd(w)}  ${this.v.formatInt(t.calls).padStart(n)}${drawn}${errors}`;
     });
   }
 
