@@ -12,6 +12,29 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// yargs and cliui measure help text with string-width, whose module builds an
+// Intl.Segmenter and Unicode-property regular expressions when it loads: some
+// 30 ms of ICU set-up at every start, for a function only help output calls.
+// In the bundle each import of string-width gets a stand-in that loads the
+// real module (the same code, wrapped by esbuild to run on first require) the
+// first time a width is asked for.
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: { real: true } });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      contents: `let real;\nexport default function stringWidth(text, options) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(text, options);\n}\n`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 const outdir = join(root, 'build', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -28,4 +51,5 @@ await build({
   // CommonJS dependencies bundled into ESM call require() for Node's own modules.
   banner: { js: "import { createRequire as __tapesRequire } from 'node:module'; const require = __tapesRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [lazyStringWidth],
 });

@@ -34,3 +34,19 @@ t.test('the bundle exists and answers as the modules do', async (t) => {
   }
   t.equal(bundled(['show', 'no-such-thing'], cwd).code, 2, 'errors map to exit codes');
 });
+
+t.test('string-width is loaded only when a width is measured, not at every start', async (t) => {
+  const cwd = tempDir('tapes-bundle-width-');
+  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  // Counts the Intl.Segmenter objects made in the process: string-width makes one when its module loads.
+  const probe = 'data:text/javascript,' + encodeURIComponent(
+    'const S = Intl.Segmenter; let n = 0; Intl.Segmenter = class extends S { constructor(...a) { super(...a); n++; } }; process.on("exit", () => process.stderr.write(`segmenters: ${n}\\n`));',
+  );
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', probe, BUNDLE, ...args], { cwd, env: { PATH: process.env.PATH, FORCE_COLOR: '0', TZ: 'UTC' }, encoding: 'utf8' });
+  // tapes prints its own help and usage errors, so yargs never lays out columns here.
+  for (const args of [['sessions'], ['sessions', '--help'], ['log', '--bogus']]) {
+    const r = run(args);
+    t.match(r.stderr, /segmenters: 0\n/, `${args.join(' ')}: no Intl.Segmenter made`);
+    t.equal(r.stdout, (await tapes(args, { cwd })).stdout, `${args.join(' ')}: the same output as the unbundled modules`);
+  }
+});
