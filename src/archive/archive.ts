@@ -76,8 +76,9 @@ export class Archive {
     return this.lookupStore().codecReady();
   }
 
-  objects(): Promise<ObjectStore> {
-    return this.looseStore();
+  /** The store for reading (its reads need no codec start-up; a write loads the codec when it first compresses). */
+  async objects(): Promise<ObjectStore> {
+    return this.lookupStore();
   }
 
   /** The same store as a WriteQueue drives it: writes that say what they added. */
