@@ -7,8 +7,8 @@
 // `show` or `cat-object` spent after Node's own start; fzstd, a small pure
 // JavaScript decoder, starts in about 2 ms but decodes bulk data some 1.4
 // times slower. decompressFrame uses fzstd until a process has decoded
-// JS_DECODE_BUDGET bytes, then starts loading zstd-codec and uses it once it
-// is ready. Compression is always zstd-codec's.
+// JS_DECODE_BUDGET bytes; async readers then load zstd-codec (codecWanted)
+// and decode with it from there on. Compression is always zstd-codec's.
 //
 // zstd-codec runs zstd in WebAssembly with a fixed 16 MiB heap, and a call
 // that outgrows it prints "OOM" and leaves the module unusable. Every call
@@ -95,10 +95,17 @@ export function decompressFrame(frame: Uint8Array, maxSize: number): Uint8Array 
   if (loaded) return loaded.decompress(frame, maxSize);
   const out = jsDecoder.decompress(frame, maxSize);
   jsDecoded += out.length;
-  // Bulk work ahead: load the faster decoder in the background; calls made
-  // after it is ready use it.
-  if (jsDecoded > JS_DECODE_BUDGET) loadCodec().catch(() => undefined);
   return out;
+}
+
+/**
+ * True once this process has decoded its budget with fzstd and the
+ * WebAssembly codec is not loaded yet: an async reader then awaits
+ * loadCodec() before decoding more (a reader that never yields to the event
+ * loop would never see a codec loading in the background).
+ */
+export function codecWanted(): boolean {
+  return loaded === undefined && jsDecoded > JS_DECODE_BUDGET;
 }
 
 /**

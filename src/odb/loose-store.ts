@@ -14,6 +14,7 @@ import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/
 import { isObjectId, sha256Hex } from '../hash/index.js';
 import {
   MAX_OBJECT_SIZE,
+  codecWanted,
   decodeObject,
   decompressFrame,
   encodeObject,
@@ -161,6 +162,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   async read(id: string): Promise<TapesObject> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
+    if (codecWanted()) await this.codecReady();
     // The packs first (after gc, most objects are packed and their fan-out
     // directories gone, so a loose lookup first would be wasted); should a
     // pack's copy be damaged, a loose copy still serves.

@@ -83,8 +83,8 @@ t.test('a process decodes with fzstd until the budget, then with zstd-codec', as
     const m = await import(${JSON.stringify(join(repoRoot, 'build', 'src', 'object', 'compress.js'))});
     const frame = new Uint8Array(Buffer.from(process.argv[1], 'base64'));
     for (let i = 0; i < 400; i++) {
+      if (m.codecWanted()) await m.loadCodec();
       m.decompressFrame(frame, ${MAX_OBJECT_SIZE});
-      await new Promise((r) => setImmediate(r));
     }
     console.log(JSON.stringify(m.decodeCounts));
   `;
