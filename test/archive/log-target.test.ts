@@ -3,7 +3,7 @@
 // only the chain that holds the record is read — not every session's tip
 // (issue 15: `show` of a record read one tip per session, 546 of them).
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, listSessions } from '../../src/archive/index.js';
 import { chainIds, chainIndexPath, sessionsContaining } from '../../src/archive/log/index.js';
@@ -134,4 +134,38 @@ t.test('a ref moved since the summaries were made is read, not believed', async 
   t.same((await sessionsContaining(archive, ev)).sort(), ['refs/sessions/run-0', 'refs/sessions/run-2']);
   const evB = await readEvent(await archive.objects(), b.tip);
   t.same(await sessionsContaining(archive, evB), ['refs/sessions/run-1']);
+});
+
+t.test('gc removes the chain files of refs that are gone, and files that are not chain files; keeps the rest', async (t) => {
+  const cwd = await renamedArchive();
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  for (const s of await listSessions(archive)) await chainIds(archive, s.ref, s.tip);
+  const kept = ['refs/sessions/run-0', 'refs/sessions/run-2'].map((r) => chainIndexPath(archive, r));
+  const gone = chainIndexPath(archive, 'refs/sessions/run-1');
+  for (const p of [...kept, gone]) t.ok(existsSync(p), 'built');
+  const junk = join(join(cwd, '.tapes', 'index', 'chains'), 'not-a-chain.json');
+  writeFileSync(junk, 'torn');
+  const dirInside = join(cwd, '.tapes', 'index', 'chains', 'a-directory');
+  mkdirSync(dirInside);
+  const del = await tapes(['update-ref', '-d', 'refs/sessions/run-1'], { cwd });
+  t.equal(del.code, 0, del.stderr);
+  const gc = await tapes(['gc', '--json'], { cwd });
+  t.equal(gc.code, 0, gc.stderr);
+  t.equal((JSON.parse(gc.stdout) as { index_removed: number }).index_removed, 2, 'the deleted ref’s file and the junk file');
+  t.notOk(existsSync(gone), "the deleted ref's chain file is removed");
+  t.notOk(existsSync(junk), 'a file that is not a chain file is removed');
+  for (const p of kept) t.ok(existsSync(p), 'the chain files of live refs stay');
+  t.ok(existsSync(dirInside), 'only files are removed');
+  const again = await tapes(['gc', '--json'], { cwd });
+  t.equal((JSON.parse(again.stdout) as { index_removed: number }).index_removed, 0, 'a second gc finds nothing to remove');
+
+  // chains/ replaced by a link to a folder outside the archive: nothing there is touched.
+  const outside = tempDir('tapes-outside-');
+  writeFileSync(join(outside, '0123456789abcdef0123456789abcdef.json'), 'not ours');
+  rmSync(join(cwd, '.tapes', 'index', 'chains'), { recursive: true });
+  symlinkSync(outside, join(cwd, '.tapes', 'index', 'chains'));
+  const linked = await tapes(['gc', '--json'], { cwd });
+  t.equal(linked.code, 0, linked.stderr);
+  t.equal((JSON.parse(linked.stdout) as { index_removed: number }).index_removed, 0);
+  t.ok(existsSync(join(outside, '0123456789abcdef0123456789abcdef.json')), 'a file behind a linked chains/ is never removed');
 });

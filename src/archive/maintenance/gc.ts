@@ -27,6 +27,7 @@ import { GcLock, processRunning } from './gc-lock.js';
 import { Packer, addById } from './packer.js';
 import { parseExpiry, type Expiry } from '../timespec/index.js';
 import { gcRoots } from './roots.js';
+import { pruneChainIndex } from '../log/chain-index.js';
 
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */
 export const GC_DEFAULTS = DEFAULT_PACK_OPTIONS;
@@ -76,6 +77,8 @@ export interface GcResult {
   packsRemoved: number;
   /** Stale temp files and index-less packs removed. */
   tempRemoved: number;
+  /** Derived chain files (index/chains/) of refs that no longer exist, removed. */
+  indexRemoved: number;
 }
 
 export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid: number) => boolean = processRunning): Promise<GcResult> {
@@ -133,6 +136,7 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
     loosened: 0,
     packsRemoved: 0,
     tempRemoved: 0,
+    indexRemoved: 0,
   };
   const cutoff = prune === 'never' ? undefined : prune.getTime();
 
@@ -140,6 +144,7 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
   // loose temp file may be a live writer's, between its write and its link:
   // only those older than TEMP_GRACE_MS go, even with --prune=now.
   result.tempRemoved += layout.sweepPackDir();
+  result.indexRemoved = await pruneChainIndex(archive);
   if (cutoff !== undefined) result.tempRemoved += layout.sweepTemps(Math.min(cutoff, Date.now() - TEMP_GRACE_MS));
 
   const loose: string[] = [];
