@@ -6,7 +6,7 @@ import t from 'tap';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, listSessions } from '../../src/archive/index.js';
-import { chainIds, chainIndexPath, sessionsContaining } from '../../src/archive/log/index.js';
+import { chainIds, chainIndexPath, sessionsContaining, timelineCachePath } from '../../src/archive/log/index.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { readEvent } from '../../src/record/index.js';
@@ -136,7 +136,7 @@ t.test('a ref moved since the summaries were made is read, not believed', async 
   t.same(await sessionsContaining(archive, evB), ['refs/sessions/run-1']);
 });
 
-t.test('gc removes the chain files of refs that are gone, and files that are not chain files; keeps the rest', async (t) => {
+t.test('gc removes the chain and timeline files of refs that are gone, and files that are not chain files; keeps the rest', async (t) => {
   const cwd = await renamedArchive();
   const archive = await Archive.openAt(join(cwd, '.tapes'));
   for (const s of await listSessions(archive)) await chainIds(archive, s.ref, s.tip);
@@ -147,11 +147,16 @@ t.test('gc removes the chain files of refs that are gone, and files that are not
   writeFileSync(junk, 'torn');
   const dirInside = join(cwd, '.tapes', 'index', 'chains', 'a-directory');
   mkdirSync(dirInside);
+  const logged = await tapes(['log', 'run-1'], { cwd });
+  t.equal(logged.code, 0, logged.stderr);
+  const timeline = timelineCachePath(archive, 'refs/sessions/run-1');
+  t.ok(existsSync(timeline), 'its timeline is kept');
   const del = await tapes(['update-ref', '-d', 'refs/sessions/run-1'], { cwd });
   t.equal(del.code, 0, del.stderr);
   const gc = await tapes(['gc', '--json'], { cwd });
   t.equal(gc.code, 0, gc.stderr);
-  t.equal((JSON.parse(gc.stdout) as { index_removed: number }).index_removed, 2, 'the deleted ref’s file and the junk file');
+  t.equal((JSON.parse(gc.stdout) as { index_removed: number }).index_removed, 3, 'the deleted ref’s chain and timeline files, and the junk file');
+  t.notOk(existsSync(timeline), "the deleted ref's timeline is removed");
   t.notOk(existsSync(gone), "the deleted ref's chain file is removed");
   t.notOk(existsSync(junk), 'a file that is not a chain file is removed');
   for (const p of kept) t.ok(existsSync(p), 'the chain files of live refs stay');

@@ -7,11 +7,8 @@
 // taken from the file; a missing, damaged or stale file is rebuilt by walking
 // the chain, and one that cannot be written costs time, never correctness.
 import { createHash } from 'node:crypto';
-import { readdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { isTapesError } from '../../errors/index.js';
 import { isObjectId } from '../../hash/index.js';
-import { entryKind } from '../../odb/index.js';
 import { readEvent } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
@@ -19,7 +16,7 @@ import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
 export const CHAIN_INDEX_MAGIC = 'tapes-chain';
 export const CHAIN_INDEX_VERSION = 1;
 
-interface ChainFile {
+export interface ChainFile {
   ref: string;
   tip: string;
   /** Tip first, down to the chain's first record. */
@@ -71,37 +68,3 @@ export async function chainIds(archive: Archive, ref: string, tip: string): Prom
   return ids;
 }
 
-/**
- * Removes the chain files of refs that no longer exist, and files that are
- * not chain files (damaged, of another version, left by a torn write): gc
- * calls it, so that a deleted or renamed session leaves nothing behind.
- * Only regular files directly in index/chains/ are removed; a link in the
- * way of index/ or chains/ means nothing is touched. Returns how many went.
- */
-export async function pruneChainIndex(archive: Archive): Promise<number> {
-  const indexDir = derivedPath(archive.dir, '');
-  const dir = derivedPath(archive.dir, 'chains');
-  if (entryKind(indexDir) !== 'dir' || entryKind(dir) !== 'dir') return 0;
-  let removed = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const path = join(dir, e.name);
-    const body = /^[0-9a-f]{32}\.json$/.test(e.name) ? (readDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION) as Partial<ChainFile> | undefined) : undefined;
-    let keep = false;
-    if (body && typeof body.ref === 'string' && chainIndexPath(archive, body.ref) === path) {
-      try {
-        keep = (await archive.refs.read(body.ref)) !== undefined;
-      } catch {
-        keep = false; // not a valid ref name, or an unreadable ref: its chain file is no use
-      }
-    }
-    if (keep) continue;
-    try {
-      unlinkSync(path);
-      removed++;
-    } catch {
-      // Gone already, or not ours to remove: a later gc tries again.
-    }
-  }
-  return removed;
-}

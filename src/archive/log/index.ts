@@ -5,3 +5,4 @@ export * from './target.js';
 export * from './abbreviator.js';
 export * from './chain-index.js';
 export * from './timeline-cache.js';
+export * from './prune-index.js';

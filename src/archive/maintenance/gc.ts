@@ -27,7 +27,7 @@ import { GcLock, processRunning } from './gc-lock.js';
 import { Packer, addById } from './packer.js';
 import { parseExpiry, type Expiry } from '../timespec/index.js';
 import { gcRoots } from './roots.js';
-import { pruneChainIndex } from '../log/chain-index.js';
+import { pruneRefIndexes } from '../log/prune-index.js';
 
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */
 export const GC_DEFAULTS = DEFAULT_PACK_OPTIONS;
@@ -77,7 +77,7 @@ export interface GcResult {
   packsRemoved: number;
   /** Stale temp files and index-less packs removed. */
   tempRemoved: number;
-  /** Derived chain files (index/chains/) of refs that no longer exist, removed. */
+  /** Derived per-ref files (index/chains/, index/timelines/) of refs that no longer exist, removed. */
   indexRemoved: number;
 }
 
@@ -144,7 +144,7 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
   // loose temp file may be a live writer's, between its write and its link:
   // only those older than TEMP_GRACE_MS go, even with --prune=now.
   result.tempRemoved += layout.sweepPackDir();
-  result.indexRemoved = await pruneChainIndex(archive);
+  result.indexRemoved = await pruneRefIndexes(archive);
   if (cutoff !== undefined) result.tempRemoved += layout.sweepTemps(Math.min(cutoff, Date.now() - TEMP_GRACE_MS));
 
   const loose: string[] = [];
