@@ -48,8 +48,9 @@ export interface GcOptions {
   aggressive?: boolean;
   /** Incremental: pack loose objects only (see the file comment). */
   incremental?: boolean;
-  /** Overrides of the pack settings (benchmarks measure frame sizes with them). */
+  /** Overrides of the pack settings (benchmarks measure frame sizes with them; a frameSize given alone sets the record frames too). */
   frameSize?: number;
+  recordFrameSize?: number;
   level?: number;
   /** Called as work proceeds, for a progress display. */
   onProgress?: (phase: GcPhase, done: number) => void;
@@ -86,6 +87,7 @@ export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid
   // are measured with it, not with the archive's (injectable) clock.
   const prune = opts.prune ?? parseExpiry(archive.config.get('gc.pruneexpire') ?? DEFAULT_PRUNE, new Date(), opts.timeZone);
   const frameSize = opts.frameSize ?? GC_DEFAULTS.frameSize;
+  const recordFrameSize = opts.recordFrameSize ?? (opts.frameSize !== undefined ? frameSize : GC_DEFAULTS.recordFrameSize);
   const level = opts.level ?? GC_DEFAULTS.level;
   if (frameSize > maxFrameForLevel(level)) {
     throw new UsageError(`gc: zstd level ${level} cannot compress ${frameSize}-byte frames within the codec's heap`, { level, frameSize });
@@ -97,6 +99,7 @@ export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid
       incremental: Boolean(opts.incremental) && !opts.aggressive,
       aggressive: Boolean(opts.aggressive),
       frameSize,
+      recordFrameSize,
       level,
       progress: opts.onProgress ?? (() => undefined),
     });
@@ -114,6 +117,7 @@ interface GcRun {
   incremental: boolean;
   aggressive: boolean;
   frameSize: number;
+  recordFrameSize: number;
   level: number;
   progress: NonNullable<GcOptions['onProgress']>;
 }
@@ -164,7 +168,7 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
     }
   }
 
-  const writer = await PackWriter.create(layout.packDir, codec, { frameSize: run.frameSize, level: run.level });
+  const writer = await PackWriter.create(layout.packDir, codec, { frameSize: run.frameSize, recordFrameSize: run.recordFrameSize, level: run.level });
   let written: WrittenPack | undefined;
   let packer: Packer;
   try {
