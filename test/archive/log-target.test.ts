@@ -3,7 +3,7 @@
 // only the chain that holds the record is read — not every session's tip
 // (issue 15: `show` of a record read one tip per session, 546 of them).
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, listSessions } from '../../src/archive/index.js';
 import { chainIds, chainIndexPath, sessionsContaining, timelineCachePath } from '../../src/archive/log/index.js';
@@ -173,4 +173,33 @@ t.test('gc removes the chain and timeline files of refs that are gone, and files
   t.equal(linked.code, 0, linked.stderr);
   t.equal((JSON.parse(linked.stdout) as { index_removed: number }).index_removed, 0);
   t.ok(existsSync(join(outside, '0123456789abcdef0123456789abcdef.json')), 'a file behind a linked chains/ is never removed');
+});
+
+t.test('<ref>~N is answered from the chain index, the same as walking the chain', async (t) => {
+  const cwd = await renamedArchive();
+  const list = (await tapes(['rev-list', 'run-2'], { cwd })).stdout.trim().split('\n');
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  const path = chainIndexPath(archive, 'refs/sessions/run-2');
+  const walked = await tapes(['rev-parse', `run-2~${list.length - 1}`, 'run-2~3', 'run-2^^', 'run-2~1~2'], { cwd });
+  t.ok(existsSync(path), 'the first ~N builds the chain index');
+  t.same(walked.stdout.trim().split('\n'), [list[list.length - 1], list[3], list[2], list[3]]);
+  const past = await tapes(['rev-parse', `run-2~${list.length}`], { cwd });
+  // Hide every record: ~N must now come from the index alone.
+  const objects = join(cwd, '.tapes', 'objects');
+  const moved = join(cwd, 'objects-away');
+  cpSync(objects, moved, { recursive: true });
+  for (const id of list) rmSync(join(objects, id.slice(0, 2), id.slice(2)), { force: true });
+  const fromIndex = await tapes(['rev-parse', `run-2~${list.length - 1}`, 'run-2~3', 'run-2^^', 'run-2~1~2'], { cwd });
+  t.equal(fromIndex.code, 0, fromIndex.stderr);
+  t.equal(fromIndex.stdout, walked.stdout, 'the same ids, no record read');
+  const pastFromIndex = await tapes(['rev-parse', `run-2~${list.length}`], { cwd });
+  t.equal(pastFromIndex.code, past.code, 'going past the first record: the same exit');
+  t.equal(pastFromIndex.stderr, past.stderr, 'and the same message');
+  rmSync(objects, { recursive: true });
+  cpSync(moved, objects, { recursive: true });
+  // A ref moved to another chain: the index of the old tip is not believed.
+  const other = (await tapes(['rev-parse', 'run-0'], { cwd })).stdout.trim();
+  t.equal((await tapes(['update-ref', 'refs/sessions/run-2', other], { cwd })).code, 0);
+  const run0 = (await tapes(['rev-list', 'run-0'], { cwd })).stdout.trim().split('\n');
+  t.equal((await tapes(['rev-parse', 'run-2~2'], { cwd })).stdout.trim(), run0[2], 'the moved ref walks its new chain');
 });
