@@ -76,8 +76,9 @@ export class Archive {
     return this.lookupStore().codecReady();
   }
 
-  objects(): Promise<ObjectStore> {
-    return this.looseStore();
+  /** The store for reading (its reads need no codec start-up; a write loads the codec when it first compresses). */
+  async objects(): Promise<ObjectStore> {
+    return this.lookupStore();
   }
 
   /** The same store as a WriteQueue drives it: writes that say what they added. */
@@ -107,6 +108,7 @@ export class Archive {
   async resolve(rev: string): Promise<ResolvedRevision> {
     // Without loading the codec: a full id or a prefix is looked up, not
     // decoded; a revision that walks records (session~3) loads it on its first read.
-    return resolveRevision(this.lookupStore(), this.refs, rev);
+    // <ref>~N takes the id from the ref's chain index when there is one.
+    return resolveRevision(this.lookupStore(), this.refs, rev, async (ref, tip) => (await import('./log/chain-index.js')).chainIds(this, ref, tip));
   }
 }

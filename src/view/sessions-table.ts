@@ -2,6 +2,7 @@
 // `tapes stats` share. Rows arrive as plain values; this only lays them out.
 import type { ChalkInstance } from 'chalk';
 import { oneLine } from '../archive/event/index.js';
+import { clockReading } from '../archive/timespec/index.js';
 import { bar } from './bars.js';
 
 export interface SessionRow {
@@ -127,21 +128,14 @@ export function shortPath(path: string | null, home?: string): string {
 /** 2026-01-05 15:30 on the wall clock of `timeZone`; '-' for none. */
 export function formatLocalTime(iso: string | null, timeZone?: string): string {
   if (!iso) return '-';
-  const parts = minuteFormat(timeZone).formatToParts(new Date(iso));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  const ms = new Date(iso).getTime();
+  if (Number.isNaN(ms)) return String(iso);
+  const c = clockReading(ms, timeZone);
+  return `${c.year}-${pad2(c.month)}-${pad2(c.day)} ${pad2(c.hour)}:${pad2(c.minute)}`;
 }
 
-// Making a DateTimeFormat costs far more than using one: one per zone.
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function minuteFormat(timeZone?: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone ?? '');
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-    formats.set(timeZone ?? '', f);
-  }
-  return f;
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
 }
 
 /** 45s, 12m05s, 2h03m, 3d04h; '-' for none. */
