@@ -1,5 +1,5 @@
-// tapes import: turn Claude Code transcripts and Codex rollouts on disk into
-// sessions, incrementally and losslessly.
+// tapes import: turn Claude Code transcripts, Codex rollouts and Gemini CLI
+// sessions on disk into sessions, incrementally and losslessly.
 import type { CommandArgs } from './lib/run-context.js';
 import { warnAutoGc } from './lib/auto-gc.js';
 
@@ -16,9 +16,9 @@ export async function handler(args: Args): Promise<void> {
   const ctx = args.ctx;
   const io = ctx.io;
   const archive = await ctx.archive();
-  let kind: 'claude' | 'codex' | 'auto' = 'auto';
+  let kind: 'claude' | 'codex' | 'gemini' | 'auto' = 'auto';
   const paths = [...(args.paths ?? [])];
-  if (args.source === 'claude' || args.source === 'codex') kind = args.source;
+  if (args.source === 'claude' || args.source === 'codex' || args.source === 'gemini') kind = args.source;
   else if (args.source !== undefined) paths.unshift(args.source);
   const showProgress = args.progress ?? io.stderrIsTTY;
   const started = Date.now();

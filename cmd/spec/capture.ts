@@ -11,10 +11,10 @@ export const init: CommandSpec = {
 
 export const importCmd: CommandSpec = {
   name: 'import',
-  describe: 'Import Claude Code transcripts and Codex rollouts (default: their usual folders)',
+  describe: 'Import Claude Code, Codex and Gemini CLI sessions (default: their usual folders)',
   group: 'capture',
   positionals: [
-    { name: 'source', describe: '"claude", "codex", or a path (format detected)', words: ['claude', 'codex'], complete: 'file' },
+    { name: 'source', describe: '"claude", "codex", "gemini", or a path (format detected)', words: ['claude', 'codex', 'gemini'], complete: 'file' },
     { name: 'paths', variadic: true, describe: 'Files or folders (searched recursively)', complete: 'file' },
   ],
   options: [
