@@ -15,7 +15,8 @@ export async function handler(args: Args): Promise<void> {
   const { defaultImportPaths, importTranscripts } = await import('../src/archive/index.js');
   const ctx = args.ctx;
   const io = ctx.io;
-  const archive = await ctx.archive();
+  // On a machine with no archive yet, the first import makes the user's own (docs/archive-discovery.md).
+  const archive = await ctx.archiveOrCreate();
   let kind: 'claude' | 'codex' | 'gemini' | 'auto' = 'auto';
   const paths = [...(args.paths ?? [])];
   if (args.source === 'claude' || args.source === 'codex' || args.source === 'gemini') kind = args.source;

@@ -3,10 +3,14 @@ import { PROGRESS, json, quiet, type CommandSpec, type OptionSpec } from './type
 
 export const init: CommandSpec = {
   name: 'init',
-  describe: 'Create an empty archive (.tapes/) in the current or given directory',
+  describe: "Create an empty archive (.tapes/) in the current or given directory, or the user's own (--user)",
   group: 'capture',
   positionals: [{ name: 'dir', describe: 'Directory to create .tapes/ in', complete: 'dir' }],
-  options: [json('Print the result as JSON'), quiet('Print nothing')],
+  options: [
+    { name: 'user', type: 'boolean', describe: "Create the user's archive, $XDG_DATA_HOME/tapes (default ~/.local/share/tapes), used wherever no other is found" },
+    json('Print the result as JSON'),
+    quiet('Print nothing'),
+  ],
 };
 
 export const importCmd: CommandSpec = {

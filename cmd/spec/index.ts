@@ -18,6 +18,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'C', type: 'string', arg: '<dir>', describe: 'Run as if started in <dir>', complete: 'dir' },
   { name: 'archive', type: 'string', arg: '<path>', describe: 'Use the archive at <path>', complete: 'dir' },
   { name: 'color', type: 'string', arg: '<when>', choices: ['auto', 'always', 'never'], describe: 'Colour output: auto (on a terminal), always, never' },
+  { name: 'verbose', type: 'boolean', describe: 'Say on stderr which archive is used and how it was found' },
 ];
 
 export const SPECS: readonly CommandSpec[] = [
