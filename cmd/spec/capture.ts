@@ -28,6 +28,21 @@ export const importCmd: CommandSpec = {
   ],
 };
 
+export const hooks: CommandSpec = {
+  name: 'hooks',
+  describe: "Import each agent session automatically when it ends (the agent's own hooks)",
+  group: 'capture',
+  positionals: [
+    { name: 'action', required: true, describe: 'install, uninstall, status, or run (what the installed hook calls)', words: ['install', 'uninstall', 'status', 'run'] },
+    { name: 'agent', describe: 'claude, codex or gemini (status: all three when not given)', words: ['claude', 'codex', 'gemini'] },
+    { name: 'payload', variadic: true, describe: "The hook's input when the agent passes it as an argument (Codex)" },
+  ],
+  options: [
+    { name: 'command', type: 'string', arg: '<program>', describe: 'install: the tapes program the hook runs (default: this one, by absolute path)', complete: 'file' },
+    json('Print the result as JSON'),
+  ],
+};
+
 const PROVIDERS = ['anthropic', 'openai'] as const;
 
 const upstream = (describe: string): OptionSpec => ({ name: 'upstream', type: 'string', arg: '<url>', describe });

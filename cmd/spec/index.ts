@@ -1,7 +1,7 @@
 // Every command's table, in the order `tapes help` lists them (by group,
 // porcelain first), and the global options every command accepts.
 import type { CommandSpec, OptionSpec } from './types.js';
-import { importCmd, init, proxy, run } from './capture.js';
+import { hooks, importCmd, init, proxy, run } from './capture.js';
 import { exportCmd, log, replay, search, sessions, show, stats } from './read.js';
 import { checkout, diff, rerun, status, tag } from './compare.js';
 import { clone, fetch, pull, push, remote } from './share.js';
@@ -24,6 +24,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 export const SPECS: readonly CommandSpec[] = [
   init,
   importCmd,
+  hooks,
   proxy,
   run,
   sessions,

@@ -10,7 +10,7 @@ import { loadCodec } from '../object/index.js';
 import { RefStore } from '../refs/index.js';
 import { resolveRevision, type ResolvedRevision } from '../record/index.js';
 import { FORMAT_VERSION, INITIAL_CONFIG, parseConfig, type Config } from './config.js';
-import { initTarget, isArchiveDir, locateArchive, mayUseUserArchive, type ArchiveSource, type Location } from './discover.js';
+import { initTarget, isArchiveDir, locateArchive, mayUseUserArchive, userArchiveDir, type ArchiveSource, type Location } from './discover.js';
 import { NotAnArchiveError } from '../errors/index.js';
 
 export interface ArchiveOptions {
@@ -80,6 +80,25 @@ export class Archive {
       );
     }
     return new Archive(dir, config, opts.now ?? (() => new Date()));
+  }
+
+  /**
+   * The user's archive itself, created when missing (the archive agent hooks
+   * import into, whatever directory the agent runs in). A folder there that
+   * is not an archive and not empty is refused, never taken over.
+   */
+  static async openUser(env: Record<string, string | undefined>, opts: ArchiveOptions = {}): Promise<Archive> {
+    const dir = userArchiveDir(env);
+    if (!dir) throw new NotAnArchiveError('cannot place the user archive: neither $XDG_DATA_HOME nor $HOME is set', {});
+    let created = false;
+    if (!(await isArchiveDir(dir))) {
+      const entries = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e)));
+      if (entries.length > 0) throw new NotAnArchiveError(`not a tapes archive: ${dir} (the user archive)`, { path: dir });
+      created = (await Archive.init({ cwd: dir, env }, undefined, true)).created;
+    }
+    const archive = await Archive.openAt(dir, opts);
+    archive.origin = { source: 'user', created };
+    return archive;
   }
 
   /** Creates an archive (or finds an existing one, as `git init` does). */
