@@ -65,7 +65,7 @@ export async function handler(args: Args): Promise<void> {
     if (args.json) return ctx.jsonLines(list.map((s) => ({ ...s, archive: archiveDir ?? null })));
     const lines = list.map((s) => {
       const state = s.problem ? `cannot read its settings: ${s.problem}` : s.installed ? `installed (${s.events.join(', ')}) in ${s.settings}` : `not installed (${s.settings})`;
-      return `${s.agent.padEnd(7)}${state}; ${lastRun(s.last)}`;
+      return `${s.agent.padEnd(8)}${state}; ${lastRun(s.last)}`;
     });
     lines.push(`archive: ${archiveDir ?? `${dir ?? '(none)'} (not created yet)`}`);
     return ctx.write(lines.join('\n') + '\n');
