@@ -47,6 +47,13 @@ t.test('gemini: the five real session documents and the JSONL session round-trip
   t.equal(r.summary.files[5]!.session, '9207bfd2-0e43-4b40-9c26-c047dcb8181f', 'the JSONL file name holds 8 characters of it; the ref has all');
   t.equal(r.summary.files[3]!.status, 'kept-separately', 'an earlier copy of a document imported after a later one is kept beside it');
   t.equal((await fsck(cwd)).code, 0, 'fsck is clean');
+  const all = await tapes(['export', '--all', '--format', 'original', '-o', 'out'], { cwd });
+  t.equal(all.code, 0, all.stderr);
+  t.same(
+    (await fs.readdir(join(cwd, 'out'))).filter((n) => n.startsWith('fa4593e0') || n.startsWith('9207bfd2')).sort(),
+    ['9207bfd2-0e43-4b40-9c26-c047dcb8181f.jsonl', 'fa4593e0-f7e1-4dd1-b656-da95fb4d60fa.json'],
+    'export --all names a document .json, as it was',
+  );
 });
 
 t.test('gemini: ids are deterministic and a second import adds nothing', async (t) => {
