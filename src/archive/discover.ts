@@ -30,7 +30,7 @@ export function workingDir(loc: Location): string {
   return loc.chdir ? resolve(loc.cwd, loc.chdir) : loc.cwd;
 }
 
-const HINT = 'Run "tapes init --user" to create your own archive (used from anywhere), "tapes init" to create one here, or point at one with --archive or $TAPES_DIR.';
+const HINT = 'Run "tapes init" to create an archive here, "tapes init --user" to create your own (used wherever no other is found), or point at one with --archive or $TAPES_DIR.';
 
 /**
  * The user's own archive: `$XDG_DATA_HOME/tapes`, or `~/.local/share/tapes`

@@ -26,7 +26,7 @@ t.test('user archive: tapes import && tapes sessions, run anywhere, under $XDG_D
   const env = { HOME: home, XDG_DATA_HOME: join(root, 'data') };
   const before = await tapes(['sessions'], { cwd: project, env });
   t.equal(before.code, 128, 'no archive anywhere: sessions fails');
-  t.match(before.stderr, /hint: Run "tapes init --user"/);
+  t.match(before.stderr, /"tapes init --user" to create your own/);
   const imp = await tapes(['import'], { cwd: project, env });
   t.equal(imp.code, 0, imp.stderr);
   t.match(imp.stderr, `Initialized the user archive in ${join(root, 'data', 'tapes')}/`, 'the first import says it made the archive');
