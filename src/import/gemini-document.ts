@@ -38,23 +38,25 @@ export function isGeminiDocument(bytes: Uint8Array): boolean {
 
 class Cut extends Error {}
 
+const WHITESPACE = /[ \t\r\n]*/y;
+
 function skipWs(text: string, i: number): number {
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
-    i++;
-  }
-  return i;
+  WHITESPACE.lastIndex = i;
+  WHITESPACE.exec(text);
+  return WHITESPACE.lastIndex;
 }
 
-/** The index just past the string literal that starts at `i`. */
+/** The index just past the string literal that starts at `i`: the next quote not escaped (an even run of backslashes before it). */
 function skipString(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === 0x5c) j++;
-    else if (c === 0x22) return j + 1;
+  let from = i + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) throw new Cut();
+    let run = 0;
+    while (text.charCodeAt(quote - 1 - run) === 0x5c) run++;
+    if (run % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  throw new Cut();
 }
 
 /** The index just past the JSON value that starts at `i` (not checked beyond its nesting). */

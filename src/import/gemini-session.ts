@@ -157,19 +157,14 @@ export function normaliseGeminiMessage(m: Obj, state: GeminiState, sourceType?: 
   return { kind, role, time: isoTime(m.timestamp), content, meta };
 }
 
-/** Session-level members a metadata line or the document's head carries, copied into meta. */
+/** Session-level members a metadata line or the document's head carries, and their names in meta. */
+const SESSION_FIELDS: Record<string, string> = { startTime: 'start_time', lastUpdated: 'last_updated', kind: 'session_kind', summary: 'summary', directories: 'directories' };
+
+/** Copies the session-level members into meta (and the ids into the state later lines inherit). */
 function sessionMeta(v: Obj, state: GeminiState, meta: Obj): void {
   if (typeof v.sessionId === 'string') state.session_id = v.sessionId;
   if (typeof v.projectHash === 'string') state.project_hash = v.projectHash;
-  for (const [from, to] of [
-    ['startTime', 'start_time'],
-    ['lastUpdated', 'last_updated'],
-    ['kind', 'session_kind'],
-    ['summary', 'summary'],
-    ['directories', 'directories'],
-  ] as const) {
-    if (v[from] !== undefined) meta[to] = v[from];
-  }
+  for (const key of Object.keys(SESSION_FIELDS)) if (v[key] !== undefined) meta[SESSION_FIELDS[key]!] = v[key];
 }
 
 /** One line of a session-*.jsonl file. */
