@@ -6,6 +6,7 @@
 import t from 'tap';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const edge = join(corpusDir, 'edge-cases', 'daaain__claude-code-log', 'test', 'test_data');
@@ -240,4 +241,82 @@ t.test('after gc, search still sees packed ids: a session named like its tip id 
   t.same([...(await shown())], [name], 'loose: the whole name');
   t.equal(JSON.parse(await inDir(['gc', '--json'])).loose_after, 0, 'gc left no loose object');
   t.same([...(await shown())], [name], 'packed: still the whole name');
+});
+
+t.test('a record held by several chains is indexed once, found in each, and dropped with the last chain', async (t) => {
+  const dir = tempDir('tapes-search-shared-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const inDir = async (args: string[]) => {
+    const r = await tapes(args, { cwd: dir, env });
+    if (r.code !== 0 && r.code !== 2) throw new Error(`tapes ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const found = async (q: string) =>
+    (await inDir(['search', '--json', '-n', '0', q])).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Hit);
+  const counts = () => {
+    const db = new Database(join(dir, '.tapes', 'index', 'search.sqlite'), { readonly: true });
+    try {
+      const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      return { docs: n('SELECT count(*) AS n FROM docs'), records: n('SELECT count(*) AS n FROM records'), text: n('SELECT count(*) AS n FROM fts_docsize') };
+    } finally {
+      db.close();
+    }
+  };
+  await inDir(['init', '-q']);
+  await inDir(['import', codexFile]);
+  const full = 'refs/sessions/11111111-1111-4111-8111-111111111111';
+  const ids = (await inDir(['rev-list', '--reverse', '11111111'])).split('\n').filter(Boolean);
+  const one = await found('the');
+  t.ok(one.length > 3, 'the session has hits');
+  const alone = counts();
+  t.equal(alone.docs, alone.records, 'one chain: one text per record');
+  t.equal(alone.text, alone.docs, 'one FTS row per text');
+
+  await inDir(['update-ref', 'refs/sessions/copy', ids[ids.length - 1]!]);
+  const two = await found('the');
+  t.equal(two.length, one.length * 2, 'every hit found in both chains');
+  t.same(two.filter((h) => h.session === 'copy').map((h) => h.id).sort(), one.map((h) => h.id).sort(), 'the copy finds the same records');
+  const shared = counts();
+  t.equal(shared.docs, alone.docs, 'the copy adds no text to the index');
+  t.equal(shared.records, alone.records * 2, 'but a row per record of each chain');
+
+  // The copy moved back, then the original deleted: what only the original reached is gone.
+  await inDir(['update-ref', 'refs/sessions/copy', ids[ids.length - 4]!]);
+  await found('the');
+  t.equal(counts().docs, alone.docs, 'still held by the original');
+  await inDir(['update-ref', '-d', full]);
+  const left = await found('the');
+  const reach = new Set(ids.slice(0, ids.length - 3));
+  t.ok(left.length > 0 && left.every((h) => h.session === 'copy' && reach.has(h.id)), 'only the copy, and only what it reaches');
+  const after = counts();
+  t.ok(after.docs < alone.docs, 'the records only the deleted chain held left the index');
+  t.equal(after.text, after.docs);
+  t.equal(after.docs, after.records, 'nothing kept that no chain holds');
+
+  await inDir(['update-ref', '-d', 'refs/sessions/copy']);
+  t.equal((await tapes(['search', 'the'], { cwd: dir, env })).code, 2, 'nothing found');
+  t.same(counts(), { docs: 0, records: 0, text: 0 }, 'no text left in the index');
+});
+
+t.test('searches indexing the same archive at once agree, and index each record once', async (t) => {
+  const dir = tempDir('tapes-search-race-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (args: string[]) => tapes(args, { cwd: dir, env });
+  t.equal((await run(['init', '-q'])).code, 0);
+  t.equal((await run(['import', codexFile, realFile])).code, 0);
+  const tip = (await run(['rev-parse', '11111111'])).stdout.trim();
+  t.equal((await run(['update-ref', 'refs/sessions/copy', tip])).code, 0);
+  rmSync(join(dir, '.tapes', 'index'), { recursive: true, force: true });
+  const results = await Promise.all([0, 1, 2].map(() => run(['search', '--json', '-n', '0', 'the'])));
+  t.same(results.map((r) => r.code), [0, 0, 0]);
+  const lists = results.map((r) => r.stdout.split('\n').filter(Boolean).map((l) => { const h = JSON.parse(l) as Hit; return `${h.chain} ${h.id}`; }).sort());
+  t.same(lists[1], lists[0]);
+  t.same(lists[2], lists[0]);
+  t.equal(new Set(lists[0]).size, lists[0]!.length, 'no hit twice');
+  const db = new Database(join(dir, '.tapes', 'index', 'search.sqlite'), { readonly: true });
+  t.teardown(() => db.close());
+  const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  t.equal(n('SELECT count(*) AS n FROM docs'), n('SELECT count(DISTINCT id) AS n FROM docs'), 'each record indexed once');
+  t.equal(n('SELECT count(*) AS n FROM fts_docsize'), n('SELECT count(*) AS n FROM docs'));
+  t.equal(n('SELECT count(*) AS n FROM records WHERE doc NOT IN (SELECT rowid FROM docs)'), 0, 'every row names a text');
 });

@@ -21,7 +21,7 @@ import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
-export const SEARCH_INDEX_VERSION = 3;
+export const SEARCH_INDEX_VERSION = 4;
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 type Database = BetterSqlite3.Database;
@@ -97,9 +97,16 @@ function loadSqlite(): typeof BetterSqlite3 {
   return sqlite;
 }
 
-// Kept small (docs/search.md): a record's chain is a number (the chain's
-// row), its id 32 bytes, its working directory a number (the directory's
-// row); the text itself is not kept at all (a contentless FTS5 table).
+// Kept small (docs/search.md). The text of a record is indexed once, however
+// many chains hold it (a resumed or forked session repeats its parent's
+// records, and half the rows of a real archive were such repeats): `docs`
+// has one row per distinct record, the FTS5 row of the same number, and
+// what belongs to the record itself (id, kind, label, role, time); `records`
+// has one row per record of each chain, with what depends on the chain (the
+// tools a result answers, the error flag, the working directory). A chain
+// is a number (the chain's row), an id 32 bytes, a working directory a
+// number (a row of `dirs`); the text itself is not kept at all (a
+// contentless FTS5 table).
 const SCHEMA = `
 CREATE TABLE chains (
   id INTEGER PRIMARY KEY,
@@ -112,24 +119,28 @@ CREATE TABLE dirs (
   id INTEGER PRIMARY KEY,
   path TEXT NOT NULL UNIQUE
 );
-CREATE TABLE records (
-  rowid INTEGER PRIMARY KEY,
-  chain INTEGER NOT NULL,
+CREATE TABLE docs (
+  rowid INTEGER PRIMARY KEY AUTOINCREMENT,
   id BLOB NOT NULL,
-  seq INTEGER NOT NULL,
   kind TEXT NOT NULL,
   label TEXT NOT NULL,
   role TEXT,
-  time INTEGER,
+  time INTEGER
+);
+CREATE TABLE records (
+  chain INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  doc INTEGER NOT NULL,
   tools TEXT NOT NULL,
   error INTEGER NOT NULL,
-  dir INTEGER
-);
-CREATE INDEX records_chain ON records (chain, seq);
+  dir INTEGER,
+  PRIMARY KEY (chain, seq)
+) WITHOUT ROWID;
+CREATE INDEX records_doc ON records (doc);
 CREATE TABLE calls (
   chain INTEGER NOT NULL,
   use_id TEXT NOT NULL,
-  row INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
   tool TEXT NOT NULL,
   PRIMARY KEY (chain, use_id)
 ) WITHOUT ROWID;
@@ -234,7 +245,8 @@ export interface SyncStats {
 
 interface PendingRecord {
   ev: EventView;
-  text: IndexedText;
+  /** Null when the record is indexed already (a row of docs holds its text). */
+  text: IndexedText | null;
 }
 
 /** Reads the records of `tip`'s chain newer than `stop` (all, when `stop` is not on it). */
@@ -252,13 +264,15 @@ async function newRecords(store: ObjectStore, tip: string, stop: string | null):
 /** How many records' blobs are read at once while indexing (their reads overlap). */
 const TEXT_CONCURRENCY = 16;
 
-async function textsOf(store: ObjectStore, events: EventView[]): Promise<PendingRecord[]> {
+/** The text of each record not indexed yet (`known`: the records that are, by id). */
+async function textsOf(store: ObjectStore, events: EventView[], known: Map<string, number>): Promise<PendingRecord[]> {
   const out: PendingRecord[] = new Array(events.length);
   let next = 0;
   const worker = async () => {
     while (next < events.length) {
       const i = next++;
-      out[i] = { ev: events[i]!, text: await indexedText(store, events[i]!) };
+      const ev = events[i]!;
+      out[i] = { ev, text: known.has(ev.id) ? null : await indexedText(store, ev) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(TEXT_CONCURRENCY, events.length) }, worker));
@@ -272,22 +286,73 @@ function rowOf(statement: BetterSqlite3.Statement, key: string): number {
   return (statement.get(key) as { id: number }).id;
 }
 
-function deleteChain(db: Database, chain: string): void {
+/**
+ * Every indexed record, by id: its row of docs (and of fts). Rows are
+ * never reused (AUTOINCREMENT), so `since` (the highest row read before)
+ * lets a refresh read only the rows written since.
+ */
+interface KnownDocs {
+  ids: Map<string, number>;
+  since: number;
+}
+
+function knownDocs(db: Database, known: KnownDocs = { ids: new Map(), since: 0 }): KnownDocs {
+  for (const d of db.prepare('SELECT rowid AS row, id FROM docs WHERE rowid > ? ORDER BY rowid').iterate(known.since) as Iterable<{ row: number; id: Buffer }>) {
+    known.ids.set(d.id.toString('hex'), d.row);
+    known.since = d.row;
+  }
+  return known;
+}
+
+/** Drops a chain's rows; returns the docs it held, which may now be held by no chain (dropOrphans). */
+function dropChain(db: Database, chain: string): number[] {
   const row = db.prepare('SELECT id FROM chains WHERE name = ?').get(chain) as { id: number } | undefined;
-  if (!row) return;
-  db.prepare('DELETE FROM fts WHERE rowid IN (SELECT rowid FROM records WHERE chain = ?)').run(row.id);
+  if (!row) return [];
+  const docs = db.prepare('SELECT DISTINCT doc FROM records WHERE chain = ?').pluck().all(row.id) as number[];
   db.prepare('DELETE FROM records WHERE chain = ?').run(row.id);
   db.prepare('DELETE FROM calls WHERE chain = ?').run(row.id);
   db.prepare('DELETE FROM chains WHERE id = ?').run(row.id);
+  return docs;
 }
 
-/** Writes a chain's new records (synchronously, inside the caller's transaction). */
-function writeRecords(db: Database, chain: string, tip: string, base: { records: number; cwd: string | null }, pending: PendingRecord[]): number {
+/** Removes, of `docs`, those no chain holds any more (their text leaves the FTS table); returns their ids. */
+function dropOrphans(db: Database, docs: number[]): string[] {
+  const held = db.prepare('SELECT 1 FROM records WHERE doc = ? LIMIT 1').pluck();
+  const idOf = db.prepare('SELECT id FROM docs WHERE rowid = ?').pluck();
+  const dropText = db.prepare('DELETE FROM fts WHERE rowid = ?');
+  const dropDoc = db.prepare('DELETE FROM docs WHERE rowid = ?');
+  const dropped: string[] = [];
+  for (const d of docs) {
+    if (held.get(d) !== undefined) continue;
+    const id = idOf.get(d) as Buffer | undefined;
+    dropText.run(d);
+    dropDoc.run(d);
+    if (id) dropped.push(id.toString('hex'));
+  }
+  return dropped;
+}
+
+/** A doc this run meant to share was dropped meanwhile by another process: the chain is read again. */
+class DocGone extends Error {}
+
+/**
+ * Writes a chain's new records (synchronously, inside the caller's
+ * transaction); returns how many were indexed and the docs it added (for
+ * `known`, once committed).
+ */
+function writeRecords(
+  db: Database,
+  chain: string,
+  tip: string,
+  base: { records: number; cwd: string | null },
+  pending: PendingRecord[],
+  known: Map<string, number>,
+): { indexed: number; added: Array<[string, number]> } {
   // The chain's row first (kept across updates: its number is what records hold).
   const chainRow = rowOf(db.prepare("INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
-  const insertRecord = db.prepare(
-    'INSERT INTO records (chain, id, seq, kind, label, role, time, tools, error, dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insertDoc = db.prepare('INSERT INTO docs (id, kind, label, role, time) VALUES (?, ?, ?, ?, ?)');
+  const docId = db.prepare('SELECT id FROM docs WHERE rowid = ?').pluck();
+  const insertRecord = db.prepare('INSERT INTO records (chain, seq, doc, tools, error, dir) VALUES (?, ?, ?, ?, ?, ?)');
   const dirRow = db.prepare('INSERT INTO dirs (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id');
   const dirs = new Map<string, number>();
   const dirOf = (path: string | null): number | null => {
@@ -297,9 +362,11 @@ function writeRecords(db: Database, chain: string, tip: string, base: { records:
     return id;
   };
   const insertText = db.prepare('INSERT INTO fts (rowid, text, input, output) VALUES (?, ?, ?, ?)');
-  const insertCall = db.prepare('INSERT OR REPLACE INTO calls (chain, use_id, row, tool) VALUES (?, ?, ?, ?)');
-  const findCall = db.prepare('SELECT row, tool FROM calls WHERE chain = ? AND use_id = ?');
-  const markError = db.prepare('UPDATE records SET error = 1 WHERE rowid = ?');
+  const insertCall = db.prepare('INSERT OR REPLACE INTO calls (chain, use_id, seq, tool) VALUES (?, ?, ?, ?)');
+  const findCall = db.prepare('SELECT seq, tool FROM calls WHERE chain = ? AND use_id = ?');
+  const markError = db.prepare('UPDATE records SET error = 1 WHERE chain = ? AND seq = ?');
+  const added: Array<[string, number]> = [];
+  const addedNow = new Map<string, number>();
   let seq = base.records;
   let cwd = base.cwd;
   let indexed = 0;
@@ -316,34 +383,52 @@ function writeRecords(db: Database, chain: string, tip: string, base: { records:
         tools.add(b.name.toLowerCase());
         if (typeof b.id === 'string') calls.push({ id: b.id, tool: b.name.toLowerCase() });
       } else if (b.type === 'tool_result' && typeof b.tool_use_id === 'string') {
-        const call = findCall.get(chainRow, b.tool_use_id) as { row: number; tool: string } | undefined;
+        const call = findCall.get(chainRow, b.tool_use_id) as { seq: number; tool: string } | undefined;
         if (call) tools.add(call.tool);
         if (b.is_error === true) {
           error = true;
-          if (call) failedCalls.push(call.row);
+          if (call) failedCalls.push(call.seq);
         }
       } else if (b.type === 'tool_result' && b.is_error === true) error = true;
     }
-    if (!text.text && !text.input && !text.output) continue;
-    const t = ev.time ? Date.parse(ev.time) : NaN;
-    const info = insertRecord.run(chainRow, Buffer.from(ev.id, 'hex'), seq, ev.kind, labelOf(ev), ev.role, Number.isFinite(t) ? t : null, [...tools].join(','), error ? 1 : 0, dirOf(cwd));
-    const row = Number(info.lastInsertRowid);
-    insertText.run(row, text.text, text.input, text.output);
-    for (const c of calls) insertCall.run(chainRow, c.id, row, c.tool);
-    for (const r of failedCalls) markError.run(r);
+    let doc: number;
+    const held = known.get(ev.id);
+    if (held !== undefined) {
+      doc = held;
+      const id = docId.get(doc) as Buffer | undefined;
+      if (!id || id.toString('hex') !== ev.id) throw new DocGone();
+    } else if (text === null) {
+      throw new DocGone();
+    } else {
+      if (!text.text && !text.input && !text.output) continue;
+      const shared = addedNow.get(ev.id);
+      if (shared !== undefined) doc = shared;
+      else {
+        const t = ev.time ? Date.parse(ev.time) : NaN;
+        doc = Number(insertDoc.run(Buffer.from(ev.id, 'hex'), ev.kind, labelOf(ev), ev.role, Number.isFinite(t) ? t : null).lastInsertRowid);
+        insertText.run(doc, text.text, text.input, text.output);
+        addedNow.set(ev.id, doc);
+        added.push([ev.id, doc]);
+      }
+    }
+    insertRecord.run(chainRow, seq, doc, [...tools].join(','), error ? 1 : 0, dirOf(cwd));
+    for (const c of calls) insertCall.run(chainRow, c.id, seq, c.tool);
+    for (const s of failedCalls) markError.run(chainRow, s);
     indexed++;
   }
   db.prepare('UPDATE chains SET tip = ?, records = ?, cwd = ? WHERE id = ?').run(tip, seq, cwd, chainRow);
-  return indexed;
+  return { indexed, added };
 }
 
 /**
  * Brings the index level with the refs: chains whose tip moved forward get
  * their new records, chains that moved otherwise are indexed again, chains
- * whose ref is gone are dropped. Objects are read outside any transaction;
- * each chain is then written in one transaction that first checks nobody
- * indexed it meanwhile, so concurrent searches and imports never index a
- * record twice, and an interrupted update leaves the index as it was.
+ * whose ref is gone are dropped (and with them the text no other chain
+ * holds). A record already indexed for another chain is not read again.
+ * Objects are read outside any transaction; each chain is then written in
+ * one transaction that first checks nobody indexed it meanwhile, so
+ * concurrent searches and imports never index a record twice, and an
+ * interrupted update leaves the index as it was.
  */
 export async function syncSearchIndex(archive: Archive, index: SearchIndex): Promise<SyncStats> {
   const db = index.db;
@@ -357,7 +442,7 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
     if (live.has(name)) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
-      deleteChain(db, name);
+      dropOrphans(db, dropChain(db, name));
       db.exec('COMMIT');
     } catch (err) {
       db.exec('ROLLBACK');
@@ -368,6 +453,7 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
   const moved = refs.filter((r) => stored.get(r.name)?.tip !== r.id);
   if (moved.length === 0) return stats;
   const store = await archive.objects();
+  let known = knownDocs(db);
   const readStored = db.prepare('SELECT tip, records, cwd FROM chains WHERE name = ?');
   for (const r of moved) {
     // Another process may index the same chain meanwhile: then start over from what it wrote.
@@ -379,7 +465,7 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
       let pending: PendingRecord[];
       try {
         ({ events, fastForward } = await newRecords(store, r.id, before?.tip ?? null));
-        pending = await textsOf(store, events);
+        pending = await textsOf(store, events, known.ids);
       } catch (err) {
         stats.failed.push({ chain: r.name, message: (err as Error).message });
         break;
@@ -393,14 +479,33 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
           stats.failed.push({ chain: r.name, message: 'indexed concurrently by another process; tried again on the next search' });
           break;
         }
-        if (before && !fastForward) deleteChain(db, r.name);
+        // What other processes indexed meanwhile is shared, not indexed twice.
+        knownDocs(db, known);
+        // A chain that moved other than forward is indexed again; the text it
+        // held goes only when its new records do not hold it too.
+        const replaced = before && !fastForward ? dropChain(db, r.name) : [];
         const base = fastForward && before ? { records: before.records, cwd: before.cwd } : { records: 0, cwd: null };
-        stats.records_indexed += writeRecords(db, r.name, r.id, base, pending);
+        const written = writeRecords(db, r.name, r.id, base, pending, known.ids);
+        const dropped = dropOrphans(db, replaced);
         db.exec('COMMIT');
+        for (const id of dropped) known.ids.delete(id);
+        for (const [id, doc] of written.added) {
+          known.ids.set(id, doc);
+          known.since = Math.max(known.since, doc);
+        }
+        stats.records_indexed += written.indexed;
         stats.chains_updated++;
         break;
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
+        if (err instanceof DocGone && attempt < 3) {
+          known = knownDocs(db);
+          continue;
+        }
+        if (err instanceof DocGone) {
+          stats.failed.push({ chain: r.name, message: 'its records were dropped from the index by another process meanwhile; tried again on the next search' });
+          break;
+        }
         throw err;
       }
     }

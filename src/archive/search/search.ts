@@ -185,18 +185,18 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
-  if (opts.kinds?.length) inList('r.label', opts.kinds);
-  if (opts.roles?.length) inList('r.role', opts.roles);
+  if (opts.kinds?.length) inList('o.label', opts.kinds);
+  if (opts.roles?.length) inList('o.role', opts.roles);
   if (opts.tools?.length) {
     where.push(`(${opts.tools.map(() => "instr(',' || r.tools || ',', ?) > 0").join(' OR ')})`);
     params.push(...opts.tools.map((t) => `,${t.toLowerCase()},`));
   }
   if (opts.since !== undefined) {
-    where.push('r.time >= ?');
+    where.push('o.time >= ?');
     params.push(opts.since);
   }
   if (opts.until !== undefined) {
-    where.push('r.time <= ?');
+    where.push('o.time <= ?');
     params.push(opts.until);
   }
   if (opts.project !== undefined) {
@@ -204,7 +204,7 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     params.push(opts.project.toLowerCase());
   }
   if (opts.errors) where.push('r.error = 1');
-  const from = `FROM fts JOIN records r ON r.rowid = fts.rowid JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
+  const from = `FROM fts JOIN docs o ON o.rowid = fts.rowid JOIN records r ON r.doc = o.rowid JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
   const db = index.db;
   let total: number;
   let rows: Array<{
@@ -225,9 +225,9 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     const limit = opts.limit > 0 ? opts.limit : -1;
     rows = db
       .prepare(
-        `SELECT lower(hex(r.id)) AS id, c.name AS chain, r.seq, r.kind, r.label, r.role, r.time, r.tools, r.error, d.path AS cwd,
+        `SELECT lower(hex(o.id)) AS id, c.name AS chain, r.seq, o.kind, o.label, o.role, o.time, r.tools, r.error, d.path AS cwd,
                 bm25(fts, ${WEIGHTS.join(', ')}) AS score
-         ${from} ORDER BY score, r.time DESC, c.name, r.seq LIMIT ?`,
+         ${from} ORDER BY score, o.time DESC, c.name, r.seq LIMIT ?`,
       )
       .all(...params, limit) as typeof rows;
   } catch (err) {
