@@ -58,7 +58,10 @@ const noVersionGuess = {
 };
 
 await build({
-  entryPoints: { tapes: join(root, 'build', 'bin', 'tapes.js') },
+  // The worker of a background index update is loaded by its URL beside the
+  // code that starts it (src/archive/search/background-index.ts), which is
+  // in a chunk: so it is one too.
+  entryPoints: { tapes: join(root, 'build', 'bin', 'tapes.js'), 'chunks/index-worker': join(root, 'build', 'src', 'archive', 'search', 'index-worker.js') },
   outdir,
   bundle: true,
   splitting: true,

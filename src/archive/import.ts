@@ -21,7 +21,7 @@ import { TapesError, systemError } from '../errors/index.js';
 import { shortRefName, type RefStore, type RefUpdateOptions, type RefUpdateResult } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions/index.js';
-import { updateSearchIndexQuietly } from './search/index.js';
+import { BackgroundIndex, updateSearchIndexQuietly } from './search/index.js';
 import { autoGc, configInt, type AutoGcOutcome } from './maintenance/index.js';
 import { ImportStatCache, type StatEntry } from './import-stat.js';
 
@@ -309,11 +309,15 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     return rel && !rel.startsWith('..') ? rel : p;
   };
   let sinceCheckpoint = 0;
+  // A packed import is a large one: the summaries and the search index are
+  // kept current from a second thread at each checkpoint (search/background-index.ts).
+  const background = packing ? BackgroundIndex.start(archive) : undefined;
   try {
     await importAll();
   } catch (err) {
     // Nothing of an unfinished pack is referred to: it goes.
     await packing?.abort();
+    await background?.stop();
     throw err;
   }
   async function importAll(): Promise<void> {
@@ -379,6 +383,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         sinceCheckpoint = 0;
         await queue.flush();
         await deferred.flush();
+        background?.update();
       }
     }
   }
@@ -388,15 +393,23 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       await deferred.flush();
     } catch (err) {
       await packing!.abort();
+      await background?.stop();
       throw err;
     }
   }
   if (!opts.dryRun) await statCache.save();
   // Keep the derived session index current (only sessions whose tip moved are summarised again).
   const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately;
-  if (!opts.dryRun && moved > 0) await listSessions(archive);
-  // And the search index (only the records the moved refs gained are read).
-  if (!opts.dryRun && moved > 0) await updateSearchIndexQuietly(archive);
+  // And the search index (only the records the moved refs gained are read),
+  // by the second thread when there is one, meanwhile.
+  if (background) {
+    background.update(false);
+    if (moved > 0) await listSessions(archive);
+    await background.finish();
+  } else if (!opts.dryRun && moved > 0) {
+    await listSessions(archive);
+    await updateSearchIndexQuietly(archive);
+  }
   summary.bytes_read = progress.bytesDone;
   summary.objects_written = queue.stats.objectsWritten;
   // A pack's objects are counted as they were added; its bytes once it was written.

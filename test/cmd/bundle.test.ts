@@ -4,7 +4,7 @@
 // SQLite loaded from node_modules, a lazily loaded command chunk.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, repoRoot, tapes, tempDir } from '../helpers/cli.js';
 
@@ -69,4 +69,21 @@ t.test('the bundle never looks for a package.json above the working directory (y
   const paths = JSON.parse(/paths: (.*)\n/.exec(r.stderr)![1]!) as string[];
   t.ok(paths.length > 0, 'the probe sees the reads');
   t.same(paths.filter((p) => p === outer || p.startsWith(join(outer, 'package.json'))), [], 'nothing above the working directory is listed or read');
+});
+
+t.test('a packed import from the bundle keeps the search index from its worker thread', async (t) => {
+  t.ok(existsSync(join(repoRoot, 'build', 'bundle', 'chunks', 'index-worker.js')), 'the worker is a file of the bundle');
+  const cwd = tempDir('tapes-bundle-worker-');
+  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  appendFileSync(join(cwd, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
+  // The worker's own module, loaded: a probe in every thread says which files it ran.
+  const probe = join(cwd, 'probe.mjs');
+  writeFileSync(probe, "import { isMainThread } from 'node:worker_threads';\nif (!isMainThread) process.stderr.write('worker thread started\\n');\n");
+  const imp = spawnSync(process.execPath, ['--import', probe, BUNDLE, 'import', TRANSCRIPT], { cwd, env: { PATH: process.env.PATH, FORCE_COLOR: '0', TZ: 'UTC' }, encoding: 'utf8' });
+  t.equal(imp.status, 0, imp.stderr);
+  t.match(imp.stderr, /worker thread started/, 'the import ran a worker thread');
+  const index = JSON.parse(bundled(['index', '--json'], cwd).stdout) as { chains: number; chains_updated: number; records: number };
+  t.equal(index.chains_updated, 0, 'the index was level when the import ended');
+  t.ok(index.records > 10, `records indexed (${index.records})`);
+  t.equal(bundled(['search', 'test', '-n', '1'], cwd).code, 0, 'and search finds them');
 });

@@ -7,6 +7,7 @@ import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
+import { tapes } from '../helpers/cli.js';
 import { claudeProjects, exportBytes, fsck, importJson, newArchive, objectFiles, showRef, smallClaude } from './import-helpers.js';
 
 async function withConfig(cwd: string, text: string): Promise<void> {
@@ -57,6 +58,14 @@ t.test('a packed import holds what a loose one holds: refs, objects, exports; no
     const out = await exportBytes(packed, session);
     t.ok(out.stdoutBytes.equals(await fs.readFile(join(claudeProjects, '-Users-alex-workspace-cli', f))), `${session}: export gives the file back`);
   }
+  // The summaries and the search index were kept by the import's second thread: both level with the refs.
+  const index = JSON.parse((await tapes(['index', '--json'], { cwd: packed })).stdout) as { chains: number; chains_updated: number; records: number };
+  t.equal(index.chains_updated, 0, 'the search index was complete when the import ended');
+  t.equal(index.chains, (await showRef(packed)).trim().split('\n').length, 'every chain indexed');
+  const looseIndex = JSON.parse((await tapes(['index', '--json'], { cwd: loose })).stdout) as { records: number };
+  t.equal(index.records, looseIndex.records, 'the same records indexed as by a loose import');
+  const sessions = await fs.readFile(join(packed, '.tapes', 'index', 'sessions.json'), 'utf8');
+  t.ok(files.every((f) => sessions.includes(f.replace(/\.jsonl$/, ''))), 'the session summaries written');
   // Nothing changed: nothing read, no new pack.
   const again = await importJson(packed, ['projects']);
   t.equal(again.summary.objects_written, 0);

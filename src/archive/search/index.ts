@@ -1,2 +1,3 @@
 export * from './search-index.js';
 export * from './search.js';
+export * from './background-index.js';

@@ -1,0 +1,103 @@
+// Keeps the derived indexes current from a second thread while a large
+// import runs on the first. A packed import moves its refs at checkpoints
+// (archive/import.ts); after each, the worker (index-worker.ts) summarises
+// the sessions that moved and indexes their new records, so that at the end
+// only the last stretch is left to do. Reading back what was just written
+// was a third of a whole-history import when done after it on one core.
+// Anything that goes wrong in the worker (it cannot start, it fails) is
+// made good by the same update run in this thread at the end: the indexes
+// are derived data, and a later search would repair them anyway.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Archive } from '../archive.js';
+import type { IndexWorkerReply } from './index-worker.js';
+import { updateSearchIndexQuietly } from './search-index.js';
+
+/** The worker's heap bound: what a chain's pending texts and the frame cache need, with room. */
+const WORKER_HEAP_MB = 64;
+
+export class BackgroundIndex {
+  private posted = 0;
+  private answered = 0;
+  private failed = false;
+  private waiting: (() => void) | undefined;
+
+  private constructor(
+    private readonly archive: Archive,
+    private readonly worker: Worker | undefined,
+  ) {
+    if (!worker) {
+      this.failed = true;
+      return;
+    }
+    worker.on('message', (reply: IndexWorkerReply) => {
+      this.answered++;
+      if (!reply.ok) this.failed = true;
+      this.wake();
+    });
+    worker.on('error', () => this.fail());
+    worker.on('exit', () => this.fail());
+  }
+
+  /**
+   * Starts the worker (`url`: its module, beside this one unless a test
+   * says otherwise). Without the worker's file (a build that lacks it),
+   * the updates all happen in this thread at the end.
+   */
+  static start(archive: Archive, url = new URL('./index-worker.js', import.meta.url)): BackgroundIndex {
+    let worker: Worker | undefined;
+    if (existsSync(fileURLToPath(url))) {
+      try {
+        worker = new Worker(url, { workerData: { dir: archive.dir }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+      } catch {
+        worker = undefined;
+      }
+    }
+    return new BackgroundIndex(archive, worker);
+  }
+
+  /** True when the worker runs (false: everything is left to `finish`). */
+  get running(): boolean {
+    return !this.failed;
+  }
+
+  private fail(): void {
+    this.failed = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.();
+  }
+
+  /**
+   * Asks for an update (refs moved); returns at once. `summaries`: the
+   * session summaries too (index/sessions.json), not only the search index.
+   */
+  update(summaries = true): void {
+    if (this.failed || !this.worker) return;
+    this.posted++;
+    this.worker.postMessage({ summaries });
+  }
+
+  /**
+   * Waits for the updates asked for (ask for a last one first); then the
+   * worker ends. When it could not do its work, the search index is brought
+   * up to date here instead (the caller keeps the summaries itself).
+   */
+  async finish(): Promise<void> {
+    while (!this.failed && this.answered < this.posted) await new Promise<void>((r) => (this.waiting = r));
+    await this.stop();
+    if (this.failed) await updateSearchIndexQuietly(this.archive);
+  }
+
+  /** Ends the worker, whatever it was doing (its writes are transactions and atomic renames: nothing is left half done). */
+  async stop(): Promise<void> {
+    if (!this.worker) return;
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate().catch(() => undefined);
+  }
+}

@@ -1,0 +1,44 @@
+// The worker thread of a background index update (background-index.ts).
+// It opens the archive by its directory and, for each message, brings the
+// session summaries and the search index level with the refs, then says
+// so. Both are derived data kept against the ref tips and written as any
+// other process writes them (docs/search.md), so the import that started
+// this thread and the thread itself never need to agree on anything else.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Archive } from '../archive.js';
+import { listSessions } from '../sessions/index.js';
+import { openSearchIndex, syncSearchIndex } from './search-index.js';
+
+export interface IndexWorkerReply {
+  ok: boolean;
+  message?: string;
+}
+
+const port = parentPort;
+if (port) {
+  const { dir } = workerData as { dir: string };
+  let queue: Promise<void> = Promise.resolve();
+  const update = async (summaries: boolean): Promise<IndexWorkerReply> => {
+    const archive = await Archive.openAt(dir);
+    if (summaries) await listSessions(archive);
+    const index = openSearchIndex(archive);
+    try {
+      // Read-only (in memory): nothing to keep current.
+      if (index.path !== null) await syncSearchIndex(archive, index);
+    } finally {
+      index.close();
+    }
+    return { ok: true };
+  };
+  port.on('message', (msg: { summaries: boolean }) => {
+    queue = queue.then(async () => {
+      let reply: IndexWorkerReply;
+      try {
+        reply = await update(msg.summaries);
+      } catch (err) {
+        reply = { ok: false, message: (err as Error).message };
+      }
+      port.postMessage(reply);
+    });
+  });
+}

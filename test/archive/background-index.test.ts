@@ -1,0 +1,60 @@
+// The import's second thread (src/archive/search/background-index.ts): it
+// brings the search index level with the refs, and when it cannot (no
+// worker file, a worker that fails to load) the same update happens in
+// the calling thread, so the index is level whichever way it went.
+import t, { type Test } from 'tap';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Archive, BackgroundIndex, openSearchIndex, syncSearchIndex } from '../../src/archive/index.js';
+import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+
+const TRANSCRIPT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
+
+async function unindexedArchive(t: Test): Promise<Archive> {
+  const cwd = tempDir('tapes-background-');
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  t.equal((await tapes(['init', '-q'], { cwd })).code, 0);
+  t.equal((await tapes(['import', TRANSCRIPT], { cwd })).code, 0);
+  rmSync(join(cwd, '.tapes', 'index', 'search.sqlite'));
+  return Archive.openAt(join(cwd, '.tapes'));
+}
+
+/** What a sync would still do: nothing, when the index is level. */
+async function stillToIndex(archive: Archive): Promise<number> {
+  const index = openSearchIndex(archive);
+  try {
+    return (await syncSearchIndex(archive, index)).records_indexed;
+  } finally {
+    index.close();
+  }
+}
+
+t.test('the worker indexes what the refs reach', async (t) => {
+  const archive = await unindexedArchive(t);
+  const bg = BackgroundIndex.start(archive);
+  t.ok(bg.running, 'the worker runs');
+  bg.update(false);
+  await bg.finish();
+  t.equal(await stillToIndex(archive), 0, 'nothing left to index');
+});
+
+t.test('no worker file: the update happens here at the end', async (t) => {
+  const archive = await unindexedArchive(t);
+  const bg = BackgroundIndex.start(archive, pathToFileURL(join(archive.dir, 'no-such-worker.js')));
+  t.notOk(bg.running, 'no worker');
+  bg.update();
+  await bg.finish();
+  t.equal(await stillToIndex(archive), 0, 'nothing left to index');
+});
+
+t.test('a worker that fails to load: the update happens here at the end', async (t) => {
+  const archive = await unindexedArchive(t);
+  const broken = join(archive.dir, '..', 'broken-worker.mjs');
+  writeFileSync(broken, "throw new Error('broken on purpose');\n");
+  const bg = BackgroundIndex.start(archive, pathToFileURL(broken));
+  bg.update();
+  await bg.finish();
+  t.notOk(bg.running, 'the worker failed');
+  t.equal(await stillToIndex(archive), 0, 'nothing left to index');
+});
