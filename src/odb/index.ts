@@ -10,3 +10,4 @@ export * from './pack-writer.js';
 export * from './content-stream.js';
 export * from './no-follow.js';
 export * from './packing-target.js';
+export * from './pack-copy.js';

@@ -101,6 +101,20 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
     return this.layout.hasLoose(id);
   }
 
+  /**
+   * has() for a transfer deciding what to send: packs first, then loose files
+   * as listed once per fan-out directory (ObjectLayout.quickHasLoose: an
+   * object added meanwhile may be missed, which costs only sending it).
+   */
+  hasQuick(id: string): boolean {
+    return isObjectId(id) && (this.packs.has(id) || this.layout.quickHasLoose(id));
+  }
+
+  /** hasLoose() with the same listing (see hasQuick). */
+  hasLooseQuick(id: string): boolean {
+    return this.layout.quickHasLoose(id);
+  }
+
   /** The loose file's bytes, or undefined when there is none (a link or a FIFO in its place is none). */
   private readLoose(id: string): Uint8Array | undefined {
     if (!this.layout.fanoutReadable(id)) return undefined;

@@ -157,6 +157,20 @@ export class Pack {
     return buf;
   }
 
+  /** Raw bytes of the pack file (for a copy of the whole pack: pack-copy.ts). */
+  readBytes(position: number, length: number): Buffer {
+    if (this.fd === undefined) throw new Error(`pack ${this.name} is closed`);
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd, buf, got, length - got, position + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== length) throw new CorruptObjectError(`objects/pack/${this.name}.pack is cut short`, { reason: 'badPack' });
+    return buf;
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     if (this.idxFd !== undefined) closeSync(this.idxFd);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from '../errors/index.js';
 import { isObjectId } from '../hash/index.js';
 import { decodeChunkList, encodeObject, loadCodec, startsWithChunkMagic, type TapesObject } from '../object/index.js';
-import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, type ObjectStore } from '../odb/index.js';
+import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, copyPack, type ObjectStore } from '../odb/index.js';
 import { AGENTS_PREFIX, MAX_REF_FILE_SIZE, RefStore, SESSIONS_PREFIX, TAGS_PREFIX, readRefFile } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
@@ -72,7 +72,7 @@ function storeSource(store: LooseObjectStore, label: string): Source {
   return {
     label,
     readFile: (id) => store.readFile(id),
-    readPacked: async (id) => (store.hasLoose(id) ? undefined : store.read(id)),
+    readPacked: async (id) => (store.hasLooseQuick(id) ? undefined : store.read(id)),
   };
 }
 
@@ -135,8 +135,9 @@ export class FileTransport implements Transport {
   ): Promise<RefUpdateOutcome[]> {
     const remote = await this.store();
     const source = sourceOf(local, 'local archive');
-    const carried = await collectMissing(source, tips, (id) => remote.has(id), (id, c) => remote.verify(id, c), 'local archive');
-    await storeAll(remote, carried, progress);
+    const carried = await collectMissing(source, tips, async (id) => remote.hasQuick(id), (id, c) => remote.verify(id, c), 'local archive');
+    const copied = local instanceof LooseObjectStore ? await copyWholePacks(local, remote, carried, progress) : { rest: carried, objects: 0, bytes: 0 };
+    await storeAll(remote, copied.rest, progress && ((p) => progress({ objects: copied.objects + p.objects, bytes: copied.bytes + p.bytes })));
     const outcomes: RefUpdateOutcome[] = [];
     for (const u of updates) {
       try {
@@ -274,6 +275,44 @@ export async function collectMissing(
     for (const group of chain.reverse()) order.push(...group);
   }
   return order;
+}
+
+/**
+ * Copies whole the local packs whose every object is carried (odb/pack-copy.ts),
+ * as git reuses packed objects rather than compressing them again: a push of
+ * an imported or gc'd archive to an empty remote is then mostly file copies.
+ * Every carried object was read and verified by collectMissing first, and the
+ * copy is checked against the pack's name; what the packs do not cover is
+ * stored as before. Small pushes (under UNPACK_LIMIT objects) are left as
+ * they are: a pack of theirs is rarely wholly missing on the other side.
+ */
+async function copyWholePacks(
+  local: LooseObjectStore,
+  remote: LooseObjectStore,
+  carried: Carried[],
+  progress?: (p: TransferProgress) => void,
+): Promise<{ rest: Carried[]; objects: number; bytes: number }> {
+  if (carried.length < UNPACK_LIMIT) return { rest: carried, objects: 0, bytes: 0 };
+  const want = new Set(carried.map((c) => c.id));
+  const copied = new Set<string>();
+  let objects = 0;
+  let bytes = 0;
+  for (const pack of local.packs.list) {
+    const index = pack.index;
+    let whole = index.count > 0;
+    for (let i = 0; i < index.count && whole; i++) {
+      const id = index.idHex(i);
+      whole = want.has(id) && !copied.has(id);
+    }
+    if (!whole) continue;
+    bytes += await copyPack(pack, remote.layout.packDir);
+    for (let i = 0; i < index.count; i++) copied.add(index.idHex(i));
+    objects += index.count;
+    progress?.({ objects, bytes });
+  }
+  if (copied.size === 0) return { rest: carried, objects: 0, bytes: 0 };
+  remote.packs.rescan();
+  return { rest: carried.filter((c) => !copied.has(c.id)), objects, bytes };
 }
 
 /** How many object writes (each a temp file, fsync and link) are in flight at once. */
