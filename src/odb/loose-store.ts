@@ -353,6 +353,25 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
     return [...(await loose).filter((x) => x !== id), ...this.packs.neighbours(id).filter((x) => x !== id)];
   }
 
+  /** The most leading digits `id` shares with another stored id: loose ids as neighbours() lists them, packed ones from each pack's index. */
+  async sharedDigits(id: string): Promise<number> {
+    if (!isObjectId(id)) return 0;
+    const fanout = id.slice(0, 2);
+    let loose = this.looseByFanout.get(fanout);
+    if (!loose) {
+      loose = this.layout.looseIdsWithPrefix(fanout);
+      this.looseByFanout.set(fanout, loose);
+    }
+    let best = this.packs.sharedDigits(id);
+    for (const other of await loose) {
+      if (other === id) continue;
+      let k = 0;
+      while (k < 64 && other[k] === id[k]) k++;
+      best = Math.max(best, k);
+    }
+    return best;
+  }
+
   async findByPrefix(prefix: string): Promise<string[]> {
     if (!/^[0-9a-f]{2,64}$/.test(prefix)) return [];
     const loose = await this.layout.looseIdsWithPrefix(prefix);

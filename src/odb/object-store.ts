@@ -22,6 +22,8 @@ export interface ObjectStore {
    * abbreviations list them (findByPrefix).
    */
   neighbours?(id: string): Promise<string[]>;
+  /** The most leading hex digits `id` shares with another stored id (what neighbours() tells, as a number). Optional. */
+  sharedDigits?(id: string): Promise<number>;
 }
 
 /** What a batched writer (WriteQueue) drives: writes that say what they added. */

@@ -306,6 +306,31 @@ export class PackIndex {
     return out;
   }
 
+  /**
+   * How many leading hex digits `id` shares with the ids next to it in this
+   * index (itself left out): what neighbourIds gives, without making strings
+   * of them. Under its first byte only, as neighbourIds.
+   */
+  sharedDigits(id: Uint8Array): number {
+    const [first, end] = this.bucket(id);
+    const at = this.firstAbove(first, end, id, true);
+    const after = at < end && this.idIs(at, id) ? at + 1 : at;
+    let best = 0;
+    if (at > first) best = this.commonDigits(at - 1, id);
+    if (after < end) best = Math.max(best, this.commonDigits(after, id));
+    return best;
+  }
+
+  private commonDigits(i: number, id: Uint8Array): number {
+    const base = this.idsAt + i * ID_SIZE;
+    for (let k = 0; k < ID_SIZE; k++) {
+      const a = this.bytes[base + k]!;
+      const b = id[k]!;
+      if (a !== b) return 2 * k + (a >> 4 === b >> 4 ? 1 : 0);
+    }
+    return 2 * ID_SIZE;
+  }
+
   /** The ids at positions [start, end), as hex (one conversion for the whole run). */
   idsHex(start: number, end: number): string[] {
     if (this.lazy && end > start) for (let b = this.bucketOf(start); b <= this.bucketOf(end - 1); b++) this.ids(b);

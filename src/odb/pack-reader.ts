@@ -370,6 +370,15 @@ export class PackSet {
     return this.packs.flatMap((p) => p.index.neighbourIds(bytes));
   }
 
+  /** The most leading digits `id` shares with another id of any pack (see PackIndex.sharedDigits). */
+  sharedDigits(id: string): number {
+    if (!isObjectId(id)) return 0;
+    const bytes = Buffer.from(id, 'hex');
+    let best = 0;
+    for (const p of this.packs) best = Math.max(best, p.index.sharedDigits(bytes));
+    return best;
+  }
+
   findByPrefix(prefix: string): string[] {
     const runs = this.packs.map((p) => p.index.idsHex(...p.index.prefixRange(prefix))).filter((r) => r.length > 0);
     // One pack (the usual case after gc): its ids are sorted and unique already.

@@ -41,7 +41,7 @@ export class Abbreviator {
    * the store cannot name an id's neighbours itself (then nothing is needed).
    */
   async prepare(ids: Iterable<string>): Promise<void> {
-    if (this.store.neighbours) return;
+    if (this.store.neighbours || this.store.sharedDigits) return;
     const wanted = new Set<string>();
     for (const id of ids) wanted.add(id.slice(0, 2));
     await Promise.all([...wanted].map((d) => this.dir(d)));
@@ -60,11 +60,15 @@ export class Abbreviator {
   async abbrev(id: string, min = 7): Promise<string> {
     let n = min;
     // The ids sharing the most digits with `id` are its neighbours in sorted
-    // order: the store names them, or they are found in the listing of its first two digits.
-    for (const other of await this.neighboursOf(id)) {
-      let k = 0;
-      while (k < id.length && other[k] === id[k]) k++;
-      n = Math.max(n, k + 1);
+    // order: the store counts the digits, or names them, or they are found in
+    // the listing of its first two digits.
+    if (this.store.sharedDigits) n = Math.max(n, (await this.store.sharedDigits(id)) + 1);
+    else {
+      for (const other of await this.neighboursOf(id)) {
+        let k = 0;
+        while (k < id.length && other[k] === id[k]) k++;
+        n = Math.max(n, k + 1);
+      }
     }
     while (n < id.length && (await this.conflicts(id, id.slice(0, n)))) n++;
     return id.slice(0, n);
