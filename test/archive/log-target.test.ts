@@ -136,6 +136,29 @@ t.test('a ref moved since the summaries were made is read, not believed', async 
   t.same(await sessionsContaining(archive, evB), ['refs/sessions/run-1']);
 });
 
+t.test("session-tips.json answers which session a tip holds; damaged or gone, the summaries answer and write it again", async (t) => {
+  const cwd = await renamedArchive();
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  const tips = join(cwd, '.tapes', 'index', 'session-tips.json');
+  t.ok(existsSync(tips), 'written with the summaries by the import');
+  const sessions = await listSessions(archive);
+  const target = sessions.find((s) => s.ref === 'refs/sessions/run-1')!;
+  const ev = await readEvent(await archive.objects(), target.tip);
+  t.same(await sessionsContaining(archive, ev), ['refs/sessions/run-1'], 'from the tips file');
+  const good = readFileSync(tips, 'utf8');
+  t.ok(good.length < readFileSync(join(cwd, '.tapes', 'index', 'sessions.json'), 'utf8').length / 3, 'a fraction of the summaries');
+  // A tips file that lies (every tip swapped for another session's) is a
+  // file whose checksum no longer matches: it is not believed.
+  writeFileSync(tips, good.replace(target.tip, sessions.find((s) => s !== target)!.tip));
+  t.same(await sessionsContaining(archive, ev), ['refs/sessions/run-1'], 'a damaged file is not believed');
+  t.equal(readFileSync(tips, 'utf8'), good, 'and is written again from the summaries');
+  rmSync(tips);
+  t.same(await sessionsContaining(archive, ev), ['refs/sessions/run-1'], 'without the file');
+  await listSessions(archive);
+  t.ok(existsSync(tips), 'the next listing writes it again');
+  t.equal(readFileSync(tips, 'utf8'), good, 'the same content');
+});
+
 t.test('gc removes the chain and timeline files of refs that are gone, and files that are not chain files; keeps the rest', async (t) => {
   const cwd = await renamedArchive();
   const archive = await Archive.openAt(join(cwd, '.tapes'));

@@ -7,7 +7,7 @@ import { readEvent, type EventView } from '../../record/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { str } from '../event/index.js';
-import { chainRefs, listSessions } from '../sessions/index.js';
+import { chainRefs, listSessions, sessionTips } from '../sessions/index.js';
 import { chainIds } from './chain-index.js';
 
 export interface LogTarget {
@@ -65,7 +65,7 @@ export async function sessionsContaining(archive: Archive, ev: EventView): Promi
   // derived index, trusted only while the ref still points at that tip); a
   // chain without one (its summary failed) has its tip read.
   const held = new Map<string, { tip: string; sid: string | null; format: string | null }>();
-  for (const s of await listSessions(archive, { refs })) held.set(s.ref, { tip: s.tip, sid: s.tip_session_id, format: s.tip_format });
+  for (const s of (await sessionTips(archive, refs)).values()) held.set(s.ref, { tip: s.tip, sid: s.sid, format: s.format });
   const sid = str(ev.meta.session_id)?.split('#')[0] ?? null;
   const agent = str(ev.meta.agent_id);
   const parentSession = str(ev.meta.parent_session);

@@ -56,6 +56,51 @@ function writeIndex(path: string, sessions: SessionSummary[]): Promise<void> {
   return writeDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION, sessions);
 }
 
+// Beside the summaries, the little that finding a record's sessions needs
+// (log/target.ts, sessionsContaining): each chain's tip and the session id and
+// format its tip carries. A tenth of the size, so `show` does not read and
+// parse every summary. Written whenever sessions.json is, from the same
+// summaries; an entry is trusted only while its ref still points at its tip.
+const TIPS_MAGIC = 'tapes-session-tips';
+const TIPS_VERSION = 1;
+
+/** What a chain's tip says about its session. */
+export interface SessionTip {
+  ref: string;
+  tip: string;
+  sid: string | null;
+  format: string | null;
+}
+
+function tipsPath(archive: Archive): string {
+  return derivedPath(archive.dir, 'session-tips.json');
+}
+
+function writeTips(path: string, sessions: SessionSummary[]): Promise<void> {
+  return writeDerived(
+    path,
+    TIPS_MAGIC,
+    TIPS_VERSION,
+    sessions.map((s) => [s.ref, s.tip, s.tip_session_id, s.tip_format]),
+  );
+}
+
+/**
+ * The tips of the chains, by ref, from session-tips.json; from the summaries
+ * (which writes it) when it is missing or damaged. Entries may be stale: the
+ * caller compares each tip with its ref.
+ */
+export async function sessionTips(archive: Archive, refs: Array<{ name: string; id: string }>): Promise<Map<string, SessionTip>> {
+  const parsed = readDerived(tipsPath(archive), TIPS_MAGIC, TIPS_VERSION);
+  const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+  if (Array.isArray(parsed) && parsed.every((e) => Array.isArray(e) && e.length === 4 && typeof e[0] === 'string' && typeof e[1] === 'string' && strOrNull(e[2]) && strOrNull(e[3]))) {
+    return new Map((parsed as Array<[string, string, string | null, string | null]>).map(([ref, tip, sid, format]) => [ref, { ref, tip, sid, format }]));
+  }
+  const listed = await listSessions(archive, { refs });
+  await writeTips(tipsPath(archive), listed);
+  return new Map(listed.map((s) => [s.ref, { ref: s.ref, tip: s.tip, sid: s.tip_session_id, format: s.tip_format }]));
+}
+
 /**
  * The refs holding chains (sessions, then subagents), read synchronously: a
  * ref file is a few bytes, and thousands of them read through the thread pool
@@ -135,5 +180,6 @@ export async function listSessions(archive: Archive, opts: ListOptions = {}): Pr
   }
   const listed = out.filter((s): s is SessionSummary => s !== undefined);
   if (changed) await writeIndex(path, listed);
+  if (changed || !existsSync(tipsPath(archive))) await writeTips(tipsPath(archive), listed);
   return listed;
 }
