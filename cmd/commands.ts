@@ -27,6 +27,7 @@ export const COMMANDS: Record<string, Loader> = {
   search: () => load(import('./search.js')),
   stats: () => load(import('./stats.js')),
   export: () => load(import('./export.js')),
+  mcp: () => load(import('./mcp.js')),
   diff: () => load(import('./diff.js')),
   status: () => load(import('./status.js')),
   checkout: () => load(import('./checkout.js')),

@@ -2,6 +2,7 @@
 // environment, clock and streams. Nothing below the entry point touches
 // `process`.
 import type { Readable, Writable } from 'node:stream';
+import type { Archive } from '../src/archive/archive.js';
 
 export interface Io {
   cwd: string;
@@ -28,6 +29,11 @@ export interface Io {
    * unsubscribe. Absent in tests that do not need it.
    */
   onSignal?: (listener: (signal: string) => void) => () => void;
+  /**
+   * The archive to use, already open, instead of finding one: `tapes mcp`
+   * runs its tools as commands on the one read-only archive it serves.
+   */
+  archive?: () => Promise<Archive>;
 }
 
 export interface Terminal {

@@ -41,11 +41,13 @@ export class RunContext {
 
   /** The archive, found and opened once. Only the Archive class is loaded, not the whole porcelain API. */
   archive(): Promise<Archive> {
+    if (this.io.archive) return (this.opened ??= this.io.archive());
     return (this.opened ??= import('../../src/archive/archive.js').then(({ Archive }) => Archive.open(this.location, { now: this.io.now })).then((a) => this.said(a)));
   }
 
   /** The archive as `archive()` finds it, or (nothing found, nothing named) the user's archive, created (import). */
   archiveOrCreate(): Promise<Archive> {
+    if (this.io.archive) return (this.opened ??= this.io.archive());
     return (this.opened ??= import('../../src/archive/archive.js').then(({ Archive }) => Archive.openOrCreate(this.location, { now: this.io.now })).then((a) => this.said(a)));
   }
 

@@ -2,7 +2,7 @@
 // porcelain first), and the global options every command accepts.
 import type { CommandSpec, OptionSpec } from './types.js';
 import { hooks, importCmd, init, proxy, run } from './capture.js';
-import { exportCmd, log, replay, search, sessions, show, stats } from './read.js';
+import { exportCmd, log, mcp, replay, search, sessions, show, stats } from './read.js';
 import { checkout, diff, rerun, status, tag } from './compare.js';
 import { clone, fetch, pull, push, remote } from './share.js';
 import { completion, fsck, gc, help, index } from './maintain.js';
@@ -34,6 +34,7 @@ export const SPECS: readonly CommandSpec[] = [
   search,
   stats,
   exportCmd,
+  mcp,
   diff,
   status,
   checkout,

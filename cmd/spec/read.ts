@@ -127,3 +127,11 @@ export const exportCmd: CommandSpec = {
     { name: 'redact', type: 'boolean', describe: 'Mask strings that look like secrets (keys, tokens, private keys, passwords in URLs)' },
   ],
 };
+
+export const mcp: CommandSpec = {
+  name: 'mcp',
+  describe: 'Serve the archive to agents over MCP on stdio, read-only',
+  group: 'read',
+  positionals: [],
+  options: [],
+};

@@ -15,6 +15,13 @@ import { NotAnArchiveError } from '../errors/index.js';
 
 export interface ArchiveOptions {
   now?: () => Date;
+  /**
+   * Never write anything, derived data included (`tapes mcp`): the summaries,
+   * chain and timeline files are read when valid and otherwise computed for
+   * the run only, and the search index is searched as an in-memory copy
+   * (search/search-index.ts). Commands that store do not take such an archive.
+   */
+  readOnly?: boolean;
 }
 
 /** How an opened archive was found, and whether this run created it (the user's archive, made on first import). */
@@ -28,6 +35,9 @@ export class Archive {
   private store?: LooseObjectStore;
   /** Set by open and openOrCreate; undefined for an archive opened by path. */
   origin?: ArchiveOrigin;
+
+  /** See ArchiveOptions.readOnly. */
+  readOnly = false;
 
   private constructor(
     readonly dir: string,
@@ -79,7 +89,9 @@ export class Archive {
         { path },
       );
     }
-    return new Archive(dir, config, opts.now ?? (() => new Date()));
+    const archive = new Archive(dir, config, opts.now ?? (() => new Date()));
+    archive.readOnly = opts.readOnly === true;
+    return archive;
   }
 
   /**

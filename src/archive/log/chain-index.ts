@@ -64,7 +64,7 @@ export async function chainIds(archive: Archive, ref: string, tip: string): Prom
       throw err;
     }
   }
-  await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref, tip, ids } satisfies ChainFile);
+  if (!archive.readOnly) await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref, tip, ids } satisfies ChainFile);
   return ids;
 }
 

@@ -81,7 +81,7 @@ export async function readTimelineCache(archive: Archive, ref: string, tip: stri
 
 /** Keeps the timeline of session `ref` (every record with its row), when it is whole and undamaged. */
 export async function writeTimelineCache(archive: Archive, log: SessionLog, rowOf: (e: LogEntry & { type: 'record' }) => TimelineRow | undefined): Promise<void> {
-  if (!cacheableRef(log.ref) || log.damaged.length > 0) return;
+  if (archive.readOnly || !cacheableRef(log.ref) || log.damaged.length > 0) return;
   const agents = await agentTips(archive, log.ref);
   const entries = fromEntries(log.entries, rowOf);
   if (!entries) return;

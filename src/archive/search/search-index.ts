@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { JsonValue } from '../../hash/index.js';
-import { entryKind, type ObjectStore } from '../../odb/index.js';
+import { entryKind, readBounded, type ObjectStore } from '../../odb/index.js';
 import { isObj, readEvent, resolveValue, sourceBytes, type EventView, type Obj } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { labelOf } from '../event/index.js';
@@ -216,8 +216,60 @@ function linked(path: string): boolean {
   return [join(path, '..'), path, `${path}-wal`, `${path}-shm`, `${path}-journal`].some((p) => entryKind(p) === 'symlink');
 }
 
+/** The in-memory copies of read-only archives' indexes, one per opened Archive (see readOnlyIndex). */
+const snapshots = new WeakMap<Archive, Database>();
+
+/** SQLite's header bytes 18 and 19: the file format versions, 2 in WAL mode, 1 in rollback mode. */
+const WAL_FORMAT = 2;
+const ROLLBACK_FORMAT = 1;
+
+/**
+ * The index of a read-only archive (`tapes mcp`): a copy in memory, made on
+ * first use and kept with the Archive, so a long-running server copies it
+ * once and then only brings the copy level with the refs (syncSearchIndex),
+ * never touching the file. The file is read as bytes, not opened by SQLite:
+ * even a read-only SQLite connection to a WAL database creates its -shm and
+ * -wal files. While a writer's -wal file holds transactions not yet in the
+ * file, the file alone is not a consistent state, so the copy starts empty
+ * and is built from the objects (as a missing or damaged index is).
+ */
+function readOnlyIndex(archive: Archive): SearchIndex {
+  let db = snapshots.get(archive);
+  if (!db) {
+    db = snapshotOf(searchIndexPath(archive)) ?? new (loadSqlite())(':memory:');
+    if ((db.pragma('user_version', { simple: true }) as number) === 0) initialise(db);
+    snapshots.set(archive, db);
+  }
+  return { db, path: null, close: () => undefined };
+}
+
+function snapshotOf(path: string): Database | null {
+  if (linked(path)) return null;
+  if (entryKind(`${path}-wal`) !== 'missing' && (readBounded(`${path}-wal`, 0).ok === false)) return null;
+  const read = readBounded(path, MAX_SNAPSHOT_BYTES);
+  if (!read.ok) return null;
+  const bytes = read.bytes;
+  if (bytes.length < 100) return null;
+  if (bytes[18] === WAL_FORMAT) bytes[18] = ROLLBACK_FORMAT;
+  if (bytes[19] === WAL_FORMAT) bytes[19] = ROLLBACK_FORMAT;
+  let db: Database | undefined;
+  try {
+    db = new (loadSqlite())(bytes);
+    if ((db.pragma('user_version', { simple: true }) as number) !== SEARCH_INDEX_VERSION) throw new Error('another version');
+    db.prepare('SELECT count(*) FROM chains').get();
+    return db;
+  } catch {
+    db?.close();
+    return null;
+  }
+}
+
+/** The largest index file copied into memory whole (beyond it a read-only search builds its own). */
+const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
+
 /** Opens the archive's search index (in memory when it cannot be written). Call `syncSearchIndex` before reading it. */
 export function openSearchIndex(archive: Archive): SearchIndex {
+  if (archive.readOnly) return readOnlyIndex(archive);
   const path = searchIndexPath(archive);
   const onDisk = linked(path) ? null : openOnDisk(path);
   if (onDisk) return { db: onDisk, path, close: () => onDisk.close() };

@@ -97,7 +97,7 @@ export async function sessionTips(archive: Archive, refs: Array<{ name: string; 
     return new Map((parsed as Array<[string, string, string | null, string | null]>).map(([ref, tip, sid, format]) => [ref, { ref, tip, sid, format }]));
   }
   const listed = await listSessions(archive, { refs });
-  await writeTips(tipsPath(archive), listed);
+  if (!archive.readOnly) await writeTips(tipsPath(archive), listed);
   return new Map(listed.map((s) => [s.ref, { ref: s.ref, tip: s.tip, sid: s.tip_session_id, format: s.tip_format }]));
 }
 
@@ -179,6 +179,7 @@ export async function listSessions(archive: Archive, opts: ListOptions = {}): Pr
     await Promise.all(Array.from({ length: Math.min(SUMMARY_CONCURRENCY, stale.length) }, worker));
   }
   const listed = out.filter((s): s is SessionSummary => s !== undefined);
+  if (archive.readOnly) return listed;
   if (changed) await writeIndex(path, listed);
   if (changed || !existsSync(tipsPath(archive))) await writeTips(tipsPath(archive), listed);
   return listed;
