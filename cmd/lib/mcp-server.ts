@@ -69,7 +69,8 @@ function encodeCursor(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
 }
 
-function decodeCursor(cursor: string | undefined): number {
+/** The offset a cursor holds; `max`: the furthest a cursor of this tool may go. */
+function decodeCursor(cursor: string | undefined, max = MAX_OFFSET): number {
   if (cursor === undefined || cursor === '') return 0;
   let o: unknown;
   try {
@@ -77,7 +78,7 @@ function decodeCursor(cursor: string | undefined): number {
   } catch {
     o = undefined;
   }
-  if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > MAX_OFFSET) {
+  if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > max) {
     throw new ToolError(`cursor ${JSON.stringify(cursor.slice(0, 40))} is not one this server gave (pass the next_cursor of the previous answer, or none)`);
   }
   return o;
@@ -296,7 +297,8 @@ export async function serveMcp(ctx: RunContext): Promise<void> {
       },
     },
     guarded(async (a: { id: string; cursor?: string }) => {
-      const offset = decodeCursor(a.cursor);
+      // A cursor of show counts characters of one record (which the record's own length bounds).
+      const offset = decodeCursor(a.cursor, Number.MAX_SAFE_INTEGER);
       const record = await documentOf(['show', '--json', '--', rev(a.id, 'id')], 'show');
       if (record.type === 'blob') throw new ToolError(`${a.id} is a blob (stored content), not a record: show takes the id of a record, as search, log and errors give them`);
       const text = JSON.stringify(record);
