@@ -5,9 +5,9 @@
 // is the one `tapes search --errors` and `tapes log --errors` use.
 import { isTapesError } from '../../errors/index.js';
 import { readEvent, type EventView } from '../../record/index.js';
-import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { indexedText, openSearchIndex, syncSearchIndex } from './search-index.js';
+import { chainParts, scopeConditions } from './search.js';
 
 export interface FailureOptions {
   /** Chain refs to look in (a session includes its subagents). */
@@ -50,48 +50,15 @@ function cut(text: string, chars: number): string {
   return one.length > chars ? `${one.slice(0, chars)}…` : one;
 }
 
-function parts(chain: string): { session: string; agent: string | null } {
-  if (chain.startsWith(AGENTS_PREFIX)) {
-    const rest = chain.slice(AGENTS_PREFIX.length);
-    const slash = rest.lastIndexOf('/');
-    return { session: rest.slice(0, slash), agent: rest.slice(slash + 1) };
-  }
-  return { session: chain.startsWith(SESSIONS_PREFIX) ? chain.slice(SESSIONS_PREFIX.length) : chain, agent: null };
-}
-
 /** The newest failed tool results from `offset` on (at most `limit`), and whether more follow. */
 export async function failedCalls(archive: Archive, opts: FailureOptions): Promise<{ items: Failure[]; more: boolean }> {
   const index = openSearchIndex(archive);
   try {
     await syncSearchIndex(archive, index);
     const db = index.db;
-    const where = ["r.error = 1", "o.label = 'tool_result'"];
-    const params: unknown[] = [];
-    if (opts.chains?.length) {
-      const ors: string[] = [];
-      for (const c of opts.chains) {
-        ors.push('c.name = ?');
-        params.push(c);
-        if (c.startsWith(SESSIONS_PREFIX)) {
-          ors.push('substr(c.name, 1, ?) = ?');
-          const agents = `${AGENTS_PREFIX}${c.slice(SESSIONS_PREFIX.length)}/`;
-          params.push(agents.length, agents);
-        }
-      }
-      where.push(`(${ors.join(' OR ')})`);
-    }
-    if (opts.since !== undefined) {
-      where.push('o.time >= ?');
-      params.push(opts.since);
-    }
-    if (opts.until !== undefined) {
-      where.push('o.time <= ?');
-      params.push(opts.until);
-    }
-    if (opts.project !== undefined) {
-      where.push("instr(lower(coalesce(d.path, '')), ?) > 0");
-      params.push(opts.project.toLowerCase());
-    }
+    const scope = scopeConditions(opts);
+    const where = ["r.error = 1", "o.label = 'tool_result'", ...scope.where];
+    const params = scope.params;
     const rows = db
       .prepare(
         `SELECT lower(hex(o.id)) AS id, c.id AS chainRow, c.name AS chain, r.seq, o.time, r.tools, d.path AS cwd
@@ -130,7 +97,7 @@ export async function failedCalls(archive: Archive, opts: FailureOptions): Promi
       const seq = useId === undefined ? undefined : (callSeq.get(r.chainRow, useId) as number | undefined);
       items.push({
         id: r.id,
-        ...parts(r.chain),
+        ...chainParts(r.chain),
         seq: r.seq,
         time: r.time === null ? null : new Date(r.time).toISOString(),
         tool: r.tools.split(',').filter(Boolean)[0] ?? null,

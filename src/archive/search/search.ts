@@ -149,7 +149,8 @@ export const MATCH_END = '\x03';
 /** Relative weights of the text, input and output columns in BM25. */
 const WEIGHTS = [1.0, 1.0, 0.75];
 
-function chainParts(chain: string): { session: string; agent: string | null } {
+/** The session (and subagent) a chain ref belongs to. */
+export function chainParts(chain: string): { session: string; agent: string | null } {
   if (chain.startsWith(AGENTS_PREFIX)) {
     const rest = chain.slice(AGENTS_PREFIX.length);
     const slash = rest.lastIndexOf('/');
@@ -163,11 +164,14 @@ function oneLineSnippet(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-/** Searches an index that is already current. */
-export function queryIndex(index: SearchIndex, query: string, opts: SearchOptions): { hits: SearchHit[]; total: number } {
-  const terms = parseQuery(query);
-  const where: string[] = ['fts MATCH ?'];
-  const params: unknown[] = [ftsQuery(terms)];
+/**
+ * The SQL conditions, with their parameters, of the filters that say where
+ * and when (chains, time, project), over `records r`, `docs o`, `chains c`
+ * and `dirs d` as queryIndex joins them (failures.ts joins them so too).
+ */
+export function scopeConditions(opts: Pick<SearchFilter, 'chains' | 'since' | 'until' | 'project'>): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
   if (opts.chains?.length) {
     const ors: string[] = [];
     for (const c of opts.chains) {
@@ -181,16 +185,6 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     }
     where.push(`(${ors.join(' OR ')})`);
   }
-  const inList = (col: string, values: string[]) => {
-    where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
-  };
-  if (opts.kinds?.length) inList('o.label', opts.kinds);
-  if (opts.roles?.length) inList('o.role', opts.roles);
-  if (opts.tools?.length) {
-    where.push(`(${opts.tools.map(() => "instr(',' || r.tools || ',', ?) > 0").join(' OR ')})`);
-    params.push(...opts.tools.map((t) => `,${t.toLowerCase()},`));
-  }
   if (opts.since !== undefined) {
     where.push('o.time >= ?');
     params.push(opts.since);
@@ -202,6 +196,25 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
   if (opts.project !== undefined) {
     where.push('instr(lower(coalesce(d.path, \'\')), ?) > 0');
     params.push(opts.project.toLowerCase());
+  }
+  return { where, params };
+}
+
+/** Searches an index that is already current. */
+export function queryIndex(index: SearchIndex, query: string, opts: SearchOptions): { hits: SearchHit[]; total: number } {
+  const terms = parseQuery(query);
+  const scope = scopeConditions(opts);
+  const where: string[] = ['fts MATCH ?', ...scope.where];
+  const params: unknown[] = [ftsQuery(terms), ...scope.params];
+  const inList = (col: string, values: string[]) => {
+    where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (opts.kinds?.length) inList('o.label', opts.kinds);
+  if (opts.roles?.length) inList('o.role', opts.roles);
+  if (opts.tools?.length) {
+    where.push(`(${opts.tools.map(() => "instr(',' || r.tools || ',', ?) > 0").join(' OR ')})`);
+    params.push(...opts.tools.map((t) => `,${t.toLowerCase()},`));
   }
   if (opts.errors) where.push('r.error = 1');
   const from = `FROM fts JOIN docs o ON o.rowid = fts.rowid JOIN records r ON r.doc = o.rowid JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
