@@ -61,7 +61,8 @@ export async function handler(args: Args): Promise<void> {
   } else if (!args.quiet) {
     for (const s of sessions) {
       const extra = [s.incomplete ? `${s.incomplete} incomplete` : '', s.api_errors ? `${s.api_errors} API error${s.api_errors === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
-      io.stderr.write(`tapes run: recorded session ${s.name}: ${s.turns} turn${s.turns === 1 ? '' : 's'}, +${s.records_added} records${extra ? ` (${extra})` : ''}; see tapes log ${s.name}\n`);
+      const view = s.ref.startsWith('refs/captures/') ? `, as its capture view ${s.ref.slice('refs/'.length)}` : '';
+      io.stderr.write(`tapes run: recorded session ${s.name}: ${s.turns} turn${s.turns === 1 ? '' : 's'}, +${s.records_added} records${view}${extra ? ` (${extra})` : ''}; see tapes log ${s.name}\n`);
     }
   }
   ctx.exitCode = status;

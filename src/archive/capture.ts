@@ -5,7 +5,7 @@ import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { InvalidInputError, UsageError } from '../errors/index.js';
 import { CaptureProxy, SessionRecorder, type ProxyStats, type TurnResult } from '../capture/index.js';
-import { shortRefName } from '../refs/index.js';
+import { shortRefName, viewOwnerRef } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { relinkViews } from './views.js';
 
@@ -129,13 +129,16 @@ export async function startProxy(archive: Archive, opts: StartProxyOptions): Pro
     recorder,
     now: archive.now,
     onTurn: (r) => {
-      const t = tallies.get(r.ref) ?? { ref: r.ref, name: shortRefName(r.ref), turns: 0, records_added: 0, incomplete: 0, api_errors: 0, tip: r.tip };
+      // A session's turns are one tally, whichever of its views they went to (an import may move it meanwhile).
+      const owner = viewOwnerRef(r.ref) ?? r.ref;
+      const t = tallies.get(owner) ?? { ref: r.ref, name: shortRefName(owner), turns: 0, records_added: 0, incomplete: 0, api_errors: 0, tip: r.tip };
+      t.ref = r.ref;
       t.turns++;
       t.records_added += r.added.length;
       t.tip = r.tip;
       if (r.status >= 200 && r.status < 300 && !r.complete) t.incomplete++;
       if (r.status < 200 || r.status >= 300) t.api_errors++;
-      tallies.set(r.ref, t);
+      tallies.set(owner, t);
       opts.onTurn?.(r);
     },
     onProblem: opts.onProblem,

@@ -56,8 +56,8 @@ export interface ImportSummary {
   bytes_read: number;
   problems: number;
   files: Array<Omit<FileResult, 'tip' | 'records' | 'ref' | 'format'> & { format: TranscriptFormat | null; records: number }>;
-  /** Sessions of the old two-session layout whose views this import linked first (see relinkViews). */
-  relinked: Relinked[];
+  /** Sessions of the old two-session layout whose views this import linked first (see relinkViews); only when there were some. */
+  relinked?: Relinked[];
 }
 
 const FORMAT_OF: Record<Exclude<ImportKind, 'auto'>, TranscriptFormat> = { claude: 'claude-code', codex: 'codex' };
@@ -226,11 +226,11 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     bytes_read: 0,
     problems: 0,
     files: [],
-    relinked: [],
   };
   // Runs stored before captures and transcripts were linked are linked first,
   // so that this import finds the layout it writes (docs/capture.md).
-  if (!opts.dryRun) summary.relinked = await relinkViews(archive);
+  const relinked = opts.dryRun ? [] : await relinkViews(archive);
+  if (relinked.length) summary.relinked = relinked;
   const found = await candidates(opts);
   const stats = await Promise.all(found.map((c) => (c.refused ? undefined : fs.stat(c.path).catch(() => undefined))));
   const sizes = stats.map((s) => s?.size ?? 0);
@@ -354,7 +354,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   }
   if (!opts.dryRun) await statCache.save();
   // Keep the derived session index current (only sessions whose tip moved are summarised again).
-  const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately + summary.relinked.length;
+  const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately + relinked.length;
   if (!opts.dryRun && moved > 0) await listSessions(archive);
   // And the search index (only the records the moved refs gained are read).
   if (!opts.dryRun && moved > 0) await updateSearchIndexQuietly(archive);

@@ -170,9 +170,13 @@ async function captureChainsFor(archive: Archive, value: Record<string, unknown>
   if (parent && agent) owners.push(`${AGENTS_PREFIX}${parent}/agent-${agent}`);
   if (sid) owners.push(`${SESSIONS_PREFIX}${sid}`);
   const out: string[] = [];
+  const store = await archive.objects();
   for (const o of owners) {
     for (const r of o.startsWith(CAPTURES_PREFIX) ? [o] : [captureViewRef(o), o]) {
-      if (!out.includes(r) && (await archive.refs.resolve(r).catch(() => undefined))) out.push(r);
+      if (out.includes(r)) continue;
+      // Only chains of captures: a transcript has no wire exchange to give.
+      const tip = await archive.refs.resolve(r).catch(() => undefined);
+      if (tip && (await chainViewAt(store, tip)) === 'capture') out.push(r);
     }
   }
   return out;
