@@ -15,6 +15,7 @@ const cli = createCli({
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stderrIsTTY: Boolean(process.stderr.isTTY),
   now: () => new Date(),
+  program: process.argv[1] ? [process.execPath, process.argv[1]] : undefined,
   terminal: process.stdin.isTTY && process.stdout.isTTY ? processTerminal() : undefined,
   onSignal: onProcessSignal,
 });

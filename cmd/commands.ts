@@ -17,6 +17,7 @@ const load = (m: Promise<{ builder?: unknown; handler: unknown }>) => m as Promi
 export const COMMANDS: Record<string, Loader> = {
   init: () => load(import('./init.js')),
   import: () => load(import('./import.js')),
+  hooks: () => load(import('./hooks.js')),
   proxy: () => load(import('./proxy.js')),
   run: () => load(import('./run.js')),
   sessions: () => load(import('./sessions.js')),

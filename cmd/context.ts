@@ -13,6 +13,11 @@ export interface Io {
   stderrIsTTY: boolean;
   now: () => Date;
   /**
+   * How to run this tapes again (node and the script), for commands that
+   * write a command line for later (tapes hooks install). Absent in tests.
+   */
+  program?: string[];
+  /**
    * The terminal, when both stdin and stdout are one: what interactive
    * commands (replay) need beyond the streams. Absent in tests and pipes.
    */

@@ -1,5 +1,5 @@
-// tapes import: turn Claude Code transcripts and Codex rollouts on disk into
-// sessions, incrementally and losslessly.
+// tapes import: turn Claude Code transcripts, Codex rollouts and Gemini CLI
+// sessions on disk into sessions, incrementally and losslessly.
 import type { CommandArgs } from './lib/run-context.js';
 import { warnAutoGc } from './lib/auto-gc.js';
 
@@ -15,10 +15,11 @@ export async function handler(args: Args): Promise<void> {
   const { defaultImportPaths, importTranscripts } = await import('../src/archive/index.js');
   const ctx = args.ctx;
   const io = ctx.io;
-  const archive = await ctx.archive();
-  let kind: 'claude' | 'codex' | 'auto' = 'auto';
+  // On a machine with no archive yet, the first import makes the user's own (docs/archive-discovery.md).
+  const archive = await ctx.archiveOrCreate();
+  let kind: 'claude' | 'codex' | 'gemini' | 'auto' = 'auto';
   const paths = [...(args.paths ?? [])];
-  if (args.source === 'claude' || args.source === 'codex') kind = args.source;
+  if (args.source === 'claude' || args.source === 'codex' || args.source === 'gemini') kind = args.source;
   else if (args.source !== undefined) paths.unshift(args.source);
   const showProgress = args.progress ?? io.stderrIsTTY;
   const started = Date.now();

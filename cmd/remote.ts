@@ -48,6 +48,6 @@ export async function handler(args: Args): Promise<void> {
   const remotes = await listRemotes(await ctx.archive());
   if (args.json) return ctx.jsonLines(remotes.map(remoteJson));
   for (const r of remotes) {
-    await ctx.write(args.verbose ? `${r.name}\t${r.url} (fetch)\n${r.name}\t${r.url} (push)\n` : `${r.name}\n`);
+    await ctx.write(args.verbose || ctx.globals.verbose ? `${r.name}\t${r.url} (fetch)\n${r.name}\t${r.url} (push)\n` : `${r.name}\n`);
   }
 }

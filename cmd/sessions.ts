@@ -49,7 +49,7 @@ export async function handler(args: Args): Promise<void> {
   if (args.json) {
     return ctx.jsonLines(rows.map(({ summary: s }) => sessionJson(s, { id: names.get(s.ref), agents: (agents.get(s.ref) ?? []).length, cost: sessionCostDetail(s, table) })));
   }
-  if (all.length === 0) io.stderr.write('hint: no sessions yet; "tapes import" reads Claude Code and Codex transcripts\n');
+  if (all.length === 0) io.stderr.write('hint: no sessions yet; "tapes import" reads Claude Code, Codex and Gemini CLI sessions\n');
   const chalk = await ctx.chalk();
   const timeZone = await ctx.timeZone();
   const lines = renderSessionsTable(
@@ -66,7 +66,7 @@ export async function handler(args: Args): Promise<void> {
       cwd: s.cwd,
       title: s.title,
     })),
-    { chalk, timeZone, home: io.env.HOME, width: io.stdoutIsTTY ? ctx.width : undefined },
+    { chalk, timeZone, home: io.env.HOME, width: io.stdoutIsTTY ? ctx.width : undefined, bars: io.stdoutIsTTY },
   );
   if (lines.length === 0) return;
   const paged = ctx.pager(args.pager !== false);

@@ -1,5 +1,6 @@
 // tapes status: where HEAD is: the session (or a detached record), the
-// record's position in its session (`12/340`), its time and what it was.
+// record's position in its session (`12/340`), its time and what it was;
+// and which archive, when it is the user's archive that discovery fell back to.
 import type { CommandArgs } from './lib/run-context.js';
 import { statusJson } from '../src/view/json/head.js';
 
@@ -19,7 +20,8 @@ export async function handler(args: Args): Promise<void> {
   const store = await archive.objects();
   const summary = s.event ? await summariseEvent(store, s.event, 200) : null;
   const elapsed = s.event ? elapsedOf(s.event, s.start) : null;
-  if (args.json) return ctx.json(statusJson(s, elapsed, summary));
+  const where = { path: archive.dir, source: archive.origin?.source ?? null };
+  if (args.json) return ctx.json({ ...statusJson(s, elapsed, summary), archive: where });
   const lines: string[] = [];
   if (s.state === 'none') {
     lines.push('No HEAD yet: nothing has been checked out.', 'Use "tapes checkout <session>" to pick a session.');
@@ -35,5 +37,7 @@ export async function handler(args: Args): Promise<void> {
     if (s.state === 'detached') lines.push(s.session ? `In session ${shortRefName(s.session)}` : 'No session holds this record');
     if (s.tags.length) lines.push(`Tags: ${s.tags.join(', ')}`);
   }
+  // An archive found by falling back to the user's own is named: the user may have expected a project's.
+  if (where.source === 'user') lines.push(`Archive: ${archive.dir} (the user's archive)`);
   await ctx.write(lines.join('\n') + '\n');
 }

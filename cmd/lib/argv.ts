@@ -11,6 +11,8 @@ export interface GlobalValues {
   archive?: string;
   /** --color <when> */
   color?: 'auto' | 'always' | 'never';
+  /** --verbose: say which archive is used, and why. */
+  verbose?: boolean;
 }
 
 export interface ScannedArgv {
@@ -44,7 +46,10 @@ export function scanArgv(argv: readonly string[]): ScannedArgv {
       break;
     }
     const global = globalOption(word);
-    if (global) {
+    if (global && global.option.type === 'boolean') {
+      if (global.value !== undefined) out.error ??= `--${global.option.name} takes no value`;
+      else if (global.option.name === 'verbose') out.globals.verbose = true;
+    } else if (global) {
       let value = global.value;
       if (value === undefined) {
         value = argv[i + 1];

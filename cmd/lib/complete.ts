@@ -78,7 +78,7 @@ async function candidates(io: Io, line: Line): Promise<Answer> {
     }
     const g = globalOption(word);
     if (g) {
-      if (g.value === undefined) pending = g.option;
+      if (g.value === undefined && g.option.type !== 'boolean') pending = g.option;
       else if (g.option.name === 'C') globals.chdir = g.value;
       else if (g.option.name === 'archive') globals.archive = g.value;
       continue;

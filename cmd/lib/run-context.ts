@@ -41,7 +41,20 @@ export class RunContext {
 
   /** The archive, found and opened once. Only the Archive class is loaded, not the whole porcelain API. */
   archive(): Promise<Archive> {
-    return (this.opened ??= import('../../src/archive/archive.js').then(({ Archive }) => Archive.open(this.location, { now: this.io.now })));
+    return (this.opened ??= import('../../src/archive/archive.js').then(({ Archive }) => Archive.open(this.location, { now: this.io.now })).then((a) => this.said(a)));
+  }
+
+  /** The archive as `archive()` finds it, or (nothing found, nothing named) the user's archive, created (import). */
+  archiveOrCreate(): Promise<Archive> {
+    return (this.opened ??= import('../../src/archive/archive.js').then(({ Archive }) => Archive.openOrCreate(this.location, { now: this.io.now })).then((a) => this.said(a)));
+  }
+
+  /** With --verbose, which archive is used and how it was found; always, that the user's archive was just created. */
+  private async said(a: Archive): Promise<Archive> {
+    const { SOURCE_WORDS } = await import('../../src/archive/discover.js');
+    if (a.origin?.created) this.io.stderr.write(`Initialized the user archive in ${a.dir}/\n`);
+    if (this.globals.verbose && a.origin) this.io.stderr.write(`tapes: using archive ${a.dir} (${SOURCE_WORDS[a.origin.source]})\n`);
+    return a;
   }
 
   /** Colour for standard output, as --color, NO_COLOR and FORCE_COLOR say. */

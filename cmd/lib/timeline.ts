@@ -4,7 +4,7 @@
 // tree flattened into display order. Without a terminal, replay prints it
 // exactly as log does (printTimeline).
 import type { Archive } from '../../src/archive/archive.js';
-import type { ChainItem, LogEntry, LogFilter, LogTarget, SessionLog } from '../../src/archive/log/index.js';
+import type { ChainItem, LogEntry, LogFilter, LogTarget, SessionLog, TimelineRow } from '../../src/archive/log/index.js';
 import type { RunContext } from './run-context.js';
 import { write } from './io.js';
 
@@ -42,6 +42,8 @@ export interface TimelineItem {
   chain: string | null;
   /** Shown only because records below it were selected (log's filters). */
   context: boolean;
+  /** Its line, when known without reading it (a kept timeline). */
+  row?: TimelineRow;
 }
 
 /** The tree's records in display order, with their depth and chain. */
@@ -52,7 +54,7 @@ export function flattenTimeline(entries: readonly LogEntry[], chain: string | nu
       out.push(...flattenTimeline(e.entries, e.ref, depth + 1));
       continue;
     }
-    out.push({ item: e.item, depth, chain, context: !!e.context });
+    out.push({ item: e.item, depth, chain, context: !!e.context, row: e.row });
     for (const a of e.agents) out.push(...flattenTimeline(a.entries, a.ref, depth + 1));
   }
   return out;
@@ -105,29 +107,51 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
     }
   };
   let damaged = 0;
+  // The whole timeline of a session, unfiltered, is kept in the derived index
+  // (timeline-cache.ts) and read back instead of every record; --json, --stat
+  // and the filters read the records.
+  const keepable = L.isEmptyFilter(opts.filter) && !opts.json && !opts.stat && opts.subagents;
   try {
     for (const [n, target] of targets.entries()) {
-      const log = await loadTimeline(archive, target, opts.subagents);
-      let entries = L.selectLog(log.entries, opts.filter);
+      let log = keepable && target.ref ? await L.readTimelineCache(archive, target.ref, target.id) : undefined;
+      const rowOf = async (ev: NonNullable<ChainItem['ev']>, start: string | null): Promise<TimelineRow> => ({
+        elapsedMs: elapsedOf(ev, start),
+        summary: await summariseEvent(store, ev, 400),
+        tokens: recordTokens(ev),
+      });
+      if (!log) {
+        log = await loadTimeline(archive, target, opts.subagents);
+        if (keepable && L.cacheableRef(log.ref) && log.damaged.length === 0 && (await archive.refs.resolve(log.ref)) === log.tip) {
+          const start = log.start;
+          const fill = async (list: LogEntry[]): Promise<void> => {
+            for (const e of list) {
+              if (e.type === 'agent') await fill(e.entries);
+              else {
+                if (e.item.ev) e.row = await rowOf(e.item.ev, start);
+                for (const a of e.agents) await fill(a.entries);
+              }
+            }
+          };
+          await fill(log.entries);
+          await L.writeTimelineCache(archive, log, (e) => e.row);
+        }
+      }
+      const current = log;
+      let entries = L.selectLog(current.entries, opts.filter);
       if (opts.reverse) entries = L.reverseLog(entries);
       if (opts.maxCount !== undefined) entries = L.limitLog(entries, opts.maxCount);
-      const items = flattenTimeline(entries, log.ref);
+      const items = flattenTimeline(entries, current.ref);
       await abbr.prepare(items.map((i) => i.item.id));
-      for (const bad of log.damaged) {
+      for (const bad of current.damaged) {
         damaged++;
         io.stderr.write(`tapes: error: record ${bad.id} cannot be read: ${damage(bad)}\n`);
       }
       const line = async (item: TimelineItem, prefix: string): Promise<string> => {
         const abbrev = await abbr.abbrev(item.item.id);
         const ev = item.item.ev;
-        if (!ev) return T.damagedLine(abbrev, damage(item.item), { chalk, prefix, width });
-        const entry = {
-          abbrev,
-          elapsedMs: elapsedOf(ev, log.start),
-          summary: await summariseEvent(store, ev, 400),
-          tokens: recordTokens(ev),
-          context: item.context,
-        };
+        const row = item.row ?? (ev ? await rowOf(ev, current.start) : undefined);
+        if (!row) return T.damagedLine(abbrev, damage(item.item), { chalk, prefix, width });
+        const entry = { abbrev, elapsedMs: row.elapsedMs, summary: row.summary, tokens: row.tokens, context: item.context };
         return opts.oneline ? T.onelineLine(entry, { chalk, prefix, width }) : T.timelineLine(entry, { chalk, prefix, width, stat: opts.stat });
       };
 
@@ -142,8 +166,8 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
         continue;
       }
       if (n > 0) await emit('');
-      const name = log.ref ? await abbr.sessionName(log.ref) : await abbr.abbrev(log.tip);
-      await emit(T.sessionHeaderLine({ name, model: log.model, cwd: log.cwd, start: log.start, timeZone }, chalk));
+      const name = current.ref ? await abbr.sessionName(current.ref) : await abbr.abbrev(current.tip);
+      await emit(T.sessionHeaderLine({ name, model: current.model, cwd: current.cwd, start: current.start, timeZone }, chalk));
       // The tree: each entry, then (one level in) the subagents a record spawned.
       const draw = async (list: typeof entries, guides: string): Promise<void> => {
         for (const [i, e] of list.entries()) {
@@ -155,7 +179,7 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
             await draw(e.entries, inner);
             continue;
           }
-          await emit(await line({ item: e.item, depth: 0, chain: null, context: !!e.context }, branch));
+          await emit(await line({ item: e.item, depth: 0, chain: null, context: !!e.context, row: e.row }, branch));
           for (const [j, a] of e.agents.entries()) {
             const lastA = j === e.agents.length - 1;
             await emit(T.subagentLine(a, { chalk, prefix: inner + (lastA ? T.TREE.last : T.TREE.mid) }));

@@ -3,24 +3,43 @@ import { PROGRESS, json, quiet, type CommandSpec, type OptionSpec } from './type
 
 export const init: CommandSpec = {
   name: 'init',
-  describe: 'Create an empty archive (.tapes/) in the current or given directory',
+  describe: "Create an empty archive (.tapes/) in the current or given directory, or the user's own (--user)",
   group: 'capture',
   positionals: [{ name: 'dir', describe: 'Directory to create .tapes/ in', complete: 'dir' }],
-  options: [json('Print the result as JSON'), quiet('Print nothing')],
+  options: [
+    { name: 'user', type: 'boolean', describe: "Create the user's archive, $XDG_DATA_HOME/tapes (default ~/.local/share/tapes), used wherever no other is found" },
+    json('Print the result as JSON'),
+    quiet('Print nothing'),
+  ],
 };
 
 export const importCmd: CommandSpec = {
   name: 'import',
-  describe: 'Import Claude Code transcripts and Codex rollouts (default: their usual folders)',
+  describe: 'Import Claude Code, Codex and Gemini CLI sessions (default: their usual folders)',
   group: 'capture',
   positionals: [
-    { name: 'source', describe: '"claude", "codex", or a path (format detected)', words: ['claude', 'codex'], complete: 'file' },
+    { name: 'source', describe: '"claude", "codex", "gemini", or a path (format detected)', words: ['claude', 'codex', 'gemini'], complete: 'file' },
     { name: 'paths', variadic: true, describe: 'Files or folders (searched recursively)', complete: 'file' },
   ],
   options: [
     { name: 'dry-run', alias: 'n', type: 'boolean', describe: 'Report what would change; write nothing' },
     json('Print the summary as one JSON document'),
     PROGRESS,
+  ],
+};
+
+export const hooks: CommandSpec = {
+  name: 'hooks',
+  describe: "Import each agent session automatically when it ends (the agent's own hooks)",
+  group: 'capture',
+  positionals: [
+    { name: 'action', required: true, describe: 'install, uninstall, status, or run (what the installed hook calls)', words: ['install', 'uninstall', 'status', 'run'] },
+    { name: 'agent', describe: 'claude, codex or gemini (status: all three when not given)', words: ['claude', 'codex', 'gemini'] },
+    { name: 'payload', variadic: true, describe: "The hook's input when the agent passes it as an argument (Codex)" },
+  ],
+  options: [
+    { name: 'command', type: 'string', arg: '<program>', describe: 'install: the tapes program the hook runs (default: this one, by absolute path)', complete: 'file' },
+    json('Print the result as JSON'),
   ],
 };
 

@@ -1,7 +1,7 @@
 // Every command's table, in the order `tapes help` lists them (by group,
 // porcelain first), and the global options every command accepts.
 import type { CommandSpec, OptionSpec } from './types.js';
-import { importCmd, init, proxy, run } from './capture.js';
+import { hooks, importCmd, init, proxy, run } from './capture.js';
 import { exportCmd, log, replay, search, sessions, show, stats } from './read.js';
 import { checkout, diff, rerun, status, tag } from './compare.js';
 import { clone, fetch, pull, push, remote } from './share.js';
@@ -18,11 +18,13 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'C', type: 'string', arg: '<dir>', describe: 'Run as if started in <dir>', complete: 'dir' },
   { name: 'archive', type: 'string', arg: '<path>', describe: 'Use the archive at <path>', complete: 'dir' },
   { name: 'color', type: 'string', arg: '<when>', choices: ['auto', 'always', 'never'], describe: 'Colour output: auto (on a terminal), always, never' },
+  { name: 'verbose', type: 'boolean', describe: 'Say on stderr which archive is used and how it was found' },
 ];
 
 export const SPECS: readonly CommandSpec[] = [
   init,
   importCmd,
+  hooks,
   proxy,
   run,
   sessions,

@@ -6,7 +6,7 @@ const SESSION_FILTERS: OptionSpec[] = [
   ...timeRange('<when>', 'Only sessions active at or after <when> (2026-01-05, 2026-01-05T14:30, 2h, 3d, 1w)', 'Only sessions started at or before <when>'),
   { name: 'project', type: 'string', arg: '<text>', describe: 'Only sessions whose working directory contains <text>' },
   { name: 'model', type: 'string', arg: '<text>', describe: 'Only sessions that used a model whose name contains <text>' },
-  { name: 'harness', type: 'string', arg: '<harness>', choices: ['claude-code', 'codex'], describe: 'Only sessions captured from <harness>' },
+  { name: 'harness', type: 'string', arg: '<harness>', choices: ['claude-code', 'codex', 'gemini'], describe: 'Only sessions captured from <harness>' },
   { name: 'agents', type: 'boolean', describe: 'Include subagent chains (refs/agents/…), each after its session' },
   { name: 'pricing', type: 'string', arg: '<file>', describe: 'Prices from <file> (JSON) over the built-in table', complete: 'file' },
   PAGER,
@@ -33,7 +33,13 @@ export const stats: CommandSpec = {
   describe: 'Show duration, records, tool calls and errors, tokens and estimated cost, per session and in total',
   group: 'read',
   positionals: [{ name: 'session', variadic: true, describe: 'Sessions (or any revisions: the chain ending there); default: all', complete: 'session' }],
-  options: [...SESSION_FILTERS, json('Print {"sessions": [...], "total": {...}} as one JSON document')],
+  options: [
+    ...SESSION_FILTERS,
+    json('Print {"sessions": [...], "total": {...}} as one JSON document'),
+    { name: 'html', type: 'boolean', describe: 'Write a self-contained HTML page of charts and tables: per day, per project, sessions, tools' },
+    { name: 'output', alias: 'o', type: 'string', arg: '<file>', describe: 'With --html: write the page to <file> instead of standard output', complete: 'file' },
+  ],
+  conflicts: [['json', 'html']],
 };
 
 export const log: CommandSpec = {

@@ -9,6 +9,8 @@ import {
   detectFormat,
   formatVerdict,
   importFile,
+  isGeminiDocument,
+  splitGeminiDocument,
   parseLine,
   splitLines,
   type FileResult,
@@ -24,7 +26,7 @@ import { autoGc, configInt, type AutoGcOutcome } from './maintenance/index.js';
 import { ImportStatCache, type StatEntry } from './import-stat.js';
 import { relinkViews, type Relinked } from './views.js';
 
-export type ImportKind = 'claude' | 'codex' | 'auto';
+export type ImportKind = 'claude' | 'codex' | 'gemini' | 'auto';
 
 export interface ImportOptions {
   kind: ImportKind;
@@ -60,14 +62,22 @@ export interface ImportSummary {
   relinked?: Relinked[];
 }
 
-const FORMAT_OF: Record<Exclude<ImportKind, 'auto'>, TranscriptFormat> = { claude: 'claude-code', codex: 'codex' };
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
-export function defaultImportPaths(kind: ImportKind, env: Record<string, string | undefined>): string[] {
+/** Where each agent keeps its sessions, from the caller's environment (never the process's). */
+export function agentFolders(env: Record<string, string | undefined>): { claude: string; codex: string; gemini: string } {
   const home = env.HOME ?? env.USERPROFILE ?? '';
-  const claude = env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, 'projects') : join(home, '.claude', 'projects');
-  const codex = env.CODEX_HOME ? join(env.CODEX_HOME, 'sessions') : join(home, '.codex', 'sessions');
-  return kind === 'claude' ? [claude] : kind === 'codex' ? [codex] : [claude, codex];
+  return {
+    claude: env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, 'projects') : join(home, '.claude', 'projects'),
+    codex: env.CODEX_HOME ? join(env.CODEX_HOME, 'sessions') : join(home, '.codex', 'sessions'),
+    // The Gemini CLI puts .gemini under $GEMINI_CLI_HOME when set, else the home directory.
+    gemini: join(env.GEMINI_CLI_HOME || home, '.gemini', 'tmp'),
+  };
+}
+
+export function defaultImportPaths(kind: ImportKind, env: Record<string, string | undefined>): string[] {
+  const f = agentFolders(env);
+  return kind === 'claude' ? [f.claude] : kind === 'codex' ? [f.codex] : kind === 'gemini' ? [f.gemini] : [f.claude, f.codex, f.gemini];
 }
 
 interface Candidate {
@@ -77,7 +87,19 @@ interface Candidate {
   /** Found by walking a folder given by the user (missing default folders are not errors). */
 }
 
-/** Transcript files under a folder: *.jsonl, and under subagents/ only agent-*.jsonl. */
+/** A Gemini CLI session file: session-*.json(l), or a subagent's *.jsonl in a folder under chats/. */
+function isGeminiSessionPath(p: string): boolean {
+  const parts = p.split(sep);
+  const name = parts[parts.length - 1]!;
+  if (/^session-.*\.jsonl?$/.test(name)) return true;
+  return parts[parts.length - 3] === 'chats' && name.endsWith('.jsonl');
+}
+
+/**
+ * Transcript files under a folder: *.jsonl (under subagents/ only
+ * agent-*.jsonl), and the Gemini CLI's session-*.json documents; for
+ * `gemini`, only the session files of its chats/ folders.
+ */
 async function walk(dir: string, kind: ImportKind, out: string[], root = dir): Promise<void> {
   let entries;
   try {
@@ -89,7 +111,11 @@ async function walk(dir: string, kind: ImportKind, out: string[], root = dir): P
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) await walk(p, kind, out, root);
-    else if (e.isFile() && e.name.endsWith('.jsonl')) {
+    else if (kind === 'gemini') {
+      if (e.isFile() && isGeminiSessionPath(p)) out.push(p);
+    } else if (e.isFile() && kind === 'auto' && /^session-.*\.json$/.test(e.name)) {
+      out.push(p);
+    } else if (e.isFile() && e.name.endsWith('.jsonl')) {
       const inSubagents = relative(dirname(root), p).split(sep).slice(0, -1).includes('subagents');
       if (inSubagents && !e.name.startsWith('agent-')) continue; // journals and other side files
       if (kind === 'codex' && !e.name.startsWith('rollout-')) continue;
@@ -100,9 +126,12 @@ async function walk(dir: string, kind: ImportKind, out: string[], root = dir): P
 
 async function candidates(opts: ImportOptions): Promise<Candidate[]> {
   const given = opts.paths.length > 0;
+  const folders = agentFolders(opts.env);
   const roots = given ? opts.paths.map((p) => resolve(opts.cwd, p)) : defaultImportPaths(opts.kind, opts.env);
   const out: Candidate[] = [];
   for (const root of roots) {
+    // The Gemini CLI's folder holds more than sessions: only its chats/ are read.
+    const kind = !given && root === folders.gemini ? 'gemini' : opts.kind;
     const st = await fs.stat(root).catch((err: NodeJS.ErrnoException) => err);
     if (st instanceof Error) {
       if (given) out.push({ path: root, refused: st.code === 'ENOENT' ? 'no such file or directory' : st.message });
@@ -112,7 +141,7 @@ async function candidates(opts: ImportOptions): Promise<Candidate[]> {
       out.push({ path: root });
     } else if (st.isDirectory()) {
       const files: string[] = [];
-      await walk(root, opts.kind, files);
+      await walk(root, kind, files);
       if (files.length === 0 && given) out.push({ path: root, refused: 'no transcripts (*.jsonl) in this folder' });
       for (const f of files) out.push({ path: f });
     } else if (given) {
@@ -140,9 +169,30 @@ interface Placement {
   firstMeta?: Record<string, unknown>;
 }
 
+/** The session id and kind a Gemini session's first line (or its document's head) gives. */
+function geminiSession(lines: ParsedLine[]): { id?: string; kind?: string } {
+  for (const l of lines.slice(0, 4)) {
+    const v = l.value as Record<string, unknown> | undefined;
+    if (v && typeof v === 'object' && typeof v.sessionId === 'string') return { id: v.sessionId, kind: typeof v.kind === 'string' ? v.kind : undefined };
+  }
+  return {};
+}
+
 /** Where a file's session goes, and what links it to its parent session. */
-async function placement(path: string, format: TranscriptFormat): Promise<Placement> {
-  const name = basename(path).replace(/\.jsonl$/, '');
+async function placement(path: string, format: TranscriptFormat, lines: ParsedLine[]): Promise<Placement> {
+  const name = basename(path).replace(/\.jsonl?$/, '');
+  if (format === 'gemini' || format === 'gemini-json') {
+    // Named by the session id inside (the file name holds only 8 of its characters).
+    const s = geminiSession(lines);
+    const id = refComponent(s.id ?? name);
+    const parts = path.split(sep);
+    // A subagent's file, chats/<parent session id>/<its id>.jsonl: an agent of that session.
+    if (s.kind === 'subagent' && parts[parts.length - 3] === 'chats') {
+      const parent = parts[parts.length - 2]!;
+      return { refName: `refs/agents/${refComponent(parent)}/${id}`, firstMeta: { parent_session: parent } };
+    }
+    return { refName: `refs/sessions/${id}` };
+  }
   if (format === 'codex') {
     const uuid = UUID_RE.exec(name)?.[0];
     return { refName: `refs/sessions/${refComponent(uuid ?? name)}` };
@@ -390,19 +440,24 @@ async function importOne(
     return refused(`cannot read: ${(err as Error).message}`);
   }
   let format: TranscriptFormat | undefined;
-  let lines: ParsedLine[] | undefined;
-  if (opts.kind === 'auto') {
-    lines = splitLines(bytes).map(parseLine);
-    format = detectFormat(lines);
-    if (!format) {
-      // The Claude verdict names empty and binary files; otherwise say both kinds were tried.
-      const why = formatVerdict(lines, 'claude-code').reason ?? '';
-      return refused(/^the file is/.test(why) ? why : 'not a Claude Code transcript or a Codex rollout');
-    }
+  let lines: ParsedLine[];
+  if (isGeminiDocument(bytes) && (opts.kind === 'auto' || opts.kind === 'gemini')) {
+    format = 'gemini-json';
+    lines = splitGeminiDocument(bytes);
   } else {
-    format = FORMAT_OF[opts.kind];
+    lines = splitLines(bytes).map(parseLine);
+    if (opts.kind === 'auto') {
+      format = detectFormat(lines);
+      if (!format) {
+        // The Claude verdict names empty and binary files; otherwise say every kind was tried.
+        const why = formatVerdict(lines, 'claude-code').reason ?? '';
+        return refused(/^the file is/.test(why) ? why : 'not a Claude Code transcript, a Codex rollout or a Gemini CLI session');
+      }
+    } else {
+      format = opts.kind === 'claude' ? 'claude-code' : opts.kind;
+    }
   }
-  const where = await placement(path, format);
+  const where = await placement(path, format, lines);
   return importFile({
     path: shown,
     display: shown,

@@ -15,6 +15,7 @@ import {
   summariseSession,
   type SessionSummary,
   type ToolCount,
+  type ToolTime,
 } from './sessions/index.js';
 
 export interface ModelUsage extends TokenCounts {
@@ -43,6 +44,8 @@ export interface ChainStats {
   tool_calls: number;
   tool_errors: number;
   tools: Record<string, ToolCount>;
+  /** Wall time from call to result by tool, in the order of `tools`. */
+  tool_time: Record<string, ToolTime>;
   tokens: TokenCounts;
   models: ModelUsage[];
   cost_usd: number | null;
@@ -61,6 +64,7 @@ export interface TotalStats {
   tool_calls: number;
   tool_errors: number;
   tools: Record<string, ToolCount>;
+  tool_time: Record<string, ToolTime>;
   tokens: TokenCounts;
   models: ModelUsage[];
   cost_usd: number | null;
@@ -80,6 +84,12 @@ function sortTools(tools: Record<string, ToolCount>): Record<string, ToolCount> 
   return Object.fromEntries(entries.map(([k, v]) => [k, { ...v }]));
 }
 
+/** In the order of `tools` (most calls first), then any other by name. */
+function sortTimes(times: Record<string, ToolTime>, tools: Record<string, ToolCount>): Record<string, ToolTime> {
+  const names = [...Object.keys(tools).filter((k) => times[k]), ...Object.keys(times).filter((k) => !tools[k]).sort()];
+  return Object.fromEntries(names.map((k) => [k, { ...times[k]! }]));
+}
+
 function sortKinds(kinds: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(kinds).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -88,6 +98,7 @@ export function chainStats(s: SessionSummary, table: PriceTable = BUILTIN_PRICES
   const cost = sessionCostDetail(s, table);
   // Every model with tokens, most used first, then the ones that never reported usage.
   const models = modelUsage(s.tokens_by_model, modelsByUse(s), table);
+  const tools = sortTools(s.tools);
   return {
     ref: named ? named.ref : s.ref,
     name: named ? named.name : s.name,
@@ -105,7 +116,8 @@ export function chainStats(s: SessionSummary, table: PriceTable = BUILTIN_PRICES
     records_by_kind: sortKinds(s.records_by_kind),
     tool_calls: s.tool_calls,
     tool_errors: s.tool_errors,
-    tools: sortTools(s.tools),
+    tools,
+    tool_time: sortTimes(s.tool_time ?? {}, tools),
     tokens: { ...s.tokens },
     models,
     cost_usd: cost.cost_usd,
@@ -125,6 +137,7 @@ export function totalStats(chains: ChainStats[], table: PriceTable = BUILTIN_PRI
     tool_calls: 0,
     tool_errors: 0,
     tools: {},
+    tool_time: {},
     tokens: emptyTokens(),
     models: [],
     cost_usd: null,
@@ -144,11 +157,17 @@ export function totalStats(chains: ChainStats[], table: PriceTable = BUILTIN_PRI
       e.calls += v.calls;
       e.errors += v.errors;
     }
+    for (const [k, v] of Object.entries(c.tool_time)) {
+      const e = (t.tool_time[k] ??= { timed: 0, ms: 0 });
+      e.timed += v.timed;
+      e.ms += v.ms;
+    }
     addTokens(t.tokens, c.tokens);
     for (const m of c.models) addTokens((byModel[m.model] ??= emptyTokens()), m);
   }
   t.records_by_kind = sortKinds(t.records_by_kind);
   t.tools = sortTools(t.tools);
+  t.tool_time = sortTimes(t.tool_time, t.tools);
   const order = Object.keys(byModel).sort((a, b) => {
     const n = (m: string) => byModel[m]!.input + byModel[m]!.cache_read + byModel[m]!.cache_write + byModel[m]!.output;
     return n(b) - n(a) || (a < b ? -1 : 1);

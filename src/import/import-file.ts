@@ -8,8 +8,10 @@ import { RefConflictError } from '../errors/index.js';
 import { captureViewRef, refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
 import { normaliseClaudeLine } from './claude-transcript.js';
 import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
+import { normaliseGeminiHead, normaliseGeminiLine, normaliseGeminiMessage, normaliseGeminiTail, newGeminiState } from './gemini-session.js';
+import { splitGeminiDocument } from './gemini-document.js';
 import { splitLines } from './jsonl-lines.js';
-import { formatVerdict, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
+import { formatVerdict, harnessOf, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
 import type { WriteQueue } from '../odb/index.js';
 
 export type ImportStatus = 'new' | 'updated' | 'unchanged' | 'kept-separately' | 'refused';
@@ -55,7 +57,7 @@ function unparsedFields(line: ParsedLine, format: TranscriptFormat): EventFields
     role: null,
     time: null,
     content: [],
-    meta: { harness: format, problem: line.error ?? 'unparsed' },
+    meta: { harness: harnessOf(format), problem: line.error ?? 'unparsed' },
   };
 }
 
@@ -74,6 +76,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     return id;
   };
   const codexState: CodexState = {};
+  const geminiState = newGeminiState();
   const ids: string[] = [];
   const problems: string[] = [];
   let parent: string | null = null;
@@ -83,9 +86,20 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     let fields: EventFields;
     if (line.value !== undefined && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value)) {
       const obj = line.value as Record<string, unknown>;
-      fields = format === 'claude-code' ? normaliseClaudeLine(obj) : normaliseCodexLine(obj, codexState);
+      fields =
+        format === 'claude-code'
+          ? normaliseClaudeLine(obj)
+          : format === 'codex'
+            ? normaliseCodexLine(obj, codexState)
+            : format === 'gemini'
+              ? normaliseGeminiLine(obj, geminiState)
+              : line.piece === 'head'
+                ? normaliseGeminiHead(obj, geminiState)
+                : line.piece === 'tail'
+                  ? normaliseGeminiTail(obj, geminiState)
+                  : normaliseGeminiMessage(obj, geminiState);
     } else if (line.value !== undefined) {
-      fields = { kind: 'other', role: null, time: null, content: [], meta: { harness: format, data: line.value } };
+      fields = { kind: 'other', role: null, time: null, content: [], meta: { harness: harnessOf(format), data: line.value } };
     } else {
       fields = unparsedFields(line, format);
       if (line.error !== 'empty line') {
@@ -131,7 +145,31 @@ type Placement =
   /** The ref holds a capture of the same session: it moves to its capture view, the transcript takes the name. */
   | { kind: 'displace'; ref: string; from: string; view: string; viewFrom: string | null }
   | { kind: 'forward'; ref: string; from: string }
+  | { kind: 'revise'; ref: string; from: string }
   | { kind: 'same'; ref: string };
+
+/**
+ * Is the chain at `cur` an earlier revision of the Gemini session document
+ * whose head is `head`? The CLI rewrites the whole document on every change,
+ * so a grown document shares no record with the one imported before it (its
+ * head's lastUpdated moved): the same session, last updated no later, is an
+ * earlier revision, and the session moves on to the new one.
+ */
+async function earlierRevision(queue: WriteQueue, cur: string, head: unknown): Promise<boolean> {
+  if (head === null || typeof head !== 'object') return false;
+  const h = head as Record<string, unknown>;
+  if (typeof h.sessionId !== 'string' || typeof h.lastUpdated !== 'string') return false;
+  let first: Record<string, unknown> | undefined;
+  try {
+    for await (const rec of walkChain(queue, cur)) if (rec.parent === null) first = rec.value;
+  } catch {
+    return false;
+  }
+  const src = first ? sourceOf(first) : undefined;
+  const meta = (first?.meta ?? {}) as Record<string, unknown>;
+  if (src?.format !== 'gemini-json' || meta.session_id !== h.sessionId || typeof meta.last_updated !== 'string') return false;
+  return Date.parse(meta.last_updated) <= Date.parse(h.lastUpdated) || meta.last_updated <= h.lastUpdated;
+}
 
 /** Where a chain goes: the first candidate ref it is new to, extends or equals. */
 async function place(opts: ImportFileOptions, ids: string[], lines: ParsedLine[]): Promise<Placement> {
@@ -153,6 +191,9 @@ async function place(opts: ImportFileOptions, ids: string[], lines: ParsedLine[]
     }
     // The archive already has this file's records and more (an older copy of the file).
     if (await chainContains(opts.queue, cur, tip, 1_000_000)) return { kind: 'same', ref };
+    if (opts.format === 'gemini-json' && lines[0]?.piece === 'head' && (await earlierRevision(opts.queue, cur, lines[0].value))) {
+      return { kind: 'revise', ref, from: cur };
+    }
     // A last line without a newline (a file cut mid-write, or one that simply
     // ends there) that the grown file now continues: the stored chain equals
     // ours up to that line, and that line's bytes begin our line there.
@@ -197,7 +238,7 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
   const { reason: _none, ...base } = refusedFile(opts.path, '', opts.format);
   const problem = refNameProblem(opts.refName);
   if (problem) return { ...base, reason: `cannot name a session ${opts.refName}: ${problem}` };
-  const lines = opts.lines ?? splitLines(opts.bytes).map(parseLine);
+  const lines = opts.lines ?? (opts.format === 'gemini-json' ? splitGeminiDocument(opts.bytes) : splitLines(opts.bytes).map(parseLine));
   const verdict = formatVerdict(lines, opts.format);
   if (!verdict.ok) return { ...base, reason: verdict.reason };
   const { ids, added, problems } = await buildChain(opts, lines);
@@ -213,7 +254,7 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
       records_added: added,
       problems,
       tip,
-      status: where.kind === 'same' ? 'unchanged' : where.kind === 'forward' ? 'updated' : where.ref === opts.refName ? 'new' : 'kept-separately',
+      status: where.kind === 'same' ? 'unchanged' : where.kind === 'forward' || where.kind === 'revise' ? 'updated' : where.ref === opts.refName ? 'new' : 'kept-separately',
       ...(where.kind === 'displace' ? { capture: where.view } : {}),
     };
     if (where.kind === 'same') return result;
@@ -226,7 +267,7 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
       }
       await opts.refs.update(where.ref, tip, {
         expectedOld: where.kind === 'create' ? null : where.from,
-        reason: opts.reason,
+        reason: where.kind === 'revise' ? `${opts.reason} (new revision of the document)` : opts.reason,
       });
       return result;
     } catch (err) {

@@ -1,12 +1,29 @@
 // Which transcript format a file holds, decided from its lines: a file is of
 // a format when at least one line is of it and such lines are at least half
 // of the non-blank lines (so a few damaged lines do not make a file foreign,
-// and a pretty-printed JSON document is never taken for a transcript).
+// and a pretty-printed JSON document is never taken for a transcript). The
+// one pretty-printed document read, the Gemini CLI's session-*.json, is
+// recognised by its opening (gemini-document.ts) and cut into pieces instead.
 import { isClaudeLine } from './claude-transcript.js';
 import { isCodexLine } from './codex-rollout.js';
+import { isGeminiLine } from './gemini-session.js';
+import type { GeminiPiece } from './gemini-document.js';
 import type { RawLine } from './jsonl-lines.js';
 
-export type TranscriptFormat = 'claude-code' | 'codex';
+/** `gemini` is the Gemini CLI's JSONL form, `gemini-json` its older JSON document (cut into pieces, not lines). */
+export type TranscriptFormat = 'claude-code' | 'codex' | 'gemini' | 'gemini-json';
+
+const NAMES: Record<TranscriptFormat, string> = {
+  'claude-code': 'a Claude Code transcript',
+  codex: 'a Codex rollout',
+  gemini: 'a Gemini CLI session',
+  'gemini-json': 'a Gemini CLI session document',
+};
+
+/** The harness a format's records name in meta.harness (both Gemini forms are one harness). */
+export function harnessOf(format: TranscriptFormat): string {
+  return format === 'gemini-json' ? 'gemini' : format;
+}
 
 export interface ParsedLine extends RawLine {
   value?: unknown;
@@ -15,6 +32,8 @@ export interface ParsedLine extends RawLine {
   /** The parser's own message (reported, never stored: it differs between Node versions). */
   detail?: string;
   text?: string;
+  /** For a Gemini session document: which part of it this piece is. */
+  piece?: GeminiPiece;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -41,9 +60,13 @@ export function formatVerdict(lines: ParsedLine[], format: TranscriptFormat): { 
     const binary = nonBlank.filter((l) => l.bytes.includes(0)).length;
     if (binary * 2 >= nonBlank.length) return { ok: false, reason: 'the file is binary' };
   }
-  const test = format === 'claude-code' ? isClaudeLine : isCodexLine;
+  const name = NAMES[format];
+  if (format === 'gemini-json') {
+    // Pieces of a document (gemini-document.ts): its head must have parsed.
+    return lines[0]?.piece === 'head' ? { ok: true } : { ok: false, reason: `not ${name}: it does not begin as one` };
+  }
+  const test = format === 'claude-code' ? isClaudeLine : format === 'codex' ? isCodexLine : isGeminiLine;
   const matching = nonBlank.filter((l) => l.value !== undefined && test(l.value)).length;
-  const name = format === 'claude-code' ? 'a Claude Code transcript' : 'a Codex rollout';
   if (matching === 0) {
     const parsed = nonBlank.filter((l) => l.value !== undefined).length;
     return {
@@ -58,6 +81,6 @@ export function formatVerdict(lines: ParsedLine[], format: TranscriptFormat): { 
 }
 
 export function detectFormat(lines: ParsedLine[]): TranscriptFormat | undefined {
-  for (const f of ['claude-code', 'codex'] as const) if (formatVerdict(lines, f).ok) return f;
+  for (const f of ['claude-code', 'codex', 'gemini'] as const) if (formatVerdict(lines, f).ok) return f;
   return undefined;
 }

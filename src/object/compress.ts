@@ -1,6 +1,14 @@
-// The one place that knows which zstd binding we use. The archive holds plain
-// zstd frames, so any conforming decoder reads it and this binding can be
+// The one place that knows which zstd code we use. The archive holds plain
+// zstd frames, so any conforming decoder reads it and the binding can be
 // swapped without a format change.
+//
+// Two decoders, one contract (docs/codec.md). zstd-codec (WebAssembly) costs
+// some 30 ms to start and 10 ms more to warm up, which was most of what
+// `show` or `cat-object` spent after Node's own start; fzstd, a small pure
+// JavaScript decoder, starts in about 2 ms but decodes bulk data some 1.4
+// times slower. decompressFrame uses fzstd until a process has decoded
+// JS_DECODE_BUDGET bytes; async readers then load zstd-codec (codecWanted)
+// and decode with it from there on. Compression is always zstd-codec's.
 //
 // zstd-codec runs zstd in WebAssembly with a fixed 16 MiB heap, and a call
 // that outgrows it prints "OOM" and leaves the module unusable. Every call
@@ -9,7 +17,8 @@
 // declared content size checked.
 import { createRequire } from 'node:module';
 import { CorruptObjectError, ObjectTooLargeError } from '../errors/index.js';
-import { readZstdFrameHeader } from './zstd-frame.js';
+import { decompress as jsDecompress } from 'fzstd';
+import { readZstdFrameHeader, zstdFrameLength } from './zstd-frame.js';
 
 export interface Codec {
   /** One zstd frame of `bytes`; `level` defaults to 3 (packs pass their own, see docs/format.md §3.4). */
@@ -25,6 +34,15 @@ interface ZstdSimple {
 
 const LEVEL = 3;
 let pending: Promise<Codec> | undefined;
+/** The WebAssembly codec once loaded (by anyone in this process). */
+let loaded: Codec | undefined;
+
+/** Bytes a process decodes with fzstd before it loads the WebAssembly codec for the rest. */
+export const JS_DECODE_BUDGET = 4 * 1024 * 1024;
+let jsDecoded = 0;
+
+/** How many frames each decoder has decoded in this process (tests and benches read it). */
+export const decodeCounts = { js: 0, wasm: 0 };
 
 /** Loads the codec once per process (about 30 ms), on first use only. */
 export function loadCodec(): Promise<Codec> {
@@ -34,7 +52,7 @@ export function loadCodec(): Promise<Codec> {
       const { ZstdCodec } = require('zstd-codec') as {
         ZstdCodec: { run(cb: (zstd: { Simple: new () => ZstdSimple }) => void): void };
       };
-      ZstdCodec.run((zstd) => resolve(makeCodec(new zstd.Simple())));
+      ZstdCodec.run((zstd) => resolve((loaded = makeCodec(new zstd.Simple()))));
     } catch (err) {
       reject(err);
     }
@@ -50,28 +68,72 @@ function makeCodec(simple: ZstdSimple): Codec {
       return out;
     },
     decompress(frame, maxSize) {
-      const header = readZstdFrameHeader(frame);
-      if (header.contentSize > maxSize) {
-        throw new ObjectTooLargeError(
-          `zstd frame declares ${header.contentSize} bytes, more than the ${maxSize}-byte bound`,
-          { declared: header.contentSize, max: maxSize },
-        );
-      }
-      if (header.contentSize === 0) {
-        throw new CorruptObjectError('zstd frame declares no content', {});
-      }
-      let out: Uint8Array | null;
-      try {
-        out = simple.decompress(frame);
-      } catch (err) {
-        throw new CorruptObjectError(`zstd frame does not decode: ${(err as Error).message}`, {});
-      }
-      if (!out || out.length !== header.contentSize) {
-        throw new CorruptObjectError('zstd frame does not decode to its declared size', {
-          declared: header.contentSize,
-        });
-      }
-      return out;
+      return checkedDecode(frame, maxSize, (f) => {
+        decodeCounts.wasm++;
+        return simple.decompress(f);
+      });
     },
   };
+}
+
+/** fzstd behind the same checks as the codec's decompress. */
+export const jsDecoder: Pick<Codec, 'decompress'> = {
+  decompress(frame, maxSize) {
+    return checkedDecode(frame, maxSize, (f) => {
+      decodeCounts.js++;
+      return jsDecompress(f);
+    });
+  },
+};
+
+/**
+ * Decodes one frame (declared size at most `maxSize`) with whichever decoder
+ * serves best now: fzstd while the process has decoded little, zstd-codec
+ * once it is loaded. Same checks and errors either way.
+ */
+export function decompressFrame(frame: Uint8Array, maxSize: number): Uint8Array {
+  if (loaded) return loaded.decompress(frame, maxSize);
+  const out = jsDecoder.decompress(frame, maxSize);
+  jsDecoded += out.length;
+  return out;
+}
+
+/**
+ * True once this process has decoded its budget with fzstd and the
+ * WebAssembly codec is not loaded yet: an async reader then awaits
+ * loadCodec() before decoding more (a reader that never yields to the event
+ * loop would never see a codec loading in the background).
+ */
+export function codecWanted(): boolean {
+  return loaded === undefined && jsDecoded > JS_DECODE_BUDGET;
+}
+
+/**
+ * The checks every decode passes: a declared content size within the bound,
+ * exactly one frame (its blocks walked to find its end, so nothing after it
+ * is decoded), and output of the declared size.
+ */
+function checkedDecode(frame: Uint8Array, maxSize: number, decode: (frame: Uint8Array) => Uint8Array | null): Uint8Array {
+  const header = readZstdFrameHeader(frame);
+  if (header.contentSize > maxSize) {
+    throw new ObjectTooLargeError(`zstd frame declares ${header.contentSize} bytes, more than the ${maxSize}-byte bound`, {
+      declared: header.contentSize,
+      max: maxSize,
+    });
+  }
+  if (header.contentSize === 0) {
+    throw new CorruptObjectError('zstd frame declares no content', {});
+  }
+  const end = zstdFrameLength(frame, header);
+  if (end !== frame.length) throw new CorruptObjectError(`zstd frame is followed by ${frame.length - end} more bytes`, { size: frame.length });
+  let out: Uint8Array | null;
+  try {
+    out = decode(frame);
+  } catch (err) {
+    throw new CorruptObjectError(`zstd frame does not decode: ${(err as Error).message}`, {});
+  }
+  if (!out || out.length !== header.contentSize) {
+    throw new CorruptObjectError('zstd frame does not decode to its declared size', { declared: header.contentSize });
+  }
+  return out;
 }

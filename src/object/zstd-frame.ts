@@ -47,3 +47,31 @@ export function readZstdFrameHeader(frame: Uint8Array): ZstdFrameHeader {
   }
   return { contentSize: size, headerSize: pos + fcsSize };
 }
+
+/** The largest block a frame may hold (RFC 8878 §3.1.1.2.4: Block_Maximum_Size). */
+const MAX_BLOCK = 128 * 1024;
+
+/**
+ * Where the frame starting at 0 ends: its blocks walked by their headers
+ * (RFC 8878 §3.1.1.2), plus the checksum when the header announces one. A
+ * block of the reserved type, one larger than a block may be, or a frame cut
+ * short is refused.
+ */
+export function zstdFrameLength(frame: Uint8Array, header: ZstdFrameHeader): number {
+  let pos = header.headerSize;
+  for (;;) {
+    if (pos + 3 > frame.length) throw new CorruptObjectError('zstd frame is cut short (in a block header)', { size: frame.length });
+    const bh = frame[pos]! | (frame[pos + 1]! << 8) | (frame[pos + 2]! << 16);
+    const last = bh & 1;
+    const type = (bh >> 1) & 3;
+    const size = bh >>> 3;
+    if (type === 3) throw new CorruptObjectError('zstd frame holds a block of the reserved type', {});
+    if (size > MAX_BLOCK) throw new CorruptObjectError(`zstd frame holds a block of ${size} bytes, more than a block may hold`, {});
+    pos += 3 + (type === 1 ? 1 : size);
+    if (pos > frame.length) throw new CorruptObjectError('zstd frame is cut short (in a block)', { size: frame.length });
+    if (last) break;
+  }
+  if ((frame[4]! >> 2) & 1) pos += 4;
+  if (pos > frame.length) throw new CorruptObjectError('zstd frame is cut short (in its checksum)', { size: frame.length });
+  return pos;
+}

@@ -14,7 +14,9 @@ import { CorruptObjectError, HashMismatchError, NotFoundError } from '../errors/
 import { isObjectId, sha256Hex } from '../hash/index.js';
 import {
   MAX_OBJECT_SIZE,
+  codecWanted,
   decodeObject,
+  decompressFrame,
   encodeObject,
   loadCodec,
   type Codec,
@@ -37,6 +39,9 @@ const FRESHEN_AFTER_MS = 60 * 60 * 1000;
 // Temp names: one random prefix per process and a counter, so that writers in
 // different processes never collide and no randomness is drawn per object.
 const tempStem = randomBytes(6).toString('hex');
+
+/** Reads decode with whichever decoder serves best at the time (object/compress.ts). */
+const DECODER = { decompress: decompressFrame };
 let tempCounter = 0;
 
 export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
@@ -56,9 +61,8 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   /**
    * Opens the store without loading the codec (about 30 ms of WebAssembly
-   * start-up), for lookups: has, ids by prefix, and reads and writes, which
-   * load it when they first need it. The synchronous calls that decode
-   * (verify, and the packs' frames) need it loaded first: codecReady().
+   * start-up): reads decode with decompressFrame (object/compress.ts), which
+   * needs no start-up, and writes load the codec when they first compress.
    */
   static openLookup(objectsDir: string): LooseObjectStore {
     return new LooseObjectStore(objectsDir, undefined);
@@ -83,7 +87,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   /** The packs of this store, opened on first use. */
   get packs(): PackSet {
-    this.packSet ??= new PackSet(this.layout.packDir, () => this.codec);
+    this.packSet ??= new PackSet(this.layout.packDir, DECODER);
     return this.packSet;
   }
 
@@ -139,7 +143,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
   verify(id: string, compressed: Uint8Array): TapesObject {
     let encoded: Uint8Array;
     try {
-      encoded = this.codec.decompress(compressed, MAX_OBJECT_SIZE);
+      encoded = decompressFrame(compressed, MAX_OBJECT_SIZE);
     } catch (err) {
       const e = err as CorruptObjectError;
       throw new CorruptObjectError(`object ${id}: ${e.message}`, { id, reason: 'badCompression', ...e.data });
@@ -158,7 +162,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
 
   async read(id: string): Promise<TapesObject> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
-    if (!this.codecLoaded) await this.codecReady();
+    if (codecWanted()) await this.codecReady();
     // The packs first (after gc, most objects are packed and their fan-out
     // directories gone, so a loose lookup first would be wasted); should a
     // pack's copy be damaged, a loose copy still serves.

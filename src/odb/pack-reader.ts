@@ -204,7 +204,7 @@ export class PackSet {
   /** `codec`: the codec, or a function giving it when a frame is first decoded (a store opened for lookups loads it late). */
   constructor(
     readonly dir: string,
-    private readonly codec: Codec | (() => Codec),
+    private readonly codec: Pick<Codec, 'decompress'> | (() => Pick<Codec, 'decompress'>),
   ) {
     this.rescan();
   }

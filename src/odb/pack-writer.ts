@@ -26,12 +26,18 @@ import { PACK_PREFIX } from './pack-reader.js';
 
 export const PACK_TEMP_PREFIX = 'tmp_pack_';
 
-/** How gc and transfers write packs: 2 MiB frames at zstd level 9 (measured: docs/format.md §3.4). */
-export const DEFAULT_PACK_OPTIONS = { frameSize: 2 * 1024 * 1024, level: 9 } as const;
+/** How gc and transfers write packs: 2 MiB blob frames and 512 KiB record frames at zstd level 9 (measured: docs/format.md §3.4). */
+export const DEFAULT_PACK_OPTIONS = { frameSize: 2 * 1024 * 1024, recordFrameSize: 512 * 1024, level: 9 } as const;
 
 export interface PackWriterOptions {
   /** Decoded bytes per frame before a new frame starts (1 to 4 MiB). */
   frameSize: number;
+  /**
+   * The same for frames of records (64 KiB up to frameSize; frameSize when
+   * unset). Reading one record decodes its whole frame, and `show` reads
+   * one: smaller record frames cost a little compression for that time.
+   */
+  recordFrameSize?: number;
   /** zstd level (the codec's heap limits high levels to small frames; see docs/format.md §3.4). */
   level: number;
 }
@@ -100,6 +106,9 @@ export class PackWriter {
     if (!(opts.frameSize >= MAX_OBJECT_SIZE && opts.frameSize <= MAX_FRAME_CONTENT)) {
       throw new InvalidInputError(`pack frame size ${opts.frameSize} is outside 1 MiB to 4 MiB`, { frameSize: opts.frameSize });
     }
+    if (opts.recordFrameSize !== undefined && !(opts.recordFrameSize >= 64 * 1024 && opts.recordFrameSize <= opts.frameSize)) {
+      throw new InvalidInputError(`pack record frame size ${opts.recordFrameSize} is outside 64 KiB to the frame size`, { recordFrameSize: opts.recordFrameSize });
+    }
     if (opts.frameSize > maxFrameForLevel(opts.level)) {
       throw new InvalidInputError(`zstd level ${opts.level} cannot compress frames of ${opts.frameSize} bytes in the codec's heap`, opts as unknown as Record<string, unknown>);
     }
@@ -137,8 +146,10 @@ export class PackWriter {
     if (this.done) throw new Error('pack already finished');
     if (this.seen.has(id)) return;
     this.seen.add(id);
-    const s = this.streams[encoded[0] === 0x72 /* "r"ecord */ ? 0 : 1]!;
-    if (s.bytes > 0 && s.bytes + encoded.length > this.opts.frameSize) await this.flushFrame(s);
+    const record = encoded[0] === 0x72; /* "r"ecord */
+    const s = this.streams[record ? 0 : 1]!;
+    const limit = record ? (this.opts.recordFrameSize ?? this.opts.frameSize) : this.opts.frameSize;
+    if (s.bytes > 0 && s.bytes + encoded.length > limit) await this.flushFrame(s);
     s.entries.push({ id: Buffer.from(id, 'hex'), frameOffset: 0, offset: s.bytes, length: encoded.length });
     s.parts.push(encoded);
     s.bytes += encoded.length;

@@ -13,7 +13,7 @@ import type { BatchWriteTarget } from './object-store.js';
 import { PackWriter, type PackWriterOptions, type WrittenPack } from './pack-writer.js';
 
 /** Frames of 2 MiB at zstd level 3: the level loose objects use, fast enough to keep up with parsing. */
-export const IMPORT_PACK_OPTIONS: PackWriterOptions = { frameSize: 2 * 1024 * 1024, level: 3 };
+export const IMPORT_PACK_OPTIONS: PackWriterOptions = { frameSize: 2 * 1024 * 1024, recordFrameSize: 512 * 1024, level: 3 };
 
 export class PackingTarget implements BatchWriteTarget {
   private writer?: Promise<PackWriter>;

@@ -58,7 +58,14 @@ const REF_SEARCH = (name: string) => [
   `refs/remotes/${name}`,
 ];
 
-export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: string): Promise<ResolvedRevision> {
+/**
+ * The ids of the chain `ref` points at (`tip`), tip first, when a derived
+ * index knows them (the archive's chain index); null when it does not. Lets
+ * `<ref>~N` skip reading N records.
+ */
+export type ChainIdsLookup = (ref: string, tip: string) => Promise<string[] | null>;
+
+export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: string, chainIds?: ChainIdsLookup): Promise<ResolvedRevision> {
   if (rev === '') throw new BadRevisionError('an empty string is not a revision', { rev });
   const parsed = parseExpression(rev);
   let base = parsed.base;
@@ -68,6 +75,15 @@ export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: s
   if (reflog !== undefined) {
     if (!ref) throw new BadRevisionError(`bad revision '${shown(rev)}': @{${reflog}} needs a ref, and ${shown(base)} is not one`, { rev });
     id = await reflogValue(refs, ref, reflog, rev);
+  }
+  const back = steps.reduce((n, s) => n + s.n, 0);
+  const known = back > 0 && ref && reflog === undefined && chainIds ? await chainIds(ref === 'HEAD' ? (await refs.follow('HEAD')).name : ref, id) : null;
+  if (known) {
+    if (back >= known.length) {
+      const first = known[known.length - 1]!;
+      throw new NotFoundError(`revision '${shown(rev)}' goes past the first record of its chain (${first} has no parent)`, { rev, id: first });
+    }
+    return { rev, id: known[back]! };
   }
   for (const step of steps) {
     for (let i = 0; i < step.n; i++) {

@@ -9,6 +9,7 @@ import {
   exportOriginalRedacted,
   exportSessions,
   loadTranscript,
+  sessionShape,
   writeFileAtomic,
   type ExportAllResult,
   type ExportFormat,
@@ -28,7 +29,8 @@ export async function exportMarkdown(archive: Archive, rev: string, sink: (bytes
 }
 
 export async function exportHtml(archive: Archive, rev: string, sink: (bytes: Uint8Array) => Promise<void>, opts: ExportOptions = {}): Promise<number> {
-  const html = renderHtml(await loadTranscript(archive, rev, opts), { timeZone: opts.timeZone });
+  const transcript = await loadTranscript(archive, rev, opts);
+  const html = renderHtml(transcript, { timeZone: opts.timeZone, shape: await sessionShape(archive, transcript) });
   const b = Buffer.from(html);
   await sink(b);
   return b.length;

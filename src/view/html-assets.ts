@@ -3,7 +3,10 @@
 // Content-Security-Policy forbids them). The script: a search box that keeps
 // the steps holding the text (and the threads around them), j/k to move
 // between steps, o or Enter to open or close one, / to search, Esc to clear,
-// and the timeline on the side opening the step it names.
+// and the timeline on the side opening the step it names. Bookkeeping steps
+// (class noise) are hidden while the body has class fold-noise; the button
+// #noise shows or hides them, and the strip (#strip) opens the step a mark
+// names, showing it first if it was folded.
 
 export const HTML_STYLE = `
 :root{--bg:#fff;--fg:#1f2328;--dim:#656d76;--line:#d0d7de;--side:#f6f8fa;--accent:#0969da;--err:#cf222e;--errbg:#ffebe9;--code:#f6f8fa;--cur:#fff8c5;
@@ -57,6 +60,11 @@ details.fold>summary{cursor:pointer;padding:4px 8px;color:var(--dim);font-size:1
 .thread>h3{font-size:13px;margin:6px 0;color:var(--accent)}
 img.shot{max-width:100%;border:1px solid var(--line);border-radius:4px}
 .hidden{display:none!important}
+body.fold-noise .noise{display:none!important}
+#noise{margin-top:6px;padding:3px 8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit;font-size:12px;cursor:pointer}
+#noise[aria-pressed="true"]{background:var(--cur)}
+.step.noise{opacity:.75}
+@media print{body{display:block;height:auto}#side{display:none}main{overflow:visible}.help,#noise{display:none}}
 .k{color:var(--k)}.s{color:var(--s)}.n{color:var(--n)}.b{color:var(--b)}.c{color:var(--c);font-style:italic}.kw{color:var(--kw)}
 .v{color:var(--b)}.o{color:var(--kw)}.f{color:var(--k)}
 .da{color:var(--add)}.dd{color:var(--del)}.dh{font-weight:600}.dr{color:var(--b)}
@@ -82,7 +90,8 @@ export const HTML_SCRIPT = `
   function openTo(el){
     for (var p = el; p; p = p.parentElement) if (p.tagName === 'DETAILS' && !p.classList.contains('fold')) p.open = true;
   }
-  function visible(){ return steps.filter(function(s){ return !s.classList.contains('hidden'); }); }
+  function folded(){ return document.body.classList.contains('fold-noise'); }
+  function visible(){ var f = folded(); return steps.filter(function(s){ return !s.classList.contains('hidden') && !(f && s.classList.contains('noise')); }); }
   function setCurrent(s, scroll){
     steps.forEach(function(x){ x.classList.remove('current'); });
     Object.keys(links).forEach(function(k){ links[k].classList.remove('current'); });
@@ -130,6 +139,27 @@ export const HTML_SCRIPT = `
     if (q !== '') { var first = visible().filter(function(s){ return s.classList.contains('match'); })[0]; if (first) setCurrent(first, false); }
   }
   search.addEventListener('input', filter);
+  var noise = document.getElementById('noise');
+  function setFolded(on){
+    document.body.classList.toggle('fold-noise', on);
+    if (!noise) return;
+    var n = noise.getAttribute('data-count');
+    noise.setAttribute('aria-pressed', on ? 'false' : 'true');
+    noise.textContent = (on ? 'Show ' : 'Hide ') + n + ' bookkeeping record' + (n === '1' ? '' : 's');
+  }
+  if (noise) noise.addEventListener('click', function(){ setFolded(!folded()); });
+  var strip = document.getElementById('strip');
+  if (strip) strip.addEventListener('click', function(e){
+    var a = e.target.closest ? e.target.closest('a[data-target]') : null;
+    if (!a) return;
+    e.preventDefault();
+    var s = document.getElementById(a.getAttribute('data-target'));
+    if (!s) return;
+    if (s.classList.contains('noise') && folded()) setFolded(false);
+    s.firstElementChild.open = true;
+    setCurrent(s, true);
+    s.scrollIntoView({block:'start'});
+  });
   document.getElementById('timeline').addEventListener('click', function(e){
     var a = e.target.closest ? e.target.closest('a[data-target]') : null;
     if (!a) return;

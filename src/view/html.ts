@@ -3,11 +3,17 @@
 // content, tool calls with their command or input highlighted and their
 // results (long ones folded), errors marked, subagent threads nested in the
 // step that spawned them, a search box and j/k navigation (html-assets.ts).
+// Above the steps, a strip shows the session's shape (html-strip.ts); the
+// agent's bookkeeping records (record/bookkeeping.ts) are folded away, with
+// their count and a button that shows them.
 // Nothing is loaded from anywhere: the Content-Security-Policy allows only
 // the inline style and script and data: images.
-import { transcriptRecords, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread, type IndexRow } from '../archive/export/index.js';
+import { isBookkeeping, type EventView } from '../record/index.js';
+import { transcriptRecords, type SessionShape, type Transcript, type TranscriptEntry, type TranscriptRecord, type TranscriptThread, type IndexRow } from '../archive/export/index.js';
 import { escapeHtml, highlight } from './highlight.js';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.js';
+import { CHART_SCRIPT, CHART_STYLE } from './html-report-assets.js';
+import { STRIP_STYLE, renderStrip } from './html-strip.js';
 import { editDiff } from './record-render.js';
 import { formatTokens, localTime } from './timeline.js';
 import { LABEL, commandOf, isObj, languageOf, pathOf, resultText } from './transcript.js';
@@ -16,13 +22,18 @@ export interface HtmlOptions {
   timeZone?: string;
   /** Tool output over this many lines is folded. Default 30. */
   foldLines?: number;
+  /** The session's shape, drawn as the strip above the steps; no strip without it. */
+  shape?: SessionShape;
 }
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+const noise = (r: TranscriptRecord) => r.damaged === null && isBookkeeping(r as unknown as Pick<EventView, 'kind' | 'meta'>);
+
+/** The one Content-Security-Policy of every page tapes writes: nothing loads but the page's own inline style and script, and data: images. */
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 
 interface Ctx {
-  o: Required<HtmlOptions>;
+  o: Required<Omit<HtmlOptions, 'shape'>>;
   /** tool_use id → the call, to show a result in its file's language. */
   calls: Map<string, { name: string; input: unknown }>;
 }
@@ -108,7 +119,7 @@ function blocks(r: TranscriptRecord, ctx: Ctx): string {
 }
 
 function step(r: TranscriptRecord, n: string, threads: TranscriptThread[], ctx: Ctx): string {
-  const cls = `step label-${r.label}${r.error ? ' error' : ''}`;
+  const cls = `step label-${r.label}${r.error ? ' error' : ''}${noise(r) ? ' noise' : ''}`;
   const time = r.time ? `<time datetime="${escapeHtml(r.time)}">${escapeHtml(localTime(r.time, true, ctx.o.timeZone).slice(11, 19))}</time>` : '';
   const summary = `<summary><span class="n">${n}</span><span class="label">${escapeHtml(LABEL[r.label] ?? r.label)}${r.error ? ' ✗' : ''}</span>${time}<code class="id">${escapeHtml(r.abbrev)}</code><span class="sum">${escapeHtml(r.summary)}</span></summary>`;
   const nested = threads.length ? `<div class="threads">${threads.map((t, i) => thread(t, `${n}.${threads.length > 1 ? `${i + 1}.` : ''}`, ctx)).join('')}</div>` : '';
@@ -133,16 +144,17 @@ function entries(list: TranscriptEntry[], prefix: string, ctx: Ctx): string {
 
 function timeline(list: TranscriptEntry[], ctx: Ctx): string {
   const item = (r: TranscriptRecord, inner: string) =>
-    `<li><a href="#r-${r.id}" data-target="r-${r.id}" class="${r.error ? 'error' : ''}"><span class="t">${r.time ? escapeHtml(localTime(r.time, true, ctx.o.timeZone).slice(11, 19)) : '--:--:--'}</span> <span class="l">${escapeHtml(LABEL[r.label] ?? r.label)}</span>${r.error ? ' <span class="x">✗</span>' : ''} ${escapeHtml(r.summary)}</a>${inner}</li>`;
+    `<li${noise(r) ? ' class="noise"' : ''}><a href="#r-${r.id}" data-target="r-${r.id}" class="${r.error ? 'error' : ''}"><span class="t">${r.time ? escapeHtml(localTime(r.time, true, ctx.o.timeZone).slice(11, 19)) : '--:--:--'}</span> <span class="l">${escapeHtml(LABEL[r.label] ?? r.label)}</span>${r.error ? ' <span class="x">✗</span>' : ''} ${escapeHtml(r.summary)}</a>${inner}</li>`;
   const threadItem = (t: TranscriptThread) => `<li><div class="thread-name">${escapeHtml(t.name)}${t.description ? ` — ${escapeHtml(t.description)}` : ''}</div>${timeline(t.entries, ctx)}</li>`;
   const items = list.map((e) => (e.type === 'thread' ? threadItem(e.thread) : item(e.record, e.threads.length ? `<ol>${e.threads.map(threadItem).join('')}</ol>` : '')));
   return `<ol>${items.join('')}</ol>`;
 }
 
-function page(title: string, body: string): string {
+/** A whole self-contained page: the CSP, the title, `style` inlined, then `body`. */
+export function page(title: string, body: string, style = HTML_STYLE): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="tapes">
-<title>${escapeHtml(title)}</title><style>${HTML_STYLE}</style></head>
+<title>${escapeHtml(title)}</title><style>${style}</style></head>
 ${body}
 </html>
 `;
@@ -150,7 +162,9 @@ ${body}
 
 export function renderHtml(t: Transcript, opts: HtmlOptions = {}): string {
   const ctx: Ctx = { o: { timeZone: opts.timeZone as string, foldLines: opts.foldLines ?? 30 }, calls: new Map() };
+  let folded = 0;
   for (const r of transcriptRecords(t.entries)) {
+    if (noise(r)) folded++;
     for (const b of r.content) {
       if (isObj(b) && (b.type === 'tool_use' || b.type === 'server_tool_use') && typeof b.id === 'string') ctx.calls.set(b.id, { name: String(b.name ?? 'tool'), input: b.input });
     }
@@ -166,10 +180,14 @@ export function renderHtml(t: Transcript, opts: HtmlOptions = {}): string {
   const side = `<aside id="side"><header><h1>Session ${escapeHtml(t.name)}</h1>${t.title ? `<p class="title">${escapeHtml(t.title)}</p>` : ''}<dl>${facts
     .filter(([, v]) => v !== null)
     .map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v!)}</dd>`)
-    .join('')}</dl><input id="search" type="search" placeholder="Search steps (/)" autocomplete="off" aria-label="Search steps"><span id="count"></span></header><nav id="timeline">${timeline(t.entries, ctx)}</nav></aside>`;
-  const main = `<main id="main">${entries(t.entries, '', ctx)}</main>`;
+    .join('')}</dl><input id="search" type="search" placeholder="Search steps (/)" autocomplete="off" aria-label="Search steps"><span id="count"></span>${
+    folded ? `<button id="noise" type="button" aria-pressed="false" data-count="${folded}">Show ${folded} bookkeeping record${folded === 1 ? '' : 's'}</button>` : ''
+  }</header><nav id="timeline">${timeline(t.entries, ctx)}</nav></aside>`;
+  const strip = opts.shape ? renderStrip(opts.shape, { timeZone: opts.timeZone }) : '';
+  const main = `<main id="main">${strip}${entries(t.entries, '', ctx)}</main>`;
   const help = '<p class="help">j/k next/previous step · o or Enter open · / search · Esc clear</p>';
-  return page(`Session ${t.name}${t.title ? ` — ${t.title}` : ''}`, `<body>${side}${main}${help}<script>${HTML_SCRIPT}</script></body>`);
+  const tip = strip ? `<div id="tip" role="tooltip"></div><script>${CHART_SCRIPT}</script>` : '';
+  return page(`Session ${t.name}${t.title ? ` — ${t.title}` : ''}`, `<body class="fold-noise">${side}${main}${help}${tip}<script>${HTML_SCRIPT}</script></body>`, HTML_STYLE + CHART_STYLE + STRIP_STYLE);
 }
 
 export function renderHtmlIndex(rows: IndexRow[], opts: { timeZone?: string } = {}): string {

@@ -2,6 +2,8 @@
 // `tapes stats` share. Rows arrive as plain values; this only lays them out.
 import type { ChalkInstance } from 'chalk';
 import { oneLine } from '../archive/event/index.js';
+import { clockReading } from '../archive/timespec/index.js';
+import { bar } from './bars.js';
 
 export interface SessionRow {
   /** What to type to name the session (its short name). */
@@ -28,7 +30,12 @@ export interface TableOptions {
   home?: string;
   /** Terminal width: titles are cut to fit. Undefined: nothing is cut. */
   width?: number;
+  /** Add a bar column after OUT (tokens in and out) and after COST, each against the largest in the listing: for a terminal, never for piped output. */
+  bars?: boolean;
 }
+
+/** Cells of a bar column. */
+const BAR_WIDTH = 8;
 
 export const SESSION_COLUMNS = ['SESSION', 'START', 'DURATION', 'RECORDS', 'MODEL', 'IN', 'OUT', 'COST', 'PROJECT', 'TITLE'] as const;
 const RIGHT = new Set(['DURATION', 'RECORDS', 'IN', 'OUT', 'COST']);
@@ -39,6 +46,8 @@ const MODEL_MAX = 28;
 export function renderSessionsTable(rows: SessionRow[], opts: TableOptions): string[] {
   if (rows.length === 0) return [];
   const c = opts.chalk;
+  const maxTokens = Math.max(0, ...rows.map((r) => r.tokens_in + r.tokens_out));
+  const maxCost = Math.max(0, ...rows.map((r) => r.cost_usd ?? 0));
   const cells = rows.map((r) => [
     (r.depth ? '└ ' : '') + r.id,
     formatLocalTime(r.start, opts.timeZone),
@@ -52,10 +61,21 @@ export function renderSessionsTable(rows: SessionRow[], opts: TableOptions): str
     r.title ?? '',
   ]);
   const head = [...SESSION_COLUMNS] as string[];
+  if (opts.bars) {
+    // Inserted from the right, so the earlier index still holds.
+    head.splice(8, 0, 'SPEND');
+    head.splice(7, 0, 'TOKENS');
+    for (const [n, row] of cells.entries()) {
+      const r = rows[n]!;
+      row.splice(8, 0, bar(r.cost_usd, maxCost, BAR_WIDTH));
+      row.splice(7, 0, bar(r.tokens_in + r.tokens_out, maxTokens, BAR_WIDTH));
+    }
+  }
+  const col = (name: string) => head.indexOf(name);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => width(row[i]!))));
   if (opts.width !== undefined) {
     // On a narrow terminal the project gives way first (down to 12), then the title.
-    const P = 8;
+    const P = col('PROJECT');
     const fixed = widths.slice(0, -1).reduce((a, b) => a + b + 2, 0);
     const over = fixed + 20 - opts.width;
     if (over > 0 && widths[P]! > 12) {
@@ -76,8 +96,10 @@ export function renderSessionsTable(rows: SessionRow[], opts: TableOptions): str
     lines.push(
       layout(row, (t, i) => {
         if (i === 0) return rows[n]!.depth ? c.dim(t) : c.yellow(t);
-        if (i === 7 && rows[n]!.cost_usd !== null) return c.green(t);
-        if (i === 8) return c.cyan(t);
+        if (i === col('COST') && rows[n]!.cost_usd !== null) return c.green(t);
+        if (i === col('SPEND')) return c.green(t);
+        if (i === col('TOKENS')) return c.blue(t);
+        if (i === col('PROJECT')) return c.cyan(t);
         return t;
       }),
     );
@@ -106,21 +128,14 @@ export function shortPath(path: string | null, home?: string): string {
 /** 2026-01-05 15:30 on the wall clock of `timeZone`; '-' for none. */
 export function formatLocalTime(iso: string | null, timeZone?: string): string {
   if (!iso) return '-';
-  const parts = minuteFormat(timeZone).formatToParts(new Date(iso));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  const ms = new Date(iso).getTime();
+  if (Number.isNaN(ms)) return String(iso);
+  const c = clockReading(ms, timeZone);
+  return `${c.year}-${pad2(c.month)}-${pad2(c.day)} ${pad2(c.hour)}:${pad2(c.minute)}`;
 }
 
-// Making a DateTimeFormat costs far more than using one: one per zone.
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function minuteFormat(timeZone?: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone ?? '');
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-    formats.set(timeZone ?? '', f);
-  }
-  return f;
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
 }
 
 /** 45s, 12m05s, 2h03m, 3d04h; '-' for none. */

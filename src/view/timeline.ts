@@ -3,7 +3,7 @@
 // `tapes log` draws whole trees with these; `tapes replay` shows the same
 // lines beside the record it displays, so a record reads the same in both.
 import { oneLine, type EventSummary, type RecordTokens } from '../archive/event/index.js';
-import { clockFormat } from '../archive/timespec/index.js';
+import { clockReading, formatOffset } from '../archive/timespec/index.js';
 import type { ChalkInstance } from './color.js';
 import { formatInt, formatLocalTime } from './sessions-table.js';
 
@@ -36,10 +36,8 @@ export function localTime(iso: string | number, seconds = false, timeZone?: stri
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   if (!seconds) return formatLocalTime(d.toISOString(), timeZone);
-  const parts = clockFormat(timeZone).formatToParts(d);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  const zone = /[+-]\d{2}:\d{2}/.exec(get('timeZoneName'))?.[0] ?? '+00:00';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')} ${zone}`;
+  const c = clockReading(d.getTime(), timeZone);
+  return `${c.year}-${pad2(c.month)}-${pad2(c.day)} ${pad2(c.hour)}:${pad2(c.minute)}:${pad2(c.second)} ${formatOffset(c.offsetMinutes)}`;
 }
 
 /** `120 in, 40 out, 5,000 cache read, 200 cache write` (cache counts only when not zero). */

@@ -3,10 +3,10 @@
 // only the chain that holds the record is read — not every session's tip
 // (issue 15: `show` of a record read one tip per session, 546 of them).
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, listSessions } from '../../src/archive/index.js';
-import { chainIds, chainIndexPath, sessionsContaining } from '../../src/archive/log/index.js';
+import { chainIds, chainIndexPath, sessionsContaining, timelineCachePath } from '../../src/archive/log/index.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { readEvent } from '../../src/record/index.js';
@@ -134,4 +134,72 @@ t.test('a ref moved since the summaries were made is read, not believed', async 
   t.same((await sessionsContaining(archive, ev)).sort(), ['refs/sessions/run-0', 'refs/sessions/run-2']);
   const evB = await readEvent(await archive.objects(), b.tip);
   t.same(await sessionsContaining(archive, evB), ['refs/sessions/run-1']);
+});
+
+t.test('gc removes the chain and timeline files of refs that are gone, and files that are not chain files; keeps the rest', async (t) => {
+  const cwd = await renamedArchive();
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  for (const s of await listSessions(archive)) await chainIds(archive, s.ref, s.tip);
+  const kept = ['refs/sessions/run-0', 'refs/sessions/run-2'].map((r) => chainIndexPath(archive, r));
+  const gone = chainIndexPath(archive, 'refs/sessions/run-1');
+  for (const p of [...kept, gone]) t.ok(existsSync(p), 'built');
+  const junk = join(join(cwd, '.tapes', 'index', 'chains'), 'not-a-chain.json');
+  writeFileSync(junk, 'torn');
+  const dirInside = join(cwd, '.tapes', 'index', 'chains', 'a-directory');
+  mkdirSync(dirInside);
+  const logged = await tapes(['log', 'run-1'], { cwd });
+  t.equal(logged.code, 0, logged.stderr);
+  const timeline = timelineCachePath(archive, 'refs/sessions/run-1');
+  t.ok(existsSync(timeline), 'its timeline is kept');
+  const del = await tapes(['update-ref', '-d', 'refs/sessions/run-1'], { cwd });
+  t.equal(del.code, 0, del.stderr);
+  const gc = await tapes(['gc', '--json'], { cwd });
+  t.equal(gc.code, 0, gc.stderr);
+  t.equal((JSON.parse(gc.stdout) as { index_removed: number }).index_removed, 3, 'the deleted ref’s chain and timeline files, and the junk file');
+  t.notOk(existsSync(timeline), "the deleted ref's timeline is removed");
+  t.notOk(existsSync(gone), "the deleted ref's chain file is removed");
+  t.notOk(existsSync(junk), 'a file that is not a chain file is removed');
+  for (const p of kept) t.ok(existsSync(p), 'the chain files of live refs stay');
+  t.ok(existsSync(dirInside), 'only files are removed');
+  const again = await tapes(['gc', '--json'], { cwd });
+  t.equal((JSON.parse(again.stdout) as { index_removed: number }).index_removed, 0, 'a second gc finds nothing to remove');
+
+  // chains/ replaced by a link to a folder outside the archive: nothing there is touched.
+  const outside = tempDir('tapes-outside-');
+  writeFileSync(join(outside, '0123456789abcdef0123456789abcdef.json'), 'not ours');
+  rmSync(join(cwd, '.tapes', 'index', 'chains'), { recursive: true });
+  symlinkSync(outside, join(cwd, '.tapes', 'index', 'chains'));
+  const linked = await tapes(['gc', '--json'], { cwd });
+  t.equal(linked.code, 0, linked.stderr);
+  t.equal((JSON.parse(linked.stdout) as { index_removed: number }).index_removed, 0);
+  t.ok(existsSync(join(outside, '0123456789abcdef0123456789abcdef.json')), 'a file behind a linked chains/ is never removed');
+});
+
+t.test('<ref>~N is answered from the chain index, the same as walking the chain', async (t) => {
+  const cwd = await renamedArchive();
+  const list = (await tapes(['rev-list', 'run-2'], { cwd })).stdout.trim().split('\n');
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  const path = chainIndexPath(archive, 'refs/sessions/run-2');
+  const walked = await tapes(['rev-parse', `run-2~${list.length - 1}`, 'run-2~3', 'run-2^^', 'run-2~1~2'], { cwd });
+  t.ok(existsSync(path), 'the first ~N builds the chain index');
+  t.same(walked.stdout.trim().split('\n'), [list[list.length - 1], list[3], list[2], list[3]]);
+  const past = await tapes(['rev-parse', `run-2~${list.length}`], { cwd });
+  // Hide every record: ~N must now come from the index alone.
+  const objects = join(cwd, '.tapes', 'objects');
+  const moved = join(cwd, 'objects-away');
+  cpSync(objects, moved, { recursive: true });
+  for (const id of list) rmSync(join(objects, id.slice(0, 2), id.slice(2)), { force: true });
+  const fromIndex = await tapes(['rev-parse', `run-2~${list.length - 1}`, 'run-2~3', 'run-2^^', 'run-2~1~2'], { cwd });
+  t.equal(fromIndex.code, 0, fromIndex.stderr);
+  t.equal(fromIndex.stdout, walked.stdout, 'the same ids, no record read');
+  const pastFromIndex = await tapes(['rev-parse', `run-2~${list.length}`], { cwd });
+  t.equal(pastFromIndex.code, past.code, 'going past the first record: the same exit');
+  t.equal(pastFromIndex.stderr, past.stderr, 'and the same message');
+  rmSync(objects, { recursive: true });
+  cpSync(moved, objects, { recursive: true });
+  // A ref moved to another chain: the index of the old tip is not believed.
+  const other = (await tapes(['rev-parse', 'run-0'], { cwd })).stdout.trim();
+  t.equal((await tapes(['update-ref', 'refs/sessions/run-2', other], { cwd })).code, 0);
+  const run0 = (await tapes(['rev-list', 'run-0'], { cwd })).stdout.trim().split('\n');
+  t.equal((await tapes(['rev-parse', 'run-2~2'], { cwd })).stdout.trim(), run0[2], 'the moved ref walks its new chain');
 });

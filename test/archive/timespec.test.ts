@@ -89,3 +89,33 @@ t.test('validTimeZone', async (t) => {
   t.equal(validTimeZone(''), undefined);
   t.equal(validTimeZone(undefined), undefined);
 });
+
+t.test('clock readings without Intl (the process zone, UTC) agree with Intl', async (t) => {
+  const { clockFormat, clockReading } = await import('../../src/archive/timespec/index.js');
+  const viaIntl = (ms: number, zone: string | undefined) => {
+    const parts = clockFormat(zone).formatToParts(new Date(ms));
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    const m = /([+-])(\d{2}):(\d{2})/.exec(get('timeZoneName'));
+    return { year: +get('year'), month: +get('month'), day: +get('day'), hour: +get('hour'), minute: +get('minute'), second: +get('second'), offsetMinutes: m ? (m[1] === '-' ? -1 : 1) * (+m[2]! * 60 + +m[3]!) : 0 };
+  };
+  // Instants around clock changes, leap days and year ends, and a spread over decades.
+  const instants = [Date.UTC(2024, 1, 29, 23, 59, 59), Date.UTC(2025, 2, 30, 0, 59, 59), Date.UTC(2025, 2, 30, 1, 0, 0), Date.UTC(2025, 9, 26, 0, 30), Date.UTC(2025, 11, 31, 23, 59, 59), Date.UTC(2026, 0, 1)];
+  for (let ms = Date.UTC(1990, 0, 1); ms < Date.UTC(2040, 0, 1); ms += 86_400_000 * 97 + 3_600_000 * 5 + 61_000) instants.push(ms);
+  for (const zone of [undefined, 'UTC', 'Etc/UTC', 'GMT']) {
+    const bad = instants.filter((ms) => JSON.stringify(clockReading(ms, zone)) !== JSON.stringify(viaIntl(ms, zone)));
+    t.same(bad, [], `${zone ?? 'the process zone'}: ${instants.length} instants agree`);
+  }
+  // The process zone when it is not UTC: a child process with TZ set.
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const mod = fileURLToPath(new URL('../../src/archive/timespec/index.js', import.meta.url));
+  for (const tz of ['America/St_Johns', 'Europe/Berlin', 'Australia/Lord_Howe']) {
+    const script = `const { clockReading, clockFormat } = await import(${JSON.stringify(mod)});
+      let bad = 0; for (const ms of ${JSON.stringify(instants)}) {
+        const a = clockReading(ms, undefined), b = clockReading(ms, ${JSON.stringify(tz)});
+        if (JSON.stringify(a) !== JSON.stringify(b)) bad++;
+      } console.log(bad);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { TZ: tz, PATH: process.env.PATH }, encoding: 'utf8' });
+    t.equal(r.stdout.trim(), '0', `TZ=${tz}: the process zone read from Date agrees with the zone read through Intl`);
+  }
+});

@@ -34,3 +34,39 @@ t.test('the bundle exists and answers as the modules do', async (t) => {
   }
   t.equal(bundled(['show', 'no-such-thing'], cwd).code, 2, 'errors map to exit codes');
 });
+
+t.test('string-width is loaded only when a width is measured, not at every start', async (t) => {
+  const cwd = tempDir('tapes-bundle-width-');
+  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  // Counts the Intl.Segmenter objects made in the process: string-width makes one when its module loads.
+  const probe = 'data:text/javascript,' + encodeURIComponent(
+    'const S = Intl.Segmenter; let n = 0; Intl.Segmenter = class extends S { constructor(...a) { super(...a); n++; } }; process.on("exit", () => process.stderr.write(`segmenters: ${n}\\n`));',
+  );
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', probe, BUNDLE, ...args], { cwd, env: { PATH: process.env.PATH, FORCE_COLOR: '0', TZ: 'UTC' }, encoding: 'utf8' });
+  // tapes prints its own help and usage errors, so yargs never lays out columns here.
+  for (const args of [['sessions'], ['sessions', '--help'], ['log', '--bogus']]) {
+    const r = run(args);
+    t.match(r.stderr, /segmenters: 0\n/, `${args.join(' ')}: no Intl.Segmenter made`);
+    t.equal(r.stdout, (await tapes(args, { cwd })).stdout, `${args.join(' ')}: the same output as the unbundled modules`);
+  }
+});
+
+t.test('the bundle never looks for a package.json above the working directory (yargs guessing a version)', async (t) => {
+  const outer = tempDir('tapes-bundle-pkg-');
+  const cwd = join(outer, 'project');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(cwd);
+  writeFileSync(join(outer, 'package.json'), '{"name":"someone-elses","version":"9.9.9"}');
+  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  // Logs every path the process lists or reads through fs, ESM importers included.
+  const probe = 'data:text/javascript,' + encodeURIComponent(
+    'import fs from "node:fs"; import { syncBuiltinESMExports } from "node:module";' +
+      'const seen = []; for (const f of ["readdirSync", "readFileSync"]) { const o = fs[f]; fs[f] = function (p, ...a) { seen.push(String(p)); return o.call(this, p, ...a); }; }' +
+      'syncBuiltinESMExports(); process.on("exit", () => process.stderr.write("paths: " + JSON.stringify(seen) + "\\n"));',
+  );
+  const r = spawnSync(process.execPath, ['--import', probe, BUNDLE, 'sessions'], { cwd, env: { PATH: process.env.PATH, FORCE_COLOR: '0', TZ: 'UTC' }, encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const paths = JSON.parse(/paths: (.*)\n/.exec(r.stderr)![1]!) as string[];
+  t.ok(paths.length > 0, 'the probe sees the reads');
+  t.same(paths.filter((p) => p === outer || p.startsWith(join(outer, 'package.json'))), [], 'nothing above the working directory is listed or read');
+});

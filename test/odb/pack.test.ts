@@ -259,3 +259,30 @@ t.test('an index opened from its file reads only what lookups touch, and answers
   t.throws(() => PackIndex.openFile(v2.length, (into, o, l, p) => v2.copy(into, o, p, p + l), 'x.idx'), /version 2 is not supported/);
   t.throws(() => PackIndex.openFile(10, reader, 'x.idx'), /too short/);
 });
+
+t.test('record frames close at recordFrameSize, blob frames at frameSize', async (t) => {
+  const dir = join(tempDir(), 'pack');
+  // 2,000 records of about 400 bytes (some 800 KB) and blobs of 300 KB.
+  const objs: Obj[] = [];
+  for (let i = 0; i < 2000; i++) objs.push(obj('record', Buffer.from(JSON.stringify({ kind: 'assistant', n: i, text: 'x'.repeat(360) }))));
+  for (let i = 0; i < 8; i++) objs.push(obj('blob', noise(300_000, 100 + i)));
+  const w = await PackWriter.create(dir, await loadCodec(), { frameSize: MiB, recordFrameSize: 256 * 1024, level: 3 });
+  for (const o of objs) await w.add(o.id, encodeObject(o.type, o.body));
+  const written = (await w.finish())!;
+  const packBytes = readFileSync(join(dir, `${written.name}.pack`));
+  const index = PackIndex.parse(readFileSync(join(dir, `${written.name}.idx`)), 'idx');
+  const codec = await loadCodec();
+  const sizes = { record: [] as number[], blob: [] as number[] };
+  for (let f = 0; f < index.frameCount; f++) {
+    const fr = index.frame(f);
+    const content = Buffer.from(codec.decompress(packBytes.subarray(fr.offset, fr.offset + fr.length), MAX_FRAME_CONTENT));
+    sizes[content.toString('latin1', 0, 6) === 'record' ? 'record' : 'blob'].push(fr.contentLength);
+  }
+  t.ok(sizes.record.length >= 4, `the records fill several frames (${sizes.record.length})`);
+  t.ok(sizes.record.every((n) => n <= 256 * 1024), 'no record frame over 256 KiB');
+  t.ok(sizes.record.slice(0, -1).every((n) => n > 200 * 1024), 'and each but the last nearly full');
+  t.ok(sizes.blob.some((n) => n > 256 * 1024), 'blob frames still fill up to frameSize');
+  t.ok(sizes.blob.every((n) => n <= MiB));
+  await t.rejects(PackWriter.create(join(tempDir(), 'p'), codec, { frameSize: MiB, recordFrameSize: 1000, level: 3 }), { code: 'InvalidInputError' }, 'a record frame size below 64 KiB');
+  await t.rejects(PackWriter.create(join(tempDir(), 'p'), codec, { frameSize: MiB, recordFrameSize: 2 * MiB, level: 3 }), { code: 'InvalidInputError' }, 'or above the frame size');
+});

@@ -17,7 +17,8 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 
 /**
  * The usage a record carries (`meta.usage`), or null. Codex counts cached
- * input inside `input_tokens`; it is split out here as Claude reports it.
+ * input inside `input_tokens`, Gemini inside `input`; it is split out here
+ * as Claude reports it.
  */
 export function recordTokens(ev: Pick<EventView, 'meta'>): RecordTokens | null {
   const u = ev.meta.usage;
@@ -25,6 +26,11 @@ export function recordTokens(ev: Pick<EventView, 'meta'>): RecordTokens | null {
   if (ev.meta.harness === 'codex') {
     const cached = num(u.cached_input_tokens);
     return { input: Math.max(0, num(u.input_tokens) - cached), output: num(u.output_tokens), cache_read: cached, cache_write: 0 };
+  }
+  if (ev.meta.harness === 'gemini') {
+    // Gemini's input counts its cached part, and its thoughts are output it was billed for.
+    const cached = num(u.cached);
+    return { input: Math.max(0, num(u.input) - cached), output: num(u.output) + num(u.thoughts), cache_read: cached, cache_write: 0 };
   }
   return {
     input: num(u.input_tokens),

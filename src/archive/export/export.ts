@@ -56,8 +56,10 @@ export async function exportSessions(archive: Archive, dir: string, format: Expo
   await fs.mkdir(dir, { recursive: true });
   const sessions = sortSessions((await listSessions(archive)).filter((s) => s.ref.startsWith(SESSIONS_PREFIX)), 'date');
   const result: ExportAllResult = { files: [], index: null, failed: [] };
+  // A Gemini CLI session document comes back as the .json it was.
+  const fileOf = (s: { name: string; tip_format: string | null }) => `${s.name}.${format === 'original' && s.tip_format === 'gemini-json' ? 'json' : EXTENSION[format]}`;
   for (const s of sessions) {
-    const file = `${s.name}.${EXTENSION[format]}`;
+    const file = fileOf(s);
     try {
       const bytes = await writeFileAtomic(join(dir, file), (sink) => run(archive, s.ref, sink, opts));
       result.files.push({ session: s.name, file, bytes });
@@ -67,7 +69,7 @@ export async function exportSessions(archive: Archive, dir: string, format: Expo
     }
   }
   const written = new Set(result.files.map((f) => f.session));
-  const rows = sessions.filter((s) => written.has(s.name)).map((s) => ({ ...s, file: `${s.name}.${EXTENSION[format]}`, title: opts.redactor && s.title ? opts.redactor.redact(s.title) : s.title }));
+  const rows = sessions.filter((s) => written.has(s.name)).map((s) => ({ ...s, file: fileOf(s), title: opts.redactor && s.title ? opts.redactor.redact(s.title) : s.title }));
   return { result, rows };
 }
 

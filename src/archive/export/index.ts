@@ -3,3 +3,4 @@ export * from './original.js';
 export * from './transcript.js';
 export * from './jsonl.js';
 export * from './export.js';
+export * from './shape.js';

@@ -16,7 +16,7 @@ import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
 export const CHAIN_INDEX_MAGIC = 'tapes-chain';
 export const CHAIN_INDEX_VERSION = 1;
 
-interface ChainFile {
+export interface ChainFile {
   ref: string;
   tip: string;
   /** Tip first, down to the chain's first record. */
@@ -67,3 +67,4 @@ export async function chainIds(archive: Archive, ref: string, tip: string): Prom
   await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref, tip, ids } satisfies ChainFile);
   return ids;
 }
+

@@ -4,3 +4,5 @@ export * from './filter.js';
 export * from './target.js';
 export * from './abbreviator.js';
 export * from './chain-index.js';
+export * from './timeline-cache.js';
+export * from './prune-index.js';

@@ -7,6 +7,7 @@ import { SESSIONS_PREFIX, AGENTS_PREFIX } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { str, toolUseIds } from '../event/index.js';
 import { LostLinkFinder, readChain, type ChainItem } from './chain.js';
+import type { TimelineRow } from './timeline-cache.js';
 
 export interface LogRecord {
   type: 'record';
@@ -15,6 +16,8 @@ export interface LogRecord {
   agents: LogAgent[];
   /** Shown only because records below it were selected. */
   context?: boolean;
+  /** The record's timeline line, when known without its view (a kept timeline, timeline-cache.ts). */
+  row?: TimelineRow;
 }
 
 export interface LogAgent {

@@ -27,6 +27,7 @@ import { GcLock, processRunning } from './gc-lock.js';
 import { Packer, addById } from './packer.js';
 import { parseExpiry, type Expiry } from '../timespec/index.js';
 import { gcRoots } from './roots.js';
+import { pruneRefIndexes } from '../log/prune-index.js';
 
 /** Pack settings, measured on the claude-code corpus (see bench/gc.ts and docs/format.md §3.4). */
 export const GC_DEFAULTS = DEFAULT_PACK_OPTIONS;
@@ -47,8 +48,9 @@ export interface GcOptions {
   aggressive?: boolean;
   /** Incremental: pack loose objects only (see the file comment). */
   incremental?: boolean;
-  /** Overrides of the pack settings (benchmarks measure frame sizes with them). */
+  /** Overrides of the pack settings (benchmarks measure frame sizes with them; a frameSize given alone sets the record frames too). */
   frameSize?: number;
+  recordFrameSize?: number;
   level?: number;
   /** Called as work proceeds, for a progress display. */
   onProgress?: (phase: GcPhase, done: number) => void;
@@ -76,6 +78,8 @@ export interface GcResult {
   packsRemoved: number;
   /** Stale temp files and index-less packs removed. */
   tempRemoved: number;
+  /** Derived per-ref files (index/chains/, index/timelines/) of refs that no longer exist, removed. */
+  indexRemoved: number;
 }
 
 export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid: number) => boolean = processRunning): Promise<GcResult> {
@@ -83,6 +87,7 @@ export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid
   // are measured with it, not with the archive's (injectable) clock.
   const prune = opts.prune ?? parseExpiry(archive.config.get('gc.pruneexpire') ?? DEFAULT_PRUNE, new Date(), opts.timeZone);
   const frameSize = opts.frameSize ?? GC_DEFAULTS.frameSize;
+  const recordFrameSize = opts.recordFrameSize ?? (opts.frameSize !== undefined ? frameSize : GC_DEFAULTS.recordFrameSize);
   const level = opts.level ?? GC_DEFAULTS.level;
   if (frameSize > maxFrameForLevel(level)) {
     throw new UsageError(`gc: zstd level ${level} cannot compress ${frameSize}-byte frames within the codec's heap`, { level, frameSize });
@@ -94,6 +99,7 @@ export async function gc(archive: Archive, opts: GcOptions = {}, isRunning: (pid
       incremental: Boolean(opts.incremental) && !opts.aggressive,
       aggressive: Boolean(opts.aggressive),
       frameSize,
+      recordFrameSize,
       level,
       progress: opts.onProgress ?? (() => undefined),
     });
@@ -111,6 +117,7 @@ interface GcRun {
   incremental: boolean;
   aggressive: boolean;
   frameSize: number;
+  recordFrameSize: number;
   level: number;
   progress: NonNullable<GcOptions['onProgress']>;
 }
@@ -133,6 +140,7 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
     loosened: 0,
     packsRemoved: 0,
     tempRemoved: 0,
+    indexRemoved: 0,
   };
   const cutoff = prune === 'never' ? undefined : prune.getTime();
 
@@ -140,6 +148,7 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
   // loose temp file may be a live writer's, between its write and its link:
   // only those older than TEMP_GRACE_MS go, even with --prune=now.
   result.tempRemoved += layout.sweepPackDir();
+  result.indexRemoved = await pruneRefIndexes(archive);
   if (cutoff !== undefined) result.tempRemoved += layout.sweepTemps(Math.min(cutoff, Date.now() - TEMP_GRACE_MS));
 
   const loose: string[] = [];
@@ -159,7 +168,7 @@ async function runGc(archive: Archive, run: GcRun): Promise<GcResult> {
     }
   }
 
-  const writer = await PackWriter.create(layout.packDir, codec, { frameSize: run.frameSize, level: run.level });
+  const writer = await PackWriter.create(layout.packDir, codec, { frameSize: run.frameSize, recordFrameSize: run.recordFrameSize, level: run.level });
   let written: WrittenPack | undefined;
   let packer: Packer;
   try {

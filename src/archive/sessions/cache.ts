@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, parseRefContent, readRefFile, shortRefName } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
-import { summariseSession, type SessionSummary, type ToolCount } from './summary.js';
+import { summariseSession, type SessionSummary, type ToolCount, type ToolTime } from './summary.js';
 
 /** Bumped whenever a summary would come out differently, so older indexes are rebuilt. */
-export const SESSION_INDEX_VERSION = 3;
+export const SESSION_INDEX_VERSION = 4;
 const INDEX_MAGIC = 'tapes-session-index';
 
 function indexPath(archive: Archive): string {
@@ -47,7 +47,8 @@ function isSummary(x: unknown): x is SessionSummary {
     typeof s.tool_calls === 'number' &&
     typeof s.tool_errors === 'number' &&
     map(s.records_by_kind, (n) => typeof n === 'number') &&
-    map(s.tools, (t) => t !== null && typeof t === 'object' && typeof (t as ToolCount).calls === 'number' && typeof (t as ToolCount).errors === 'number')
+    map(s.tools, (t) => t !== null && typeof t === 'object' && typeof (t as ToolCount).calls === 'number' && typeof (t as ToolCount).errors === 'number') &&
+    map(s.tool_time, (t) => t !== null && typeof t === 'object' && typeof (t as ToolTime).timed === 'number' && typeof (t as ToolTime).ms === 'number')
   );
 }
 

@@ -16,6 +16,18 @@ export interface ToolCount {
   errors: number;
 }
 
+/**
+ * How long a tool's calls took: the wall time from the record holding a call
+ * to the record holding its result, over the results whose call is in the
+ * same chain and both records carry a time.
+ */
+export interface ToolTime {
+  /** Results timed. */
+  timed: number;
+  /** Their time in all, in milliseconds. */
+  ms: number;
+}
+
 export interface SessionSummary {
   ref: string;
   /** Short name (what log, show and export accept). */
@@ -41,6 +53,8 @@ export interface SessionSummary {
   records_by_kind: Record<string, number>;
   /** Tool calls by tool name; errors are the failed results answering them. */
   tools: Record<string, ToolCount>;
+  /** Time from call to result by tool name (only tools with a timed result). */
+  tool_time: Record<string, ToolTime>;
   /** Set for refs/agents/<session>/<agent>: the session's name. */
   parent_session: string | null;
   /**
@@ -86,12 +100,14 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
     tool_errors: 0,
     records_by_kind: {},
     tools: {},
+    tool_time: {},
     parent_session: ref.startsWith(AGENTS_PREFIX) ? (ref.slice(AGENTS_PREFIX.length).split('/')[0] ?? null) : null,
     tip_session_id: null,
     tip_format: null,
   };
   const usage = new UsageCounter();
   const toolOf = new Map<string, string>();
+  const calledAt = new Map<string, number>();
   let model: string | undefined;
   // Codex logs each typed prompt as a user_message event; its user messages
   // also carry instructions and environment blocks, so they are a fallback.
@@ -121,11 +137,27 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
         const name = typeof b.name === 'string' && b.name ? b.name : '(unnamed)';
         s.tool_calls++;
         (s.tools[name] ??= { calls: 0, errors: 0 }).calls++;
-        if (typeof b.id === 'string') toolOf.set(b.id, name);
-      } else if (b.type === 'tool_result' && b.is_error === true) {
-        s.tool_errors++;
-        const name = (typeof b.tool_use_id === 'string' && toolOf.get(b.tool_use_id)) || '(unknown)';
-        (s.tools[name] ??= { calls: 0, errors: 0 }).errors++;
+        if (typeof b.id === 'string') {
+          toolOf.set(b.id, name);
+          const at = ev.time ? Date.parse(ev.time) : NaN;
+          if (Number.isFinite(at)) calledAt.set(b.id, at);
+        }
+      } else if (b.type === 'tool_result') {
+        const id = typeof b.tool_use_id === 'string' ? b.tool_use_id : undefined;
+        const known = id === undefined ? undefined : toolOf.get(id);
+        if (b.is_error === true) {
+          s.tool_errors++;
+          (s.tools[known || '(unknown)'] ??= { calls: 0, errors: 0 }).errors++;
+        }
+        const from = id === undefined ? undefined : calledAt.get(id);
+        const to = ev.time ? Date.parse(ev.time) : NaN;
+        if (known && from !== undefined && Number.isFinite(to)) {
+          // Timed once: a result repeated (a resumed session re-sends it) adds nothing.
+          calledAt.delete(id!);
+          const t = (s.tool_time[known] ??= { timed: 0, ms: 0 });
+          t.timed++;
+          t.ms += Math.max(0, to - from);
+        }
       }
     }
     let codexTotal: JsonValue | undefined;

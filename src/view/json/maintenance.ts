@@ -21,6 +21,7 @@ export function gcJson(r: GcResult) {
     loosened: r.loosened,
     packs_removed: r.packsRemoved,
     temp_removed: r.tempRemoved,
+    index_removed: r.indexRemoved,
   };
 }
 

@@ -1,0 +1,52 @@
+// gc's sweep of the per-ref derived files (index/chains/, index/timelines/):
+// a file whose ref no longer exists, or that is not a file of its kind, is
+// removed, so a deleted or renamed session leaves nothing behind.
+import { readdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { entryKind } from '../../odb/index.js';
+import type { Archive } from '../archive.js';
+import { derivedPath, readDerived } from '../derived-file.js';
+import { CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, chainIndexPath } from './chain-index.js';
+import { TIMELINE_CACHE_MAGIC, TIMELINE_CACHE_VERSION, timelineCachePath } from './timeline-cache.js';
+
+const KINDS = [
+  { dir: 'chains', magic: CHAIN_INDEX_MAGIC, version: CHAIN_INDEX_VERSION, pathOf: chainIndexPath },
+  { dir: 'timelines', magic: TIMELINE_CACHE_MAGIC, version: TIMELINE_CACHE_VERSION, pathOf: timelineCachePath },
+];
+
+/**
+ * Removes the per-ref files of refs that no longer exist, and files there
+ * that are not of their kind (damaged, of another version, left by a torn
+ * write). Only regular files directly in those folders are removed; a link
+ * in the way of index/ or of a folder means nothing there is touched.
+ * Returns how many went.
+ */
+export async function pruneRefIndexes(archive: Archive): Promise<number> {
+  if (entryKind(derivedPath(archive.dir, '')) !== 'dir') return 0;
+  let removed = 0;
+  for (const kind of KINDS) {
+    const dir = derivedPath(archive.dir, kind.dir);
+    if (entryKind(dir) !== 'dir') continue;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isFile()) continue;
+      const path = join(dir, e.name);
+      const body = /^[0-9a-f]{32}\.json$/.test(e.name) ? (readDerived(path, kind.magic, kind.version) as { ref?: unknown } | undefined) : undefined;
+      let keep = false;
+      if (body && typeof body.ref === 'string' && kind.pathOf(archive, body.ref) === path) {
+        try {
+          keep = (await archive.refs.read(body.ref)) !== undefined;
+        } catch {
+          keep = false; // not a valid ref name, or an unreadable ref: its file is no use
+        }
+      }
+      if (keep) continue;
+      try {
+        unlinkSync(path);
+        removed++;
+      } catch {
+        // Gone already, or not ours to remove: a later gc tries again.
+      }
+    }
+  }
+  return removed;
+}
