@@ -111,14 +111,14 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
   // (timeline-cache.ts) and read back instead of every record; --json, --stat
   // and the filters read the records.
   const keepable = L.isEmptyFilter(opts.filter) && !opts.json && !opts.stat && opts.subagents;
+  const rowOf = async (ev: NonNullable<ChainItem['ev']>, start: string | null): Promise<TimelineRow> => ({
+    elapsedMs: elapsedOf(ev, start),
+    summary: await summariseEvent(store, ev, 400),
+    tokens: recordTokens(ev),
+  });
   try {
     for (const [n, target] of targets.entries()) {
       let log = keepable && target.ref ? await L.readTimelineCache(archive, target.ref, target.id) : undefined;
-      const rowOf = async (ev: NonNullable<ChainItem['ev']>, start: string | null): Promise<TimelineRow> => ({
-        elapsedMs: elapsedOf(ev, start),
-        summary: await summariseEvent(store, ev, 400),
-        tokens: recordTokens(ev),
-      });
       if (!log) {
         log = await loadTimeline(archive, target, opts.subagents);
         if (keepable && L.cacheableRef(log.ref) && log.damaged.length === 0 && (await archive.refs.resolve(log.ref)) === log.tip) {

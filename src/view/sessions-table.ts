@@ -134,7 +134,8 @@ export function formatLocalTime(iso: string | null, timeZone?: string): string {
   return `${c.year}-${pad2(c.month)}-${pad2(c.day)} ${pad2(c.hour)}:${pad2(c.minute)}`;
 }
 
-function pad2(n: number): string {
+/** Two digits: `07`. */
+export function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 

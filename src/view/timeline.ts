@@ -5,7 +5,7 @@
 import { oneLine, type EventSummary, type RecordTokens } from '../archive/event/index.js';
 import { clockReading, formatOffset } from '../archive/timespec/index.js';
 import type { ChalkInstance } from './color.js';
-import { formatInt, formatLocalTime } from './sessions-table.js';
+import { formatInt, formatLocalTime, pad2 } from './sessions-table.js';
 
 /** The branches of the tree, as `tree` draws them. */
 export const TREE = { mid: '├── ', last: '└── ', pipe: '│   ', space: '    ' } as const;
@@ -22,10 +22,6 @@ export function formatElapsed(ms: number | null | undefined): string {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   return h > 0 ? `[${sign}${h}:${pad2(m)}:${pad2(s)}]` : `[${sign}${m}:${pad2(s)}]`;
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
 }
 
 /**

@@ -12,11 +12,11 @@
 // Only whole, undamaged timelines are kept: a record that cannot be read is
 // reported every time, never remembered.
 import { createHash } from 'node:crypto';
-import { isObjectId } from '../../hash/index.js';
+import { isObjectId, type JsonValue } from '../../hash/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
-import type { EventSummary, RecordTokens } from '../event/index.js';
+import { str as eventStr, type EventSummary, type RecordTokens } from '../event/index.js';
 import type { LogAgent, LogEntry, SessionLog } from './tree.js';
 
 export const TIMELINE_CACHE_MAGIC = 'tapes-timeline';
@@ -162,6 +162,5 @@ function isRow(v: unknown): v is TimelineRow {
   );
 }
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
+/** What was written (a non-empty string or null) reads back the same; anything else is null. */
+const str = (v: unknown): string | null => eventStr(v as JsonValue | undefined);
