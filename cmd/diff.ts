@@ -6,7 +6,8 @@ import { write } from './lib/io.js';
 
 interface Args extends CommandArgs {
   a: string;
-  b: string;
+  b?: string;
+  views?: boolean;
   patch?: boolean;
   stat?: boolean;
   json?: boolean;
@@ -15,13 +16,28 @@ interface Args extends CommandArgs {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { TapesError, EXIT } = await import('../src/errors/index.js');
+  const { TapesError, EXIT, UsageError, NotFoundError } = await import('../src/errors/index.js');
   const ctx = args.ctx;
+  if (args.views && args.b !== undefined) throw new UsageError('--views compares the two views of one session: name only the session', {});
+  if (!args.views && args.b === undefined) throw new UsageError('name two sessions or records to compare (or one session with --views)', {});
   const archive = await ctx.archive();
   let result;
   try {
+    let [a, b] = [args.a, args.b!];
+    if (args.views) {
+      // The session's own ref holds the transcript; its capture view the wire's record of the same run.
+      const { captureViewRef, holdsChain, viewOwnerRef, CAPTURES_PREFIX } = await import('../src/refs/index.js');
+      const r = await archive.resolve(args.a);
+      const owner = r.ref ? (viewOwnerRef(r.ref) ?? r.ref) : undefined;
+      if (!owner || !holdsChain(owner) || owner.startsWith(CAPTURES_PREFIX)) throw new UsageError(`--views needs a session name, and ${args.a} is not one`, { rev: args.a });
+      const view = captureViewRef(owner);
+      if ((await archive.refs.resolve(view)) === undefined) {
+        throw new NotFoundError(`session ${args.a} has one view only: no capture of it is stored under ${view}`, { rev: args.a, ref: view });
+      }
+      [a, b] = [owner, view];
+    }
     const { diffSessions } = await import('../src/archive/diff/index.js');
-    result = await diffSessions(archive, args.a, args.b, { patch: args.patch && !args.stat });
+    result = await diffSessions(archive, a, b, { patch: args.patch && !args.stat });
   } catch (err) {
     // As diff(1): any trouble comparing is status 2, never 1 ("they differ").
     if (err instanceof TapesError && err.exitCode === EXIT.error) throw new TapesError(err.code, err.message, EXIT.notFound, err.data, err.hint);

@@ -49,9 +49,11 @@ export async function handler(args: Args): Promise<void> {
   if (summary.files_refused > 0) ctx.exitCode = 1;
   if (args.json) return ctx.json(summary);
   const lines: string[] = [];
+  for (const l of summary.relinked ?? []) lines.push(`relinked ${l.session}: its capture is now ${l.capture}${l.removed ? ` (${l.removed} is gone: it held the same records)` : ''}`);
   for (const f of summary.files) {
     if (f.status === 'refused') lines.push(`refused ${f.path}: ${f.reason}`);
     else if (f.status === 'kept-separately') lines.push(`kept separately ${f.path}: does not extend the stored session, imported as ${f.session}`);
+    if (f.capture) lines.push(`linked ${f.path}: the transcript of ${f.session}, whose capture is now ${f.capture}`);
     for (const p of f.status === 'refused' ? [] : f.problems) lines.push(`warning: ${p}`);
   }
   const s = summary.sessions;

@@ -19,7 +19,7 @@ export async function handler(args: Args): Promise<void> {
   const io = ctx.io;
   const command = [...(args.agent ?? []), ...args._];
   if (command.length === 0) throw new UsageError('name the agent to run after --, e.g. tapes run -- claude', {});
-  const provider = (args.provider as 'anthropic' | 'openai' | undefined) ?? C.providerFor(command);
+  const provider = (args.provider as 'anthropic' | 'openai' | 'gemini' | undefined) ?? C.providerFor(command);
   const upstream = C.upstreamUrl(args.upstream, provider, io.env);
   const archive = await ctx.archive();
   const problems: string[] = [];
@@ -28,11 +28,13 @@ export async function handler(args: Args): Promise<void> {
     upstream,
     onProblem: (m) => problems.push(m),
   });
+  const { randomUUID } = await import('node:crypto');
+  const launch = C.agentLaunch(command, running.url, provider, io.env, randomUUID);
   let status: number;
   try {
-    const exit = await C.runAgent(command, {
+    const exit = await C.runAgent(launch.command, {
       cwd: ctx.workingDir,
-      env: C.agentEnv(io.env, running.url, [provider]),
+      env: launch.env,
       stdio: { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr },
       onSignal: io.onSignal,
     });
@@ -50,15 +52,17 @@ export async function handler(args: Args): Promise<void> {
   // The agent has exited: let turns still in flight finish and be written.
   await running.close(2000);
   const sessions = running.sessions();
+  const none = C.noTurnsWarning(command, provider, running.stats);
+  if (none) problems.push(none);
   for (const p of problems) io.stderr.write(`tapes run: warning: ${p}\n`);
   if (args.json) {
     // One line: it follows whatever the agent printed on the same stdout, so a script takes the last line.
-    await ctx.write(jsonLine(runJson(status, provider, running.upstream, running.stats, sessions)));
+    await ctx.write(jsonLine(runJson(status, provider, running.upstream, running.stats, sessions, problems)));
   } else if (!args.quiet) {
-    if (sessions.length === 0) io.stderr.write(`tapes run: no model turns recorded (${running.stats.requests} request${running.stats.requests === 1 ? '' : 's'} forwarded)\n`);
     for (const s of sessions) {
       const extra = [s.incomplete ? `${s.incomplete} incomplete` : '', s.api_errors ? `${s.api_errors} API error${s.api_errors === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
-      io.stderr.write(`tapes run: recorded session ${s.name}: ${s.turns} turn${s.turns === 1 ? '' : 's'}, +${s.records_added} records${extra ? ` (${extra})` : ''}; see tapes log ${s.name}\n`);
+      const view = s.ref.startsWith('refs/captures/') ? `, as its capture view ${s.ref.slice('refs/'.length)}` : '';
+      io.stderr.write(`tapes run: recorded session ${s.name}: ${s.turns} turn${s.turns === 1 ? '' : 's'}, +${s.records_added} records${view}${extra ? ` (${extra})` : ''}; see tapes log ${s.name}\n`);
     }
   }
   ctx.exitCode = status;

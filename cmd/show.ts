@@ -5,13 +5,14 @@
 // --source and --json give the stored, original and resolved forms.
 import type { CommandArgs } from './lib/run-context.js';
 import { jsonLine, write } from './lib/io.js';
-import { blobJson, shownRecordJson } from '../src/view/json/show.js';
+import { blobJson, shownRecordJson, wireJson } from '../src/view/json/show.js';
 
 interface Args extends CommandArgs {
   rev?: string[];
   full?: boolean;
   raw?: boolean;
   source?: boolean;
+  wire?: boolean;
   json?: boolean;
   pager?: boolean;
 }
@@ -37,7 +38,33 @@ export async function handler(args: Args): Promise<void> {
   const targets = await Promise.all(revs.map((r) => archive.resolve(r)));
   const chalk = await ctx.chalk();
   const width = ctx.width;
-  const exact = args.raw || args.source || args.json;
+  const exact = args.raw || args.source || args.json || args.wire;
+  if (args.wire) {
+    // The exchanges first, all of them, so a record without one prints nothing.
+    const { wireExchange } = await import('../src/archive/views.js');
+    const exchanges = [];
+    for (const t of targets) {
+      const obj = await store.read(t.id);
+      if (obj.type !== 'record') throw new InvalidInputError(`${t.rev} is a blob: only records have a model turn`, { id: t.id });
+      exchanges.push(await wireExchange(archive, t.id, t.ref));
+    }
+    for (const [n, w] of exchanges.entries()) {
+      if (args.json) {
+        await ctx.write(jsonLine(wireJson(w)));
+        continue;
+      }
+      const head = (dir: string, lines: string[]) => lines.map((l) => `${dir} ${l}`).join('\n') + '\n';
+      const out: Array<string | Buffer> = [];
+      if (n > 0) out.push('\n');
+      out.push(`# turn ${w.turn}${w.ref ? ` of ${shortRefName(w.ref)}` : ''} (${w.api}); asked for ${w.record}\n`);
+      out.push(head('>', [`${w.request.method} ${w.request.path}`, ...w.request.headers.map(([k, v]) => `${k}: ${v}`)]), '\n', w.request.body, '\n\n');
+      const coding = w.response.content_encoding ? ` (body decoded from ${w.response.content_encoding}, ${w.response.raw_bytes} bytes as sent)` : '';
+      out.push(head('<', [`${w.response.status}${coding}`, ...w.response.headers.map(([k, v]) => `${k}: ${v}`)]), '\n', w.response.body);
+      if (w.response.body.length && w.response.body[w.response.body.length - 1] !== 0x0a) out.push('\n');
+      for (const part of out) await ctx.write(part);
+    }
+    return;
+  }
   const paged = ctx.pager(args.pager !== false && !exact);
   const abbr = await Abbreviator.create(archive);
   const several = targets.length > 1;
@@ -86,6 +113,8 @@ export async function handler(args: Args): Promise<void> {
       if (summary) {
         const agents = (await archive.refs.list(`${AGENTS_PREFIX}${summary.name}/`)).map((r) => r.name.split('/').pop()!);
         const cost = sessionCost(summary);
+        const { captureViewOf } = await import('../src/archive/views.js');
+        const view = await captureViewOf(archive, session!);
         const rows: Array<[string, string | null]> = [
           ['Records', String(summary.records)],
           ['Start', summary.start ? T.localTime(summary.start, true, timeZone) : null],
@@ -99,6 +128,7 @@ export async function handler(args: Args): Promise<void> {
           ['Cost', cost === null ? null : `${formatCostPrecise(cost)} (estimated)`],
           ['Tools', `${summary.tool_calls} call${summary.tool_calls === 1 ? '' : 's'}, ${summary.tool_errors} failed`],
           ['Agents', agents.length ? agents.join(', ') : null],
+          ['Capture', view ? `${view.ref.slice('refs/'.length)}, ${view.turns} model turn${view.turns === 1 ? '' : 's'} (tapes diff --views ${summary.name})` : null],
         ];
         const shown = rows.filter((r): r is [string, string] => r[1] !== null);
         const pad = Math.max(...shown.map(([k]) => k.length)) + 2;

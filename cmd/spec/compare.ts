@@ -7,9 +7,10 @@ export const diff: CommandSpec = {
   group: 'compare',
   positionals: [
     { name: 'a', required: true, describe: 'A session or record (its history up to it)', complete: 'session' },
-    { name: 'b', required: true, describe: 'The session or record to compare with', complete: 'session' },
+    { name: 'b', describe: 'The session or record to compare with (not with --views)', complete: 'session' },
   ],
   options: [
+    { name: 'views', type: 'boolean', describe: "Compare the two views of one run: the session <a>'s transcript and its wire capture" },
     { name: 'patch', alias: 'p', type: 'boolean', describe: 'Show a content diff of each changed step' },
     { name: 'stat', type: 'boolean', describe: 'Only the totals of each side and the counts of the alignment' },
     json('Print the comparison as one JSON document'),

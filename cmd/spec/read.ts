@@ -74,12 +74,13 @@ export const show: CommandSpec = {
     { name: 'full', type: 'boolean', describe: 'Show long tool outputs and inputs whole' },
     { name: 'raw', type: 'boolean', describe: 'Print the record as stored (canonical JSON)' },
     { name: 'source', type: 'boolean', describe: 'Print the original line the record was imported from' },
+    { name: 'wire', type: 'boolean', describe: 'Print the exact HTTP request and response of the model turn behind the record' },
     json('Print each record as JSON with every blob read back (NDJSON)'),
     PAGER,
   ],
   conflicts: [
-    ['raw', ['source', 'json']],
-    ['source', 'json'],
+    ['raw', ['source', 'json', 'wire']],
+    ['source', ['json', 'wire']],
   ],
 };
 

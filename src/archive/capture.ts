@@ -5,20 +5,23 @@ import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { InvalidInputError, UsageError } from '../errors/index.js';
 import { CaptureProxy, SessionRecorder, type ProxyStats, type TurnResult } from '../capture/index.js';
-import { shortRefName } from '../refs/index.js';
+import { shortRefName, viewOwnerRef } from '../refs/index.js';
 import type { Archive } from './archive.js';
+import { relinkViews } from './views.js';
 
-export type Provider = 'anthropic' | 'openai';
-export const PROVIDERS: readonly Provider[] = ['anthropic', 'openai'];
+export type Provider = 'anthropic' | 'openai' | 'gemini';
+export const PROVIDERS: readonly Provider[] = ['anthropic', 'openai', 'gemini'];
 
 export const DEFAULT_UPSTREAM: Record<Provider, string> = {
   anthropic: 'https://api.anthropic.com',
   openai: 'https://api.openai.com',
+  gemini: 'https://generativelanguage.googleapis.com',
 };
 /** Where each provider's clients read their base URL from, and the path they expect under it. */
 export const BASE_URL_ENV: Record<Provider, { name: string; suffix: string }> = {
   anthropic: { name: 'ANTHROPIC_BASE_URL', suffix: '' },
   openai: { name: 'OPENAI_BASE_URL', suffix: '/v1' },
+  gemini: { name: 'GOOGLE_GEMINI_BASE_URL', suffix: '' },
 };
 export const DEFAULT_PROXY_PORT = 8787;
 
@@ -116,6 +119,8 @@ export interface StartProxyOptions {
 
 export async function startProxy(archive: Archive, opts: StartProxyOptions): Promise<RunningProxy> {
   checkListen(opts.listen, Boolean(opts.allowRemote));
+  // Runs stored before captures and transcripts were linked: linked first, so turns go where the layout says.
+  if (opts.record !== false) await relinkViews(archive);
   const store = await archive.objectWriter();
   const recorder = opts.record === false ? undefined : new SessionRecorder(store, archive.refs);
   const tallies = new Map<string, SessionTally>();
@@ -124,13 +129,16 @@ export async function startProxy(archive: Archive, opts: StartProxyOptions): Pro
     recorder,
     now: archive.now,
     onTurn: (r) => {
-      const t = tallies.get(r.ref) ?? { ref: r.ref, name: shortRefName(r.ref), turns: 0, records_added: 0, incomplete: 0, api_errors: 0, tip: r.tip };
+      // A session's turns are one tally, whichever of its views they went to (an import may move it meanwhile).
+      const owner = viewOwnerRef(r.ref) ?? r.ref;
+      const t = tallies.get(owner) ?? { ref: r.ref, name: shortRefName(owner), turns: 0, records_added: 0, incomplete: 0, api_errors: 0, tip: r.tip };
+      t.ref = r.ref;
       t.turns++;
       t.records_added += r.added.length;
       t.tip = r.tip;
       if (r.status >= 200 && r.status < 300 && !r.complete) t.incomplete++;
       if (r.status < 200 || r.status >= 300) t.api_errors++;
-      tallies.set(r.ref, t);
+      tallies.set(owner, t);
       opts.onTurn?.(r);
     },
     onProblem: opts.onProblem,
@@ -229,8 +237,82 @@ export function agentEnv(env: Record<string, string | undefined>, proxyUrl: stri
   return out;
 }
 
-/** The provider an agent command talks to when --provider is not given: Codex speaks OpenAI, the rest Anthropic. */
+/** The agent a command runs, from its program's name (codex, gemini, claude, …). */
+export function agentName(command: string[]): string {
+  return (command[0] ?? '').split(/[\\/]/).pop()!.toLowerCase();
+}
+
+/** The provider an agent command talks to when --provider is not given: Codex speaks OpenAI, Gemini CLI Gemini, the rest Anthropic. */
 export function providerFor(command: string[]): Provider {
-  const name = (command[0] ?? '').split(/[\\/]/).pop()!.toLowerCase();
-  return /^codex/.test(name) ? 'openai' : 'anthropic';
+  const name = agentName(command);
+  return /^codex/.test(name) ? 'openai' : /^gemini/.test(name) ? 'gemini' : 'anthropic';
+}
+
+/** The model provider `tapes run` defines for Codex on its command line. */
+export const CODEX_PROVIDER = 'tapes';
+
+export interface AgentLaunch {
+  command: string[];
+  env: Record<string, string | undefined>;
+  /** The session id `tapes run` chose for the agent (Gemini CLI), when it chose one. */
+  session?: string;
+}
+
+/**
+ * How the agent is started so that its model traffic reaches the proxy
+ * (docs/capture.md, "tapes run"): its provider's base URL variable, and for
+ * agents that do not read one (Codex 0.169 ignores OPENAI_BASE_URL) what
+ * they do read. Gemini CLI sends no session id, so it is given one
+ * (`--session-id`, unless the command names or resumes a session) and told
+ * to send it (`GEMINI_CLI_CUSTOM_HEADERS: x-session-id`): its capture and its
+ * transcript then name the same session.
+ */
+export function agentLaunch(command: string[], proxyUrl: string, provider: Provider, env: Record<string, string | undefined>, newId: () => string): AgentLaunch {
+  const out: AgentLaunch = { command: [...command], env: agentEnv(env, proxyUrl, [provider]) };
+  const name = agentName(command);
+  if (/^codex/.test(name) && provider === 'openai') {
+    // Codex CLI 0.169 opens a WebSocket to the public API whatever OPENAI_BASE_URL says;
+    // a model provider given on its command line is followed (HTTP, Responses API).
+    const p = `model_providers.${CODEX_PROVIDER}`;
+    const flags = [
+      `model_provider="${CODEX_PROVIDER}"`,
+      `${p}.name="${CODEX_PROVIDER}"`,
+      `${p}.base_url="${proxyUrl}/v1"`,
+      `${p}.wire_api="responses"`,
+      `${p}.env_key="OPENAI_API_KEY"`,
+    ].flatMap((f) => ['-c', f]);
+    out.command = [command[0]!, ...flags, ...command.slice(1)];
+  } else if (/^gemini/.test(name) && provider === 'gemini') {
+    const args = command.slice(1);
+    const given = args.findIndex((a) => a === '--session-id' || a.startsWith('--session-id='));
+    const resumes = args.some((a) => a === '-r' || a === '--resume' || a.startsWith('--resume=') || a === '--session-file' || a.startsWith('--session-file='));
+    let session: string | undefined;
+    if (given >= 0) session = args[given]!.includes('=') ? args[given]!.slice(args[given]!.indexOf('=') + 1) : args[given + 1];
+    else if (!resumes) {
+      session = newId();
+      out.command = [command[0]!, '--session-id', session, ...args];
+    }
+    if (session) {
+      const headers = env.GEMINI_CLI_CUSTOM_HEADERS;
+      out.env.GEMINI_CLI_CUSTOM_HEADERS = `${headers ? `${headers},` : ''}x-session-id:${session}`;
+      out.session = session;
+    }
+  }
+  return out;
+}
+
+/**
+ * Why a run recorded no model turn, as a warning naming the likely cause, or
+ * undefined when it recorded some.
+ */
+export function noTurnsWarning(command: string[], provider: Provider, stats: ProxyStats): string | undefined {
+  if (stats.recorded > 0) return undefined;
+  const forwarded = `${stats.requests} request${stats.requests === 1 ? '' : 's'} forwarded`;
+  const name = agentName(command);
+  let why: string;
+  if (stats.recordFailures > 0) why = `${stats.recordFailures} turn${stats.recordFailures === 1 ? '' : 's'} could not be written (see the warnings above)`;
+  else if (stats.requests > 0) why = `the agent reached the proxy, but with no model call it records (POST …/v1/messages, …/chat/completions, …/responses, …:generateContent); is --provider right?`;
+  else if (/^codex/.test(name)) why = 'Codex never reached the proxy: signed in with a ChatGPT account it talks to chatgpt.com whatever it is told; sign in with an API key (OPENAI_API_KEY) to have it recorded';
+  else why = `the agent never reached the proxy: it did not read ${BASE_URL_ENV[provider].name}, or made no model call (is --provider right?)`;
+  return `no model turns recorded (${forwarded}): ${why}`;
 }

@@ -18,12 +18,13 @@ import {
   type TranscriptFormat,
 } from '../import/index.js';
 import { TapesError, systemError } from '../errors/index.js';
-import { shortRefName, type RefStore, type RefUpdateOptions, type RefUpdateResult } from '../refs/index.js';
+import { CAPTURES_PREFIX, shortRefName, type RefStore, type RefUpdateOptions, type RefUpdateResult } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { listSessions } from './sessions/index.js';
 import { BackgroundIndex, updateSearchIndexQuietly } from './search/index.js';
 import { autoGc, configInt, type AutoGcOutcome } from './maintenance/index.js';
 import { ImportStatCache, type StatEntry } from './import-stat.js';
+import { relinkViews, type Relinked } from './views.js';
 
 export type ImportKind = 'claude' | 'codex' | 'gemini' | 'auto';
 
@@ -57,6 +58,8 @@ export interface ImportSummary {
   bytes_read: number;
   problems: number;
   files: Array<Omit<FileResult, 'tip' | 'records' | 'ref' | 'format'> & { format: TranscriptFormat | null; records: number }>;
+  /** Sessions of the old two-session layout whose views this import linked first (see relinkViews); only when there were some. */
+  relinked?: Relinked[];
 }
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
@@ -238,6 +241,9 @@ class DeferredRefs implements Pick<RefStore, 'resolve' | 'update'> {
   }
 
   async update(name: string, id: string, opts: RefUpdateOptions = {}): Promise<RefUpdateResult> {
+    // A capture view is given a chain already stored (the capture's): it moves now,
+    // before the session ref that it frees, so the capture is never without a ref.
+    if (name.startsWith(CAPTURES_PREFIX)) return this.refs.update(name, id, opts);
     this.planned.push({ name, id, opts });
     return { name, old: opts.expectedOld ?? null, new: id };
   }
@@ -271,6 +277,10 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     problems: 0,
     files: [],
   };
+  // Runs stored before captures and transcripts were linked are linked first,
+  // so that this import finds the layout it writes (docs/capture.md).
+  const relinked = opts.dryRun ? [] : await relinkViews(archive);
+  if (relinked.length) summary.relinked = relinked;
   const found = await candidates(opts);
   const stats = await Promise.all(found.map((c) => (c.refused ? undefined : fs.stat(c.path).catch(() => undefined))));
   const sizes = stats.map((s) => s?.size ?? 0);
@@ -353,6 +363,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         records_added: result.records_added,
         problems: result.status === 'refused' ? [`${result.path}: ${result.reason}`] : result.problems,
         ...(result.reason ? { reason: result.reason } : {}),
+        ...(result.capture ? { capture: result.capture } : {}),
       });
       if (result.ref && result.status !== 'refused' && result.status !== 'unchanged') fileOfRef.set(result.ref, summary.files.length - 1);
       if (result.status === 'refused') statCache.forget(c.path);
@@ -399,7 +410,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   }
   if (!opts.dryRun) await statCache.save();
   // Keep the derived session index current (only sessions whose tip moved are summarised again).
-  const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately;
+  const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately + relinked.length;
   // And the search index (only the records the moved refs gained are read),
   // by the second thread when there is one, meanwhile.
   if (background) {

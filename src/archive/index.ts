@@ -20,3 +20,4 @@ export * from './resume.js';
 export * from './capture.js';
 export * from './maintenance/index.js';
 export * from './rerun/index.js';
+export * from './views.js';

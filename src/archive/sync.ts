@@ -8,6 +8,8 @@ import { AlreadyExistsError, InvalidInputError, NotFoundError, UsageError, isTap
 import { isObjectId } from '../hash/index.js';
 import {
   AGENTS_PREFIX,
+  CAPTURES_PREFIX,
+  captureViewRef,
   REMOTES_PREFIX,
   SESSIONS_PREFIX,
   TAGS_PREFIX,
@@ -76,7 +78,7 @@ export function checkRemoteRefs(refs: RemoteRef[], url: string): void {
           return (err as Error).message;
         }
       })() ??
-      (![SESSIONS_PREFIX, AGENTS_PREFIX, TAGS_PREFIX].some((p) => r.name.startsWith(p)) ? 'not under refs/sessions, refs/agents or refs/tags' : undefined);
+      (![SESSIONS_PREFIX, AGENTS_PREFIX, CAPTURES_PREFIX, TAGS_PREFIX].some((p) => r.name.startsWith(p)) ? 'not under refs/sessions, refs/agents, refs/captures or refs/tags' : undefined);
     if (problem) {
       throw new InvalidInputError(`remote ${redactUrl(url)}: refusing ref ${JSON.stringify(r.name)}: ${problem}`, { ref: r.name, rule: problem });
     }
@@ -273,7 +275,7 @@ async function plan(archive: Archive, specs: string[], del: boolean): Promise<Pl
   };
   if (specs.length === 0) {
     if (del) throw new UsageError('--delete needs the refs to delete');
-    for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, TAGS_PREFIX]) {
+    for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, CAPTURES_PREFIX, TAGS_PREFIX]) {
       for (const r of await archive.refs.list(prefix)) out.push({ src: r.id, dst: r.name });
     }
     return out;
@@ -290,9 +292,15 @@ async function plan(archive: Archive, specs: string[], del: boolean): Promise<Pl
       const id = await archive.refs.resolve(name);
       if (id === undefined) throw new NotFoundError(`no ref ${name}`, { name });
       out.push({ src: id, dst: name });
-      // A session travels with its subagent chains.
+      // A session travels with its subagent chains, and each with its capture view.
       if (name.startsWith(SESSIONS_PREFIX)) {
-        for (const a of await archive.refs.list(`${AGENTS_PREFIX}${name.slice(SESSIONS_PREFIX.length)}/`)) out.push({ src: a.id, dst: a.name });
+        const chains = [{ id, name }, ...(await archive.refs.list(`${AGENTS_PREFIX}${name.slice(SESSIONS_PREFIX.length)}/`))];
+        for (const a of chains.slice(1)) out.push({ src: a.id, dst: a.name });
+        for (const c of chains) {
+          const view = captureViewRef(c.name);
+          const viewTip = await archive.refs.resolve(view);
+          if (viewTip) out.push({ src: viewTip, dst: view });
+        }
       }
     }
   }

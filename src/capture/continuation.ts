@@ -9,6 +9,7 @@ import { insertItem, listItems, replaceItem, setMember } from './request-edit.js
 import { parseSse } from './sse.js';
 import { isEventStream } from './turn.js';
 import { isObj, tryJson, type WireApi } from './wire-api.js';
+import { InvalidInputError } from '../errors/index.js';
 
 /** A call the client runs (never a server tool, which the provider runs itself). */
 export interface ToolCall {
@@ -129,8 +130,11 @@ const responses: Continuation = {
   toolResults: (item) => (isOutputItem(item) ? 1 : 0),
 };
 
-const BY_API: Record<WireApi, Continuation> = { 'anthropic-messages': anthropic, 'openai-chat': chat, 'openai-responses': responses };
+const BY_API: Partial<Record<WireApi, Continuation>> = { 'anthropic-messages': anthropic, 'openai-chat': chat, 'openai-responses': responses };
 
+/** How a conversation of this API goes on; Gemini's is not written yet, so a Gemini capture is not rerun. */
 export function continuationFor(api: WireApi): Continuation {
-  return BY_API[api];
+  const c = BY_API[api];
+  if (!c) throw new InvalidInputError(`tapes rerun does not continue ${api} conversations (only the Anthropic Messages, OpenAI Chat Completions and Responses APIs)`, { api });
+  return c;
 }

@@ -5,6 +5,7 @@ export * from './sse.js';
 export * from './anthropic.js';
 export * from './openai-chat.js';
 export * from './openai-responses.js';
+export * from './gemini.js';
 export * from './turn.js';
 export * from './match.js';
 export * from './request-template.js';

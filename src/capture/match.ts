@@ -26,7 +26,8 @@ export const MATCH_PROJECTION_VERSION = 1;
 
 const REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
 
-function projectText(text: string): string {
+/** A text without its <system-reminder> sections, trimmed: what the user or model said in it. */
+export function projectText(text: string): string {
   return text.replace(REMINDER, '').trim();
 }
 

@@ -8,8 +8,8 @@ import { ObjectTooLargeError, RefConflictError } from '../errors/index.js';
 import { canonicalJson, sha256Hex, type JsonValue } from '../hash/index.js';
 import { maxBodySize } from '../object/index.js';
 import { readContent, WriteQueue, type BatchWriteTarget, type StoredContent } from '../odb/index.js';
-import { decodeValue, encodeValue, readRecord, walkChain, type PutContent, type RecordKind } from '../record/index.js';
-import { AGENTS_PREFIX, refNameProblem, SESSIONS_PREFIX, type RefStore } from '../refs/index.js';
+import { chainViewAt, decodeValue, encodeValue, walkChain, type PutContent, type RecordKind } from '../record/index.js';
+import { AGENTS_PREFIX, captureViewRef, refNameProblem, SESSIONS_PREFIX, type RefStore } from '../refs/index.js';
 import { decodeBody } from './body-decode.js';
 import { headerValue, storableHeaders, storablePath } from './headers.js';
 import { alignRequest, matchDigest } from './match.js';
@@ -118,7 +118,7 @@ export class SessionRecorder {
 
   /** Records one turn; turns of the same session queue behind each other. */
   async record(turn: CapturedTurn): Promise<TurnResult | undefined> {
-    const parsed = turn.bodyStored ? undefined : parseRequest(turn.api, turn.body);
+    const parsed = turn.bodyStored ? undefined : parseRequest(turn.api, turn.body, turn.target);
     const identity = this.identify(turn, parsed);
     return this.locked(identity.ref, () => this.write(turn, parsed, identity));
   }
@@ -140,7 +140,13 @@ export class SessionRecorder {
     const { harness, version } = harnessOf(headerValue(h, 'user-agent'));
     const meta: Record<string, unknown> = { harness };
     if (version) meta.harness_version = version;
-    const session = headerValue(h, 'x-claude-code-session-id') ?? headerValue(h, 'session_id') ?? headerValue(h, 'conversation_id') ?? headerValue(h, 'x-session-id');
+    // Codex sent session_id / conversation_id until 0.16x; 0.169 sends session-id (and thread-id).
+    const session =
+      headerValue(h, 'x-claude-code-session-id') ??
+      headerValue(h, 'session_id') ??
+      headerValue(h, 'session-id') ??
+      headerValue(h, 'conversation_id') ??
+      headerValue(h, 'x-session-id');
     const agent = headerValue(h, 'x-claude-code-agent-id');
     if (session) {
       meta.session_id = session;
@@ -186,15 +192,19 @@ export class SessionRecorder {
     return state;
   }
 
-  /** The ref a session's captures go to: its own name, unless an import holds that name. */
+  /**
+   * The ref a session's captures go to (docs/format.md §7.2, views of one
+   * run): the session's own ref, unless an imported transcript holds it; then
+   * its capture view, refs/captures/<area>/<name>. A capture view that
+   * exists already is continued.
+   */
   private async placement(ref: string): Promise<{ ref: string; tip: string | undefined }> {
-    for (const name of [ref, `${ref}-capture`]) {
-      const tip = await this.refs.resolve(name);
-      if (tip === undefined) return { ref: name, tip };
-      const rec = await readRecord(this.store, tip).catch(() => undefined);
-      if (rec && rec.value.capture !== undefined) return { ref: name, tip };
-    }
-    return { ref: `${ref}-capture`, tip: await this.refs.resolve(`${ref}-capture`) };
+    const view = captureViewRef(ref);
+    const viewTip = await this.refs.resolve(view);
+    if (viewTip !== undefined) return { ref: view, tip: viewTip };
+    const tip = await this.refs.resolve(ref);
+    if (tip === undefined || (await chainViewAt(this.store, tip)) !== 'transcript') return { ref, tip };
+    return { ref: view, tip: undefined };
   }
 
   private async write(turn: CapturedTurn, parsed: ParsedRequest | undefined, identity: Identity): Promise<TurnResult> {

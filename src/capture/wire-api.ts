@@ -4,8 +4,8 @@ import { isObj, type Obj, type RecordKind } from '../record/index.js';
 
 export { isObj, type Obj };
 
-export type WireApi = 'anthropic-messages' | 'openai-chat' | 'openai-responses';
-export const WIRE_APIS: readonly WireApi[] = ['anthropic-messages', 'openai-chat', 'openai-responses'];
+export type WireApi = 'anthropic-messages' | 'openai-chat' | 'openai-responses' | 'gemini-generate-content';
+export const WIRE_APIS: readonly WireApi[] = ['anthropic-messages', 'openai-chat', 'openai-responses', 'gemini-generate-content'];
 
 /**
  * The API a request is a model turn of, or undefined for everything the proxy
@@ -19,6 +19,7 @@ export function recordedApi(method: string | undefined, target: string): WireApi
   if (path.endsWith('/v1/messages') || path === '/messages') return 'anthropic-messages';
   if (path.endsWith('/chat/completions')) return 'openai-chat';
   if (path.endsWith('/responses')) return 'openai-responses';
+  if (/\/models\/[^/]+:(?:stream)?[gG]enerateContent$/.test(path)) return 'gemini-generate-content';
   return undefined;
 }
 

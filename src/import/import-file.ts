@@ -3,9 +3,9 @@
 // or — when the file does not extend what the archive holds under that name —
 // a separate ref, so that nothing stored is ever overwritten.
 import { shortId } from '../hash/index.js';
-import { WHOLE_LINE, buildTemplate, encodeEventRecord, readRecord, sourceBytes, sourceOf, walkChain, type EventFields, type EventSource } from '../record/index.js';
+import { WHOLE_LINE, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceBytes, sourceOf, walkChain, type EventFields, type EventSource } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
-import { refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
+import { captureViewRef, refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
 import { normaliseClaudeLine } from './claude-transcript.js';
 import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
 import { normaliseGeminiHead, normaliseGeminiLine, normaliseGeminiMessage, normaliseGeminiTail, newGeminiState } from './gemini-session.js';
@@ -29,6 +29,8 @@ export interface FileResult {
   /** Set when status is refused. */
   reason?: string;
   tip?: string;
+  /** The capture view this transcript was linked with (its capture had the session's name until now). */
+  capture?: string;
 }
 
 export interface ImportFileOptions {
@@ -140,6 +142,8 @@ async function chainContains(queue: WriteQueue, tip: string, id: string, limit: 
 
 type Placement =
   | { kind: 'create'; ref: string }
+  /** The ref holds a capture of the same session: it moves to its capture view, the transcript takes the name. */
+  | { kind: 'displace'; ref: string; from: string; view: string; viewFrom: string | null }
   | { kind: 'forward'; ref: string; from: string }
   | { kind: 'revise'; ref: string; from: string }
   | { kind: 'same'; ref: string };
@@ -178,6 +182,13 @@ async function place(opts: ImportFileOptions, ids: string[], lines: ParsedLine[]
     if (cur === undefined) return { kind: 'create', ref };
     if (cur === tip) return { kind: 'same', ref };
     if (inChain.has(cur)) return { kind: 'forward', ref, from: cur };
+    // A capture of this session (tapes run/proxy got there first): one run, two
+    // views; the capture moves to its view ref unless that holds another chain.
+    if (attempt === 0 && (await chainViewAt(opts.queue, cur)) === 'capture') {
+      const view = captureViewRef(ref);
+      const viewFrom = (await opts.refs.resolve(view)) ?? null;
+      if (viewFrom === null || (await chainContains(opts.queue, cur, viewFrom, 1_000_000))) return { kind: 'displace', ref, from: cur, view, viewFrom };
+    }
     // The archive already has this file's records and more (an older copy of the file).
     if (await chainContains(opts.queue, cur, tip, 1_000_000)) return { kind: 'same', ref };
     if (opts.format === 'gemini-json' && lines[0]?.piece === 'head' && (await earlierRevision(opts.queue, cur, lines[0].value))) {
@@ -244,9 +255,16 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
       problems,
       tip,
       status: where.kind === 'same' ? 'unchanged' : where.kind === 'forward' || where.kind === 'revise' ? 'updated' : where.ref === opts.refName ? 'new' : 'kept-separately',
+      ...(where.kind === 'displace' ? { capture: where.view } : {}),
     };
     if (where.kind === 'same') return result;
     try {
+      if (where.kind === 'displace') {
+        // The capture view first: the capture chain is never without a ref.
+        if (where.viewFrom !== where.from) {
+          await opts.refs.update(where.view, where.from, { expectedOld: where.viewFrom, reason: `${opts.reason}: its capture moves to ${where.view}` });
+        }
+      }
       await opts.refs.update(where.ref, tip, {
         expectedOld: where.kind === 'create' ? null : where.from,
         reason: where.kind === 'revise' ? `${opts.reason} (new revision of the document)` : opts.reason,

@@ -6,10 +6,27 @@ export const SESSIONS_PREFIX = 'refs/sessions/';
 export const TAGS_PREFIX = 'refs/tags/';
 export const REMOTES_PREFIX = 'refs/remotes/';
 export const AGENTS_PREFIX = 'refs/agents/';
+/**
+ * The capture view of a run whose transcript holds the session's own ref:
+ * refs/captures/<area>/<name> for refs/<area>/<name> (docs/format.md §7.2).
+ */
+export const CAPTURES_PREFIX = 'refs/captures/';
 
-/** Refs that name a chain of records (sessions and subagent threads), so must point at a record. */
+/** Refs that name a chain of records (sessions, subagent threads, capture views), so must point at a record. */
 export function holdsChain(name: string): boolean {
-  return name.startsWith(SESSIONS_PREFIX) || name.startsWith(AGENTS_PREFIX);
+  return name.startsWith(SESSIONS_PREFIX) || name.startsWith(AGENTS_PREFIX) || name.startsWith(CAPTURES_PREFIX);
+}
+
+/** The ref of the capture view of a session or agent chain: refs/sessions/x → refs/captures/sessions/x. */
+export function captureViewRef(ref: string): string {
+  return CAPTURES_PREFIX + ref.slice('refs/'.length);
+}
+
+/** The session or agent ref a capture view belongs to: refs/captures/sessions/x → refs/sessions/x; undefined for other refs. */
+export function viewOwnerRef(ref: string): string | undefined {
+  if (!ref.startsWith(CAPTURES_PREFIX)) return undefined;
+  const owner = 'refs/' + ref.slice(CAPTURES_PREFIX.length);
+  return owner.startsWith(SESSIONS_PREFIX) || owner.startsWith(AGENTS_PREFIX) ? owner : undefined;
 }
 
 /** The rule a name breaks, or undefined when it is a valid ref name. */

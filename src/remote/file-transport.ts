@@ -13,7 +13,7 @@ import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from
 import { isObjectId } from '../hash/index.js';
 import { decodeChunkList, encodeObject, loadCodec, startsWithChunkMagic, type TapesObject } from '../object/index.js';
 import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, copyPack, type ObjectStore } from '../odb/index.js';
-import { AGENTS_PREFIX, MAX_REF_FILE_SIZE, RefStore, SESSIONS_PREFIX, TAGS_PREFIX, readRefFile } from '../refs/index.js';
+import { AGENTS_PREFIX, CAPTURES_PREFIX, MAX_REF_FILE_SIZE, RefStore, SESSIONS_PREFIX, TAGS_PREFIX, readRefFile } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
 import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport } from './transport.js';
 
@@ -103,7 +103,7 @@ export class FileTransport implements Transport {
 
   async listRefs(): Promise<RemoteRef[]> {
     const out: RemoteRef[] = [];
-    for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, TAGS_PREFIX]) {
+    for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, CAPTURES_PREFIX, TAGS_PREFIX]) {
       for (const name of await this.refs.listNames(prefix)) {
         // Names are checked by the caller (sync); reading one that breaks the
         // rules would throw here, so the raw file is read instead: bounded,

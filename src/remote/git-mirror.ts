@@ -39,7 +39,7 @@ export function tapesRefName(serverRef: string): string | undefined {
   if (!serverRef.startsWith(SERVER_PREFIX)) return undefined;
   const name = 'refs/' + serverRef.slice(SERVER_PREFIX.length);
   // A name the server sends could try to leave the archive: only valid names pass.
-  return /^refs\/(sessions|agents|tags)\/./.test(name) && refNameProblem(name) === undefined ? name : undefined;
+  return /^refs\/(sessions|agents|captures|tags)\/./.test(name) && refNameProblem(name) === undefined ? name : undefined;
 }
 
 export const MIRROR_AUTHOR = 'tapes <tapes@localhost>';

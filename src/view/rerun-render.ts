@@ -12,6 +12,7 @@ const API_NAMES: Record<string, string> = {
   'anthropic-messages': 'Messages API',
   'openai-responses': 'Responses API',
   'openai-chat': 'Chat Completions API',
+  'gemini-generate-content': 'Gemini API',
 };
 
 const SOURCES: Record<string, string> = {

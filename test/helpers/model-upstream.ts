@@ -97,3 +97,25 @@ export function responsesJson(output: Array<Record<string, unknown>>, o: { model
 export function apiError(status: number, type: string, message: string): Reply {
   return { status, headers: JSON_HEADERS, body: Buffer.from(JSON.stringify({ type: 'error', error: { type, message } })) };
 }
+
+/** A Gemini API answer of `parts`, streamed as streamGenerateContent?alt=sse streams it (one chunk per part, the last with the finish reason). */
+export function geminiStream(parts: Array<Record<string, unknown>>, o: { model?: string; id?: string } = {}): Reply {
+  let body = '';
+  parts.forEach((part, i) => {
+    const last = i === parts.length - 1;
+    const chunk = {
+      candidates: [{ content: { role: 'model', parts: [part] }, index: 0, ...(last ? { finishReason: 'STOP' } : {}) }],
+      ...(last ? { usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 12, totalTokenCount: 132 } } : {}),
+      modelVersion: o.model ?? 'gemini-2.5-pro',
+      responseId: o.id ?? 'gemini_resp_test',
+    };
+    body += `data: ${JSON.stringify(chunk)}\r\n\r\n`;
+  });
+  return { headers: SSE_HEADERS, body: Buffer.from(body), chunks: 2 };
+}
+
+/** The same answer as one GenerateContentResponse (generateContent). */
+export function geminiJson(parts: Array<Record<string, unknown>>, o: { model?: string; id?: string } = {}): Reply {
+  const chunk = { candidates: [{ content: { role: 'model', parts }, index: 0, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 12, totalTokenCount: 132 }, modelVersion: o.model ?? 'gemini-2.5-pro', responseId: o.id ?? 'gemini_resp_test' };
+  return { headers: JSON_HEADERS, body: Buffer.from(JSON.stringify(chunk)) };
+}

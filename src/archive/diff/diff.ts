@@ -20,6 +20,7 @@ import type { JsonValue } from '../../hash/index.js';
 import type { TapesObject } from '../../object/index.js';
 import type { ObjectStore } from '../../odb/index.js';
 import { blockDigestOf, readEvent, resolveValue, type EventView } from '../../record/index.js';
+import { projectText } from '../../capture/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { elapsedOf, isObj, summariseEvent } from '../event/index.js';
@@ -162,8 +163,18 @@ async function stepsOf(
     const ev = side.events[r]!;
     if (!STEP_KINDS.has(ev.kind)) continue;
     for (let b = 0; b < ev.content.length; b++) {
-      const raw = ev.content[b]!;
+      let raw = ev.content[b]!;
       const label = blockLabel(ev, raw);
+      // Text the harness injects (<system-reminder> sections) is not a step: a
+      // transcript keeps it apart (attachments), the wire sends it inside messages.
+      if ((label === 'user' || label === 'assistant') && isObj(raw) && raw.type === 'text' && raw.text !== undefined) {
+        const text = await resolveValue(store, raw.text);
+        if (typeof text === 'string' && text.includes('<system-reminder>')) {
+          const said = projectText(text);
+          if (said === '') continue;
+          raw = { ...raw, text: said };
+        }
+      }
       const callId = isObj(raw) && typeof raw.id === 'string' && label === 'tool' ? raw.id : isObj(raw) && typeof raw.tool_use_id === 'string' ? raw.tool_use_id : null;
       const full = r >= from;
       if (!full && label !== 'tool') {

@@ -45,7 +45,7 @@ export interface BaseRequest {
   recordedInputTokens: number | null;
 }
 
-export const providerOf = (api: WireApi): Provider => (api === 'anthropic-messages' ? 'anthropic' : 'openai');
+export const providerOf = (api: WireApi): Provider => (api === 'anthropic-messages' ? 'anthropic' : api === 'gemini-generate-content' ? 'gemini' : 'openai');
 
 const jsonBytes = (v: unknown): number => (v === undefined ? 0 : Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v), 'utf8'));
 

@@ -37,7 +37,7 @@ import { copyOf, costUsd, estimate, outputTokensOf, type PendingRecord, type Pre
 import { recordedInputs } from './request.js';
 
 /** Where each provider's key is read from: the environment only. */
-export const KEY_ENV: Record<Provider, string> = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY' };
+export const KEY_ENV: Record<Provider, string> = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' };
 
 export const DEFAULT_MAX_TURNS = 20;
 

@@ -48,6 +48,6 @@ export function stoppedEvent(stats: ProxyStatsLike, sessions: unknown[]) {
 }
 
 /** run: the agent's exit status and what the proxy recorded meanwhile (sessions as in proxy's `stopped`). */
-export function runJson(status: number, provider: string, upstream: string, stats: ProxyStatsLike, sessions: unknown[]) {
-  return { status, provider, upstream, requests: stats.requests, turns: stats.recorded, sessions };
+export function runJson(status: number, provider: string, upstream: string, stats: ProxyStatsLike, sessions: unknown[], warnings: string[] = []) {
+  return { status, provider, upstream, requests: stats.requests, turns: stats.recorded, sessions, warnings };
 }

@@ -1,5 +1,6 @@
 // The --json shapes of `tapes show` (one object per revision shown, NDJSON,
 // docs/json.md): a record with its blobs read back, or a blob's text.
+import { createHash } from 'node:crypto';
 import type { EventJson } from '../record-render.js';
 
 /** A blob: its id, size and content as text. */
@@ -10,4 +11,39 @@ export function blobJson(id: string, bytes: Uint8Array) {
 /** A record as `eventJson` gives it; a session's first record carries the session's summary. */
 export function shownRecordJson(record: EventJson, sessionSummary: object | null) {
   return sessionSummary ? { ...record, session_summary: sessionSummary } : { ...record };
+}
+
+interface WireLike {
+  record: string;
+  turn: string;
+  ref: string | null;
+  api: string;
+  request: { method: string; path: string; headers: Array<[string, string]>; body: Buffer };
+  response: { status: number; headers: Array<[string, string]>; body: Buffer; raw_bytes: number; content_encoding: string | null; decode_problem: string | null };
+}
+
+/** A body as JSON carries it: its text when it is UTF-8, else base64; and its sha256, to check it byte for byte. */
+function bodyJson(b: Buffer) {
+  const text = b.toString('utf8');
+  const exact = Buffer.from(text, 'utf8').equals(b);
+  return { ...(exact ? { body: text } : { body_base64: b.toString('base64') }), bytes: b.length, sha256: createHash('sha256').update(b).digest('hex') };
+}
+
+/** `show --wire`: the exact exchange of the model turn behind a record. */
+export function wireJson(w: WireLike) {
+  return {
+    record: w.record,
+    turn: w.turn,
+    ref: w.ref,
+    api: w.api,
+    request: { method: w.request.method, path: w.request.path, headers: w.request.headers, ...bodyJson(w.request.body) },
+    response: {
+      status: w.response.status,
+      headers: w.response.headers,
+      content_encoding: w.response.content_encoding,
+      raw_bytes: w.response.raw_bytes,
+      ...(w.response.decode_problem ? { decode_problem: w.response.decode_problem } : {}),
+      ...bodyJson(w.response.body),
+    },
+  };
 }
