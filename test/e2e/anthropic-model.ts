@@ -4,15 +4,8 @@
 // carries a tool result gets the closing text; a request that offers the Bash
 // tool gets one Bash call; anything else a short text. Streamed (SSE) when
 // asked to stream, as the CLI does. It keeps every request and closes itself
-// after two minutes whatever happens.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-export interface ScriptedModel {
-  url: string;
-  requests: Array<{ path: string; body: Record<string, unknown> }>;
-  close(): Promise<void>;
-}
+// after two minutes whatever happens (model-server.ts).
+import { sse, startModel, type ScriptedModel } from './model-server.js';
 
 export const COMMAND = 'echo hello from the agent > hello.txt && cat hello.txt';
 export const CLOSING = 'Done: hello.txt holds the greeting.';
@@ -20,7 +13,7 @@ export const TOOL_USE_ID = 'toolu_e2e_0001';
 
 type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
-function sse(content: Block[], model: string): string {
+function stream(content: Block[], model: string): string {
   const ev: Array<[string, unknown]> = [
     ['message_start', { type: 'message_start', message: { id: `msg_e2e_${Date.now()}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } } }],
   ];
@@ -36,7 +29,7 @@ function sse(content: Block[], model: string): string {
   });
   ev.push(['message_delta', { type: 'message_delta', delta: { stop_reason: content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn' }, usage: { output_tokens: 14 } }]);
   ev.push(['message_stop', { type: 'message_stop' }]);
-  return ev.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join('');
+  return sse(ev);
 }
 
 function answer(body: Record<string, unknown>): Block[] {
@@ -50,38 +43,11 @@ function answer(body: Record<string, unknown>): Block[] {
 }
 
 export async function scriptedModel(): Promise<ScriptedModel> {
-  const requests: ScriptedModel['requests'] = [];
-  const server = http.createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      let body: Record<string, unknown> = {};
-      try {
-        body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
-      } catch {
-        body = {};
-      }
-      const path = req.url ?? '/';
-      requests.push({ path, body });
-      if (!path.startsWith('/v1/messages') || path.includes('count_tokens')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ input_tokens: 12 }));
-        return;
-      }
-      const content = answer(body);
-      const model = typeof body.model === 'string' ? body.model : 'claude-e2e';
-      if (body.stream === true) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(sse(content, model));
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'msg_e2e', type: 'message', role: 'assistant', model, content, stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 14 } }));
-      }
-    });
+  return startModel(({ path, body }) => {
+    if (!path.startsWith('/v1/messages') || path.includes('count_tokens')) return { contentType: 'application/json', body: JSON.stringify({ input_tokens: 12 }) };
+    const content = answer(body);
+    const model = typeof body.model === 'string' ? body.model : 'claude-e2e';
+    if (body.stream === true) return { contentType: 'text/event-stream', body: stream(content, model) };
+    return { contentType: 'application/json', body: JSON.stringify({ id: 'msg_e2e', type: 'message', role: 'assistant', model, content, stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 14 } }) };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  let closed: Promise<void> | undefined;
-  const close = () => (closed ??= new Promise<void>((resolve) => server.close(() => resolve())));
-  setTimeout(() => void close(), 120_000).unref();
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close };
 }

@@ -8,16 +8,14 @@
 // byte, and the dummy API key nowhere in the archive. When a new version of
 // the CLI changes its format or its traffic, this is the test that says so.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LooseObjectStore } from '../../src/odb/index.js';
-import { repoRoot, tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/cli.js';
 import { agentBin, PINS } from './agents.js';
 import { CLOSING, COMMAND, TOOL_USE_ID, scriptedModel } from './anthropic-model.js';
+import { files, keyNowhere, runTapes } from './e2e-helpers.js';
 
-const BUNDLE = join(repoRoot, 'build', 'bundle', 'tapes.js');
 const KEY = 'sk-ant-e2e-dummy-key-5c1d9e';
 const PROMPT = 'Create hello.txt with a greeting';
 
@@ -27,34 +25,7 @@ const home = join(root, 'home');
 const work = join(root, 'work');
 const arch = join(root, 'archive');
 for (const d of [home, work, arch]) mkdirSync(d);
-
-function run(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', TAPES_DIR: join(arch, '.tapes'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
-
-/** Every file below `dir`. */
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
+const run = runTapes(home, arch);
 
 t.test(`Claude Code ${PINS['claude-code']!.version}: one run, one session, every turn once, the transcript back byte for byte, no key stored`, async (t) => {
   const claude = agentBin('claude-code');
@@ -120,16 +91,6 @@ t.test(`Claude Code ${PINS['claude-code']!.version}: one run, one session, every
   const back = await run(['export', '--format', 'original', sid], arch);
   t.equal(createHash('sha256').update(back.stdout).digest('hex'), createHash('sha256').update(readFileSync(file)).digest('hex'), 'the transcript given back byte for byte');
 
-  // The key: in no object's content and in no other file of the archive.
-  const store = await LooseObjectStore.open(join(arch, '.tapes', 'objects'));
-  let objects = 0;
-  for await (const id of store.ids()) {
-    objects++;
-    t.notOk(Buffer.from((await store.read(id)).body).includes(KEY), `object ${id.slice(0, 12)} holds no key`);
-  }
-  t.ok(objects > 20, `${objects} objects looked at`);
-  for (const f of files(join(arch, '.tapes')).filter((f) => !f.includes(`${join('.tapes', 'objects')}`))) {
-    t.notOk(readFileSync(f).includes(KEY), `${f.slice(arch.length)} holds no key`);
-  }
+  await keyNowhere(t, arch, KEY);
   t.ok(existsSync(join(arch, '.tapes', 'refs', 'captures', 'sessions', sid)));
 });
