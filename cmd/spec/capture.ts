@@ -43,7 +43,7 @@ export const hooks: CommandSpec = {
   ],
 };
 
-const PROVIDERS = ['anthropic', 'openai'] as const;
+const PROVIDERS = ['anthropic', 'openai', 'gemini'] as const;
 
 const upstream = (describe: string): OptionSpec => ({ name: 'upstream', type: 'string', arg: '<url>', describe });
 
@@ -70,7 +70,7 @@ export const run: CommandSpec = {
   positionals: [{ name: 'agent', variadic: true, describe: 'The agent command and its arguments (after --)' }],
   rest: true,
   options: [
-    { name: 'provider', type: 'string', arg: '<provider>', choices: PROVIDERS, describe: 'The API the agent talks to (default: openai for codex, else anthropic)' },
+    { name: 'provider', type: 'string', arg: '<provider>', choices: PROVIDERS, describe: 'The API the agent talks to (default: openai for codex, gemini for gemini, else anthropic)' },
     upstream("Base URL the proxy forwards to (default: the provider's API, or $TAPES_UPSTREAM)"),
     json('After the agent exits, print what was recorded as one JSON document on stdout'),
     quiet('Print nothing of ours unless something goes wrong'),

@@ -161,4 +161,8 @@ t.test('tapes run -- gemini: its base URL, a session id it is given and sends, t
   const resumed = await tapes(['run', '--upstream', 'http://127.0.0.1:9', '--', 'gemini', '--resume', 'latest'], { cwd: dir, env: { PATH, GEMINI_API_KEY: GEMINI_KEY } });
   t.same(argsOf(resumed.stdout), ['--resume', 'latest']);
   t.same(JSON.parse(/^HEADERS (.*)$/m.exec(resumed.stdout)![1]!), {});
+  // --provider gemini is a choice of its own (the same as the name implies).
+  const named = await tapes(['run', '--provider', 'gemini', '--upstream', 'http://127.0.0.1:9', '--', 'gemini', '--resume', 'latest'], { cwd: dir, env: { PATH, GEMINI_API_KEY: GEMINI_KEY } });
+  t.not(named.code, 129, `--provider gemini is accepted (${named.stderr.split('\n')[0]})`);
+  t.same(argsOf(named.stdout), ['--resume', 'latest']);
 });
