@@ -408,18 +408,23 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       throw err;
     }
   }
-  if (!opts.dryRun) await statCache.save();
-  // Keep the derived session index current (only sessions whose tip moved are summarised again).
-  const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately + relinked.length;
-  // And the search index (only the records the moved refs gained are read),
-  // by the second thread when there is one, meanwhile.
-  if (background) {
-    background.update(false);
-    if (moved > 0) await listSessions(archive);
-    await background.finish();
-  } else if (!opts.dryRun && moved > 0) {
-    await listSessions(archive);
-    await updateSearchIndexQuietly(archive);
+  try {
+    if (!opts.dryRun) await statCache.save();
+    // Keep the derived session index current (only sessions whose tip moved are summarised again).
+    const moved = summary.sessions.new + summary.sessions.updated + summary.sessions.kept_separately + relinked.length;
+    // And the search index (only the records the moved refs gained are read),
+    // by the second thread when there is one, meanwhile.
+    if (background) {
+      background.update(false);
+      if (moved > 0) await listSessions(archive);
+      await background.finish();
+    } else if (!opts.dryRun && moved > 0) {
+      await listSessions(archive);
+      await updateSearchIndexQuietly(archive);
+    }
+  } finally {
+    // Whatever failed here, the second thread ends with the import (an idle worker would keep the process alive).
+    await background?.stop();
   }
   summary.bytes_read = progress.bytesDone;
   summary.objects_written = queue.stats.objectsWritten;
