@@ -1,6 +1,7 @@
 // The --json shapes of `tapes show` (one object per revision shown, NDJSON,
 // docs/json.md): a record with its blobs read back, or a blob's text.
 import { createHash } from 'node:crypto';
+import type { WireExchange } from '../../archive/views.js';
 import type { EventJson } from '../record-render.js';
 
 /** A blob: its id, size and content as text. */
@@ -13,15 +14,6 @@ export function shownRecordJson(record: EventJson, sessionSummary: object | null
   return sessionSummary ? { ...record, session_summary: sessionSummary } : { ...record };
 }
 
-interface WireLike {
-  record: string;
-  turn: string;
-  ref: string | null;
-  api: string;
-  request: { method: string; path: string; headers: Array<[string, string]>; body: Buffer };
-  response: { status: number; headers: Array<[string, string]>; body: Buffer; raw_bytes: number; content_encoding: string | null; decode_problem: string | null };
-}
-
 /** A body as JSON carries it: its text when it is UTF-8, else base64; and its sha256, to check it byte for byte. */
 function bodyJson(b: Buffer) {
   const text = b.toString('utf8');
@@ -30,7 +22,7 @@ function bodyJson(b: Buffer) {
 }
 
 /** `show --wire`: the exact exchange of the model turn behind a record. */
-export function wireJson(w: WireLike) {
+export function wireJson(w: WireExchange) {
   return {
     record: w.record,
     turn: w.turn,
