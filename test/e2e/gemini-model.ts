@@ -2,8 +2,8 @@
 // (model-server.ts), answering by what it is asked, not by the order of
 // requests: streamGenerateContent whose last content carries a function
 // response gets the closing text; any other stream gets one call of
-// run_shell_command; generateContent (the CLI's side questions: which model
-// to route to, who speaks next) gets a JSON text that ends the turn; and
+// run_shell_command; generateContent (the CLI's side questions: its router's
+// complexity score, who speaks next) gets a JSON text that satisfies each; and
 // countTokens a count.
 import { startModel, type ScriptedModel } from './model-server.js';
 
@@ -20,7 +20,7 @@ export async function geminiModel(): Promise<ScriptedModel> {
     const model = /models\/([^:]+):/.exec(path)?.[1] ?? 'gemini-2.5-pro';
     if (path.includes(':countTokens')) return { contentType: 'application/json', body: JSON.stringify({ totalTokens: 10 }) };
     if (path.includes(':generateContent')) {
-      const text = JSON.stringify({ reasoning: 'simple task', model_choice: 'flash', next_speaker: 'user' });
+      const text = JSON.stringify({ reasoning: 'simple task', model_choice: 'flash', complexity_reasoning: 'one shell command', complexity_score: 1, next_speaker: 'user' });
       return { contentType: 'application/json', body: JSON.stringify(chunk([{ text }], model)) };
     }
     const contents = Array.isArray(body.contents) ? (body.contents as Array<{ parts?: Array<Record<string, unknown>> }>) : [];

@@ -35,6 +35,8 @@ t.test(`Gemini CLI ${PINS.gemini!.version}: one run, one session, every turn onc
   const env = { GEMINI_API_KEY: KEY, GEMINI_CLI_TRUST_WORKSPACE: 'true', GEMINI_TELEMETRY_ENABLED: 'false', NO_BROWSER: 'true', CI: '1' };
   const r = await run(['run', '--upstream', model.url, '--', gemini, '-p', PROMPT, '--yolo'], work!, env);
   t.equal(r.code, 0, `tapes run exited 0 (${r.stderr.slice(-1500)})`);
+  t.notMatch(r.stderr, /failed|Error/, 'no side request of the CLI failed on the scripted answers');
+  t.match(r.stderr, /recorded session [0-9a-f-]{36}: 3 turns/, 'three model turns recorded: the router\'s question and the two of the task');
   t.match(r.stdout.toString(), CLOSING, "Gemini CLI printed the model's answer");
   t.equal(readFileSync(join(work!, 'hello.txt'), 'utf8'), 'hello from the agent\n', 'the command really ran');
   t.equal(model.requests.filter((q) => q.path.includes(':streamGenerateContent')).length, 2, 'the model was asked twice, through the proxy');
