@@ -21,6 +21,7 @@ interface Args extends CommandArgs {
   json?: boolean;
   subagents?: boolean;
   pager?: boolean;
+  allRecords?: boolean;
 }
 
 export async function handler(args: Args): Promise<void> {
@@ -40,5 +41,6 @@ export async function handler(args: Args): Promise<void> {
     json: args.json,
     subagents: args.subagents !== false,
     pager: args.pager !== false,
+    allRecords: args.allRecords,
   });
 }

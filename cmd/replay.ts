@@ -17,6 +17,7 @@ import type { Key, ReplaySession, ReplayState } from '../src/view/replay-keys.js
 
 interface Args extends CommandArgs {
   session?: string;
+  allRecords?: boolean;
 }
 
 export async function handler(args: Args): Promise<void> {
@@ -25,7 +26,7 @@ export async function handler(args: Args): Promise<void> {
   const io = ctx.io;
   if (!io.stdoutIsTTY || io.terminal === undefined) {
     // No terminal to step through: the timeline, exactly as `tapes log` prints it.
-    await printTimeline(ctx, { revs, filter: {}, subagents: true, pager: true });
+    await printTimeline(ctx, { revs, filter: {}, subagents: true, pager: true, allRecords: args.allRecords });
     return;
   }
   const session = await loadSession(ctx, revs);

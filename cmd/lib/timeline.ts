@@ -70,6 +70,31 @@ export interface TimelineOptions {
   json?: boolean;
   subagents: boolean;
   pager: boolean;
+  /** Show the agent's bookkeeping records (record/bookkeeping.ts) instead of folding them into a count. */
+  allRecords?: boolean;
+}
+
+/**
+ * The entries without the agent's bookkeeping (a record that spawned
+ * subagents stays, so they keep their place), and how many were folded.
+ */
+export function foldBookkeeping(entries: LogEntry[], isBookkeeping: (e: LogEntry & { type: 'record' }) => boolean): { entries: LogEntry[]; folded: number } {
+  let folded = 0;
+  const walk = (list: LogEntry[]): LogEntry[] => {
+    const out: LogEntry[] = [];
+    for (const e of list) {
+      if (e.type === 'agent') out.push({ ...e, entries: walk(e.entries) });
+      else if (e.agents.length === 0 && isBookkeeping(e)) folded++;
+      else out.push({ ...e, agents: e.agents.map((a) => ({ ...a, entries: walk(a.entries) })) });
+    }
+    return out;
+  };
+  return { entries: walk(entries), folded };
+}
+
+/** The line that stands for the folded bookkeeping records. */
+export function foldedLine(n: number): string {
+  return `${n} bookkeeping record${n === 1 ? '' : 's'} folded (--all-records shows them)`;
 }
 
 /** Why a record cannot be read, without the id the line already shows. */
@@ -88,6 +113,7 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
   const { elapsedOf, recordTokens, summariseEvent } = await import('../../src/archive/event/index.js');
   const T = await import('../../src/view/timeline.js');
   const { eventJson } = await import('../../src/view/record-render.js');
+  const { isBookkeeping } = await import('../../src/record/index.js');
   const io = ctx.io;
   const archive = await ctx.archive();
   const store = await archive.objects();
@@ -115,7 +141,10 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
     elapsedMs: elapsedOf(ev, start),
     summary: await summariseEvent(store, ev, 400),
     tokens: recordTokens(ev),
+    bookkeeping: isBookkeeping(ev),
   });
+  // --json and an explicit --kind show what they select; the rest folds.
+  const fold = !opts.allRecords && !opts.json && !(opts.filter.kinds && opts.filter.kinds.length > 0);
   try {
     for (const [n, target] of targets.entries()) {
       let log = keepable && target.ref ? await L.readTimelineCache(archive, target.ref, target.id) : undefined;
@@ -139,6 +168,8 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
       const current = log;
       let entries = L.selectLog(current.entries, opts.filter);
       if (opts.reverse) entries = L.reverseLog(entries);
+      let folded = 0;
+      if (fold) ({ entries, folded } = foldBookkeeping(entries, (e) => (e.item.ev ? isBookkeeping(e.item.ev) : e.row?.bookkeeping === true)));
       if (opts.maxCount !== undefined) entries = L.limitLog(entries, opts.maxCount);
       const items = flattenTimeline(entries, current.ref);
       await abbr.prepare(items.map((i) => i.item.id));
@@ -163,6 +194,7 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
       }
       if (opts.oneline) {
         for (const i of items) if (!i.context) await emit(await line(i, '  '.repeat(i.depth)));
+        if (folded > 0) await emit(chalk.dim(foldedLine(folded)));
         continue;
       }
       if (n > 0) await emit('');
@@ -188,6 +220,7 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
         }
       };
       await draw(entries, '');
+      if (folded > 0) await emit(chalk.dim(foldedLine(folded)));
       if (opts.stat) {
         const usage = new UsageCounter();
         let records = 0;

@@ -1,5 +1,5 @@
 // The tables of the commands that read sessions.
-import { KIND, MAX_COUNT, PAGER, TOOL, json, timeRange, type CommandSpec, type OptionSpec } from './types.js';
+import { ALL_RECORDS, KIND, MAX_COUNT, PAGER, TOOL, json, timeRange, type CommandSpec, type OptionSpec } from './types.js';
 
 /** The options `sessions` and `stats` share. */
 const SESSION_FILTERS: OptionSpec[] = [
@@ -57,6 +57,7 @@ export const log: CommandSpec = {
     { name: 'errors', type: 'boolean', describe: 'Only failed tool results and the calls that caused them' },
     { name: 'reverse', type: 'boolean', describe: 'Newest first' },
     { name: 'stat', type: 'boolean', describe: 'Add token counts to each record and a total' },
+    ALL_RECORDS,
     json('One JSON record per line (NDJSON), blobs read back'),
     { name: 'subagents', type: 'boolean', default: true, describe: 'Show subagents under the call that spawned them (--no-subagents hides them)' },
     PAGER,
@@ -89,7 +90,7 @@ export const replay: CommandSpec = {
   describe: 'Step through a session, one record at a time',
   group: 'read',
   positionals: [{ name: 'session', describe: 'Session (or any revision: the chain ending there); default HEAD, else the latest session', complete: 'session' }],
-  options: [],
+  options: [ALL_RECORDS],
 };
 
 /** Results search shows when -n is not given. */

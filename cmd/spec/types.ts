@@ -116,6 +116,9 @@ export const KIND: OptionSpec = {
   describe: 'Only records of these kinds; repeat the option or separate kinds by commas',
 };
 
+/** One name on every command that folds the agent's bookkeeping records (docs/bookkeeping.md). */
+export const ALL_RECORDS: OptionSpec = { name: 'all-records', type: 'boolean', describe: "Show the agent's bookkeeping records (attachments, request shapes, progress …) instead of folding them into a count" };
+
 export const TOOL: OptionSpec = {
   name: 'tool',
   type: 'string',

@@ -8,7 +8,23 @@
 import type { EventView } from './event-view.js';
 
 /** Line types (meta.source_type) that are bookkeeping whatever their kind. */
-export const BOOKKEEPING_SOURCE_TYPES: ReadonlySet<string> = new Set(['file-history-snapshot', 'queue-operation']);
+export const BOOKKEEPING_SOURCE_TYPES: ReadonlySet<string> = new Set([
+  'file-history-snapshot',
+  'queue-operation',
+  // Claude Code 2.1.x: request context, attachments (environment, model,
+  // skill and agent listings, dates, the system prompt snapshot …), costs.
+  'attachment',
+  'api-request-shape',
+  'api-request-blob',
+  'api-request',
+  'tools-used',
+  'cost-state',
+  'last-prompt',
+  'atis-latch',
+  // Codex 0.169 rollouts (its event_msg lines are progress already).
+  'world_state',
+  'token_usage_record',
+]);
 
 export function isBookkeeping(ev: Pick<EventView, 'kind' | 'meta'>): boolean {
   if (ev.kind === 'progress') return true;

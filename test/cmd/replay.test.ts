@@ -30,7 +30,7 @@ async function ids(cwd: string, rev = SESSION): Promise<string[]> {
 
 t.test('without a terminal: the timeline, one line per record in order, exit 0', async (t) => {
   const cwd = await archiveWithSession(t);
-  const r = await tapes(['replay', SESSION], { cwd });
+  const r = await tapes(['replay', '--all-records', SESSION], { cwd });
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stderr, '');
   const lines = r.stdout.split('\n');
@@ -48,27 +48,27 @@ t.test('without a terminal: the timeline, one line per record in order, exit 0',
   t.ok(lines.some((l) => / tool_result ✗: /.test(l)), 'failed tool results are marked');
   t.notMatch(r.stdout, /\x1b/, 'no colour and no terminal control in a pipe');
 
-  const log = await tapes(['log', SESSION], { cwd });
+  const log = await tapes(['log', '--all-records', SESSION], { cwd });
   t.equal(r.stdout, log.stdout, 'the same timeline as tapes log');
-  const prefix = await tapes(['replay', 'bc3b'], { cwd });
+  const prefix = await tapes(['replay', '--all-records', 'bc3b'], { cwd });
   t.equal(prefix.stdout, r.stdout, 'a unique prefix of the session name');
-  const coloured = await tapes(['replay', SESSION, '--color=always'], { cwd });
+  const coloured = await tapes(['replay', '--all-records', SESSION, '--color=always'], { cwd });
   t.match(coloured.stdout, /\x1b\[33m599aa1d\x1b\[39m/, '--color=always colours the timeline');
   t.notMatch(coloured.stdout, /\x1b\[\?1049h/, 'but still no viewer');
 });
 
 t.test('without a session: HEAD, else the session with the latest record', async (t) => {
   const cwd = await archiveWithSession(t);
-  const named = await tapes(['replay', SESSION], { cwd });
-  const dflt = await tapes(['replay'], { cwd });
+  const named = await tapes(['replay', '--all-records', SESSION], { cwd });
+  const dflt = await tapes(['replay', '--all-records'], { cwd });
   t.equal(dflt.code, 0, dflt.stderr);
   t.equal(dflt.stdout, named.stdout, 'no HEAD: the latest session');
   const all = await ids(cwd);
   t.equal((await tapes(['update-ref', '--no-deref', 'HEAD', all[4]!], { cwd })).code, 0);
-  const detached = await tapes(['replay'], { cwd });
+  const detached = await tapes(['replay', '--all-records'], { cwd });
   t.equal(detached.code, 0, detached.stderr);
   t.equal(detached.stdout.trim().split('\n').length, 1 + 5, 'a detached HEAD: the chain ending there');
-  const mid = await tapes(['replay', `${SESSION}~35`], { cwd });
+  const mid = await tapes(['replay', '--all-records', `${SESSION}~35`], { cwd });
   const body = (out: string) => out.split('\n').slice(1).join('\n');
   t.equal(body(mid.stdout), body(detached.stdout), 'any revision: the chain ending at it');
   t.match(mid.stdout, /^Session bc3bf53b  claude/, 'under the name of the session that holds it');
@@ -76,17 +76,17 @@ t.test('without a session: HEAD, else the session with the latest record', async
 
 t.test('errors: an unknown session exits 2, an empty archive exits 2 with a hint', async (t) => {
   const cwd = await archiveWithSession(t);
-  const bad = await tapes(['replay', 'nosuchsession'], { cwd });
+  const bad = await tapes(['replay', '--all-records', 'nosuchsession'], { cwd });
   t.equal(bad.code, 2);
   t.equal(bad.stdout, '');
   const empty = tempDir('tapes-replay-');
   t.teardown(() => rmSync(empty, { recursive: true, force: true }));
   await tapes(['init', '-q'], { cwd: empty });
-  const none = await tapes(['replay'], { cwd: empty });
+  const none = await tapes(['replay', '--all-records'], { cwd: empty });
   t.equal(none.code, 2);
   t.match(none.stderr, /no sessions in the archive/);
   t.match(none.stderr, /hint: Run "tapes import"/);
-  t.equal((await tapes(['replay', 'a', 'b'], { cwd })).code, 129, 'one session at most');
+  t.equal((await tapes(['replay', '--all-records', 'a', 'b'], { cwd })).code, 129, 'one session at most');
 });
 
 // ---- the viewer, on a fake terminal
@@ -167,7 +167,7 @@ const LEAVE = '\x1b[?25h\x1b[?1049l';
 t.test('the viewer steps, searches, jumps and quits with q, putting the terminal back', async (t) => {
   const cwd = await archiveWithSession(t);
   const all = await ids(cwd);
-  const v = startViewer(cwd, ['replay', SESSION]);
+  const v = startViewer(cwd, ['replay', '--all-records', SESSION]);
   let s = await v.waitFor(/record 1\/40 · f726636/);
   t.ok(v.out().startsWith(ENTER), 'the alternate screen first');
   t.same(v.term.raw, [true], 'raw mode on');
@@ -212,20 +212,20 @@ t.test('the viewer steps, searches, jumps and quits with q, putting the terminal
 
 t.test('Ctrl-C and the end of input quit with 0; a signal exits 128+n; all restore the terminal', async (t) => {
   const cwd = await archiveWithSession(t);
-  const c = startViewer(cwd, ['replay', SESSION]);
+  const c = startViewer(cwd, ['replay', '--all-records', SESSION]);
   await c.waitFor(/record 1\/40/);
   c.stdin.write('/half typed\x03');
   t.equal(await c.code, 0);
   t.ok(c.out().endsWith(LEAVE));
   t.same(c.term.raw, [true, false]);
 
-  const e = startViewer(cwd, ['replay', SESSION]);
+  const e = startViewer(cwd, ['replay', '--all-records', SESSION]);
   await e.waitFor(/record 1\/40/);
   e.stdin.end();
   t.equal(await e.code, 0);
   t.ok(e.out().endsWith(LEAVE));
 
-  const sig = startViewer(cwd, ['replay', SESSION]);
+  const sig = startViewer(cwd, ['replay', '--all-records', SESSION]);
   await sig.waitFor(/record 1\/40/);
   sig.term.events.emit('signal', 'SIGTERM');
   t.equal(await sig.code, 143);
@@ -235,7 +235,7 @@ t.test('Ctrl-C and the end of input quit with 0; a signal exits 128+n; all resto
 
 t.test('an error inside the viewer restores the terminal, then is reported', async (t) => {
   const cwd = await archiveWithSession(t);
-  const v = startViewer(cwd, ['replay', SESSION]);
+  const v = startViewer(cwd, ['replay', '--all-records', SESSION]);
   await v.waitFor(/record 1\/40/);
   v.term.failSize = true;
   v.stdin.write('j');
@@ -255,12 +255,12 @@ t.test('a damaged record: an error line in its place, the rest still steps, exit
   chmodSync(file, 0o644);
   writeFileSync(file, 'not zstd at all');
 
-  const printed = await tapes(['replay', SESSION], { cwd });
+  const printed = await tapes(['replay', '--all-records', SESSION], { cwd });
   t.equal(printed.code, 1, 'as tapes log: the timeline prints, the status says something was wrong');
   t.match(printed.stdout, new RegExp(`${bad.slice(0, 7)}\\w* error: `));
   t.equal(printed.stdout.trim().split('\n').length, 41, 'every record still has its line');
 
-  const v = startViewer(cwd, ['replay', SESSION]);
+  const v = startViewer(cwd, ['replay', '--all-records', SESSION]);
   await v.waitFor(/record 1\/40/);
   v.stdin.write(`:#21\r`);
   const s = await v.waitFor(new RegExp(`record 21/40 · ${bad.slice(0, 7)}`));
@@ -280,7 +280,7 @@ t.test('a missing blob: the record says so in the viewer, the rest still steps, 
   const blob = /"\$blob":"([0-9a-f]{64})"/.exec(rec)?.[1];
   if (!t.ok(blob, 'record 29 keeps its long output in a blob')) return;
   rmSync(join(cwd, '.tapes', 'objects', blob!.slice(0, 2), blob!.slice(2)));
-  const v = startViewer(cwd, ['replay', SESSION]);
+  const v = startViewer(cwd, ['replay', '--all-records', SESSION]);
   await v.waitFor(/record 1\/40/);
   v.stdin.write(':#29\r');
   const shown = await v.waitFor(/record 29\/40[^\n]*$/);

@@ -39,7 +39,7 @@ async function ids(rev: string): Promise<string[]> {
 
 /** The id of the first record of `rev` whose one-line summary matches. */
 async function find(rev: string, pattern: RegExp): Promise<string> {
-  const line = (await run(['log', '--oneline', rev])).stdout.split('\n').find((l) => pattern.test(l));
+  const line = (await run(['log', '--oneline', '--all-records', rev])).stdout.split('\n').find((l) => pattern.test(l));
   if (!line) throw new Error(`no record of ${rev} matches ${pattern}`);
   return (await run(['rev-parse', line.split(' ')[0]!])).stdout.trim();
 }

@@ -21,7 +21,7 @@ const [earlyDoc, lateDoc] = [docs[3]!, docs[2]!];
 
 /** The log's lines without the tree and times: `<label>: <summary>`. */
 async function logLines(cwd: string, session: string, extra: string[] = []): Promise<string[]> {
-  const r = await tapes(['log', '--oneline', ...extra, session], { cwd, env: { COLUMNS: '400' } });
+  const r = await tapes(['log', '--oneline', '--all-records', ...extra, session], { cwd, env: { COLUMNS: '400' } });
   if (r.code !== 0) throw new Error(`log ${session}: ${r.stderr}`);
   return r.stdout.trim().split('\n').map((l) => l.replace(/^[0-9a-f]+ /, ''));
 }

@@ -10,3 +10,12 @@ t.test('progress and snapshot lines are bookkeeping; the conversation is not', a
     t.equal(isBookkeeping({ kind, meta: { source_type: kind } }), false, kind);
   }
 });
+
+t.test("Claude Code 2.1's and Codex 0.169's bookkeeping line types are bookkeeping", async (t) => {
+  for (const type of ['attachment', 'api-request-shape', 'api-request-blob', 'api-request', 'tools-used', 'cost-state', 'last-prompt', 'atis-latch', 'world_state', 'token_usage_record']) {
+    t.equal(isBookkeeping({ kind: 'other', meta: { source_type: type } }), true, type);
+  }
+  // Codex event_msg lines (item_completed, thread_settings_applied …) are read as progress.
+  t.equal(isBookkeeping({ kind: 'progress', meta: { source_type: 'event_msg', event_type: 'thread_settings_applied' } }), true);
+  t.equal(isBookkeeping({ kind: 'system', meta: { source_type: 'turn_context' } }), false, 'the turn context stays');
+});

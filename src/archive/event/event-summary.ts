@@ -6,7 +6,7 @@
 // export stores them, so they are data that the views only lay out.
 import type { JsonValue } from '../../hash/index.js';
 import type { ObjectStore } from '../../odb/index.js';
-import { textOf, type EventView } from '../../record/index.js';
+import { BOOKKEEPING_SOURCE_TYPES, sourceObject, textOf, type EventView } from '../../record/index.js';
 import { isObj } from './blocks.js';
 
 export interface EventSummary {
@@ -89,6 +89,46 @@ async function blockText(store: ObjectStore, content: JsonValue | undefined, lim
   return parts.join(' ');
 }
 
+/** Fields every Claude Code / Codex line carries: they say nothing about what the line is. */
+const ENVELOPE = new Set(['type', 'uuid', 'parentUuid', 'sessionId', 'timestamp', 'cwd', 'version', 'gitBranch', 'userType', 'isSidechain', 'entrypoint', 'slug']);
+
+/** The scalar fields of an object as `key=value`, the envelope left out (a line's own words, whatever its shape). */
+function scalars(o: Record<string, unknown>, skip: ReadonlySet<string> = ENVELOPE): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (skip.has(k)) continue;
+    if (typeof v === 'string') parts.push(`${k}=${v.length > 60 ? `${v.length} chars` : v}`);
+    else if (typeof v === 'number' || typeof v === 'boolean') parts.push(`${k}=${v}`);
+    else if (Array.isArray(v)) parts.push(`${k}=${v.length} item${v.length === 1 ? '' : 's'}`);
+    else if (v && typeof v === 'object') parts.push(`${k}={${Object.keys(v).length} keys}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * The line for an agent's bookkeeping line (Claude Code 2.1's attachment,
+ * api-request-shape, cost-state …; Codex's world_state …): its type, then
+ * the attachment's own type and what its line holds, read from the original
+ * line kept with the record. Undefined for anything else, or when the
+ * original cannot be read.
+ */
+async function bookkeepingText(store: ObjectStore, ev: EventView): Promise<string | undefined> {
+  const type = ev.meta.source_type;
+  // A file-history snapshot's fields are a message id and a file map: its type says it all.
+  if (typeof type !== 'string' || type === 'file-history-snapshot' || !BOOKKEEPING_SOURCE_TYPES.has(type) || !ev.source) return undefined;
+  const line = await sourceObject(store, ev.source);
+  if (!isObj(line as JsonValue)) return undefined;
+  const o = line as Record<string, unknown>;
+  const body = isObj(o.payload as JsonValue) ? (o.payload as Record<string, unknown>) : o;
+  if (type === 'attachment' && isObj(o.attachment as JsonValue)) {
+    const a = o.attachment as Record<string, unknown>;
+    const rest = scalars(a, new Set(['type']));
+    return [`attachment: ${typeof a.type === 'string' ? a.type : 'untyped'}`, rest].filter(Boolean).join(' ');
+  }
+  const rest = scalars(body);
+  return rest ? `${type}: ${rest}` : type;
+}
+
 export async function summariseEvent(store: ObjectStore, ev: EventView, width = 100): Promise<EventSummary> {
   const out: EventSummary = { label: ev.kind, text: '', tools: [], toolUseIds: [], isError: false };
   const blocks = ev.content.filter(isObj);
@@ -138,7 +178,7 @@ export async function summariseEvent(store: ObjectStore, ev: EventView, width = 
     const what = ev.meta.data_type ?? ev.meta.event_type ?? '';
     out.text = [String(what), await blockText(store, ev.content, 400)].filter(Boolean).join(': ');
   } else {
-    out.text = String(ev.meta.source_type ?? ev.meta.item_type ?? 'event');
+    out.text = (await bookkeepingText(store, ev)) ?? String(ev.meta.source_type ?? ev.meta.item_type ?? 'event');
   }
   out.text = oneLine(out.text, width);
   return out;

@@ -21,13 +21,15 @@ import type { LogAgent, LogEntry, SessionLog } from './tree.js';
 
 export const TIMELINE_CACHE_MAGIC = 'tapes-timeline';
 /** Bump when what a row holds, or how a summary is made (archive/event/event-summary.ts), changes. */
-export const TIMELINE_CACHE_VERSION = 1;
+export const TIMELINE_CACHE_VERSION = 2;
 
 /** One record's line, before colour, width and its abbreviated id are applied. */
 export interface TimelineRow {
   elapsedMs: number | null;
   summary: EventSummary;
   tokens: RecordTokens | null;
+  /** The agent's bookkeeping (record/bookkeeping.ts): folded unless --all-records. */
+  bookkeeping: boolean;
 }
 
 type CachedEntry = { r: string; row: TimelineRow; a?: CachedAgent[] } | CachedAgent;
@@ -158,7 +160,8 @@ function isRow(v: unknown): v is TimelineRow {
     typeof s.isError === 'boolean' &&
     Array.isArray(s.tools) &&
     Array.isArray(s.toolUseIds) &&
-    (r.tokens === null || (typeof r.tokens === 'object' && r.tokens !== undefined))
+    (r.tokens === null || (typeof r.tokens === 'object' && r.tokens !== undefined)) &&
+    typeof r.bookkeeping === 'boolean'
   );
 }
 

@@ -1,0 +1,80 @@
+// The agent's bookkeeping lines (Claude Code 2.1's attachment,
+// api-request-shape, cost-state, last-prompt …) fold into a count in log and
+// replay, on the first log (records read) and the second (kept timeline);
+// --all-records shows them, each with a one-line summary saying what it is;
+// --json is unchanged and lists every record.
+//
+// The transcript is written here, line for line in the shapes Claude Code
+// 2.1.x writes (type, uuid, parentUuid, sessionId, timestamp and the line's
+// own fields); no real 2.1.x transcript is in the corpus yet.
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tapes, tempDir } from '../helpers/cli.js';
+
+const env = { TZ: 'UTC' };
+const S = '77770000-0000-4000-8000-000000000001';
+const env0 = { sessionId: S, cwd: '/tmp/p', version: '2.1.3' };
+const lines = [
+  { type: 'user', uuid: 'u1', parentUuid: null, ...env0, timestamp: '2026-01-01T10:00:00.000Z', message: { role: 'user', content: 'what is two plus two' } },
+  { type: 'attachment', uuid: 'a1', parentUuid: 'u1', ...env0, timestamp: '2026-01-01T10:00:00.100Z', attachment: { type: 'skill_listing', count: 3 } },
+  { type: 'api-request-shape', uuid: 'a2', parentUuid: 'a1', ...env0, timestamp: '2026-01-01T10:00:00.200Z', model: 'claude-sonnet-4-5', tools: [{ name: 'Bash' }] },
+  { type: 'assistant', uuid: 'm1', parentUuid: 'a2', ...env0, timestamp: '2026-01-01T10:00:01.000Z', message: { role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'Four.' }], usage: { input_tokens: 10, output_tokens: 2 } } },
+  { type: 'cost-state', uuid: 'c1', parentUuid: 'm1', ...env0, timestamp: '2026-01-01T10:00:01.100Z', costUSD: 0.001 },
+  { type: 'last-prompt', sessionId: S, lastPrompt: 'what is two plus two' },
+];
+
+const cwd = tempDir('tapes-bookkeeping-');
+writeFileSync(join(cwd, 'talk.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+async function ok(args: string[]) {
+  const r = await tapes(args, { cwd, env });
+  if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+await ok(['init', '-q']);
+await ok(['import', 'talk.jsonl']);
+
+t.test('log folds the bookkeeping into a count, first from the records, then from the kept timeline', async (t) => {
+  const first = await ok(['log', 'talk']);
+  const second = await ok(['log', 'talk']);
+  for (const out of [first, second]) {
+    t.match(out, /user: "what is two plus two"/);
+    t.match(out, /assistant: Four\./);
+    t.notMatch(out, /attachment|api-request-shape|cost-state|last-prompt/, 'no bookkeeping row');
+    t.match(out, /^4 bookkeeping records folded \(--all-records shows them\)$/m);
+  }
+  t.equal(second, first, 'the kept timeline folds the same');
+  t.match(first, /└── \[0:01\] \w+ assistant: Four\./, 'the last row shown closes the tree');
+  const oneline = (await ok(['log', '--oneline', 'talk'])).trim().split('\n');
+  t.equal(oneline.length, 3, '--oneline: two records and the count');
+  t.match(oneline[2], /4 bookkeeping records folded/);
+});
+
+t.test('--all-records shows each bookkeeping line with a one-line summary of what it is', async (t) => {
+  for (const run of [1, 2]) {
+    const out = await ok(['log', '--all-records', 'talk']);
+    t.notMatch(out, /folded/, `run ${run}`);
+    t.match(out, /other: attachment: skill_listing count=3/);
+    t.match(out, /other: api-request-shape: model=claude-sonnet-4-5 tools=/);
+    t.match(out, /other: cost-state: costUSD=0\.001/);
+    t.match(out, /other: last-prompt: lastPrompt=what is two plus two/);
+  }
+});
+
+t.test('an explicit --kind shows what it selects; --json lists every record unchanged', async (t) => {
+  const other = await ok(['log', '--kind', 'other', 'talk']);
+  t.match(other, /attachment: skill_listing/);
+  t.notMatch(other, /folded/);
+  const json = (await ok(['log', '--json', 'talk'])).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; meta: { source_type: string } });
+  t.equal(json.length, 6);
+  t.same(json.map((r) => r.meta.source_type), ['user', 'attachment', 'api-request-shape', 'assistant', 'cost-state', 'last-prompt']);
+});
+
+t.test('replay without a terminal folds as log does, and takes --all-records', async (t) => {
+  const folded = await ok(['replay', 'talk']);
+  t.match(folded, /4 bookkeeping records folded/);
+  t.notMatch(folded, /cost-state/);
+  const all = await ok(['replay', '--all-records', 'talk']);
+  t.match(all, /cost-state: costUSD=0\.001/);
+  t.notMatch(all, /folded/);
+});
