@@ -9,3 +9,4 @@ export * from './event-view.js';
 export * from './bookkeeping.js';
 export * from './content-digest.js';
 export * from './content-blocks.js';
+export * from './secrets.js';
