@@ -403,7 +403,7 @@ async function refuseSecrets(detector: SecretDetector, store: ObjectStore, updat
   throw new InvalidInputError(
     `refusing to push: ${found.length} secret${found.length === 1 ? '' : 's'} in records the remote lacks:\n${lines.join('\n')}`,
     { secrets: found.map(({ ref, record, rule, path, blob, digest }) => ({ ref, record, rule, path, ...(blob ? { blob } : {}), digest })) },
-    'run "tapes scrub" to replace them, allow a value in .tapes/config ([secrets] allow = <rule>:<digest>), or push with --allow-secrets',
+    'share a masked copy with "tapes export --redact", allow a known value in .tapes/config ([secrets] allow = <rule>:<digest>), or push with --allow-secrets',
   );
 }
 
