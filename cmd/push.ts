@@ -11,6 +11,7 @@ interface Args extends CommandArgs {
   force?: boolean;
   dryRun?: boolean;
   delete?: boolean;
+  allowSecrets?: boolean;
   json?: boolean;
   progress?: boolean;
 }
@@ -25,6 +26,7 @@ export async function handler(args: Args): Promise<void> {
     force: args.force,
     dryRun: args.dryRun,
     delete: args.delete,
+    allowSecrets: args.allowSecrets,
     cwd: ctx.workingDir,
     progress: progress.update,
     env: io.env,

@@ -34,6 +34,7 @@ export const push: CommandSpec = {
     { name: 'force', alias: 'f', type: 'boolean', describe: 'Move remote refs even when that drops records' },
     { name: 'dry-run', alias: 'n', type: 'boolean', describe: 'Report what would be sent; send nothing' },
     { name: 'delete', alias: 'd', type: 'boolean', describe: 'Delete the named refs on the remote' },
+    { name: 'allow-secrets', type: 'boolean', describe: 'Send records the secret detector flags (refused by default)' },
     json('Print the result as one JSON document'),
     PROGRESS,
   ],

@@ -167,3 +167,32 @@ export async function editConfigFile(archiveDir: string, edit: (text: string) =>
     await lock.release();
   }
 }
+
+export interface ConfigEntry {
+  /** Lower-case section name and its sub-section as written. */
+  section: string;
+  sub?: string;
+  key: string;
+  value: string;
+  /** 1-based line, for errors that name where a value was written. */
+  line: number;
+}
+
+/** Every `key = value` line in order, repeats kept (the Map of parseConfig keeps only the last). */
+export function configEntries(text: string, path: string): ConfigEntry[] {
+  parseConfig(text, path);
+  const out: ConfigEntry[] = [];
+  let head: { section: string; sub?: string } | undefined;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
+    const h = headerOf(line);
+    if (h) {
+      head = h;
+      return;
+    }
+    const kv = /^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$/.exec(line)!;
+    out.push({ ...head!, key: kv[1]!.toLowerCase(), value: configValue(kv[2] ?? 'true'), line: i + 1 });
+  });
+  return out;
+}

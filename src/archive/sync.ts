@@ -17,11 +17,12 @@ import {
   holdsChain,
   refNameProblem,
 } from '../refs/index.js';
-import { readRecord } from '../record/index.js';
+import { readRecord, type SecretDetector } from '../record/index.js';
 import type { ObjectStore } from '../odb/index.js';
 import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
 import { Archive } from './archive.js';
 import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
+import { archiveSecretDetector, reachableRecords, scanChainSecrets, type ChainSecret } from './secrets.js';
 
 export interface SyncOptions {
   /** Called as objects move (for progress on a terminal). */
@@ -249,6 +250,8 @@ export interface PushOptions extends SyncOptions {
   dryRun?: boolean;
   delete?: boolean;
   cwd?: string;
+  /** Send records the secret detector flags (refused by default). */
+  allowSecrets?: boolean;
 }
 
 export interface PushResult {
@@ -310,6 +313,8 @@ async function plan(archive: Archive, specs: string[], del: boolean): Promise<Pl
 export async function pushRemote(archive: Archive, remote: string, specs: string[], opts: PushOptions = {}): Promise<PushResult> {
   const t = await target(archive, remote, opts.cwd ?? archive.dir);
   const planned = await plan(archive, specs, Boolean(opts.delete));
+  // Read first, so a bad custom rule is reported whether or not anything is sent.
+  const detector = opts.allowSecrets ? undefined : await archiveSecretDetector(archive.dir);
   const transport = await transportFor(archive, t, opts);
   try {
     // A refused ref's value is unknown; an update of it is refused by the remote's ref store.
@@ -355,6 +360,7 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
       reports.push({ ...base, status });
       updates.push({ name: p.dst, old, new: p.src, force: Boolean(opts.force) });
     }
+    if (detector && updates.some((u) => u.new !== null)) await refuseSecrets(detector, store, updates, [...theirs.values()]);
     let moved = { objects: 0, bytes: 0 };
     if (!opts.dryRun && updates.length > 0) {
       const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
@@ -386,6 +392,27 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
   } finally {
     await transport.close();
   }
+}
+
+/**
+ * Only what the remote lacks is scanned: each updated ref's records back to the
+ * first one the remote's refs reach. Refuses naming the ref, record and rule.
+ */
+async function refuseSecrets(detector: SecretDetector, store: ObjectStore, updates: RefUpdate[], remoteTips: string[]): Promise<void> {
+  const known = await reachableRecords(store, remoteTips);
+  const found: Array<ChainSecret & { ref: string }> = [];
+  for (const u of updates) {
+    if (u.new === null || (await store.read(u.new)).type !== 'record') continue;
+    for (const f of await scanChainSecrets(store, detector, u.new, known)) found.push({ ref: u.name, ...f });
+  }
+  if (found.length === 0) return;
+  const lines = found.slice(0, 20).map((f) => `  ${f.ref} record ${f.record} ${f.path}${f.blob ? ` (blob ${f.blob})` : ''}: ${f.rule} (digest ${f.digest.slice(0, 16)})`);
+  if (found.length > 20) lines.push(`  … and ${found.length - 20} more`);
+  throw new InvalidInputError(
+    `refusing to push: ${found.length} secret${found.length === 1 ? '' : 's'} in records the remote lacks:\n${lines.join('\n')}`,
+    { secrets: found.map(({ ref, record, rule, path, blob, digest }) => ({ ref, record, rule, path, ...(blob ? { blob } : {}), digest })) },
+    'share a masked copy with "tapes export --redact", allow a known value in .tapes/config ([secrets] allow = <rule>:<digest>), or push with --allow-secrets',
+  );
 }
 
 // ---- clone ------------------------------------------------------------------

@@ -10,3 +10,4 @@ export * from './bookkeeping.js';
 export * from './content-digest.js';
 export * from './content-blocks.js';
 export * from './run-view.js';
+export * from './secrets.js';

@@ -169,6 +169,7 @@ t.test('the redaction patterns, one by one', async (t) => {
     ['bearer-token', 'Authorization: Bearer abcdefghijklmnopqrstuvwxyz'],
     ['url-password', 'postgres://app:s3cr3tpass@db.internal:5432/app'],
     ['password-assignment', 'DB_PASSWORD=correcthorsebattery'],
+    ['high-entropy', 'signing_key = "q8Zr2LmX7vT4pW9nB3kY6hJ1cF5dS0aG"'],
   ];
   t.equal(cases.length, REDACT_PATTERNS.length, 'every pattern is tried');
   for (const [id, text] of cases) {

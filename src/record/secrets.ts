@@ -1,0 +1,208 @@
+// The one secret detector shared by `export --redact`, the proxy's --redact,
+// `push` (which refuses to send secrets) and `scrub`: provider key formats,
+// private key blocks, JWTs, passwords in URLs and assignments, a high-entropy
+// rule for quoted or assigned values, custom rules from .tapes/config and an
+// allow-list of (rule, value digest) pairs. It lives in src/record because
+// every layer that handles stored text (capture, archive) sits above it.
+// docs/secrets.md lists the rules and what they do not promise.
+import { createHash } from 'node:crypto';
+import { InvalidInputError } from '../errors/index.js';
+import { BLOB_REF_KEY } from './record.js';
+import type { JsonValue } from '../hash/index.js';
+
+export interface SecretRule {
+  id: string;
+  /** Global regex; when `keep` is set, groups 1..keep are kept and the rest of the match is the secret. */
+  re: RegExp;
+  keep?: number;
+  description: string;
+}
+
+/** Order matters: specific rules run before the generic ones that would also match them. */
+export const SECRET_RULES: readonly SecretRule[] = [
+  {
+    id: 'private-key',
+    re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----[\s\S]*?-----END \1PRIVATE KEY\2-----/g,
+    description: 'PEM private key blocks (RSA, EC, OPENSSH, PGP …), BEGIN to END',
+  },
+  { id: 'anthropic-key', re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g, description: 'Anthropic API keys (sk-ant-…)' },
+  { id: 'openai-key', re: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, description: 'OpenAI API keys (sk-…, sk-proj-…)' },
+  { id: 'aws-access-key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, description: 'AWS access key ids (AKIA…, ASIA…)' },
+  { id: 'github-token', re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g, description: 'GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)' },
+  { id: 'gitlab-token', re: /\bglpat-[A-Za-z0-9_-]{20,}/g, description: 'GitLab personal access tokens (glpat-…)' },
+  { id: 'slack-token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, description: 'Slack tokens (xoxb-, xoxp-, …)' },
+  { id: 'google-api-key', re: /\bAIza[0-9A-Za-z_-]{35}/g, description: 'Google API keys (AIza…)' },
+  { id: 'stripe-key', re: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, description: 'Stripe secret and restricted keys' },
+  { id: 'jwt', re: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, description: 'JSON Web Tokens (three base64url parts, eyJ….eyJ….…)' },
+  { id: 'bearer-token', re: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{20,}=*/g, keep: 1, description: 'the token after "Bearer " (20 characters or more)' },
+  {
+    id: 'url-password',
+    re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/"'<>\\]+:)[^\s@/"'<>\\]+(?=@)/gi,
+    keep: 1,
+    description: 'the password in scheme://user:password@host (database connection strings and the like)',
+  },
+  {
+    id: 'password-assignment',
+    re: /(?<![a-z])((?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)\\?["']?\s*[:=]\s*\\?["']?)(?!\[REDACTED:|\{\{|\$\{?[A-Za-z_]|[p]rocess\.env\.|os\.environ|os\.getenv|env\.)[^\s"'`,;\\]{8,}/gi,
+    keep: 1,
+    description: 'the value (8 characters or more, not a ${VAR}, {{template}} or environment lookup in code) after password=, secret:, api_key=, access_token:, auth_token=, client_secret= …',
+  },
+  {
+    id: 'high-entropy',
+    // A quoted string or the value of an assignment to a key-like name; the
+    // candidate must also pass isHighEntropy (below), which the regex cannot say.
+    re: /(?<![A-Za-z0-9])((?:[A-Za-z_][A-Za-z0-9_]*(?:key|token|secret|pass|pwd|auth|credential)s?[A-Za-z0-9_]*)\\?["']?\s*[:=]\s*\\?["'])([A-Za-z0-9+/_=.-]{24,})(?=\\?["'])/gi,
+    keep: 1,
+    description: 'a quoted value of 24+ characters, assigned to a name containing key, token, secret, pass, auth or credential, whose characters look random (Shannon entropy ≥ 4 bits/char, mixed classes)',
+  },
+];
+
+/** Bits per character of a string's character distribution. */
+export function shannonEntropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Random-looking: high entropy, digits and letters of both cases, no long run of one class (words, hex hashes of commits are excluded by the case rule). */
+export function isHighEntropy(s: string): boolean {
+  if (s.length < 24) return false;
+  if (!/[0-9]/.test(s) || !/[a-z]/.test(s) || !/[A-Z]/.test(s)) return false;
+  if (/^[A-Za-z]+(?:[._-][A-Za-z]+)*$/.test(s)) return false;
+  return shannonEntropy(s) >= 4;
+}
+
+export interface CustomRuleSpec {
+  id: string;
+  pattern: string;
+  /** Where it was written, for the error an invalid pattern gets. */
+  source?: { path: string; line: number };
+}
+
+/** A custom rule from its config text; a bad id or regex is an error naming the config file and line. */
+export function customRule(spec: CustomRuleSpec): SecretRule {
+  const where = spec.source ? `${spec.source.path}:${spec.source.line}: ` : '';
+  if (!/^[a-z0-9][a-z0-9-]*$/i.test(spec.id)) {
+    throw new InvalidInputError(`${where}secret rule name ${JSON.stringify(spec.id)}: use letters, digits and -`, { rule: spec.id, ...spec.source });
+  }
+  let re: RegExp;
+  try {
+    re = new RegExp(spec.pattern, 'g');
+  } catch (err) {
+    throw new InvalidInputError(`${where}secret rule ${spec.id}: invalid regex ${JSON.stringify(spec.pattern)}: ${(err as Error).message}`, {
+      rule: spec.id,
+      ...spec.source,
+    });
+  }
+  if (re.test('')) throw new InvalidInputError(`${where}secret rule ${spec.id}: the regex ${JSON.stringify(spec.pattern)} matches the empty string`, { rule: spec.id, ...spec.source });
+  return { id: `custom-${spec.id}`, re, description: `custom rule from .tapes/config: /${spec.pattern}/` };
+}
+
+/** The digest an allow-list entry names: sha256 of the secret's UTF-8 bytes, hex, first 16 characters suffice. */
+export function valueDigest(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+export interface SecretFinding {
+  rule: string;
+  /** UTF-16 offsets of the secret (the kept prefix excluded) in the scanned text. */
+  start: number;
+  end: number;
+  value: string;
+  digest: string;
+}
+
+export interface AllowEntry {
+  rule: string;
+  /** A prefix (at least 12 hex digits) of valueDigest(value). */
+  digest: string;
+}
+
+export class SecretDetector {
+  readonly rules: readonly SecretRule[];
+
+  constructor(custom: readonly SecretRule[] = [], private readonly allow: readonly AllowEntry[] = []) {
+    this.rules = [...SECRET_RULES, ...custom];
+  }
+
+  private allowed(rule: string, digest: string): boolean {
+    return this.allow.some((a) => a.rule === rule && digest.startsWith(a.digest.toLowerCase()));
+  }
+
+  /** Every secret in the text, by position; overlaps are resolved in favour of the earlier rule. */
+  scan(text: string): SecretFinding[] {
+    const out: SecretFinding[] = [];
+    const taken: Array<[number, number]> = [];
+    const overlaps = (s: number, e: number): boolean => taken.some(([a, b]) => s < b && a < e);
+    for (const r of this.rules) {
+      r.re.lastIndex = 0;
+      for (const m of text.matchAll(r.re)) {
+        let prefix = '';
+        for (let i = 1; i <= (r.keep ?? 0); i++) prefix += m[i] ?? '';
+        const start = m.index! + prefix.length;
+        const value = m[0].slice(prefix.length);
+        if (value === '') continue;
+        if (r.id === 'high-entropy' && !isHighEntropy(value)) continue;
+        const end = start + value.length;
+        if (overlaps(start, end)) continue;
+        const digest = valueDigest(value);
+        if (this.allowed(r.id, digest)) continue;
+        taken.push([start, end]);
+        out.push({ rule: r.id, start, end, value, digest });
+      }
+    }
+    return out.sort((a, b) => a.start - b.start);
+  }
+
+  /** The text with every finding replaced by `[REDACTED:<rule>]`. */
+  replace(text: string, findings = this.scan(text)): string {
+    let out = '';
+    let at = 0;
+    for (const f of findings) {
+      out += text.slice(at, f.start) + `[REDACTED:${f.rule}]`;
+      at = f.end;
+    }
+    return out + text.slice(at);
+  }
+}
+
+export interface ValueFinding extends Omit<SecretFinding, 'value'> {
+  /** JSON path of the string inside the record ("$.message.content[2].text"). */
+  path: string;
+  /** The blob holding the string, when it was stored as one. */
+  blob?: string;
+  value: string;
+}
+
+/** Secrets in every string (and object key) of a stored record value, blobs read through `get`. */
+export async function scanStoredValue(
+  detector: SecretDetector,
+  value: JsonValue,
+  get: (id: string) => Promise<Uint8Array>,
+  path = '$',
+): Promise<ValueFinding[]> {
+  if (typeof value === 'string') return detector.scan(value).map((f) => ({ ...f, path }));
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) {
+    const out: ValueFinding[] = [];
+    for (let i = 0; i < value.length; i++) out.push(...(await scanStoredValue(detector, value[i]!, get, `${path}[${i}]`)));
+    return out;
+  }
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === BLOB_REF_KEY && typeof value[BLOB_REF_KEY] === 'string') {
+    const blob = value[BLOB_REF_KEY];
+    const text = Buffer.from(await get(blob)).toString('utf8');
+    return detector.scan(text).map((f) => ({ ...f, path, blob }));
+  }
+  const out: ValueFinding[] = [];
+  for (const k of keys) {
+    out.push(...detector.scan(k).map((f) => ({ ...f, path: `${path}{key}` })));
+    out.push(...(await scanStoredValue(detector, value[k]!, get, `${path}.${k}`)));
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+// The shared secret detector: every built-in rule finds its format at the
+// start, middle and end of a text and inside a stored record's blob; the
+// entropy rule leaves ordinary identifiers alone; custom rules and the
+// allow-list work; an invalid custom regex names the config line.
+import t from 'tap';
+import { SecretDetector, customRule, scanStoredValue, valueDigest, isHighEntropy, SECRET_RULES } from '../../src/record/index.js';
+
+const SAMPLES: Record<string, string> = {
+  'private-key': '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----',
+  'anthropic-key': 'sk-ant-api03-Zx81kQ0vPq3mN7tR2sW9yB4cD6eF',
+  'openai-key': 'sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34',
+  'aws-access-key': 'AKIAZ7QW3ERT5YUI8OPL',
+  'github-token': 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8',
+  'gitlab-token': 'glpat-Xy9z8W7v6U5t4S3r2Q1p',
+  'slack-token': 'xoxb-2048-4096-Tq8Zr2LmX7vT4pW9',
+  'google-api-key': 'AIzaSyB9x8C7v6B5n4M3a2S1d0F9g8H7j6K5l4Q',
+  'stripe-key': 'rk_live_51Hq8Zr2LmX7vT4pW9nB3kY',
+  jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0YXBlcy10ZXN0In0.c2lnbmF0dXJlLWJ5dGVzLWhlcmU',
+  'url-password': 'mongodb://admin:Tr0ub4dor3x@mongo.internal:27017/db',
+  'high-entropy': 'const apiSigningToken = "Zq8Wr2LmX7vT4pW9nB3kY6hJ1cF5"',
+};
+
+t.test('each rule, at the start, middle and end of a text', async (t) => {
+  const d = new SecretDetector();
+  t.equal(Object.keys(SAMPLES).length, SECRET_RULES.length - 2, 'every rule but bearer-token and password-assignment (covered below) is sampled');
+  for (const [rule, text] of Object.entries(SAMPLES)) {
+    for (const wrap of [(s: string) => s, (s: string) => `some words ${s} more words`, (s: string) => `leading text\n${s}`]) {
+      const found = d.scan(wrap(text));
+      t.equal(found.length, 1, `${rule}: one finding in ${JSON.stringify(wrap('…'))}`);
+      t.equal(found[0]?.rule, rule, rule);
+      const f = found[0]!;
+      t.equal(wrap(text).slice(f.start, f.end), f.value, 'positions name the value');
+      t.notMatch(d.replace(wrap(text)), f.value, 'replace removes it');
+    }
+  }
+  const b = d.scan('curl -H "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123"');
+  t.same(b.map((f) => [f.rule, f.value]), [['bearer-token', 'abcdefghijklmnopqrstuvwxyz0123']], 'the Bearer prefix is kept');
+  const p = d.scan('DB_PASSWORD=correcthorsebattery');
+  t.same(p.map((f) => [f.rule, f.value]), [['password-assignment', 'correcthorsebattery']]);
+});
+
+t.test('no false alarms on ordinary code and text', async (t) => {
+  const d = new SecretDetector();
+  const text = [
+    'commit 4f8a2c1e9b7d3a5f6e8c0b2d4f6a8c0e2b4d6f8a',
+    'const tokenizerConfigPath = "src/tokenizer/config/defaultSettings.json"',
+    'apiKey: process.env.OPENAI_API_KEY',
+    'password: "{{.Env.SIGN_PASSWORD}}"',
+    'const passwordResetTemplateName = "emailPasswordResetTemplate"',
+    'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+    'https://example.com/path?x=1',
+    'git@github.com:owner/repo.git',
+  ].join('\n');
+  t.same(d.scan(text), []);
+  t.notOk(isHighEntropy('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'));
+  t.notOk(isHighEntropy('4f8a2c1e9b7d3a5f6e8c0b2d4f6a8c0e'), 'a lower-case hex digest is not a secret by entropy alone');
+  t.ok(isHighEntropy('Zq8Wr2LmX7vT4pW9nB3kY6hJ1cF5'));
+});
+
+t.test('custom rules and their errors', async (t) => {
+  const rule = customRule({ id: 'acme', pattern: 'ACME-[0-9]{6}', source: { path: '.tapes/config', line: 7 } });
+  const d = new SecretDetector([rule]);
+  t.same(d.scan('ticket ACME-123456 closed').map((f) => [f.rule, f.value]), [['custom-acme', 'ACME-123456']]);
+  t.throws(() => customRule({ id: 'bad', pattern: 'ACME-[0-9', source: { path: '.tapes/config', line: 7 } }), /^\.tapes\/config:7: secret rule bad: invalid regex "ACME-\[0-9": /);
+  t.throws(() => customRule({ id: 'empty', pattern: 'x*', source: { path: '.tapes/config', line: 9 } }), /\.tapes\/config:9: .*matches the empty string/);
+  t.throws(() => customRule({ id: 'sp ace', pattern: 'x' }), /secret rule name "sp ace"/);
+});
+
+t.test('the allow-list by rule and value digest', async (t) => {
+  const key = SAMPLES['aws-access-key']!;
+  const digest = valueDigest(key);
+  t.match(digest, /^[0-9a-f]{64}$/);
+  t.equal(new SecretDetector([], [{ rule: 'aws-access-key', digest: digest.slice(0, 16) }]).scan(`a ${key} b`).length, 0, 'allowed by rule + digest prefix');
+  t.equal(new SecretDetector([], [{ rule: 'jwt', digest }]).scan(`a ${key} b`).length, 1, 'the digest allows only under its own rule');
+  t.equal(new SecretDetector([], [{ rule: 'aws-access-key', digest: valueDigest('AKIAOTHEROTHEROTHER1') }]).scan(`a ${key} b`).length, 1, 'another value is still found');
+});
+
+t.test('stored values: strings, keys and blobs', async (t) => {
+  const d = new SecretDetector();
+  const blobText = 'x'.repeat(2000) + ` ${SAMPLES['github-token']} ` + 'y'.repeat(100);
+  const blobs = new Map([['b1', Buffer.from(blobText)]]);
+  const found = await scanStoredValue(
+    d,
+    { type: 'tool_result', input: { cmd: `export AWS=${SAMPLES['aws-access-key']}` }, out: { $blob: 'b1' }, list: ['fine', SAMPLES.jwt!] },
+    async (id) => blobs.get(id)!,
+  );
+  t.same(found.map((f) => [f.rule, f.path, f.blob ?? null]), [
+    ['aws-access-key', '$.input.cmd', null],
+    ['github-token', '$.out', 'b1'],
+    ['jwt', '$.list[1]', null],
+  ]);
+});
