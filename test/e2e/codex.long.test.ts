@@ -7,13 +7,12 @@
 // every turn once, the command's real output recorded, the rollout given back
 // byte for byte, and the dummy key nowhere in the archive.
 import t from 'tap';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
 import { agentBin, PINS } from './agents.js';
 import { CALL_ID, CLOSING, responsesModel } from './responses-model.js';
-import { files, keyNowhere, runTapes } from './e2e-helpers.js';
+import { everyTurnOnce, files, givenBack, importedRun, keyNowhere, runTapes } from './e2e-helpers.js';
 
 const KEY = 'sk-openai-e2e-dummy-key-31b7a0';
 const PROMPT = 'Create hello.txt with a greeting';
@@ -42,22 +41,8 @@ t.test(`Codex CLI ${PINS.codex!.version}: one run, one session, every turn once,
   const sid = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/.exec(file)![1]!;
   t.match(r.stderr, sid, 'the capture is named by the same session id');
 
-  t.equal((await run(['import', '--json', file], arch!)).code, 0);
-  const sessions = (await run(['sessions', '--json'], arch!)).stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string });
-  t.same(sessions.map((s) => s.name), [sid], 'one session for the run');
-  const refs = (await run(['for-each-ref', '--format=%(refname)'], arch!)).stdout.toString().trim().split('\n').sort();
-  t.same(refs, [`refs/captures/sessions/${sid}`, `refs/sessions/${sid}`], 'the capture is the view of the session');
-
-  const records = (await run(['log', '--json', sid], arch!)).stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; content: Array<Record<string, unknown>> });
-  const blocks = records.flatMap((rec) => rec.content.map((b) => ({ rec, b })));
-  t.equal(records.filter((rec) => rec.kind === 'user' && JSON.stringify(rec.content).includes(PROMPT)).length, 1, 'the prompt once');
-  t.equal(blocks.filter(({ b }) => b.type === 'tool_use' && b.id === CALL_ID).length, 1, 'the call once');
-  const results = blocks.filter(({ b }) => b.type === 'tool_result' && b.tool_use_id === CALL_ID);
-  t.equal(results.length, 1, 'its result once');
-  t.match(JSON.stringify(results[0]?.b.content), 'hello from the agent', "the command's real output");
-  t.equal(blocks.filter(({ b }) => b.type === 'text' && b.text === CLOSING).length, 1, 'the answer once');
-
-  const back = await run(['export', '--format', 'original', sid], arch!);
-  t.equal(createHash('sha256').update(back.stdout).digest('hex'), createHash('sha256').update(readFileSync(file)).digest('hex'), 'the rollout given back byte for byte');
+  const records = await importedRun(t, run, arch!, file, sid);
+  everyTurnOnce(t, records, { prompt: PROMPT, isCall: (b) => b.id === CALL_ID, closing: CLOSING });
+  await givenBack(t, run, arch!, sid, file);
   await keyNowhere(t, arch!, KEY);
 });

@@ -3,6 +3,7 @@
 // and looking for a key in every object's content and every other file of an
 // archive.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -60,4 +61,45 @@ export async function keyNowhere(t: Test, arch: string, key: string): Promise<vo
   t.equal(holding, 0, 'no object holds the key');
   const others = files(join(arch, '.tapes')).filter((f) => !f.startsWith(join(arch, '.tapes', 'objects')));
   t.same(others.filter((f) => readFileSync(f).includes(key)), [], `no other file of the archive holds it (${others.length} files)`);
+}
+
+type Run = ReturnType<typeof runTapes>;
+export interface Logged {
+  id: string;
+  kind: string;
+  content: Array<Record<string, unknown>>;
+}
+
+/**
+ * Imports the transcript an agent wrote and checks that the run is one
+ * session, its capture the session's view; returns the session's records
+ * as `log --json` gives them.
+ */
+export async function importedRun(t: Test, run: Run, arch: string, file: string, sid: string): Promise<Logged[]> {
+  const imp = await run(['import', '--json', file], arch);
+  t.equal(imp.code, 0, `import exited 0 (${imp.stderr})`);
+  const sessions = (await run(['sessions', '--json'], arch)).stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string });
+  t.same(sessions.map((s) => s.name), [sid], 'one session for the run');
+  const refs = (await run(['for-each-ref', '--format=%(refname)'], arch)).stdout.toString().trim().split('\n').sort();
+  t.same(refs, [`refs/captures/sessions/${sid}`, `refs/sessions/${sid}`], 'the capture is the view of the session, not a session of its own');
+  return (await run(['log', '--json', sid], arch)).stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Logged);
+}
+
+/** The prompt, the tool call (the block `isCall` picks), its result with the command's real output, and the closing answer: each once. */
+export function everyTurnOnce(t: Test, records: Logged[], o: { prompt: string; isCall: (b: Record<string, unknown>) => boolean; closing: string }): Record<string, unknown> | undefined {
+  const blocks = records.flatMap((rec) => rec.content.map((b) => ({ rec, b })));
+  t.equal(records.filter((rec) => rec.kind === 'user' && JSON.stringify(rec.content).includes(o.prompt)).length, 1, 'the prompt once');
+  const calls = blocks.filter(({ b }) => b.type === 'tool_use' && o.isCall(b));
+  t.equal(calls.length, 1, 'the tool call once');
+  const results = blocks.filter(({ b }) => b.type === 'tool_result' && b.tool_use_id === calls[0]?.b.id);
+  t.equal(results.length, 1, 'its result once');
+  t.match(JSON.stringify(results[0]?.b.content), 'hello from the agent', "the command's real output");
+  t.equal(blocks.filter(({ b }) => b.type === 'text' && b.text === o.closing).length, 1, 'the answer once');
+  return calls[0] && { ...calls[0].b, record: calls[0].rec.id };
+}
+
+/** `export --format original` gives the agent's file back, SHA-256 identical. */
+export async function givenBack(t: Test, run: Run, arch: string, sid: string, file: string): Promise<void> {
+  const back = await run(['export', '--format', 'original', sid], arch);
+  t.equal(createHash('sha256').update(back.stdout).digest('hex'), createHash('sha256').update(readFileSync(file)).digest('hex'), 'the transcript given back byte for byte');
 }

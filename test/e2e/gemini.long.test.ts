@@ -7,13 +7,12 @@
 // session, every turn once, the command's real output recorded, the file
 // given back byte for byte, and the dummy key nowhere in the archive.
 import t from 'tap';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
 import { agentBin, PINS } from './agents.js';
 import { CALL, CLOSING, geminiModel } from './gemini-model.js';
-import { files, keyNowhere, runTapes } from './e2e-helpers.js';
+import { everyTurnOnce, files, givenBack, importedRun, keyNowhere, runTapes } from './e2e-helpers.js';
 
 const KEY = 'AIza-gemini-e2e-dummy-key-5c0d1e';
 const PROMPT = 'Create hello.txt with a greeting';
@@ -47,24 +46,8 @@ t.test(`Gemini CLI ${PINS.gemini!.version}: one run, one session, every turn onc
   const sid = (JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { sessionId: string }).sessionId;
   t.match(r.stderr, sid, 'the capture is named by the same session id');
 
-  const imp = await run(['import', '--json', file], arch!);
-  t.equal(imp.code, 0, `import exited 0 (${imp.stderr})`);
-  const sessions = (await run(['sessions', '--json'], arch!)).stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string });
-  t.same(sessions.map((s) => s.name), [sid], 'one session for the run');
-  const refs = (await run(['for-each-ref', '--format=%(refname)'], arch!)).stdout.toString().trim().split('\n').sort();
-  t.same(refs, [`refs/captures/sessions/${sid}`, `refs/sessions/${sid}`], 'the capture is the view of the session');
-
-  const records = (await run(['log', '--json', sid], arch!)).stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; content: Array<Record<string, unknown>> });
-  const blocks = records.flatMap((rec) => rec.content.map((b) => ({ rec, b })));
-  t.equal(records.filter((rec) => rec.kind === 'user' && JSON.stringify(rec.content).includes(PROMPT)).length, 1, 'the prompt once');
-  const calls = blocks.filter(({ b }) => b.type === 'tool_use' && b.name === CALL);
-  t.equal(calls.length, 1, 'the call once');
-  const results = blocks.filter(({ b }) => b.type === 'tool_result' && b.tool_use_id === calls[0]?.b.id);
-  t.equal(results.length, 1, 'its result once');
-  t.match(JSON.stringify(results[0]?.b.content), 'hello from the agent', "the command's real output");
-  t.equal(blocks.filter(({ b }) => b.type === 'text' && b.text === CLOSING).length, 1, 'the answer once');
-
-  const back = await run(['export', '--format', 'original', sid], arch!);
-  t.equal(createHash('sha256').update(back.stdout).digest('hex'), createHash('sha256').update(readFileSync(file)).digest('hex'), 'the session file given back byte for byte');
+  const records = await importedRun(t, run, arch!, file, sid);
+  everyTurnOnce(t, records, { prompt: PROMPT, isCall: (b) => b.name === CALL, closing: CLOSING });
+  await givenBack(t, run, arch!, sid, file);
   await keyNowhere(t, arch!, KEY);
 });
