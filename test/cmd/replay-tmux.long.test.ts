@@ -188,6 +188,11 @@ t.test('without a terminal the binary prints the timeline and exits 0', async (t
   const r = spawnSync(process.execPath, [binPath, 'replay', SESSION], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH } });
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^Session bc3bf53b /);
-  t.equal(r.stdout.trim().split('\n').length, 41);
+  // The agent's bookkeeping (progress ticks, snapshots) folded into a count, as log folds it.
+  t.equal(r.stdout.trim().split('\n').length, 31);
+  t.match(r.stdout, /\n11 bookkeeping records folded \(--all-records shows them\)\n$/);
   t.notMatch(r.stdout, /\x1b/);
+  const all = spawnSync(process.execPath, [binPath, 'replay', '--all-records', SESSION], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  t.equal(all.status, 0, all.stderr);
+  t.equal(all.stdout.trim().split('\n').length, 41, 'with --all-records, every record');
 });
