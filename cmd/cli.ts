@@ -1,12 +1,13 @@
 // The CLI factory: a fresh run per call, so tests can run commands in-process
 // with captured streams. The command line is read once (cmd/lib/argv.ts):
 // global options, the command word, --help and --version; then only that
-// command's module and yargs are loaded, and the command's table (cmd/spec)
-// becomes its parser. What is imported here at the top is all that
+// command's module is loaded, and the command's table (cmd/spec) becomes its
+// parser: cmd/lib/fast-argv.ts for a plain line, yargs for anything else. What is imported here at the top is all that
 // --version and shell completion load. Typed errors become exit codes here (DESIGN.md §6);
 // nothing is printed as a stack trace.
 import type { Io } from './context.js';
-import { SPECS, positionalUsage, specOf } from './spec/index.js';
+import type { Argv } from 'yargs';
+import { SPECS, positionalUsage, specOf, type CommandSpec } from './spec/index.js';
 import { closestCommand, scanArgv } from './lib/argv.js';
 import { write } from './lib/io.js';
 import type { RunContext } from './lib/run-context.js';
@@ -46,9 +47,9 @@ export function createCli(io: Io): Cli {
           await write(io.stdout, VERSION + '\n');
           return 0;
         }
-        const { commandHelp, commandList } = await import('./lib/help-text.js');
         if (command === undefined) {
           if (!scan.help) throw usage('Name a command; "tapes help" lists them.');
+          const { commandList } = await import('./lib/help-text.js');
           await write(io.stdout, commandList());
           return 0;
         }
@@ -58,6 +59,7 @@ export function createCli(io: Io): Cli {
           throw usage(close ? `Did you mean ${close}?` : `Unknown argument: ${command}`);
         }
         if (scan.help) {
+          const { commandHelp } = await import('./lib/help-text.js');
           await write(io.stdout, await commandHelp(spec));
           return 0;
         }
@@ -75,10 +77,40 @@ export function createCli(io: Io): Cli {
 async function runCommand(ctx: RunContext, name: string, argv: string[]): Promise<void> {
   const spec = specOf(name)!;
   const { COMMANDS } = await import('./commands.js');
-  const { applySpec, expandOptionalValues } = await import('./lib/yargs-spec.js');
-  const [{ default: yargs }, mod] = await Promise.all([import('yargs'), COMMANDS[name]!()]);
+  const { expandOptionalValues } = await import('./lib/yargs-spec.js');
+  argv = expandOptionalValues(argv, spec);
+  const mod = await COMMANDS[name]!();
+  // A plain command line skips loading yargs (cmd/lib/fast-argv.ts); a
+  // command with its own yargs set-up (checks, subcommands) always uses it.
+  if (mod.builder === undefined) {
+    const { parseFast } = await import('./lib/fast-argv.js');
+    const fast = parseFast(argv, spec);
+    if (fast !== undefined) {
+      await mod.handler({ ...fast.args, _: fast.rest, ctx });
+      return;
+    }
+  }
+  const parsed = await parseWithYargs(spec, argv, mod.builder, { ctx });
+  // undefined when a subcommand's own handler ran (remote).
+  if (parsed !== undefined) await mod.handler({ ...parsed.args, _: parsed.rest, ctx });
+}
+
+/**
+ * The arguments yargs reads from `argv` for `spec` (with the command's own
+ * set-up, `builder`), or undefined when a subcommand declared by `builder`
+ * ran instead. Usage errors are thrown marked `usage`.
+ */
+export async function parseWithYargs(
+  spec: CommandSpec,
+  argv: readonly string[],
+  builder: ((y: Argv) => Argv) | undefined,
+  context: Record<string, unknown>,
+): Promise<{ args: Record<string, unknown>; rest: string[] } | undefined> {
+  const { applySpec } = await import('./lib/yargs-spec.js');
+  const { default: yargs } = await import('yargs');
+  let parsed: { args: Record<string, unknown>; rest: string[] } | undefined;
   const y = yargs()
-    .scriptName(`tapes ${name}`)
+    .scriptName(`tapes ${spec.name}`)
     .strict()
     .exitProcess(false)
     .help(false)
@@ -97,17 +129,19 @@ async function runCommand(ctx: RunContext, name: string, argv: string[]): Promis
     .command({
       command: `$0 ${positionalUsage(spec)}`.trimEnd(),
       describe: false,
-      builder: (y) => (mod.builder ?? ((x) => x))(applySpec(y, spec)),
-      handler: async (args) => {
+      builder: (y) => (builder ?? ((x) => x))(applySpec(y, spec)),
+      handler: (args) => {
         const stray = args._;
         if (stray.length > 0) throw usage(`Unknown argument: ${stray[0]}`);
         const rest = ((args['--'] as unknown[] | undefined) ?? []).map(String);
-        delete args['--'];
-        await mod.handler({ ...args, _: rest, ctx });
+        const { _: _words, '--': _after, ...named } = args;
+        parsed = { args: named, rest };
       },
     });
   // The context travels in the parsed arguments too, for subcommands' handlers (remote).
-  await y.parseAsync(expandOptionalValues(argv, spec), { ctx });
+  await y.parseAsync([...argv], context);
+  if (parsed !== undefined) delete parsed.args.ctx;
+  return parsed;
 }
 
 function usage(message: string): Error {

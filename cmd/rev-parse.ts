@@ -1,5 +1,4 @@
 // tapes rev-parse: print what revisions resolve to.
-import type { Argv } from 'yargs';
 import type { CommandArgs } from './lib/run-context.js';
 import { jsonLine } from './lib/io.js';
 import { revisionJson, tapesDirJson } from '../src/view/json/plumbing.js';
@@ -14,14 +13,11 @@ interface Args extends CommandArgs {
   json?: boolean;
 }
 
-export function builder(y: Argv) {
-  // A bare --short is --short=12 (cli.ts); anything but a number is 12 too.
-  return y.coerce('short', (n: number) => (Number.isNaN(n) ? 12 : n));
-}
-
 export async function handler(args: Args): Promise<void> {
   const { UsageError } = await import('../src/errors/index.js');
   const ctx = args.ctx;
+  // A bare --short is --short=12 (cli.ts); anything but a number is 12 too.
+  if (args.short !== undefined && Number.isNaN(args.short)) args.short = 12;
   const archive = await ctx.archive();
   const revs = args.rev ?? [];
   if (args.tapesDir) {
