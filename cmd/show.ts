@@ -22,7 +22,8 @@ export async function handler(args: Args): Promise<void> {
   const { readEvent, sourceBytes } = await import('../src/record/index.js');
   const { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } = await import('../src/refs/index.js');
   const { readContent } = await import('../src/odb/index.js');
-  const { summariseSession, sessionCost } = await import('../src/archive/index.js');
+  const { summariseSession } = await import('../src/archive/sessions/summary.js');
+  const { sessionCost } = await import('../src/archive/sessions/cost.js');
   const { Abbreviator, sessionsContaining } = await import('../src/archive/log/index.js');
   const { renderRecord, eventJson } = await import('../src/view/record-render.js');
   const T = await import('../src/view/timeline.js');

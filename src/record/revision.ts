@@ -149,8 +149,11 @@ async function resolveBase(
     for (const id of await store.findByPrefix(base)) candidates.set(`object ${id}`, id);
   }
   const sessionHits: Array<{ name: string; id: string }> = [];
-  for (const r of await refs.list(SESSIONS_PREFIX)) {
-    if (shortRefName(r.name).startsWith(base)) sessionHits.push(r);
+  // Names first: only the refs whose name matches are read (an archive holds hundreds).
+  for (const name of await refs.listNames(SESSIONS_PREFIX)) {
+    if (!shortRefName(name).startsWith(base)) continue;
+    const v = await refs.read(name).catch(() => undefined);
+    if (v?.kind === 'id') sessionHits.push({ name, id: v.id });
   }
   for (const s of sessionHits) candidates.set(`session ${s.name}`, s.id);
   const distinct = new Set(candidates.values());
