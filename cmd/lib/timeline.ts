@@ -4,7 +4,7 @@
 // tree flattened into display order. Without a terminal, replay prints it
 // exactly as log does (printTimeline).
 import type { Archive } from '../../src/archive/archive.js';
-import type { ChainItem, LogEntry, LogFilter, LogTarget, SessionLog, TimelineRow } from '../../src/archive/log/index.js';
+import type { AbbrevMemo, ChainItem, LogEntry, LogFilter, LogTarget, SessionLog, TimelineRow } from '../../src/archive/log/index.js';
 import type { RunContext } from './run-context.js';
 import { write } from './io.js';
 
@@ -133,6 +133,7 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
     }
   };
   let damaged = 0;
+  const memos: AbbrevMemo[] = [];
   // The whole timeline of a session, unfiltered, is kept in the derived index
   // (timeline-cache.ts) and read back instead of every record; --json, --stat
   // and the filters read the records.
@@ -173,6 +174,10 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
       if (opts.maxCount !== undefined) entries = L.limitLog(entries, opts.maxCount);
       const items = flattenTimeline(entries, current.ref);
       await abbr.prepare(items.map((i) => i.item.id));
+      // A session's ids keep what abbreviating them found, per pack (abbrev-memo.ts).
+      const memo = current.ref && L.cacheableRef(current.ref) ? L.AbbrevMemo.load(archive, current.ref) : undefined;
+      abbr.useMemo(memo);
+      if (memo) memos.push(memo);
       for (const bad of current.damaged) {
         damaged++;
         io.stderr.write(`tapes: error: record ${bad.id} cannot be read: ${damage(bad)}\n`);
@@ -237,6 +242,7 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
     if (pending) await write(paged.out, pending);
   } finally {
     await paged.done();
+    for (const m of memos) await m.save();
   }
   if (damaged > 0) ctx.exitCode = 1;
 }

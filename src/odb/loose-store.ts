@@ -25,7 +25,7 @@ import {
 } from '../object/index.js';
 import { READ_NOFOLLOW } from './no-follow.js';
 import { ObjectLayout } from './object-layout.js';
-import type { BatchWriteTarget, VerifyingStore } from './object-store.js';
+import type { BatchWriteTarget, PackDigitsMemo, VerifyingStore } from './object-store.js';
 import { PackSet } from './pack-reader.js';
 
 /**
@@ -354,7 +354,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
   }
 
   /** The most leading digits `id` shares with another stored id: loose ids as neighbours() lists them, packed ones from each pack's index. */
-  async sharedDigits(id: string): Promise<number> {
+  async sharedDigits(id: string, memo?: PackDigitsMemo): Promise<number> {
     if (!isObjectId(id)) return 0;
     const fanout = id.slice(0, 2);
     let loose = this.looseByFanout.get(fanout);
@@ -362,7 +362,7 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
       loose = this.layout.looseIdsWithPrefix(fanout);
       this.looseByFanout.set(fanout, loose);
     }
-    let best = this.packs.sharedDigits(id);
+    let best = this.packs.sharedDigits(id, memo);
     for (const other of await loose) {
       if (other === id) continue;
       let k = 0;

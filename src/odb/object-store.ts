@@ -22,8 +22,20 @@ export interface ObjectStore {
    * abbreviations list them (findByPrefix).
    */
   neighbours?(id: string): Promise<string[]>;
-  /** The most leading hex digits `id` shares with another stored id (what neighbours() tells, as a number). Optional. */
-  sharedDigits?(id: string): Promise<number>;
+  /**
+   * The most leading hex digits `id` shares with another stored id (what
+   * neighbours() tells, as a number). With `memo`, a pack's count comes from
+   * memo.get(packName) when it has one, and counts computed are handed to
+   * memo.set: a pack never changes, so its count for an id holds for as long
+   * as it exists (the log keeps them, archive/log/abbrev-memo.ts). Optional.
+   */
+  sharedDigits?(id: string, memo?: PackDigitsMemo): Promise<number>;
+}
+
+/** Per pack, the digits an id shares with that pack's ids (see ObjectStore.sharedDigits). */
+export interface PackDigitsMemo {
+  get(pack: string): number | undefined;
+  set(pack: string, digits: number): void;
 }
 
 /** What a batched writer (WriteQueue) drives: writes that say what they added. */

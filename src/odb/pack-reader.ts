@@ -10,6 +10,7 @@ import { isObjectId, sha256Hex } from '../hash/index.js';
 import { decodeObject, type Codec, type TapesObject } from '../object/index.js';
 import { READ_NOFOLLOW, entryKind } from './no-follow.js';
 import { MAX_FRAME_CONTENT, PACK_HEADER_SIZE, PACK_TRAILER_SIZE, PackIndex, parsePackTrailer, type FrameInfo } from './pack-format.js';
+import type { PackDigitsMemo } from './object-store.js';
 
 export const PACK_PREFIX = 'pack-';
 const PACK_NAME_RE = /^pack-[0-9a-f]{64}$/;
@@ -371,11 +372,18 @@ export class PackSet {
   }
 
   /** The most leading digits `id` shares with another id of any pack (see PackIndex.sharedDigits). */
-  sharedDigits(id: string): number {
+  sharedDigits(id: string, memo?: PackDigitsMemo): number {
     if (!isObjectId(id)) return 0;
-    const bytes = Buffer.from(id, 'hex');
+    let bytes: Buffer | undefined;
     let best = 0;
-    for (const p of this.packs) best = Math.max(best, p.index.sharedDigits(bytes));
+    for (const p of this.packs) {
+      let n = memo?.get(p.name);
+      if (n === undefined) {
+        n = p.index.sharedDigits((bytes ??= Buffer.from(id, 'hex')));
+        memo?.set(p.name, n);
+      }
+      best = Math.max(best, n);
+    }
     return best;
   }
 

@@ -4,6 +4,7 @@ import type { ObjectStore } from '../../odb/index.js';
 import { SESSIONS_PREFIX, shortRefName, type RefStore } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { displaySessionName } from '../sessions/index.js';
+import type { AbbrevMemo } from './abbrev-memo.js';
 
 
 /**
@@ -13,6 +14,7 @@ import { displaySessionName } from '../sessions/index.js';
  */
 export class Abbreviator {
   private readonly dirs = new Map<string, Promise<string[]>>();
+  private memo?: AbbrevMemo;
 
   /** The session names, sorted, to find those starting with a prefix by binary search. */
   private readonly sortedSessions: string[];
@@ -34,6 +36,11 @@ export class Abbreviator {
     const all = await archive.refs.listNames('refs/');
     const sessions = all.filter((n) => n.startsWith(SESSIONS_PREFIX)).map(shortRefName);
     return new Abbreviator(await archive.objects(), archive.refs, new Set(all), sessions);
+  }
+
+  /** Keeps (and takes) each pack's digit counts in `memo` from now on (abbrev-memo.ts); undefined stops. */
+  useMemo(memo: AbbrevMemo | undefined): void {
+    this.memo = memo;
   }
 
   /**
@@ -62,7 +69,7 @@ export class Abbreviator {
     // The ids sharing the most digits with `id` are its neighbours in sorted
     // order: the store counts the digits, or names them, or they are found in
     // the listing of its first two digits.
-    if (this.store.sharedDigits) n = Math.max(n, (await this.store.sharedDigits(id)) + 1);
+    if (this.store.sharedDigits) n = Math.max(n, (await this.store.sharedDigits(id, this.memo?.for(id))) + 1);
     else {
       for (const other of await this.neighboursOf(id)) {
         let k = 0;

@@ -3,6 +3,7 @@ export * from './tree.js';
 export * from './filter.js';
 export * from './target.js';
 export * from './abbreviator.js';
+export * from './abbrev-memo.js';
 export * from './chain-index.js';
 export * from './timeline-cache.js';
 export * from './prune-index.js';

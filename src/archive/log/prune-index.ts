@@ -1,4 +1,4 @@
-// gc's sweep of the per-ref derived files (index/chains/, index/timelines/):
+// gc's sweep of the per-ref derived files (index/chains/, index/timelines/, index/abbrev/):
 // a file whose ref no longer exists, or that is not a file of its kind, is
 // removed, so a deleted or renamed session leaves nothing behind.
 import { readdirSync, unlinkSync } from 'node:fs';
@@ -8,10 +8,12 @@ import type { Archive } from '../archive.js';
 import { derivedPath, readDerived } from '../derived-file.js';
 import { CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, chainIndexPath } from './chain-index.js';
 import { TIMELINE_CACHE_MAGIC, TIMELINE_CACHE_VERSION, timelineCachePath } from './timeline-cache.js';
+import { ABBREV_MEMO_MAGIC, ABBREV_MEMO_VERSION, AbbrevMemo } from './abbrev-memo.js';
 
 const KINDS = [
   { dir: 'chains', magic: CHAIN_INDEX_MAGIC, version: CHAIN_INDEX_VERSION, pathOf: chainIndexPath },
   { dir: 'timelines', magic: TIMELINE_CACHE_MAGIC, version: TIMELINE_CACHE_VERSION, pathOf: timelineCachePath },
+  { dir: 'abbrev', magic: ABBREV_MEMO_MAGIC, version: ABBREV_MEMO_VERSION, pathOf: (archive: Archive, ref: string) => AbbrevMemo.path(archive, ref) },
 ];
 
 /**

@@ -4,7 +4,8 @@
 // objects otherwise; a missing, damaged or older-version index is rebuilt.
 import { existsSync } from 'node:fs';
 import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
-import { AGENTS_PREFIX, SESSIONS_PREFIX, parseRefContent, readRefFile, shortRefName } from '../../refs/index.js';
+import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
+import { refsWithStatCache } from '../ref-stat-cache.js';
 import type { Archive } from '../archive.js';
 import { summariseSession, type SessionSummary, type ToolCount, type ToolTime } from './summary.js';
 
@@ -102,22 +103,12 @@ export async function sessionTips(archive: Archive, refs: Array<{ name: string; 
 }
 
 /**
- * The refs holding chains (sessions, then subagents), read synchronously: a
- * ref file is a few bytes, and thousands of them read through the thread pool
- * one await at a time cost ten times as much.
+ * The refs holding chains (sessions, then subagents): each ref's file is
+ * stat'ed, and read only when index/ref-stat.json cannot vouch for it
+ * (ref-stat-cache.ts).
  */
 export async function chainRefs(archive: Archive): Promise<Array<{ name: string; id: string }>> {
-  const out: Array<{ name: string; id: string }> = [];
-  for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX]) {
-    for (const name of await archive.refs.listNames(prefix)) {
-      // Bounded and never through a link (docs/security.md, "Inside .tapes").
-      const read = readRefFile(archive.refs.pathOf(name));
-      if (!read.ok) continue; // deleted since it was listed, or not a ref file (fsck names it)
-      const v = parseRefContent(name, read.text);
-      if (v.kind === 'id') out.push({ name, id: v.id });
-    }
-  }
-  return out;
+  return refsWithStatCache(archive, [SESSIONS_PREFIX, AGENTS_PREFIX]);
 }
 
 /** How many chains are summarised at once when the index is cold (their reads overlap). */

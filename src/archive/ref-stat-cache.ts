@@ -1,0 +1,103 @@
+// .tapes/index/ref-stat.json: the chain refs' files as they were when last
+// read — inode, size, mtime and ctime (nanoseconds) — and the id each held,
+// so that listing hundreds of sessions costs one lstat per ref instead of an
+// open, fstat, read and close. It is git's index trick applied to refs, and
+// trusted as little:
+// - an entry is used only while every one of those facts is unchanged (tapes
+//   moves a ref by renaming a new file over it, which changes the inode and
+//   ctime; an edit in place changes mtime and ctime);
+// - a ref changed less than RACY_NS before the cache was written is read
+//   every time ("racy" in git's sense: a second change within the same
+//   timestamp tick would otherwise go unseen) until a later write of the
+//   cache finds it old enough;
+// - anything that is not a plain file (a link, a directory), a missing,
+//   damaged or other-version cache, or a linked index/ means reading the
+//   ref itself (derived-file.ts).
+// So a stale cache costs a read, never a wrong id.
+import { lstatSync, type BigIntStats } from 'node:fs';
+import { derivedPath, readDerived, writeDerived } from './derived-file.js';
+import { parseRefContent, readRefFile } from '../refs/index.js';
+import type { Archive } from './archive.js';
+
+const MAGIC = 'tapes-ref-stat';
+const VERSION = 1;
+/** Two seconds: coarser than any file system's timestamp tick that tapes runs on. */
+const RACY_NS = 2_000_000_000n;
+
+/** name, id, inode, size, mtime ns, ctime ns (the big numbers as decimal strings). */
+type Entry = [string, string, string, number, string, string];
+
+interface Cache {
+  entries: Map<string, Entry>;
+  /** The cache file's own mtime: entries changed within RACY_NS of it are not trusted. */
+  writtenNs: bigint;
+}
+
+function cachePath(archive: Archive): string {
+  return derivedPath(archive.dir, 'ref-stat.json');
+}
+
+function readCache(path: string): Cache | undefined {
+  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  if (st === undefined || !st.isFile()) return undefined;
+  const parsed = readDerived(path, MAGIC, VERSION);
+  if (!Array.isArray(parsed)) return undefined;
+  const entries = new Map<string, Entry>();
+  for (const e of parsed) {
+    const ok = Array.isArray(e) && e.length === 6 && typeof e[0] === 'string' && typeof e[1] === 'string' && typeof e[2] === 'string' && typeof e[3] === 'number' && typeof e[4] === 'string' && typeof e[5] === 'string';
+    if (!ok || !/^\d+$/.test(e[4] as string) || !/^\d+$/.test(e[5] as string)) return undefined;
+    entries.set(e[0] as string, e as Entry);
+  }
+  return { entries, writtenNs: st.mtimeNs };
+}
+
+function entryOf(name: string, id: string, st: BigIntStats): Entry {
+  return [name, id, String(st.ino), Number(st.size), String(st.mtimeNs), String(st.ctimeNs)];
+}
+
+function trusted(e: Entry | undefined, st: BigIntStats, cache: Cache): boolean {
+  if (e === undefined) return false;
+  if (e[2] !== String(st.ino) || e[3] !== Number(st.size) || e[4] !== String(st.mtimeNs) || e[5] !== String(st.ctimeNs)) return false;
+  return st.mtimeNs + RACY_NS < cache.writtenNs && st.ctimeNs + RACY_NS < cache.writtenNs;
+}
+
+/**
+ * The refs under `prefixes` (always the same prefixes: the cache holds
+ * exactly their refs) that hold an id, in the order listed, each read
+ * from its file unless the cache vouches for it (see the file comment). A
+ * ref that cannot be read as a plain file is left out, as RefStore.list
+ * leaves it out (fsck names it).
+ */
+export async function refsWithStatCache(archive: Archive, prefixes: readonly string[]): Promise<Array<{ name: string; id: string }>> {
+  const path = cachePath(archive);
+  const cache = readCache(path);
+  const out: Array<{ name: string; id: string }> = [];
+  const fresh: Entry[] = [];
+  let read = 0;
+  for (const prefix of prefixes) {
+    for (const name of await archive.refs.listNames(prefix)) {
+      const abs = archive.refs.pathOf(name);
+      // lstat before reading: a change after it shows as a different stat next time.
+      const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+      if (st === undefined || !st.isFile()) continue; // gone since listed, or a link: never followed
+      const known = cache?.entries.get(name);
+      if (cache !== undefined && trusted(known, st, cache)) {
+        out.push({ name, id: known![1] });
+        fresh.push(known!);
+        continue;
+      }
+      read++;
+      // Bounded and never through a link (docs/security.md, "Inside .tapes").
+      const r = readRefFile(abs);
+      if (!r.ok) continue;
+      const v = parseRefContent(name, r.text);
+      if (v.kind !== 'id') continue;
+      out.push({ name, id: v.id });
+      fresh.push(entryOf(name, v.id, st));
+    }
+  }
+  // Rewritten when a ref was read (new, changed or racy) or one has gone.
+  const changed = cache === undefined || read > 0 || fresh.length !== cache.entries.size;
+  if (changed && !archive.readOnly) await writeDerived(path, MAGIC, VERSION, fresh);
+  return out;
+}

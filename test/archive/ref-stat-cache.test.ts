@@ -1,0 +1,84 @@
+// index/ref-stat.json (src/archive/ref-stat-cache.ts): listing the chain refs
+// trusts a ref's cached id only while the ref file's inode, size, mtime and
+// ctime are unchanged and it was not changed within two seconds of the cache
+// being written. Whatever happens to the refs or the cache, chainRefs must
+// give what reading every ref gives.
+import t from 'tap';
+import { readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Archive } from '../../src/archive/index.js';
+import { writeDerived } from '../../src/archive/derived-file.js';
+import { chainRefs } from '../../src/archive/sessions/index.js';
+import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+
+const PROJECT = join(corpusDir, 'claude-code', 'projects', '-Users-alex-workspace-cli');
+
+async function truth(archive: Archive) {
+  return [...(await archive.refs.list('refs/sessions/')), ...(await archive.refs.list('refs/agents/'))];
+}
+
+t.test('chainRefs agrees with the ref files as they change, and never believes a racy or damaged entry', async (t) => {
+  const cwd = tempDir('tapes-refstat-');
+  const run = async (args: string[]) => {
+    const r = await tapes(args, { cwd });
+    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  };
+  await run(['init', '-q']);
+  await run(['import', join(PROJECT, '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl'), join(PROJECT, '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl')]);
+  const dir = join(cwd, '.tapes');
+  const cachePath = join(dir, 'index', 'ref-stat.json');
+  const open = () => Archive.openAt(dir);
+  let archive = await open();
+  const refs = await truth(archive);
+  t.ok(refs.length >= 2, `${refs.length} chain refs`);
+  t.same(await chainRefs(archive), refs, 'no cache: the refs as read');
+  t.same(await chainRefs(await open()), refs, 'with the cache: the same');
+  const [a, b] = refs;
+
+  // Moved by tapes (a new file renamed over the old one).
+  await run(['update-ref', a!.name, b!.id]);
+  archive = await open();
+  t.same(await chainRefs(archive), await truth(archive), 'a ref moved by update-ref is seen');
+  // Rewritten in place with the same size and its old times put back: the ctime still tells.
+  const path = join(dir, a!.name);
+  writeFileSync(path, a!.id + '\n');
+  utimesSync(path, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  archive = await open();
+  t.same(await chainRefs(archive), await truth(archive), 'a ref edited in place is seen');
+  // A ref deleted, and one added by hand.
+  rmSync(join(dir, b!.name));
+  writeFileSync(join(dir, 'refs', 'sessions', 'by-hand'), a!.id + '\n');
+  archive = await open();
+  const now = await truth(archive);
+  t.same(await chainRefs(archive), now, 'a deleted ref is gone, an added one is there');
+  t.ok(now.some((r) => r.name === 'refs/sessions/by-hand') && !now.some((r) => r.name === b!.name), 'the truth changed as intended');
+
+  // A cache whose entries name a wrong id but the right stats: racy (the refs
+  // changed within two seconds of it), so not believed...
+  const cached = JSON.parse(readFileSync(cachePath, 'utf8').split('\n')[1]!) as Array<[string, string, string, number, string, string]>;
+  const wrong = 'f'.repeat(64);
+  await writeDerived(cachePath, 'tapes-ref-stat', 1, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
+  t.same(await chainRefs(await open()), now, 'entries written within two seconds of their refs changing are not believed');
+  // ...while the same cache, dated later, is: which is what the racy rule guards.
+  await writeDerived(cachePath, 'tapes-ref-stat', 1, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
+  const later = new Date(Date.now() + 10_000);
+  utimesSync(cachePath, later, later);
+  t.ok((await chainRefs(await open())).every((r) => r.id === wrong), 'an entry older than its cache by two seconds is believed (the cache is only as good as the stat)');
+
+  // Damaged: a byte changed under the checksum.
+  const text = readFileSync(cachePath, 'utf8');
+  writeFileSync(cachePath, text.replace(wrong.slice(0, 8), '0'.repeat(8)));
+  utimesSync(cachePath, later, later);
+  t.same(await chainRefs(await open()), now, 'a damaged cache is not believed');
+  // A link in its place is never read nor written through: a believable cache outside the archive, linked in.
+  const outside = join(tempDir('tapes-refstat-outside-'), 'ref-stat.json');
+  await writeDerived(outside, 'tapes-ref-stat', 1, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
+  utimesSync(outside, later, later);
+  const before = readFileSync(outside, 'utf8');
+  rmSync(cachePath);
+  symlinkSync(outside, cachePath);
+  t.same(await chainRefs(await open()), now, 'a linked cache is not believed');
+  t.equal(readFileSync(outside, 'utf8'), before, 'nor written through');
+  rmSync(cachePath);
+  t.same(await chainRefs(await open()), now, 'rebuilt when missing');
+});
