@@ -15,6 +15,14 @@ export interface SecretRule {
   /** Global regex; when `keep` is set, groups 1..keep are kept and the rest of the match is the secret. */
   re: RegExp;
   keep?: number;
+  /**
+   * Cheap necessary conditions: text that any of them does not match holds
+   * no match of `re` (each is a literal, or a short pattern, that every
+   * match contains). Most stored strings are code and prose with none of
+   * them, and testing a literal is far cheaper than running the rule.
+   * Custom rules have none and always run.
+   */
+  hints?: readonly RegExp[];
   description: string;
 }
 
@@ -23,28 +31,31 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     id: 'private-key',
     re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----[\s\S]*?-----END \1PRIVATE KEY\2-----/g,
+    hints: [/PRIVATE KEY/],
     description: 'PEM private key blocks (RSA, EC, OPENSSH, PGP …), BEGIN to END',
   },
-  { id: 'anthropic-key', re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g, description: 'Anthropic API keys (sk-ant-…)' },
-  { id: 'openai-key', re: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, description: 'OpenAI API keys (sk-…, sk-proj-…)' },
-  { id: 'aws-access-key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, description: 'AWS access key ids (AKIA…, ASIA…)' },
-  { id: 'github-token', re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g, description: 'GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)' },
-  { id: 'gitlab-token', re: /\bglpat-[A-Za-z0-9_-]{20,}/g, description: 'GitLab personal access tokens (glpat-…)' },
-  { id: 'slack-token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, description: 'Slack tokens (xoxb-, xoxp-, …)' },
-  { id: 'google-api-key', re: /\bAIza[0-9A-Za-z_-]{35}/g, description: 'Google API keys (AIza…)' },
-  { id: 'stripe-key', re: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, description: 'Stripe secret and restricted keys' },
-  { id: 'jwt', re: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, description: 'JSON Web Tokens (three base64url parts, eyJ….eyJ….…)' },
-  { id: 'bearer-token', re: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{20,}=*/g, keep: 1, description: 'the token after "Bearer " (20 characters or more)' },
+  { id: 'anthropic-key', re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g, hints: [/sk-ant-/], description: 'Anthropic API keys (sk-ant-…)' },
+  { id: 'openai-key', re: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, hints: [/sk-/], description: 'OpenAI API keys (sk-…, sk-proj-…)' },
+  { id: 'aws-access-key', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, hints: [/A[KS]IA/], description: 'AWS access key ids (AKIA…, ASIA…)' },
+  { id: 'github-token', re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g, hints: [/gh[pousr]_|github_pat_/], description: 'GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)' },
+  { id: 'gitlab-token', re: /\bglpat-[A-Za-z0-9_-]{20,}/g, hints: [/glpat-/], description: 'GitLab personal access tokens (glpat-…)' },
+  { id: 'slack-token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, hints: [/xox[abposr]-/], description: 'Slack tokens (xoxb-, xoxp-, …)' },
+  { id: 'google-api-key', re: /\bAIza[0-9A-Za-z_-]{35}/g, hints: [/AIza/], description: 'Google API keys (AIza…)' },
+  { id: 'stripe-key', re: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/g, hints: [/k_(?:live|test)_/], description: 'Stripe secret and restricted keys' },
+  { id: 'jwt', re: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, hints: [/eyJ/], description: 'JSON Web Tokens (three base64url parts, eyJ….eyJ….…)' },
+  { id: 'bearer-token', re: /\b(Bearer\s+)[A-Za-z0-9._~+/-]{20,}=*/g, keep: 1, hints: [/Bearer/], description: 'the token after "Bearer " (20 characters or more)' },
   {
     id: 'url-password',
     re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/"'<>\\]+:)[^\s@/"'<>\\]+(?=@)/gi,
     keep: 1,
+    hints: [/:\/\//],
     description: 'the password in scheme://user:password@host (database connection strings and the like)',
   },
   {
     id: 'password-assignment',
     re: /(?<![a-z])((?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)\\?["']?\s*[:=]\s*\\?["']?)(?!\[REDACTED:|\{\{|\$\{?[A-Za-z_]|[p]rocess\.env\.|os\.environ|os\.getenv|env\.)[^\s"'`,;\\]{8,}/gi,
     keep: 1,
+    hints: [/passw(?:or)?d|secret|api[_-]?key|access[_-]?token|auth[_-]?token/i],
     description: 'the value (8 characters or more, not a ${VAR}, {{template}} or environment lookup in code) after password=, secret:, api_key=, access_token:, auth_token=, client_secret= …',
   },
   {
@@ -53,9 +64,15 @@ export const SECRET_RULES: readonly SecretRule[] = [
     // candidate must also pass isHighEntropy (below), which the regex cannot say.
     re: /(?<![A-Za-z0-9])((?:[A-Za-z_][A-Za-z0-9_]*(?:key|token|secret|pass|pwd|auth|credential)s?[A-Za-z0-9_]*)\\?["']?\s*[:=]\s*\\?["'])([A-Za-z0-9+/_=.-]{24,})(?=\\?["'])/gi,
     keep: 1,
+    hints: [/[:=]\s*\\?["'][A-Za-z0-9+/_=.-]{24}/, /key|token|secret|pass|pwd|auth|credential/i],
     description: 'a quoted value of 24+ characters, assigned to a name containing key, token, secret, pass, auth or credential, whose characters look random (Shannon entropy ≥ 4 bits/char, mixed classes)',
   },
 ];
+
+function passesHints(hints: readonly RegExp[], text: string): boolean {
+  for (const h of hints) if (!h.test(text)) return false;
+  return true;
+}
 
 /** Bits per character of a string's character distribution. */
 export function shannonEntropy(s: string): number {
@@ -139,9 +156,20 @@ export class SecretDetector {
     const out: SecretFinding[] = [];
     const taken: Array<[number, number]> = [];
     const overlaps = (s: number, e: number): boolean => taken.some(([a, b]) => s < b && a < e);
+    // No built-in rule matches fewer than 8 characters (scheme://u:p@).
+    const short = text.length < 8;
     for (const r of this.rules) {
-      r.re.lastIndex = 0;
-      for (const m of text.matchAll(r.re)) {
+      if (r.hints !== undefined && (short || !passesHints(r.hints, text))) continue;
+      // exec with lastIndex, not matchAll: matchAll makes a new RegExp per
+      // call, which over the millions of strings a push scans cost more than
+      // the matching itself.
+      const re = r.re;
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (m[0] === '') {
+          re.lastIndex++;
+          continue;
+        }
         let prefix = '';
         for (let i = 1; i <= (r.keep ?? 0); i++) prefix += m[i] ?? '';
         const start = m.index! + prefix.length;

@@ -90,3 +90,38 @@ t.test('stored values: strings, keys and blobs', async (t) => {
     ['jwt', '$.list[1]', null],
   ]);
 });
+
+// Each built-in rule's hint (a literal every match contains) only lets the
+// detector skip text the rule cannot match: with and without the hints, the
+// findings over every fixture transcript line and the samples are the same.
+t.test("the rules' hints skip nothing a rule would find", async (t) => {
+  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { corpusDir } = await import('../helpers/cli.js');
+  class Unhinted extends SecretDetector {
+    override readonly rules = SECRET_RULES.map(({ hints: _hints, ...r }) => ({ ...r, re: new RegExp(r.re.source, r.re.flags) }));
+  }
+  const hinted = new SecretDetector();
+  const plain = new Unhinted();
+  t.ok(SECRET_RULES.every((r) => r.hints !== undefined && r.hints.length > 0), 'every built-in rule has a hint');
+  const texts: string[] = [...Object.values(SAMPLES), 'Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345', 'DB_PASSWORD=hunter2hunter2', 'PassWord: "Zq8Wr2LmX7vT4pW9nB3kY6hJ1cF5"'];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(jsonl|json|txt|md)$/.test(name)) texts.push(...readFileSync(p, 'utf8').split('\n'));
+    }
+  };
+  walk(corpusDir);
+  t.ok(texts.length > 5000, `${texts.length} texts`);
+  let found = 0;
+  const differ: string[] = [];
+  for (const text of texts) {
+    const a = hinted.scan(text);
+    const b = plain.scan(text);
+    found += b.length;
+    if (JSON.stringify(a) !== JSON.stringify(b)) differ.push(text.slice(0, 120));
+  }
+  t.same(differ, [], 'the same findings in every text');
+  t.ok(found > 10, `${found} findings compared`);
+});
