@@ -58,10 +58,15 @@ const noVersionGuess = {
 };
 
 await build({
-  // The worker of a background index update is loaded by its URL beside the
-  // code that starts it (src/archive/search/background-index.ts), which is
-  // in a chunk: so it is one too.
-  entryPoints: { tapes: join(root, 'build', 'bin', 'tapes.js'), 'chunks/index-worker': join(root, 'build', 'src', 'archive', 'search', 'index-worker.js') },
+  // The workers (of a background index update, of push's secret scan) are
+  // loaded by their URLs beside the code that starts them
+  // (src/archive/search/background-index.ts, src/archive/secret-scan.ts),
+  // which is in a chunk: so they are chunks too.
+  entryPoints: {
+    tapes: join(root, 'build', 'bin', 'tapes.js'),
+    'chunks/index-worker': join(root, 'build', 'src', 'archive', 'search', 'index-worker.js'),
+    'chunks/secret-scan-worker': join(root, 'build', 'src', 'archive', 'secret-scan-worker.js'),
+  },
   outdir,
   bundle: true,
   splitting: true,

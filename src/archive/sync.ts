@@ -22,7 +22,8 @@ import type { ObjectStore } from '../odb/index.js';
 import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
 import { Archive } from './archive.js';
 import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
-import { archiveSecretDetector, reachableRecords, scanChainSecrets, type ChainSecret } from './secrets.js';
+import { archiveSecretDetector, reachableRecords, type ChainSecret } from './secrets.js';
+import { scanChains } from './secret-scan.js';
 
 export interface SyncOptions {
   /** Called as objects move (for progress on a terminal). */
@@ -360,7 +361,7 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
       reports.push({ ...base, status });
       updates.push({ name: p.dst, old, new: p.src, force: Boolean(opts.force) });
     }
-    if (detector && updates.some((u) => u.new !== null)) await refuseSecrets(detector, store, updates, [...theirs.values()]);
+    if (detector && updates.some((u) => u.new !== null)) await refuseSecrets(archive, detector, store, updates, [...theirs.values()]);
     let moved = { objects: 0, bytes: 0 };
     if (!opts.dryRun && updates.length > 0) {
       const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
@@ -398,13 +399,16 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
  * Only what the remote lacks is scanned: each updated ref's records back to the
  * first one the remote's refs reach. Refuses naming the ref, record and rule.
  */
-async function refuseSecrets(detector: SecretDetector, store: ObjectStore, updates: RefUpdate[], remoteTips: string[]): Promise<void> {
+async function refuseSecrets(archive: Archive, detector: SecretDetector, store: ObjectStore, updates: RefUpdate[], remoteTips: string[]): Promise<void> {
   const known = await reachableRecords(store, remoteTips);
-  const found: Array<ChainSecret & { ref: string }> = [];
+  const chains: Array<{ ref: string; tip: string }> = [];
   for (const u of updates) {
     if (u.new === null || (await store.read(u.new)).type !== 'record') continue;
-    for (const f of await scanChainSecrets(store, detector, u.new, known)) found.push({ ref: u.name, ...f });
+    chains.push({ ref: u.name, tip: u.new });
   }
+  const scanned = await scanChains(archive, detector, chains.map((c) => c.tip), known);
+  const found: Array<ChainSecret & { ref: string }> = [];
+  for (const [i, c] of chains.entries()) for (const f of scanned[i]!) found.push({ ref: c.ref, ...f });
   if (found.length === 0) return;
   const lines = found.slice(0, 20).map((f) => `  ${f.ref} record ${f.record} ${f.path}${f.blob ? ` (blob ${f.blob})` : ''}: ${f.rule} (digest ${f.digest.slice(0, 16)})`);
   if (found.length > 20) lines.push(`  … and ${found.length - 20} more`);
