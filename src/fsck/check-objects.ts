@@ -4,7 +4,7 @@
 import { isTapesError } from '../errors/index.js';
 import type { VerifyingStore } from '../odb/index.js';
 import { decodeChunkList, startsWithChunkMagic, type TapesObject } from '../object/index.js';
-import { isCanonicalRecordBody, parseRecordBody, type ParsedRecord } from '../record/index.js';
+import { decodeUtf8, isCanonicalRecordText, parseRecordJson, type ParsedRecord } from '../record/index.js';
 import { finding, type CheckId, type Finding } from './findings.js';
 import { ObjectFileReader, type RawRead } from './loose-layout.js';
 import { LinkKind, NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.js';
@@ -81,8 +81,10 @@ export function checkValue(id: string, n: number, obj: TapesObject, graph: Objec
 
 function checkRecord(id: string, n: number, body: Uint8Array, graph: ObjectGraph): Problem {
   let parsed: ParsedRecord;
+  let text: string;
   try {
-    parsed = parseRecordBody(body, id);
+    text = decodeUtf8(body, `record ${id}`);
+    parsed = parseRecordJson(text, `record ${id}`);
   } catch (err) {
     return { id: 'badRecord', detail: stripSubject(id, (err as Error).message) };
   }
@@ -90,7 +92,7 @@ function checkRecord(id: string, n: number, body: Uint8Array, graph: ObjectGraph
   if (parsed.parent !== null) links.push({ to: parsed.parent, kind: LinkKind.Parent, size: 0 });
   for (const b of new Set(parsed.blobs)) links.push({ to: b, kind: LinkKind.Blob, size: 0 });
   graph.setLinks(n, links);
-  if (!isCanonicalRecordBody(body, parsed)) {
+  if (!isCanonicalRecordText(text, parsed)) {
     return { id: 'nonCanonicalRecord', detail: 'body differs from the canonical JSON (RFC 8785) of its own value' };
   }
   return undefined;

@@ -128,6 +128,23 @@ function keysSorted(v: unknown): boolean {
   return true;
 }
 
+/**
+ * isCanonicalRecordBody for a body already decoded with decodeUtf8: the
+ * strings are compared instead of their bytes. A strict decoding (no
+ * replacement, no BOM dropped) is one-to-one, so the body is the canonical
+ * bytes exactly when its text is the canonical text; fsck, which decodes
+ * every record anyway, saves encoding each one back.
+ */
+export function isCanonicalRecordText(text: string, parsed: ParsedRecord): boolean {
+  const quick = JSON.stringify(parsed.value);
+  if ((!quick.includes('\\ud') || !/\\ud[89a-f]/.test(quick)) && keysSorted(parsed.value)) return quick === text;
+  try {
+    return canonicalJson(parsed.value) === text;
+  } catch {
+    return false;
+  }
+}
+
 export function isCanonicalRecordBody(body: Uint8Array, parsed: ParsedRecord): boolean {
   // JSON.stringify writes numbers, strings and literals as canonical JSON
   // does; where the keys are already in order and no lone surrogate is
