@@ -209,16 +209,29 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
   freshen(id: string): boolean {
     const path = this.pathOf(id);
     const mtime = this.layout.looseMtime(id);
-    if (mtime === undefined) {
-      const pack = this.packs.packOf(id);
-      if (!pack) return false;
-      if (!this.freshenedPacks.has(pack.name)) {
-        this.freshenedPacks.add(pack.name);
-        touch(pack.packPath, FRESHEN_AFTER_MS);
-      }
-      return true;
-    }
+    if (mtime === undefined) return this.freshenPacked(id);
     if (Date.now() - mtime > FRESHEN_AFTER_MS) touch(path, 0);
+    return true;
+  }
+
+  /**
+   * freshen, with loose files looked up as quickHasLoose does (one listing
+   * per fan-out directory, not an lstat per object): for a packed import,
+   * to which a wrong "absent" costs only a second copy of the object in its
+   * pack. On a fresh archive the lstat of a missing file or directory for
+   * every object was 4 % of importing the scale corpus.
+   */
+  quickFreshen(id: string): boolean {
+    return this.layout.quickHasLoose(id) ? this.freshen(id) : this.freshenPacked(id);
+  }
+
+  private freshenPacked(id: string): boolean {
+    const pack = this.packs.packOf(id);
+    if (!pack) return false;
+    if (!this.freshenedPacks.has(pack.name)) {
+      this.freshenedPacks.add(pack.name);
+      touch(pack.packPath, FRESHEN_AFTER_MS);
+    }
     return true;
   }
 

@@ -39,7 +39,7 @@ export class PackingTarget implements BatchWriteTarget {
   }
 
   freshen(id: string): boolean {
-    return this.pending.has(id) || this.store.freshen(id);
+    return this.pending.has(id) || this.store.quickFreshen(id);
   }
 
   /** An object of the unfinished pack is read after finishing it (the import then reads back what it wrote). */
@@ -65,7 +65,7 @@ export class PackingTarget implements BatchWriteTarget {
   async writeReporting(type: ObjectType, body: Uint8Array, checked = false): Promise<{ id: string; written: number }> {
     const encoded = encodeObject(type, body);
     const id = sha256Hex(encoded);
-    if (this.pending.has(id) || (!checked && this.store.freshen(id))) return { id, written: 0 };
+    if (this.pending.has(id) || (!checked && this.store.quickFreshen(id))) return { id, written: 0 };
     this.pending.add(id);
     this.writer ??= PackWriter.create(this.store.layout.packDir, this.codec, this.opts);
     const writer = this.writer;
