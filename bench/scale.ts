@@ -238,11 +238,24 @@ async function main(): Promise<void> {
     await fs.mkdir(remote);
     tapesOk(['init', '-q'], remote);
     tapesOk(['remote', 'add', 'origin', remote], arch);
-    const pushMs = tapesOk(['push', '--no-progress', 'origin'], arch).ms;
+    // A real history holds things that look like secrets, so a plain first
+    // push scans every record and refuses (docs/secrets.md): timed as such,
+    // the scan's cost. The transfer is timed with --allow-secrets (no scan);
+    // a push that scans and sends costs about the two together.
+    const scan = tapes(['push', '--no-progress', 'origin'], arch);
+    const refused = scan.status === 1 && /refusing to push/.test(scan.stderr.toString());
+    if (scan.status !== 0 && !refused) throw new Error(`tapes push exited ${scan.status}: ${scan.stderr.toString().slice(0, 2000)}`);
+    const pushMs = refused ? tapesOk(['push', '--no-progress', '--allow-secrets', 'origin'], arch).ms : scan.ms;
     const mirror = join(work, 'mirror.git');
     runOk('git', ['init', '-q', '--bare', mirror], { cwd: work });
     const gitPush = runOk('git', ['push', '-q', '--mirror', mirror], { cwd: gitDir }).ms;
-    row({ job: 'full push to a file remote', tapes: pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
+    if (refused) {
+      row({ job: 'full push: the secret scan (refused)', tapes: scan.ms, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms' });
+      row({ job: 'full push --allow-secrets', tapes: pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
+      row({ job: 'full push: scan + transfer', tapes: scan.ms + pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
+    } else {
+      row({ job: 'full push to a file remote (scanned, nothing found)', tapes: pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
+    }
     // One new record: a transcript grows by a line (a copy of its last, as a new entry after it) and is
     // re-imported by path. One whose last line ends in a newline, or the append would rewrite that line too.
     const growing = files.filter((f) => readFileSync(join(corpus, f.name)).at(-1) === 10).reduce((a, b) => (b.lines.length > a.lines.length ? b : a), files[0]!);
@@ -250,7 +263,10 @@ async function main(): Promise<void> {
     const added = { ...last, parentUuid: last.uuid ?? null, uuid: '00000000-0000-4000-8000-000000000001', timestamp: '2099-01-01T00:00:00.000Z' };
     await fs.appendFile(join(corpus, growing.name), JSON.stringify(added) + '\n');
     tapesOk(['import', '--no-progress', join(corpus, growing.name)], arch);
-    const pushOne = tapesOk(['push', '--no-progress', 'origin'], arch).ms;
+    // Scanned (only the new record); refused only if the copied line holds a secret, which is timed the same.
+    const pushedOne = tapes(['push', '--no-progress', 'origin'], arch);
+    if (pushedOne.status !== 0 && !/refusing to push/.test(pushedOne.stderr.toString())) throw new Error(`tapes push exited ${pushedOne.status}: ${pushedOne.stderr.toString().slice(0, 2000)}`);
+    const pushOne = pushedOne.ms;
     row({ job: 'push of one new record', tapes: pushOne, baseline: node0!, baselineName: 'node -e 0', unit: 'ms', target: '≤ +150 ms' });
 
     // Scaling: the same questions on an archive of 30 sessions.
