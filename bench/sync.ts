@@ -261,6 +261,34 @@ async function importCorpus(archive: string, dir: string): Promise<ImportedFile[
   return (JSON.parse(r.stdout) as { files: ImportedFile[] }).files;
 }
 
+/**
+ * The corpus's JSONL files copied under `to` (same relative paths): the git
+ * baseline stores a transcript as one commit per line, so only files with a
+ * record per line compare. A Gemini CLI session file (one JSON document,
+ * which tapes now imports as a session of its messages) is left out.
+ */
+async function jsonlCopy(from: string, to: string): Promise<string> {
+  for (const e of await fs.readdir(from, { withFileTypes: true })) {
+    const src = join(from, e.name);
+    const dst = join(to, e.name);
+    if (e.isDirectory()) {
+      await fs.mkdir(dst, { recursive: true });
+      await jsonlCopy(src, dst);
+      continue;
+    }
+    const first = readFileSync(src, 'utf8').split('\n', 1)[0]!.trim();
+    let jsonl = false;
+    try {
+      jsonl = first.startsWith('{') && typeof JSON.parse(first) === 'object';
+    } catch {
+      jsonl = false;
+    }
+    // Anything else (notes, licences, the refused file) goes along as before: import says what it makes of it.
+    if (jsonl || !e.name.endsWith('.jsonl')) await fs.copyFile(src, dst);
+  }
+  return to;
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const started = nowMs();
@@ -276,7 +304,9 @@ async function main(): Promise<void> {
   await fs.mkdir(src);
   await tapes(src, 'init', '-q');
   let t0 = nowMs();
-  const imported = (await importCorpus(src, CORPUS)).filter((f) => f.session !== null);
+  const corpusCopy = join(W, 'corpus');
+  await fs.mkdir(corpusCopy);
+  const imported = (await importCorpus(src, await jsonlCopy(CORPUS, corpusCopy))).filter((f) => f.session !== null);
   setup.tapes_import_ms = nowMs() - t0;
   check(imported.length > 0, `tapes import stored no session from ${CORPUS}`);
   const sessions = imported

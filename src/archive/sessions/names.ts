@@ -29,7 +29,6 @@ export async function shortSessionNames(archive: Archive, all: SessionSummary[],
   }
   const out = new Map<string, string>();
   let store: ObjectStore | undefined;
-  const fanout = new Map<string, string[]>();
   for (const s of shown) {
     if (!s.ref.startsWith(SESSIONS_PREFIX)) {
       out.set(s.ref, s.ref.slice('refs/'.length));
@@ -39,9 +38,9 @@ export async function shortSessionNames(archive: Archive, all: SessionSummary[],
     // A hex prefix of 4 or more digits also names objects: keep going until none does.
     if (/^[0-9a-f]+$/.test(s.name.slice(0, len)) && len < s.name.length) {
       store ??= await archive.objects();
-      const dir = s.name.slice(0, 2);
-      if (!fanout.has(dir)) fanout.set(dir, await store.findByPrefix(dir));
-      const ids = fanout.get(dir)!;
+      // Only the ids that start with the shortest candidate (a binary search
+      // in each pack index), not every id under its first two digits.
+      const ids = await store.findByPrefix(s.name.slice(0, len));
       while (len < s.name.length && /^[0-9a-f]+$/.test(s.name.slice(0, len)) && ids.some((id) => id.startsWith(s.name.slice(0, len)))) len++;
     }
     out.set(s.ref, s.name.slice(0, len));
