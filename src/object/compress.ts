@@ -17,7 +17,7 @@
 // declared content size checked.
 import { createRequire } from 'node:module';
 import { CorruptObjectError, ObjectTooLargeError } from '../errors/index.js';
-import { decompress as jsDecompress } from 'fzstd';
+import { Decompress as JsStream, decompress as jsDecompress } from 'fzstd';
 import { readZstdFrameHeader, zstdFrameLength } from './zstd-frame.js';
 
 export interface Codec {
@@ -136,4 +136,85 @@ function checkedDecode(frame: Uint8Array, maxSize: number, decode: (frame: Uint8
     throw new CorruptObjectError('zstd frame does not decode to its declared size', { declared: header.contentSize });
   }
   return out;
+}
+
+/**
+ * A frame decoded as far as a reader needs and no further, then on from
+ * there when more is asked for: fzstd's streaming decoder fed one block at a
+ * time. A pack frame holds hundreds of records; `show` or `cat-object` of
+ * one needs the frame only up to its end, on average half of it, and the
+ * decoding was most of what such a command did after Node's start.
+ */
+export interface ProgressiveFrame {
+  /** The declared content size: what the whole frame decodes to. */
+  readonly size: number;
+  /** The decoded content so far, at least `need` bytes of it (all of it once complete). */
+  upTo(need: number): Uint8Array;
+  readonly complete: boolean;
+}
+
+/** True once this process has loaded the WebAssembly codec (it then decodes whole frames faster than fzstd decodes half of one). */
+export function codecLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+/** A progressive decoding of `frame` (declared size at most `maxSize`, checked as decompressFrame checks it). */
+export function progressiveFrame(frame: Uint8Array, maxSize: number): ProgressiveFrame {
+  const header = readZstdFrameHeader(frame);
+  if (header.contentSize > maxSize) {
+    throw new ObjectTooLargeError(`zstd frame declares ${header.contentSize} bytes, more than the ${maxSize}-byte bound`, {
+      declared: header.contentSize,
+      max: maxSize,
+    });
+  }
+  // The frame's extent is checked whole first (every block header), as checkedDecode does.
+  const end = zstdFrameLength(frame, header);
+  decodeCounts.js++;
+  return new Progressive(frame.subarray(0, end), header.headerSize, header.contentSize);
+}
+
+class Progressive implements ProgressiveFrame {
+  private readonly out: Uint8Array;
+  private have = 0;
+  /** Where the next block starts in the frame. */
+  private at: number;
+  complete = false;
+  private readonly stream: JsStream;
+
+  constructor(
+    private readonly frame: Uint8Array,
+    headerSize: number,
+    readonly size: number,
+  ) {
+    this.out = new Uint8Array(size);
+    this.stream = new JsStream((chunk) => {
+      if (this.have + chunk.length > this.size) throw new CorruptObjectError(`zstd frame decodes past its declared ${this.size} bytes`, { declared: this.size });
+      this.out.set(chunk, this.have);
+      this.have += chunk.length;
+    });
+    this.stream.push(frame.subarray(0, headerSize));
+    this.at = headerSize;
+  }
+
+  upTo(need: number): Uint8Array {
+    const frame = this.frame;
+    while (this.have < need && !this.complete) {
+      const pos = this.at;
+      const bh = frame[pos]! | (frame[pos + 1]! << 8) | (frame[pos + 2]! << 16);
+      const last = (bh & 1) === 1;
+      const type = (bh >> 1) & 3;
+      // The last block carries the frame's checksum after it, if it has one.
+      let next = pos + 3 + (type === 1 ? 1 : bh >>> 3);
+      if (last) next = frame.length;
+      const before = this.have;
+      this.stream.push(frame.subarray(pos, next), last);
+      jsDecoded += this.have - before;
+      this.at = next;
+      if (last) this.complete = true;
+    }
+    if (this.complete && this.have !== this.size) {
+      throw new CorruptObjectError(`zstd frame decodes to ${this.have} bytes, not the ${this.size} it declares`, { declared: this.size, actual: this.have });
+    }
+    return this.out.subarray(0, this.have);
+  }
 }

@@ -16,7 +16,9 @@ import {
   MAX_OBJECT_SIZE,
   codecWanted,
   decodeObject,
+  codecLoaded,
   decompressFrame,
+  progressiveFrame,
   encodeObject,
   loadCodec,
   type Codec,
@@ -41,7 +43,9 @@ const FRESHEN_AFTER_MS = 60 * 60 * 1000;
 const tempStem = randomBytes(6).toString('hex');
 
 /** Reads decode with whichever decoder serves best at the time (object/compress.ts). */
-const DECODER = { decompress: decompressFrame };
+// Frames are decoded progressively (as far as a read needs) by fzstd, and
+// whole once the WebAssembly codec is loaded (object/compress.ts).
+const DECODER = { decompress: decompressFrame, progressive: (frame: Uint8Array, max: number) => (codecLoaded() ? undefined : progressiveFrame(frame, max)) };
 let tempCounter = 0;
 
 export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 
 import { dirname, join } from 'node:path';
 import { CorruptObjectError, HashMismatchError } from '../errors/index.js';
 import { isObjectId, sha256Hex } from '../hash/index.js';
-import { decodeObject, type Codec, type TapesObject } from '../object/index.js';
+import { decodeObject, type Codec, type ProgressiveFrame, type TapesObject } from '../object/index.js';
 import { READ_NOFOLLOW, entryKind } from './no-follow.js';
 import { MAX_FRAME_CONTENT, PACK_HEADER_SIZE, PACK_TRAILER_SIZE, PackIndex, parsePackTrailer, type FrameInfo } from './pack-format.js';
 import type { PackDigitsMemo } from './object-store.js';
@@ -206,6 +206,14 @@ class FrameCache {
   }
 }
 
+/** What a PackSet decodes frames with: whole, and (optionally) only as far as a read needs (object/compress.ts progressiveFrame). */
+export interface PackCodec extends Pick<Codec, 'decompress'> {
+  progressive?(frame: Uint8Array, maxSize: number): ProgressiveFrame | undefined;
+}
+
+/** Frames being decoded progressively at once (each holds a buffer of its frame's size). */
+const MAX_PARTIAL_FRAMES = 4;
+
 /** Frames kept decompressed: a few frames of the largest size, about what a session's log touches at once. */
 export const FRAME_CACHE_BYTES = 4 * MAX_FRAME_CONTENT;
 
@@ -219,7 +227,7 @@ export class PackSet {
   /** `codec`: the codec, or a function giving it when a frame is first decoded (a store opened for lookups loads it late). */
   constructor(
     readonly dir: string,
-    private readonly codec: Pick<Codec, 'decompress'> | (() => Pick<Codec, 'decompress'>),
+    private readonly codec: PackCodec | (() => PackCodec),
   ) {
     this.rescan();
   }
@@ -285,19 +293,62 @@ export class PackSet {
     return this.find(id)?.pack;
   }
 
-  /** The decoded content of a frame, through the cache. */
-  frameContent(pack: Pack, frame: FrameInfo): Uint8Array {
+  /** Frames decoded only as far as reads have needed (PackCodec.progressive), by cache key; complete ones move to the cache. */
+  private readonly partial = new Map<string, ProgressiveFrame>();
+
+  /**
+   * The decoded content of a frame, through the cache: all of it, or (with
+   * `need`, when the codec decodes progressively) at least its first `need`
+   * bytes, decoding on from where an earlier read stopped.
+   */
+  frameContent(pack: Pack, frame: FrameInfo, need = Infinity): Uint8Array {
     const key = `${pack.name}:${frame.offset}`;
     let content = this.cache.get(key);
     if (!content) {
-      let decoded: Uint8Array;
-      try {
-        decoded = (typeof this.codec === 'function' ? this.codec() : this.codec).decompress(pack.readFrame(frame), MAX_FRAME_CONTENT);
-      } catch (err) {
-        throw new CorruptObjectError(`objects/pack/${pack.name}.pack: frame at ${frame.offset}: ${(err as Error).message}`, {
+      const codec = typeof this.codec === 'function' ? this.codec() : this.codec;
+      const bad = (err: unknown) =>
+        new CorruptObjectError(`objects/pack/${pack.name}.pack: frame at ${frame.offset}: ${(err as Error).message}`, {
           path: `objects/pack/${pack.name}.pack`,
           reason: 'badCompression',
         });
+      let p = this.partial.get(key);
+      if (!p && need < frame.contentLength && codec.progressive) {
+        try {
+          p = codec.progressive(pack.readFrame(frame), MAX_FRAME_CONTENT);
+        } catch (err) {
+          throw bad(err);
+        }
+        if (p && p.size !== frame.contentLength) {
+          throw new CorruptObjectError(`objects/pack/${pack.name}.pack: frame at ${frame.offset} declares ${p.size} bytes, its index says ${frame.contentLength}`, {
+            path: `objects/pack/${pack.name}.pack`,
+            reason: 'badCompression',
+          });
+        }
+        if (p) {
+          // A few at a time: each holds its frame's whole size.
+          if (this.partial.size >= MAX_PARTIAL_FRAMES) this.partial.delete(this.partial.keys().next().value!);
+          this.partial.set(key, p);
+        }
+      }
+      if (p) {
+        let got: Uint8Array;
+        try {
+          got = p.upTo(need);
+        } catch (err) {
+          this.partial.delete(key);
+          throw bad(err);
+        }
+        if (!p.complete) return got;
+        this.partial.delete(key);
+        this.framesDecoded++;
+        this.cache.set(key, got);
+        return got;
+      }
+      let decoded: Uint8Array;
+      try {
+        decoded = codec.decompress(pack.readFrame(frame), MAX_FRAME_CONTENT);
+      } catch (err) {
+        throw bad(err);
       }
       if (decoded.length !== frame.contentLength) {
         throw new CorruptObjectError(
@@ -316,7 +367,7 @@ export class PackSet {
   encodedAt(pack: Pack, i: number): Uint8Array {
     const id = pack.index.idHex(i);
     const at = pack.locate(i);
-    const encoded = this.frameContent(pack, at.frame).subarray(at.offset, at.offset + at.length);
+    const encoded = this.frameContent(pack, at.frame, at.offset + at.length).subarray(at.offset, at.offset + at.length);
     const actual = sha256Hex(encoded);
     if (actual !== id) {
       throw new HashMismatchError(`object ${id}: its copy in objects/pack/${pack.name}.pack hashes to ${actual}`, { id, actual, pack: pack.name });
