@@ -69,18 +69,3 @@ export async function scanChainSecrets(store: ObjectStore, detector: SecretDetec
   }
   return out;
 }
-
-/** Every record id reachable from these tips that this store holds (what a remote already has). */
-export async function reachableRecords(store: ObjectStore, tips: Iterable<string>): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const tip of tips) {
-    let id: string | null = tip;
-    while (id !== null && !out.has(id) && (await store.has(id))) {
-      const obj = await store.read(id);
-      if (obj.type !== 'record') break;
-      out.add(id);
-      id = (await readRecord(store, id)).parent;
-    }
-  }
-  return out;
-}

@@ -147,11 +147,12 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    */
   async readFile(id: string): Promise<Uint8Array> {
     if (!isObjectId(id)) throw new NotFoundError(`"${id}" is not an object id`, { id });
-    if (!this.codecLoaded) await this.codecReady();
+    // The codec (some 30 ms to load) only to compress a packed object: a
+    // loose file is sent as it is (a push of one new record sends one).
     const loose = this.readLoose(id);
     if (loose) return loose;
     const encoded = this.packs.encoded(id) ?? (this.packs.rescan() ? this.packs.encoded(id) : undefined);
-    if (encoded) return this.codec.compress(encoded);
+    if (encoded) return (this.codecLoaded ?? (await this.codecReady()).codec).compress(encoded);
     const again = this.readLoose(id);
     if (again) return again;
     throw new NotFoundError(`object ${id} not found`, { id });
@@ -268,7 +269,8 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    * Returns false when the object was already there.
    */
   async writeCompressed(id: string, compressed: Uint8Array, verified = false): Promise<boolean> {
-    if (!this.codecLoaded) await this.codecReady();
+    // Verifying decodes with fzstd until the process has decoded enough for the WebAssembly codec to pay.
+    if (codecWanted()) await this.codecReady();
     if (this.freshen(id)) return false;
     if (!verified) this.verify(id, compressed);
     return this.storeFile(id, compressed);

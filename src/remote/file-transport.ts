@@ -97,7 +97,8 @@ export class FileTransport implements Transport {
   }
 
   private store(): Promise<LooseObjectStore> {
-    this.storePromise ??= LooseObjectStore.open(join(this.dir, 'objects'));
+    // The codec is loaded when something is compressed, not to open the store.
+    this.storePromise ??= Promise.resolve(LooseObjectStore.openLookup(join(this.dir, 'objects')));
     return this.storePromise;
   }
 
