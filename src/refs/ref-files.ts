@@ -54,7 +54,7 @@ export interface RefFiles {
  * session refs, and each fs.promises call costs a thread-pool round trip
  * that a direct call does not.
  */
-export function listRefFiles(archiveDir: string, area: 'refs' | 'logs'): RefFiles {
+export function listRefFiles(archiveDir: string, area: 'refs' | 'logs', under = ''): RefFiles {
   const files: RefFile[] = [];
   const locks: RefFile[] = [];
   const unlistable: UnlistableDir[] = [];
@@ -80,8 +80,27 @@ export function listRefFiles(archiveDir: string, area: 'refs' | 'logs'): RefFile
     }
   };
   const root = join(archiveDir, area);
-  if (entryKind(root) === 'symlink') unlistable.push({ rel: '', abs: root, message: 'is a symbolic link' });
-  else visit(root, '');
+  if (entryKind(root) === 'symlink') {
+    unlistable.push({ rel: '', abs: root, message: 'is a symbolic link' });
+    return { files, locks, unlistable };
+  }
+  // A walk of one subtree (`under`, "/"-separated below the area) checks
+  // each directory on the way down as the whole walk would have: a link
+  // there is listed as the walk lists links, nothing below it is.
+  let abs = root;
+  let rel = '';
+  for (const part of under.split('/').filter(Boolean)) {
+    abs = join(abs, part);
+    rel = rel ? `${rel}/${part}` : part;
+    const kind = entryKind(abs);
+    if (kind === 'missing') return { files, locks, unlistable };
+    if (kind !== 'dir') {
+      const file: RefFile = { rel, abs, type: kind === 'file' ? 'file' : kind === 'symlink' ? 'symlink' : 'other' };
+      (part.endsWith(LOCK_SUFFIX) ? locks : files).push(file);
+      return { files, locks, unlistable };
+    }
+  }
+  visit(abs, rel);
   return { files, locks, unlistable };
 }
 

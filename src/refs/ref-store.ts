@@ -118,7 +118,10 @@ export class RefStore {
 
   /** Every file under refs/ that looks like a ref (lock files excluded), sorted. */
   async listNames(prefix = 'refs/'): Promise<string[]> {
-    return listRefFiles(this.dir, 'refs')
+    // Only the subtree the prefix names is walked (refs/agents/<session>/ of
+    // an archive with hundreds of sessions is a handful of files).
+    const dir = prefix.startsWith('refs/') ? prefix.slice('refs/'.length, prefix.lastIndexOf('/') + 1) : '';
+    return listRefFiles(this.dir, 'refs', dir)
       .files.map((f) => `refs/${f.rel}`)
       .filter((n) => n.startsWith(prefix))
       .sort(compareBytes);

@@ -107,3 +107,23 @@ t.test('reflogIds: both ids of every well-formed entry, reflogs in path order; l
   t.same(refs.reflogIds(), [C, A, B, A], 'a/x before b; new before old; no zero id');
   t.same(await refs.listNames(), ['refs/sessions/a/x', 'refs/sessions/b']);
 });
+
+// listNames walks only the subtree its prefix names; what it lists is what
+// filtering the whole walk gives, links on the way down included (never followed).
+t.test('listNames of a prefix walks its subtree and lists what the whole walk would', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  for (const n of ['refs/sessions/a', 'refs/sessions/ab', 'refs/agents/a/x', 'refs/agents/a/y', 'refs/agents/b/z', 'refs/tags/t']) await refs.update(n, A, { reason: 'create' });
+  // A link where a session's agents directory would be, and a lock file.
+  const outside = tempDir();
+  await fs.mkdir(join(outside, 'hidden'));
+  await fs.writeFile(join(outside, 'hidden', 'q'), A + '\n');
+  await fs.symlink(join(outside, 'hidden'), join(dir, 'refs', 'agents', 'c'));
+  await fs.writeFile(join(dir, 'refs', 'agents', 'a', 'x.lock'), A + '\n');
+  const all = await refs.listNames();
+  for (const prefix of ['refs/', 'refs/agents/', 'refs/agents/a/', 'refs/agents/c/', 'refs/agents/zz/', 'refs/sessions/a', 'refs/sessions/', 'refs/tags/t', 'refs/nothing/']) {
+    t.same(await refs.listNames(prefix), all.filter((n) => n.startsWith(prefix)), `${prefix}: as the whole walk, filtered`);
+  }
+  t.same(await refs.listNames('refs/agents/a/'), ['refs/agents/a/x', 'refs/agents/a/y'], 'a session\'s agents, no lock file');
+  t.notOk(all.includes('refs/agents/c/q'), 'nothing behind a link is listed');
+});
