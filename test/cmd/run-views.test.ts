@@ -186,6 +186,19 @@ t.test('the other old layout (<id>-capture) is relinked too, and a session HEAD 
   await checkLinked(t, dir, upstream);
 });
 
+t.test('show --wire: a transcript whose message ids differ from the capture (as Gemini\'s do) is found by what it says', async (t) => {
+  const { dir, upstream } = await setup(t);
+  writeFileSync(join(dir, `${S}.jsonl`), TRANSCRIPT.replace('"msg_two"', '"gemini-local-id-2"').replace('"msg_one"', '"gemini-local-id-1"'));
+  t.equal((await run(dir, upstream.url)).code, 0);
+  t.equal((await importIt(dir)).code, 0);
+  const log = (await tapes(['log', '--json', S], { cwd: dir })).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; kind: string });
+  const answer = log[log.length - 1]!;
+  const wire = await tapes(['show', '--wire', '--json', answer.id], { cwd: dir });
+  t.equal(wire.code, 0, wire.stderr);
+  const sent = upstream.requests[1]!.body;
+  t.equal((JSON.parse(wire.stdout) as { request: { sha256: string } }).request.sha256, createHash('sha256').update(sent).digest('hex'), 'the turn that answered it, by content');
+});
+
 t.test('bad input: no capture to show or compare', async (t) => {
   const { dir } = await setup(t);
   t.equal((await importIt(dir)).code, 0);
