@@ -127,6 +127,7 @@ export const exportCmd: CommandSpec = {
     { name: 'output', alias: 'o', type: 'string', arg: '<file>', describe: 'Write to <file> instead of standard output (with --all: the folder)', complete: 'file' },
     { name: 'all', type: 'boolean', describe: 'Every session, one file each, into the folder -o names (with an index page for markdown and html)' },
     { name: 'redact', type: 'boolean', describe: 'Mask strings that look like secrets (keys, tokens, private keys, passwords in URLs)' },
+    { ...ALL_RECORDS, describe: "markdown: keep the agent's bookkeeping records (attachments, request shapes, progress …) instead of folding them into a count; original and jsonl always keep every record" },
   ],
 };
 

@@ -78,3 +78,21 @@ t.test('replay without a terminal folds as log does, and takes --all-records', a
   t.match(all, /cost-state: costUSD=0\.001/);
   t.notMatch(all, /folded/);
 });
+
+t.test('export --format markdown folds as log does, and takes --all-records; original and jsonl keep every record', async (t) => {
+  const md = await ok(['export', '--format', 'markdown', 'talk']);
+  t.match(md, /what is two plus two/);
+  t.match(md, /Four\./);
+  t.notMatch(md, /skill_listing|api-request-shape|cost-state|lastPrompt/, 'no bookkeeping record in the transcript');
+  t.match(md, /^_4 bookkeeping records folded \(--all-records shows them\)_$/m);
+  t.equal((md.match(/^### /gm) ?? []).length, 2, 'two records, numbered as shown');
+  t.match(md, /^### 2\. /m);
+  const all = await ok(['export', '--format', 'markdown', '--all-records', 'talk']);
+  t.notMatch(all, /folded/);
+  t.equal((all.match(/^### /gm) ?? []).length, 6, 'every record with --all-records');
+  t.match(all, /skill_listing/);
+  t.match(all, /cost-state|costUSD/);
+  const original = await ok(['export', '--format', 'original', 'talk']);
+  t.equal(original, lines.map((l) => JSON.stringify(l)).join('\n') + '\n', 'original: byte for byte, bookkeeping included');
+  t.equal((await ok(['export', '--format', 'jsonl', 'talk'])).trim().split('\n').length, 6, 'jsonl: every record');
+});
