@@ -71,20 +71,34 @@ function contextOfLine(ev: EventView, line: unknown): Partial<Pick<RequestContex
   const type = ev.meta.source_type;
   const o = isObj(line) ? line : {};
   if (type === 'api-request-shape' || type === 'api-request') {
-    const req = isObj(o.request) ? o.request : isObj(o.shape) ? o.shape : o;
-    const c = contextOfRequest(req);
-    return { ...(c.model ? { model: c.model } : {}), ...(c.system !== null ? { system: c.system } : {}), ...(c.tools ? { tools: c.tools } : {}) };
+    // On the line or one level down, as rerun reads it (rerun/request.ts); the deeper holder wins.
+    const out: Partial<Pick<RequestContext, 'model' | 'system' | 'tools'>> = {};
+    for (const holder of [o, ...['shape', 'request', 'params', 'body', 'data'].map((k) => o[k])]) {
+      if (!isObj(holder)) continue;
+      const c = contextOfRequest(holder);
+      if (c.model) out.model = c.model;
+      if (c.system !== null) out.system = c.system;
+      if (c.tools) out.tools = c.tools;
+    }
+    return out;
   }
   if (type === 'attachment' && isObj(o.attachment) && o.attachment.type === 'prompt_snapshot') {
     const a = o.attachment;
-    const system = systemText(a.systemPrompt ?? a.system_prompt ?? a.system ?? a.prompt ?? a.content);
+    const system = systemText(a.systemPrompt ?? a.system_prompt ?? a.system ?? a.prompt ?? a.content ?? a.text);
     const tools = toolsOf(a.tools);
     return { ...(system !== null ? { system } : {}), ...(tools ? { tools } : {}), ...(str(a.model) ? { model: str(a.model)! } : {}) };
+  }
+  if (type === 'session_meta') {
+    // Codex: the base instructions the whole session ran with.
+    const p = isObj(o.payload) ? o.payload : {};
+    const system = isObj(p.base_instructions) ? str(p.base_instructions.text) : str(p.instructions);
+    return system !== null ? { system } : null;
   }
   if (type === 'turn_context' || type === 'thread_settings_applied') {
     const p = isObj(o.payload) ? o.payload : o;
     const settings = isObj(p.settings) ? p.settings : p;
-    const system = systemText(settings.base_instructions ?? settings.instructions ?? settings.developer_instructions ?? settings.user_instructions);
+    const base = isObj(settings.base_instructions) ? settings.base_instructions.text : settings.base_instructions;
+    const system = systemText(base ?? settings.instructions ?? settings.developer_instructions ?? settings.user_instructions);
     const tools = toolsOf(settings.tools);
     return { ...(str(settings.model) ? { model: str(settings.model)! } : {}), ...(system !== null ? { system } : {}), ...(tools ? { tools } : {}) };
   }
