@@ -76,8 +76,8 @@ export const show: CommandSpec = {
     { name: 'raw', type: 'boolean', describe: 'Print the record as stored (canonical JSON)' },
     { name: 'source', type: 'boolean', describe: 'Print the original line the record was imported from' },
     { name: 'wire', type: 'boolean', describe: 'Print the exact HTTP request and response of the model turn behind the record' },
-    { name: 'context', type: 'boolean', describe: 'Print the request context of the model turn behind the record: system prompt, tools and model' },
     json('Print each record as JSON with every blob read back (NDJSON)'),
+    { name: 'context', type: 'boolean', describe: 'Print the request context of the model turn behind the record: system prompt, tools and model' },
     PAGER,
   ],
   conflicts: [

@@ -22,19 +22,15 @@ export interface MarkdownOptions {
 /** A bookkeeping record that spawned nothing: folded (a record that spawned subagents keeps their place). */
 const foldable = (e: TranscriptEntry): boolean => e.type === 'record' && e.threads.length === 0 && e.record.damaged === null && isBookkeeping(e.record as unknown as Pick<EventView, 'kind' | 'meta'>);
 
-/** The entries without the bookkeeping, and how many were folded (subagent threads included). */
-function foldEntries(entries: TranscriptEntry[]): { entries: TranscriptEntry[]; folded: number } {
-  let folded = 0;
-  const walk = (list: TranscriptEntry[]): TranscriptEntry[] =>
-    list.flatMap((e): TranscriptEntry[] => {
-      if (foldable(e)) {
-        folded++;
-        return [];
-      }
-      if (e.type === 'thread') return [{ type: 'thread', thread: { ...e.thread, entries: walk(e.thread.entries) } }];
-      return [{ ...e, threads: e.threads.map((t) => ({ ...t, entries: walk(t.entries) })) }];
-    });
-  return { entries: walk(entries), folded };
+/** How many records fold, subagent threads included. */
+function foldableCount(entries: TranscriptEntry[]): number {
+  let n = 0;
+  for (const e of entries) {
+    if (foldable(e)) n++;
+    else if (e.type === 'thread') n += foldableCount(e.thread.entries);
+    else for (const t of e.threads) n += foldableCount(t.entries);
+  }
+  return n;
 }
 
 /** A code fence longer than any run of backticks in the text, so the text can never close it. */
@@ -132,6 +128,8 @@ function entriesMarkdown(entries: TranscriptEntry[], prefix: string, o: Required
       continue;
     }
     n++;
+    // Folded records keep their number, so a record is numbered the same with and without --all-records.
+    if (!o.allRecords && foldable(e)) continue;
     out.push(recordMarkdown(e.record, `${prefix}${n}.`, o));
     for (const t of e.threads) out.push(threadMarkdown(t, `${prefix}${n}.`, o));
   }
@@ -140,7 +138,7 @@ function entriesMarkdown(entries: TranscriptEntry[], prefix: string, o: Required
 
 export function renderMarkdown(t: Transcript, opts: MarkdownOptions = {}): string {
   const o: Required<MarkdownOptions> = { timeZone: opts.timeZone as string, foldLines: opts.foldLines ?? 20, allRecords: opts.allRecords ?? false };
-  const { entries, folded } = o.allRecords ? { entries: t.entries, folded: 0 } : foldEntries(t.entries);
+  const folded = o.allRecords ? 0 : foldableCount(t.entries);
   const facts: Array<[string, string | null]> = [
     ['Title', t.title ? inline(t.title) : null],
     ['Project', t.cwd ? `\`${t.cwd}\`` : null],
@@ -153,7 +151,7 @@ export function renderMarkdown(t: Transcript, opts: MarkdownOptions = {}): strin
   ];
   const head = [`# Session ${inline(t.name)}`, facts.filter(([, v]) => v !== null).map(([k, v]) => `- **${k}:** ${v}`).join('\n')];
   const tail = folded > 0 ? [`_${folded} bookkeeping record${folded === 1 ? '' : 's'} folded (--all-records shows them)_`] : [];
-  return [...head, '---', ...entriesMarkdown(entries, '', o), ...tail].join('\n\n') + '\n';
+  return [...head, '---', ...entriesMarkdown(t.entries, '', o), ...tail].join('\n\n') + '\n';
 }
 
 export function renderMarkdownIndex(rows: IndexRow[], opts: { timeZone?: string } = {}): string {

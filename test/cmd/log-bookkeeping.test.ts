@@ -85,8 +85,8 @@ t.test('export --format markdown folds as log does, and takes --all-records; ori
   t.match(md, /Four\./);
   t.notMatch(md, /skill_listing|api-request-shape|cost-state|lastPrompt/, 'no bookkeeping record in the transcript');
   t.match(md, /^_4 bookkeeping records folded \(--all-records shows them\)_$/m);
-  t.equal((md.match(/^### /gm) ?? []).length, 2, 'two records, numbered as shown');
-  t.match(md, /^### 2\. /m);
+  t.equal((md.match(/^### /gm) ?? []).length, 2, 'two records');
+  t.same(md.match(/^### \d+\./gm), ['### 1.', '### 4.'], 'numbered as with --all-records');
   const all = await ok(['export', '--format', 'markdown', '--all-records', 'talk']);
   t.notMatch(all, /folded/);
   t.equal((all.match(/^### /gm) ?? []).length, 6, 'every record with --all-records');
