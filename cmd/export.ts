@@ -12,6 +12,7 @@ interface Args extends CommandArgs {
   output?: string;
   all?: boolean;
   redact?: boolean;
+  allRecords?: boolean;
 }
 
 export async function handler(args: Args): Promise<void> {
@@ -24,7 +25,7 @@ export async function handler(args: Args): Promise<void> {
   if (args.all && args.output === undefined) throw new UsageError('--all needs -o <folder> to write the files into');
   if (!args.all && args.session === undefined) throw new UsageError('name the session to export (or --all -o <folder>)');
   const redactor = args.redact ? new (await import('../src/archive/export/index.js')).Redactor() : undefined;
-  const opts = { timeZone: await ctx.timeZone() };
+  const opts = { timeZone: await ctx.timeZone(), allRecords: args.allRecords };
   const archive = await ctx.archive();
   const target = args.output === undefined ? undefined : ctx.path(args.output);
   if (args.all) {

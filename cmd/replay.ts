@@ -10,7 +10,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Io, Terminal } from './context.js';
 import type { CommandArgs, RunContext } from './lib/run-context.js';
 import { write } from './lib/io.js';
-import { flattenTimeline, loadTimeline, printTimeline, timelineTargets, type TimelineItem } from './lib/timeline.js';
+import { flattenTimeline, foldBookkeeping, foldedLine, loadTimeline, printTimeline, timelineTargets, type TimelineItem } from './lib/timeline.js';
 import type { ObjectStore } from '../src/odb/index.js';
 import type { ReplayView, TerminalSize } from '../src/view/replay-screen.js';
 import type { Key, ReplaySession, ReplayState } from '../src/view/replay-keys.js';
@@ -29,7 +29,7 @@ export async function handler(args: Args): Promise<void> {
     await printTimeline(ctx, { revs, filter: {}, subagents: true, pager: true, allRecords: args.allRecords });
     return;
   }
-  const session = await loadSession(ctx, revs);
+  const session = await loadSession(ctx, revs, args.allRecords === true);
   const archive = await ctx.archive();
   const code = await runViewer(io, io.terminal, await archive.objects(), session, await ctx.chalk(), await ctx.timeZone());
   // As in log: a record that could not be read makes the exit status non-zero.
@@ -49,7 +49,7 @@ interface LoadedSession {
   damaged: number;
 }
 
-async function loadSession(ctx: RunContext, revs: string[]): Promise<LoadedSession> {
+async function loadSession(ctx: RunContext, revs: string[], allRecords: boolean): Promise<LoadedSession> {
   const { Abbreviator } = await import('../src/archive/log/index.js');
   const T = await import('../src/view/timeline.js');
   const { elapsedOf, summariseEvent } = await import('../src/archive/event/index.js');
@@ -62,11 +62,14 @@ async function loadSession(ctx: RunContext, revs: string[]): Promise<LoadedSessi
   const [target] = await timelineTargets(archive, revs);
   const log = await loadTimeline(archive, target!);
   let damaged = log.damaged.length;
-  const rows: Row[] = flattenTimeline(log.entries, log.ref).map((i) => ({ ...i, chainName: i.chain && shortRefName(i.chain) }));
+  const { isBookkeeping } = await import('../src/record/index.js');
+  // As log folds them: the agent's bookkeeping is not stepped through unless --all-records; the status line says how many.
+  const { entries, folded } = allRecords ? { entries: log.entries, folded: 0 } : foldBookkeeping(log.entries, (e) => (e.item.ev ? isBookkeeping(e.item.ev) : false));
+  const rows: Row[] = flattenTimeline(entries, log.ref).map((i) => ({ ...i, chainName: i.chain && shortRefName(i.chain) }));
   const abbr = await Abbreviator.create(archive);
   await abbr.prepare(rows.map((r) => r.item.id));
   const name = log.ref ? await abbr.sessionName(log.ref) : await abbr.abbrev(log.tip);
-  const view: ReplayView = { title: T.sessionHeaderLine({ name, model: log.model, cwd: log.cwd, start: log.start, timeZone }), ids: [], elapsed: [], timeline: [], abbrevs: [] };
+  const view: ReplayView = { title: T.sessionHeaderLine({ name, model: log.model, cwd: log.cwd, start: log.start, timeZone }), ...(folded > 0 ? { folded: foldedLine(folded) } : {}), ids: [], elapsed: [], timeline: [], abbrevs: [] };
   for (const { item, depth } of rows) {
     const abbrev = await abbr.abbrev(item.id);
     const prefix = '  '.repeat(depth);

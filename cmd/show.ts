@@ -5,7 +5,7 @@
 // --source and --json give the stored, original and resolved forms.
 import type { CommandArgs } from './lib/run-context.js';
 import { jsonLine, write } from './lib/io.js';
-import { blobJson, shownRecordJson, wireJson } from '../src/view/json/show.js';
+import { blobJson, contextJson, shownRecordJson, wireJson } from '../src/view/json/show.js';
 
 interface Args extends CommandArgs {
   rev?: string[];
@@ -13,6 +13,7 @@ interface Args extends CommandArgs {
   raw?: boolean;
   source?: boolean;
   wire?: boolean;
+  context?: boolean;
   json?: boolean;
   pager?: boolean;
 }
@@ -39,7 +40,34 @@ export async function handler(args: Args): Promise<void> {
   const targets = await Promise.all(revs.map((r) => archive.resolve(r)));
   const chalk = await ctx.chalk();
   const width = ctx.width;
-  const exact = args.raw || args.source || args.json || args.wire;
+  const exact = args.raw || args.source || args.json || args.wire || args.context;
+  if (args.context) {
+    // Every context first, so a record without one prints nothing.
+    const { requestContext } = await import('../src/archive/request-context.js');
+    const found = [];
+    for (const t of targets) {
+      const obj = await store.read(t.id);
+      if (obj.type !== 'record') throw new InvalidInputError(`${t.rev} is a blob: only records have a model turn`, { id: t.id });
+      found.push(await requestContext(archive, t.id, t.ref));
+    }
+    for (const [n, c] of found.entries()) {
+      if (args.json) {
+        await ctx.write(jsonLine(contextJson(c)));
+        continue;
+      }
+      const from = c.source.kind === 'capture' ? `the request of turn ${c.source.turn}${c.source.ref ? ` of ${shortRefName(c.source.ref)}` : ''}` : `record${c.source.records.length === 1 ? '' : 's'} ${c.source.records.join(', ')}`;
+      const out = [
+        ...(n > 0 ? [''] : []),
+        `# request context of ${c.record}, from ${from}`,
+        `Model:  ${c.model ?? '(not recorded)'}`,
+        `Tools:  ${c.tools === null ? '(not recorded)' : `${c.tools.length}${c.tools.length ? `: ${c.tools.map((x) => x.name).join(', ')}` : ''}`}`,
+        `System prompt:${c.system === null ? ' (not recorded)' : ''}`,
+        ...(c.system === null ? [] : [c.system]),
+      ];
+      await ctx.write(out.join('\n') + '\n');
+    }
+    return;
+  }
   if (args.wire) {
     // The exchanges first, all of them, so a record without one prints nothing.
     const { wireExchange } = await import('../src/archive/views.js');

@@ -270,18 +270,32 @@ export async function serveMcp(ctx: RunContext): Promise<void> {
         kind: z.string().optional().describe('Only records of this kind (with the calls and results around them)'),
         tool: z.string().optional().describe('Only calls of this tool and their results'),
         errors: z.boolean().optional().describe('Only failed tool results and the calls that caused them'),
+        all_records: z.boolean().optional().describe("Also the agent's bookkeeping records (attachments, request shapes, progress …), which are otherwise folded into the count \"folded\""),
         since,
         until,
         limit,
         cursor,
       },
     },
-    guarded(async (a: { session: string; kind?: string; tool?: string; errors?: boolean; since?: string; until?: string; limit?: number; cursor?: string }) => {
+    guarded(async (a: { session: string; kind?: string; tool?: string; errors?: boolean; all_records?: boolean; since?: string; until?: string; limit?: number; cursor?: string }) => {
       const offset = decodeCursor(a.cursor);
       const n = limitOf(a.limit);
-      const argv = ['log', '--json', '-n', String(offset + n + 1), ...flag('kind', a.kind), ...flag('tool', a.tool), ...flag('since', a.since), ...flag('until', a.until), ...(a.errors ? ['--errors'] : []), '--', rev(a.session, 'session')];
-      const items = (await lines(argv, 'log')).slice(offset).map((r) => ({ id: r.id, session: r.session, time: r.time, kind: r.kind, role: r.role, text: cut(recordText(r)) }));
-      return page({ session: a.session }, 'records', items, offset, n);
+      // As `tapes log` prints it: the bookkeeping folded into a count unless
+      // all_records or a kind is asked for. log --json keeps every record, so
+      // the fold is made here, over the whole session (its count is the
+      // session's, as log's count line is).
+      const fold = !a.all_records && a.kind === undefined;
+      const argv = ['log', '--json', ...(fold ? [] : ['-n', String(offset + n + 1)]), ...flag('kind', a.kind), ...flag('tool', a.tool), ...flag('since', a.since), ...flag('until', a.until), ...(a.errors ? ['--errors'] : []), '--', rev(a.session, 'session')];
+      let records = await lines(argv, 'log');
+      let folded = 0;
+      if (fold) {
+        const { isBookkeeping } = await import('../../src/record/index.js');
+        const kept = records.filter((r) => !isBookkeeping({ kind: r.kind, meta: r.meta ?? {} } as never));
+        folded = records.length - kept.length;
+        records = kept;
+      }
+      const items = records.slice(offset).map((r) => ({ id: r.id, session: r.session, time: r.time, kind: r.kind, role: r.role, text: cut(recordText(r)) }));
+      return page({ session: a.session, ...(fold ? { folded } : {}) }, 'records', items, offset, n);
     }),
   );
 

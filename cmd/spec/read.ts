@@ -77,11 +77,13 @@ export const show: CommandSpec = {
     { name: 'source', type: 'boolean', describe: 'Print the original line the record was imported from' },
     { name: 'wire', type: 'boolean', describe: 'Print the exact HTTP request and response of the model turn behind the record' },
     json('Print each record as JSON with every blob read back (NDJSON)'),
+    { name: 'context', type: 'boolean', describe: 'Print the request context of the model turn behind the record: system prompt, tools and model' },
     PAGER,
   ],
   conflicts: [
-    ['raw', ['source', 'json', 'wire']],
-    ['source', ['json', 'wire']],
+    ['raw', ['source', 'json', 'wire', 'context']],
+    ['source', ['json', 'wire', 'context']],
+    ['wire', ['context']],
   ],
 };
 
@@ -127,6 +129,7 @@ export const exportCmd: CommandSpec = {
     { name: 'output', alias: 'o', type: 'string', arg: '<file>', describe: 'Write to <file> instead of standard output (with --all: the folder)', complete: 'file' },
     { name: 'all', type: 'boolean', describe: 'Every session, one file each, into the folder -o names (with an index page for markdown and html)' },
     { name: 'redact', type: 'boolean', describe: 'Mask strings that look like secrets (keys, tokens, private keys, passwords in URLs)' },
+    { ...ALL_RECORDS, describe: "markdown: keep the agent's bookkeeping records (attachments, request shapes, progress …) instead of folding them into a count; original and jsonl always keep every record" },
   ],
 };
 

@@ -21,3 +21,4 @@ export * from './capture.js';
 export * from './maintenance/index.js';
 export * from './rerun/index.js';
 export * from './views.js';
+export * from './request-context.js';

@@ -223,7 +223,11 @@ async function turnClosing(store: ObjectStore, tip: string, hit: (r: StoredRecor
   return found;
 }
 
-/** A test for "the same message" as a transcript record: its message id, else its blocks by match digest. */
+/**
+ * A test for "the same message" as a transcript record: its message id, else
+ * its blocks by match digest. Content is compared also when both have ids that
+ * differ: Gemini's transcript and its capture give one message different ids.
+ */
 async function sameMessage(store: ObjectStore, rec: StoredRecord): Promise<(r: StoredRecord) => Promise<boolean>> {
   const value = rec.value as Record<string, unknown>;
   const meta = (value.meta ?? {}) as Record<string, unknown>;
@@ -234,7 +238,7 @@ async function sameMessage(store: ObjectStore, rec: StoredRecord): Promise<(r: S
     if (captureOf(r) === undefined) return false;
     const m = ((r.value as Record<string, unknown>).meta ?? {}) as Record<string, unknown>;
     if (messageId !== null && str(m.message_id) === messageId) return true;
-    if (blocks.size === 0 || messageId !== null) return false;
+    if (blocks.size === 0) return false;
     const content = (await decodeValue(((r.value as Record<string, unknown>).content ?? []) as never, (b) => readContent(store, b))) as unknown[];
     return Array.isArray(content) && content.some((b) => blocks.has(matchDigest(null, [b])));
   };

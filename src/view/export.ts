@@ -22,7 +22,7 @@ import { renderHtml, renderHtmlIndex } from './html.js';
 import { renderMarkdown, renderMarkdownIndex } from './markdown.js';
 
 export async function exportMarkdown(archive: Archive, rev: string, sink: (bytes: Uint8Array) => Promise<void>, opts: ExportOptions = {}): Promise<number> {
-  const md = renderMarkdown(await loadTranscript(archive, rev, opts), { timeZone: opts.timeZone, foldLines: opts.foldLines });
+  const md = renderMarkdown(await loadTranscript(archive, rev, opts), { timeZone: opts.timeZone, foldLines: opts.foldLines, allRecords: opts.allRecords });
   const b = Buffer.from(md);
   await sink(b);
   return b.length;

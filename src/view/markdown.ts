@@ -3,8 +3,11 @@
 // kind, time, id and tokens; prompts and answers as text, thinking as a
 // quote, tool calls as fenced blocks of their command or input, tool results
 // fenced and folded in <details> when long, errors marked, and each
-// subagent's thread quoted under the record that spawned it.
+// subagent's thread quoted under the record that spawned it. The agent's
+// bookkeeping records (record/bookkeeping.ts) are folded into a count line,
+// as tapes log folds them, unless allRecords.
 import type { IndexRow, Transcript, TranscriptEntry, TranscriptRecord, TranscriptThread } from '../archive/export/index.js';
+import { isBookkeeping, type EventView } from '../record/index.js';
 import { formatTokens, localTime } from './timeline.js';
 import { LABEL, commandOf, isObj, pathOf, resultText } from './transcript.js';
 
@@ -12,6 +15,22 @@ export interface MarkdownOptions {
   timeZone?: string;
   /** Tool output longer than this many lines (or 4,000 characters) is folded in <details>. Default 20. */
   foldLines?: number;
+  /** Keep the agent's bookkeeping records instead of folding them into a count. */
+  allRecords?: boolean;
+}
+
+/** A bookkeeping record that spawned nothing: folded (a record that spawned subagents keeps their place). */
+const foldable = (e: TranscriptEntry): boolean => e.type === 'record' && e.threads.length === 0 && e.record.damaged === null && isBookkeeping(e.record as unknown as Pick<EventView, 'kind' | 'meta'>);
+
+/** How many records fold, subagent threads included. */
+function foldableCount(entries: TranscriptEntry[]): number {
+  let n = 0;
+  for (const e of entries) {
+    if (foldable(e)) n++;
+    else if (e.type === 'thread') n += foldableCount(e.thread.entries);
+    else for (const t of e.threads) n += foldableCount(t.entries);
+  }
+  return n;
 }
 
 /** A code fence longer than any run of backticks in the text, so the text can never close it. */
@@ -109,6 +128,8 @@ function entriesMarkdown(entries: TranscriptEntry[], prefix: string, o: Required
       continue;
     }
     n++;
+    // Folded records keep their number, so a record is numbered the same with and without --all-records.
+    if (!o.allRecords && foldable(e)) continue;
     out.push(recordMarkdown(e.record, `${prefix}${n}.`, o));
     for (const t of e.threads) out.push(threadMarkdown(t, `${prefix}${n}.`, o));
   }
@@ -116,7 +137,8 @@ function entriesMarkdown(entries: TranscriptEntry[], prefix: string, o: Required
 }
 
 export function renderMarkdown(t: Transcript, opts: MarkdownOptions = {}): string {
-  const o: Required<MarkdownOptions> = { timeZone: opts.timeZone as string, foldLines: opts.foldLines ?? 20 };
+  const o: Required<MarkdownOptions> = { timeZone: opts.timeZone as string, foldLines: opts.foldLines ?? 20, allRecords: opts.allRecords ?? false };
+  const folded = o.allRecords ? 0 : foldableCount(t.entries);
   const facts: Array<[string, string | null]> = [
     ['Title', t.title ? inline(t.title) : null],
     ['Project', t.cwd ? `\`${t.cwd}\`` : null],
@@ -128,7 +150,8 @@ export function renderMarkdown(t: Transcript, opts: MarkdownOptions = {}): strin
     ['Tip', `\`${t.tip}\``],
   ];
   const head = [`# Session ${inline(t.name)}`, facts.filter(([, v]) => v !== null).map(([k, v]) => `- **${k}:** ${v}`).join('\n')];
-  return [...head, '---', ...entriesMarkdown(t.entries, '', o)].join('\n\n') + '\n';
+  const tail = folded > 0 ? [`_${folded} bookkeeping record${folded === 1 ? '' : 's'} folded (--all-records shows them)_`] : [];
+  return [...head, '---', ...entriesMarkdown(t.entries, '', o), ...tail].join('\n\n') + '\n';
 }
 
 export function renderMarkdownIndex(rows: IndexRow[], opts: { timeZone?: string } = {}): string {

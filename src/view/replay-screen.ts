@@ -23,6 +23,8 @@ export interface ReplayView {
   timeline: string[];
   /** Per record, its id as the timeline abbreviates it (the first 7 hex digits when absent). */
   abbrevs?: string[];
+  /** The line standing for the agent's bookkeeping records left out ("4 bookkeeping records folded …"), shown on the status line. */
+  folded?: string;
 }
 
 export interface TerminalSize {
@@ -107,6 +109,7 @@ function statusLine(view: ReplayView, state: ReplayState, width: number, chalk: 
   let left = positionText(view, state.index);
   if (state.full) left += ' · full output';
   if (state.message) left += ' · ' + sanitize(state.message);
+  else if (view.folded) left += ' · ' + view.folded;
   const gap = width - visibleWidth(left) - visibleWidth(HINTS);
   if (gap >= 2) return chalk.bold(left) + ' '.repeat(gap) + chalk.dim(HINTS);
   return chalk.bold(fit(left, width));

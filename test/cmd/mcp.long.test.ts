@@ -139,7 +139,7 @@ t.test('search: what tapes search --json finds, snippets cut, ids to drill down 
 
 t.test('log: the records of tapes log --json, one line each', async (t) => {
   const cli = ndjson((await ok(['log', '--json', A])).stdout);
-  const paged = await all('log', { session: A, limit: 50 }, 'records');
+  const paged = await all('log', { session: A, limit: 50, all_records: true }, 'records');
   t.same(paged.map((r) => r.id), cli.map((r) => r.id), 'every record, in order');
   t.ok(paged.every((r) => typeof r.text === 'string' && String(r.text).length <= 301));
   const errors = await answer('log', { session: A, errors: true, limit: 50 });

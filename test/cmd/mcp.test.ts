@@ -61,7 +61,16 @@ t.test('every tool answers what the CLI prints', async (t) => {
   t.same((await client.listTools()).tools.map((x) => x.name).sort(), ['diff', 'errors', 'log', 'search', 'sessions', 'show', 'stats']);
   t.same(ids((await answer('sessions', {})).sessions, 'session'), ids(ndjson(await cli(['sessions', '--json'])), 'name'));
   t.same(ids((await answer('search', { query: 'go version', limit: 50 })).hits), ids(ndjson(await cli(['search', '--json', '-n', '0', 'go', 'version']))));
-  t.same(ids((await answer('log', { session: A, limit: 50 })).records), ids(ndjson(await cli(['log', '--json', A]))));
+  const every = ndjson(await cli(['log', '--json', A]));
+  t.same(ids((await answer('log', { session: A, limit: 50, all_records: true })).records), ids(every), 'all_records: every record log --json prints');
+  // By default the bookkeeping folds as tapes log folds it: the same records, and the same count line.
+  const folded = await answer('log', { session: A, limit: 50 });
+  const shown = await cli(['log', '--oneline', A]);
+  const count = Number(/(\d+) bookkeeping records? folded/.exec(shown)?.[1] ?? 0);
+  t.ok(count > 0, 'the session has bookkeeping to fold');
+  t.equal(folded.folded, count, 'the count tapes log prints');
+  t.equal((folded.records as unknown[]).length, every.length - count, 'and the records it keeps');
+  t.same(ids(folded.records), shown.split('\n').filter((l) => l && !/folded/.test(l)).map((l) => every.find((r) => String(r.id).startsWith(l.split(' ')[0]!))?.id), 'in the same order as tapes log');
   const last = ndjson(await cli(['log', '--json', A])).pop()!.id as string;
   t.same((await answer('show', { id: last })).record, JSON.parse(await cli(['show', '--json', last])));
   t.same((await answer('diff', { a: A, b: B })).counts, (JSON.parse(await cli(['diff', '--json', A, B])) as { counts: unknown }).counts);

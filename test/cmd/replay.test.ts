@@ -294,3 +294,29 @@ t.test('a missing blob: the record says so in the viewer, the rest still steps, 
   t.equal(await v.code, 1);
   t.ok(v.out().endsWith(LEAVE));
 });
+
+t.test('the viewer folds the bookkeeping as log does, says how many on the status line; --all-records steps through every record', async (t) => {
+  const cwd = await archiveWithSession(t);
+  const log = (await tapes(['log', '--oneline', SESSION], { cwd })).stdout;
+  const folded = Number(/^(\d+) bookkeeping records? folded/m.exec(log)?.[1] ?? 0);
+  if (!t.ok(folded > 0, 'the session has bookkeeping records')) return;
+  const kept = 40 - folded;
+  const v = startViewer(cwd, ['replay', SESSION]);
+  let s = await v.waitFor(new RegExp(`record 1/${kept} · `));
+  t.match(s[s.length - 1], new RegExp(`${folded} bookkeeping records? folded \\(--all-records shows them\\)`), 'the count on the status line');
+  const shown = log.split('\n').filter((l) => /^[0-9a-f]{7}/.test(l)).map((l) => l.slice(0, 7));
+  t.equal(shown.length, kept, 'log shows as many records');
+  v.stdin.write('G');
+  await v.waitFor(new RegExp(`record ${kept}/${kept} · \\[7:16\\] · ${shown[kept - 1]}`));
+  v.stdin.write('k');
+  await v.waitFor(new RegExp(`record ${kept - 1}/${kept} · .* · ${shown[kept - 2]}`));
+  const all = await ids(cwd);
+  v.stdin.write('q');
+  t.equal(await v.code, 0);
+  const every = startViewer(cwd, ['replay', '--all-records', SESSION]);
+  s = await every.waitFor(/record 1\/40 · /);
+  t.notMatch(s.join('\n'), /folded/, 'nothing folded with --all-records');
+  t.equal(all.length, 40);
+  every.stdin.write('q');
+  t.equal(await every.code, 0);
+});

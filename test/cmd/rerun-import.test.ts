@@ -109,6 +109,11 @@ t.test('a Bash touch is never run: neither when it matches the original\'s call 
   const same = await tapes(['rerun', at, '--send', '--yes', '--upstream', up.url, '--json'], { cwd: dir, env });
   t.equal(same.code, 0, same.stderr);
   t.equal(up.requests.length, 2);
+  // The request the upstream received: the recorded context, system prompt and tool definitions whole.
+  const sent = up.bodies()[0]! as { model: string; system: unknown; tools: unknown[] };
+  t.same(sent.system, [{ type: 'text', text: 'You are the test agent, with tools.' }], 'the upstream received the recorded system prompt');
+  t.same(sent.tools, [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }], 'and the recorded tools');
+  t.equal(sent.model, body.model, 'and the model the turn was asked of');
   const fed = (up.bodies()[1]!.messages as Array<{ content: unknown }>)[2];
   t.same(fed, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: '(no output)' }] }, 'the recorded result went back');
   t.equal(JSON.parse(same.stdout).branches[0].stop.reason, 'answered');

@@ -34,12 +34,12 @@ function post(body) {
 }
 (async () => {
   const messages = [{ role: 'user', content: [{ type: 'text', text: '<system-reminder>\\nAttribution for commits\\n</system-reminder>\\n' }, { type: 'text', text: 'write the proof file' }] }];
-  await post({ model: 'claude-opus-5-5', stream: true, system: 'You are a test.', messages });
+  await post({ model: 'claude-opus-5-5', stream: true, system: 'You are a test.', tools: [{ name: 'Bash', input_schema: { type: 'object' } }, { name: 'Read', input_schema: { type: 'object' } }], messages });
   const wait = process.argv[2];
   if (wait) { while (!fs.existsSync(wait)) await new Promise((r) => setTimeout(r, 20)); }
   messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'Bash', input: { command: 'echo proof > proof.txt', description: 'run it' } }] });
   messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: 'proof', is_error: false }] });
-  await post({ model: 'claude-opus-5-5', stream: true, system: 'You are a test.', messages });
+  await post({ model: 'claude-opus-5-5', stream: true, system: 'You are a test.', tools: [{ name: 'Bash', input_schema: { type: 'object' } }, { name: 'Read', input_schema: { type: 'object' } }], messages });
 })();
 `;
 
@@ -102,6 +102,16 @@ async function checkLinked(t: Test, dir: string, upstream: { requests: Array<{ b
   const prompt = log.find((r) => r.kind === 'user')!;
   const first = JSON.parse((await tapes(['show', '--wire', '--json', prompt.id], { cwd: dir })).stdout) as { request: { sha256: string } };
   t.equal(first.request.sha256, createHash('sha256').update(upstream.requests[0]!.body).digest('hex'), "a transcript's prompt: the turn that first sent it");
+  // show --context: the system prompt, tools and model the turn sent, from the capture's request.
+  const context = JSON.parse((await tapes(['show', '--context', '--json', answer.id], { cwd: dir })).stdout) as { source: { kind: string }; model: string; system: string; tool_count: number; tools: Array<{ name: string; definition: unknown }> };
+  t.equal(context.source.kind, 'capture');
+  t.equal(context.model, 'claude-opus-5-5');
+  t.equal(context.system, 'You are a test.');
+  t.equal(context.tool_count, 2);
+  t.same(context.tools.map((x) => x.name), ['Bash', 'Read']);
+  t.same(context.tools[0]!.definition, { name: 'Bash', input_schema: { type: 'object' } }, 'the tool whole with --json');
+  const contextText = await tapes(['show', '--context', answer.id], { cwd: dir });
+  t.match(contextText.stdout, /Model:  claude-opus-5-5\nTools:  2: Bash, Read\nSystem prompt:\nYou are a test\./);
   const shown = await tapes(['show', S], { cwd: dir });
   t.match(shown.stdout, new RegExp(`Capture:\\s+captures/sessions/${S}, 2 model turns`), 'show of the session names its capture view');
   const hits = ndjson<{ session: string; chain: string }>((await tapes(['search', '--json', 'proof'], { cwd: dir })).stdout);
@@ -184,6 +194,19 @@ t.test('the other old layout (<id>-capture) is relinked too, and a session HEAD 
   const imp = await tapes(['import', `${S}.jsonl`], { cwd: dir });
   t.match(imp.stderr, new RegExp(`relinked ${S}: its capture is now ${view}`));
   await checkLinked(t, dir, upstream);
+});
+
+t.test('show --wire: a transcript whose message ids differ from the capture (as Gemini\'s do) is found by what it says', async (t) => {
+  const { dir, upstream } = await setup(t);
+  writeFileSync(join(dir, `${S}.jsonl`), TRANSCRIPT.replace('"msg_two"', '"gemini-local-id-2"').replace('"msg_one"', '"gemini-local-id-1"'));
+  t.equal((await run(dir, upstream.url)).code, 0);
+  t.equal((await importIt(dir)).code, 0);
+  const log = (await tapes(['log', '--json', S], { cwd: dir })).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; kind: string });
+  const answer = log[log.length - 1]!;
+  const wire = await tapes(['show', '--wire', '--json', answer.id], { cwd: dir });
+  t.equal(wire.code, 0, wire.stderr);
+  const sent = upstream.requests[1]!.body;
+  t.equal((JSON.parse(wire.stdout) as { request: { sha256: string } }).request.sha256, createHash('sha256').update(sent).digest('hex'), 'the turn that answered it, by content');
 });
 
 t.test('bad input: no capture to show or compare', async (t) => {

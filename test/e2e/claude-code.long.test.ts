@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
 import { agentBin, PINS } from './agents.js';
 import { CLOSING, COMMAND, TOOL_USE_ID, scriptedModel } from './anthropic-model.js';
-import { files, keyNowhere, runTapes } from './e2e-helpers.js';
+import { files, keep, keyNowhere, runTapes } from './e2e-helpers.js';
 
 const KEY = 'sk-ant-e2e-dummy-key-5c1d9e';
 const PROMPT = 'Create hello.txt with a greeting';
@@ -52,6 +52,7 @@ t.test(`Claude Code ${PINS['claude-code']!.version}: one run, one session, every
   t.equal(transcripts.length, 1, 'Claude Code wrote one transcript');
   const file = transcripts[0]!;
   const sid = file.split('/').pop()!.replace(/\.jsonl$/, '');
+  keep(file, `claude-code-${PINS['claude-code']!.version}.jsonl`);
   t.match(r.stderr, sid, 'the capture is named by the same session id');
 
   const imp = await run(['import', '--json', file], arch);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
 import { agentBin, PINS } from './agents.js';
 import { CALL_ID, CLOSING, responsesModel } from './responses-model.js';
-import { everyTurnOnce, files, givenBack, importedRun, keyNowhere, runTapes } from './e2e-helpers.js';
+import { everyTurnOnce, files, givenBack, importedRun, keep, keyNowhere, runTapes } from './e2e-helpers.js';
 
 const KEY = 'sk-openai-e2e-dummy-key-31b7a0';
 const PROMPT = 'Create hello.txt with a greeting';
@@ -39,6 +39,7 @@ t.test(`Codex CLI ${PINS.codex!.version}: one run, one session, every turn once,
   t.equal(rollouts.length, 1, 'Codex wrote one rollout');
   const file = rollouts[0]!;
   const sid = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/.exec(file)![1]!;
+  keep(file, `codex-${PINS.codex!.version}-rollout-${sid}.jsonl`);
   t.match(r.stderr, sid, 'the capture is named by the same session id');
 
   const records = await importedRun(t, run, arch!, file, sid);

@@ -4,7 +4,7 @@
 // archive.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { LooseObjectStore } from '../../src/odb/index.js';
@@ -38,6 +38,17 @@ export function runTapes(home: string, arch: string) {
         resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() });
       });
     });
+}
+
+/**
+ * With TAPES_E2E_KEEP=<dir>, a copy of the file the agent wrote is kept in
+ * <dir> (how test/fixtures/agents/ was made: see its README).
+ */
+export function keep(file: string, name: string): void {
+  const dir = process.env.TAPES_E2E_KEEP;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(file, join(dir, name));
 }
 
 /** Every file below `dir`. */

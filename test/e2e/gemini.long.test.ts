@@ -48,6 +48,19 @@ t.test(`Gemini CLI ${PINS.gemini!.version}: one run, one session, every turn onc
 
   const records = await importedRun(t, run, arch!, file, sid);
   everyTurnOnce(t, records, { prompt: PROMPT, isCall: (b) => b.name === CALL, closing: CLOSING });
+  // show --wire of the transcript's answer: Gemini's transcript and its capture give the message different ids, so it is found by what it says.
+  const answer = records.filter((rec) => rec.content.some((b) => b.type === 'text' && b.text === CLOSING)).pop()!;
+  const wire = await run(['show', '--wire', '--json', answer.id], arch!);
+  t.equal(wire.code, 0, `show --wire finds the turn of the answer (${wire.stderr})`);
+  const exchange = JSON.parse(wire.stdout.toString()) as { request: { path: string }; response: { body: string } };
+  t.match(exchange.request.path, /:streamGenerateContent/, 'a model turn of the task');
+  t.match(exchange.response.body, CLOSING.slice(0, 20), 'the turn that answered it');
+  // show --context of it: the tools the CLI sent with that request.
+  const context = await run(['show', '--context', '--json', answer.id], arch!);
+  t.equal(context.code, 0, context.stderr);
+  const c = JSON.parse(context.stdout.toString()) as { source: { kind: string }; tool_count: number; tools: Array<{ name: string }> };
+  t.equal(c.source.kind, 'capture');
+  t.ok(c.tools.some((x) => x.name === CALL), `the tools sent include ${CALL}`);
   await givenBack(t, run, arch!, sid, file);
   await keyNowhere(t, arch!, KEY);
 });

@@ -22,6 +22,8 @@ export interface ExportOptions {
   timeZone?: string;
   /** Tool output over this many lines is folded (Markdown: <details>). */
   foldLines?: number;
+  /** Markdown: keep the agent's bookkeeping records instead of folding them into a count (original and jsonl keep every record). */
+  allRecords?: boolean;
 }
 
 /** Writes one session in one format to `sink`, returning the bytes written. */

@@ -2,6 +2,7 @@
 // docs/json.md): a record with its blobs read back, or a blob's text.
 import { createHash } from 'node:crypto';
 import type { WireExchange } from '../../archive/views.js';
+import type { RequestContext } from '../../archive/request-context.js';
 import type { EventJson } from '../record-render.js';
 
 /** A blob: its id, size and content as text. */
@@ -37,5 +38,17 @@ export function wireJson(w: WireExchange) {
       ...(w.response.decode_problem ? { decode_problem: w.response.decode_problem } : {}),
       ...bodyJson(w.response.body),
     },
+  };
+}
+
+/** `show --context`: the system prompt, tools (names, count, definitions) and model of a model turn. */
+export function contextJson(c: RequestContext) {
+  return {
+    record: c.record,
+    source: c.source,
+    model: c.model,
+    system: c.system,
+    tool_count: c.tools === null ? null : c.tools.length,
+    tools: c.tools,
   };
 }
