@@ -199,7 +199,10 @@ export async function wireExchange(archive: Archive, id: string, holder?: string
   for (const ref of chains) {
     const tip = await archive.refs.resolve(ref);
     if (!tip) continue;
-    const turn = isCapture ? await turnClosing(store, tip, (r) => r.id === id) : await turnClosing(store, tip, await sameMessage(store, rec));
+    const turn = isCapture
+      ? await turnClosing(store, tip, (r) => r.id === id)
+      : // By message id first: identical text ("Done.") in another turn must not win over the id.
+        ((await turnClosing(store, tip, await sameMessage(store, rec, false))) ?? (await turnClosing(store, tip, await sameMessage(store, rec, true))));
     if (turn) return exchangeOf(store, id, turn, ref);
   }
   if (isCapture && closesTurn(rec)) return exchangeOf(store, id, rec, null);
@@ -225,10 +228,11 @@ async function turnClosing(store: ObjectStore, tip: string, hit: (r: StoredRecor
 
 /**
  * A test for "the same message" as a transcript record: its message id, else
- * its blocks by match digest. Content is compared also when both have ids that
- * differ: Gemini's transcript and its capture give one message different ids.
+ * (no id) its blocks by match digest. With `byContent`, the blocks are
+ * compared whatever the ids: Gemini's transcript and its capture give one
+ * message different ids, so the caller tries that when no id matched.
  */
-async function sameMessage(store: ObjectStore, rec: StoredRecord): Promise<(r: StoredRecord) => Promise<boolean>> {
+async function sameMessage(store: ObjectStore, rec: StoredRecord, byContent: boolean): Promise<(r: StoredRecord) => Promise<boolean>> {
   const value = rec.value as Record<string, unknown>;
   const meta = (value.meta ?? {}) as Record<string, unknown>;
   const messageId = str(meta.message_id);
@@ -238,7 +242,7 @@ async function sameMessage(store: ObjectStore, rec: StoredRecord): Promise<(r: S
     if (captureOf(r) === undefined) return false;
     const m = ((r.value as Record<string, unknown>).meta ?? {}) as Record<string, unknown>;
     if (messageId !== null && str(m.message_id) === messageId) return true;
-    if (blocks.size === 0) return false;
+    if (blocks.size === 0 || (messageId !== null && !byContent)) return false;
     const content = (await decodeValue(((r.value as Record<string, unknown>).content ?? []) as never, (b) => readContent(store, b))) as unknown[];
     return Array.isArray(content) && content.some((b) => blocks.has(matchDigest(null, [b])));
   };
