@@ -105,11 +105,23 @@ t.test('tmux is installed (.ci/run installs it)', async (t) => {
   t.ok(hasTmux, 'tmux -V runs');
 });
 
+// The viewer folds the agent's bookkeeping by default, as log does (the
+// kinds4 merge); the stepping tests below walk every record with --all-records.
+t.test('by default the bookkeeping is folded, the status line says how much', async (t) => {
+  if (!hasTmux) return t.fail('tmux is missing');
+  const cwd = await archiveWithSession(t);
+  const pane = new Pane(t, cwd, ['replay', SESSION]);
+  const s = await pane.position(/^record 1\/29 · \[0:24\] · 599aa1d · 11 bookkeeping records folded \(--all-records shows them\)/);
+  t.notOk(s.some((l) => / f726636 other: file-history-snapshot/.test(l)), 'the snapshot record is not in the timeline');
+  pane.keys('q');
+  await pane.until('the shell after the viewer', (x) => x.some((l) => l === 'replay exited with 0'));
+});
+
 t.test('stepping, searching, jumping, toggling and quitting in a 120x40 terminal', async (t) => {
   if (!hasTmux) return t.fail('tmux is missing');
   const cwd = await archiveWithSession(t);
   const all = await ids(cwd);
-  const pane = new Pane(t, cwd, ['replay', SESSION]);
+  const pane = new Pane(t, cwd, ['replay', '--all-records', SESSION]);
 
   let s = await pane.position(/^record 1\/40 · f726636 /);
   t.match(s[0], /^Session bc3bf53b  claude-opus-4-5-20251101  \/Users\/soph\/Work\/entire\/devenv\/cli /, 'the session header');
@@ -164,7 +176,7 @@ t.test('stepping, searching, jumping, toggling and quitting in a 120x40 terminal
 t.test('a narrow terminal, a resize, and Ctrl-C', async (t) => {
   if (!hasTmux) return t.fail('tmux is missing');
   const cwd = await archiveWithSession(t);
-  const pane = new Pane(t, cwd, ['replay', SESSION], { columns: 80, rows: 24 });
+  const pane = new Pane(t, cwd, ['replay', '--all-records', SESSION], { columns: 80, rows: 24 });
   let s = await pane.position(/^record 1\/40 · f726636$/);
   t.notOk(s.some((l) => l.includes('│')), 'no side-by-side panes at 80 columns');
   t.ok(s.some((l) => /^─{80}$/.test(l)), 'the timeline above a rule, the record below');
