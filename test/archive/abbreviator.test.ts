@@ -12,8 +12,8 @@ import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const PROJECT = join(corpusDir, 'claude-code', 'projects', '-Users-alex-workspace-cli');
 
-t.test('abbreviations from neighbours equal those from listings, packed and loose objects together', async (t) => {
-  const cwd = tempDir('tapes-abbrev-');
+/** An archive in `cwd` holding one session, packed by gc; returns a runner of more commands there. */
+async function packedArchive(cwd: string): Promise<(args: string[]) => Promise<void>> {
   const run = async (args: string[]) => {
     const r = await tapes(args, { cwd });
     if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
@@ -21,6 +21,12 @@ t.test('abbreviations from neighbours equal those from listings, packed and loos
   await run(['init', '-q']);
   await run(['import', join(PROJECT, '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl')]);
   await run(['gc']);
+  return run;
+}
+
+t.test('abbreviations from neighbours equal those from listings, packed and loose objects together', async (t) => {
+  const cwd = tempDir('tapes-abbrev-');
+  const run = await packedArchive(cwd);
   await run(['import', join(PROJECT, '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl'), join(PROJECT, '0cf3db51-1c73-43bb-8d05-dc02739514a5-7e6e3ea2ad.jsonl')]);
   const archive = await Archive.openAt(join(cwd, '.tapes'));
   const store = await archive.objects();
@@ -60,13 +66,7 @@ t.test('abbreviations from neighbours equal those from listings, packed and loos
 // damaged file must be ignored.
 t.test('abbreviations through the kept per-pack counts equal fresh ones as packs come and go', async (t) => {
   const cwd = tempDir('tapes-abbrev-memo-');
-  const run = async (args: string[]) => {
-    const r = await tapes(args, { cwd });
-    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  };
-  await run(['init', '-q']);
-  await run(['import', join(PROJECT, '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl')]);
-  await run(['gc']);
+  const run = await packedArchive(cwd);
   const REF = 'refs/sessions/79e9becd-0b83-42f1-8cb1-33375d080476';
 
   const check = async (what: string) => {
