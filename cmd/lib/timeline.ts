@@ -175,7 +175,8 @@ export async function printTimeline(ctx: RunContext, opts: TimelineOptions): Pro
       const items = flattenTimeline(entries, current.ref);
       await abbr.prepare(items.map((i) => i.item.id));
       // A session's ids keep what abbreviating them found, per pack (abbrev-memo.ts).
-      const memo = current.ref && L.cacheableRef(current.ref) ? L.AbbrevMemo.load(archive, current.ref) : undefined;
+      // (--json prints whole ids: nothing to abbreviate, nothing to read.)
+      const memo = !opts.json && current.ref && L.cacheableRef(current.ref) ? L.AbbrevMemo.load(archive, current.ref) : undefined;
       abbr.useMemo(memo);
       if (memo) memos.push(memo);
       for (const bad of current.damaged) {
