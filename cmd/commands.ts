@@ -39,6 +39,7 @@ export const COMMANDS: Record<string, Loader> = {
   pull: () => load(import('./pull.js')),
   clone: () => load(import('./clone.js')),
   gc: () => load(import('./gc.js')),
+  scrub: () => load(import('./scrub.js')),
   fsck: () => load(import('./fsck.js')),
   index: () => load(import('./index.js')),
   completion: () => load(import('./completion.js')),

@@ -38,6 +38,17 @@ export async function handler(args: Args): Promise<void> {
     if (target === undefined) await run(archive, args.session!, (b) => ctx.write(b), opts);
     // Written next to the target and renamed, so a failed export never leaves half a file.
     else await writeFileAtomic(target, (sink) => run(archive, args.session!, sink, opts));
+    if (args.format === 'original') {
+      // A scrubbed session's source is the original with the scrub's replacements: say so.
+      const { scrubMarks } = await import('../src/archive/export/index.js');
+      const m = await scrubMarks(archive, args.session!);
+      if (m.records > 0) {
+        io.stderr.write(
+          `tapes: note: ${args.session} was scrubbed: ${m.replacements} replacement${m.replacements === 1 ? '' : 's'} in ${m.records} record${m.records === 1 ? '' : 's'} ` +
+            `(rules ${m.rules.join(', ')}); these bytes are the original's with [REDACTED:<rule>] in their place\n`,
+        );
+      }
+    }
   }
   if (redactor) {
     const counts = Object.entries(redactor.counts()).map(([k, n]) => `${n} ${k}`);

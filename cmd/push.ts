@@ -39,6 +39,14 @@ export async function handler(args: Args): Promise<void> {
   if (result.refs.every((r) => r.status === 'up-to-date')) await ctx.write('Everything up-to-date\n');
   await printReports(io.stdout, result.refs);
   if (!args.dryRun && result.objects > 0) await ctx.write(`${result.objects} objects sent (${formatBytes(result.bytes)})\n`);
+  const forced = result.refs.filter((r) => r.status === 'forced');
+  if (forced.length && !args.dryRun) {
+    // After a scrub (or any rewrite), the replaced history is not gone from the remote yet.
+    io.stderr.write(
+      `note: ${forced.length} ref${forced.length === 1 ? '' : 's'} replaced on ${result.url}: the remote keeps the objects of the replaced history until its own gc\n` +
+        'note: (a tapes archive: "tapes gc --prune=now" there; a git server: until it expires unreachable objects)\n',
+    );
+  }
   if (rejected.length) {
     io.stderr.write(`tapes: error: failed to push ${rejected.length} ref${rejected.length === 1 ? '' : 's'} to ${result.url}\n`);
     if (rejected.some((r) => /fetch first|diverged/.test(r.reason ?? ''))) {

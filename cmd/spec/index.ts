@@ -5,7 +5,7 @@ import { hooks, importCmd, init, proxy, run } from './capture.js';
 import { exportCmd, log, mcp, replay, search, sessions, show, stats } from './read.js';
 import { checkout, diff, rerun, status, tag } from './compare.js';
 import { clone, fetch, pull, push, remote } from './share.js';
-import { completion, fsck, gc, help, index } from './maintain.js';
+import { completion, fsck, gc, help, index, scrub } from './maintain.js';
 import { catObject, forEachRef, hashObject, revList, revParse, showRef, updateRef } from './plumbing.js';
 
 export * from './types.js';
@@ -46,6 +46,7 @@ export const SPECS: readonly CommandSpec[] = [
   pull,
   clone,
   gc,
+  scrub,
   fsck,
   index,
   completion,

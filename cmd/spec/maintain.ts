@@ -15,6 +15,19 @@ export const gc: CommandSpec = {
   ],
 };
 
+export const scrub: CommandSpec = {
+  name: 'scrub',
+  describe: 'Rewrite sessions so that the secrets they hold are replaced by [REDACTED:<rule>]',
+  group: 'maintain',
+  positionals: [{ name: 'sessions', describe: 'Sessions to scrub (with their subagents and capture views)', variadic: true, complete: 'session' }],
+  options: [
+    { name: 'all', type: 'boolean', describe: 'Scrub every chain and every reflog of the archive' },
+    { name: 'dry-run', alias: 'n', type: 'boolean', describe: 'List what would be replaced (masked) and change nothing' },
+    { name: 'prune', type: 'boolean', describe: 'Then remove every unreachable object now (gc --prune=now), the superseded ones included' },
+    json('Print the findings, the refs moved and the audit record as one JSON document'),
+  ],
+};
+
 export const fsck: CommandSpec = {
   name: 'fsck',
   describe: 'Verify the integrity of every object and ref in the archive',

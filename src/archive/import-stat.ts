@@ -80,6 +80,18 @@ export class ImportStatCache {
     this.entries.set(file, { dev: st.dev, ino: st.ino, size: st.size, mtime_ms: st.mtimeMs, ctime_ms: st.ctimeMs, ...e });
   }
 
+  /** Moves every entry's tip through `map` (a scrub rewrote them); true when one changed. */
+  retip(map: (id: string) => string): boolean {
+    for (const e of this.entries.values()) {
+      const tip = map(e.tip);
+      if (tip !== e.tip) {
+        e.tip = tip;
+        this.changed = true;
+      }
+    }
+    return this.changed;
+  }
+
   forget(file: string): void {
     if (this.entries.delete(file)) this.changed = true;
   }

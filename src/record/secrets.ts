@@ -125,6 +125,11 @@ export function valueDigest(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
+/** What a finding is replaced by. */
+export function redactionMark(rule: string): string {
+  return `[REDACTED:${rule}]`;
+}
+
 export interface SecretFinding {
   rule: string;
   /** UTF-16 offsets of the secret (the kept prefix excluded) in the scanned text. */
@@ -155,6 +160,12 @@ export class SecretDetector {
   scan(text: string): SecretFinding[] {
     const out: SecretFinding[] = [];
     const taken: Array<[number, number]> = [];
+    // The marks earlier replacements left are never findings, nor part of one
+    // (a custom rule may match inside "[REDACTED:custom-acme]").
+    if (text.includes('[REDACTED:')) {
+      const marks = /\[REDACTED:[A-Za-z0-9-]+\]/g;
+      for (let m = marks.exec(text); m !== null; m = marks.exec(text)) taken.push([m.index, m.index + m[0].length]);
+    }
     const overlaps = (s: number, e: number): boolean => taken.some(([a, b]) => s < b && a < e);
     // No built-in rule matches fewer than 8 characters (scheme://u:p@).
     const short = text.length < 8;
@@ -192,7 +203,7 @@ export class SecretDetector {
     let out = '';
     let at = 0;
     for (const f of findings) {
-      out += text.slice(at, f.start) + `[REDACTED:${f.rule}]`;
+      out += text.slice(at, f.start) + redactionMark(f.rule);
       at = f.end;
     }
     return out + text.slice(at);
@@ -207,30 +218,123 @@ export interface ValueFinding extends Omit<SecretFinding, 'value'> {
   value: string;
 }
 
-/** Secrets in every string (and object key) of a stored record value, blobs read through `get`. */
+/** Where a stored value's strings are: a string of the record, or the text of a blob it names. */
+function isBlobRef(v: { [key: string]: JsonValue }): v is { [BLOB_REF_KEY]: string } {
+  return typeof v[BLOB_REF_KEY] === 'string';
+}
+
+/**
+ * Secrets in every string (and object key) of a stored record value, blobs
+ * read through `get` (a `{"$blob"}` reference, and a line template's raw
+ * part `{"$blob", "raw": true}`, are read as text). The record's `parent` and
+ * the ids inside blob references are links, not text, and are not scanned.
+ */
 export async function scanStoredValue(
   detector: SecretDetector,
   value: JsonValue,
   get: (id: string) => Promise<Uint8Array>,
   path = '$',
 ): Promise<ValueFinding[]> {
-  if (typeof value === 'string') return detector.scan(value).map((f) => ({ ...f, path }));
-  if (value === null || typeof value !== 'object') return [];
+  const out: ValueFinding[] = [];
+  await walkStrings(value, path, path === '$', async (text, at, blob) => {
+    for (const f of detector.scan(text)) out.push({ ...f, path: at, ...(blob ? { blob } : {}) });
+    return undefined;
+  }, get);
+  return out;
+}
+
+export interface StoredValueRedaction {
+  value: JsonValue;
+  /** Every replacement made, in document order (a blob's, the first time that blob is met through `blobs`). */
+  found: ValueFinding[];
+  /** Blobs the new value names in place of old ones (old id → new id). */
+  blobs: Map<string, string>;
+}
+
+/**
+ * The stored value with every finding replaced by `[REDACTED:<rule>]`: in the
+ * record's own strings and keys, and in the text of each blob it names, which
+ * is written again (`put`) with the replacements, its reference then naming
+ * the new blob. `memo` maps a blob already redacted (old id → new id and
+ * what was found in it), so a blob shared by many records is read and written
+ * once and reported once. A blob that is not valid UTF-8 is redacted in its
+ * UTF-8 decoding (invalid bytes become U+FFFD), as push's scan reads it.
+ */
+export async function redactStoredValue(
+  detector: SecretDetector,
+  value: JsonValue,
+  get: (id: string) => Promise<Uint8Array>,
+  put: (bytes: Uint8Array) => Promise<string>,
+  memo: Map<string, { id: string; found: ValueFinding[] }>,
+): Promise<StoredValueRedaction> {
+  const found: ValueFinding[] = [];
+  const blobs = new Map<string, string>();
+  const out = await walkStrings(
+    value,
+    '$',
+    true,
+    async (text, at, blob) => {
+      if (blob !== undefined) {
+        const seen = memo.get(blob);
+        if (seen) {
+          if (seen.id !== blob) blobs.set(blob, seen.id);
+          return seen.id === blob ? undefined : seen.id;
+        }
+      }
+      const fs = detector.scan(text);
+      const here = fs.map((f) => ({ ...f, path: at, ...(blob ? { blob } : {}) }));
+      found.push(...here);
+      if (blob === undefined) return fs.length ? detector.replace(text, fs) : undefined;
+      const id = fs.length ? await put(Buffer.from(detector.replace(text, fs), 'utf8')) : blob;
+      memo.set(blob, { id, found: here });
+      if (id !== blob) blobs.set(blob, id);
+      return id === blob ? undefined : id;
+    },
+    get,
+  );
+  return { value: out, found, blobs };
+}
+
+/**
+ * Calls `visit` on every string and key of a stored value, and on the text of
+ * every blob it names (with that blob's id); where visit returns a string, the
+ * copy returned holds it instead (for a blob, the new blob's id).
+ */
+async function walkStrings(
+  value: JsonValue,
+  path: string,
+  top: boolean,
+  visit: (text: string, path: string, blob?: string) => Promise<string | undefined>,
+  get: (id: string) => Promise<Uint8Array>,
+): Promise<JsonValue> {
+  if (typeof value === 'string') return (await visit(value, path)) ?? value;
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const out: ValueFinding[] = [];
-    for (let i = 0; i < value.length; i++) out.push(...(await scanStoredValue(detector, value[i]!, get, `${path}[${i}]`)));
-    return out;
+    let copy: JsonValue[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = await walkStrings(value[i]!, `${path}[${i}]`, false, visit, get);
+      if (v !== value[i]) (copy ??= value.slice())[i] = v;
+    }
+    return copy ?? value;
   }
-  const keys = Object.keys(value);
-  if (keys.length === 1 && keys[0] === BLOB_REF_KEY && typeof value[BLOB_REF_KEY] === 'string') {
+  if (isBlobRef(value)) {
     const blob = value[BLOB_REF_KEY];
     const text = Buffer.from(await get(blob)).toString('utf8');
-    return detector.scan(text).map((f) => ({ ...f, path, blob }));
+    const id = await visit(text, path, blob);
+    return id === undefined ? value : { ...value, [BLOB_REF_KEY]: id };
   }
-  const out: ValueFinding[] = [];
-  for (const k of keys) {
-    out.push(...detector.scan(k).map((f) => ({ ...f, path: `${path}{key}` })));
-    out.push(...(await scanStoredValue(detector, value[k]!, get, `${path}.${k}`)));
+  let changed = false;
+  const out: { [key: string]: JsonValue } = {};
+  for (const k of Object.keys(value)) {
+    // The record's link, and the marks of an earlier scrub (rule names and counts), are not text.
+    if (top && (k === 'parent' || k === 'scrubbed')) {
+      out[k] = value[k]!;
+      continue;
+    }
+    const key = (await visit(k, `${path}{key}`)) ?? k;
+    const v = await walkStrings(value[k]!, `${path}.${k}`, false, visit, get);
+    if (key !== k || v !== value[k]) changed = true;
+    out[key] = v;
   }
-  return out;
+  return changed ? out : value;
 }

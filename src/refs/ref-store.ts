@@ -5,12 +5,12 @@
 // .tapes"): a ref, a reflog or a directory above either that is a link is
 // refused by name, by readers and writers alike; listings leave such refs
 // out. A ref file is read as a bounded prefix (MAX_REF_FILE_SIZE).
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { BadArchiveError, NotFoundError, RefConflictError } from '../errors/index.js';
 import { ZERO_ID, isObjectId } from '../hash/index.js';
 import { RealDirs, archivePath, entryKind, readBounded, symlinkError } from '../odb/no-follow.js';
-import { LockFile } from './lock-file.js';
+import { LOCK_SUFFIX, LockFile } from './lock-file.js';
 import { appendReflog, parseReflog, type ParsedReflogLine, type ReflogEntry } from './reflog.js';
 import { MAX_REF_FILE_SIZE, MAX_REFLOG_FILE_SIZE, listRefFiles, readRefFile, type RefFile } from './ref-files.js';
 import { checkFullRefName } from './ref-name.js';
@@ -215,6 +215,64 @@ export class RefStore {
     if (r.why === 'symlink') throw symlinkError(this.dir, path);
     const rel = archivePath(this.dir, path);
     throw new BadArchiveError(`reflog of ${name}: ${rel} ${r.message}`, { name, path: rel });
+  }
+
+  /** The refs that have a reflog (HEAD and refs/…), in path order; unreadable ones are refused by name, as rootIds does. */
+  reflogNames(): string[] {
+    return this.rootFiles('logs')
+      .filter((f) => f.type === 'file' || f.type === 'symlink')
+      .map((f) => f.rel)
+      .filter((rel) => rel === 'HEAD' || (rel.startsWith('refs/') && !rel.endsWith(LOCK_SUFFIX)));
+  }
+
+  /**
+   * Rewrites the ids of a reflog's lines through `map` (an id it does not
+   * change is kept), under the ref's lock, so that no move is appended
+   * meanwhile: the new text is written beside the reflog, fsynced and renamed
+   * over it. Times and reasons stay; lines that do not parse are kept as they
+   * are. Returns how many lines changed (0: the file was not touched).
+   */
+  async rewriteReflog(name: string, map: (id: string) => string, lockTimeoutMs?: number): Promise<number> {
+    checkFullRefName(name);
+    const path = this.reflogPath(name);
+    this.checkNoLinks(name);
+    if (this.dirsAbove(path) === 'missing') return 0;
+    const lock = await LockFile.acquire(this.pathOf(name), { what: name, timeoutMs: lockTimeoutMs });
+    try {
+      const r = readBounded(path, MAX_REFLOG_FILE_SIZE);
+      if (!r.ok) {
+        if (r.why === 'missing') return 0;
+        if (r.why === 'symlink') throw symlinkError(this.dir, path);
+        throw new BadArchiveError(`reflog of ${name}: ${archivePath(this.dir, path)} ${r.message}`, { name, path: archivePath(this.dir, path) });
+      }
+      const lines = r.bytes.toString('utf8').split('\n');
+      let changed = 0;
+      const out = lines.map((text) => {
+        const m = /^([0-9a-f]{64}) ([0-9a-f]{64}) (.*)$/s.exec(text);
+        if (!m) return text;
+        const o = m[1] === ZERO_ID ? ZERO_ID : map(m[1]!);
+        const n = m[2] === ZERO_ID ? ZERO_ID : map(m[2]!);
+        if (o === m[1] && n === m[2]) return text;
+        changed++;
+        return `${o} ${n} ${m[3]}`;
+      });
+      if (changed === 0) return 0;
+      // "<reflog>.lock": no ref name ends so, and we hold the ref's lock, so
+      // one already there was left by a crash and is ours to replace.
+      const tmp = path + LOCK_SUFFIX;
+      await fs.rm(tmp, { force: true });
+      const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      try {
+        await handle.writeFile(out.join('\n'));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, path);
+      return changed;
+    } finally {
+      await lock.release();
+    }
   }
 
   /** Moves a ref to `newId` if it still holds the expected old value. */

@@ -67,3 +67,27 @@ export async function exportOriginalRedacted(archive: Archive, rev: string, sink
   if (line.length) await flushLine(null);
   return bytes;
 }
+
+export interface ScrubMarks {
+  /** Records of the chain that `tapes scrub` rewrote with replacements. */
+  records: number;
+  replacements: number;
+  rules: string[];
+}
+
+/** What scrubs replaced in a chain, from the `scrubbed` member its rewritten records carry (docs/format.md §6.4). */
+export async function scrubMarks(archive: Archive, rev: string): Promise<ScrubMarks> {
+  const store = await archive.objects();
+  const { id } = await archive.resolve(rev);
+  const rules = new Set<string>();
+  let records = 0;
+  let replacements = 0;
+  for await (const rec of walkChain(store, id)) {
+    const s = rec.value.scrubbed as { replacements?: unknown; rules?: unknown } | undefined;
+    if (!s || typeof s !== 'object') continue;
+    records++;
+    if (typeof s.replacements === 'number') replacements += s.replacements;
+    if (Array.isArray(s.rules)) for (const r of s.rules) if (typeof r === 'string') rules.add(r);
+  }
+  return { records, replacements, rules: [...rules].sort() };
+}
