@@ -64,10 +64,15 @@ export const SECRET_RULES: readonly SecretRule[] = [
     // candidate must also pass isHighEntropy (below), which the regex cannot say.
     re: /(?<![A-Za-z0-9])((?:[A-Za-z_][A-Za-z0-9_]*(?:key|token|secret|pass|pwd|auth|credential)s?[A-Za-z0-9_]*)\\?["']?\s*[:=]\s*\\?["'])([A-Za-z0-9+/_=.-]{24,})(?=\\?["'])/gi,
     keep: 1,
-    hints: [/[:=]\s*\\?["'][A-Za-z0-9+/_=.-]{24}/, /key|token|secret|pass|pwd|auth|credential/i],
+    hints: [/[:=](?:\s|\\[ntr])*\\?["'][A-Za-z0-9+/_=.-]{24}/, /key|token|secret|pass|pwd|auth|credential/i],
     description: 'a quoted value of 24+ characters, assigned to a name containing key, token, secret, pass, auth or credential, whose characters look random (Shannon entropy ≥ 4 bits/char, mixed classes)',
   },
 ];
+
+/** JSON's whitespace escapes (\n, \t, \r) as two spaces; other escapes (\\, \") kept, each pair read as one. */
+function maskWhitespaceEscapes(text: string): string {
+  return text.replace(/\\([\s\S])/g, (pair, c: string) => (c === 'n' || c === 't' || c === 'r' ? '  ' : pair));
+}
 
 function passesHints(hints: readonly RegExp[], text: string): boolean {
   for (const h of hints) if (!h.test(text)) return false;
@@ -169,14 +174,21 @@ export class SecretDetector {
     const overlaps = (s: number, e: number): boolean => taken.some(([a, b]) => s < b && a < e);
     // No built-in rule matches fewer than 8 characters (scheme://u:p@).
     const short = text.length < 8;
+    // Stored text is often JSON text (a line template's parts), where a key
+    // printed on a line of its own follows a "\n" escape: the rules' word
+    // boundaries would see the "n". The rules run on a copy in which each
+    // \n, \t and \r escape is two spaces (the same length, so positions hold);
+    // values are taken from the text itself.
+    let subject: string | undefined;
     for (const r of this.rules) {
       if (r.hints !== undefined && (short || !passesHints(r.hints, text))) continue;
+      subject ??= text.includes('\\') ? maskWhitespaceEscapes(text) : text;
       // exec with lastIndex, not matchAll: matchAll makes a new RegExp per
       // call, which over the millions of strings a push scans cost more than
       // the matching itself.
       const re = r.re;
       re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      for (let m = re.exec(subject); m !== null; m = re.exec(subject)) {
         if (m[0] === '') {
           re.lastIndex++;
           continue;
@@ -184,7 +196,7 @@ export class SecretDetector {
         let prefix = '';
         for (let i = 1; i <= (r.keep ?? 0); i++) prefix += m[i] ?? '';
         const start = m.index! + prefix.length;
-        const value = m[0].slice(prefix.length);
+        const value = text.slice(start, m.index! + m[0].length);
         if (value === '') continue;
         if (r.id === 'high-entropy' && !isHighEntropy(value)) continue;
         const end = start + value.length;
