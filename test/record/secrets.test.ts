@@ -3,7 +3,8 @@
 // entropy rule leaves ordinary identifiers alone; custom rules and the
 // allow-list work; an invalid custom regex names the config line.
 import t from 'tap';
-import { SecretDetector, customRule, scanStoredValue, valueDigest, isHighEntropy, SECRET_RULES } from '../../src/record/index.js';
+import { SecretDetector, customRule, redactStoredValue, scanStoredValue, valueDigest, isHighEntropy, SECRET_RULES, type ValueFinding } from '../../src/record/index.js';
+import type { JsonValue } from '../../src/hash/index.js';
 
 const SAMPLES: Record<string, string> = {
   'private-key': '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----',
@@ -124,4 +125,71 @@ t.test("the rules' hints skip nothing a rule would find", async (t) => {
   }
   t.same(differ, [], 'the same findings in every text');
   t.ok(found > 10, `${found} findings compared`);
+});
+
+t.test('JSON text: a key after a \\n escape is found, and its span replaced whole', async (t) => {
+  const d = new SecretDetector();
+  const line = JSON.stringify({ out: `done\n${SAMPLES['slack-token']}\nnext\t${SAMPLES['stripe-key']}` });
+  const found = d.scan(line);
+  t.same(found.map((f) => f.rule), ['slack-token', 'stripe-key'], 'found after \\n and \\t escapes');
+  const replaced = d.replace(line, found);
+  t.same(JSON.parse(replaced), { out: 'done\n[REDACTED:slack-token]\nnext\t[REDACTED:stripe-key]' }, 'still JSON, escapes kept');
+  const pem = SAMPLES['private-key']!;
+  const pemLine = JSON.stringify({ key: pem });
+  const pf = d.scan(pemLine);
+  t.equal(pf.length, 1);
+  t.same(JSON.parse(d.replace(pemLine, pf)), { key: '[REDACTED:private-key]' }, 'a private key written with \\n escapes goes whole');
+  t.equal(d.scan('a literal \\\\n' + SAMPLES['slack-token']).length, 0, 'an escaped backslash before n is not a newline');
+});
+
+t.test('the marks a replacement leaves are never found again', async (t) => {
+  const d = new SecretDetector([customRule({ id: 'acme', pattern: 'acme|ACME-[0-9]{6}' })]);
+  const text = `postgres://bob:${'hunter2secret'}@db/x and ACME-123456`;
+  const once = d.replace(text);
+  t.equal(once, 'postgres://bob:[REDACTED:url-password]@db/x and [REDACTED:custom-acme]');
+  t.same(d.scan(once), [], 'neither the url-password rule nor a custom rule matching "acme" finds the marks');
+});
+
+t.test('redactStoredValue: strings, keys, blobs (raw template parts too), each blob once; links untouched', async (t) => {
+  const d = new SecretDetector([customRule({ id: 'hex', pattern: '[0-9a-f]{64}' })]);
+  const parent = 'a'.repeat(64);
+  const blobId = 'b'.repeat(64);
+  const rawId = 'c'.repeat(64);
+  const store = new Map<string, Buffer>([
+    [blobId, Buffer.from(`long output ${SAMPLES['github-token']} end`)],
+    [rawId, Buffer.from(JSON.stringify(`caf\u00e9 ${SAMPLES['aws-access-key']}`))],
+  ]);
+  let n = 0;
+  const put = async (b: Uint8Array) => {
+    const id = String(++n).padStart(64, 'd');
+    store.set(id, Buffer.from(b));
+    return id;
+  };
+  const get = async (id: string) => store.get(id)!;
+  const value = {
+    parent,
+    content: [{ type: 'text', text: `key ${SAMPLES.jwt}` }, { type: 'tool_result', content: { $blob: blobId } }],
+    meta: { [`x-${SAMPLES['stripe-key']}`]: 1 },
+    source: { text: ['{"a":', { $blob: rawId, raw: true }, '}'] },
+    again: { $blob: blobId },
+  };
+  const memo = new Map<string, { id: string; found: ValueFinding[] }>();
+  const r = await redactStoredValue(d, value as unknown as JsonValue, get, put, memo);
+  const v = r.value as unknown as typeof value;
+  t.equal(v.parent, parent, 'the parent id is a link: a custom rule matching hex does not touch it');
+  t.equal(v.content[0]!.text, 'key [REDACTED:jwt]');
+  t.not((v.content[1]!.content as { $blob: string }).$blob, blobId, 'the blob is written again');
+  t.equal(store.get((v.content[1]!.content as { $blob: string }).$blob)!.toString(), 'long output [REDACTED:github-token] end');
+  t.equal(v.again.$blob, (v.content[1]!.content as { $blob: string }).$blob, 'the same blob twice: one new blob');
+  t.same(Object.keys(v.meta), ['x-[REDACTED:stripe-key]'], 'keys are scanned');
+  const raw = v.source.text[1] as { $blob: string; raw: true };
+  t.equal(raw.raw, true, 'a raw part stays raw');
+  t.equal(store.get(raw.$blob)!.toString(), JSON.stringify('caf\u00e9 [REDACTED:aws-access-key]'));
+  t.same(r.found.map((f) => f.rule), ['jwt', 'github-token', 'stripe-key', 'aws-access-key'], 'the shared blob is reported once');
+  t.equal(n, 2, 'two blobs written');
+  const clean = { parent: null, content: [{ type: 'text', text: 'nothing here' }] };
+  t.equal((await redactStoredValue(d, clean as unknown as JsonValue, get, put, memo)).value, clean as unknown as JsonValue, 'a clean value is returned as it is');
+  const scanned = await scanStoredValue(d, value as unknown as JsonValue, get);
+  t.ok(scanned.some((f) => f.rule === 'aws-access-key' && f.blob === rawId), "push's scan reads raw template parts too");
+  t.notOk(scanned.some((f) => f.rule === 'custom-hex'), 'and never the ids of links');
 });

@@ -127,3 +127,30 @@ t.test('listNames of a prefix walks its subtree and lists what the whole walk wo
   t.same(await refs.listNames('refs/agents/a/'), ['refs/agents/a/x', 'refs/agents/a/y'], 'a session\'s agents, no lock file');
   t.notOk(all.includes('refs/agents/c/q'), 'nothing behind a link is listed');
 });
+
+t.test('rewriteReflog: ids mapped under the ref lock, times, reasons and bad lines kept; a held lock waits, a link is refused', async (t) => {
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  await refs.update('refs/sessions/s', A, { expectedOld: null, reason: 'create' });
+  await refs.update('refs/sessions/s', B, { expectedOld: A, reason: 'grow' });
+  const path = join(dir, 'logs/refs/sessions/s');
+  await fs.appendFile(path, 'not a reflog line\n');
+  const map = (id: string) => (id === A ? C : id);
+  t.equal(await refs.rewriteReflog('refs/sessions/s', map), 2, 'two lines named A');
+  t.equal(
+    await fs.readFile(path, 'utf8'),
+    `${ZERO_ID} ${C} 2026-03-04T05:06:07.000Z\tcreate\n${C} ${B} 2026-03-04T05:06:07.000Z\tgrow\nnot a reflog line\n`,
+  );
+  t.equal(await refs.resolve('refs/sessions/s'), B, 'the ref itself is untouched');
+  t.equal(await refs.rewriteReflog('refs/sessions/s', map), 0, 'nothing left to map: the file is not written');
+  t.equal(await refs.rewriteReflog('refs/sessions/none', map), 0, 'no reflog: nothing to do');
+  t.same(refs.reflogNames(), ['refs/sessions/s']);
+
+  const lock = await LockFile.acquire(join(dir, 'refs/sessions/s'), { what: 'test' });
+  await t.rejects(refs.rewriteReflog('refs/sessions/s', () => A, 50), { code: 'LockedError' }, 'a held ref lock is waited for, then named');
+  await lock.release();
+
+  await fs.symlink('/etc/hostname', join(dir, 'logs/refs/sessions/l'));
+  await fs.writeFile(join(dir, 'refs/sessions/l'), A + '\n');
+  await t.rejects(refs.rewriteReflog('refs/sessions/l', map), /symbolic link/, 'a linked reflog is refused');
+});
