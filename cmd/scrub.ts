@@ -10,6 +10,7 @@ interface Args extends CommandArgs {
   dryRun?: boolean;
   prune?: boolean;
   json?: boolean;
+  progress?: boolean;
 }
 
 export async function handler(args: Args): Promise<void> {
@@ -18,7 +19,12 @@ export async function handler(args: Args): Promise<void> {
   const ctx = args.ctx;
   const io = ctx.io;
   const archive = await ctx.archive();
-  const r = await scrub(archive, { sessions: args.sessions ?? [], all: args.all, dryRun: args.dryRun, prune: args.prune });
+  // One line per step on stderr (--progress, or a terminal): what a long scrub is doing, and where a kill landed.
+  const show = args.progress ?? (io.stderrIsTTY && !args.json);
+  const progress = show
+    ? (phase: string, done: number, total?: number) => io.stderr.write(`scrub: ${phase} ${done}${total !== undefined ? `/${total}` : ''}\n`)
+    : undefined;
+  const r = await scrub(archive, { sessions: args.sessions ?? [], all: args.all, dryRun: args.dryRun, prune: args.prune, onProgress: progress });
   if (args.json) return ctx.json(scrubJson(r));
   const lines: string[] = [];
   for (const f of r.findings) {

@@ -25,6 +25,7 @@ export const scrub: CommandSpec = {
     { name: 'dry-run', alias: 'n', type: 'boolean', describe: 'List what would be replaced (masked) and change nothing' },
     { name: 'prune', type: 'boolean', describe: 'Then remove every unreachable object now (gc --prune=now), the superseded ones included' },
     json('Print the findings, the refs moved and the audit record as one JSON document'),
+    PROGRESS,
   ],
 };
 

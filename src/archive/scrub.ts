@@ -51,9 +51,11 @@ export interface ScrubOptions {
   prune?: boolean;
   /** The salt of the audit's hashes (tests); 32 random bytes otherwise. */
   salt?: Uint8Array;
-  /** Told the records scanned so far. */
-  onProgress?: (records: number) => void;
+  /** Told what the scrub is doing: records scanned so far, then each step of the write. */
+  onProgress?: (phase: ScrubPhase, done: number, total?: number) => void;
 }
+
+export type ScrubPhase = 'scanning' | 'audit' | 'refs' | 'reflogs' | 'index' | 'pruning';
 
 export interface ScrubFinding {
   /** The first ref (in scope order) whose chain holds the record. */
@@ -306,7 +308,8 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
   const dry = Boolean(opts.dryRun);
   const store = await archive.objects();
   const out: ObjectStore = dry ? new HashingStore() : await archive.objectWriter();
-  const rw = new Rewriter(store, out, detector, opts.onProgress ?? (() => undefined));
+  const progress = opts.onProgress ?? (() => undefined);
+  const rw = new Rewriter(store, out, detector, (n) => progress('scanning', n));
 
   const refs = await everyRef(archive);
   const scope = opts.all ? refs.map((r) => r.name) : await namedScope(archive, names);
@@ -405,21 +408,27 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
   if (dry) return result;
 
   const reason = `scrub: ${secrets} secret${secrets === 1 ? '' : 's'}${rules.size ? `, rules ${[...rules].sort().join(', ')}` : ''}`;
+  progress('scanning', rw.scanned);
   if (rw.changed.length > 0) {
+    progress('audit', 0);
     result.audit = await writeAudit(archive, out, opts.salt ?? randomBytes(32), rw, moves, [...rules].sort(), reason);
   }
-  for (const m of moves) {
+  for (const [i, m] of moves.entries()) {
+    progress('refs', i, moves.length);
     await archive.refs.update(m.ref, m.new, { expectedOld: m.old, reason, deref: false });
   }
   // No reflog entry may keep a superseded record: each id is replaced by its
   // rewrite, times and reasons kept (the scrub's own line becomes new → new).
   if (rw.changed.length > 0) {
-    for (const name of archive.refs.reflogNames()) {
-      if (name.startsWith(AUDIT_PREFIX)) continue;
+    const logs = archive.refs.reflogNames().filter((n) => !n.startsWith(AUDIT_PREFIX));
+    for (const [i, name] of logs.entries()) {
+      progress('reflogs', i, logs.length);
       result.reflog_lines += await archive.refs.rewriteReflog(name, newIdOf);
     }
+    progress('index', 0);
     result.index_removed = await dropDerived(archive, moves.map((m) => m.ref), newIdOf);
   }
+  if (opts.prune) progress('pruning', 0);
   if (opts.prune) result.prune = await gc(archive, { prune: new Date() });
   return result;
 }
