@@ -11,10 +11,10 @@
 // way, and a scrub interrupted and run again produces the same ids.
 //
 // Order, for kill -9 at any point: every new object is written first; then
-// the audit record (refs/audit/scrub); then each ref moves by compare-and-swap;
-// then the reflogs are rewritten through the old→new map (so no reflog entry
-// keeps a superseded record reachable); then the derived data that holds text
-// (the search index, the session summaries) is removed; then, with --prune, gc
+// the audit record (refs/audit/scrub); then the derived data that holds text
+// (the search index, the session summaries) is removed; then each ref moves by
+// compare-and-swap; then the reflogs are rewritten through the old→new map (so
+// no reflog entry keeps a superseded record reachable); then, with --prune, gc
 // removes what is unreachable. A ref never points at a missing object, and a
 // rerun finds the moved chains clean and finishes the rest.
 import { createHash, randomBytes } from 'node:crypto';
@@ -413,6 +413,16 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
     progress('audit', 0);
     result.audit = await writeAudit(archive, out, opts.salt ?? randomBytes(32), rw, moves, [...rules].sort(), reason);
   }
+  // The derived data that holds text goes before any ref moves (and again at
+  // the end, in case a reader rebuilt some meanwhile): a scrub killed after
+  // its moves finds nothing left to rewrite when run again, so this could not
+  // wait for it. The import stat cache's tips are mapped now too; until the
+  // refs move they differ from the refs, and an import then reads the file and
+  // finds its chain already stored.
+  if (rw.changed.length > 0) {
+    progress('index', 0);
+    result.index_removed = await dropDerived(archive, moves.map((m) => m.ref), newIdOf);
+  }
   for (const [i, m] of moves.entries()) {
     progress('refs', i, moves.length);
     await archive.refs.update(m.ref, m.new, { expectedOld: m.old, reason, deref: false });
@@ -425,8 +435,7 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
       progress('reflogs', i, logs.length);
       result.reflog_lines += await archive.refs.rewriteReflog(name, newIdOf);
     }
-    progress('index', 0);
-    result.index_removed = await dropDerived(archive, moves.map((m) => m.ref), newIdOf);
+    for (const f of await dropDerived(archive, moves.map((m) => m.ref), newIdOf)) if (!result.index_removed.includes(f)) result.index_removed.push(f);
   }
   if (opts.prune) progress('pruning', 0);
   if (opts.prune) result.prune = await gc(archive, { prune: new Date() });
