@@ -5,7 +5,7 @@ import type { CommandArgs } from './lib/run-context.js';
 import { scrubJson } from '../src/view/json/scrub.js';
 
 interface Args extends CommandArgs {
-  sessions?: string[];
+  session?: string[];
   all?: boolean;
   dryRun?: boolean;
   prune?: boolean;
@@ -24,7 +24,7 @@ export async function handler(args: Args): Promise<void> {
   const progress = show
     ? (phase: string, done: number, total?: number) => io.stderr.write(`scrub: ${phase} ${done}${total !== undefined ? `/${total}` : ''}\n`)
     : undefined;
-  const r = await scrub(archive, { sessions: args.sessions ?? [], all: args.all, dryRun: args.dryRun, prune: args.prune, onProgress: progress });
+  const r = await scrub(archive, { sessions: args.session ?? [], all: args.all, dryRun: args.dryRun, prune: args.prune, onProgress: progress });
   if (args.json) return ctx.json(scrubJson(r));
   const lines: string[] = [];
   for (const f of r.findings) {

@@ -19,7 +19,7 @@ export const scrub: CommandSpec = {
   name: 'scrub',
   describe: 'Rewrite sessions so that the secrets they hold are replaced by [REDACTED:<rule>]',
   group: 'maintain',
-  positionals: [{ name: 'sessions', describe: 'Sessions to scrub (with their subagents and capture views)', variadic: true, complete: 'session' }],
+  positionals: [{ name: 'session', describe: 'Sessions to scrub (with their subagents and capture views)', variadic: true, complete: 'session' }],
   options: [
     { name: 'all', type: 'boolean', describe: 'Scrub every chain and every reflog of the archive' },
     { name: 'dry-run', alias: 'n', type: 'boolean', describe: 'List what would be replaced (masked) and change nothing' },
