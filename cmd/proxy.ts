@@ -11,6 +11,7 @@ interface Args extends CommandArgs {
   provider?: string;
   allowRemote?: boolean;
   record?: boolean;
+  redact?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -31,6 +32,7 @@ export async function handler(args: Args): Promise<void> {
     upstream,
     allowRemote: args.allowRemote,
     record: args.record !== false,
+    redact: Boolean(args.redact),
     onTurn: (r) => {
       if (args.json) {
         io.stdout.write(jsonLine(turnEvent(r)));
