@@ -6,7 +6,7 @@
 // before it listens.
 import t, { type Test } from 'tap';
 import { gzipSync } from 'node:zlib';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decompress } from 'fzstd';
 import { Archive, startProxy, upstreamUrl } from '../../src/archive/index.js';
@@ -211,4 +211,34 @@ t.test('an invalid custom rule stops tapes proxy --redact before it listens', as
   t.match(r.stderr, 'secret rule broken: invalid regex');
   t.notMatch(r.stderr, 'listening');
   t.equal(r.stdout, '', 'no address was printed');
+});
+
+t.test('an invalid custom rule stops tapes run --redact before the agent starts', async (t) => {
+  const { dir } = await archiveIn(t);
+  writeFileSync(join(dir, '.tapes', 'config'), '[secret-rule "empty"]\n\tregex = x*\n', { flag: 'a' });
+  const marker = join(dir, 'agent-ran');
+  const r = await spawnTapes(['run', '--redact', '--upstream', 'http://127.0.0.1:9', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`], { cwd: dir });
+  t.equal(r.code, 1, r.stderr);
+  t.match(r.stderr, /\.tapes\/config:\d+: secret rule empty: the regex "x\*" matches the empty string/);
+  t.notOk(existsSync(marker), 'the agent was not started');
+});
+
+t.test('with --redact a body over the memory limit is recorded truncated, never stored as it passes', async (t) => {
+  const { archive } = await archiveIn(t);
+  const upstream = await scriptedUpstream([anthropicStream([text('ok')])]);
+  t.teardown(() => upstream.close());
+  const limit = 16 * 1024;
+  const running = await startProxy(archive, { listen: { host: '127.0.0.1', port: 0 }, upstream: upstreamUrl(upstream.url, 'anthropic', {}), redact: true, memoryLimit: limit });
+  t.teardown(() => running.close(0));
+  // One key inside what is kept, one past it.
+  const body = Buffer.from(JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: `${AWS} ${'z'.repeat(2 * limit)} ${GITHUB}` }] }));
+  const res = await send(running.url, { path: '/v1/messages', headers: HEADERS, body });
+  t.equal(res.status, 200);
+  t.ok(upstream.requests[0]!.body.equals(body), 'the upstream got the whole request');
+  await running.close(0);
+  t.equal(running.stats.recorded, 1);
+  const { records } = await chainOf(archive, 'refs/sessions/redact-session');
+  const capture = records[records.length - 1]!.value.capture as Record<string, any>;
+  t.equal(capture.request.body_truncated, true, 'the request is recorded truncated');
+  for (const s of [AWS, GITHUB]) t.same(holding(archive.dir, s), [], `no file under .tapes holds ${s.slice(0, 8)}…`);
 });
