@@ -5,7 +5,6 @@
 // in it (its own strings and the blobs it names) and carries the same
 // `scrubbed` mark `tapes scrub` leaves, so `export --format original` says
 // its bytes are not the ones that were sent.
-import type { JsonValue } from '../hash/index.js';
 import { BLOB_REF_KEY, type SecretDetector, type SecretFinding } from '../record/index.js';
 
 /** Replacements made in what one record holds. */
@@ -86,7 +85,7 @@ export function redactJson<T>(detector: SecretDetector, value: T, tally: Redacti
 }
 
 /** Whether a JSON value holds a secret anywhere in its strings or keys. */
-export function holdsSecret(detector: SecretDetector, value: JsonValue | unknown): boolean {
+export function holdsSecret(detector: SecretDetector, value: unknown): boolean {
   const tally = new RedactionTally();
   redactJson(detector, value, tally);
   return tally.replacements > 0;
