@@ -11,6 +11,7 @@ interface Args extends CommandArgs {
   provider?: string;
   allowRemote?: boolean;
   record?: boolean;
+  redact?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -31,6 +32,7 @@ export async function handler(args: Args): Promise<void> {
     upstream,
     allowRemote: args.allowRemote,
     record: args.record !== false,
+    redact: Boolean(args.redact),
     onTurn: (r) => {
       if (args.json) {
         io.stdout.write(jsonLine(turnEvent(r)));
@@ -44,7 +46,7 @@ export async function handler(args: Args): Promise<void> {
   if (args.json) io.stdout.write(jsonLine(listeningEvent(running.url, running.upstream, archive.dir, args.record !== false)));
   else {
     await ctx.write(running.url + '\n');
-    io.stderr.write(`tapes proxy: listening on ${running.url}, forwarding to ${running.upstream}${args.record === false ? ' (not recording)' : `, recording into ${archive.dir}`}; interrupt to stop\n`);
+    io.stderr.write(`tapes proxy: listening on ${running.url}, forwarding to ${running.upstream}${args.record === false ? ' (not recording)' : `, recording into ${archive.dir}${args.redact ? ', secrets redacted' : ''}`}; interrupt to stop\n`);
   }
   // The first signal stops accepting and lets exchanges in flight finish; a
   // second cuts them. Either way every turn that began is recorded before exit.

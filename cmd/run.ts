@@ -7,6 +7,7 @@ import { runJson } from '../src/view/json/capture.js';
 interface Args extends CommandArgs {
   provider?: string;
   upstream?: string;
+  redact?: boolean;
   json?: boolean;
   quiet?: boolean;
   agent?: string[];
@@ -26,6 +27,7 @@ export async function handler(args: Args): Promise<void> {
   const running = await C.startProxy(archive, {
     listen: { host: '127.0.0.1', port: 0 },
     upstream,
+    redact: Boolean(args.redact),
     onProblem: (m) => problems.push(m),
   });
   const { randomUUID } = await import('node:crypto');

@@ -47,6 +47,12 @@ const PROVIDERS = ['anthropic', 'openai', 'gemini'] as const;
 
 const upstream = (describe: string): OptionSpec => ({ name: 'upstream', type: 'string', arg: '<url>', describe });
 
+const REDACT: OptionSpec = {
+  name: 'redact',
+  type: 'boolean',
+  describe: 'Store secrets the detector finds (docs/secrets.md, .tapes/config rules) as [REDACTED:<rule>]; what is forwarded is unchanged',
+};
+
 export const proxy: CommandSpec = {
   name: 'proxy',
   describe: 'Run a recording proxy for model API traffic (Anthropic, OpenAI)',
@@ -58,6 +64,7 @@ export const proxy: CommandSpec = {
     { name: 'provider', type: 'string', arg: '<provider>', choices: PROVIDERS, default: 'anthropic', describe: 'Whose API is upstream when --upstream is not given' },
     { name: 'allow-remote', type: 'boolean', describe: 'Allow --listen on an address other machines can reach' },
     { name: 'record', type: 'boolean', default: true, describe: 'Record model turns (--no-record only forwards)' },
+    REDACT,
     json('Print the address, each recorded turn and the summary as JSON lines'),
     quiet('Do not report each turn on stderr'),
   ],
@@ -72,6 +79,7 @@ export const run: CommandSpec = {
   options: [
     { name: 'provider', type: 'string', arg: '<provider>', choices: PROVIDERS, describe: 'The API the agent talks to (default: openai for codex, gemini for gemini, else anthropic)' },
     upstream("Base URL the proxy forwards to (default: the provider's API, or $TAPES_UPSTREAM)"),
+    REDACT,
     json('After the agent exits, print what was recorded as one JSON document on stdout'),
     quiet('Print nothing of ours unless something goes wrong'),
   ],

@@ -7,6 +7,7 @@ import { InvalidInputError, UsageError } from '../errors/index.js';
 import { CaptureProxy, SessionRecorder, type ProxyStats, type TurnResult } from '../capture/index.js';
 import { shortRefName, viewOwnerRef } from '../refs/index.js';
 import type { Archive } from './archive.js';
+import { archiveSecretDetector } from './secrets.js';
 import { relinkViews } from './views.js';
 
 export type Provider = 'anthropic' | 'openai' | 'gemini';
@@ -110,6 +111,11 @@ export interface StartProxyOptions {
   allowRemote?: boolean;
   /** Forward only, record nothing (a dry run). */
   record?: boolean;
+  /**
+   * Replace the secrets the archive's detector finds (built-in and
+   * .tapes/config rules) in everything recorded; what is forwarded is untouched.
+   */
+  redact?: boolean;
   onTurn?: (result: TurnResult) => void;
   onProblem?: (message: string) => void;
   /** See ProxyOptions: bytes of a body held in memory, and how long the upstream may stay silent. */
@@ -119,10 +125,12 @@ export interface StartProxyOptions {
 
 export async function startProxy(archive: Archive, opts: StartProxyOptions): Promise<RunningProxy> {
   checkListen(opts.listen, Boolean(opts.allowRemote));
+  // Read before listening: an invalid custom rule stops the proxy before any traffic reaches it.
+  const detector = opts.redact ? await archiveSecretDetector(archive.dir) : undefined;
   // Runs stored before captures and transcripts were linked: linked first, so turns go where the layout says.
   if (opts.record !== false) await relinkViews(archive);
   const store = await archive.objectWriter();
-  const recorder = opts.record === false ? undefined : new SessionRecorder(store, archive.refs);
+  const recorder = opts.record === false ? undefined : new SessionRecorder(store, archive.refs, detector);
   const tallies = new Map<string, SessionTally>();
   const proxy = new CaptureProxy({
     upstream: opts.upstream,

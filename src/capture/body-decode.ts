@@ -53,3 +53,31 @@ export async function decodeBody(bytes: Buffer, contentEncoding: string | undefi
   }
   return { bytes: out };
 }
+
+type Encoder = (buf: Buffer) => Buffer;
+const ENCODERS: Record<string, Encoder | undefined> = {
+  gzip: (b) => zlib.gzipSync(b),
+  'x-gzip': (b) => zlib.gzipSync(b),
+  deflate: (b) => zlib.deflateSync(b),
+  br: (b) => zlib.brotliCompressSync(b),
+  zstd: typeof z.zstdCompressSync === 'function' ? (z.zstdCompressSync as Encoder) : undefined,
+};
+
+/**
+ * Applies a content-encoding again (the list in header order), for a body the
+ * proxy's --redact changed after decoding it; undefined when a coding cannot
+ * be applied here.
+ */
+export function encodeBody(bytes: Buffer, contentEncoding: string | undefined): Buffer | undefined {
+  const codings = (contentEncoding ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s && s !== 'identity');
+  let out = bytes;
+  for (const coding of codings) {
+    const encode = ENCODERS[coding];
+    if (!encode) return undefined;
+    out = encode(out);
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ export * from './gemini.js';
 export * from './turn.js';
 export * from './match.js';
 export * from './request-template.js';
+export * from './redact.js';
 export * from './session-recorder.js';
 export * from './proxy-server.js';
 export * from './request-edit.js';

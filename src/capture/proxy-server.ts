@@ -74,6 +74,8 @@ export class CaptureProxy {
 
   constructor(private readonly opts: ProxyOptions) {
     this.limit = opts.recordLimit ?? DEFAULT_RECORD_LIMIT;
+    // A redacting recorder scans what it stores, so nothing may be stored as it passes: bodies are kept up to the memory limit only.
+    if (opts.recorder?.redacts) this.limit = Math.min(this.limit, opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT);
     this.agent = opts.upstream.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     this.server = http.createServer((req, res) => this.handle(req, res));
     // Agents keep connections open between turns; a long model turn must not time out here.

@@ -4,15 +4,16 @@
 // messages against the chain (match.ts), append only what is new plus the
 // response, and move the session ref by compare-and-swap. Turns of one
 // session are written one at a time; turns of different sessions in parallel.
-import { ObjectTooLargeError, RefConflictError } from '../errors/index.js';
+import { InvalidInputError, ObjectTooLargeError, RefConflictError } from '../errors/index.js';
 import { canonicalJson, sha256Hex, type JsonValue } from '../hash/index.js';
 import { maxBodySize } from '../object/index.js';
 import { readContent, WriteQueue, type BatchWriteTarget, type StoredContent } from '../odb/index.js';
-import { chainViewAt, decodeValue, encodeValue, walkChain, type PutContent, type RecordKind } from '../record/index.js';
+import { chainViewAt, decodeValue, encodeValue, walkChain, type PutContent, type RecordKind, type SecretDetector } from '../record/index.js';
 import { AGENTS_PREFIX, captureViewRef, refNameProblem, SESSIONS_PREFIX, type RefStore } from '../refs/index.js';
-import { decodeBody } from './body-decode.js';
+import { decodeBody, encodeBody, type DecodedBody } from './body-decode.js';
 import { headerValue, storableHeaders, storablePath } from './headers.js';
 import { alignRequest, matchDigest } from './match.js';
+import { holdsSecret, RedactionTally, redactBytes, redactJson, redactText } from './redact.js';
 import { buildRequestTemplate } from './request-template.js';
 import { parseRequest, reduceResponse } from './turn.js';
 import type { ParsedRequest, ReducedResponse, WireApi, WireMessage } from './wire-api.js';
@@ -111,16 +112,46 @@ export class SessionRecorder {
   /** OpenAI Responses ids → where their record is, for previous_response_id. */
   private readonly responses = new Map<string, { ref: string; id: string }>();
 
+  /**
+   * With a `detector` (the proxy's --redact), every record and blob written
+   * has the secrets it finds replaced (redact.ts); the turn's messages are
+   * redacted before they are matched, so a re-sent message still matches the
+   * redacted record already on the chain.
+   */
   constructor(
     readonly store: BatchWriteTarget,
     private readonly refs: RefStore,
+    private readonly detector?: SecretDetector,
   ) {}
+
+  /** Whether what is recorded is redacted: then no body may be stored as it passes, unscanned. */
+  get redacts(): boolean {
+    return this.detector !== undefined;
+  }
 
   /** Records one turn; turns of the same session queue behind each other. */
   async record(turn: CapturedTurn): Promise<TurnResult | undefined> {
-    const parsed = turn.bodyStored ? undefined : parseRequest(turn.api, turn.body, turn.target);
+    const det = this.detector;
+    if (det && (turn.bodyStored || turn.response.bodyStored)) {
+      // The proxy keeps bodies in memory when it redacts; one stored unscanned would already be in the archive.
+      throw new InvalidInputError('--redact: a body was stored as it passed, unscanned; it cannot be recorded redacted', {});
+    }
+    let parsed = turn.bodyStored ? undefined : parseRequest(turn.api, turn.body, turn.target);
+    let tallies: RedactionTally[] | undefined;
+    if (det && parsed) {
+      const ts: RedactionTally[] = [];
+      parsed = {
+        ...parsed,
+        messages: parsed.messages.map((m) => {
+          const t = new RedactionTally();
+          ts.push(t);
+          return { ...m, content: redactJson(det, m.content, t) };
+        }),
+      };
+      tallies = ts;
+    }
     const identity = this.identify(turn, parsed);
-    return this.locked(identity.ref, () => this.write(turn, parsed, identity));
+    return this.locked(identity.ref, () => this.write(turn, parsed, identity, tallies));
   }
 
   private async locked<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -207,14 +238,24 @@ export class SessionRecorder {
     return { ref: view, tip: undefined };
   }
 
-  private async write(turn: CapturedTurn, parsed: ParsedRequest | undefined, identity: Identity): Promise<TurnResult> {
+  private async write(turn: CapturedTurn, parsed: ParsedRequest | undefined, identity: Identity, tallies: RedactionTally[] | undefined): Promise<TurnResult> {
     const res = turn.response;
     const decoded = res.bodyStored ? { bytes: Buffer.alloc(0), problem: undefined } : await decodeBody(res.body, headerValue(res.rawHeaders, 'content-encoding'));
     const ok = res.status >= 200 && res.status < 300;
-    const reduced = ok && !res.bodyStored ? reduceResponse(turn.api, headerValue(res.rawHeaders, 'content-type'), decoded.bytes) : undefined;
+    let reduced = ok && !res.bodyStored ? reduceResponse(turn.api, headerValue(res.rawHeaders, 'content-type'), decoded.bytes) : undefined;
+    const det = this.detector;
+    // With --redact: the answer's content and raw body as they are stored, and what was replaced in them.
+    const responseTally = new RedactionTally();
+    let responseBody: ResponseBody | undefined;
+    if (det) {
+      if (reduced) reduced = { ...reduced, content: redactJson(det, reduced.content, responseTally) };
+      responseBody = redactResponseBody(det, turn.api, res, decoded, responseTally.replacements > 0, responseTally);
+    }
     for (let attempt = 0; ; attempt++) {
       const queue = new WriteQueue(this.store);
-      const put: PutContent = (bytes) => queue.putContent(bytes);
+      // What the blobs written since the last record replaced belongs to the next record.
+      let pending = new RedactionTally();
+      const put: PutContent = det ? (bytes) => queue.putContent(redactBytes(det, bytes, pending)) : (bytes) => queue.putContent(bytes);
       const { ref, tip } = await this.placement(identity.ref);
       const chain = await this.chainState(ref, tip);
       const messages = parsed?.messages ?? [];
@@ -226,10 +267,20 @@ export class SessionRecorder {
       let parent: string | null = tip ?? null;
       const added: string[] = [];
       const newDigests: string[] = [];
-      const writeRecord = async (fields: RecordFields, digest: string | undefined, wholeBody?: () => Promise<string>): Promise<string> => {
+      const writeRecord = async (fields: RecordFields, digest: string | undefined, wholeBody?: () => Promise<string>, carried?: RedactionTally): Promise<string> => {
         if (added.length === 0 && continues !== parent && parent !== null) fields.capture = { ...fields.capture, continues };
         if (parent === null) fields.meta = { ...fields.meta, ...identity.firstMeta };
+        if (det) {
+          const tally = pending;
+          if (carried) tally.merge(carried);
+          fields.meta = redactJson(det, fields.meta, tally);
+          fields.capture = redactJson(det, fields.capture, tally, true);
+          const mark = tally.mark();
+          if (mark) fields.scrubbed = mark;
+        }
         const body = await encodeCaptureRecord(parent, fields, put, wholeBody);
+        // Blobs written while encoding hold text already redacted, or (a whole body) the parts counted above.
+        pending = new RedactionTally();
         const { id } = await queue.writeNew('record', body);
         added.push(id);
         if (digest !== undefined) newDigests.push(digest);
@@ -239,9 +290,11 @@ export class SessionRecorder {
       const requestTime = turn.time.toISOString();
       for (let i = matched; i < messages.length; i++) {
         const m: WireMessage = messages[i]!;
-        await writeRecord({ kind: m.kind, role: m.role, time: requestTime, content: m.content, meta: { ...identity.meta }, capture: { api: turn.api, request_index: i } }, digests[i]);
+        await writeRecord({ kind: m.kind, role: m.role, time: requestTime, content: m.content, meta: { ...identity.meta }, capture: { api: turn.api, request_index: i } }, digests[i], undefined, tallies?.[i]);
       }
-      const capture = await turnCapture(turn, parsed, reduced, decoded.problem, matched, messages.length, put);
+      // The redacted raw answer is written as it is: scanning compressed bytes as text again would find nothing, or garble them.
+      const storedBody = responseBody && 'bytes' in responseBody ? { id: await queue.putContent(responseBody.bytes) } : responseBody;
+      const capture = await turnCapture(turn, parsed, reduced, decoded.problem, matched, messages.length, put, storedBody);
       let responseDigest: string | undefined;
       let fields: RecordFields;
       if (reduced) {
@@ -272,10 +325,11 @@ export class SessionRecorder {
         }
         fields = { kind: 'system', role: null, time: res.time.toISOString(), content: [], meta: { ...identity.meta, is_api_error: true, status: res.status, error }, capture };
       }
-      const responseId = await writeRecord(fields, responseDigest, async () => turn.bodyStored?.id ?? put(turn.body));
+      const responseId = await writeRecord(fields, responseDigest, async () => turn.bodyStored?.id ?? put(turn.body), responseTally);
       await queue.flush();
+      const path = storablePath(turn.target);
       try {
-        await this.refs.update(ref, responseId, { expectedOld: tip ?? null, reason: `capture ${turn.api}: ${storablePath(turn.target)}` });
+        await this.refs.update(ref, responseId, { expectedOld: tip ?? null, reason: `capture ${turn.api}: ${det ? redactText(det, path, new RedactionTally()) : path}` });
       } catch (err) {
         // Another writer (a second proxy on this archive) moved the session: match again.
         if (err instanceof RefConflictError && attempt < 3) {
@@ -313,22 +367,26 @@ export async function turnCapture(
   matched: number,
   messages: number,
   put: PutContent,
+  /** The stored answer when it is not the body as it arrived (the proxy's --redact). */
+  storedBody?: { id: string } | { withheld: string },
 ): Promise<Record<string, JsonValue>> {
   const res = turn.response;
   const json = async (v: unknown) => ({ $blob: await put(Buffer.from(JSON.stringify(v), 'utf8')) });
   const request: Record<string, JsonValue> = { headers: await json(storableHeaders(turn.rawHeaders)) };
   if (turn.bodyStored) {
     request.body = [{ $blob: turn.bodyStored.id, raw: true }];
-    if (turn.bodyTruncated) request.body_truncated = true;
   } else {
     const template = await buildRequestTemplate(turn.body, parsed?.listKey ?? 'messages', parsed?.wholeKeys ?? [], put);
     request.body = template.parts as JsonValue;
     for (const [key, id] of Object.entries(template.members)) request[key] = { $blob: id, raw: true };
   }
+  if (turn.bodyTruncated) request.body_truncated = true;
   if (parsed) request.params = { $blob: await put(Buffer.from(canonicalJson(parsed.params as JsonValue), 'utf8')) };
   const response: Record<string, JsonValue> = {
     headers: await json(storableHeaders(res.rawHeaders)),
-    body: { $blob: res.bodyStored?.id ?? (await put(res.body)), raw: true },
+    ...(storedBody && 'withheld' in storedBody
+      ? { body_withheld: storedBody.withheld }
+      : { body: { $blob: storedBody?.id ?? res.bodyStored?.id ?? (await put(res.body)), raw: true } }),
     bytes: res.bodyStored?.size ?? res.body.length,
     content_encoding: headerValue(res.rawHeaders, 'content-encoding') ?? null,
   };
@@ -373,6 +431,8 @@ export interface RecordFields {
   content: unknown[];
   meta: Record<string, unknown>;
   capture: Record<string, JsonValue>;
+  /** What --redact replaced in the record (the mark `tapes scrub` leaves). */
+  scrubbed?: { replacements: number; rules: string[] };
 }
 
 /**
@@ -392,6 +452,7 @@ export async function encodeCaptureRecord(parent: string | null, f: RecordFields
         content: await encodeValue(f.content, put, threshold),
         meta: await encodeValue(f.meta, put, threshold),
         capture,
+        ...(f.scrubbed ? { scrubbed: f.scrubbed } : {}),
       };
       const body = Buffer.from(canonicalJson(value), 'utf8');
       if (body.length <= MAX_RECORD_BODY) return body;
@@ -401,4 +462,39 @@ export async function encodeCaptureRecord(parent: string | null, f: RecordFields
     capture = { ...capture, request: { ...request, body: [{ $blob: await wholeBody(), raw: true }] } };
   }
   throw new ObjectTooLargeError('a captured turn does not fit in one record', { kind: f.kind });
+}
+
+type ResponseBody = { bytes: Buffer } | { withheld: string };
+
+/**
+ * The raw answer as --redact stores it: decoded, its secrets replaced, and
+ * encoded again as it came; as it arrived when it holds none. It is not kept
+ * (`withheld`, with the reason) when it cannot be scanned whole, or when a
+ * secret the reduced answer held is still in it in pieces (a stream may send
+ * one across events, where no scan of the raw text sees it whole).
+ */
+function redactResponseBody(
+  det: SecretDetector,
+  api: WireApi,
+  res: CapturedResponse,
+  decoded: DecodedBody,
+  answerHeldSecret: boolean,
+  tally: RedactionTally,
+): ResponseBody {
+  if (decoded.problem) return { withheld: `--redact: not kept, it could not be scanned: ${decoded.problem}` };
+  const found = new RedactionTally();
+  const plain = Buffer.from(redactBytes(det, decoded.bytes, found));
+  let bytes = res.body;
+  if (found.replacements) {
+    const coding = headerValue(res.rawHeaders, 'content-encoding');
+    const again = encodeBody(plain, coding);
+    if (!again) return { withheld: `--redact: not kept, content-encoding ${coding} cannot be applied again here` };
+    bytes = again;
+  }
+  if (answerHeldSecret) {
+    const reduced = reduceResponse(api, headerValue(res.rawHeaders, 'content-type'), plain);
+    if (holdsSecret(det, reduced.content)) return { withheld: '--redact: not kept, a secret in it was sent in pieces across stream events' };
+  }
+  tally.merge(found);
+  return { bytes };
 }
