@@ -42,6 +42,8 @@ export const PLANTED: Record<string, Planted> = {
   password: { rule: 'password-assignment', text: 'DB_PASSWORD=Tr0ub4dor-and-3', value: 'Tr0ub4dor-and-3' },
   entropy: { rule: 'high-entropy', text: 'session_cookie_key = "Q7fZ2mK9pL4xW8vR3nB6tY1cH5"', value: 'Q7fZ2mK9pL4xW8vR3nB6tY1cH5' },
   custom: { rule: 'custom-acme', text: 'ACME-739251', value: 'ACME-739251' },
+  google: { rule: 'google-api-key', text: 'AIzaSyD4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T', value: 'AIzaSyD4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T' },
+  gitlab: { rule: 'gitlab-token', text: 'glpat-Mn3Bv5Cx7Zl9Kj2Hg4Fd', value: 'glpat-Mn3Bv5Cx7Zl9Kj2Hg4Fd' },
 };
 
 /** The custom rule PLANTED.custom needs, for .tapes/config. */
@@ -74,7 +76,7 @@ function plantIn(line: string, text: string): string {
 }
 
 /**
- * The main session: the AWS key in the first prompt (line 5), the OpenAI key in a
+ * The main session: Google and GitLab keys in its first line (a snapshot), the AWS key in the first prompt (line 5), the OpenAI key in a
  * tool input (line 9), the GitHub token in a 13 KB tool output (a blob, line 11),
  * the private key in a 3 KB tool output (a blob, line 25), slack, stripe, a
  * password, a high-entropy value and the custom rule in a short tool output
@@ -83,6 +85,7 @@ function plantIn(line: string, text: string): string {
 export function plantedMain(): string {
   const l = lines(MAIN_FILE);
   const p = PLANTED;
+  l[0] = plantIn(l[0]!, `${p.google!.text} ${p.gitlab!.text}`);
   l[4] = plantIn(l[4]!, `use ${p.aws!.text} for the deploy`);
   l[8] = plantIn(l[8]!, p.openai!.text);
   l[10] = plantIn(l[10]!, `GITHUB_TOKEN: ${p.github!.text}`);
