@@ -99,6 +99,24 @@ export function isHighEntropy(s: string): boolean {
   return shannonEntropy(s) >= 4;
 }
 
+/** `${DB_PASS}`, `$TOKEN`, `{{ secret }}`, `%PASSWORD%`: a placeholder a shell or template fills in, not a password. */
+export function isVariableReference(value: string): boolean {
+  return /^(?:\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%)$/.test(value);
+}
+
+/**
+ * An unquoted value that reads as code referring to something else
+ * (`client_secret: clientSecret,`, `"api_key": config.APIKey`): a
+ * camelCase identifier or a dotted path, without digits. Found on the
+ * scale corpus, where every unquoted hit of the assignment rule was such
+ * code; a real secret nearly always has a digit or a symbol.
+ */
+export function isCodeReference(value: string): boolean {
+  const v = value.replace(/[),;]+$/, '');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(v) || /[0-9]/.test(v)) return false;
+  return v.includes('.') || /[a-z][A-Z]/.test(v);
+}
+
 export interface CustomRuleSpec {
   id: string;
   pattern: string;
@@ -199,6 +217,8 @@ export class SecretDetector {
         const value = text.slice(start, m.index! + m[0].length);
         if (value === '') continue;
         if (r.id === 'high-entropy' && !isHighEntropy(value)) continue;
+        if (r.id === 'url-password' && isVariableReference(value)) continue;
+        if (r.id === 'password-assignment' && !/["'`]$/.test(prefix) && isCodeReference(value)) continue;
         const end = start + value.length;
         if (overlaps(start, end)) continue;
         const digest = valueDigest(value);

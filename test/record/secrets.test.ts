@@ -193,3 +193,22 @@ t.test('redactStoredValue: strings, keys, blobs (raw template parts too), each b
   t.ok(scanned.some((f) => f.rule === 'aws-access-key' && f.blob === rawId), "push's scan reads raw template parts too");
   t.notOk(scanned.some((f) => f.rule === 'custom-hex'), 'and never the ids of links');
 });
+
+// Hits of the scale corpus (a real user's history), reviewed by hand: code and
+// shell placeholders that are not secrets, which the rules now leave alone.
+t.test('placeholders and code references are not passwords', async (t) => {
+  const d = new SecretDetector();
+  for (const text of [
+    'DATABASE_URL=postgres://${DB_USER}:${DB_PASS}@localhost/mydb',
+    'ORIGIN_URL="https://x-access-token:${GH_TOKEN}@github.com/${REPO}.git"',
+    'url: "mysql://root:{{ db_password }}@db"',
+    '  client_id: clientId,\n  client_secret: clientSecret,\n',
+    '"api_key": config.APIKey, // PII',
+    'apiKey = posthogAPIKey',
+  ]) {
+    t.same(d.scan(text).map((f) => f.rule), [], text);
+  }
+  t.same(d.scan('client_secret: Sup3rS3cretValue').map((f) => f.rule), ['password-assignment'], 'a value with a digit is still found');
+  t.same(d.scan('password: "camelCaseWord"').map((f) => f.rule), ['password-assignment'], 'a quoted value is a value, whatever it looks like');
+  t.same(d.scan('postgres://app:Hx7pQ2vL9wZr@db').map((f) => f.rule), ['url-password']);
+});
