@@ -176,7 +176,6 @@ class Rewriter {
     this.scanned++;
     if (this.scanned % 1000 === 0) this.progress(this.scanned);
     const parent = rec.parent === null ? null : this.records.get(rec.parent)!;
-    const blobsBefore = new Set(this.blobs.keys());
     const r = await redactStoredValue(this.detector, rec.value, this.get, this.put, this.blobs);
     if (r.value === rec.value && parent === rec.parent) {
       this.records.set(rec.id, rec.id);
@@ -186,11 +185,8 @@ class Rewriter {
     if (r.value !== rec.value) {
       // The record says it was scrubbed and how often (over every scrub), so
       // that an export of its source can say its bytes are not the original's.
-      let count = r.found.length;
-      const rules = new Set(r.found.map((f) => f.rule));
-      for (const [old] of r.blobs) {
-        if (blobsBefore.has(old)) for (const f of this.blobs.get(old)!.found) (count++, rules.add(f.rule));
-      }
+      let count = r.found.length + r.reused.length;
+      const rules = new Set([...r.found, ...r.reused].map((f) => f.rule));
       const prev = rec.value.scrubbed as { replacements?: unknown; rules?: unknown } | undefined;
       if (prev && typeof prev.replacements === 'number') count += prev.replacements;
       if (prev && Array.isArray(prev.rules)) for (const x of prev.rules) if (typeof x === 'string') rules.add(x);
@@ -347,7 +343,7 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
       if (name.startsWith(AUDIT_PREFIX)) continue;
       for (const id of await reflogIdsOf(archive, name)) others.push({ ref: name, id });
     }
-    for (let size = -1; rw.changed.length !== size; ) {
+    for (let size = 0; rw.changed.length !== size; ) {
       size = rw.changed.length;
       const reach = new Reach(store, rw.superseded());
       for (const o of others) {

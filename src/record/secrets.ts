@@ -281,6 +281,8 @@ export interface StoredValueRedaction {
   found: ValueFinding[];
   /** Blobs the new value names in place of old ones (old id → new id). */
   blobs: Map<string, string>;
+  /** The findings of blobs redacted before (through `memo`) that this value names: replaced here too, reported where first met. */
+  reused: ValueFinding[];
 }
 
 /**
@@ -300,6 +302,7 @@ export async function redactStoredValue(
   memo: Map<string, { id: string; found: ValueFinding[] }>,
 ): Promise<StoredValueRedaction> {
   const found: ValueFinding[] = [];
+  const reused: ValueFinding[] = [];
   const blobs = new Map<string, string>();
   const out = await walkStrings(
     value,
@@ -309,8 +312,10 @@ export async function redactStoredValue(
       if (blob !== undefined) {
         const seen = memo.get(blob);
         if (seen) {
-          if (seen.id !== blob) blobs.set(blob, seen.id);
-          return seen.id === blob ? undefined : seen.id;
+          if (seen.id === blob) return undefined;
+          blobs.set(blob, seen.id);
+          reused.push(...seen.found);
+          return seen.id;
         }
       }
       const fs = detector.scan(text);
@@ -324,7 +329,7 @@ export async function redactStoredValue(
     },
     get,
   );
-  return { value: out, found, blobs };
+  return { value: out, found, blobs, reused };
 }
 
 /**
