@@ -39,6 +39,8 @@ export async function handler(args: Args): Promise<void> {
       `would scrub ${plural(r.secrets, 'secret')}${rules}: ${plural(r.rewritten, 'record')} and ${plural(r.blobs, 'blob')} rewritten, ${plural(r.refs.length, 'ref')} moved`,
     );
     for (const m of r.refs) lines.push(`  ${m.ref}${m.why === 'shares history' ? ' (shares rewritten history)' : ''}`);
+  } else if (!r.effective) {
+    lines.push(`found ${plural(r.secrets, 'secret')}${rules} only in history that remote-tracking refs hold: nothing to rewrite here until "tapes push --force" replaces the remote's sessions`);
   } else {
     lines.push(`scrubbed ${plural(r.secrets, 'secret')}${rules}: ${plural(r.rewritten, 'record')} and ${plural(r.blobs, 'blob')} rewritten`);
     for (const m of r.refs) lines.push(`  ${m.ref}: ${shortId(m.old)} -> ${shortId(m.new)}${m.why === 'shares history' ? ' (shares rewritten history)' : ''}`);

@@ -102,6 +102,8 @@ export interface ScrubResult {
   reflog_lines: number;
   /** The audit record written (the tip of refs/audit/scrub), or null. */
   audit: string | null;
+  /** False when the findings are only in history that refs a scrub does not move hold (then nothing was written). */
+  effective: boolean;
   /** Refs a scrub does not move (remote-tracking refs) that still hold rewritten history, keeping it stored. */
   kept: Array<{ ref: string; id: string }>;
   /** Derived files removed because they held text of rewritten records. */
@@ -397,6 +399,7 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
     blobs: blobsRewritten,
     refs: moves,
     reflog_lines: 0,
+    effective: moves.length > 0,
     audit: null,
     kept,
     index_removed: [],
@@ -405,6 +408,28 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
 
   const reason = `scrub: ${secrets} secret${secrets === 1 ? '' : 's'}${rules.size ? `, rules ${[...rules].sort().join(', ')}` : ''}`;
   progress('scanning', rw.scanned);
+  // Something to do here: a ref to move, or a reflog (of a ref not kept)
+  // naming a superseded record. Findings only in history a remote-tracking
+  // ref holds (until push --force replaces the remote's sessions) are
+  // reported, but nothing is written for them: moving no ref, the scrub
+  // would unpin nothing.
+  const keptNames = new Set(kept.map((k) => k.ref));
+  let effective = moves.length > 0;
+  for (const name of effective || rw.changed.length === 0 ? [] : archive.refs.reflogNames()) {
+    if (name.startsWith(AUDIT_PREFIX) || keptNames.has(name)) continue;
+    if ((await reflogIdsOf(archive, name)).some((id) => newIdOf(id) !== id)) {
+      effective = true;
+      break;
+    }
+  }
+  result.effective = effective;
+  if (!effective) {
+    if (opts.prune) {
+      progress('pruning', 0);
+      result.prune = await gc(archive, { prune: new Date() });
+    }
+    return result;
+  }
   if (rw.changed.length > 0) {
     progress('audit', 0);
     result.audit = await writeAudit(archive, out, opts.salt ?? randomBytes(32), rw, moves, [...rules].sort(), reason);

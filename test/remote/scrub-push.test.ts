@@ -37,6 +37,11 @@ t.test('push refuses the secrets; after scrub, push --force replaces the remote 
   t.match(s.stderr, new RegExp(`note: refs/remotes/origin/sessions/${MAIN} still holds the old history`), 'the tracking ref is reported');
   t.match(s.stderr, /push --force/);
 
+  const auditTip = (await must(['rev-parse', 'refs/audit/scrub'], a)).stdout;
+  const idle = await must(['scrub', '--all'], a);
+  t.match(idle.stdout, /only in history that remote-tracking refs hold: nothing to rewrite here/, 'a scrub that could move nothing says why');
+  t.equal((await must(['rev-parse', 'refs/audit/scrub'], a)).stdout, auditTip, 'and writes no audit record');
+
   const plain = await tapes(['push'], { cwd: a });
   t.equal(plain.code, 1, 'a plain push is rejected: the history was rewritten');
   t.notMatch(plain.stderr, /refusing to push/, 'and not for secrets: there are none left');
