@@ -296,6 +296,20 @@ async function main(): Promise<void> {
     const oneSmall = tapes(['import', '--no-progress', extra], small).ms;
     row({ job: `scaling: import of one more session, ${vs}`, tapes: oneFull, baseline: oneSmall, baselineName: 'the small archive', unit: 'ms' });
 
+    // tapes scrub of the whole history (issue 19): the dry run reads and
+    // scans every record and blob, as fsck reads every object and push's
+    // scan (above) scans them; then the rewrite, and the prune that removes
+    // the superseded objects, against git's own full gc of the same lines.
+    const dryScrub = tapesOk(['scrub', '--all', '--dry-run', '--json'], arch);
+    const found = JSON.parse(dryScrub.stdout.toString()) as { secrets: number; rewritten: number; refs: unknown[] };
+    row({ job: `scrub --all --dry-run (${found.secrets} finds, ${found.rewritten} records to rewrite)`, tapes: dryScrub.ms, baseline: fsckMs!, baselineName: 'tapes fsck', unit: 'ms' });
+    if (refused) row({ job: 'scrub --all --dry-run', tapes: dryScrub.ms, baseline: scan.ms, baselineName: "push's secret scan", unit: 'ms' });
+    const realScrub = tapesOk(['scrub', '--all'], arch);
+    row({ job: `scrub --all (${found.refs.length} refs moved)`, tapes: realScrub.ms, baseline: fsckMs!, baselineName: 'tapes fsck', unit: 'ms' });
+    const gitGc = runOk('git', ['gc', '-q', '--prune=now'], { cwd: gitDir }).ms;
+    const pruneMs = tapesOk(['gc', '--prune=now'], arch).ms;
+    row({ job: 'gc --prune=now after the scrub', tapes: pruneMs, baseline: gitGc, baselineName: 'git gc --prune=now', unit: 'ms' });
+
     machine.loadavgEnd = currentLoad();
     if (o.json) {
       console.log(JSON.stringify({ machine, corpus: { files: names.length, lines: lineCount, bytes }, rows }, null, 2));
