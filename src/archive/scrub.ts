@@ -289,12 +289,12 @@ async function everyRef(archive: Archive): Promise<Array<{ name: string; id: str
 }
 
 async function reflogIdsOf(archive: Archive, name: string): Promise<string[]> {
-  const ids: string[] = [];
+  const ids = new Set<string>();
   for (const l of await archive.refs.readReflog(name)) {
     if (!l.ok) continue;
-    for (const id of [l.entry.new, l.entry.old]) if (id !== ZERO_ID && !ids.includes(id)) ids.push(id);
+    for (const id of [l.entry.new, l.entry.old]) if (id !== ZERO_ID) ids.add(id);
   }
-  return ids;
+  return [...ids];
 }
 
 export async function scrub(archive: Archive, opts: ScrubOptions): Promise<ScrubResult> {

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SecretDetector } from '../record/index.js';
+import type { SecretDetector, SecretFinding } from '../record/index.js';
 import type { Archive } from './archive.js';
 import { scanChainSecrets, type ChainSecret } from './secrets.js';
 import type { ScanWorkerReply, ScanWorkerRequest } from './secret-scan-worker.js';
@@ -44,7 +44,8 @@ export async function scanChains(archive: Archive, detector: SecretDetector, tip
   if (opts.report) opts.report.threads = 1;
   const store = await archive.objects();
   const out: ChainSecret[][] = [];
-  for (const tip of tips) out.push(await scanChainSecrets(store, detector, tip, known));
+  const memo = new Map<string, SecretFinding[]>();
+  for (const tip of tips) out.push(await scanChainSecrets(store, detector, tip, known, memo));
   return out;
 }
 

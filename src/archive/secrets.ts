@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import type { ObjectStore } from '../odb/index.js';
 import { readContent } from '../odb/index.js';
-import { customRule, readRecord, scanStoredValue, SecretDetector, type AllowEntry, type SecretRule } from '../record/index.js';
+import { customRule, readRecord, scanStoredValue, SecretDetector, type AllowEntry, type SecretFinding, type SecretRule } from '../record/index.js';
 import { configEntries } from './config.js';
 
 /** The detector for an archive directory: built-in rules, then its custom rules, minus its allow-list. */
@@ -47,19 +47,21 @@ export interface ChainSecret {
  * Secrets in the records from `tip` back to (not including) the first record in
  * `known` (or to the root). One finding per (record, rule, path) is enough to refuse.
  */
-export async function scanChainSecrets(store: ObjectStore, detector: SecretDetector, tip: string, known: ReadonlySet<string>): Promise<ChainSecret[]> {
+export async function scanChainSecrets(
+  store: ObjectStore,
+  detector: SecretDetector,
+  tip: string,
+  known: ReadonlySet<string>,
+  /** Findings per blob id, shared across the chains one scan reads: each blob is read and scanned once. */
+  blobMemo: Map<string, SecretFinding[]> = new Map(),
+): Promise<ChainSecret[]> {
   const out: ChainSecret[] = [];
-  const blobCache = new Map<string, Uint8Array>();
-  const get = async (id: string): Promise<Uint8Array> => {
-    let b = blobCache.get(id);
-    if (!b) blobCache.set(id, (b = await readContent(store, id)));
-    return b;
-  };
+  const get = (id: string): Promise<Uint8Array> => readContent(store, id);
   let id: string | null = tip;
   while (id !== null && !known.has(id)) {
     const rec = await readRecord(store, id);
     const seen = new Set<string>();
-    for (const f of await scanStoredValue(detector, rec.value, get)) {
+    for (const f of await scanStoredValue(detector, rec.value, get, '$', blobMemo)) {
       const k = `${f.rule}\0${f.path}`;
       if (seen.has(k)) continue;
       seen.add(k);

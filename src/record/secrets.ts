@@ -266,12 +266,26 @@ export async function scanStoredValue(
   value: JsonValue,
   get: (id: string) => Promise<Uint8Array>,
   path = '$',
+  /** What was found in each blob already scanned (by id): a blob named again is neither read nor scanned again. */
+  blobMemo?: Map<string, SecretFinding[]>,
 ): Promise<ValueFinding[]> {
   const out: ValueFinding[] = [];
-  await walkStrings(value, path, path === '$', async (text, at, blob) => {
-    for (const f of detector.scan(text)) out.push({ ...f, path: at, ...(blob ? { blob } : {}) });
-    return undefined;
-  }, get);
+  const read = blobMemo ? async (id: string) => (blobMemo.has(id) ? new Uint8Array(0) : get(id)) : get;
+  await walkStrings(
+    value,
+    path,
+    path === '$',
+    async (text, at, blob) => {
+      let found: SecretFinding[] | undefined = blob !== undefined ? blobMemo?.get(blob) : undefined;
+      if (!found) {
+        found = detector.scan(text);
+        if (blob !== undefined) blobMemo?.set(blob, found);
+      }
+      for (const f of found) out.push({ ...f, path: at, ...(blob ? { blob } : {}) });
+      return undefined;
+    },
+    read,
+  );
   return out;
 }
 
