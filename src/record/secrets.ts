@@ -175,6 +175,23 @@ export class SecretDetector {
     this.rules = [...SECRET_RULES, ...custom];
   }
 
+  /**
+   * One pass for all the rules' first hints (case-insensitive, so a superset
+   * of each): text it does not match holds no match of any hinted rule, and
+   * most text (code, prose) is turned away by this one search instead of
+   * one per rule. Null when no rule has hints. Built on first use, from the
+   * rules the detector has.
+   */
+  private prefilter?: RegExp | null;
+
+  private anyHint(text: string): boolean {
+    if (this.prefilter === undefined) {
+      const firsts = this.rules.filter((r) => r.hints?.length).map((r) => `(?:${r.hints![0]!.source})`);
+      this.prefilter = firsts.length ? new RegExp(firsts.join('|'), 'i') : null;
+    }
+    return this.prefilter === null || this.prefilter.test(text);
+  }
+
   private allowed(rule: string, digest: string): boolean {
     return this.allow.some((a) => a.rule === rule && digest.startsWith(a.digest.toLowerCase()));
   }
@@ -198,8 +215,9 @@ export class SecretDetector {
     // \n, \t and \r escape is two spaces (the same length, so positions hold);
     // values are taken from the text itself.
     let subject: string | undefined;
+    const hinted = !short && this.anyHint(text);
     for (const r of this.rules) {
-      if (r.hints !== undefined && (short || !passesHints(r.hints, text))) continue;
+      if (r.hints !== undefined && (!hinted || !passesHints(r.hints, text))) continue;
       subject ??= text.includes('\\') ? maskWhitespaceEscapes(text) : text;
       // exec with lastIndex, not matchAll: matchAll makes a new RegExp per
       // call, which over the millions of strings a push scans cost more than
@@ -269,23 +287,59 @@ export async function scanStoredValue(
   /** What was found in each blob already scanned (by id): a blob named again is neither read nor scanned again. */
   blobMemo?: Map<string, SecretFinding[]>,
 ): Promise<ValueFinding[]> {
-  const out: ValueFinding[] = [];
-  const read = blobMemo ? async (id: string) => (blobMemo.has(id) ? new Uint8Array(0) : get(id)) : get;
-  await walkStrings(
-    value,
-    path,
-    path === '$',
-    async (text, at, blob) => {
-      let found: SecretFinding[] | undefined = blob !== undefined ? blobMemo?.get(blob) : undefined;
-      if (!found) {
-        found = detector.scan(text);
-        if (blob !== undefined) blobMemo?.set(blob, found);
+  // The record's own strings are scanned in one synchronous walk (a push scans
+  // millions: no promise per string, and a path is spelled out only for a
+  // finding); the blobs it names are read after, their findings put back in
+  // document order.
+  const parts: Array<ValueFinding[] | { blob: string; path: string }> = [];
+  const segs: string[] = [path];
+  const here = () => segs.join('');
+  const walk = (v: JsonValue, top: boolean): void => {
+    if (typeof v === 'string') {
+      const found = detector.scan(v);
+      if (found.length) parts.push(found.map((f) => ({ ...f, path: here() })));
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        if (x === null || (typeof x !== 'object' && typeof x !== 'string')) continue;
+        segs.push(`[${i}]`);
+        walk(x, false);
+        segs.pop();
       }
-      for (const f of found) out.push({ ...f, path: at, ...(blob ? { blob } : {}) });
-      return undefined;
-    },
-    read,
-  );
+      return;
+    }
+    if (isBlobRef(v)) {
+      parts.push({ blob: v[BLOB_REF_KEY], path: here() });
+      return;
+    }
+    for (const k of Object.keys(v)) {
+      if (top && (k === 'parent' || k === 'scrubbed')) continue;
+      const kf = detector.scan(k);
+      if (kf.length) parts.push(kf.map((f) => ({ ...f, path: `${here()}{key}` })));
+      const x = v[k]!;
+      if (x === null || (typeof x !== 'object' && typeof x !== 'string')) continue;
+      segs.push(`.${k}`);
+      walk(x, false);
+      segs.pop();
+    }
+  };
+  walk(value, path === '$');
+  const out: ValueFinding[] = [];
+  for (const p of parts) {
+    if (Array.isArray(p)) {
+      out.push(...p);
+      continue;
+    }
+    let found = blobMemo?.get(p.blob);
+    if (!found) {
+      found = detector.scan(Buffer.from(await get(p.blob)).toString('utf8'));
+      blobMemo?.set(p.blob, found);
+    }
+    for (const f of found) out.push({ ...f, path: p.path, blob: p.blob });
+  }
   return out;
 }
 
