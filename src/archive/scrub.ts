@@ -23,7 +23,7 @@ import { dirname } from 'node:path';
 import { InvalidInputError, NotFoundError, UsageError, isTapesError } from '../errors/index.js';
 import type { JsonValue } from '../hash/index.js';
 import { HashingStore, entryKind, readContent, writeContent, type ObjectStore } from '../odb/index.js';
-import { canonicalRecordBytes, readRecord, redactStoredValue, type SecretDetector, type StoredRecord, type ValueFinding } from '../record/index.js';
+import { canonicalRecordBytes, readRecord, redactStoredValue, scanStoredValue, type SecretDetector, type SecretFinding, type StoredRecord, type ValueFinding } from '../record/index.js';
 import { AGENTS_PREFIX, CAPTURES_PREFIX, REMOTES_PREFIX, SESSIONS_PREFIX, TAGS_PREFIX, ZERO_ID, captureViewRef } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { derivedPath } from './derived-file.js';
@@ -133,6 +133,7 @@ interface RecordRewrite {
 class Rewriter {
   readonly records = new Map<string, string>();
   readonly blobs = new Map<string, { id: string; found: ValueFinding[] }>();
+  private readonly scanMemo = new Map<string, SecretFinding[]>();
   readonly changed: Array<{ old: string; rewrite: RecordRewrite }> = [];
   scanned = 0;
 
@@ -178,7 +179,10 @@ class Rewriter {
     this.scanned++;
     if (this.scanned % 1000 === 0) this.progress(this.scanned);
     const parent = rec.parent === null ? null : this.records.get(rec.parent)!;
-    const r = await redactStoredValue(this.detector, rec.value, this.get, this.put, this.blobs);
+    // Most records hold nothing: the fast scan push uses tells, and only a
+    // record with findings goes through the (slower) rewriting walk.
+    const clean = (await scanStoredValue(this.detector, rec.value, this.get, '$', this.scanMemo)).length === 0;
+    const r = clean ? { value: rec.value as JsonValue, found: [], reused: [] } : await redactStoredValue(this.detector, rec.value, this.get, this.put, this.blobs);
     if (r.value === rec.value && parent === rec.parent) {
       this.records.set(rec.id, rec.id);
       return;
