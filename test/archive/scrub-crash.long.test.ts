@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { scrub } from '../../src/archive/scrub.js';
 import { tapes, tempDir } from '../helpers/cli.js';
-import { ACME_RULE, writeProjects } from './scrub-helpers.js';
+import { ACME_RULE, refsBesidesAudit, writeProjects } from './scrub-helpers.js';
 
 async function must(args: string[], cwd: string) {
   const r = await tapes(args, { cwd });
@@ -31,15 +31,7 @@ async function copy(): Promise<string> {
   return dir;
 }
 
-/** Every ref but the audit's, name → id (what the scrub must leave the same however it got there). */
-async function refs(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await must(['show-ref'], dir)).stdout.trim().split('\n')) {
-    const [id, name] = line.split(' ');
-    if (!name!.startsWith('refs/audit/')) out[name!] = id!;
-  }
-  return out;
-}
+const refs = refsBesidesAudit;
 
 const control = await copy();
 await scrub(await Archive.openAt(join(control, '.tapes')), { all: true });

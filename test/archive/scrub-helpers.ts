@@ -6,7 +6,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decompress } from 'fzstd';
-import { corpusDir } from '../helpers/cli.js';
+import { corpusDir, tapes } from '../helpers/cli.js';
 
 const projects = join(corpusDir, 'claude-code', 'projects');
 export const MAIN_FILE = join(projects, '-Users-alex-workspace-cli--worktrees-2', '2b945d54-dd2b-4f60-b3b0-7b0252349003.jsonl');
@@ -147,4 +147,16 @@ export async function grepArchive(dir: string, values: string[]): Promise<Array<
   };
   await walk(dir);
   return hits;
+}
+
+/** Every ref but the audit's, name → id, from show-ref (what a scrub must leave the same however it got there). */
+export async function refsBesidesAudit(dir: string): Promise<Record<string, string>> {
+  const r = await tapes(['show-ref'], { cwd: dir });
+  if (r.code !== 0) throw new Error(`tapes show-ref exited ${r.code}: ${r.stderr}`);
+  const out: Record<string, string> = {};
+  for (const line of r.stdout.trim().split('\n')) {
+    const [id, name] = line.split(' ');
+    if (!name!.startsWith('refs/audit/')) out[name!] = id!;
+  }
+  return out;
 }

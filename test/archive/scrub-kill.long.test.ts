@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binPath, corpusDir, tapes, tempDir } from '../helpers/cli.js';
-import { ACME_RULE, PLANTED, grepArchive, writeProjects } from './scrub-helpers.js';
+import { ACME_RULE, refsBesidesAudit, PLANTED, grepArchive, writeProjects } from './scrub-helpers.js';
 
 async function must(args: string[], cwd: string) {
   const r = await tapes(args, { cwd });
@@ -60,14 +60,7 @@ function runScrub(cwd: string, killAfter?: RegExp, lagMs = 0): Promise<{ code: n
   });
 }
 
-async function refs(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await must(['show-ref'], dir)).stdout.trim().split('\n')) {
-    const [id, name] = line.split(' ');
-    if (!name!.startsWith('refs/audit/')) out[name!] = id!;
-  }
-  return out;
-}
+const refs = refsBesidesAudit;
 
 const template = await bigArchive();
 const control = tempDir('tapes-scrub-kill-control-');

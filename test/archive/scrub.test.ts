@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tapes, tempDir } from '../helpers/cli.js';
+import { fingerprint as remoteFingerprint } from '../remote/helpers.js';
 import { ACME_RULE, AGENT, MAIN, OTHER, PLANTED, grepArchive, plantedMain, writeProjects } from './scrub-helpers.js';
 
 async function must(args: string[], cwd: string) {
@@ -20,22 +21,8 @@ async function must(args: string[], cwd: string) {
   return r;
 }
 
-/** Every file under `dir` with the hash of its content, index/ (derived data) left out when asked. */
-async function fingerprint(dir: string, skipIndex = false): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of (await fs.readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(d, e.name);
-      if (skipIndex && p === join(dir, 'index')) continue;
-      if (e.isDirectory()) {
-        out.push(`${p}/`);
-        await walk(p);
-      } else out.push(`${p} ${createHash('sha256').update(await fs.readFile(p)).digest('hex')}`);
-    }
-  };
-  await walk(dir);
-  return out;
-}
+/** The archive's files and their hashes; index/ (derived data, rebuilt by any read) left out when asked. */
+const fingerprint = (dir: string, skipIndex = false) => remoteFingerprint(dir, skipIndex ? ['index'] : []);
 
 const VALUES = Object.values(PLANTED).map((p) => p.value);
 const rev = async (cwd: string, r: string) => (await must(['rev-parse', r], cwd)).stdout.trim();

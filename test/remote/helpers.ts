@@ -54,12 +54,14 @@ export function corpusLines(name: string): string[] {
   return readFileSync(join(PROJECT, name), 'utf8').split('\n').filter((l) => l !== '');
 }
 
-/** Every file under `dir` with the hash of its content (and every directory), sorted. */
-export async function fingerprint(dir: string): Promise<string[]> {
+/** Every file under `dir` with the hash of its content (and every directory), sorted; `skip` (paths under `dir`, such as `index`) left out. */
+export async function fingerprint(dir: string, skip: string[] = []): Promise<string[]> {
   const out: string[] = [];
+  const skipped = new Set(skip.map((s) => join(dir, s)));
   const walk = async (d: string): Promise<void> => {
     for (const e of (await fs.readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(d, e.name);
+      if (skipped.has(p)) continue;
       if (e.isDirectory()) {
         out.push(`${p}/`);
         await walk(p);
