@@ -96,8 +96,18 @@ export async function refsWithStatCache(archive: Archive, prefixes: readonly str
       fresh.push(entryOf(name, v.id, st));
     }
   }
-  // Rewritten when a ref was read (new, changed or racy) or one has gone.
-  const changed = cache === undefined || read > 0 || fresh.length !== cache.entries.size;
+  // Entries of refs outside these prefixes (another command listed them) are
+  // kept as they were, so that commands listing different areas do not take
+  // turns rewriting the file. Rewritten when a ref was read (new, changed or
+  // racy) or one has gone.
+  let listedBefore = 0;
+  if (cache !== undefined) {
+    for (const [name, e] of cache.entries) {
+      if (prefixes.some((p) => name.startsWith(p))) listedBefore++;
+      else fresh.push(e);
+    }
+  }
+  const changed = cache === undefined || read > 0 || out.length !== listedBefore;
   if (changed && !archive.readOnly) await writeDerived(path, MAGIC, VERSION, fresh);
   return out;
 }

@@ -2,6 +2,7 @@
 // move before refs; remote refs move by compare-and-swap on the value seen;
 // every name and object that comes from a remote is checked, and a fetch that
 // finds anything wrong stops before it moves a single local ref.
+import { refsWithStatCache } from './ref-stat-cache.js';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AlreadyExistsError, InvalidInputError, NotFoundError, UsageError, isTapesError } from '../errors/index.js';
@@ -279,9 +280,8 @@ async function plan(archive: Archive, specs: string[], del: boolean): Promise<Pl
   };
   if (specs.length === 0) {
     if (del) throw new UsageError('--delete needs the refs to delete');
-    for (const prefix of [SESSIONS_PREFIX, AGENTS_PREFIX, CAPTURES_PREFIX, TAGS_PREFIX]) {
-      for (const r of await archive.refs.list(prefix)) out.push({ src: r.id, dst: r.name });
-    }
+    // One lstat per ref where index/ref-stat.json vouches for it (ref-stat-cache.ts).
+    for (const r of await refsWithStatCache(archive, [SESSIONS_PREFIX, AGENTS_PREFIX, CAPTURES_PREFIX, TAGS_PREFIX])) out.push({ src: r.id, dst: r.name });
     return out;
   }
   for (const spec of specs) {

@@ -82,3 +82,34 @@ t.test('chainRefs agrees with the ref files as they change, and never believes a
   rmSync(cachePath);
   t.same(await chainRefs(await open()), now, 'rebuilt when missing');
 });
+
+t.test('listings of different areas keep each other\'s entries: the cache is not rewritten by turns', async (t) => {
+  const cwd = tempDir('tapes-refstat-areas-');
+  const run = async (args: string[]) => {
+    const r = await tapes(args, { cwd });
+    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  };
+  await run(['init', '-q']);
+  await run(['import', join(PROJECT, '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl')]);
+  const tip = (await tapes(['rev-parse', '79e9becd-0b83-42f1-8cb1-33375d080476'], { cwd })).stdout.trim();
+  await run(['tag', 'keep', tip]);
+  const dir = join(cwd, '.tapes');
+  const cachePath = join(dir, 'index', 'ref-stat.json');
+  // Old enough that no entry is racy.
+  const past = new Date(Date.now() - 60_000);
+  for (const f of ['refs/sessions/79e9becd-0b83-42f1-8cb1-33375d080476', 'refs/tags/keep']) utimesSync(join(dir, f), past, past);
+  const { refsWithStatCache } = await import('../../src/archive/ref-stat-cache.js');
+  const tags = async () => refsWithStatCache(await Archive.openAt(dir), ['refs/tags/']);
+  t.same(await tags(), [{ name: 'refs/tags/keep', id: tip }]);
+  t.same((await chainRefs(await Archive.openAt(dir))).map((r) => r.id), [tip]);
+  const written = readFileSync(cachePath, 'utf8');
+  t.match(written, 'refs/tags/keep', "the chain listing kept the tag listing's entry");
+  t.same(await tags(), [{ name: 'refs/tags/keep', id: tip }]);
+  t.same((await chainRefs(await Archive.openAt(dir))).map((r) => r.id), [tip]);
+  t.equal(readFileSync(cachePath, 'utf8'), written, 'neither listing rewrote the file');
+  // A tag deleted: the tag listing notices, the chain listing's entries stay.
+  await run(['tag', '-d', 'keep']);
+  t.same(await tags(), []);
+  t.notMatch(readFileSync(cachePath, 'utf8'), 'refs/tags/keep');
+  t.match(readFileSync(cachePath, 'utf8'), 'refs/sessions/79e9becd');
+});
