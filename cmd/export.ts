@@ -25,7 +25,10 @@ export async function handler(args: Args): Promise<void> {
   if (args.all && args.output === undefined) throw new UsageError('--all needs -o <folder> to write the files into');
   if (!args.all && args.session === undefined) throw new UsageError('name the session to export (or --all -o <folder>)');
   const redactor = args.redact ? new (await import('../src/archive/export/index.js')).Redactor() : undefined;
-  const opts = { timeZone: await ctx.timeZone(), allRecords: args.allRecords };
+  const { emptyScrubMarks } = await import('../src/archive/export/index.js');
+  // What scrubs replaced in the records an `original` export reads (said below).
+  const marks = emptyScrubMarks();
+  const opts = { timeZone: await ctx.timeZone(), allRecords: args.allRecords, scrubMarks: args.all ? undefined : marks };
   const archive = await ctx.archive();
   const target = args.output === undefined ? undefined : ctx.path(args.output);
   if (args.all) {
@@ -40,8 +43,7 @@ export async function handler(args: Args): Promise<void> {
     else await writeFileAtomic(target, (sink) => run(archive, args.session!, sink, opts));
     if (args.format === 'original') {
       // A scrubbed session's source is the original with the scrub's replacements: say so.
-      const { scrubMarks } = await import('../src/archive/export/index.js');
-      const m = await scrubMarks(archive, args.session!);
+      const m = marks;
       if (m.records > 0) {
         io.stderr.write(
           `tapes: note: ${args.session} was scrubbed: ${m.replacements} replacement${m.replacements === 1 ? '' : 's'} in ${m.records} record${m.records === 1 ? '' : 's'} ` +

@@ -24,9 +24,10 @@ import { InvalidInputError, NotFoundError, UsageError, isTapesError } from '../e
 import type { JsonValue } from '../hash/index.js';
 import { HashingStore, entryKind, readContent, writeContent, type ObjectStore } from '../odb/index.js';
 import { canonicalRecordBytes, readRecord, redactStoredValue, scanStoredValue, type SecretDetector, type SecretFinding, type StoredRecord, type ValueFinding } from '../record/index.js';
-import { AGENTS_PREFIX, CAPTURES_PREFIX, REMOTES_PREFIX, SESSIONS_PREFIX, TAGS_PREFIX, ZERO_ID, captureViewRef } from '../refs/index.js';
+import { AGENTS_PREFIX, CAPTURES_PREFIX, REMOTES_PREFIX, SESSIONS_PREFIX, TAGS_PREFIX, ZERO_ID } from '../refs/index.js';
 import type { Archive } from './archive.js';
 import { derivedPath } from './derived-file.js';
+import { sessionChains } from './session-chains.js';
 import { ImportStatCache } from './import-stat.js';
 import { chainIndexPath } from './log/chain-index.js';
 import { timelineCachePath } from './log/timeline-cache.js';
@@ -269,16 +270,7 @@ async function namedScope(archive: Archive, names: string[]): Promise<string[]> 
     if (!ref || !(ref.startsWith(SESSIONS_PREFIX) || ref.startsWith(AGENTS_PREFIX) || ref.startsWith(CAPTURES_PREFIX) || ref.startsWith(TAGS_PREFIX))) {
       throw new UsageError(`scrub: ${arg} is not a session (it names ${r.id}); give session names, or --all`, { rev: arg });
     }
-    const chains = [ref];
-    if (ref.startsWith(SESSIONS_PREFIX)) {
-      chains.push(...(await archive.refs.listNames(`${AGENTS_PREFIX}${ref.slice(SESSIONS_PREFIX.length)}/`)));
-    }
-    for (const c of [...chains]) {
-      if (c.startsWith(SESSIONS_PREFIX) || c.startsWith(AGENTS_PREFIX)) {
-        const view = captureViewRef(c);
-        if ((await archive.refs.resolve(view)) !== undefined) chains.push(view);
-      }
-    }
+    const chains = (await sessionChains(archive, ref, r.id)).map((c) => c.name);
     for (const c of chains) if (!out.includes(c)) out.push(c);
   }
   return out;
@@ -314,6 +306,9 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
   const rw = new Rewriter(store, out, detector, (n) => progress('scanning', n));
 
   const refs = await everyRef(archive);
+  // Every reflog's ids, read once (the audit's left out): scope, reach and the final check all use them.
+  const reflogs = new Map<string, string[]>();
+  for (const name of archive.refs.reflogNames()) if (!name.startsWith(AUDIT_PREFIX)) reflogs.set(name, await reflogIdsOf(archive, name));
   const scope = opts.all ? refs.map((r) => r.name) : await namedScope(archive, names);
   const inScope = new Set(scope);
   const valueOf = new Map(refs.map((r) => [r.name, r.id]));
@@ -329,15 +324,12 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
   for (const name of scope) {
     const id = valueOf.get(name);
     if (id !== undefined) await rewriteTip(name, id);
-    for (const r of await reflogIdsOf(archive, name)) await rewriteTip(name, r);
+    for (const r of reflogs.get(name) ?? []) await rewriteTip(name, r);
     why.set(name, 'scrubbed');
   }
   if (opts.all) {
     // Every reflog, including those of refs that no longer exist and of remote-tracking refs.
-    for (const name of archive.refs.reflogNames()) {
-      if (name.startsWith(AUDIT_PREFIX)) continue;
-      for (const r of await reflogIdsOf(archive, name)) await rewriteTip(name, r);
-    }
+    for (const [name, ids] of reflogs) for (const r of ids) await rewriteTip(name, r);
   } else {
     // Chains outside the scope that share rewritten history (a resumed or
     // rerun session, a tag, a reflog entry, another session holding the same
@@ -345,10 +337,7 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
     // stored. Rewriting one may supersede more blobs: repeat until nothing moves.
     const others: Array<{ ref: string; id: string }> = [];
     for (const r of refs) if (!inScope.has(r.name)) others.push({ ref: r.name, id: r.id });
-    for (const name of archive.refs.reflogNames()) {
-      if (name.startsWith(AUDIT_PREFIX)) continue;
-      for (const id of await reflogIdsOf(archive, name)) others.push({ ref: name, id });
-    }
+    for (const [name, ids] of reflogs) for (const id of ids) others.push({ ref: name, id });
     for (let size = 0; rw.changed.length !== size; ) {
       size = rw.changed.length;
       const reach = new Reach(store, rw.superseded());
@@ -419,13 +408,7 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
   // would unpin nothing.
   const keptNames = new Set(kept.map((k) => k.ref));
   let effective = moves.length > 0;
-  for (const name of effective || rw.changed.length === 0 ? [] : archive.refs.reflogNames()) {
-    if (name.startsWith(AUDIT_PREFIX) || keptNames.has(name)) continue;
-    if ((await reflogIdsOf(archive, name)).some((id) => newIdOf(id) !== id)) {
-      effective = true;
-      break;
-    }
-  }
+  if (!effective) for (const [name, ids] of reflogs) if (!keptNames.has(name) && ids.some((id) => newIdOf(id) !== id)) effective = true;
   result.effective = effective;
   if (!effective) {
     if (opts.prune) {
@@ -455,6 +438,7 @@ export async function scrub(archive: Archive, opts: ScrubOptions): Promise<Scrub
   // No reflog entry may keep a superseded record: each id is replaced by its
   // rewrite, times and reasons kept (the scrub's own line becomes new → new).
   if (rw.changed.length > 0) {
+    // Listed again: a ref moved above may have had no reflog before its move wrote one.
     const logs = archive.refs.reflogNames().filter((n) => !n.startsWith(AUDIT_PREFIX));
     for (const [i, name] of logs.entries()) {
       progress('reflogs', i, logs.length);

@@ -2,7 +2,6 @@
 // move before refs; remote refs move by compare-and-swap on the value seen;
 // every name and object that comes from a remote is checked, and a fetch that
 // finds anything wrong stops before it moves a single local ref.
-import { refsWithStatCache } from './ref-stat-cache.js';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AlreadyExistsError, InvalidInputError, NotFoundError, UsageError, isTapesError } from '../errors/index.js';
@@ -10,7 +9,6 @@ import { isObjectId } from '../hash/index.js';
 import {
   AGENTS_PREFIX,
   CAPTURES_PREFIX,
-  captureViewRef,
   REMOTES_PREFIX,
   SESSIONS_PREFIX,
   TAGS_PREFIX,
@@ -23,6 +21,8 @@ import type { ObjectStore } from '../odb/index.js';
 import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
 import { Archive } from './archive.js';
 import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
+import { refsWithStatCache } from './ref-stat-cache.js';
+import { sessionChains } from './session-chains.js';
 import { archiveSecretDetector, type ChainSecret } from './secrets.js';
 import { scanChains } from './secret-scan.js';
 
@@ -295,17 +295,9 @@ async function plan(archive: Archive, specs: string[], del: boolean): Promise<Pl
       const name = await full(spec, true);
       const id = await archive.refs.resolve(name);
       if (id === undefined) throw new NotFoundError(`no ref ${name}`, { name });
-      out.push({ src: id, dst: name });
       // A session travels with its subagent chains, and each with its capture view.
-      if (name.startsWith(SESSIONS_PREFIX)) {
-        const chains = [{ id, name }, ...(await archive.refs.list(`${AGENTS_PREFIX}${name.slice(SESSIONS_PREFIX.length)}/`))];
-        for (const a of chains.slice(1)) out.push({ src: a.id, dst: a.name });
-        for (const c of chains) {
-          const view = captureViewRef(c.name);
-          const viewTip = await archive.refs.resolve(view);
-          if (viewTip) out.push({ src: viewTip, dst: view });
-        }
-      }
+      if (name.startsWith(SESSIONS_PREFIX)) for (const c of await sessionChains(archive, name, id)) out.push({ src: c.id, dst: c.name });
+      else out.push({ src: id, dst: name });
     }
   }
   return out;

@@ -268,6 +268,9 @@ export interface ValueFinding extends Omit<SecretFinding, 'value'> {
   value: string;
 }
 
+/** A record's members that are not text: its link, and the marks of an earlier scrub (rule names and counts). */
+const NOT_TEXT = new Set(['parent', 'scrubbed']);
+
 /** Where a stored value's strings are: a string of the record, or the text of a blob it names. */
 function isBlobRef(v: { [key: string]: JsonValue }): v is { [BLOB_REF_KEY]: string } {
   return typeof v[BLOB_REF_KEY] === 'string';
@@ -316,7 +319,7 @@ export async function scanStoredValue(
       return;
     }
     for (const k of Object.keys(v)) {
-      if (top && (k === 'parent' || k === 'scrubbed')) continue;
+      if (top && NOT_TEXT.has(k)) continue;
       const kf = detector.scan(k);
       if (kf.length) parts.push(kf.map((f) => ({ ...f, path: `${here()}{key}` })));
       const x = v[k]!;
@@ -431,8 +434,7 @@ async function walkStrings(
   let changed = false;
   const out: { [key: string]: JsonValue } = {};
   for (const k of Object.keys(value)) {
-    // The record's link, and the marks of an earlier scrub (rule names and counts), are not text.
-    if (top && (k === 'parent' || k === 'scrubbed')) {
+    if (top && NOT_TEXT.has(k)) {
       out[k] = value[k]!;
       continue;
     }

@@ -41,7 +41,7 @@ export function exportFunction(format: ExportFormat, redactor?: Redactor): Expor
   return (archive, rev, sink, opts = {}) => {
     switch (format) {
       case 'original':
-        return redactor ? exportOriginalRedacted(archive, rev, sink, redactor) : exportOriginal(archive, rev, sink);
+        return redactor ? exportOriginalRedacted(archive, rev, sink, redactor, opts.scrubMarks) : exportOriginal(archive, rev, sink, opts.scrubMarks);
       case 'jsonl':
         return exportJsonl(archive, rev, sink, { ...opts, redactor });
       case 'markdown':

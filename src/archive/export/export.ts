@@ -4,6 +4,7 @@
 // which the model loads (transcript.ts) and src/view/export.ts renders.
 // `--redact` masks secrets in any of them (redact.ts); `--all` writes every
 // session into a folder, here, with an index page that the view renders.
+import type { ScrubMarks } from './original.js';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,8 @@ export interface ExportOptions {
   foldLines?: number;
   /** Markdown: keep the agent's bookkeeping records instead of folding them into a count (original and jsonl keep every record). */
   allRecords?: boolean;
+  /** `original`: told what earlier scrubs replaced in the records written (the `scrubbed` marks), as they are read. */
+  scrubMarks?: ScrubMarks;
 }
 
 /** Writes one session in one format to `sink`, returning the bytes written. */

@@ -7,11 +7,12 @@ import { renderTemplate, sourceOf, walkChain, type RecordSource } from '../../re
 import type { Archive } from '../archive.js';
 import type { Redactor } from './redact.js';
 
-export async function exportOriginal(archive: Archive, rev: string, sink: (bytes: Uint8Array) => Promise<void>): Promise<number> {
+export async function exportOriginal(archive: Archive, rev: string, sink: (bytes: Uint8Array) => Promise<void>, marks?: ScrubMarks): Promise<number> {
   const store = await archive.objects();
   const { id } = await archive.resolve(rev);
   const sources: Array<{ id: string; source: RecordSource }> = [];
   for await (const rec of walkChain(store, id)) {
+    if (marks) addScrubMark(marks, rec.value);
     const source = sourceOf(rec.value);
     if (!source) {
       throw new InvalidInputError(`record ${rec.id} has no original source to export (it was not imported from a file)`, { id: rec.id });
@@ -33,7 +34,7 @@ export async function exportOriginal(archive: Archive, rev: string, sink: (bytes
 }
 
 /** The original bytes with secrets masked line by line (lines that are not valid UTF-8 are kept as they are). */
-export async function exportOriginalRedacted(archive: Archive, rev: string, sink: (bytes: Uint8Array) => Promise<void>, redactor: Redactor): Promise<number> {
+export async function exportOriginalRedacted(archive: Archive, rev: string, sink: (bytes: Uint8Array) => Promise<void>, redactor: Redactor, marks?: ScrubMarks): Promise<number> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
   let line: Uint8Array[] = [];
@@ -53,7 +54,7 @@ export async function exportOriginalRedacted(archive: Archive, rev: string, sink
     await emit(out);
     if (eol) await emit(eol);
   };
-  await exportOriginal(archive, rev, async (b) => {
+  const split = async (b: Uint8Array) => {
     let start = 0;
     for (let i = 0; i < b.length; i++) {
       if (b[i] === 0x0a) {
@@ -63,7 +64,8 @@ export async function exportOriginalRedacted(archive: Archive, rev: string, sink
       }
     }
     if (start < b.length) line.push(Buffer.from(b.subarray(start)));
-  });
+  };
+  await exportOriginal(archive, rev, split, marks);
   if (line.length) await flushLine(null);
   return bytes;
 }
@@ -75,19 +77,17 @@ export interface ScrubMarks {
   rules: string[];
 }
 
-/** What scrubs replaced in a chain, from the `scrubbed` member its rewritten records carry (docs/format.md §6.4). */
-export async function scrubMarks(archive: Archive, rev: string): Promise<ScrubMarks> {
-  const store = await archive.objects();
-  const { id } = await archive.resolve(rev);
-  const rules = new Set<string>();
-  let records = 0;
-  let replacements = 0;
-  for await (const rec of walkChain(store, id)) {
-    const s = rec.value.scrubbed as { replacements?: unknown; rules?: unknown } | undefined;
-    if (!s || typeof s !== 'object') continue;
-    records++;
-    if (typeof s.replacements === 'number') replacements += s.replacements;
-    if (Array.isArray(s.rules)) for (const r of s.rules) if (typeof r === 'string') rules.add(r);
-  }
-  return { records, replacements, rules: [...rules].sort() };
+/** No marks yet: what exportOriginal fills in as it reads the records. */
+export function emptyScrubMarks(): ScrubMarks {
+  return { records: 0, replacements: 0, rules: [] };
+}
+
+/** Counts one record's `scrubbed` member (docs/format.md §6.4), when it has one. */
+function addScrubMark(marks: ScrubMarks, value: Record<string, unknown>): void {
+  const s = value.scrubbed as { replacements?: unknown; rules?: unknown } | undefined;
+  if (!s || typeof s !== 'object') return;
+  marks.records++;
+  if (typeof s.replacements === 'number') marks.replacements += s.replacements;
+  if (Array.isArray(s.rules)) for (const r of s.rules) if (typeof r === 'string' && !marks.rules.includes(r)) marks.rules.push(r);
+  marks.rules.sort();
 }
