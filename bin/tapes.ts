@@ -1,59 +1,6 @@
 #!/usr/bin/env node
-// The entry point: the only code that touches `process`.
-import { createCli } from '../cmd/cli.js';
+// The entry point of the compiled modules (the tests' CLI; the installed
+// `tapes` is the bundle's launcher, bin/launch.ts).
+import { main } from './main.js';
 
-// Object writes fsync many small files at once; libuv's default pool of four
-// threads would serialise them. Set before the first asynchronous fs call.
-process.env.UV_THREADPOOL_SIZE ??= '16';
-
-const cli = createCli({
-  cwd: process.cwd(),
-  env: process.env,
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdoutIsTTY: Boolean(process.stdout.isTTY),
-  stderrIsTTY: Boolean(process.stderr.isTTY),
-  now: () => new Date(),
-  program: process.argv[1] ? [process.execPath, process.argv[1]] : undefined,
-  terminal: process.stdin.isTTY && process.stdout.isTTY ? processTerminal() : undefined,
-  onSignal: onProcessSignal,
-});
-
-function onProcessSignal(listener: (signal: string) => void): () => void {
-  const signals = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
-  for (const s of signals) process.on(s, listener);
-  return () => {
-    for (const s of signals) process.off(s, listener);
-  };
-}
-
-function processTerminal() {
-  const stdin = process.stdin as NodeJS.ReadStream;
-  const stdout = process.stdout as NodeJS.WriteStream;
-  return {
-    setRawMode: (on: boolean) => void stdin.setRawMode(on),
-    size: () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 }),
-    onResize(listener: () => void) {
-      stdout.on('resize', listener);
-      return () => void stdout.off('resize', listener);
-    },
-    onSignal: onProcessSignal,
-  };
-}
-
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  // `tapes cat-object … | head` closes the pipe early: not an error of ours.
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
-
-cli.run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: Error) => {
-    process.stderr.write(`tapes: error: ${err.message}\n`);
-    process.exitCode = 1;
-  },
-);
+main();

@@ -1,15 +1,27 @@
-// Bundles the compiled CLI (build/bin/tapes.js and everything it imports)
-// into build/bundle/: one entry file and a chunk per lazily loaded part, so
-// that a command reads a handful of files instead of resolving and compiling
-// some two hundred modules at every start (issue 15: start-up is most of an
-// interactive command's time). Commands still load only what they use: each
-// dynamic import stays a separate chunk. better-sqlite3 (native) and
-// zstd-codec (which loads its WebAssembly beside itself) stay in
-// node_modules. Run by `npm run build`, after tsc.
+// Bundles the compiled CLI into build/bundle/ (what `npm install` links as
+// `tapes`), CommonJS throughout (build/bundle/package.json says so):
+//
+//   tapes.js                 the launcher (bin/launch.ts): reads the command
+//                            word and runs that command's file;
+//   chunks/cmd-<name>.js     the whole CLI with that one command, every
+//                            module it can load in one file;
+//   chunks/main.js           the CLI with no command (--version, --help,
+//                            completion, an unknown word);
+//   chunks/*.js.cache        each file's V8 code cache (bin/load-bundle.ts);
+//   chunks/index-worker.js, chunks/secret-scan-worker.js   the workers.
+//
+// One file per command, compiled from a code cache, instead of an ES module
+// graph of shared chunks: Node 20 resolves, reads, compiles and links each
+// ES module of a graph at every start (25-50 chunks, 40-60 ms of an
+// interactive command) and has no compile cache (docs/startup.md). Code
+// shared by commands is repeated in each file, so no two files of one
+// process hold the same module. better-sqlite3 (native) and zstd-codec
+// (which loads its WebAssembly beside itself) stay in node_modules. Run by
+// `npm run build`, after tsc.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,8 +47,6 @@ const lazyStringWidth = {
     }));
   },
 };
-const outdir = join(root, 'build', 'bundle');
-rmSync(outdir, { recursive: true, force: true });
 // yargs' factory turns on a --version option whose number it guesses by
 // walking up from the directory yargs was loaded from to the nearest
 // package.json. Bundled, that directory is unknown and yargs starts from the
@@ -57,27 +67,71 @@ const noVersionGuess = {
   },
 };
 
-await build({
-  // The workers (of a background index update, of push's secret scan) are
-  // loaded by their URLs beside the code that starts them
-  // (src/archive/search/background-index.ts, src/archive/secret-scan.ts),
-  // which is in a chunk: so they are chunks too.
-  entryPoints: {
-    tapes: join(root, 'build', 'bin', 'tapes.js'),
-    'chunks/index-worker': join(root, 'build', 'src', 'archive', 'search', 'index-worker.js'),
-    'chunks/secret-scan-worker': join(root, 'build', 'src', 'archive', 'secret-scan-worker.js'),
-  },
-  outdir,
+
+const outdir = join(root, 'build', 'bundle');
+const chunks = join(outdir, 'chunks');
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(chunks, { recursive: true });
+writeFileSync(join(outdir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
+
+// The command table of one file: only its own command's module (the
+// launcher runs a file only for its own command).
+const commandsFile = /[\\/]build[\\/]cmd[\\/]commands\.js$/;
+function onlyCommand(name) {
+  return {
+    name: 'only-command',
+    setup(b) {
+      b.onLoad({ filter: commandsFile }, (args) => ({
+        contents: name === undefined ? 'export const COMMANDS = {};\n' : `export const COMMANDS = { ${JSON.stringify(name)}: () => import(${JSON.stringify(`./${name}.js`)}) };\n`,
+        resolveDir: dirname(args.path),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+// What every file shares: CommonJS, Node 20, import.meta.url made from the
+// file's own path (the workers and man pages are found beside it).
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outExtension: { '.js': '.js' },
-  chunkNames: 'chunks/[name]-[hash]',
   external: ['better-sqlite3', 'zstd-codec'],
-  // CommonJS dependencies bundled into ESM call require() for Node's own modules.
-  banner: { js: "import { createRequire as __tapesRequire } from 'node:module'; const require = __tapesRequire(import.meta.url);" },
+  define: { 'import.meta.url': '__tapesFileUrl' },
+  banner: { js: "var __tapesFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
-  plugins: [lazyStringWidth, noVersionGuess],
-});
+  minifyWhitespace: true,
+  minifySyntax: true,
+};
+
+const commandNames = Object.keys((await import(pathToFileURL(join(root, 'build', 'cmd', 'commands.js')).href)).COMMANDS);
+const files = [...commandNames.map((name) => ({ name, out: `cmd-${name}` })), { name: undefined, out: 'main' }];
+await Promise.all([
+  build({ ...common, entryPoints: { tapes: join(root, 'build', 'bin', 'launch.js') }, outdir }),
+  build({
+    ...common,
+    // The workers (of a background index update, of push's secret scan) are
+    // loaded by their URLs beside the code that starts them
+    // (src/archive/search/background-index.ts, src/archive/secret-scan.ts).
+    entryPoints: {
+      'index-worker': join(root, 'build', 'src', 'archive', 'search', 'index-worker.js'),
+      'secret-scan-worker': join(root, 'build', 'src', 'archive', 'secret-scan-worker.js'),
+    },
+    outdir: chunks,
+    plugins: [lazyStringWidth, noVersionGuess],
+  }),
+  ...files.map(({ name, out }) =>
+    build({ ...common, entryPoints: { [out]: join(root, 'build', 'bin', 'main.js') }, outdir: chunks, plugins: [lazyStringWidth, noVersionGuess, onlyCommand(name)] }),
+  ),
+]);
+
+// The code caches: each file run as the launcher runs it, its modules loaded
+// (bin/main.ts preload) but no command run, and what V8 compiled kept.
+const { loadBundle, cachePath } = await import(pathToFileURL(join(root, 'build', 'bin', 'load-bundle.js')).href);
+for (const { out } of files) {
+  const file = join(chunks, `${out}.js`);
+  const loaded = loadBundle(file, false);
+  await loaded.exports.preload();
+  writeFileSync(cachePath(file), loaded.codeCache());
+}

@@ -1,11 +1,14 @@
 // The bundled CLI (build/bundle/tapes.js, what `npm install` links as
 // `tapes`) runs the same commands as the compiled modules the other tests
 // load: start-up, a man page found from the bundle's folder, the codec and
-// SQLite loaded from node_modules, a lazily loaded command chunk.
+// SQLite loaded from node_modules, one file per command compiled from its
+// V8 code cache.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMMANDS } from '../../cmd/commands.js';
+import { cachePath } from '../../bin/load-bundle.js';
 import { corpusDir, repoRoot, tapes, tempDir } from '../helpers/cli.js';
 
 const BUNDLE = join(repoRoot, 'build', 'bundle', 'tapes.js');
@@ -86,4 +89,77 @@ t.test('a packed import from the bundle keeps the search index from its worker t
   t.equal(index.chains_updated, 0, 'the index was level when the import ended');
   t.ok(index.records > 10, `records indexed (${index.records})`);
   t.equal(bundled(['search', 'test', '-n', '1'], cwd).code, 0, 'and search finds them');
+});
+
+const CHUNKS = join(repoRoot, 'build', 'bundle', 'chunks');
+
+/**
+ * `file` loaded by bin/load-bundle.ts in a process of its own (V8 keeps what
+ * a process compiled and would not look at a second cache of the same source).
+ */
+function loadFresh(file: string): { cached: boolean; main: string } {
+  const loader = new URL('../../bin/load-bundle.js', import.meta.url).href;
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(loader)}); const b = loadBundle(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ cached: b.cached, main: typeof b.exports.main }));`],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`loading ${file}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { cached: boolean; main: string };
+}
+
+t.test('every command has its own file and code cache, and V8 takes the cache', async (t) => {
+  const names = Object.keys(COMMANDS);
+  t.ok(names.length > 30, `${names.length} commands`);
+  for (const file of [...names.map((n) => `cmd-${n}.js`), 'main.js']) {
+    const path = join(CHUNKS, file);
+    t.ok(existsSync(cachePath(path)), `${file}: a code cache beside it`);
+  }
+  // Loading a file runs its modules' top-level code only: main() is what runs a command.
+  for (const file of ['cmd-rev-parse.js', 'cmd-show.js', 'main.js']) {
+    t.same(loadFresh(join(CHUNKS, file)), { cached: true, main: 'function' }, `${file}: the cache the build wrote is accepted (build and launcher wrap the source alike); it exports main`);
+  }
+  t.notOk(readdirSync(CHUNKS).some((f) => f.startsWith('chunk-')), 'no shared chunks: no module is in two files');
+});
+
+t.test('a damaged, foreign or missing code cache only means compiling', async (t) => {
+  const dir = tempDir('tapes-bundle-cache-');
+  const file = join(dir, 'cmd-rev-parse.js');
+  copyFileSync(join(CHUNKS, 'cmd-rev-parse.js'), file);
+  t.same(loadFresh(file), { cached: false, main: 'function' }, 'no cache file: compiled');
+  const good = readFileSync(cachePath(join(CHUNKS, 'cmd-rev-parse.js')));
+  for (const [what, bytes] of [
+    ['truncated', good.subarray(0, good.length >> 1)],
+    ['garbage', Buffer.alloc(good.length, 0x5a)],
+    ['another file\'s', readFileSync(cachePath(join(CHUNKS, 'cmd-log.js')))],
+    ['empty', Buffer.alloc(0)],
+  ] as const) {
+    writeFileSync(cachePath(file), bytes);
+    t.same(loadFresh(file), { cached: false, main: 'function' }, `${what} cache: refused, and the file still loads`);
+  }
+  copyFileSync(cachePath(join(CHUNKS, 'cmd-rev-parse.js')), cachePath(file));
+  t.same(loadFresh(file), { cached: true, main: 'function' }, 'the genuine cache, copied: taken');
+});
+
+t.test('a command reads its own file of the bundle and no other', async (t) => {
+  const cwd = tempDir('tapes-bundle-own-');
+  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  const probe = 'data:text/javascript,' + encodeURIComponent(
+    'import fs from "node:fs"; import { syncBuiltinESMExports } from "node:module";' +
+      'const seen = []; const o = fs.readFileSync; fs.readFileSync = function (p, ...a) { seen.push(String(p)); return o.call(this, p, ...a); };' +
+      'syncBuiltinESMExports(); process.on("exit", () => process.stderr.write("paths: " + JSON.stringify(seen) + "\\n"));',
+  );
+  const chunksRead = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', probe, BUNDLE, ...args], { cwd, env: { PATH: process.env.PATH, FORCE_COLOR: '0', TZ: 'UTC' }, encoding: 'utf8' });
+    const paths = JSON.parse(/paths: (.*)\n/.exec(r.stderr)![1]!) as string[];
+    return { code: r.status, stdout: r.stdout, read: paths.filter((p) => p.startsWith(CHUNKS)).map((p) => p.slice(CHUNKS.length + 1)).sort() };
+  };
+  t.same(chunksRead(['rev-parse', '--verify', '-q', 'HEAD']).read, ['cmd-rev-parse.js', 'cmd-rev-parse.js.cache'], 'rev-parse');
+  t.same(chunksRead(['-C', '.', '--color', 'never', 'log', '--no-pager']).read, ['cmd-log.js', 'cmd-log.js.cache'], 'global options before the word');
+  const version = chunksRead(['--version']);
+  t.same(version.read, ['main.js', 'main.js.cache'], '--version');
+  t.equal(version.stdout, '0.1.0\n');
+  const unknown = chunksRead(['no-such-command']);
+  t.same(unknown.read, ['main.js', 'main.js.cache'], 'an unknown word');
+  t.equal(unknown.code, 129, 'and the usual usage error');
 });
