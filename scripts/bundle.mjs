@@ -105,6 +105,9 @@ const common = {
   minifySyntax: true,
 };
 
+// mcp answers its tools by running other commands in the same process
+// (cmd/lib/mcp-server.ts): its file holds every command.
+const EVERY_COMMAND = new Set(['mcp']);
 const commandNames = Object.keys((await import(pathToFileURL(join(root, 'build', 'cmd', 'commands.js')).href)).COMMANDS);
 const files = [...commandNames.map((name) => ({ name, out: `cmd-${name}` })), { name: undefined, out: 'main' }];
 await Promise.all([
@@ -122,7 +125,7 @@ await Promise.all([
     plugins: [lazyStringWidth, noVersionGuess],
   }),
   ...files.map(({ name, out }) =>
-    build({ ...common, entryPoints: { [out]: join(root, 'build', 'bin', 'main.js') }, outdir: chunks, plugins: [lazyStringWidth, noVersionGuess, onlyCommand(name)] }),
+    build({ ...common, entryPoints: { [out]: join(root, 'build', 'bin', 'main.js') }, outdir: chunks, plugins: [lazyStringWidth, noVersionGuess, ...(EVERY_COMMAND.has(name) ? [] : [onlyCommand(name)])] }),
   ),
 ]);
 
