@@ -19,19 +19,20 @@ export function derivedPath(archiveDir: string, name: string): string {
 /** The parsed body, or undefined when the file is missing, damaged, linked or of another magic or version. */
 export function readDerived(path: string, magic: string, version: number): unknown {
   if (linked(path)) return undefined;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch {
     return undefined;
   }
-  const nl = text.indexOf('\n');
-  const head = /^(\S+) (\d+) ([0-9a-f]{64})$/.exec(nl < 0 ? '' : text.slice(0, nl));
+  // The checksum is of the body's bytes as read, so they are hashed as they are, not decoded and encoded again.
+  const nl = bytes.indexOf(10);
+  const head = /^(\S+) (\d+) ([0-9a-f]{64})$/.exec(nl < 0 ? '' : bytes.toString('latin1', 0, nl));
   if (!head || head[1] !== magic || Number(head[2]) !== version) return undefined;
-  const body = text.slice(nl + 1);
+  const body = bytes.subarray(nl + 1);
   if (createHash('sha256').update(body).digest('hex') !== head[3]) return undefined;
   try {
-    return JSON.parse(body) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
 // A symbolic link is never followed (docs/security.md, "Inside .tapes"): the
 // walk lists it as a link, whether it points at a file or a directory.
 import { readdirSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { entryKind, readBounded, type BoundedRead } from '../odb/no-follow.js';
 import { LOCK_SUFFIX } from './lock-file.js';
 
@@ -69,7 +69,8 @@ export function listRefFiles(archiveDir: string, area: 'refs' | 'logs', under = 
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      const childAbs = join(abs, e.name);
+      // A listed name holds no separator: joined without path.join's normalising (a cost per ref).
+      const childAbs = abs + sep + e.name;
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         visit(childAbs, childRel);

@@ -440,6 +440,22 @@ function checkExpected(name: string, current: string | undefined, expected: stri
   );
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+/**
+ * The order of the names' UTF-8 bytes (git's order), without encoding them:
+ * UTF-8 byte order is code point order, which UTF-16 code unit order
+ * differs from only where a surrogate (a code point past U+FFFF) meets a
+ * unit that is not one.
+ */
+export function compareBytes(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }

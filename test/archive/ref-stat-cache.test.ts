@@ -113,3 +113,25 @@ t.test('listings of different areas keep each other\'s entries: the cache is not
   t.notMatch(readFileSync(cachePath, 'utf8'), 'refs/tags/keep');
   t.match(readFileSync(cachePath, 'utf8'), 'refs/sessions/79e9becd');
 });
+
+t.test('a derived file is read by its bytes: a body changed by one byte, or a head that is not its own, reads as absent', async (t) => {
+  const { readDerived } = await import('../../src/archive/derived-file.js');
+  const dir = tempDir('tapes-derived-');
+  const path = join(dir, 'x.json');
+  const value = { title: 'naïve — 日本語 \u{1f600}', n: [1, 2, 3] };
+  await writeDerived(path, 'tapes-test', 3, value);
+  t.same(readDerived(path, 'tapes-test', 3), value, 'read back, non-ASCII text included');
+  t.equal(readDerived(path, 'tapes-test', 4), undefined, 'another version');
+  t.equal(readDerived(path, 'tapes-other', 3), undefined, 'another magic');
+  const bytes = readFileSync(path);
+  const flipped = Buffer.from(bytes);
+  flipped[flipped.length - 3] ^= 1;
+  writeFileSync(path, flipped);
+  t.equal(readDerived(path, 'tapes-test', 3), undefined, 'one byte of the body changed');
+  writeFileSync(path, bytes.subarray(0, bytes.length - 5));
+  t.equal(readDerived(path, 'tapes-test', 3), undefined, 'torn');
+  writeFileSync(path, Buffer.concat([Buffer.from('x'.repeat(300)), bytes]));
+  t.equal(readDerived(path, 'tapes-test', 3), undefined, 'a longer first line');
+  writeFileSync(path, bytes.subarray(bytes.indexOf(10) + 1));
+  t.equal(readDerived(path, 'tapes-test', 3), undefined, 'no head line');
+});

@@ -154,3 +154,13 @@ t.test('rewriteReflog: ids mapped under the ref lock, times, reasons and bad lin
   await fs.writeFile(join(dir, 'refs/sessions/l'), A + '\n');
   await t.rejects(refs.rewriteReflog('refs/sessions/l', map), /symbolic link/, 'a linked reflog is refused');
 });
+
+t.test('compareBytes orders names as their UTF-8 bytes do, without encoding them', async (t) => {
+  const { compareBytes } = await import('../../src/refs/ref-store.js');
+  const names = ['refs/a', 'refs/b', 'refs/a/b', 'refs/a-b', 'refs/A', 'refs/é', 'refs/\u{e000}', 'refs/\u{ffff}', 'refs/\u{1f600}', 'refs/\u{10000}', 'refs/', 'refs/a\u{1f600}', 'refs/a\u{ff5e}', ''];
+  for (const a of names) {
+    for (const b of names) {
+      t.equal(Math.sign(compareBytes(a, b)), Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    }
+  }
+});
