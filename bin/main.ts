@@ -1,6 +1,7 @@
 // The entry point's work: the only code that touches `process`. bin/tapes.ts
 // runs it; in the bundle (scripts/bundle.mjs) each command's file exports it
 // and bin/launch.ts calls it.
+import { isatty } from 'node:tty';
 import { createCli } from '../cmd/cli.js';
 
 /** Runs the command line of this process. */
@@ -12,14 +13,18 @@ export function main(): void {
   const cli = createCli({
     cwd: process.cwd(),
     env: process.env,
-    stdin: process.stdin,
+    // Made when first used: building process.stdin loads Node's stream (or
+    // socket, or tty) modules, some 8 ms of a command that never reads it.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     now: () => new Date(),
     program: process.argv[1] ? [process.execPath, process.argv[1]] : undefined,
-    terminal: process.stdin.isTTY && process.stdout.isTTY ? processTerminal() : undefined,
+    terminal: isatty(0) && isatty(1) ? processTerminal() : undefined,
     onSignal: onProcessSignal,
   });
 

@@ -19,7 +19,8 @@
 // (which loads its WebAssembly beside itself) stay in node_modules. Run by
 // `npm run build`, after tsc.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -90,6 +91,17 @@ function onlyCommand(name) {
   };
 }
 
+// A dynamic import() of a Node module (`await import('node:fs')`) would stay
+// an import() in the output, which a file run by bin/load-bundle.ts cannot
+// make (vm.Script has no module loader): it becomes a require() instead.
+const builtinDynamicImports = {
+  name: 'builtin-dynamic-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin-dynamic' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-dynamic' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});\n`, loader: 'js' }));
+  },
+};
+
 // What every file shares: CommonJS, Node 20, import.meta.url made from the
 // file's own path (the workers and man pages are found beside it).
 const common = {
@@ -111,7 +123,7 @@ const EVERY_COMMAND = new Set(['mcp']);
 const commandNames = Object.keys((await import(pathToFileURL(join(root, 'build', 'cmd', 'commands.js')).href)).COMMANDS);
 const files = [...commandNames.map((name) => ({ name, out: `cmd-${name}` })), { name: undefined, out: 'main' }];
 await Promise.all([
-  build({ ...common, entryPoints: { tapes: join(root, 'build', 'bin', 'launch.js') }, outdir }),
+  build({ ...common, entryPoints: { tapes: join(root, 'build', 'bin', 'launch.js') }, outdir, plugins: [builtinDynamicImports] }),
   build({
     ...common,
     // The workers (of a background index update, of push's secret scan) are
@@ -122,10 +134,10 @@ await Promise.all([
       'secret-scan-worker': join(root, 'build', 'src', 'archive', 'secret-scan-worker.js'),
     },
     outdir: chunks,
-    plugins: [lazyStringWidth, noVersionGuess],
+    plugins: [lazyStringWidth, noVersionGuess, builtinDynamicImports],
   }),
   ...files.map(({ name, out }) =>
-    build({ ...common, entryPoints: { [out]: join(root, 'build', 'bin', 'main.js') }, outdir: chunks, plugins: [lazyStringWidth, noVersionGuess, ...(EVERY_COMMAND.has(name) ? [] : [onlyCommand(name)])] }),
+    build({ ...common, entryPoints: { [out]: join(root, 'build', 'bin', 'main.js') }, outdir: chunks, plugins: [lazyStringWidth, noVersionGuess, builtinDynamicImports, ...(EVERY_COMMAND.has(name) ? [] : [onlyCommand(name)])] }),
   ),
 ]);
 
@@ -137,4 +149,10 @@ for (const { out } of files) {
   const loaded = loadBundle(file, false);
   await loaded.exports.preload();
   writeFileSync(cachePath(file), loaded.codeCache());
+}
+
+// No file may keep an import(): run through vm.Script, it would fail when reached.
+for (const f of readdirSync(chunks).filter((f) => f.endsWith('.js'))) {
+  const m = /(?<![\w$.])import\(/.exec(readFileSync(join(chunks, f), 'latin1'));
+  if (m) throw new Error(`build/bundle/chunks/${f}: a dynamic import() is left at offset ${m.index}; bundle it or make it a require (scripts/bundle.mjs)`);
 }

@@ -36,6 +36,16 @@ t.test('the bundle exists and answers as the modules do', async (t) => {
     if (args[0] !== 'fsck') t.ok(b.stdout.length > 0, `${args.join(' ')}: printed something`);
   }
   t.equal(bundled(['show', 'no-such-thing'], cwd).code, 2, 'errors map to exit codes');
+  // Commands that load Node modules by a dynamic import (made requires in the bundle: vm.Script has no module loader).
+  for (const args of [['stats'], ['show-ref'], ['status'], ['tag', '--json']]) {
+    const b = bundled(args, cwd);
+    const m = await tapes(args, { cwd, env });
+    t.equal(b.code, m.code, `${args.join(' ')}: exit code (${b.stderr.trim()})`);
+    t.equal(b.stdout, m.stdout, `${args.join(' ')}: same output`);
+  }
+  const hashed = spawnSync(process.execPath, [BUNDLE, 'hash-object', '--stdin'], { cwd, input: 'hello\n', encoding: 'utf8', env: { PATH: process.env.PATH } });
+  t.equal(hashed.stderr, '', 'hash-object --stdin: no error');
+  t.equal(hashed.stdout, (await tapes(['hash-object', '--stdin'], { cwd, stdin: 'hello\n' })).stdout, 'hash-object --stdin: the same id');
 });
 
 t.test('string-width is loaded only when a width is measured, not at every start', async (t) => {
