@@ -102,8 +102,10 @@ const builtinDynamicImports = {
   },
 };
 
-// What every file shares: CommonJS, Node 20, import.meta.url made from the
-// file's own path (the workers and man pages are found beside it).
+// What every file shares: CommonJS, Node 20, strict mode (the ES modules it
+// is made from are strict; CommonJS is not unless told), import.meta.url
+// made from the file's own path (the workers and man pages are found
+// beside it).
 const common = {
   bundle: true,
   format: 'cjs',
@@ -111,7 +113,7 @@ const common = {
   target: 'node20',
   external: ['better-sqlite3', 'zstd-codec'],
   define: { 'import.meta.url': '__tapesFileUrl' },
-  banner: { js: "var __tapesFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: "'use strict';\nvar __tapesFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   minifyWhitespace: true,
   minifySyntax: true,

@@ -124,6 +124,7 @@ t.test('every command has its own file and code cache, and V8 takes the cache', 
   for (const file of [...names.map((n) => `cmd-${n}.js`), 'main.js']) {
     const path = join(CHUNKS, file);
     t.ok(existsSync(cachePath(path)), `${file}: a code cache beside it`);
+    t.match(readFileSync(path, 'latin1').slice(0, 20), /^'use strict';/, `${file}: strict, as the ES modules it is made from`);
   }
   // Loading a file runs its modules' top-level code only: main() is what runs a command.
   for (const file of ['cmd-rev-parse.js', 'cmd-show.js', 'main.js']) {
