@@ -153,17 +153,16 @@ export function formatDuration(ms: number | null): string {
 /** 950, 43.6k, 20.9M, 1.2G. */
 export function formatCompact(n: number): string {
   if (n < 1000) return String(n);
-  for (const [size, unit] of [
-    [1e9, 'G'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ] as const) {
-    if (n >= size * 0.9995) {
-      const v = n / size;
-      return (v >= 99.95 ? Math.round(v).toString() : v.toFixed(1)) + unit;
-    }
-  }
+  // Written out, not a loop over a table: it runs for every cell of a
+  // listing in a process too short-lived for the loop to be compiled.
+  if (n >= 1e9 * 0.9995) return compactIn(n / 1e9, 'G');
+  if (n >= 1e6 * 0.9995) return compactIn(n / 1e6, 'M');
+  if (n >= 1e3 * 0.9995) return compactIn(n / 1e3, 'k');
   return String(n);
+}
+
+function compactIn(v: number, unit: string): string {
+  return (v >= 99.95 ? Math.round(v).toString() : v.toFixed(1)) + unit;
 }
 
 /** $14.12, <$0.01; '-' when no price is known. */
@@ -185,7 +184,11 @@ export function formatInt(n: number): string {
 }
 
 /** Display width, counting each code point as one column. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Code points: the string's length unless it holds a surrogate (then counted by the string iterator, slow in a cold process). */
 function width(s: string): number {
+  if (!SURROGATE.test(s)) return s.length;
   let n = 0;
   for (const _ of s) n++;
   return n;
