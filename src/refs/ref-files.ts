@@ -67,8 +67,13 @@ export function listRefFiles(archiveDir: string, area: 'refs' | 'logs', under = 
       unlistable.push({ rel, abs, message: (err as Error).message });
       return;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
+    // In name order (UTF-16, as `<` compares), sorted by the engine's own
+    // string order rather than a comparator called thousands of times in a
+    // process too short-lived to compile it.
+    const byName = new Map<string, Dirent>();
+    for (const e of entries) byName.set(e.name, e);
+    for (const name of [...byName.keys()].sort()) {
+      const e = byName.get(name)!;
       // A listed name holds no separator: joined without path.join's normalising (a cost per ref).
       const childAbs = abs + sep + e.name;
       const childRel = rel ? `${rel}/${e.name}` : e.name;

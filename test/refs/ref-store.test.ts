@@ -164,3 +164,24 @@ t.test('compareBytes orders names as their UTF-8 bytes do, without encoding them
     }
   }
 });
+
+t.test('sortByBytes sorts as Buffer.compare does, with and without names past U+FFFF', async (t) => {
+  const { sortByBytes } = await import('../../src/refs/ref-store.js');
+  const ascii = ['refs/sessions/b', 'refs/sessions/a-b', 'refs/sessions/a/x', 'refs/tags/Z', 'refs/sessions/a', 'refs/agents/s/agent-1'];
+  const wide = [...ascii, 'refs/tags/\u{ffff}', 'refs/tags/\u{1f600}', 'refs/tags/\u{e000}', 'refs/tags/é'];
+  const byBuffer = (names: string[]) => [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  t.same(sortByBytes([...ascii]), byBuffer(ascii), 'ASCII names');
+  t.same(sortByBytes([...wide]), byBuffer(wide), 'names with a code point past U+FFFF and ones just below it');
+  t.same(sortByBytes([...wide].reverse()), byBuffer(wide), 'from the reverse order too');
+});
+
+t.test('listNames: every ref, in byte order, nested folders and a tag past U+FFFF among them', async (t) => {
+  const dir = tempDir('tapes-listnames-');
+  const refs = new RefStore(dir);
+  const id = 'a'.repeat(64);
+  const names = ['refs/sessions/b', 'refs/sessions/a-b', 'refs/sessions/a/x', 'refs/sessions/a', 'refs/tags/\u{1f600}', 'refs/tags/\u{ffff}', 'refs/agents/s/agent-1'].filter((n) => n !== 'refs/sessions/a');
+  for (const n of names) await refs.update(n, id);
+  const sorted = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  t.same(await refs.listNames('refs/'), sorted);
+  t.same(await refs.listNames('refs/sessions/'), sorted.filter((n) => n.startsWith('refs/sessions/')));
+});
