@@ -16,4 +16,12 @@ const scan = scanArgv(process.argv.slice(2));
 const spec = scan.error === undefined && !scan.version && scan.command !== undefined ? specOf(scan.command) : undefined;
 const chunks = fileURLToPath(new URL('./chunks/', import.meta.url));
 const file = join(chunks, spec ? `cmd-${spec.name}.js` : 'main.js');
-(loadBundle(file).exports as { main(): void }).main();
+let main: (() => void) | undefined;
+try {
+  main = (loadBundle(file).exports as { main(): void }).main;
+} catch (err) {
+  // Only a damaged or half-copied installation lacks a file of its own bundle.
+  process.stderr.write(`tapes: error: cannot load ${file}: ${(err as Error).message}\nThe installation is incomplete: install tapes again (npm install).\n`);
+  process.exitCode = 1;
+}
+main?.();

@@ -5,7 +5,7 @@
 // V8 code cache.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from '../../cmd/commands.js';
 import { cachePath } from '../../bin/load-bundle.js';
@@ -131,25 +131,6 @@ t.test('every command has its own file and code cache, and V8 takes the cache', 
     t.same(loadFresh(join(CHUNKS, file)), { cached: true, main: 'function' }, `${file}: the cache the build wrote is accepted (build and launcher wrap the source alike); it exports main`);
   }
   t.notOk(readdirSync(CHUNKS).some((f) => f.startsWith('chunk-')), 'no shared chunks: no module is in two files');
-});
-
-t.test('a damaged, foreign or missing code cache only means compiling', async (t) => {
-  const dir = tempDir('tapes-bundle-cache-');
-  const file = join(dir, 'cmd-rev-parse.js');
-  copyFileSync(join(CHUNKS, 'cmd-rev-parse.js'), file);
-  t.same(loadFresh(file), { cached: false, main: 'function' }, 'no cache file: compiled');
-  const good = readFileSync(cachePath(join(CHUNKS, 'cmd-rev-parse.js')));
-  for (const [what, bytes] of [
-    ['truncated', good.subarray(0, good.length >> 1)],
-    ['garbage', Buffer.alloc(good.length, 0x5a)],
-    ['another file\'s', readFileSync(cachePath(join(CHUNKS, 'cmd-log.js')))],
-    ['empty', Buffer.alloc(0)],
-  ] as const) {
-    writeFileSync(cachePath(file), bytes);
-    t.same(loadFresh(file), { cached: false, main: 'function' }, `${what} cache: refused, and the file still loads`);
-  }
-  copyFileSync(cachePath(join(CHUNKS, 'cmd-rev-parse.js')), cachePath(file));
-  t.same(loadFresh(file), { cached: true, main: 'function' }, 'the genuine cache, copied: taken');
 });
 
 t.test('a command reads its own file of the bundle and no other', async (t) => {
