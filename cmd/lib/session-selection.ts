@@ -5,6 +5,7 @@ import type { Archive } from '../../src/archive/archive.js';
 import type { SessionFilter, SessionSummary } from '../../src/archive/sessions/index.js';
 import type { PriceTable } from '../../src/archive/pricing.js';
 import type { RunContext } from './run-context.js';
+import { compareStrings } from '../../src/archive/sessions/filter.js';
 
 /** The filter options of the table's SESSION_FILTERS. */
 export interface FilterArgs {
@@ -57,9 +58,7 @@ export function agentsBySession(all: SessionSummary[], parentRef: (s: SessionSum
     const p = parentRef(s);
     if (p) out.set(p, [...(out.get(p) ?? []), s]);
   }
-  // Plain string order (ISO 8601 times, then ref names as git orders them):
-  // localeCompare's first call builds an ICU collator, some 10 ms of a listing.
-  for (const list of out.values()) list.sort((a, b) => cmpStr(a.start ?? '', b.start ?? '') || cmpStr(a.ref, b.ref));
+  for (const list of out.values()) list.sort((a, b) => compareStrings(a.start ?? '', b.start ?? '') || compareStrings(a.ref, b.ref));
   return out;
 }
 
@@ -67,8 +66,4 @@ export function agentsBySession(all: SessionSummary[], parentRef: (s: SessionSum
 export function topLevel(all: SessionSummary[], agents: boolean | undefined, parentRef: (s: SessionSummary) => string | null): SessionSummary[] {
   const sessionRefs = new Set(all.filter((s) => s.parent_session === null).map((s) => s.ref));
   return all.filter((s) => s.parent_session === null || (agents && !sessionRefs.has(parentRef(s)!)));
-}
-
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -7,7 +7,7 @@ import { readEvent, type EventView } from '../../record/index.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
 import { str } from '../event/index.js';
-import { chainRefs, listSessions, sessionTips } from '../sessions/index.js';
+import { chainRefs, compareStrings, listSessions, sessionTips } from '../sessions/index.js';
 import { chainIds } from './chain-index.js';
 
 export interface LogTarget {
@@ -32,8 +32,7 @@ export async function defaultTarget(archive: Archive): Promise<LogTarget> {
   if (sessions.length === 0) {
     throw new NotFoundError('there are no sessions in the archive', {}, 'Run "tapes import" to bring sessions in.');
   }
-  // Plain string order: the times are ISO 8601 (and localeCompare's first call builds an ICU collator, some 10 ms).
-  sessions.sort((a, b) => cmpStr(b.end ?? '', a.end ?? '') || (a.ref < b.ref ? -1 : 1));
+  sessions.sort((a, b) => compareStrings(b.end ?? '', a.end ?? '') || compareStrings(a.ref, b.ref));
   const s = sessions[0]!;
   return { rev: s.name, id: s.tip, ref: s.ref };
 }
@@ -122,8 +121,4 @@ async function chainHolds(store: ObjectStore, tip: string, ev: EventView): Promi
     id = cur.parent;
   }
   return false;
-}
-
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

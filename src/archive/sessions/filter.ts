@@ -49,13 +49,20 @@ export function sortSessions(list: SessionSummary[], key: SessionSortKey, table:
   };
   const keyed = list.map((s) => ({ s, v: value(s) }));
   keyed.sort((a, b) => {
-    if (a.v === null || b.v === null) return a.v === b.v ? cmp(a.s.ref, b.s.ref) : a.v === null ? 1 : -1;
-    return b.v - a.v || cmp(a.s.ref, b.s.ref);
+    if (a.v === null || b.v === null) return a.v === b.v ? compareStrings(a.s.ref, b.s.ref) : a.v === null ? 1 : -1;
+    return b.v - a.v || compareStrings(a.s.ref, b.s.ref);
   });
   return keyed.map((k) => k.s);
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * Plain string order (UTF-16 code units): for ISO 8601 times and ref names.
+ * Not localeCompare, whose first call builds an ICU collator (some 10 ms of
+ * a listing) and which orders punctuation and case by language rules.
+ */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** The session a subagent chain belongs to: refs/sessions/<its parent_session>. */
 export function parentRef(s: Pick<SessionSummary, 'parent_session'>): string | null {
