@@ -13,7 +13,8 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 export function isObjectId(s: string): boolean {
-  return ID_RE.test(s);
+  // The length first: most strings asked about (every string of a record a scan walks) are not 64 long.
+  return s.length === ID_HEX_LENGTH && ID_RE.test(s);
 }
 
 /** A string that could name an object by unique prefix (4 to 64 lowercase hex). */

@@ -38,4 +38,7 @@ t.test('ids', async (t) => {
   t.ok(isObjectId('a'.repeat(64)));
   t.notOk(isObjectId('A'.repeat(64)));
   t.notOk(isObjectId('a'.repeat(63)));
+  t.notOk(isObjectId('a'.repeat(65)));
+  t.notOk(isObjectId('a'.repeat(64) + '\n'), 'a trailing newline is not part of an id');
+  t.notOk(isObjectId(''));
 });
