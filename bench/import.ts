@@ -16,7 +16,8 @@ import { currentLoad, listFiles, machineInfo, makeTempDir, runOk, stats, type St
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
-const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code');
+// The Claude Code transcripts (projects/), not the folder's other samples (not-claude/ is a Gemini session a Claude importer refuses).
+const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code/projects');
 
 const FLOOR_SCRIPT = `
 import { promises as fs } from 'node:fs';

@@ -38,7 +38,8 @@ function parseArgs(argv: string[]): Options {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
-const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code');
+// The Claude Code transcripts (projects/), not the folder's other samples (not-claude/ is a Gemini session a Claude importer refuses).
+const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code/projects');
 const ENV = cleanEnv();
 
 // One identity and date for every commit of the git baseline, so that the
@@ -333,9 +334,10 @@ async function main(): Promise<void> {
   const steps: Array<{ key: string; what: string; run: () => number }> = [
     {
       key: 'log.tapes',
-      what: `tapes log <session> > file (${n} records)`,
+      // --all-records: every record a line, as git's log of the same chain (plain `log` folds the agent's bookkeeping into a count).
+      what: `tapes log --all-records <session> > file (${n} records)`,
       run: () => {
-        const r = runToFile(NODE, [TAPES, 'log', longest.name], archiveDir);
+        const r = runToFile(NODE, [TAPES, 'log', '--all-records', longest.name], archiveDir);
         check(outLines(r.out).length === n + 1, `tapes log printed ${outLines(r.out).length} lines, expected ${n} records + 1 header`, r.out);
         return r.ms;
       },
@@ -452,7 +454,7 @@ async function main(): Promise<void> {
     profiles = {};
     const profDir = join(workDir, 'prof');
     const cmds: Array<[string, string[]]> = [
-      [`tapes log ${longest.name}`, ['log', longest.name]],
+      [`tapes log --all-records ${longest.name}`, ['log', '--all-records', longest.name]],
       [`tapes log --json ${longest.name}`, ['log', '--json', longest.name]],
       [`tapes show ${midId.slice(0, 12)}…`, ['show', midId]],
       ['tapes sessions', ['sessions']],

@@ -37,7 +37,8 @@ function parseArgs(argv: string[]): Options {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TAPES = join(repoRoot, 'build/bundle/tapes.js');
 const NODE = process.execPath;
-const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code');
+// The Claude Code transcripts (projects/), not the folder's other samples (not-claude/ is a Gemini session a Claude importer refuses).
+const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code/projects');
 const COPIES = 20;
 
 // One identity and date for every git commit (the baseline repository and the
