@@ -394,6 +394,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         sinceCheckpoint = 0;
         await queue.flush();
         await deferred.flush();
+        // Its pack is in place: the store answers for those ids from here on.
+        queue.forgetStored();
         background?.update();
       }
     }
@@ -402,6 +404,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     try {
       await queue.flush();
       await deferred.flush();
+      queue.forgetStored();
     } catch (err) {
       await packing!.abort();
       await background?.stop();

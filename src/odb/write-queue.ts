@@ -100,4 +100,15 @@ export class WriteQueue implements ObjectStore {
     while (this.pending.size) await Promise.all([...this.pending]);
     if (this.failure) throw this.failure;
   }
+
+  /**
+   * Forgets the ids taken so far, once they are all stored (after a flush,
+   * and a checkpoint that finished their pack): `has` and `writeNew` then ask
+   * the store, as for any stored object. An import's queue would otherwise
+   * hold every id of the run. Not in a dry run, whose ids were never written.
+   */
+  forgetStored(): void {
+    if (this.dryRun || this.pending.size > 0) return;
+    this.known.clear();
+  }
 }
