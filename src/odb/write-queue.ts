@@ -101,6 +101,11 @@ export class WriteQueue implements ObjectStore {
     if (this.failure) throw this.failure;
   }
 
+  /** Ids the queue remembers as taken or found (tests check that an import's checkpoints bound it). */
+  get knownCount(): number {
+    return this.known.size;
+  }
+
   /**
    * Forgets the ids taken so far, once they are all stored (after a flush,
    * and a checkpoint that finished their pack): `has` and `writeNew` then ask
