@@ -20,7 +20,8 @@ if (port) {
   let queue: Promise<void> = Promise.resolve();
   const update = async (summaries: boolean): Promise<IndexWorkerReply> => {
     const archive = await Archive.openAt(dir);
-    if (summaries) await listSessions(archive);
+    // One chain at a time, as the import's own thread does (a packed import's reads never wait on the disk).
+    if (summaries) await listSessions(archive, { concurrency: 1 });
     const index = openSearchIndex(archive);
     // better-sqlite3 builds SQLite with a 16 MB page cache per connection; the
     // worker's writes append (rowids, FTS5 segments) and touch few pages
