@@ -394,6 +394,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         sinceCheckpoint = 0;
         await queue.flush();
         await deferred.flush();
+        // Its pack is in place: the store answers for those ids from here on.
+        queue.forgetStored();
         background?.update();
       }
     }
@@ -402,6 +404,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     try {
       await queue.flush();
       await deferred.flush();
+      queue.forgetStored();
     } catch (err) {
       await packing!.abort();
       await background?.stop();
@@ -415,9 +418,14 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     // And the search index (only the records the moved refs gained are read),
     // by the second thread when there is one, meanwhile.
     if (background) {
-      background.update(false);
-      if (moved > 0) await listSessions(archive);
+      // The last stretch's summaries are the second thread's too: this thread
+      // only waits for it, and summarising here (a chain's records held at a
+      // time, and their garbage) was the import's peak of memory, for no
+      // time saved (measured: docs/import-memory.md).
+      background.update(moved > 0);
       await background.finish();
+      // A second thread that failed made neither; finish() has made the search index.
+      if (!background.running && moved > 0) await listSessions(archive);
     } else if (!opts.dryRun && moved > 0) {
       await listSessions(archive);
       await updateSearchIndexQuietly(archive);

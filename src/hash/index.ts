@@ -1,2 +1,3 @@
 export * from './object-id.js';
 export * from './canonical-json.js';
+export * from './id-set.js';

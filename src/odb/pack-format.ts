@@ -106,12 +106,95 @@ export function compareIds(a: Uint8Array, ai: number, b: Uint8Array, bi: number)
 }
 
 /**
+ * A pack's entries as a writer collects them: the 32-byte ids in one growing
+ * buffer and the three numbers in typed arrays, 48 bytes an entry and no
+ * object per entry. (An entry object with its own `Buffer.from(id, 'hex')`
+ * cost more than 100 bytes, and each such small Buffer kept alive the whole
+ * 8 KiB slab of Node's buffer pool it was cut from, with whatever else had
+ * been cut from it: some 24 MB at the peak of a large import.)
+ */
+export class PackEntryTable {
+  private ids = Buffer.alloc(0);
+  private frameOffsets = new Float64Array(0);
+  private offsets = new Uint32Array(0);
+  private lengths = new Uint32Array(0);
+  private n = 0;
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** Bytes held by the table's arrays. */
+  get bytesHeld(): number {
+    return this.ids.byteLength + this.frameOffsets.byteLength + this.offsets.byteLength + this.lengths.byteLength;
+  }
+
+  /** Appends an entry; `id` as 64 hex digits or 32 bytes. */
+  add(id: string | Uint8Array, frameOffset: number, offset: number, length: number): void {
+    if (this.n === this.offsets.length) this.grow();
+    const at = this.n * ID_SIZE;
+    if (typeof id === 'string') {
+      if (this.ids.write(id, at, ID_SIZE, 'hex') !== ID_SIZE || id.length !== 2 * ID_SIZE) throw new Error(`not an object id: ${id}`);
+    } else {
+      if (id.length !== ID_SIZE) throw new Error(`an object id is ${ID_SIZE} bytes, not ${id.length}`);
+      this.ids.set(id, at);
+    }
+    this.frameOffsets[this.n] = frameOffset;
+    this.offsets[this.n] = offset;
+    this.lengths[this.n] = length;
+    this.n++;
+  }
+
+  /** Entry i's id (a view into the table: copy it to keep it). */
+  id(i: number): Uint8Array {
+    return this.ids.subarray(i * ID_SIZE, (i + 1) * ID_SIZE);
+  }
+
+  /** Entry numbers in the order of their ids. */
+  sortedOrder(): Uint32Array {
+    const order = new Uint32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[i] = i;
+    const ids = this.ids;
+    return order.sort((x, y) => compareIds(ids, x * ID_SIZE, ids, y * ID_SIZE));
+  }
+
+  /** Writes entry i's index fields (frame offset, offset, length) at `p` of `b`. */
+  writeEntry(i: number, b: Buffer, p: number): void {
+    b.writeBigUInt64BE(BigInt(this.frameOffsets[i]!), p);
+    b.writeUInt32BE(this.offsets[i]!, p + 8);
+    b.writeUInt32BE(this.lengths[i]!, p + 12);
+  }
+
+  private grow(): void {
+    const cap = Math.max(256, this.offsets.length * 2);
+    const ids = Buffer.alloc(cap * ID_SIZE);
+    ids.set(this.ids.subarray(0, this.n * ID_SIZE));
+    this.ids = ids;
+    const f = new Float64Array(cap);
+    f.set(this.frameOffsets);
+    this.frameOffsets = f;
+    const o = new Uint32Array(cap);
+    o.set(this.offsets);
+    this.offsets = o;
+    const l = new Uint32Array(cap);
+    l.set(this.lengths);
+    this.lengths = l;
+  }
+}
+
+/**
  * The index of a pack: entries sorted by id (the caller passes each id once),
  * frames in pack order, the pack's checksum, then a SHA-256 of all of it.
  */
-export function encodePackIndex(entries: PackEntry[], frames: FrameInfo[], packChecksum: Uint8Array): Uint8Array {
-  const sorted = [...entries].sort((x, y) => compareIds(x.id, 0, y.id, 0));
-  const n = sorted.length;
+export function encodePackIndex(entries: PackEntry[] | PackEntryTable, frames: FrameInfo[], packChecksum: Uint8Array): Uint8Array {
+  let table: PackEntryTable;
+  if (entries instanceof PackEntryTable) table = entries;
+  else {
+    table = new PackEntryTable();
+    for (const e of entries) table.add(e.id, e.frameOffset, e.offset, e.length);
+  }
+  const order = table.sortedOrder();
+  const n = order.length;
   const size = INDEX_HEADER_SIZE + FANOUT_SIZE + n * (ID_SIZE + ENTRY_SIZE) + frames.length * FRAME_SIZE + 2 * CHECKSUM_SIZE;
   const b = Buffer.alloc(size);
   b.write(INDEX_SIGNATURE, 0, 'latin1');
@@ -119,7 +202,7 @@ export function encodePackIndex(entries: PackEntry[], frames: FrameInfo[], packC
   b.writeUInt32BE(frames.length, 8);
   b.writeUInt32BE(n, 12);
   const counts = new Uint32Array(256);
-  for (const e of sorted) counts[e.id[0]!]!++;
+  for (let i = 0; i < n; i++) counts[table.id(i)[0]!]!++;
   let acc = 0;
   for (let i = 0; i < 256; i++) {
     acc += counts[i]!;
@@ -127,13 +210,11 @@ export function encodePackIndex(entries: PackEntry[], frames: FrameInfo[], packC
   }
   const idsAt = INDEX_HEADER_SIZE + FANOUT_SIZE;
   const entriesAt = idsAt + n * ID_SIZE;
-  sorted.forEach((e, i) => {
-    b.set(e.id, idsAt + i * ID_SIZE);
-    const p = entriesAt + i * ENTRY_SIZE;
-    b.writeBigUInt64BE(BigInt(e.frameOffset), p);
-    b.writeUInt32BE(e.offset, p + 8);
-    b.writeUInt32BE(e.length, p + 12);
-  });
+  for (let i = 0; i < n; i++) {
+    const e = order[i]!;
+    b.set(table.id(e), idsAt + i * ID_SIZE);
+    table.writeEntry(e, b, entriesAt + i * ENTRY_SIZE);
+  }
   const framesAt = entriesAt + n * ENTRY_SIZE;
   frames.forEach((f, i) => {
     const p = framesAt + i * FRAME_SIZE;

@@ -11,16 +11,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
+import { IdSet } from '../hash/index.js';
 import { MAX_OBJECT_SIZE, type Codec } from '../object/index.js';
-import {
-  MAX_FRAME_CONTENT,
-  PACK_HEADER_SIZE,
-  encodePackIndex,
-  packHeader,
-  packTrailerStart,
-  type FrameInfo,
-  type PackEntry,
-} from './pack-format.js';
+import { MAX_FRAME_CONTENT, PACK_HEADER_SIZE, PackEntryTable, encodePackIndex, packHeader, packTrailerStart, type FrameInfo } from './pack-format.js';
 import { entryKind, symlinkError } from './no-follow.js';
 import { PACK_PREFIX } from './pack-reader.js';
 
@@ -81,14 +74,27 @@ async function writeAll(h: FileHandle, bytes: Uint8Array): Promise<void> {
   while (done < bytes.length) done += (await h.write(bytes, done, bytes.length - done)).bytesWritten;
 }
 
+/**
+ * A frame being filled: its objects are copied into one buffer kept for the
+ * whole pack, so that an added object's own bytes are garbage at once (young,
+ * and freed by the next scavenge) rather than held until the frame is full.
+ */
+interface FrameStream {
+  buf: Buffer;
+  bytes: number;
+  /** Ids and encoded lengths of the objects in `buf`, in order. */
+  ids: string[];
+  lengths: number[];
+}
+
 export class PackWriter {
-  private readonly seen = new Set<string>();
-  private readonly entries: PackEntry[] = [];
+  private readonly seen = new IdSet();
+  private readonly entries = new PackEntryTable();
   private readonly frames: FrameInfo[] = [];
   /** One frame being filled per stream (records, blobs), so that each kind is compressed with its own kind. */
-  private readonly streams: Array<{ parts: Uint8Array[]; bytes: number; entries: PackEntry[] }> = [
-    { parts: [], bytes: 0, entries: [] },
-    { parts: [], bytes: 0, entries: [] },
+  private readonly streams: FrameStream[] = [
+    { buf: Buffer.alloc(0), bytes: 0, ids: [], lengths: [] },
+    { buf: Buffer.alloc(0), bytes: 0, ids: [], lengths: [] },
   ];
   private offset = PACK_HEADER_SIZE;
   private readonly hash: Hash = createHash('sha256');
@@ -150,9 +156,21 @@ export class PackWriter {
     const s = this.streams[record ? 0 : 1]!;
     const limit = record ? (this.opts.recordFrameSize ?? this.opts.frameSize) : this.opts.frameSize;
     if (s.bytes > 0 && s.bytes + encoded.length > limit) await this.flushFrame(s);
-    s.entries.push({ id: Buffer.from(id, 'hex'), frameOffset: 0, offset: s.bytes, length: encoded.length });
-    s.parts.push(encoded);
+    if (s.bytes + encoded.length > s.buf.length) {
+      // Allocated once per stream at its frame size (larger only for an object larger than a frame).
+      const buf = Buffer.allocUnsafeSlow(Math.max(limit, s.bytes + encoded.length));
+      s.buf.copy(buf, 0, 0, s.bytes);
+      s.buf = buf;
+    }
+    s.buf.set(encoded, s.bytes);
     s.bytes += encoded.length;
+    s.ids.push(id);
+    s.lengths.push(encoded.length);
+  }
+
+  /** Bytes the writer holds for its entries and the ids it has seen (not the frames being filled): what grows with the objects of a pack. */
+  get bookkeepingBytes(): number {
+    return this.entries.bytesHeld + this.seen.tableBytes;
   }
 
   private async append(bytes: Uint8Array): Promise<void> {
@@ -160,21 +178,22 @@ export class PackWriter {
     await writeAll(this.handle, bytes);
   }
 
-  private async flushFrame(s: { parts: Uint8Array[]; bytes: number; entries: PackEntry[] }): Promise<void> {
+  private async flushFrame(s: FrameStream): Promise<void> {
     if (s.bytes === 0) return;
-    const content = s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts, s.bytes);
-    const compressed = this.codec.compress(content, this.opts.level);
+    // The codec copies its input into its own heap: `buf` is free for the next frame once this returns.
+    const compressed = this.codec.compress(s.buf.subarray(0, s.bytes), this.opts.level);
     const frame: FrameInfo = { offset: this.offset, length: compressed.length, contentLength: s.bytes };
-    await this.append(compressed);
+    let at = 0;
+    for (let i = 0; i < s.ids.length; i++) {
+      this.entries.add(s.ids[i]!, frame.offset, at, s.lengths[i]!);
+      at += s.lengths[i]!;
+    }
+    s.ids = [];
+    s.lengths = [];
+    s.bytes = 0;
     this.offset += compressed.length;
     this.frames.push(frame);
-    for (const e of s.entries) {
-      e.frameOffset = frame.offset;
-      this.entries.push(e);
-    }
-    s.parts = [];
-    s.entries = [];
-    s.bytes = 0;
+    await this.append(compressed);
   }
 
   /**
@@ -185,11 +204,11 @@ export class PackWriter {
   async finish(): Promise<WrittenPack | undefined> {
     for (const s of this.streams) await this.flushFrame(s);
     this.done = true;
-    if (this.entries.length === 0) {
+    if (this.entries.count === 0) {
       await this.abort();
       return undefined;
     }
-    const start = packTrailerStart(this.frames.length, this.entries.length);
+    const start = packTrailerStart(this.frames.length, this.entries.count);
     this.hash.update(start);
     const checksum = this.hash.digest();
     await writeAll(this.handle, start);
@@ -210,7 +229,7 @@ export class PackWriter {
     await syncDir(this.dir);
     await fs.rename(idxTemp, join(this.dir, `${name}.idx`));
     await syncDir(this.dir);
-    return { name, objects: this.entries.length, frames: this.frames.length, bytes };
+    return { name, objects: this.entries.count, frames: this.frames.length, bytes };
   }
 
   /** Drops the temp files (after a failure, or for an empty pack). */

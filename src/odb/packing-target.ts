@@ -7,7 +7,7 @@
 // interrupted import leaves a temporary pack that gc sweeps, and no ref
 // pointing into it.
 import { encodeObject, type Codec, type ObjectType, type TapesObject } from '../object/index.js';
-import { sha256Hex } from '../hash/index.js';
+import { IdSet, sha256Hex } from '../hash/index.js';
 import type { LooseObjectStore } from './loose-store.js';
 import type { BatchWriteTarget } from './object-store.js';
 import { PackWriter, type PackWriterOptions, type WrittenPack } from './pack-writer.js';
@@ -19,7 +19,8 @@ export class PackingTarget implements BatchWriteTarget {
   private writer?: Promise<PackWriter>;
   /** Adds run one at a time (a frame is flushed inside an add). */
   private adding: Promise<void> = Promise.resolve();
-  private readonly pending = new Set<string>();
+  /** Ids added to the unfinished pack (32 bytes each: a pack holds tens of thousands). */
+  private readonly pending = new IdSet();
   /** The packs finished so far. */
   readonly packs: WrittenPack[] = [];
 

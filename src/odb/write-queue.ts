@@ -2,6 +2,7 @@
 // not depend on the disk), so an importer can build a whole chain while the
 // fsyncs of earlier objects are still in flight; `flush` waits for all of them
 // before any ref is moved, so a ref never points at an object not yet on disk.
+import { IdSet } from '../hash/index.js';
 import { objectId, type ObjectType, type TapesObject } from '../object/index.js';
 import { writeContent } from './content.js';
 import type { BatchWriteTarget, ObjectStore } from './object-store.js';
@@ -15,7 +16,8 @@ export class WriteQueue implements ObjectStore {
   private readonly pending = new Set<Promise<void>>();
   private failure: unknown;
   readonly stats: WriteStats = { objectsWritten: 0, bytesWritten: 0 };
-  private readonly known = new Set<string>();
+  /** Every id taken or found, for the whole of a run (an import's 100k+ ids: 32 bytes each, see IdSet). */
+  private readonly known = new IdSet();
   /** Dry run: records that would have been written, so later steps can still read them. */
   private readonly plannedRecords = new Map<string, Uint8Array>();
 
@@ -97,5 +99,21 @@ export class WriteQueue implements ObjectStore {
   async flush(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);
     if (this.failure) throw this.failure;
+  }
+
+  /** Ids the queue remembers as taken or found (tests check that an import's checkpoints bound it). */
+  get knownCount(): number {
+    return this.known.size;
+  }
+
+  /**
+   * Forgets the ids taken so far, once they are all stored (after a flush,
+   * and a checkpoint that finished their pack): `has` and `writeNew` then ask
+   * the store, as for any stored object. An import's queue would otherwise
+   * hold every id of the run. Not in a dry run, whose ids were never written.
+   */
+  forgetStored(): void {
+    if (this.dryRun || this.pending.size > 0) return;
+    this.known.clear();
   }
 }

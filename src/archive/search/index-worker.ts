@@ -20,8 +20,14 @@ if (port) {
   let queue: Promise<void> = Promise.resolve();
   const update = async (summaries: boolean): Promise<IndexWorkerReply> => {
     const archive = await Archive.openAt(dir);
-    if (summaries) await listSessions(archive);
+    // One chain at a time, as the import's own thread does (a packed import's reads never wait on the disk).
+    if (summaries) await listSessions(archive, { concurrency: 1 });
     const index = openSearchIndex(archive);
+    // better-sqlite3 builds SQLite with a 16 MB page cache per connection; the
+    // worker's writes append (rowids, FTS5 segments) and touch few pages
+    // twice, so 2 MB does as well (measured: \`tapes index --rebuild\` of the
+    // scale archive took no longer) and keeps the rest out of an import's peak.
+    index.db.pragma('cache_size = -2000');
     try {
       // Read-only (in memory): nothing to keep current.
       if (index.path !== null) await syncSearchIndex(archive, index);

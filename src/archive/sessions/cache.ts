@@ -124,6 +124,13 @@ export interface ListOptions {
   onError?: (ref: string, err: unknown) => void;
   /** The chain refs, when the caller has just read them (chainRefs): they are not read twice. */
   refs?: Array<{ name: string; id: string }>;
+  /**
+   * Chains summarised at once (default SUMMARY_CONCURRENCY). Each holds its
+   * whole chain's records until it is summarised (they are visited oldest
+   * first): a packed import, whose reads are from packs and never wait on
+   * the disk, summarises one at a time and holds one chain, not eight.
+   */
+  concurrency?: number;
 }
 
 /** Every session and subagent chain with its summary, from the index where it is current. */
@@ -167,7 +174,7 @@ export async function listSessions(archive: Archive, opts: ListOptions = {}): Pr
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(SUMMARY_CONCURRENCY, stale.length) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? SUMMARY_CONCURRENCY, stale.length)) }, worker));
   }
   const listed = out.filter((s): s is SessionSummary => s !== undefined);
   if (archive.readOnly) return listed;

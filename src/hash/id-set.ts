@@ -1,0 +1,135 @@
+// A set of object ids held as 32 binary bytes each, for the sets that grow
+// with an import (the ids a write queue has taken, those of a pack being
+// written). A Set of 64-character strings costs some 110 bytes an id (the
+// string, its header, the Set's table); here an id costs its 32 bytes in a
+// table kept between 40 % and 80 % full, and no object for the garbage
+// collector to trace. Anything that is not a lowercase 64-hex id (no caller
+// passes one, but a set must not answer wrongly for it) is kept in a plain
+// Set beside the table.
+import { isObjectId } from './object-id.js';
+
+const ID_BYTES = 32;
+const WORDS = ID_BYTES / 4;
+const MIN_SLOTS = 1024;
+
+export class IdSet {
+  private slots: number;
+  /** The ids, WORDS u32 words each, in slot order (SHA-256 bytes are already uniform: the first word is the hash). */
+  private keys: Uint32Array;
+  /** 1 where a slot holds an id. */
+  private used: Uint8Array;
+  private count = 0;
+  private readonly scratch = Buffer.allocUnsafeSlow(ID_BYTES);
+  private readonly scratchWords = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, WORDS);
+  private readonly others = new Set<string>();
+
+  constructor() {
+    this.slots = MIN_SLOTS;
+    this.keys = new Uint32Array(this.slots * WORDS);
+    this.used = new Uint8Array(this.slots);
+  }
+
+  get size(): number {
+    return this.count + this.others.size;
+  }
+
+  /** Bytes held by the table (what the set costs, whatever it holds). */
+  get tableBytes(): number {
+    return this.keys.byteLength + this.used.byteLength;
+  }
+
+  has(id: string): boolean {
+    if (!this.load(id)) return this.others.has(id);
+    return this.find() >= 0;
+  }
+
+  add(id: string): this {
+    if (!this.load(id)) {
+      this.others.add(id);
+      return this;
+    }
+    if (this.find() >= 0) return this;
+    if ((this.count + 1) * 5 > this.slots * 4) this.grow();
+    this.insert(this.scratchWords, 0);
+    return this;
+  }
+
+  delete(id: string): boolean {
+    if (!this.load(id)) return this.others.delete(id);
+    let hole = this.find();
+    if (hole < 0) return false;
+    // Linear probing without tombstones: later ids of the run move back into the hole when their home allows it.
+    const mask = this.slots - 1;
+    let j = hole;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (!this.used[j]) break;
+      const home = this.keys[j * WORDS]! & mask;
+      // The id at j may fill the hole unless its home lies cyclically in (hole, j].
+      const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (between) continue;
+      this.keys.copyWithin(hole * WORDS, j * WORDS, j * WORDS + WORDS);
+      hole = j;
+    }
+    this.used[hole] = 0;
+    this.count--;
+    if (this.count * 10 < this.slots * 2 && this.slots > MIN_SLOTS) this.resize(this.slots / 2);
+    return true;
+  }
+
+  clear(): void {
+    this.others.clear();
+    this.count = 0;
+    if (this.slots === MIN_SLOTS) {
+      this.keys.fill(0);
+      this.used.fill(0);
+      return;
+    }
+    this.slots = MIN_SLOTS;
+    this.keys = new Uint32Array(this.slots * WORDS);
+    this.used = new Uint8Array(this.slots);
+  }
+
+  /** Puts the id's bytes in scratch; false for a string that is not a lowercase 64-hex id. */
+  private load(id: string): boolean {
+    if (!isObjectId(id)) return false;
+    this.scratch.write(id, 0, ID_BYTES, 'hex');
+    return true;
+  }
+
+  /** The slot holding the scratch id, or -1. */
+  private find(): number {
+    const k = this.scratchWords;
+    const mask = this.slots - 1;
+    for (let i = k[0]! & mask; ; i = (i + 1) & mask) {
+      if (!this.used[i]) return -1;
+      const at = i * WORDS;
+      let w = 0;
+      while (w < WORDS && this.keys[at + w] === k[w]) w++;
+      if (w === WORDS) return i;
+    }
+  }
+
+  private insert(words: Uint32Array, from: number): void {
+    const mask = this.slots - 1;
+    let i = words[from]! & mask;
+    while (this.used[i]) i = (i + 1) & mask;
+    this.keys.set(words.subarray(from, from + WORDS), i * WORDS);
+    this.used[i] = 1;
+    this.count++;
+  }
+
+  private grow(): void {
+    this.resize(this.slots * 2);
+  }
+
+  private resize(slots: number): void {
+    const oldKeys = this.keys;
+    const oldUsed = this.used;
+    this.slots = slots;
+    this.keys = new Uint32Array(slots * WORDS);
+    this.used = new Uint8Array(slots);
+    this.count = 0;
+    for (let i = 0; i < oldUsed.length; i++) if (oldUsed[i]) this.insert(oldKeys, i * WORDS);
+  }
+}
