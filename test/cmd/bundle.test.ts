@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { COMMANDS } from '../../cmd/commands.js';
 import { cachePath } from '../../bin/load-bundle.js';
 import { corpusDir, repoRoot, tapes, tempDir } from '../helpers/cli.js';
+import { CHUNKS, loadFresh } from './bundle-helpers.js';
 
 const BUNDLE = join(repoRoot, 'build', 'bundle', 'tapes.js');
 const TRANSCRIPT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
@@ -101,22 +102,6 @@ t.test('a packed import from the bundle keeps the search index from its worker t
   t.equal(bundled(['search', 'test', '-n', '1'], cwd).code, 0, 'and search finds them');
 });
 
-const CHUNKS = join(repoRoot, 'build', 'bundle', 'chunks');
-
-/**
- * `file` loaded by bin/load-bundle.ts in a process of its own (V8 keeps what
- * a process compiled and would not look at a second cache of the same source).
- */
-function loadFresh(file: string): { cached: boolean; main: string } {
-  const loader = new URL('../../bin/load-bundle.js', import.meta.url).href;
-  const r = spawnSync(
-    process.execPath,
-    ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(loader)}); const b = loadBundle(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ cached: b.cached, main: typeof b.exports.main }));`],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`loading ${file}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as { cached: boolean; main: string };
-}
 
 t.test('every command has its own file and code cache, and V8 takes the cache', async (t) => {
   const names = Object.keys(COMMANDS);
