@@ -6,6 +6,7 @@
 // collector to trace. Anything that is not a lowercase 64-hex id (no caller
 // passes one, but a set must not answer wrongly for it) is kept in a plain
 // Set beside the table.
+import { randomBytes } from 'node:crypto';
 import { isObjectId } from './object-id.js';
 
 const ID_BYTES = 32;
@@ -14,7 +15,7 @@ const MIN_SLOTS = 1024;
 
 export class IdSet {
   private slots: number;
-  /** The ids, WORDS u32 words each, in slot order (SHA-256 bytes are already uniform: the first word is the hash). */
+  /** The ids, WORDS u32 words each, in slot order. */
   private keys: Uint32Array;
   /** 1 where a slot holds an id. */
   private used: Uint8Array;
@@ -22,6 +23,15 @@ export class IdSet {
   private readonly scratch = Buffer.allocUnsafeSlow(ID_BYTES);
   private readonly scratchWords = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, WORDS);
   private readonly others = new Set<string>();
+  /**
+   * A slot's home is the top bits of (first word XOR seed) times an odd
+   * constant, the seed random per set: ids come from hashing content that
+   * may be hostile, and ids made to share the few low bits a table of this
+   * size looks at (cheap to find: some 2^18 tries each) would otherwise pile
+   * into one run and make every operation walk it.
+   */
+  private readonly seed = randomBytes(4).readUInt32LE(0);
+  private shift = 32 - Math.log2(MIN_SLOTS);
 
   constructor() {
     this.slots = MIN_SLOTS;
@@ -64,7 +74,7 @@ export class IdSet {
     for (;;) {
       j = (j + 1) & mask;
       if (!this.used[j]) break;
-      const home = this.keys[j * WORDS]! & mask;
+      const home = this.home(this.keys, j * WORDS);
       // The id at j may fill the hole unless its home lies cyclically in (hole, j].
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (between) continue;
@@ -86,6 +96,7 @@ export class IdSet {
       return;
     }
     this.slots = MIN_SLOTS;
+    this.shift = 32 - Math.log2(MIN_SLOTS);
     this.keys = new Uint32Array(this.slots * WORDS);
     this.used = new Uint8Array(this.slots);
   }
@@ -101,7 +112,7 @@ export class IdSet {
   private find(): number {
     const k = this.scratchWords;
     const mask = this.slots - 1;
-    for (let i = k[0]! & mask; ; i = (i + 1) & mask) {
+    for (let i = this.home(k, 0); ; i = (i + 1) & mask) {
       if (!this.used[i]) return -1;
       const at = i * WORDS;
       let w = 0;
@@ -112,11 +123,27 @@ export class IdSet {
 
   private insert(words: Uint32Array, from: number): void {
     const mask = this.slots - 1;
-    let i = words[from]! & mask;
+    let i = this.home(words, from);
     while (this.used[i]) i = (i + 1) & mask;
     this.keys.set(words.subarray(from, from + WORDS), i * WORDS);
     this.used[i] = 1;
     this.count++;
+  }
+
+  private home(words: Uint32Array, at: number): number {
+    return Math.imul(words[at]! ^ this.seed, 0x9e3779b1) >>> this.shift;
+  }
+
+  /** The longest run of occupied slots: what a lookup may have to walk (tests read it). */
+  get longestRun(): number {
+    let longest = 0;
+    let run = 0;
+    // Twice round, for a run that wraps past the last slot.
+    for (let i = 0; i < this.slots * 2; i++) {
+      run = this.used[i % this.slots] ? run + 1 : 0;
+      if (run > longest) longest = run;
+    }
+    return Math.min(longest, this.slots);
   }
 
   private grow(): void {
@@ -127,6 +154,7 @@ export class IdSet {
     const oldKeys = this.keys;
     const oldUsed = this.used;
     this.slots = slots;
+    this.shift = 32 - Math.log2(slots);
     this.keys = new Uint32Array(slots * WORDS);
     this.used = new Uint8Array(slots);
     this.count = 0;

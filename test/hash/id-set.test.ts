@@ -2,7 +2,7 @@
 // later ids of a probe run back, clears, strings that are not ids), in at
 // most 83 bytes an id where a Set of strings costs some 110.
 import t from 'tap';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { IdSet } from '../../src/hash/index.js';
 
 const id = (n: number) => createHash('sha256').update(`object ${n}`).digest('hex');
@@ -68,5 +68,29 @@ t.test('an id costs at most 83 bytes of table', (t) => {
   // 33 bytes a slot, the table kept at least 40 % full: a Set of 64-character strings costs some 110 bytes an id.
   t.ok(perId <= 83, `${perId.toFixed(1)} bytes an id for ${set.size} ids`);
   t.ok(empty <= 40 * 1024, `an empty set holds ${empty} bytes`);
+  t.end();
+});
+
+t.test('ids made to share the low bits of their first word do not pile into one run', (t) => {
+  // As hostile content could make them (some 2^18 tries an id): bytes 0-1 and the low half of byte 2 fixed.
+  const set = new IdSet();
+  const seen = new Set<string>();
+  while (seen.size < 4000) {
+    const b = randomBytes(32);
+    b[0] = 0xab;
+    b[1] = 0xcd;
+    b[2] = (b[2]! & 0xf0) | 0x05;
+    const id = b.toString('hex');
+    seen.add(id);
+    set.add(id);
+  }
+  t.equal(set.size, 4000);
+  t.ok(set.longestRun < 200, `the longest run of occupied slots is ${set.longestRun}, not thousands`);
+  for (const id of seen) if (!set.has(id)) t.fail(`lost ${id}`);
+  let n = 0;
+  for (const id of seen) if (n++ % 2 === 0) set.delete(id);
+  t.equal(set.size, 2000, 'half deleted');
+  n = 0;
+  for (const id of seen) t.equal(set.has(id), n++ % 2 === 1, id.slice(0, 12));
   t.end();
 });
