@@ -1,11 +1,11 @@
 import t from 'tap';
-import { randomBytes } from 'node:crypto';
+import { fixedBytes } from '../helpers/fixed-bytes.js';
 import { CHUNK_MIN, chunkBoundaries, decodeChunkList, encodeChunkList, maxBodySize } from '../../src/object/index.js';
 
 const MAX = maxBodySize('blob');
 
 t.test('chunks cover the input exactly, within bounds', async (t) => {
-  const data = randomBytes(8 * 1024 * 1024);
+  const data = fixedBytes(8 * 1024 * 1024, 'chunker cover');
   const bounds = chunkBoundaries(data, MAX);
   t.equal(bounds[0]![0], 0);
   t.equal(bounds[bounds.length - 1]![1], data.length);
@@ -19,7 +19,7 @@ t.test('chunks cover the input exactly, within bounds', async (t) => {
 });
 
 t.test('boundaries resynchronise after an edit in the middle', async (t) => {
-  const data = randomBytes(6 * 1024 * 1024);
+  const data = fixedBytes(6 * 1024 * 1024, 'chunker resync');
   const edited = Buffer.concat([data.subarray(0, 3_000_000), Buffer.from('a few inserted bytes'), data.subarray(3_000_100)]);
   const ends = (b: Array<[number, number]>, buf: Buffer) => new Set(b.map(([s, e]) => buf.subarray(s, e).toString('hex').slice(0, 32) + (e - s)));
   const a = ends(chunkBoundaries(data, MAX), data);

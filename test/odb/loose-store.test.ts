@@ -1,7 +1,8 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { fixedBytes } from '../helpers/fixed-bytes.js';
 import { LooseObjectStore, readContent, writeContent, streamContent, readChunkList } from '../../src/odb/index.js';
 import { objectId, loadCodec } from '../../src/object/index.js';
 import { tempDir } from '../helpers/cli.js';
@@ -62,18 +63,6 @@ t.test('verify on read: a mismatch is a typed error, never data', async (t) => {
   await fs.writeFile(store.pathOf(b), Buffer.alloc(0));
   await t.rejects(store.read(b), { code: 'CorruptObjectError', data: { id: b } });
 });
-
-/**
- * `n` bytes that look random but are the same on every run (SHA-256 in
- * counter mode): how many chunks an edit adds depends on where the content's
- * chunk boundaries fall, so content made of randomBytes made that count
- * differ from run to run, and its bound fail now and then.
- */
-function fixedBytes(n: number, label: string): Buffer {
-  const out = Buffer.alloc(n);
-  for (let i = 0, at = 0; at < n; i++, at += 32) createHash('sha256').update(`${label} ${i}`).digest().copy(out, at);
-  return out;
-}
 
 t.test('4 MiB content: stored chunked, read back byte-identical; a small edit adds few chunks', async (t) => {
   const dir = join(tempDir(), 'objects');
