@@ -133,6 +133,9 @@ t.test('a command reads its own file of the bundle and no other', async (t) => {
   };
   t.same(chunksRead(['rev-parse', '--verify', '-q', 'HEAD']).read, ['cmd-rev-parse.js', 'cmd-rev-parse.js.cache'], 'rev-parse');
   t.same(chunksRead(['-C', '.', '--color', 'never', 'log', '--no-pager']).read, ['cmd-log.js', 'cmd-log.js.cache'], 'global options before the word');
+  const odd = chunksRead(['log', '--bogus']);
+  t.same(odd.read, ['cmd-log.js', 'cmd-log.js.cache', 'yargs.js'], 'a line only yargs reads: yargs from its own file');
+  t.equal(odd.code, 129, 'and its usage error');
   const version = chunksRead(['--version']);
   t.same(version.read, ['main.js', 'main.js.cache'], '--version');
   t.equal(version.stdout, '0.1.0\n');
