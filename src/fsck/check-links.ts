@@ -7,6 +7,7 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { entryKind } from '../odb/index.js';
+import { compareBytes } from '../refs/index.js';
 import { finding, type Finding } from './findings.js';
 
 /** The finding for one link; `path` is relative to the archive, `abs` is what to remove. */
@@ -18,7 +19,7 @@ export function symlinkFinding(path: string, abs: string): Finding {
   );
 }
 
-const byName = (a: Dirent, b: Dirent) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
+const byName = (a: Dirent, b: Dirent) => compareBytes(a.name, b.name);
 
 /** Links at the top of the archive and anywhere under index/, in path order. */
 export function checkArchiveLinks(archiveDir: string): Finding[] {

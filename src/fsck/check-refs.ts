@@ -11,6 +11,7 @@ import {
   MAX_REFLOG_FILE_SIZE,
   MAX_REF_FILE_SIZE,
   SESSIONS_PREFIX,
+  compareBytes,
   holdsChain,
   listRefFiles,
   listTopLevelLocks,
@@ -27,7 +28,7 @@ import { NodeFlag, NodeState, NodeType, type ObjectGraph } from './object-graph.
 /** Files of refs/ or logs/ as the refs layer lists them, sorted by path bytes; lock files apart. */
 function walk(archiveDir: string, area: 'refs' | 'logs'): { files: RefFile[]; locks: RefFile[]; unlistable: UnlistableDir[] } {
   const { files, locks, unlistable } = listRefFiles(archiveDir, area);
-  const byRel = (a: { rel: string }, b: { rel: string }) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel));
+  const byRel = (a: { rel: string }, b: { rel: string }) => compareBytes(a.rel, b.rel);
   return { files: files.sort(byRel), locks: locks.sort(byRel), unlistable: unlistable.sort(byRel) };
 }
 
@@ -159,7 +160,7 @@ export async function checkRefs(
   ];
   // (An unlistable archive directory lists none: the refs above already said what they could.)
   for (const l of listTopLevelLocks(archiveDir)) locks.push({ path: l.rel, abs: l.abs });
-  locks.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  locks.sort((a, b) => compareBytes(a.path, b.path));
   for (const l of locks) {
     await say(
       'staleLock',

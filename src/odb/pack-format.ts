@@ -39,16 +39,6 @@ export interface FrameInfo {
   contentLength: number;
 }
 
-export interface PackEntry {
-  /** The object id as 32 bytes. */
-  id: Uint8Array;
-  /** Offset of the frame holding it, in the pack file. */
-  frameOffset: number;
-  /** Where its encoded bytes start in the frame's decoded content, and how many there are. */
-  offset: number;
-  length: number;
-}
-
 export function packHeader(): Uint8Array {
   const b = Buffer.alloc(PACK_HEADER_SIZE);
   b.writeUInt32LE(SKIPPABLE_MAGIC, 0);
@@ -186,13 +176,7 @@ export class PackEntryTable {
  * The index of a pack: entries sorted by id (the caller passes each id once),
  * frames in pack order, the pack's checksum, then a SHA-256 of all of it.
  */
-export function encodePackIndex(entries: PackEntry[] | PackEntryTable, frames: FrameInfo[], packChecksum: Uint8Array): Uint8Array {
-  let table: PackEntryTable;
-  if (entries instanceof PackEntryTable) table = entries;
-  else {
-    table = new PackEntryTable();
-    for (const e of entries) table.add(e.id, e.frameOffset, e.offset, e.length);
-  }
+export function encodePackIndex(table: PackEntryTable, frames: FrameInfo[], packChecksum: Uint8Array): Uint8Array {
   const order = table.sortedOrder();
   const n = order.length;
   const size = INDEX_HEADER_SIZE + FANOUT_SIZE + n * (ID_SIZE + ENTRY_SIZE) + frames.length * FRAME_SIZE + 2 * CHECKSUM_SIZE;

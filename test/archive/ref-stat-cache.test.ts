@@ -17,14 +17,20 @@ async function truth(archive: Archive) {
   return [...(await archive.refs.list('refs/sessions/')), ...(await archive.refs.list('refs/agents/'))];
 }
 
-t.test('chainRefs agrees with the ref files as they change, and never believes a racy or damaged entry', async (t) => {
-  const cwd = tempDir('tapes-refstat-');
+/** A new archive in a temp dir holding these transcripts of PROJECT, and a runner of tapes there that fails on a non-zero exit. */
+async function archiveOf(prefix: string, files: string[]) {
+  const cwd = tempDir(prefix);
   const run = async (args: string[]) => {
     const r = await tapes(args, { cwd });
     if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
   };
   await run(['init', '-q']);
-  await run(['import', join(PROJECT, '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl'), join(PROJECT, '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl')]);
+  await run(['import', ...files.map((f) => join(PROJECT, f))]);
+  return { cwd, run };
+}
+
+t.test('chainRefs agrees with the ref files as they change, and never believes a racy or damaged entry', async (t) => {
+  const { cwd, run } = await archiveOf('tapes-refstat-', ['79e9becd-0b83-42f1-8cb1-33375d080476.jsonl', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl']);
   const dir = join(cwd, '.tapes');
   const cachePath = join(dir, 'index', 'ref-stat.json');
   const open = () => Archive.openAt(dir);
@@ -84,13 +90,7 @@ t.test('chainRefs agrees with the ref files as they change, and never believes a
 });
 
 t.test('listings of different areas keep each other\'s entries: the cache is not rewritten by turns', async (t) => {
-  const cwd = tempDir('tapes-refstat-areas-');
-  const run = async (args: string[]) => {
-    const r = await tapes(args, { cwd });
-    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  };
-  await run(['init', '-q']);
-  await run(['import', join(PROJECT, '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl')]);
+  const { cwd, run } = await archiveOf('tapes-refstat-areas-', ['79e9becd-0b83-42f1-8cb1-33375d080476.jsonl']);
   const tip = (await tapes(['rev-parse', '79e9becd-0b83-42f1-8cb1-33375d080476'], { cwd })).stdout.trim();
   await run(['tag', 'keep', tip]);
   const dir = join(cwd, '.tapes');

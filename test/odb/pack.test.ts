@@ -14,6 +14,7 @@ import {
   PackWriter,
   SKIPPABLE_MAGIC,
   encodePackIndex,
+  PackEntryTable,
   maxFrameForLevel,
 } from '../../src/odb/index.js';
 import { decodeObject, encodeObject, loadCodec, objectId, readZstdFrameHeader, type ObjectType } from '../../src/object/index.js';
@@ -219,12 +220,8 @@ t.test('the loose store reads through packs: has, read, readFile, ids, prefixes,
 t.test('an index opened from its file reads only what lookups touch, and answers as the whole index does', async (t) => {
   // A synthetic index of 20,000 ids (no pack behind it: only the index is read).
   const n = 20_000;
-  const entries = Array.from({ length: n }, (_, i) => ({
-    id: createHash('sha256').update(`object ${i}`).digest(),
-    frameOffset: PACK_HEADER_SIZE + (i % 7) * 100,
-    offset: i,
-    length: 1,
-  }));
+  const entries = new PackEntryTable();
+  for (let i = 0; i < n; i++) entries.add(createHash('sha256').update(`object ${i}`).digest(), PACK_HEADER_SIZE + (i % 7) * 100, i, 1);
   const frames = Array.from({ length: 7 }, (_, i) => ({ offset: PACK_HEADER_SIZE + i * 100, length: 100, contentLength: n }));
   const bytes = Buffer.from(encodePackIndex(entries, frames, createHash('sha256').update('pack').digest()));
   let read = 0;
@@ -239,7 +236,7 @@ t.test('an index opened from its file reads only what lookups touch, and answers
   t.ok(read < 2000, `opening reads the header, fan-out and checksums only (${read} of ${bytes.length} bytes)`);
   t.same(Buffer.from(lazy.packChecksum()), Buffer.from(whole.packChecksum()));
   for (const k of [0, 1234, 19_999]) {
-    const id = entries[k]!.id;
+    const id = Buffer.from(entries.id(k));
     const i = lazy.find(id);
     t.equal(i, whole.find(id), `object ${k} found at the same position`);
     t.same(lazy.entry(i), whole.entry(i));
