@@ -10,11 +10,17 @@ import {
   formatVerdict,
   importFile,
   isGeminiDocument,
+  isGeminiDocumentLines,
+  LongTextStore,
+  NeedsWholeFile,
+  readableText,
+  readTranscript,
   splitGeminiDocument,
   parseLine,
   splitLines,
   type FileResult,
   type ParsedLine,
+  type ReadLimits,
   type TranscriptFormat,
 } from '../import/index.js';
 import { TapesError, systemError } from '../errors/index.js';
@@ -173,7 +179,9 @@ interface Placement {
 function geminiSession(lines: ParsedLine[]): { id?: string; kind?: string } {
   for (const l of lines.slice(0, 4)) {
     const v = l.value as Record<string, unknown> | undefined;
-    if (v && typeof v === 'object' && typeof v.sessionId === 'string') return { id: v.sessionId, kind: typeof v.kind === 'string' ? v.kind : undefined };
+    if (v && typeof v === 'object' && typeof v.sessionId === 'string') {
+      return { id: readableText(v.sessionId, 'a session id'), kind: typeof v.kind === 'string' ? v.kind : undefined };
+    }
   }
   return {};
 }
@@ -217,6 +225,22 @@ async function placement(path: string, format: TranscriptFormat, lines: ParsedLi
 
 /** Bytes of transcripts to read above which an import writes one pack rather than loose objects (import.packAbove; 0: never). */
 export const DEFAULT_IMPORT_PACK_ABOVE = 32 * 1024 * 1024;
+/** Lines longer than this many bytes are read in pieces, their long strings never held whole (import.streamLinesAbove). */
+export const DEFAULT_STREAM_LINES_ABOVE = 4 * 1024 * 1024;
+/** In such a line, string values whose literal is longer than this many characters are not held (import.streamStringsAbove). */
+export const DEFAULT_STREAM_STRINGS_ABOVE = 64 * 1024;
+
+function readLimits(archive: Archive): ReadLimits {
+  // Never below 1 KiB: a line read in pieces is then longer than any blob threshold (docs/format.md 6.1.8).
+  const inPiecesAbove = Math.max(1024, configInt(archive, 'import.streamlinesabove', DEFAULT_STREAM_LINES_ABOVE));
+  return {
+    inPiecesAbove,
+    longTextAbove: Math.max(2, configInt(archive, 'import.streamstringsabove', DEFAULT_STREAM_STRINGS_ABOVE)),
+    // Such a line holds at most twice what an ordinary line may be; one that is more structure than that is read whole.
+    heldAbove: 2 * inPiecesAbove,
+  };
+}
+
 /** Bytes of transcripts read between the checkpoints of a packed import (each finishes a pack and moves its refs). */
 const PACK_CHECKPOINT_BYTES = 128 * 1024 * 1024;
 
@@ -290,6 +314,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   // by their stats) writes one pack; a small one, loose objects (as git keeps
   // a small push loose).
   const packAbove = configInt(archive, 'import.packabove', DEFAULT_IMPORT_PACK_ABOVE);
+  const limits = readLimits(archive);
   // What the stat cache says of each file, looked up once (here and in the import below).
   const vouchedFor = found.map((c, i) => (c.refused || !stats[i] ? undefined : statCache.lookup(c.path, stats[i]!, opts.kind)));
   let toRead = 0;
@@ -345,7 +370,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         vouched = true;
       } else {
         try {
-          result = await importOne(queue, refs, opts, c.path, display(c.path));
+          result = await importOne(queue, refs, opts, c.path, display(c.path), st?.size ?? 0, limits);
         } catch (err) {
           // A file we cannot import (a typed error names what is wrong) is
           // refused; the other files still import. A system error (a full
@@ -457,27 +482,62 @@ async function importOne(
   opts: ImportOptions,
   path: string,
   shown: string,
+  size: number,
+  limits: ReadLimits,
 ): Promise<FileResult> {
   const refused = (reason: string): FileResult => refusedFile(shown, reason);
+  const geminiDocuments = opts.kind === 'auto' || opts.kind === 'gemini';
+  if (size > limits.inPiecesAbove) {
+    // It may hold a line too long to read whole (docs/import-memory.md): read
+    // in pieces. When the import needs more of such a line than that way
+    // holds (the rare shapes NeedsWholeFile names), the file is read whole.
+    let read;
+    try {
+      read = await readTranscript(path, limits);
+    } catch (err) {
+      if (!(err instanceof NeedsWholeFile)) return refused(`cannot read: ${(err as Error).message}`);
+    }
+    if (read && !(geminiDocuments && isGeminiDocumentLines(read.head, read.lines))) {
+      const longTexts = new LongTextStore(queue);
+      for (const l of read.lines) if (l.huge) longTexts.add(l.huge);
+      try {
+        return await importLines(queue, refs, opts, path, shown, read.lines, undefined, longTexts);
+      } catch (err) {
+        if (!(err instanceof NeedsWholeFile)) throw err;
+      }
+    }
+  }
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(path);
   } catch (err) {
     return refused(`cannot read: ${(err as Error).message}`);
   }
-  let format: TranscriptFormat | undefined;
-  let lines: ParsedLine[];
-  if (isGeminiDocument(bytes) && (opts.kind === 'auto' || opts.kind === 'gemini')) {
-    format = 'gemini-json';
-    lines = splitGeminiDocument(bytes);
-  } else {
-    lines = splitLines(bytes).map(parseLine);
+  if (isGeminiDocument(bytes) && geminiDocuments) {
+    return importLines(queue, refs, opts, path, shown, splitGeminiDocument(bytes), 'gemini-json');
+  }
+  return importLines(queue, refs, opts, path, shown, splitLines(bytes).map(parseLine));
+}
+
+/** Imports a file's lines (or a Gemini document's pieces, `format` then given). */
+async function importLines(
+  queue: WriteQueue,
+  refs: Pick<RefStore, 'resolve' | 'update'>,
+  opts: ImportOptions,
+  path: string,
+  shown: string,
+  lines: ParsedLine[],
+  given?: TranscriptFormat,
+  longTexts?: LongTextStore,
+): Promise<FileResult> {
+  let format = given;
+  if (!format) {
     if (opts.kind === 'auto') {
       format = detectFormat(lines);
       if (!format) {
         // The Claude verdict names empty and binary files; otherwise say every kind was tried.
         const why = formatVerdict(lines, 'claude-code').reason ?? '';
-        return refused(/^the file is/.test(why) ? why : 'not a Claude Code transcript, a Codex rollout or a Gemini CLI session');
+        return refusedFile(shown, /^the file is/.test(why) ? why : 'not a Claude Code transcript, a Codex rollout or a Gemini CLI session');
       }
     } else {
       format = opts.kind === 'claude' ? 'claude-code' : opts.kind;
@@ -487,8 +547,8 @@ async function importOne(
   return importFile({
     path: shown,
     display: shown,
-    bytes,
     lines,
+    longTexts,
     format,
     refName: where.refName,
     firstMeta: where.firstMeta,

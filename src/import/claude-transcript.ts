@@ -3,6 +3,7 @@
 // Every line type is kept; types we do not know become kind "other", and the
 // record's source keeps every field, so a new Claude Code version loses nothing.
 import { isObj, isoTime, normaliseContent, type EventFields, type Obj, type RecordKind } from '../record/index.js';
+import { readableText } from './long-text.js';
 
 
 
@@ -91,5 +92,5 @@ export function normaliseClaudeLine(line: Obj): EventFields {
   if (isObj(line.data) && typeof line.data.type === 'string') meta.data_type = line.data.type;
   if (isObj(line.toolUseResult)) meta.has_tool_use_result = true;
   const role = message && typeof message.role === 'string' ? message.role : type === 'system' ? 'system' : null;
-  return { kind, role, time: isoTime(line.timestamp), content, meta };
+  return { kind, role, time: isoTime(readableText(line.timestamp, 'a timestamp')), content, meta };
 }

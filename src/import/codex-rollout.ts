@@ -2,6 +2,7 @@
 // their lines (the current {timestamp, type, payload} shape and the older one
 // without the wrapper) and mapping each onto the normalised record view.
 import { isObj, isoTime, type EventFields, type Obj, type RecordKind } from '../record/index.js';
+import { longTextFacts, NeedsWholeFile, readableText } from './long-text.js';
 
 
 
@@ -43,8 +44,17 @@ function text(blocks: unknown): unknown[] {
   });
 }
 
+/** The characters a JSON text can begin with (after whitespace). */
+const JSON_STARTS = new Set([...'{["-0123456789tfn'].map((c) => c.charCodeAt(0)));
+
 function parseArguments(s: unknown): unknown {
   if (typeof s !== 'string') return s ?? null;
+  const long = longTextFacts(s);
+  if (long) {
+    // A long string of a line read in pieces: one that cannot begin a JSON text stays as it is, as here.
+    if (long.jsonStart < 0 || !JSON_STARTS.has(long.jsonStart)) return s;
+    throw new NeedsWholeFile('a long Codex arguments or output string that may be JSON');
+  }
   try {
     return JSON.parse(s);
   } catch {
@@ -62,7 +72,7 @@ function outputResult(callId: unknown, output: unknown): { content: unknown; is_
     }
     // Current Codex writes exec_command output as text with a header:
     // "Chunk ID: …\nWall time: …\nProcess exited with code N\n…".
-    const exit = /^Process exited with code (-?\d+)$/m.exec(output.slice(0, 400));
+    const exit = /^Process exited with code (-?\d+)$/m.exec((longTextFacts(output)?.prefix ?? output).slice(0, 400));
     return { content: output, is_error: exit !== null && exit[1] !== '0' };
   }
   if (Array.isArray(output)) return { content: text(output), is_error: false };
@@ -155,5 +165,5 @@ export function normaliseCodexLine(line: Obj, state: CodexState): EventFields {
       meta.data = payload;
   }
   for (const k of ['session_id', 'cwd', 'model', 'harness_version'] as const) if (state[k] !== undefined) meta[k] = state[k];
-  return { kind, role, time: isoTime(line.timestamp), content, meta };
+  return { kind, role, time: isoTime(readableText(line.timestamp, 'a timestamp')), content, meta };
 }

@@ -23,14 +23,36 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * by more lines; a document printed on one line is still a document.
  */
 export function isGeminiDocument(bytes: Uint8Array): boolean {
-  const start = Buffer.from(bytes.subarray(0, 256)).toString('utf8');
-  if (!/^\uFEFF?\s*\{\s*"sessionId"\s*:/.test(start)) return false;
+  if (!beginsAsGeminiDocument(bytes)) return false;
   const nl = bytes.indexOf(0x0a);
   if (nl < 0) return true;
   try {
     const first = JSON.parse(Buffer.from(bytes.subarray(0, nl)).toString('utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>;
     const rest = Buffer.from(bytes.subarray(nl + 1)).toString('utf8').trim();
     return Array.isArray(first.messages) && rest === '';
+  } catch {
+    return true;
+  }
+}
+
+function beginsAsGeminiDocument(bytes: Uint8Array): boolean {
+  return /^\uFEFF?\s*\{\s*"sessionId"\s*:/.test(Buffer.from(bytes.subarray(0, 256)).toString('utf8'));
+}
+
+/**
+ * The same question for a file read line by line (read-transcript.ts), given
+ * its first 256 bytes and its lines. A first line read in pieces (too long
+ * to hold) that begins as a document is taken for one.
+ */
+export function isGeminiDocumentLines(head: Uint8Array, lines: readonly ParsedLine[]): boolean {
+  const first = lines[0];
+  if (!first || !beginsAsGeminiDocument(head)) return false;
+  if (lines.length === 1 && first.eol === '') return true;
+  if (first.huge) return true;
+  try {
+    const value = JSON.parse(Buffer.from(first.bytes).toString('utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    // What follows the first line is only whitespace exactly when each later line is empty or blank.
+    return Array.isArray(value.messages) && lines.slice(1).every((l) => l.error === 'empty line' || l.error === 'blank line');
   } catch {
     return true;
   }

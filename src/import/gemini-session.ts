@@ -12,7 +12,10 @@
 //   object with `messages[]`, rewritten whole on every change. It is cut into
 //   pieces at its message boundaries (gemini-document.ts); each message piece
 //   is a record normalised the same way.
-import { isObj, isoTime, type EventFields, type Obj, type RecordKind } from '../record/index.js';
+import { isObj, isoTime as isoTimeOf, type EventFields, type Obj, type RecordKind } from '../record/index.js';
+import { readableText, textKey, valueKey } from './long-text.js';
+
+const isoTime = (v: unknown) => isoTimeOf(readableText(v, 'a timestamp'));
 
 /** A line the Gemini CLI's chat recording writes to a session-*.jsonl file. */
 export function isGeminiLine(v: unknown): boolean {
@@ -27,7 +30,7 @@ export function isGeminiLine(v: unknown): boolean {
 export interface GeminiState {
   session_id?: string;
   project_hash?: string;
-  /** The canonical JSON of every block shown so far, by message id. */
+  /** Every block shown so far (its valueKey), by message id (its textKey: a long string compares by digest, however it was read). */
   shown: Map<string, Set<string>>;
   /** Tool call ids whose result was already shown. */
   results: Set<string>;
@@ -112,7 +115,8 @@ const ROLE_BY_TYPE: Record<string, string> = { user: 'user', gemini: 'assistant'
  * Blocks not shown before: for a message seen again, those its earlier
  * copies lacked; a tool result, only the first time its call's result shows.
  */
-function unshown(id: string, blocks: unknown[], state: GeminiState): unknown[] {
+function unshown(messageId: string, blocks: unknown[], state: GeminiState): unknown[] {
+  const id = textKey(messageId);
   let seen = state.shown.get(id);
   if (!seen) {
     seen = new Set();
@@ -122,12 +126,13 @@ function unshown(id: string, blocks: unknown[], state: GeminiState): unknown[] {
   const out: unknown[] = [];
   for (const b of blocks) {
     // The CLI writes every copy of a message with the same key order, so its own serialisation compares them.
-    const key = JSON.stringify(b);
+    const key = valueKey(b);
     if (seen.has(key)) continue;
     seen.add(key);
     if (isObj(b) && b.type === 'tool_result' && typeof b.tool_use_id === 'string') {
-      if (state.results.has(b.tool_use_id)) continue;
-      state.results.add(b.tool_use_id);
+      const call = textKey(b.tool_use_id);
+      if (state.results.has(call)) continue;
+      state.results.add(call);
     }
     out.push(b);
   }
@@ -138,7 +143,7 @@ function unshown(id: string, blocks: unknown[], state: GeminiState): unknown[] {
 export function normaliseGeminiMessage(m: Obj, state: GeminiState, sourceType?: string): EventFields {
   const type = typeof m.type === 'string' ? m.type : '';
   const id = typeof m.id === 'string' ? m.id : '';
-  const repeat = state.shown.has(id);
+  const repeat = state.shown.has(textKey(id));
   let kind: RecordKind = KIND_BY_TYPE[type] ?? 'other';
   const all = type === 'gemini' ? modelBlocks(m) : type in KIND_BY_TYPE ? partsOf(m.content) : [];
   const content = unshown(id, all, state);
@@ -171,7 +176,7 @@ function sessionMeta(v: Obj, state: GeminiState, meta: Obj): void {
 export function normaliseGeminiLine(line: Obj, state: GeminiState): EventFields {
   if (typeof line.$rewindTo === 'string') {
     // The messages from that one on are gone from the conversation: shown again if they come back.
-    const at = state.order.indexOf(line.$rewindTo);
+    const at = state.order.indexOf(textKey(line.$rewindTo));
     for (const id of at < 0 ? state.order.splice(0) : state.order.splice(at)) state.shown.delete(id);
     return withSession({ kind: 'other', role: null, time: null, content: [], meta: { harness: 'gemini', source_type: '$rewindTo', rewind_to: line.$rewindTo } }, state);
   }

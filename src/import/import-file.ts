@@ -3,15 +3,16 @@
 // or — when the file does not extend what the archive holds under that name —
 // a separate ref, so that nothing stored is ever overwritten.
 import { shortId } from '../hash/index.js';
-import { WHOLE_LINE, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceBytes, sourceOf, walkChain, type EventFields, type EventSource } from '../record/index.js';
+import { WHOLE_LINE, buildSegmentedTemplate, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type TemplatePart } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
 import { captureViewRef, refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
 import { normaliseClaudeLine } from './claude-transcript.js';
 import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
 import { normaliseGeminiHead, normaliseGeminiLine, normaliseGeminiMessage, normaliseGeminiTail, newGeminiState } from './gemini-session.js';
 import { splitGeminiDocument } from './gemini-document.js';
+import { linePrefixDigest, type LongTextStore } from './huge-line.js';
 import { splitLines } from './jsonl-lines.js';
-import { formatVerdict, harnessOf, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
+import { formatVerdict, harnessOf, lineLength, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
 import type { WriteQueue } from '../odb/index.js';
 
 export type ImportStatus = 'new' | 'updated' | 'unchanged' | 'kept-separately' | 'refused';
@@ -37,9 +38,12 @@ export interface ImportFileOptions {
   path: string;
   /** How the path is shown in problems (file:line: reason). */
   display: string;
-  bytes: Buffer;
+  /** The file's bytes, unless `lines` are given. */
+  bytes?: Buffer;
   /** The file's lines, when the caller has already split and parsed them (format detection); their text and values are released as records are built. */
   lines?: ParsedLine[];
+  /** For lines read in pieces (huge-line.ts): what stores their long strings and whole bytes. */
+  longTexts?: LongTextStore;
   format: TranscriptFormat;
   /** The ref the session belongs under, e.g. refs/sessions/<id>. */
   refName: string;
@@ -125,16 +129,22 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
       format,
       line: line.number,
       eol: line.eol,
-      text:
-        threshold === WHOLE_LINE
-          ? [{ $blob: await put(line.bytes), raw: true }]
-          : line.text !== undefined && line.value !== undefined
-          ? await buildTemplate(line.text, threshold, put)
-          : line.text !== undefined && line.bytes.length <= threshold
-            ? [line.text]
-            : [{ $blob: await put(line.bytes), raw: true }],
+      text: line.huge ? await hugeTemplate(line, threshold) : await template(line, threshold),
     });
-    const body = await encodeEventRecord(parent, fields, source, put);
+    const template = async (l: ParsedLine, threshold: number): Promise<TemplatePart[]> =>
+      threshold === WHOLE_LINE
+        ? [{ $blob: await put(l.bytes), raw: true }]
+        : l.text !== undefined && l.value !== undefined
+          ? await buildTemplate(l.text, threshold, put)
+          : l.text !== undefined && l.bytes.length <= threshold
+            ? [l.text]
+            : [{ $blob: await put(l.bytes), raw: true }];
+    // A line read in pieces is longer than any threshold: unparsed, or whole, it is one raw part.
+    const hugeTemplate = async (l: ParsedLine, threshold: number): Promise<TemplatePart[]> =>
+      threshold === WHOLE_LINE || l.value === undefined
+        ? [{ $blob: await opts.longTexts!.wholeLine(l.huge!), raw: true }]
+        : buildSegmentedTemplate(opts.longTexts!.templateSegments(l.huge!), threshold, put);
+    const body = await encodeEventRecord(parent, fields, source, put, opts.longTexts);
     const { id, isNew } = await queue.writeNew('record', body);
     if (isNew) added++;
     ids.push(id);
@@ -218,8 +228,10 @@ async function place(opts: ImportFileOptions, ids: string[], lines: ParsedLine[]
       const at = stored.parent === null ? 0 : ids.indexOf(stored.parent) + 1;
       const ours = at > 0 || stored.parent === null ? lines[at] : undefined;
       if (ours && ours.number === src.line) {
-        const torn = await sourceBytes(opts.queue, src).catch(() => undefined);
-        if (torn && ours.bytes.subarray(0, torn.length).equals(torn) && (ours.bytes.length > torn.length || ours.eol === '\n')) {
+        // Compared by digest, a piece at a time: either line may be far too long to hold.
+        const torn = await sourceDigest(opts.queue, src).catch(() => undefined);
+        const length = lineLength(ours);
+        if (torn && torn.size <= length && (length > torn.size || ours.eol === '\n') && (await linePrefixDigest(ours, torn.size)) === torn.digest) {
           return { kind: 'forward', ref, from: cur };
         }
       }
@@ -253,7 +265,8 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
   const { reason: _none, ...base } = refusedFile(opts.path, '', opts.format);
   const problem = refNameProblem(opts.refName);
   if (problem) return { ...base, reason: `cannot name a session ${opts.refName}: ${problem}` };
-  const lines = opts.lines ?? (opts.format === 'gemini-json' ? splitGeminiDocument(opts.bytes) : splitLines(opts.bytes).map(parseLine));
+  const bytes = opts.bytes ?? Buffer.alloc(0);
+  const lines = opts.lines ?? (opts.format === 'gemini-json' ? splitGeminiDocument(bytes) : splitLines(bytes).map(parseLine));
   const verdict = formatVerdict(lines, opts.format);
   if (!verdict.ok) return { ...base, reason: verdict.reason };
   const { ids, added, problems } = await buildChain(opts, lines);

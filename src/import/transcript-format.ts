@@ -8,6 +8,7 @@ import { isClaudeLine } from './claude-transcript.js';
 import { isCodexLine } from './codex-rollout.js';
 import { isGeminiLine } from './gemini-session.js';
 import type { GeminiPiece } from './gemini-document.js';
+import type { HugeLine } from './huge-line.js';
 import type { RawLine } from './jsonl-lines.js';
 
 /** `gemini` is the Gemini CLI's JSONL form, `gemini-json` its older JSON document (cut into pieces, not lines). */
@@ -34,6 +35,21 @@ export interface ParsedLine extends RawLine {
   text?: string;
   /** For a Gemini session document: which part of it this piece is. */
   piece?: GeminiPiece;
+  /**
+   * Set for a line read in pieces (huge-line.ts): its bytes stay in the file
+   * (`bytes` is empty), and its value's long strings are placeholders.
+   */
+  huge?: HugeLine;
+}
+
+/** The line's length in bytes. */
+export function lineLength(line: ParsedLine): number {
+  return line.huge ? line.huge.end - line.huge.start : line.bytes.length;
+}
+
+/** Does the line hold a NUL byte? (binary files are told apart by them) */
+export function lineHasNul(line: ParsedLine): boolean {
+  return line.huge ? line.huge.hasNul : line.bytes.includes(0);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -56,8 +72,8 @@ export function parseLine(line: RawLine): ParsedLine {
 export function formatVerdict(lines: ParsedLine[], format: TranscriptFormat): { ok: boolean; reason?: string } {
   const nonBlank = lines.filter((l) => l.error !== 'empty line' && l.error !== 'blank line');
   if (nonBlank.length === 0) return { ok: false, reason: 'the file is empty' };
-  if (nonBlank.some((l) => l.bytes.includes(0))) {
-    const binary = nonBlank.filter((l) => l.bytes.includes(0)).length;
+  if (nonBlank.some(lineHasNul)) {
+    const binary = nonBlank.filter(lineHasNul).length;
     if (binary * 2 >= nonBlank.length) return { ok: false, reason: 'the file is binary' };
   }
   const name = NAMES[format];

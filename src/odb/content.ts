@@ -121,6 +121,29 @@ async function streamList(
   return total;
 }
 
+class Enough extends Error {}
+
+/**
+ * The first `max` bytes of content `id` (all of it when shorter), reading no
+ * further than needed: a reader that shows or indexes a beginning never
+ * holds a 100 MB tool output to do so.
+ */
+export async function readContentPrefix(store: ObjectStore, id: string, max: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  try {
+    await streamContent(store, id, (p) => {
+      const take = Math.min(p.length, max - got);
+      parts.push(take === p.length ? p : p.subarray(0, take));
+      got += take;
+      if (got >= max) throw new Enough();
+    });
+  } catch (err) {
+    if (!(err instanceof Enough)) throw err;
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
 /** The whole content of blob `id` (chunk lists expanded) in memory. */
 export async function readContent(store: ObjectStore, id: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

@@ -16,7 +16,7 @@
 import { ObjectTooLargeError } from '../errors/index.js';
 import { canonicalJson, hasLoneSurrogate, type JsonValue } from '../hash/index.js';
 import { maxBodySize } from '../object/index.js';
-import { encodeValue, type PutContent } from './value-codec.js';
+import { encodeValue, type PutContent, type StandIns } from './value-codec.js';
 
 export const RECORD_KINDS = ['user', 'assistant', 'tool_result', 'system', 'summary', 'progress', 'other', 'unparsed'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
@@ -51,12 +51,13 @@ const THRESHOLDS = [1024, 128, 16];
 export const WHOLE_LINE = 0;
 const MAX_RECORD_BODY = maxBodySize('record');
 
-/** The canonical body of an event record, its large values stored through `put`. */
+/** The canonical body of an event record, its large values stored through `put` (and strings that stand for text not in memory, through `standIns`). */
 export async function encodeEventRecord(
   parent: string | null,
   fields: EventFields,
   source: (threshold: number) => Promise<EventSource>,
   put: PutContent,
+  standIns?: StandIns,
 ): Promise<Uint8Array> {
   const role = typeof fields.role === 'string' && fields.role.length <= 64 && !hasLoneSurrogate(fields.role) ? fields.role : null;
   for (const threshold of THRESHOLDS) {
@@ -65,8 +66,8 @@ export async function encodeEventRecord(
       kind: fields.kind,
       role,
       time: fields.time,
-      content: await encodeValue(fields.content, put, threshold),
-      meta: await encodeValue(fields.meta, put, threshold),
+      content: await encodeValue(fields.content, put, threshold, standIns),
+      meta: await encodeValue(fields.meta, put, threshold, standIns),
       source: await source(threshold),
     };
     const body = Buffer.from(canonicalJson(value), 'utf8');

@@ -2,7 +2,7 @@
 // values still blob references, so a summary reads only what it shows), and
 // helpers that fetch the blobs a reader asks for.
 import type { JsonValue } from '../hash/index.js';
-import { readContent, type ObjectStore } from '../odb/index.js';
+import { readContent, readContentPrefix, type ObjectStore } from '../odb/index.js';
 import { readRecord } from './chain.js';
 import { BLOB_REF_KEY } from './record.js';
 import { sourceOf, type RecordSource } from './source-value.js';
@@ -39,9 +39,13 @@ export function toEventView(id: string, v: { [key: string]: JsonValue }): EventV
   };
 }
 
-/** A value with every blob read back and every marker undone. */
-export function resolveValue(store: ObjectStore, v: JsonValue): Promise<unknown> {
-  return decodeValue(v, (id) => readContent(store, id));
+/**
+ * A value with every blob read back and every marker undone; with
+ * `maxBlob`, only each blob's first `maxBlob` bytes (a text may then end
+ * with a cut character, read as U+FFFD).
+ */
+export function resolveValue(store: ObjectStore, v: JsonValue, maxBlob?: number): Promise<unknown> {
+  return decodeValue(v, (id) => (maxBlob === undefined ? readContent(store, id) : readContentPrefix(store, id, maxBlob)));
 }
 
 /** The blob id a stored value stands for, when it is a long string kept as a blob. */
@@ -61,8 +65,8 @@ export async function textOf(store: ObjectStore, v: JsonValue | undefined, limit
   if (typeof v !== 'object' || Array.isArray(v)) return typeof v === 'object' ? JSON.stringify(v) : String(v);
   const blob = blobOf(v);
   if (blob) {
-    const bytes = await readContent(store, blob);
-    return Buffer.from(limit === undefined ? bytes : bytes.subarray(0, limit)).toString('utf8');
+    const bytes = limit === undefined ? await readContent(store, blob) : await readContentPrefix(store, blob, limit);
+    return Buffer.from(bytes).toString('utf8');
   }
   if (WTF16_KEY in v) return String(await resolveValue(store, v));
   return JSON.stringify(await resolveValue(store, v));

@@ -62,26 +62,47 @@ export function stringLiterals(text: string): Array<[number, number]> {
  * Builds the template of one line of valid JSON text. Literals whose value
  * is longer than `threshold` UTF-8 bytes become blob references.
  */
-export async function buildTemplate(text: string, threshold: number, put: PutContent): Promise<TemplatePart[]> {
+export function buildTemplate(text: string, threshold: number, put: PutContent): Promise<TemplatePart[]> {
+  return buildSegmentedTemplate([text], threshold, put);
+}
+
+/**
+ * The same for a line given as segments (a line read in pieces,
+ * import/huge-line.ts): text, each segment made of whole literals and the
+ * JSON between them, and, between segments, parts made elsewhere (a long
+ * literal's blob, which the line's text does not hold).
+ */
+export async function buildSegmentedTemplate(
+  segments: ReadonlyArray<string | (() => Promise<TemplatePart>)>,
+  threshold: number,
+  put: PutContent,
+): Promise<TemplatePart[]> {
   const parts: TemplatePart[] = [];
-  let last = 0;
-  for (const [s, e] of stringLiterals(text)) {
-    // Cheap filter first: a literal of n characters decodes to at most 3n bytes.
-    if ((e - s - 2) * 3 <= threshold) continue;
-    const literal = text.slice(s, e);
-    const decoded = JSON.parse(literal) as string;
-    // The same rule as the value codec (UTF-8 bytes of the value), so that a
-    // string blobbed in the normalised view is the same blob here.
-    if (Buffer.byteLength(decoded, 'utf8') <= threshold && !(hasLoneSurrogate(decoded) && literal.length > threshold)) continue;
-    if (s > last) parts.push(text.slice(last, s));
-    if (!hasLoneSurrogate(decoded) && JSON.stringify(decoded) === literal) {
-      parts.push({ $blob: await put(Buffer.from(decoded, 'utf8')) });
-    } else {
-      parts.push({ $blob: await put(Buffer.from(literal, 'utf8')), raw: true });
+  for (const text of segments) {
+    if (typeof text !== 'string') {
+      parts.push(await text());
+      continue;
     }
-    last = e;
+    let last = 0;
+    for (const [s, e] of stringLiterals(text)) {
+      // Cheap filter first: a literal of n characters decodes to at most 3n bytes.
+      if ((e - s - 2) * 3 <= threshold) continue;
+      const literal = text.slice(s, e);
+      const decoded = JSON.parse(literal) as string;
+      // The same rule as the value codec (UTF-8 bytes of the value), so that a
+      // string blobbed in the normalised view is the same blob here.
+      if (Buffer.byteLength(decoded, 'utf8') <= threshold && !(hasLoneSurrogate(decoded) && literal.length > threshold)) continue;
+      if (s > last) parts.push(text.slice(last, s));
+      if (!hasLoneSurrogate(decoded) && JSON.stringify(decoded) === literal) {
+        parts.push({ $blob: await put(Buffer.from(decoded, 'utf8')) });
+      } else {
+        parts.push({ $blob: await put(Buffer.from(literal, 'utf8')), raw: true });
+      }
+      last = e;
+    }
+    if (last < text.length) parts.push(text.slice(last));
   }
-  if (last < text.length || parts.length === 0) parts.push(text.slice(last));
+  if (parts.length === 0) parts.push('');
   return mergeStrings(parts);
 }
 

@@ -21,9 +21,23 @@ export const DEFAULT_BLOB_THRESHOLD = 1024;
 export type PutContent = (bytes: Uint8Array) => Promise<string>;
 export type GetContent = (id: string) => Promise<Uint8Array>;
 
-export async function encodeValue(value: unknown, put: PutContent, threshold = DEFAULT_BLOB_THRESHOLD): Promise<JsonValue> {
+/**
+ * Strings that stand for text not held in memory (the long strings of a
+ * transcript line read in pieces, import/long-text.ts), and what to store
+ * for each: the form the text itself would be stored in.
+ */
+export interface StandIns {
+  /** The stored form of `s` when it stands for such a text; undefined for any other string. */
+  encode(s: string): Promise<JsonValue> | undefined;
+  /** Throws when the key cannot be stored as it is. */
+  key(k: string): void;
+}
+
+export async function encodeValue(value: unknown, put: PutContent, threshold = DEFAULT_BLOB_THRESHOLD, standIns?: StandIns): Promise<JsonValue> {
   if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
   if (typeof value === 'string') {
+    const stored = standIns?.encode(value);
+    if (stored) return stored;
     if (hasLoneSurrogate(value)) {
       // The JSON literal writes each lone surrogate as a \\u escape, so it is valid
       // text; a long one goes to a blob like any long string.
@@ -37,17 +51,18 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
   }
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
-    for (const v of value) out.push(await encodeValue(v, put, threshold));
+    for (const v of value) out.push(await encodeValue(v, put, threshold, standIns));
     return out;
   }
   if (typeof value === 'object') {
     const out: { [k: string]: JsonValue } = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined) continue;
+      standIns?.key(k);
       // Keys cannot hold markers; a lone surrogate in a key becomes U+FFFD here
       // (the record's source keeps the exact key).
       const key = hasLoneSurrogate(k) ? toWellFormed(k) : k;
-      out[key.startsWith('$') ? '$' + key : key] = await encodeValue(v, put, threshold);
+      out[key.startsWith('$') ? '$' + key : key] = await encodeValue(v, put, threshold, standIns);
     }
     return out;
   }

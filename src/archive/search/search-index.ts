@@ -57,16 +57,23 @@ function flat(v: unknown): string {
   return out.join('\n');
 }
 
-/** What a record contributes to the index, with every blob read back. */
+/**
+ * Bytes of each blob (and of an unparsed line) that are indexed: a 100 MB
+ * tool output is indexed by its first 4 MiB, as the index of a record must
+ * be built in memory (docs/import-memory.md).
+ */
+export const INDEXED_BLOB_BYTES = 4 * 1024 * 1024;
+
+/** What a record contributes to the index, with every blob read back (its first INDEXED_BLOB_BYTES). */
 export async function indexedText(store: ObjectStore, ev: EventView): Promise<IndexedText> {
   const text: string[] = [];
   const input: string[] = [];
   const output: string[] = [];
   if (ev.kind === 'unparsed' && ev.source) {
-    text.push((await sourceBytes(store, ev.source)).toString('utf8'));
+    text.push((await sourceBytes(store, ev.source, INDEXED_BLOB_BYTES)).toString('utf8'));
     return { text: text.join('\n'), input: '', output: '' };
   }
-  const content = (await resolveValue(store, ev.content as JsonValue)) as unknown[];
+  const content = (await resolveValue(store, ev.content as JsonValue, INDEXED_BLOB_BYTES)) as unknown[];
   for (const b of content) {
     if (typeof b === 'string') text.push(b);
     else if (!isObj(b)) flatten(b, text);
