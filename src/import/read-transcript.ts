@@ -31,7 +31,12 @@ export async function readTranscript(path: string, limits: ReadLimits): Promise<
   let number = 1;
   let lineStart = 0;
   let filePos = 0;
+  // Whether the buffer being read is kept by a line, or by the start of one still pending.
+  let kept = false;
+  let pendingHolds = false;
   const finish = (eol: '\n' | '') => {
+    if (pendingHolds) kept = true;
+    pendingHolds = false;
     if (huge) {
       lines.push(huge.end(eol));
       huge = undefined;
@@ -44,9 +49,16 @@ export async function readTranscript(path: string, limits: ReadLimits): Promise<
     number++;
   };
   const fh = await fs.open(path, 'r');
+  // A buffer that no line keeps a view of (all of it went to a line read in
+  // pieces) is read into again: freed buffers would pile up as external
+  // memory until a collection (some 60 MB in a 100 MB line).
+  let spare: Buffer | undefined;
   try {
     for (;;) {
-      const buf = Buffer.allocUnsafeSlow(READ_SIZE);
+      const buf = spare ?? Buffer.allocUnsafeSlow(READ_SIZE);
+      spare = undefined;
+      kept = false;
+      pendingHolds = false;
       const { bytesRead } = await fh.read(buf, 0, READ_SIZE, null);
       if (bytesRead === 0) break;
       const data = buf.subarray(0, bytesRead);
@@ -58,6 +70,7 @@ export async function readTranscript(path: string, limits: ReadLimits): Promise<
         if (huge) {
           huge.push(piece);
         } else if (piece.length > 0 || nl >= 0) {
+          pendingHolds = true;
           pending.push(piece);
           pendingBytes += piece.length;
           if (pendingBytes > limits.inPiecesAbove) {
@@ -65,6 +78,7 @@ export async function readTranscript(path: string, limits: ReadLimits): Promise<
             for (const p of pending) huge.push(p);
             pending = [];
             pendingBytes = 0;
+            pendingHolds = false;
           }
         }
         if (nl < 0) break;
@@ -73,6 +87,8 @@ export async function readTranscript(path: string, limits: ReadLimits): Promise<
         lineStart = filePos + from;
       }
       filePos += bytesRead;
+      // Kept by a line, or by the start of one still pending (which may yet go to a line read in pieces, or not).
+      if (!kept && !pendingHolds) spare = buf;
     }
   } finally {
     await fh.close();
