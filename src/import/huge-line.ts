@@ -193,7 +193,7 @@ export class LongTextStore implements StandIns {
       const w = new ContentStreamWriter(this.store);
       const text = new TextWriter(w, form === 'stringified');
       // The literal's bytes are decoded again (without its quotes) and checked against the first pass.
-      const decoder = new LiteralDecoder();
+      const decoder = new LiteralDecoder(false);
       const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
       const from = line.start + lit.start;
       const to = line.start + lit.end;

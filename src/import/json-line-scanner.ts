@@ -154,6 +154,12 @@ export class JsonLineScanner {
       switch (this.state) {
         case St.Str: {
           const lit = this.lit!;
+          if (lit.decoder) {
+            // A long literal's decoder checks its escapes: only its closing quote is looked for here.
+            i = this.longInside(t, i);
+            if ((this.state as St) !== St.Str) copyFrom = i;
+            break;
+          }
           const from = i;
           if (lit.escape !== '') {
             i = this.finishEscape(t, i);
@@ -286,6 +292,35 @@ export class JsonLineScanner {
     return this.lastByte;
   }
 
+  /** A long literal's inside from t[i], up to its closing quote (the index after it) or the piece's end. */
+  private longInside(t: string, i: number): number {
+    const lit = this.lit!;
+    const n = t.length;
+    // Whether an odd run of backslashes ended the last piece (so t[i] is escaped).
+    let odd = lit.escape === '\\';
+    lit.escape = '';
+    for (let j = i; ; ) {
+      const q = t.indexOf('"', j);
+      const end = q < 0 ? n : q;
+      let k = end;
+      while (k > i && t.charCodeAt(k - 1) === 0x5c) k--;
+      const run = end - k + (k === i && odd ? 1 : 0);
+      if (q < 0) {
+        this.inside(t, i, n);
+        if (run % 2 === 1) lit.escape = '\\';
+        return n;
+      }
+      if (run % 2 === 0) {
+        this.inside(t, i, q);
+        if ((this.state as St) === St.Failed) return n;
+        this.closeLiteral(this.byteAt(q + 1));
+        return q + 1;
+      }
+      j = q + 1;
+      if (k === i) odd = false;
+    }
+  }
+
   /** A literal's inside, t[from, to). */
   private inside(t: string, from: number, to: number): void {
     if (to <= from) return;
@@ -299,10 +334,10 @@ export class JsonLineScanner {
       return;
     }
     lit.pieces.push(text);
-    this.count(to - from);
-    if (!this.tooMuch && !lit.isKey && lit.units + 2 > Math.max(this.limits.longTextAbove, SURELY_LONG)) {
+    // A key is held; a value only once it is known not to be long (a value holds at most SURELY_LONG meanwhile).
+    if (lit.isKey) this.count(to - from);
+    else if (lit.units + 2 > Math.max(this.limits.longTextAbove, SURELY_LONG)) {
       // Surely long: from here on it is decoded and measured, not held.
-      this.heldUnits -= lit.units;
       lit.decoder = new LiteralDecoder();
       this.feed(lit.decoder, lit.pieces.join(''));
       lit.pieces = [];
@@ -314,7 +349,7 @@ export class JsonLineScanner {
       d.feed(text);
     } catch (err) {
       if (!(err instanceof BadLiteral)) throw err;
-      this.fail(`Bad escaped character in JSON (${err.message})`);
+      this.fail(`Bad string in JSON (${err.message})`);
     }
   }
 
@@ -325,16 +360,19 @@ export class JsonLineScanner {
     if (this.tooMuch) return;
     let stats: LiteralStats | undefined;
     if (lit.decoder) {
-      stats = lit.decoder.finish();
+      try {
+        stats = lit.decoder.finish();
+      } catch (err) {
+        if (!(err instanceof BadLiteral)) throw err;
+        this.fail(`Bad string in JSON (${err.message})`);
+        return;
+      }
     } else if (!lit.isKey && lit.units + 2 > this.limits.longTextAbove) {
       // Between the setting and SURELY_LONG: long only if its text is (and so blobbed at every threshold).
       const d = new LiteralDecoder();
       d.feed(lit.pieces.length === 1 ? lit.pieces[0]! : lit.pieces.join(''));
       const s = d.finish();
-      if (s.utf8 > 1024 && (!s.loneSurrogate || s.stringified > 1024)) {
-        stats = s;
-        this.heldUnits -= lit.units;
-      }
+      if (s.utf8 > 1024 && (!s.loneSurrogate || s.stringified > 1024)) stats = s;
     }
     if (stats) {
       this.flushHeld();
@@ -342,7 +380,7 @@ export class JsonLineScanner {
       return;
     }
     this.held.push('"', ...lit.pieces, '"');
-    this.count(2);
+    this.count(lit.isKey ? 2 : lit.units + 2);
   }
 
   /** Counts held code units; past the bound, nothing more is held. */

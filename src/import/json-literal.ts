@@ -5,10 +5,12 @@
 // length of its JSON.stringify form, and whether the literal is exactly that
 // form. It never holds the text: each piece's decoded text is returned.
 //
-// The pieces are known to be valid (the scanner checked every escape and
-// character); the decoder still refuses a bad escape, since a file read a
-// second time may have changed.
+// Each piece is decoded by JSON.parse of it as a literal of its own (cut
+// where no escape or surrogate pair is cut), which also checks its escapes
+// and characters; what it is measured by comes from comparing it with
+// JSON.stringify of its text, piece by piece.
 import { createHash, type Hash } from 'node:crypto';
+import { hasLoneSurrogate } from '../hash/index.js';
 import { PREFIX_UNITS, type LongTextFacts } from './long-text.js';
 
 export class BadLiteral extends Error {}
@@ -25,10 +27,20 @@ export interface LiteralStats extends LongTextFacts {
   canonical: boolean;
 }
 
-const SHORT_ESCAPES: Record<number, number> = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 };
-/** The code units JSON.stringify writes as a two-character escape. */
-const STRINGIFY_SHORT = new Set([0x22, 0x5c, 0x08, 0x09, 0x0a, 0x0c, 0x0d]);
-const HEX4 = /^[0-9a-fA-F]{4}$/;
+/** Where an escape that the end of `s` cuts short begins (s.length when none is). */
+function cutEscapeAt(s: string): number {
+  const p = s.lastIndexOf('\\');
+  // An escape is at most six characters: \uXXXX.
+  if (p < 0 || p < s.length - 6) return s.length;
+  let k = p;
+  while (k > 0 && s.charCodeAt(k - 1) === 0x5c) k--;
+  // In an even run of backslashes each pair is one escape, complete.
+  if ((p - k + 1) % 2 === 0) return s.length;
+  if (p + 1 >= s.length) return p;
+  if (s[p + 1] !== 'u') return s.length;
+  return s.length - p >= 6 ? s.length : p;
+}
+
 const NOT_JSON_WS = /[^ \t\n\r]/;
 
 export class LiteralDecoder {
@@ -41,58 +53,42 @@ export class LiteralDecoder {
   private jsonStart = -1;
   private prefix = '';
   private readonly hash: Hash = createHash('sha256');
-  /** An escaped high surrogate not yet known to be paired, and whether its escape was in lower case. */
-  private high: { lower: boolean } | undefined;
+
+  /** `measure`: learn the text's lengths and forms too (a decoder that only decodes, and checks the digest, is faster). */
+  constructor(private readonly measure = true) {}
 
   /** Decodes the next piece of the literal's inside (an escape may be cut between pieces); returns its text. */
   feed(raw: string): string {
-    const s = this.carry === '' ? raw : this.carry + raw;
+    let s = this.carry === '' ? raw : this.carry + raw;
     this.carry = '';
-    const out: string[] = [];
-    let i = 0;
-    const n = s.length;
-    while (i < n) {
-      const bs = s.indexOf('\\', i);
-      const runEnd = bs < 0 ? n : bs;
-      if (runEnd > i) {
-        const run = i === 0 && runEnd === n ? s : s.slice(i, runEnd);
-        this.run(run);
-        out.push(run);
-      }
-      if (bs < 0) break;
-      if (bs + 1 >= n) {
-        this.carry = s.slice(bs);
-        break;
-      }
-      const c = s.charCodeAt(bs + 1);
-      if (c === 0x75) {
-        if (bs + 6 > n) {
-          this.carry = s.slice(bs);
-          break;
-        }
-        const hex = s.slice(bs + 2, bs + 6);
-        if (!HEX4.test(hex)) throw new BadLiteral(`bad \\u escape "\\u${hex}"`);
-        const unit = parseInt(hex, 16);
-        this.escaped(unit, hex === hex.toLowerCase() ? 'lower' : 'upper');
-        out.push(String.fromCharCode(unit));
-        i = bs + 6;
-      } else {
-        const unit = SHORT_ESCAPES[c];
-        if (unit === undefined) throw new BadLiteral(`bad escape "\\${s[bs + 1]}"`);
-        this.escaped(unit, 'short');
-        out.push(String.fromCharCode(unit));
-        i = bs + 2;
-      }
+    const cut = cutEscapeAt(s);
+    if (cut < s.length) {
+      this.carry = s.slice(cut);
+      s = s.slice(0, cut);
     }
-    const text = out.length === 1 ? out[0]! : out.join('');
-    if (text !== '') this.hash.update(text, 'utf16le');
+    if (s === '') return '';
+    let text = this.decode(s);
+    // A high surrogate at the end may pair with what comes next: it waits, with what wrote it.
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      const wrote = s.charCodeAt(s.length - 1) === last ? 1 : 6;
+      this.carry = s.slice(s.length - wrote) + this.carry;
+      s = s.slice(0, s.length - wrote);
+      text = text.slice(0, -1);
+    }
+    this.account(s, text);
     return text;
   }
 
   /** What the whole literal was; throws when it ended inside an escape. */
   finish(): LiteralStats {
-    if (this.carry !== '') throw new BadLiteral('the literal ends inside an escape');
-    this.settleHigh();
+    if (this.carry !== '') {
+      // Only a lone high surrogate can be left, unless the literal ends inside an escape.
+      const s = this.carry;
+      this.carry = '';
+      if (cutEscapeAt(s) < s.length) throw new BadLiteral('the literal ends inside an escape');
+      this.account(s, this.decode(s));
+    }
     return {
       units: this.units,
       utf8: this.utf8,
@@ -105,66 +101,24 @@ export class LiteralDecoder {
     };
   }
 
-  /** Characters as written (no quote, backslash or control character: the scanner saw to that). */
-  private run(run: string): void {
-    // A run never begins with a low surrogate: raw text is valid UTF-16, so an escaped high before it is lone.
-    this.settleHigh();
-    this.units += run.length;
-    this.utf8 += Buffer.byteLength(run, 'utf8');
-    this.stringified += run.length;
-    this.seen(run);
-  }
-
-  private escaped(unit: number, form: 'short' | 'lower' | 'upper'): void {
-    if (unit >= 0xdc00 && unit <= 0xdfff && this.high) {
-      // A pair written as two escapes: JSON.stringify writes the character itself.
-      this.high = undefined;
-      this.units += 1;
-      this.utf8 += 1; // 3 counted for the high one, 4 for the pair
-      this.stringified += 2 - 6;
-      this.canonical = false;
-      this.seen(String.fromCharCode(unit));
-      return;
-    }
-    this.settleHigh();
-    this.units += 1;
-    this.seen(String.fromCharCode(unit));
-    if (unit >= 0xd800 && unit <= 0xdbff) {
-      this.high = { lower: form === 'lower' };
-      this.utf8 += 3;
-      this.stringified += 6;
-      return;
-    }
-    if (unit >= 0xdc00 && unit <= 0xdfff) {
-      this.lone = true;
-      this.utf8 += 3;
-      this.stringified += 6;
-      if (form !== 'lower') this.canonical = false;
-      return;
-    }
-    this.utf8 += unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
-    if (STRINGIFY_SHORT.has(unit)) {
-      this.stringified += 2;
-      if (form !== 'short') this.canonical = false;
-    } else if (unit < 0x20) {
-      this.stringified += 6;
-      if (form !== 'lower') this.canonical = false;
-    } else {
-      // Written escaped (\/, \u0041, \u00e9 …) where JSON.stringify writes the character.
-      this.stringified += 1;
-      this.canonical = false;
+  private decode(s: string): string {
+    try {
+      return JSON.parse('"' + s + '"') as string;
+    } catch (err) {
+      throw new BadLiteral((err as Error).message);
     }
   }
 
-  /** An escaped high surrogate followed by anything but a low one is lone. */
-  private settleHigh(): void {
-    if (!this.high) return;
-    this.lone = true;
-    if (!this.high.lower) this.canonical = false;
-    this.high = undefined;
-  }
-
-  private seen(text: string): void {
+  /** `text` is what `s` (whole escapes, no surrogate pair cut) decodes to. */
+  private account(s: string, text: string): void {
+    this.hash.update(text, 'utf16le');
+    if (!this.measure) return;
+    this.units += text.length;
+    this.utf8 += Buffer.byteLength(text, 'utf8');
+    if (!this.lone && hasLoneSurrogate(text)) this.lone = true;
+    const written = JSON.stringify(text);
+    this.stringified += written.length - 2;
+    if (this.canonical && (written.length !== s.length + 2 || !written.startsWith(s, 1))) this.canonical = false;
     if (this.prefix.length < PREFIX_UNITS) this.prefix += text.slice(0, PREFIX_UNITS - this.prefix.length);
     if (this.jsonStart < 0) {
       const m = NOT_JSON_WS.exec(text);
