@@ -2,6 +2,7 @@
 // their lines (the current {timestamp, type, payload} shape and the older one
 // without the wrapper) and mapping each onto the normalised record view.
 import { isObj, isoTime, type EventFields, type Obj, type RecordKind } from '../record/index.js';
+import { mayBeJson } from './json-line-scanner.js';
 import { longTextFacts, NeedsWholeFile, readableText } from './long-text.js';
 
 
@@ -44,15 +45,12 @@ function text(blocks: unknown): unknown[] {
   });
 }
 
-/** The characters a JSON text can begin with (after whitespace). */
-const JSON_STARTS = new Set([...'{["-0123456789tfn'].map((c) => c.charCodeAt(0)));
-
 function parseArguments(s: unknown): unknown {
   if (typeof s !== 'string') return s ?? null;
   const long = longTextFacts(s);
   if (long) {
-    // A long string of a line read in pieces: one that cannot begin a JSON text stays as it is, as here.
-    if (long.jsonStart < 0 || !JSON_STARTS.has(long.jsonStart)) return s;
+    // A long string of a line read in pieces: one whose beginning is not that of a JSON text stays as it is, as below.
+    if (!mayBeJson(long.prefix)) return s;
     throw new NeedsWholeFile('a long Codex arguments or output string that may be JSON');
   }
   try {

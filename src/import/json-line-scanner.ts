@@ -42,6 +42,13 @@ export type ScanResult =
   /** Valid JSON whose held text passed `heldAbove`. */
   | { kind: 'too-much-structure' };
 
+/** Can a text that begins with `prefix` be JSON? (false: JSON.parse of it surely fails) */
+export function mayBeJson(prefix: string): boolean {
+  const s = new JsonLineScanner({ longTextAbove: Infinity, heldAbove: Infinity });
+  s.push(prefix);
+  return !s.failed;
+}
+
 /** Past this, a literal's text is surely long (a literal of n code units decodes to at least n/6, so to more than 1024 UTF-8 bytes). */
 const SURELY_LONG = 6 * 1024 + 2;
 
@@ -240,6 +247,11 @@ export class JsonLineScanner {
     if ((this.state as St) !== St.Failed) this.hold(t, copyFrom, n);
     this.unitBase += n;
     this.byteBase += bytes;
+  }
+
+  /** Has what was read so far stopped being the beginning of a JSON text? */
+  get failed(): boolean {
+    return this.state === St.Failed;
   }
 
   /** The line's value (long strings as placeholders), why it is not JSON, or that it holds too much structure. */

@@ -41,8 +41,6 @@ function cutEscapeAt(s: string): number {
   return s.length - p >= 6 ? s.length : p;
 }
 
-const NOT_JSON_WS = /[^ \t\n\r]/;
-
 export class LiteralDecoder {
   private carry = '';
   private units = 0;
@@ -50,7 +48,6 @@ export class LiteralDecoder {
   private lone = false;
   private stringified = 2;
   private canonical = true;
-  private jsonStart = -1;
   private prefix = '';
   private readonly hash: Hash = createHash('sha256');
 
@@ -96,7 +93,6 @@ export class LiteralDecoder {
       stringified: this.stringified,
       canonical: this.canonical,
       digest: this.hash.digest('hex'),
-      jsonStart: this.jsonStart,
       prefix: this.prefix,
     };
   }
@@ -120,9 +116,5 @@ export class LiteralDecoder {
     this.stringified += written.length - 2;
     if (this.canonical && (written.length !== s.length + 2 || !written.startsWith(s, 1))) this.canonical = false;
     if (this.prefix.length < PREFIX_UNITS) this.prefix += text.slice(0, PREFIX_UNITS - this.prefix.length);
-    if (this.jsonStart < 0) {
-      const m = NOT_JSON_WS.exec(text);
-      if (m) this.jsonStart = text.charCodeAt(m.index);
-    }
   }
 }

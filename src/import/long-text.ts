@@ -1,8 +1,8 @@
 // The strings of a huge line that are never held in memory (huge-line.ts):
 // each stands in the line's parsed value as a placeholder string, which says
 // what a normaliser may know of the text without reading it: a digest of
-// its code units (its identity: equal texts, equal placeholders), the first
-// character that is not JSON whitespace, and its first 400 code units.
+// its code units (its identity: equal texts, equal placeholders) and its
+// first 400 code units.
 //
 // A placeholder is a string, so a normaliser's `typeof v === 'string'`
 // checks, its comparisons with short constants and its copying of values
@@ -24,18 +24,15 @@ export const PREFIX_UNITS = 400;
 export interface LongTextFacts {
   /** sha256 of the text's UTF-16 code units (little-endian), hex. */
   digest: string;
-  /** The first code unit that is not JSON whitespace (space, tab, LF, CR); -1 when there is none. */
-  jsonStart: number;
   /** The text's first PREFIX_UNITS code units. */
   prefix: string;
 }
 
-// MARKER, digest, space, jsonStart as 5 characters, space, prefix length as 3 digits, space, prefix.
-const HEAD = MARKER.length + 64 + 1 + 5 + 1 + 3 + 1;
+// MARKER, digest, space, the prefix's length as 3 digits, space, prefix.
+const HEAD = MARKER.length + 64 + 1 + 3 + 1;
 
 export function placeholderOf(f: LongTextFacts): string {
-  const start = f.jsonStart < 0 ? '-----' : f.jsonStart.toString(16).padStart(5, '0');
-  return `${MARKER}${f.digest} ${start} ${String(f.prefix.length).padStart(3, '0')} ${f.prefix}`;
+  return `${MARKER}${f.digest} ${String(f.prefix.length).padStart(3, '0')} ${f.prefix}`;
 }
 
 /** The facts a placeholder carries; undefined for any other string. */
@@ -43,12 +40,7 @@ export function longTextFacts(s: string): LongTextFacts | undefined {
   if (s.length < HEAD || s.charCodeAt(0) !== 0 || !s.startsWith(MARKER)) return undefined;
   const prefixLength = Number(s.slice(HEAD - 4, HEAD - 1));
   if (s.length !== HEAD + prefixLength) return undefined;
-  const start = s.slice(MARKER.length + 65, MARKER.length + 70);
-  return {
-    digest: s.slice(MARKER.length, MARKER.length + 64),
-    jsonStart: start === '-----' ? -1 : parseInt(start, 16),
-    prefix: s.slice(HEAD),
-  };
+  return { digest: s.slice(MARKER.length, MARKER.length + 64), prefix: s.slice(HEAD) };
 }
 
 /** Does `s` hold a placeholder (as itself, or within a longer string a normaliser put together)? */
