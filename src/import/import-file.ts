@@ -77,6 +77,8 @@ function release(line: ParsedLine, format: TranscriptFormat): void {
   if (format === 'gemini-json' && line.piece === 'head') return;
   line.text = undefined;
   line.value = undefined;
+  // A line read in pieces keeps where it is in the file (a later placement may read it), not its held text.
+  if (line.huge) line.huge.segments = undefined;
 }
 
 /** Builds and stores the records of a file (releasing each line's text and value as it goes); returns the ids oldest first. */

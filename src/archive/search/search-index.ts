@@ -59,10 +59,10 @@ function flat(v: unknown): string {
 
 /**
  * Bytes of each blob (and of an unparsed line) that are indexed: a 100 MB
- * tool output is indexed by its first 4 MiB, as the index of a record must
+ * tool output is indexed by its first 1 MiB, as the index of a record must
  * be built in memory (docs/import-memory.md).
  */
-export const INDEXED_BLOB_BYTES = 4 * 1024 * 1024;
+export const INDEXED_BLOB_BYTES = 1024 * 1024;
 
 /** What a record contributes to the index, with every blob read back (its first INDEXED_BLOB_BYTES). */
 export async function indexedText(store: ObjectStore, ev: EventView): Promise<IndexedText> {
