@@ -6,9 +6,11 @@
 // baseline and their ratio; the scaling rows compare an archive of 30
 // sessions with the full one. Not part of `npm test`.
 //
-// Usage: node build/bench/scale.js [--files N] [--reps N] [--json] [--keep]
+// Usage: node build/bench/scale.js [--files N] [--reps N] [--json] [--keep] [--only huge-line]
 //   --files N  only the first N transcripts (a quick look; the issue's
 //              figures are for all of them)
+//   --only huge-line  only the row of one 100 MB line (issue 15's "whatever
+//              the input"), without the rest
 import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +27,7 @@ interface Options {
   reps: number;
   json: boolean;
   keep: boolean;
+  only?: 'huge-line';
 }
 
 function parseArgs(argv: string[]): Options {
@@ -35,7 +38,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--reps') o.reps = Number(argv[++i]);
     else if (a === '--json') o.json = true;
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown argument ${a} (usage: scale.js [--files N] [--reps N] [--json] [--keep])`);
+    else if (a === '--only' && argv[i + 1] === 'huge-line') o.only = argv[++i] as 'huge-line';
+    else throw new Error(`unknown argument ${a} (usage: scale.js [--files N] [--reps N] [--json] [--keep] [--only huge-line])`);
   }
   return o;
 }
@@ -151,6 +155,54 @@ for (const n of (await fs.readdir(process.argv[1])).sort()) {
 console.log(lines);
 `;
 
+/**
+ * A real transcript (the corpus's first) with one line more in its middle: a
+ * tool result of 100 MiB of real text (the corpus's own transcripts, as
+ * JSON-escaped text: quotes, backslashes, newlines, non-ASCII), written a
+ * piece at a time. Returns its path.
+ */
+async function hugeLineTranscript(work: string, corpus: string, names: string[]): Promise<string> {
+  const dir = join(work, 'huge-line');
+  await fs.mkdir(dir);
+  const lines = transcriptLines(readFileSync(join(corpus, names[0]!)));
+  const at = Math.floor(lines.length / 2);
+  const template = lines.map((l) => JSON.parse(l.toString('utf8')) as Record<string, unknown>).find((v) => v.type === 'user' && typeof v.sessionId === 'string');
+  const session = (template?.sessionId as string | undefined) ?? 'huge-line';
+  const [head, tail] = JSON.stringify({
+    ...(template ?? { type: 'user', sessionId: session }),
+    uuid: '00000000-0000-4000-8000-00000000f00d',
+    message: { role: 'user', content: [{ tool_use_id: 'toolu_huge', type: 'tool_result', content: '@@OUTPUT@@', is_error: false }] },
+    toolUseResult: { stdout: '(the output above)', stderr: '', interrupted: false },
+  }).split('"@@OUTPUT@@"') as [string, string];
+  const file = join(dir, `${session}.jsonl`);
+  const out = await fs.open(file, 'w');
+  try {
+    for (const l of lines.slice(0, at)) await out.write(Buffer.concat([l, Buffer.from('\n')]));
+    await out.write(head + '"');
+    let written = 0;
+    for (let i = 0; written < 100 * 1024 * 1024; i++) {
+      const text = JSON.stringify(readFileSync(join(corpus, names[i % names.length]!), 'utf8')).slice(1, -1);
+      written += (await out.write(text)).bytesWritten;
+    }
+    await out.write('"' + tail + '\n');
+    for (const l of lines.slice(at)) await out.write(Buffer.concat([l, Buffer.from('\n')]));
+  } finally {
+    await out.close();
+  }
+  return file;
+}
+
+/** Issue 15's bound holds whatever the input: one line of 100 MB imported into a fresh archive. */
+async function hugeLineRow(work: string, corpus: string, names: string[]): Promise<void> {
+  const file = await hugeLineTranscript(work, corpus, names);
+  const arch = join(work, 'huge-line-archive');
+  await fs.mkdir(arch);
+  tapesOk(['init', '-q'], arch);
+  const imp = timedWithPeak(NODE, [TAPES, 'import', '--no-progress', file], arch);
+  if (imp.status !== 0) throw new Error(`tapes import of one 100 MB line exited ${imp.status}: ${imp.stderr.slice(0, 2000)}`);
+  row({ job: `import: one 100 MB line (${((await fs.stat(file)).size / 1e6).toFixed(0)} MB file), peak memory`, tapes: imp.peakMB, baseline: 300, baselineName: 'the 300 MB bound', unit: 'MB', target: '≤ 1.0×' });
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const machine = machineInfo();
@@ -168,6 +220,11 @@ async function main(): Promise<void> {
     const lineCount = files.reduce((n, f) => n + f.lines.length, 0);
     const bytes = files.reduce((n, f) => n + f.lines.reduce((m, l) => m + l.length + 1, 0), 0);
     log(o, `corpus: ${names.length} files, ${lineCount} lines, ${(bytes / 1e6).toFixed(0)} MB in ${work}`);
+    if (o.only === 'huge-line') {
+      await hugeLineRow(work, corpus, names);
+      console.log(o.json ? JSON.stringify({ machine, rows }, null, 2) : table(rows));
+      return;
+    }
 
     // Import: git fast-import, the Node floor, tapes.
     const gitDir = join(work, 'peer.git');
@@ -183,6 +240,7 @@ async function main(): Promise<void> {
     row({ job: 'import: peak memory', tapes: imp.peakMB, baseline: 300, baselineName: 'the 300 MB bound', unit: 'MB', target: '≤ 1.0×' });
     const again = tapes(['import', '--no-progress', corpus], arch);
     row({ job: 'import again, nothing changed', tapes: again.ms, baseline: 1000, baselineName: 'the 1 s bound', unit: 'ms', target: '≤ 1.0×' });
+    await hugeLineRow(work, corpus, names);
 
     // The longest session, and a record in its middle, on both sides.
     const longest = files.reduce((a, b) => (b.lines.length > a.lines.length ? b : a));
