@@ -21,6 +21,7 @@ import {
   type FileResult,
   type ParsedLine,
   type ReadLimits,
+  type TranscriptRead,
   type TranscriptFormat,
 } from '../import/index.js';
 import { TapesError, systemError } from '../errors/index.js';
@@ -491,7 +492,7 @@ async function importOne(
     // It may hold a line too long to read whole (docs/import-memory.md): read
     // in pieces. When the import needs more of such a line than that way
     // holds (the rare shapes NeedsWholeFile names), the file is read whole.
-    let read;
+    let read: TranscriptRead | undefined;
     try {
       read = await readTranscript(path, limits);
     } catch (err) {

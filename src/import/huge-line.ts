@@ -104,6 +104,8 @@ export class HugeLineReader {
     if (text === '') return;
     if (this.blank && text.trim() !== '') this.blank = false;
     this.scanner.push(text);
+    // No need to read on: whatever the rest is, the ordinary way reads this file (and says what is wrong with the line, if anything).
+    if (this.scanner.tooMuchStructure) throw new NeedsWholeFile(`line ${this.number} is mostly structure rather than long strings`);
   }
 }
 

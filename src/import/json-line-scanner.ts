@@ -249,6 +249,11 @@ export class JsonLineScanner {
     this.byteBase += bytes;
   }
 
+  /** Has the held text passed its bound (the line, if JSON, holds too much structure to be read this way)? */
+  get tooMuchStructure(): boolean {
+    return this.tooMuch && this.state !== St.Failed;
+  }
+
   /** Has what was read so far stopped being the beginning of a JSON text? */
   get failed(): boolean {
     return this.state === St.Failed;
