@@ -10,20 +10,15 @@ import {
   formatVerdict,
   importFile,
   isGeminiDocument,
-  isGeminiDocumentLines,
-  LongTextStore,
-  NeedsWholeFile,
-  readableText,
-  readTranscript,
   splitGeminiDocument,
   parseLine,
   splitLines,
   type FileResult,
   type ParsedLine,
-  type ReadLimits,
-  type TranscriptRead,
   type TranscriptFormat,
 } from '../import/index.js';
+// Lines read in pieces (docs/import-memory.md, "A line of any length").
+import { isGeminiDocumentLines, LongTextStore, NeedsWholeFile, readableText, readTranscript, type ReadLimits, type TranscriptRead } from '../import/index.js';
 import { TapesError, systemError } from '../errors/index.js';
 import { CAPTURES_PREFIX, shortRefName, type RefStore, type RefUpdateOptions, type RefUpdateResult } from '../refs/index.js';
 import type { Archive } from './archive.js';
@@ -499,8 +494,10 @@ async function importOne(
       if (!(err instanceof NeedsWholeFile)) return refused(`cannot read: ${(err as Error).message}`);
     }
     if (read && !(geminiDocuments && isGeminiDocumentLines(read.head, read.lines))) {
-      const longTexts = new LongTextStore(queue);
-      for (const l of read.lines) if (l.huge) longTexts.add(l.huge);
+      // Only a file with such a line has its strings looked at for placeholders.
+      const huge = read.lines.filter((l) => l.huge);
+      const longTexts = huge.length > 0 ? new LongTextStore(queue) : undefined;
+      for (const l of huge) longTexts!.add(l.huge!);
       try {
         return await importLines(queue, refs, opts, path, shown, read.lines, undefined, longTexts);
       } catch (err) {

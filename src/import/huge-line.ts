@@ -15,7 +15,7 @@ import { InvalidInputError } from '../errors/index.js';
 import { ContentStreamWriter, type ObjectStore } from '../odb/index.js';
 import type { JsonValue } from '../hash/index.js';
 import { BLOB_REF_KEY, WTF16_KEY, type StandIns, type TemplatePart } from '../record/index.js';
-import { LiteralDecoder } from './json-literal.js';
+import { joinPieces, LiteralDecoder } from './json-literal.js';
 import { JsonLineScanner, type LineSegment, type LongLiteral, type ScanLimits } from './json-line-scanner.js';
 import { holdsLongText, longTextFacts, NeedsWholeFile } from './long-text.js';
 import type { ParsedLine } from './transcript-format.js';
@@ -282,13 +282,8 @@ class TextWriter {
   }
 
   push(decoded: string): Promise<void> {
-    let t = this.carry === '' ? decoded : this.carry + decoded;
-    this.carry = '';
-    const last = t.charCodeAt(t.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) {
-      this.carry = t[t.length - 1]!;
-      t = t.slice(0, -1);
-    }
+    const [t, carry] = joinPieces(this.carry, decoded);
+    this.carry = carry;
     return this.write(t);
   }
 

@@ -10,7 +10,7 @@
 // Nothing here recurses: nesting is a bit per level, so a line of a million
 // "[" is read in a few hundred kilobytes (and then found to be too much
 // structure to hold, below).
-import { BadLiteral, LiteralDecoder, type LiteralStats } from './json-literal.js';
+import { BadLiteral, joinPieces, LiteralDecoder, type LiteralStats } from './json-literal.js';
 import { placeholderOf } from './long-text.js';
 
 export interface ScanLimits {
@@ -138,13 +138,8 @@ export class JsonLineScanner {
   push(text: string): void {
     if (this.state === St.Failed) return;
     // A surrogate pair cut between pieces is read whole (its UTF-8 length is that of the pair).
-    let t = this.highCarry === '' ? text : this.highCarry + text;
-    this.highCarry = '';
-    const last = t.charCodeAt(t.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) {
-      this.highCarry = t[t.length - 1]!;
-      t = t.slice(0, -1);
-    }
+    const [t, carry] = joinPieces(this.highCarry, text);
+    this.highCarry = carry;
     this.scan(t);
   }
 

@@ -27,6 +27,17 @@ export interface LiteralStats extends LongTextFacts {
   canonical: boolean;
 }
 
+/**
+ * The text of `carry` and `piece` together, split before a high surrogate
+ * that ends it (it may pair with the next piece's first code unit): the text
+ * to use now, and what to carry to the next piece.
+ */
+export function joinPieces(carry: string, piece: string): [now: string, carry: string] {
+  const t = carry === '' ? piece : carry + piece;
+  const last = t.charCodeAt(t.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? [t.slice(0, -1), t.slice(-1)] : [t, ''];
+}
+
 /** Where an escape that the end of `s` cuts short begins (s.length when none is). */
 function cutEscapeAt(s: string): number {
   const p = s.lastIndexOf('\\');
