@@ -14,9 +14,9 @@ import { promises as fs } from 'node:fs';
 import { InvalidInputError } from '../errors/index.js';
 import { ContentStreamWriter, type ObjectStore } from '../odb/index.js';
 import type { JsonValue } from '../hash/index.js';
-import { BLOB_REF_KEY, WTF16_KEY, type StandIns, type TemplatePart } from '../record/index.js';
+import { BLOB_REF_KEY, MAX_RECORD_BODY, WTF16_KEY, type StandIns, type TemplatePart } from '../record/index.js';
 import { joinPieces, LiteralDecoder } from './json-literal.js';
-import { JsonLineScanner, type LineSegment, type LongLiteral, type ScanLimits } from './json-line-scanner.js';
+import { JsonLineScanner, type LineSegment, type LongLiteral, type Projection, type ScanLimits } from './json-line-scanner.js';
 import { holdsLongText, longTextFacts, NeedsWholeFile } from './long-text.js';
 import type { ParsedLine } from './transcript-format.js';
 
@@ -31,6 +31,13 @@ export interface HugeLine {
   hasNul: boolean;
   /** The line in order, held text and long literals (offsets within the line), when it parsed. */
   segments?: LineSegment[];
+  /** When it parsed: a lower bound of its line template's size at any threshold. */
+  templateAtLeast?: number;
+  /**
+   * Its record cannot fit (templateAtLeast), and its value is only what the
+   * normalisers read for the record's kind, role and time (RECORD_FIELDS).
+   */
+  projected?: boolean;
 }
 
 const NO_BYTES = Buffer.alloc(0);
@@ -96,18 +103,71 @@ export class HugeLineReader {
     if (this.blank) return { ...line, error: 'blank line' };
     const r = this.scanner.end();
     if (r.kind === 'not-json') return { ...line, error: 'not JSON', detail: r.detail };
-    if (r.kind === 'too-much-structure') throw new NeedsWholeFile(`line ${this.number} is mostly structure rather than long strings`);
-    return { ...line, value: r.value, huge: { ...huge, segments: r.segments } };
+    if (r.kind === 'too-much-structure') {
+      // More structure than is held. When its template alone is too large for a record, the record keeps only
+      // the line's kind, role and time (docs/format.md 6.1.8): the line is read again for those (projectLine).
+      if (r.templateAtLeast <= MAX_RECORD_BODY) throw new NeedsWholeFile(`line ${this.number} holds more structure than is held, in a record that may fit`);
+      return { ...line, huge: { ...huge, templateAtLeast: r.templateAtLeast, projected: true } };
+    }
+    return { ...line, value: r.value, huge: { ...huge, segments: r.segments, templateAtLeast: r.templateAtLeast } };
   }
 
   private text(text: string): void {
     if (text === '') return;
     if (this.blank && text.trim() !== '') this.blank = false;
     this.scanner.push(text);
-    // No need to read on: whatever the rest is, the ordinary way reads this file (and says what is wrong with the line, if anything).
-    if (this.scanner.tooMuchStructure) throw new NeedsWholeFile(`line ${this.number} is mostly structure rather than long strings`);
   }
 }
+
+/**
+ * What the normalisers read of a line to give its kind, role and time, the
+ * format verdicts, and what Codex carries to later lines (claude-transcript.ts,
+ * codex-rollout.ts, transcript-format.ts): the only part of a line whose
+ * record cannot fit (its template alone is too large) that matters. A
+ * Gemini session's later lines depend on all of a message, so a Gemini file
+ * with such a line is read whole (buildChain). test/import/huge-line.test.ts
+ * checks, line by line over real transcripts, that the projection gives
+ * the normalisers' answers.
+ */
+const VALUE = { kind: 'value' } as const;
+const BLOCKS: Projection = { kind: 'blocks', block: { kind: 'members', members: { type: VALUE } } };
+const SCALARS = { type: VALUE, role: VALUE, id: VALUE, cwd: VALUE, cli_version: VALUE, model: VALUE };
+export const RECORD_FIELDS: Projection = {
+  kind: 'members',
+  members: {
+    ...SCALARS,
+    timestamp: VALUE,
+    message: { kind: 'members', members: { role: VALUE, content: BLOCKS } },
+    content: BLOCKS,
+    payload: { kind: 'members', members: SCALARS },
+  },
+};
+
+/** Reads a line that `end` left to be projected: its value, as RECORD_FIELDS keeps it. */
+export async function projectLine(line: ParsedLine, limits: ScanLimits): Promise<void> {
+  const huge = line.huge!;
+  const scanner = new JsonLineScanner({ ...limits, project: RECORD_FIELDS });
+  const hash = createHash('sha256');
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  try {
+    await readRange(huge.path, huge.start, huge.end, async (bytes) => {
+      hash.update(bytes);
+      for (let at = 0; at < bytes.length; at += DECODE_BYTES) scanner.push(utf8.decode(bytes.subarray(at, at + DECODE_BYTES), { stream: true }));
+    });
+    scanner.push(utf8.decode());
+  } catch (err) {
+    if (err instanceof TypeError) throw changed(huge.path);
+    throw err;
+  }
+  if (hash.digest('hex') !== huge.digest) throw changed(huge.path);
+  const r = scanner.end();
+  if (r.kind === 'not-json') throw changed(huge.path);
+  if (r.kind === 'too-much-structure') throw new NeedsWholeFile(`line ${line.number} holds more than its kind, role and time need, even projected`);
+  line.value = r.value;
+  // Its long strings (a kept scalar can be one) stand in the value as in any line's.
+  huge.segments = r.segments;
+}
+
 
 /** sha256 of a line's first `n` bytes (read from the file again for a line read in pieces). */
 export async function linePrefixDigest(line: ParsedLine, n: number): Promise<string> {

@@ -3,7 +3,7 @@
 // or — when the file does not extend what the archive holds under that name —
 // a separate ref, so that nothing stored is ever overwritten.
 import { shortId } from '../hash/index.js';
-import { WHOLE_LINE, buildSegmentedTemplate, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type TemplatePart } from '../record/index.js';
+import { MAX_RECORD_BODY, WHOLE_LINE, buildSegmentedTemplate, templateSizeAtLeast, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type TemplatePart } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
 import { captureViewRef, refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
 import { normaliseClaudeLine } from './claude-transcript.js';
@@ -11,6 +11,7 @@ import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
 import { normaliseGeminiHead, normaliseGeminiLine, normaliseGeminiMessage, normaliseGeminiTail, newGeminiState } from './gemini-session.js';
 import { splitGeminiDocument } from './gemini-document.js';
 import { linePrefixDigest, type LongTextStore } from './huge-line.js';
+import { NeedsWholeFile } from './long-text.js';
 import { splitLines } from './jsonl-lines.js';
 import { formatVerdict, harnessOf, lineLength, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
 import type { WriteQueue } from '../odb/index.js';
@@ -103,6 +104,8 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
   let added = 0;
   for (const line of lines) {
     memo.clear();
+    // What a Gemini session's later lines show depends on all of each message: a projected line cannot serve.
+    if (line.huge?.projected && (format === 'gemini' || format === 'gemini-json')) throw new NeedsWholeFile(`line ${line.number} of a Gemini session is mostly structure`);
     let fields: EventFields;
     if (line.value !== undefined && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value)) {
       const obj = line.value as Record<string, unknown>;
@@ -146,7 +149,11 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
       threshold === WHOLE_LINE || l.value === undefined
         ? [{ $blob: await opts.longTexts!.wholeLine(l.huge!), raw: true }]
         : buildSegmentedTemplate(opts.longTexts!.templateSegments(l.huge!), threshold, put);
-    const body = await encodeEventRecord(parent, fields, source, put, opts.longTexts);
+    // A line whose template alone is larger than a record can be has no record that fits at any
+    // threshold: it is not built three times to find out (for a line of millions of numbers, the
+    // most memory an import took), and the blobs those tries would store, for nothing, are not.
+    const templateAtLeast = line.value === undefined ? 0 : line.huge ? (line.huge.templateAtLeast ?? 0) : line.text !== undefined ? templateSizeAtLeast(line.text) : 0;
+    const body = await encodeEventRecord(parent, fields, source, put, opts.longTexts, templateAtLeast > MAX_RECORD_BODY);
     const { id, isNew } = await queue.writeNew('record', body);
     if (isNew) added++;
     ids.push(id);

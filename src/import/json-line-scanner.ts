@@ -11,6 +11,7 @@
 // "[" is read in a few hundred kilobytes (and then found to be too much
 // structure to hold, below).
 import { BadLiteral, joinPieces, LiteralDecoder, type LiteralStats } from './json-literal.js';
+import { literalCostAtLeast } from '../record/index.js';
 import { placeholderOf } from './long-text.js';
 
 export interface ScanLimits {
@@ -23,7 +24,25 @@ export interface ScanLimits {
   longTextAbove: number;
   /** Code units of held text (structure and shorter strings) past which the line is not read this way. */
   heldAbove: number;
+  /** Hold only what this projection keeps (the rest as stubs of its type); long strings are then never decoded unless kept. */
+  project?: Projection;
 }
+
+/**
+ * What of a value to hold, for a line whose record keeps only its kind,
+ * role and time (huge-line.ts): a `value` as it is (an object or array as
+ * an empty one); a `stub`, a value of the same type ("", 0, {}, [] — true,
+ * false and null as they are); `members` of an object, each projected so
+ * (the others stubbed, their keys kept), any other value stubbed; `blocks`,
+ * each element of an array (or an object itself) projected by `block`.
+ */
+export type Projection =
+  | { kind: 'value' }
+  | { kind: 'stub' }
+  | { kind: 'members'; members: Record<string, Projection> }
+  | { kind: 'blocks'; block: Projection };
+
+const STUB: Projection = { kind: 'stub' };
 
 /** A long string value of the line: where its literal is (byte offsets in the line, quotes included) and what it holds. */
 export interface LongLiteral {
@@ -37,10 +56,11 @@ export interface LongLiteral {
 export type LineSegment = string | LongLiteral;
 
 export type ScanResult =
-  | { kind: 'value'; value: unknown; segments: LineSegment[] }
+  /** `templateAtLeast`: a lower bound of its line template's size at any threshold (record/line-template.ts). */
+  | { kind: 'value'; value: unknown; segments: LineSegment[]; templateAtLeast: number }
   | { kind: 'not-json'; detail: string }
   /** Valid JSON whose held text passed `heldAbove`. */
-  | { kind: 'too-much-structure' };
+  | { kind: 'too-much-structure'; templateAtLeast: number };
 
 /** Can a text that begins with `prefix` be JSON? (false: JSON.parse of it surely fails) */
 export function mayBeJson(prefix: string): boolean {
@@ -106,6 +126,8 @@ interface OpenLiteral {
   decoder?: LiteralDecoder;
   /** An escape cut by the end of a piece: what of it was seen ("\\", "\\u", "\\u1" …). */
   escape: string;
+  /** Passed over, not held (a projection stubs it, or it is inside a stubbed container). */
+  quiet?: boolean;
 }
 
 export class JsonLineScanner {
@@ -131,6 +153,17 @@ export class JsonLineScanner {
   private lastByte = 0;
   /** A high surrogate that ended the last piece. */
   private highCarry = '';
+  /** What the line's literals are shorter in a template, at the most, than in the line (templateSizeAtLeast). */
+  private literalSaving = 0;
+  /** Where held text of the current piece starts. */
+  private copyFrom = 0;
+  // With a projection: the projection of each open container (by depth), the
+  // current member's key, and the stubbed value being passed over (a
+  // container's depth, a number, or the open literal's `quiet`).
+  private readonly specs: Projection[] = [];
+  private key = '';
+  private quietDepth = -1;
+  private quietNumber = false;
 
   constructor(private readonly limits: ScanLimits) {}
 
@@ -149,7 +182,7 @@ export class JsonLineScanner {
     this.ascii = bytes === t.length;
     this.lastIndex = 0;
     this.lastByte = this.byteBase;
-    let copyFrom = 0;
+    this.copyFrom = 0;
     let i = 0;
     const n = t.length;
     while (i < n && (this.state as St) !== St.Failed) {
@@ -159,7 +192,7 @@ export class JsonLineScanner {
           if (lit.decoder) {
             // A long literal's decoder checks its escapes: only its closing quote is looked for here.
             i = this.longInside(t, i);
-            if ((this.state as St) !== St.Str) copyFrom = i;
+            if ((this.state as St) !== St.Str) this.copyFrom = i;
             break;
           }
           const from = i;
@@ -181,7 +214,7 @@ export class JsonLineScanner {
               this.inside(t, from, j);
               this.closeLiteral(this.byteAt(j + 1));
               i = j + 1;
-              copyFrom = i;
+              this.copyFrom = i;
               break;
             }
             if (c !== 0x5c) {
@@ -223,11 +256,13 @@ export class JsonLineScanner {
           }
           if (c === 0x22) {
             if (this.state === St.Value || this.state === St.ValueOrClose || this.state === St.KeyOrClose || this.state === St.Key) {
-              this.hold(t, copyFrom, i);
-              this.lit = { isKey: this.state === St.KeyOrClose || this.state === St.Key, start: this.byteAt(i), units: 0, pieces: [], escape: '' };
+              const isKey = this.state === St.KeyOrClose || this.state === St.Key;
+              this.hold(t, this.copyFrom, i);
+              const quiet = this.quietDepth >= 0 || (!isKey && this.stubbed(this.valueSpec(), '""'));
+              this.lit = { isKey, start: this.byteAt(i), units: 0, pieces: [], escape: '', quiet };
               this.state = St.Str;
               i++;
-              copyFrom = i;
+              this.copyFrom = i;
               break;
             }
           }
@@ -236,17 +271,10 @@ export class JsonLineScanner {
         }
       }
     }
-    if (this.state === St.Str) {
-      copyFrom = n;
-    }
-    if ((this.state as St) !== St.Failed) this.hold(t, copyFrom, n);
+    if (this.state === St.Str) this.copyFrom = n;
+    if ((this.state as St) !== St.Failed) this.hold(t, this.copyFrom, n);
     this.unitBase += n;
     this.byteBase += bytes;
-  }
-
-  /** Has the held text passed its bound (the line, if JSON, holds too much structure to be read this way)? */
-  get tooMuchStructure(): boolean {
-    return this.tooMuch && this.state !== St.Failed;
   }
 
   /** Has what was read so far stopped being the beginning of a JSON text? */
@@ -268,10 +296,10 @@ export class JsonLineScanner {
     if (this.state === St.Str) this.fail(`Unterminated string in JSON at position ${this.unitBase}`);
     else if (this.state !== St.Done && this.state !== St.Failed) this.fail('Unexpected end of JSON input');
     if (this.failure !== undefined) return { kind: 'not-json', detail: this.failure };
-    if (this.tooMuch) return { kind: 'too-much-structure' };
+    if (this.tooMuch) return { kind: 'too-much-structure', templateAtLeast: this.unitBase - this.literalSaving };
     this.flushHeld();
     const text = this.segments.map((s) => (typeof s === 'string' ? s : JSON.stringify(s.placeholder))).join('');
-    return { kind: 'value', value: JSON.parse(text) as unknown, segments: this.segments };
+    return { kind: 'value', value: JSON.parse(text) as unknown, segments: this.segments, templateAtLeast: this.unitBase - this.literalSaving };
   }
 
   private fail(detail: string): void {
@@ -282,7 +310,7 @@ export class JsonLineScanner {
   }
 
   private hold(t: string, from: number, to: number): void {
-    if (to <= from || this.tooMuch) return;
+    if (to <= from || this.tooMuch || this.quietDepth >= 0 || this.quietNumber) return;
     this.count(to - from);
     if (!this.tooMuch) this.held.push(from === 0 && to === t.length ? t : t.slice(from, to));
   }
@@ -339,7 +367,7 @@ export class JsonLineScanner {
     const lit = this.lit!;
     lit.units += to - from;
     // Past the held text's bound the line will not be read this way: it is only checked from here on.
-    if (this.tooMuch) return;
+    if (this.tooMuch || lit.quiet) return;
     const text = from === 0 && to === t.length ? t : t.slice(from, to);
     if (lit.decoder) {
       this.feed(lit.decoder, text);
@@ -369,7 +397,10 @@ export class JsonLineScanner {
     const lit = this.lit!;
     this.lit = undefined;
     this.valueOrKeyDone(lit.isKey);
-    if (this.tooMuch) return;
+    this.literalSaving += lit.units + 2 - literalCostAtLeast(lit.units + 2);
+    if (this.tooMuch || lit.quiet) return;
+    // A member's key, for its projection (keys are held, so short).
+    if (lit.isKey && this.project) this.key = JSON.parse(`"${lit.pieces.join('')}"`) as string;
     let stats: LiteralStats | undefined;
     if (lit.decoder) {
       try {
@@ -468,15 +499,11 @@ export class JsonLineScanner {
       case St.Value:
       case St.ValueOrClose:
         if (c === ']' && this.state === St.ValueOrClose) {
-          this.levels.pop();
-          this.valueDone();
-        } else if (c === '{') {
-          this.levels.push(false);
-          this.state = St.KeyOrClose;
-        } else if (c === '[') {
-          this.levels.push(true);
-          this.state = St.ValueOrClose;
+          this.close(i);
+        } else if (c === '{' || c === '[') {
+          this.open(t, i, c === '[');
         } else if (c === '-' || (c >= '0' && c <= '9')) {
+          if (this.quietDepth < 0 && this.stubbed(this.valueSpec(), '0', t, i)) this.quietNumber = true;
           this.state = St.Num;
           this.numState = c === '-' ? 0 : c === '0' ? 1 : 2;
         } else if (c === 't' || c === 'f' || c === 'n') {
@@ -488,10 +515,8 @@ export class JsonLineScanner {
         }
         return;
       case St.KeyOrClose:
-        if (c === '}') {
-          this.levels.pop();
-          this.valueDone();
-        } else this.fail(`Expected property name or '}' in JSON at position ${at}`);
+        if (c === '}') this.close(i);
+        else this.fail(`Expected property name or '}' in JSON at position ${at}`);
         return;
       case St.Key:
         this.fail(`Expected double-quoted property name in JSON at position ${at}`);
@@ -503,15 +528,65 @@ export class JsonLineScanner {
       case St.Comma: {
         const inArray = this.levels.topIsArray();
         if (c === ',') this.state = inArray ? St.Value : St.Key;
-        else if (c === (inArray ? ']' : '}')) {
-          this.levels.pop();
-          this.valueDone();
-        } else this.fail(`Expected ',' or '${inArray ? ']' : '}'}' after ${inArray ? 'array element' : 'property value'} in JSON at position ${at}`);
+        else if (c === (inArray ? ']' : '}')) this.close(i);
+        else this.fail(`Expected ',' or '${inArray ? ']' : '}'}' after ${inArray ? 'array element' : 'property value'} in JSON at position ${at}`);
         return;
       }
       default:
         this.fail(`Unexpected non-whitespace character after JSON at position ${at}`);
     }
+  }
+
+  /** The projection of the value that starts now. */
+  private valueSpec(): Projection {
+    const root = this.limits.project;
+    if (!root) return { kind: 'value' };
+    const depth = this.levels.depth;
+    if (depth === 0) return root;
+    const parent = this.specs[depth - 1]!;
+    if (parent.kind === 'members') return Object.hasOwn(parent.members, this.key) ? parent.members[this.key]! : STUB;
+    if (parent.kind === 'blocks') return parent.block;
+    return STUB;
+  }
+
+  private get project(): Projection | undefined {
+    return this.limits.project;
+  }
+
+  /**
+   * Whether `spec` stubs a value of this kind; if so, the stub is held in
+   * its place (the text before it first, when `t` is given) and the value
+   * is passed over.
+   */
+  private stubbed(spec: Projection, stub: string, t?: string, i?: number): boolean {
+    const kept =
+      stub === '{}' ? spec.kind === 'members' || (spec.kind === 'blocks' && spec.block.kind === 'members') : stub === '[]' ? spec.kind === 'blocks' : spec.kind === 'value';
+    if (kept) return false;
+    if (t !== undefined) this.hold(t, this.copyFrom, i!);
+    if (!this.tooMuch) this.held.push(stub);
+    this.count(stub.length);
+    return true;
+  }
+
+  /** An object or array opens at t[i]. */
+  private open(t: string, i: number, isArray: boolean): void {
+    if (this.project && this.quietDepth < 0) {
+      const spec = this.valueSpec();
+      if (this.stubbed(spec, isArray ? '[]' : '{}', t, i)) this.quietDepth = this.levels.depth;
+      else this.specs[this.levels.depth] = !isArray && spec.kind === 'blocks' ? spec.block : spec;
+    }
+    this.levels.push(isArray);
+    this.state = isArray ? St.ValueOrClose : St.KeyOrClose;
+  }
+
+  /** The innermost object or array closes at t[i]. */
+  private close(i: number): void {
+    this.levels.pop();
+    if (this.quietDepth === this.levels.depth) {
+      this.quietDepth = -1;
+      this.copyFrom = i + 1;
+    }
+    this.valueDone();
   }
 
   /** Number characters from t[i]; the index of the first character after the number (or n). */
@@ -559,6 +634,10 @@ export class JsonLineScanner {
   }
 
   private numberEnds(i: number): number {
+    if (this.quietNumber) {
+      this.quietNumber = false;
+      this.copyFrom = i;
+    }
     this.valueDone();
     return i;
   }

@@ -4,7 +4,7 @@
 // pieces and never held (huge-line.ts). Used for files that may hold such a
 // line (larger than the bound); smaller files are read whole.
 import { promises as fs } from 'node:fs';
-import { HugeLineReader } from './huge-line.js';
+import { HugeLineReader, projectLine } from './huge-line.js';
 import type { ScanLimits } from './json-line-scanner.js';
 import { parseLine, type ParsedLine } from './transcript-format.js';
 
@@ -95,5 +95,6 @@ export async function readTranscript(path: string, limits: ReadLimits): Promise<
   }
   // A last line without a newline (a file that ends with one has no empty last line).
   if (huge || pendingBytes > 0) finish('');
+  for (const l of lines) if (l.huge?.projected) await projectLine(l, limits);
   return { lines, head: head ?? Buffer.alloc(0) };
 }

@@ -49,7 +49,7 @@ export interface EventRecord extends EventFields {
 // the source (meta.oversized says so).
 const THRESHOLDS = [1024, 128, 16];
 export const WHOLE_LINE = 0;
-const MAX_RECORD_BODY = maxBodySize('record');
+export const MAX_RECORD_BODY = maxBodySize('record');
 
 /** The canonical body of an event record, its large values stored through `put` (and strings that stand for text not in memory, through `standIns`). */
 export async function encodeEventRecord(
@@ -58,9 +58,11 @@ export async function encodeEventRecord(
   source: (threshold: number) => Promise<EventSource>,
   put: PutContent,
   standIns?: StandIns,
+  /** The caller knows the record fits at no threshold (its line template alone is too large: templateSizeAtLeast). */
+  noneFits = false,
 ): Promise<Uint8Array> {
   const role = typeof fields.role === 'string' && fields.role.length <= 64 && !hasLoneSurrogate(fields.role) ? fields.role : null;
-  for (const threshold of THRESHOLDS) {
+  for (const threshold of noneFits ? [] : THRESHOLDS) {
     const value = {
       parent,
       kind: fields.kind,

@@ -58,6 +58,24 @@ export function stringLiterals(text: string): Array<[number, number]> {
   return out;
 }
 
+/** What a literal of `units` code units costs a template at the least, at any threshold: itself, or a blob reference (76 bytes). */
+export function literalCostAtLeast(units: number): number {
+  return Math.min(units, 76);
+}
+
+/**
+ * A lower bound of the size of the line template of `text` (valid JSON), in
+ * canonical JSON, at every threshold: each character outside string
+ * literals is at least one byte, and each literal is either kept in the
+ * text or becomes a blob reference. A line past the largest record body
+ * has no record that fits (docs/format.md 6.1.8), whatever the threshold.
+ */
+export function templateSizeAtLeast(text: string): number {
+  let n = text.length;
+  for (const [s, e] of stringLiterals(text)) n -= e - s - literalCostAtLeast(e - s);
+  return n;
+}
+
 /**
  * Builds the template of one line of valid JSON text. Literals whose value
  * is longer than `threshold` UTF-8 bytes become blob references.

@@ -7,11 +7,30 @@ import t, { type Test } from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { LooseObjectStore, WriteQueue } from '../../src/odb/index.js';
-import { importFile, LongTextStore, NeedsWholeFile, parseLine, readTranscript, splitLines, type ParsedLine, type ReadLimits, type TranscriptFormat } from '../../src/import/index.js';
+import {
+  importFile,
+  isClaudeLine,
+  isCodexLine,
+  isGeminiLine,
+  LongTextStore,
+  NeedsWholeFile,
+  normaliseClaudeLine,
+  normaliseCodexLine,
+  parseLine,
+  readTranscript,
+  RECORD_FIELDS,
+  splitLines,
+  type CodexState,
+  type ParsedLine,
+  type ReadLimits,
+  type TranscriptFormat,
+} from '../../src/import/index.js';
+import { JsonLineScanner } from '../../src/import/json-line-scanner.js';
+import { isObj } from '../../src/record/index.js';
 import { readRecord, sourceBytes, sourceOf } from '../../src/record/index.js';
 import type { RefUpdateResult } from '../../src/refs/index.js';
 import type { LineSegment } from '../../src/import/json-line-scanner.js';
-import { claudeAssistantLine, claudeUserLine, tempDir } from './import-helpers.js';
+import { claudeAssistantLine, claudeProjects, claudeUserLine, codexSessions, jsonlFiles, tempDir } from './import-helpers.js';
 
 class MemoryRefs {
   readonly refs = new Map<string, string>();
@@ -246,4 +265,97 @@ t.test('a line that is mostly structure is left to the ordinary way', async (t) 
   const path = join(dir, 'session.jsonl');
   await fs.writeFile(path, jsonl(claudeUserLine(SESSION, 'u1', null, 'numbers', { toolUseResult: { vector: Array.from({ length: 2000 }, (_, i) => i) } })));
   await t.rejects(readTranscript(path, LIMITS), NeedsWholeFile);
+});
+
+t.test('a line that is mostly structure and cannot fit a record is read again for its kind, role and time only', async (t) => {
+  const numbers = (n: number) => Array.from({ length: n }, (_, i) => Math.round(Math.sin(i) * 1e6) / 1e6);
+  const text = jsonl(
+    claudeUserLine(SESSION, 'u1', null, 'go'),
+    claudeAssistantLine(SESSION, 'a1', 'u1', [{ type: 'text', text: 'calling' }, { type: 'tool_use', id: 'toolu_1', name: 'Index', input: { vector: numbers(150_000) } }]),
+    claudeUserLine(SESSION, 'u2', 'a1', [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }], {
+      toolUseResult: { structuredPatch: [{ oldStart: 1, lines: Array.from({ length: 200_000 }, (_, i) => (i % 2 ? `+line ${i}` : ' ')) }] },
+    }),
+    // Nested deeper than JSON.stringify (or any recursive reader) goes.
+    JSON.stringify(claudeUserLine(SESSION, 'u3', 'u2', longText(100_000), { toolUseResult: { n: numbers(150_000) } })).replace('"toolUseResult":{', `"toolUseResult":{"deep":${'['.repeat(50_000)}${']'.repeat(50_000)},`),
+    numbers(200_000),
+    claudeAssistantLine(SESSION, 'a2', 'u3', [{ type: 'text', text: 'done' }]),
+  );
+  const { pieces } = await bothWays(t, text);
+  t.same(
+    pieces.lines.map((l) => (l.huge?.projected ? 'projected' : l.huge ? 'in pieces' : 'whole')),
+    ['whole', 'projected', 'projected', 'projected', 'projected', 'whole'],
+  );
+});
+
+t.test('Codex: a session_meta and items that are mostly structure; what later lines inherit is kept', async (t) => {
+  const files = Array.from({ length: 60_000 }, (_, i) => ({ path: `src/f${i}.ts`, status: 'M' }));
+  const text = jsonl(
+    { timestamp: '2026-01-01T00:00:00.000Z', type: 'session_meta', payload: { id: 'c0dex-2', cwd: '/work/x', cli_version: '0.9', git: { files } } },
+    { timestamp: '2026-01-01T00:00:01.000Z', type: 'turn_context', payload: { cwd: '/work/y', model: 'gpt-5', files } },
+    { timestamp: '2026-01-01T00:00:02.000Z', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }, ...files.map((f) => ({ type: 'input_text', text: f.path }))] } },
+    { timestamp: '2026-01-01T00:00:03.000Z', type: 'response_item', payload: { type: 'custom_tool_call', call_id: 'c1', name: 'apply', input: { files } } },
+    { timestamp: '2026-01-01T00:00:04.000Z', type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] } },
+  );
+  const { pieces } = await bothWays(t, text, 'codex');
+  t.equal(pieces.lines.filter((l) => l.huge?.projected).length, 4);
+});
+
+t.test('Gemini: a message that is mostly structure needs the whole file', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'session.jsonl');
+  await fs.writeFile(
+    path,
+    jsonl(
+      { sessionId: 'gem-2', projectHash: 'p', startTime: '2026-01-01T00:00:00.000Z', lastUpdated: '2026-01-01T00:00:00.000Z', kind: 'main' },
+      { id: 'm1', timestamp: '2026-01-01T00:00:01.000Z', type: 'gemini', content: 'x', toolCalls: [{ id: 'c1', name: 'run', args: { n: Array.from({ length: 300_000 }, (_, i) => i) } }] },
+    ),
+  );
+  const queue = new WriteQueue(await LooseObjectStore.open(join(dir, 'objects')));
+  const read = await readTranscript(path, LIMITS);
+  t.ok(read.lines[1]!.huge?.projected);
+  await t.rejects(
+    importFile({ path, display: 'session.jsonl', lines: read.lines, format: 'gemini', refName: 'refs/sessions/gem-2', queue, refs: new MemoryRefs(), reason: 'test' }),
+    NeedsWholeFile,
+  );
+});
+
+t.test('the projection gives every real line the normalisers\' kind, role, time, verdicts and Codex state', async (t) => {
+  const files = [...(await jsonlFiles(claudeProjects)), ...(await jsonlFiles(codexSessions))];
+  t.ok(files.length > 10, `${files.length} transcripts`);
+  const role = (r: unknown) => (typeof r === 'string' && r.length <= 64 ? r : null);
+  let lines = 0;
+  let differ = 0;
+  for (const file of files) {
+    const full: CodexState = {};
+    const projected: CodexState = {};
+    for (const raw of (await fs.readFile(file, 'utf8')).split('\n')) {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        continue;
+      }
+      const scanner = new JsonLineScanner({ longTextAbove: 1e12, heldAbove: 1e12, project: RECORD_FIELDS });
+      scanner.push(raw);
+      const r = scanner.end();
+      if (r.kind !== 'value') {
+        differ++;
+        continue;
+      }
+      lines++;
+      const p = r.value;
+      const verdicts = (v: unknown) => [isClaudeLine(v), isCodexLine(v), isGeminiLine(v)];
+      const fields = (v: unknown, state: CodexState) => {
+        if (!isObj(v)) return 'other';
+        const f = isCodexLine(v) && !isClaudeLine(v) ? normaliseCodexLine(v, state) : normaliseClaudeLine(v);
+        return [f.kind, role(f.role), f.time];
+      };
+      if (JSON.stringify([verdicts(value), fields(value, full), full]) !== JSON.stringify([verdicts(p), fields(p, projected), projected])) {
+        differ++;
+        if (differ < 5) t.comment(`${file}: ${raw.slice(0, 200)}`);
+      }
+    }
+  }
+  t.ok(lines > 2000, `${lines} lines`);
+  t.equal(differ, 0, 'no line differs');
 });
