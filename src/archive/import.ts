@@ -9,6 +9,7 @@ import {
   detectFormat,
   formatVerdict,
   importFile,
+  LineMemo,
   isGeminiDocument,
   splitGeminiDocument,
   parseLine,
@@ -38,6 +39,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Told what the automatic gc after the import did (or why it failed); see autoGc. */
   onAutoGc?: (outcome: AutoGcOutcome) => void;
+  /** The records built so far, by line (tests pass their own to count what it saved); a new one by default. */
+  lineMemo?: LineMemo;
 }
 
 export interface ImportProgress {
@@ -332,6 +335,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     const rel = relative(opts.cwd, p);
     return rel && !rel.startsWith('..') ? rel : p;
   };
+  // The records built so far, by line: a resumed session's lines repeat its parent's (import/line-memo.ts).
+  const lineMemo = opts.lineMemo ?? new LineMemo();
   let sinceCheckpoint = 0;
   let toReadLeft = toRead;
   // A packed import is a large one: the summaries and the search index are
@@ -360,7 +365,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         vouched = true;
       } else {
         try {
-          result = await importOne(queue, refs, opts, c.path, display(c.path));
+          result = await importOne(queue, refs, opts, c.path, display(c.path), lineMemo);
         } catch (err) {
           // A file we cannot import (a typed error names what is wrong) is
           // refused; the other files still import. A system error (a full
@@ -474,6 +479,7 @@ async function importOne(
   opts: ImportOptions,
   path: string,
   shown: string,
+  memo?: LineMemo,
 ): Promise<FileResult> {
   const refused = (reason: string): FileResult => refusedFile(shown, reason);
   let bytes: Buffer;
@@ -512,5 +518,6 @@ async function importOne(
     queue,
     refs,
     reason: `import ${format}: ${basename(path)}`,
+    memo,
   });
 }

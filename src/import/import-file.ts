@@ -11,6 +11,7 @@ import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
 import { normaliseGeminiHead, normaliseGeminiLine, normaliseGeminiMessage, normaliseGeminiTail, newGeminiState } from './gemini-session.js';
 import { splitGeminiDocument } from './gemini-document.js';
 import { splitLines } from './jsonl-lines.js';
+import { LineMemo } from './line-memo.js';
 import { formatVerdict, harnessOf, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
 import type { WriteQueue } from '../odb/index.js';
 
@@ -49,6 +50,8 @@ export interface ImportFileOptions {
   /** The archive's refs, or (dry run) an overlay that remembers planned moves. */
   refs: Pick<RefStore, 'resolve' | 'update'>;
   reason: string;
+  /** The records this import has built, by line (line-memo.ts): a line seen again is not built again. */
+  memo?: LineMemo;
 }
 
 function unparsedFields(line: ParsedLine, format: TranscriptFormat): EventFields {
@@ -96,6 +99,20 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
   let parent: string | null = null;
   let added = 0;
   for (const line of lines) {
+    // A Claude Code line already built into a record by this import, after
+    // the same parent, is that record (line-memo.ts). Not a subagent's first
+    // line, whose record also holds its link to the session.
+    const memoKey: Uint32Array | undefined =
+      opts.memo && format === 'claude-code' && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value) && !(ids.length === 0 && opts.firstMeta)
+        ? LineMemo.key(parent, line.number, line.eol, line.bytes)
+        : undefined;
+    const seen: string | undefined = memoKey && opts.memo!.get(memoKey);
+    if (seen) {
+      ids.push(seen);
+      parent = seen;
+      release(line, format);
+      continue;
+    }
     memo.clear();
     let fields: EventFields;
     if (line.value !== undefined && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value)) {
@@ -137,6 +154,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     const body = await encodeEventRecord(parent, fields, source, put);
     const { id, isNew } = await queue.writeNew('record', body);
     if (isNew) added++;
+    if (memoKey) opts.memo!.set(memoKey, id);
     ids.push(id);
     parent = id;
     release(line, format);

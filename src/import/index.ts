@@ -5,3 +5,4 @@ export * from './gemini-session.js';
 export * from './gemini-document.js';
 export * from './transcript-format.js';
 export * from './import-file.js';
+export * from './line-memo.js';
