@@ -21,7 +21,7 @@ import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
-export const SEARCH_INDEX_VERSION = 4;
+export const SEARCH_INDEX_VERSION = 5;
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 type Database = BetterSqlite3.Database;
@@ -57,6 +57,20 @@ function flat(v: unknown): string {
   return out.join('\n');
 }
 
+/**
+ * The numbers a file listing puts before each line (Claude Code's Read
+ * tool: `     1→package main`): not the file's text, and 8% of the tokens
+ * of the scale corpus, each a posting of its own (docs/search.md).
+ */
+const LINE_NUMBERS = /^ *\d+\u2192/gm;
+
+/** A tool result's strings, without the line numbers of a file listing. */
+function resultText(v: unknown, out: string[]): void {
+  const strings: string[] = [];
+  flatten(v, strings);
+  for (const s of strings) out.push(s.includes('\u2192') ? s.replace(LINE_NUMBERS, '') : s);
+}
+
 /** What a record contributes to the index, with every blob read back. */
 export async function indexedText(store: ObjectStore, ev: EventView): Promise<IndexedText> {
   const text: string[] = [];
@@ -76,7 +90,7 @@ export async function indexedText(store: ObjectStore, ev: EventView): Promise<In
     else if (b.type === 'tool_use' || b.type === 'server_tool_use') {
       if (b.name !== null && b.name !== undefined) input.push(String(b.name));
       flatten(b.input, input);
-    } else if (b.type === 'tool_result') flatten(b.content, output);
+    } else if (b.type === 'tool_result') resultText(b.content, output);
     else if (b.type === 'image') flatten(b, text);
     else {
       // Other blocks (web search results, documents): their strings, by where they come from.
@@ -101,12 +115,18 @@ function loadSqlite(): typeof BetterSqlite3 {
 // many chains hold it (a resumed or forked session repeats its parent's
 // records, and half the rows of a real archive were such repeats): `docs`
 // has one row per distinct record, the FTS5 row of the same number, and
-// what belongs to the record itself (id, kind, label, role, time); `records`
-// has one row per record of each chain, with what depends on the chain (the
-// tools a result answers, the error flag, the working directory). A chain
-// is a number (the chain's row), an id 32 bytes, a working directory a
-// number (a row of `dirs`); the text itself is not kept at all (a
-// contentless FTS5 table).
+// what belongs to the record itself (id, kind, time); `records` has one row
+// per record of each chain, with what depends on the chain (the tools a
+// result answers, the error flag, the working directory), keyed by the doc
+// first: a search goes from the FTS5 rows to the records, and nothing needs
+// an index in chain order (dropping a chain reads the table through). A
+// chain, a working directory, a kind (with its label and role) and a set of
+// tool names are each a number, a row of a small table; an id is 32 bytes;
+// the text itself is not kept at all (a contentless FTS5 table). `calls`
+// holds only the calls not answered yet: a result looks its call up, then
+// the row goes (a failed result keeps its call's doc). FTS5's columns put
+// `output` first: column 0's positions need no column marker, and tool
+// output holds most (term, record) pairs.
 const SCHEMA = `
 CREATE TABLE chains (
   id INTEGER PRIMARY KEY,
@@ -119,32 +139,41 @@ CREATE TABLE dirs (
   id INTEGER PRIMARY KEY,
   path TEXT NOT NULL UNIQUE
 );
+CREATE TABLE kinds (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  label TEXT NOT NULL,
+  role TEXT
+);
+CREATE TABLE tools (
+  id INTEGER PRIMARY KEY,
+  names TEXT NOT NULL UNIQUE
+);
 CREATE TABLE docs (
   rowid INTEGER PRIMARY KEY AUTOINCREMENT,
   id BLOB NOT NULL,
-  kind TEXT NOT NULL,
-  label TEXT NOT NULL,
-  role TEXT,
+  kind INTEGER NOT NULL,
   time INTEGER
 );
 CREATE TABLE records (
+  doc INTEGER NOT NULL,
   chain INTEGER NOT NULL,
   seq INTEGER NOT NULL,
-  doc INTEGER NOT NULL,
-  tools TEXT NOT NULL,
+  tools INTEGER,
   error INTEGER NOT NULL,
   dir INTEGER,
-  PRIMARY KEY (chain, seq)
+  call INTEGER,
+  PRIMARY KEY (doc, chain, seq)
 ) WITHOUT ROWID;
-CREATE INDEX records_doc ON records (doc);
 CREATE TABLE calls (
   chain INTEGER NOT NULL,
   use_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
-  tool TEXT NOT NULL,
+  doc INTEGER NOT NULL,
+  tool INTEGER NOT NULL,
   PRIMARY KEY (chain, use_id)
 ) WITHOUT ROWID;
-CREATE VIRTUAL TABLE fts USING fts5(text, input, output, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE fts USING fts5(output, text, input, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
 `;
 
 export interface SearchIndex {
@@ -175,6 +204,9 @@ function openOnDisk(path: string): Database | null {
     try {
       mkdirSync(join(path, '..'), { recursive: true });
       db = new Sqlite(path, { timeout: 30_000 });
+      // Pages that FTS5's merges free are given back (compact), not kept in the
+      // file. Only a new file takes it, and only before WAL mode writes its header.
+      db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       const version = db.pragma('user_version', { simple: true }) as number;
@@ -356,12 +388,15 @@ function knownDocs(db: Database, known: KnownDocs = { ids: new Map(), since: 0 }
   return known;
 }
 
-/** Drops a chain's rows; returns the docs it held, which may now be held by no chain (dropOrphans). */
+/**
+ * Drops a chain's rows; returns the docs it held, which may now be held by
+ * no chain (dropOrphans). `records` is in doc order, so this reads it
+ * through (some 2 MB for the scale corpus's 113,000 rows, a few ms).
+ */
 function dropChain(db: Database, chain: string): number[] {
   const row = db.prepare('SELECT id FROM chains WHERE name = ?').get(chain) as { id: number } | undefined;
   if (!row) return [];
-  const docs = db.prepare('SELECT DISTINCT doc FROM records WHERE chain = ?').pluck().all(row.id) as number[];
-  db.prepare('DELETE FROM records WHERE chain = ?').run(row.id);
+  const docs = [...new Set(db.prepare('DELETE FROM records WHERE chain = ? RETURNING doc').pluck().all(row.id) as number[])];
   db.prepare('DELETE FROM calls WHERE chain = ?').run(row.id);
   db.prepare('DELETE FROM chains WHERE id = ?').run(row.id);
   return docs;
@@ -387,6 +422,50 @@ function dropOrphans(db: Database, docs: number[]): string[] {
 /** A doc this run meant to share was dropped meanwhile by another process: the chain is read again. */
 class DocGone extends Error {}
 
+/** The rows of the small tables of names (kinds, tool sets, working directories), by their text, for one transaction. */
+class Names {
+  private readonly cache = new Map<string, number>();
+  private readonly dirRow: BetterSqlite3.Statement;
+  private readonly toolsRow: BetterSqlite3.Statement;
+  private readonly toolNames: BetterSqlite3.Statement;
+  private readonly findKind: BetterSqlite3.Statement;
+  private readonly insertKind: BetterSqlite3.Statement;
+
+  constructor(db: Database) {
+    this.dirRow = db.prepare('INSERT INTO dirs (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id');
+    this.toolsRow = db.prepare('INSERT INTO tools (names) VALUES (?) ON CONFLICT (names) DO UPDATE SET names = excluded.names RETURNING id');
+    this.toolNames = db.prepare('SELECT names FROM tools WHERE id = ?').pluck();
+    this.findKind = db.prepare('SELECT id FROM kinds WHERE kind = ? AND label = ? AND role IS ?').pluck();
+    this.insertKind = db.prepare('INSERT INTO kinds (kind, label, role) VALUES (?, ?, ?)');
+  }
+
+  private cached(key: string, make: () => number): number {
+    let id = this.cache.get(key);
+    if (id === undefined) this.cache.set(key, (id = make()));
+    return id;
+  }
+
+  dir(path: string | null): number | null {
+    return path === null ? null : this.cached(`d${path}`, () => rowOf(this.dirRow, path));
+  }
+
+  /** A set of tool names (comma-joined), null for none. */
+  tools(names: string): number | null {
+    return names === '' ? null : this.cached(`t${names}`, () => rowOf(this.toolsRow, names));
+  }
+
+  toolName(id: number): string {
+    return (this.toolNames.get(id) as string | undefined) ?? '';
+  }
+
+  kind(kind: string, label: string, role: string | null): number {
+    return this.cached(`k${JSON.stringify([kind, label, role])}`, () => {
+      const id = this.findKind.get(kind, label, role) as number | undefined;
+      return id ?? Number(this.insertKind.run(kind, label, role).lastInsertRowid);
+    });
+  }
+}
+
 /**
  * Writes a chain's new records (synchronously, inside the caller's
  * transaction); returns how many were indexed and the docs it added (for
@@ -402,21 +481,15 @@ function writeRecords(
 ): { indexed: number; added: Array<[string, number]> } {
   // The chain's row first (kept across updates: its number is what records hold).
   const chainRow = rowOf(db.prepare("INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
-  const insertDoc = db.prepare('INSERT INTO docs (id, kind, label, role, time) VALUES (?, ?, ?, ?, ?)');
+  const names = new Names(db);
+  const insertDoc = db.prepare('INSERT INTO docs (id, kind, time) VALUES (?, ?, ?)');
   const docId = db.prepare('SELECT id FROM docs WHERE rowid = ?').pluck();
-  const insertRecord = db.prepare('INSERT INTO records (chain, seq, doc, tools, error, dir) VALUES (?, ?, ?, ?, ?, ?)');
-  const dirRow = db.prepare('INSERT INTO dirs (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id');
-  const dirs = new Map<string, number>();
-  const dirOf = (path: string | null): number | null => {
-    if (path === null) return null;
-    let id = dirs.get(path);
-    if (id === undefined) dirs.set(path, (id = rowOf(dirRow, path)));
-    return id;
-  };
-  const insertText = db.prepare('INSERT INTO fts (rowid, text, input, output) VALUES (?, ?, ?, ?)');
-  const insertCall = db.prepare('INSERT OR REPLACE INTO calls (chain, use_id, seq, tool) VALUES (?, ?, ?, ?)');
-  const findCall = db.prepare('SELECT seq, tool FROM calls WHERE chain = ? AND use_id = ?');
-  const markError = db.prepare('UPDATE records SET error = 1 WHERE chain = ? AND seq = ?');
+  const insertRecord = db.prepare('INSERT INTO records (doc, chain, seq, tools, error, dir, call) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertText = db.prepare('INSERT INTO fts (rowid, output, text, input) VALUES (?, ?, ?, ?)');
+  const insertCall = db.prepare('INSERT OR REPLACE INTO calls (chain, use_id, seq, doc, tool) VALUES (?, ?, ?, ?, ?)');
+  const findCall = db.prepare('SELECT seq, doc, tool FROM calls WHERE chain = ? AND use_id = ?');
+  const dropCall = db.prepare('DELETE FROM calls WHERE chain = ? AND use_id = ?');
+  const markError = db.prepare('UPDATE records SET error = 1 WHERE doc = ? AND chain = ? AND seq = ?');
   const added: Array<[string, number]> = [];
   const addedNow = new Map<string, number>();
   let seq = base.records;
@@ -429,17 +502,21 @@ function writeRecords(
     const tools = new Set<string>();
     const calls: Array<{ id: string; tool: string }> = [];
     let error = ev.meta.is_api_error === true || ev.meta.level === 'error';
-    const failedCalls: number[] = [];
+    const answered: string[] = [];
+    const failedCalls: Array<{ seq: number; doc: number }> = [];
     for (const b of blocks) {
       if ((b.type === 'tool_use' || b.type === 'server_tool_use') && typeof b.name === 'string') {
         tools.add(b.name.toLowerCase());
         if (typeof b.id === 'string') calls.push({ id: b.id, tool: b.name.toLowerCase() });
       } else if (b.type === 'tool_result' && typeof b.tool_use_id === 'string') {
-        const call = findCall.get(chainRow, b.tool_use_id) as { seq: number; tool: string } | undefined;
-        if (call) tools.add(call.tool);
+        const call = findCall.get(chainRow, b.tool_use_id) as { seq: number; doc: number; tool: number } | undefined;
+        if (call) {
+          tools.add(names.toolName(call.tool));
+          answered.push(b.tool_use_id);
+        }
         if (b.is_error === true) {
           error = true;
-          if (call) failedCalls.push(call.seq);
+          if (call) failedCalls.push(call);
         }
       } else if (b.type === 'tool_result' && b.is_error === true) error = true;
     }
@@ -457,15 +534,16 @@ function writeRecords(
       if (shared !== undefined) doc = shared;
       else {
         const t = ev.time ? Date.parse(ev.time) : NaN;
-        doc = Number(insertDoc.run(Buffer.from(ev.id, 'hex'), ev.kind, labelOf(ev), ev.role, Number.isFinite(t) ? t : null).lastInsertRowid);
-        insertText.run(doc, text.text, text.input, text.output);
+        doc = Number(insertDoc.run(Buffer.from(ev.id, 'hex'), names.kind(ev.kind, labelOf(ev), ev.role), Number.isFinite(t) ? t : null).lastInsertRowid);
+        insertText.run(doc, text.output, text.text, text.input);
         addedNow.set(ev.id, doc);
         added.push([ev.id, doc]);
       }
     }
-    insertRecord.run(chainRow, seq, doc, [...tools].join(','), error ? 1 : 0, dirOf(cwd));
-    for (const c of calls) insertCall.run(chainRow, c.id, seq, c.tool);
-    for (const s of failedCalls) markError.run(chainRow, s);
+    insertRecord.run(doc, chainRow, seq, names.tools([...tools].join(',')), error ? 1 : 0, names.dir(cwd), failedCalls[0]?.doc ?? null);
+    for (const id of answered) dropCall.run(chainRow, id);
+    for (const c of calls) insertCall.run(chainRow, c.id, seq, doc, names.tools(c.tool) ?? 0);
+    for (const c of failedCalls) markError.run(c.doc, chainRow, c.seq);
     indexed++;
   }
   db.prepare('UPDATE chains SET tip = ?, records = ?, cwd = ? WHERE id = ?').run(tip, seq, cwd, chainRow);
@@ -503,7 +581,10 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
     stats.chains_removed++;
   }
   const moved = refs.filter((r) => stored.get(r.name)?.tip !== r.id);
-  if (moved.length === 0) return stats;
+  if (moved.length === 0) {
+    if (stats.chains_removed > 0) compact(db);
+    return stats;
+  }
   const store = await archive.objects();
   let known = knownDocs(db);
   const readStored = db.prepare('SELECT tip, records, cwd FROM chains WHERE name = ?');
@@ -562,7 +643,22 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
       }
     }
   }
+  if (stats.chains_updated + stats.chains_removed > 0) compact(db);
   return stats;
+}
+
+/**
+ * Gives the file's free pages back: FTS5 merges its segments as it grows,
+ * and a dropped chain frees rows; with `auto_vacuum = INCREMENTAL` the
+ * pages stay in the file until this (on the scale corpus, 1.1 MB after a
+ * rebuild). An in-memory index, or a file made without it, has nothing to do.
+ */
+function compact(db: Database): void {
+  try {
+    if ((db.pragma('freelist_count', { simple: true }) as number) > 0) db.pragma('incremental_vacuum');
+  } catch {
+    // Only space: another writer holding the file longer than the timeout leaves it for the next update.
+  }
 }
 
 /** True when an index file exists (whatever its state). */
