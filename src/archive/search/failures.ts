@@ -65,7 +65,7 @@ export async function failedCalls(archive: Archive, opts: FailureOptions): Promi
     const rows = db
       .prepare(
         `SELECT lower(hex(o.id)) AS id, c.id AS chainRow, c.name AS chain, r.seq, o.time, t.names AS tools, d.path AS cwd, r.call
-         FROM records r JOIN docs o ON o.rowid = r.doc JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir LEFT JOIN tools t ON t.id = r.tools
+         FROM records r JOIN docs o ON o.rowid = coalesce(r.doc, r.text) JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir LEFT JOIN tools t ON t.id = r.tools
          WHERE ${where.join(' AND ')} ORDER BY o.time DESC, c.name, r.seq LIMIT ? OFFSET ?`,
       )
       .all(...params, opts.limit + 1, opts.offset) as Array<{ id: string; chainRow: number; chain: string; seq: number; time: number | null; tools: string | null; cwd: string | null; call: number | null }>;
@@ -76,13 +76,13 @@ export async function failedCalls(archive: Archive, opts: FailureOptions): Promi
       return d && { id: d.id, label: labelOf.get(d.kind) ?? 'other' };
     };
     // What the agent did next: the first record of the same chain after the failure that it wrote
-    // (or the user's answer). `records` is in doc order: one pass over the failures' chains finds all.
+    // (or the user's answer). `records` is in text order: one pass over the failures' chains finds all.
     const next = new Map<string, { id: string; label: string }>();
     const chainsShown = [...new Set(shown.map((r) => r.chainRow))];
     if (chainsShown.length > 0) {
       const after = db
         .prepare(
-          `SELECT r.chain, r.seq, lower(hex(o.id)) AS id, o.kind FROM records r JOIN docs o ON o.rowid = r.doc
+          `SELECT r.chain, r.seq, lower(hex(o.id)) AS id, o.kind FROM records r JOIN docs o ON o.rowid = coalesce(r.doc, r.text)
            WHERE r.chain IN (${chainsShown.join(', ')}) AND o.kind IN (${ofLabels(['assistant', 'tool', 'thinking', 'user'])})`,
         )
         .all() as Array<{ chain: number; seq: number; id: string; kind: number }>;

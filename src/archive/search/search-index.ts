@@ -9,6 +9,7 @@
 // older-version index is rebuilt from the objects; one that cannot be written
 // (a read-only archive) is built in memory for the one run. Why SQLite FTS5,
 // with measurements: docs/search.md.
+import { createHash } from 'node:crypto';
 import { existsSync, rmSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -114,12 +115,17 @@ function loadSqlite(): typeof BetterSqlite3 {
 // Kept small (docs/search.md). The text of a record is indexed once, however
 // many chains hold it (a resumed or forked session repeats its parent's
 // records, and half the rows of a real archive were such repeats): `docs`
-// has one row per distinct record, the FTS5 row of the same number, and
-// what belongs to the record itself (id, kind, time); `records` has one row
-// per record of each chain, with what depends on the chain (the tools a
-// result answers, the error flag, the working directory), keyed by the doc
-// first: a search goes from the FTS5 rows to the records, and nothing needs
-// an index in chain order (dropping a chain reads the table through). A
+// has one row per distinct record, with what belongs to the record itself
+// (id, kind, time), and its text is the FTS5 row of the same number. A long
+// text that another record has already (the same tool output, file or
+// pasted log in records of other ids) is not indexed again: the record's
+// `docs.text` names the FTS5 row that holds it, found by the text's SHA-256
+// in `texts`. `records` has one row per record of each chain, with what
+// depends on the chain (the tools a result answers, the error flag, the
+// working directory), keyed by the FTS5 row first (`doc` is null when the
+// record's doc is that row's own): a search goes from the FTS5 rows to the
+// records, and nothing needs an index in chain order (dropping a chain
+// reads the table through). A
 // chain, a working directory, a kind (with its label and role) and a set of
 // tool names are each a number, a row of a small table; an id is 32 bytes;
 // the text itself is not kept at all (a contentless FTS5 table). `calls`
@@ -153,22 +159,29 @@ CREATE TABLE docs (
   rowid INTEGER PRIMARY KEY AUTOINCREMENT,
   id BLOB NOT NULL,
   kind INTEGER NOT NULL,
-  time INTEGER
+  time INTEGER,
+  text INTEGER
 );
 CREATE TABLE records (
-  doc INTEGER NOT NULL,
+  text INTEGER NOT NULL,
   chain INTEGER NOT NULL,
   seq INTEGER NOT NULL,
+  doc INTEGER,
   tools INTEGER,
   error INTEGER NOT NULL,
   dir INTEGER,
   call INTEGER,
-  PRIMARY KEY (doc, chain, seq)
+  PRIMARY KEY (text, chain, seq)
+) WITHOUT ROWID;
+CREATE TABLE texts (
+  hash BLOB PRIMARY KEY,
+  row INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE calls (
   chain INTEGER NOT NULL,
   use_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
+  text INTEGER NOT NULL,
   doc INTEGER NOT NULL,
   tool INTEGER NOT NULL,
   PRIMARY KEY (chain, use_id)
@@ -331,6 +344,22 @@ interface PendingRecord {
   ev: EventView;
   /** Null when the record is indexed already (a row of docs holds its text). */
   text: IndexedText | null;
+  /** For a text of SHARED_TEXT_CHARS or more, its SHA-256 (what `texts` is keyed by). */
+  hash: Buffer | null;
+}
+
+/**
+ * A text this long or longer is looked up among those indexed already, by
+ * its SHA-256, and shared rather than indexed again. On the scale corpus,
+ * 2,649 distinct texts are this long, and 293 records repeat one of them
+ * (3.8 million characters); below it, a row of `texts` costs more than the
+ * repeats it would save (docs/search.md).
+ */
+export const SHARED_TEXT_CHARS = 4096;
+
+function textHash(t: IndexedText): Buffer | null {
+  if (t.text.length + t.input.length + t.output.length < SHARED_TEXT_CHARS) return null;
+  return createHash('sha256').update(JSON.stringify([t.output, t.text, t.input])).digest();
 }
 
 /** Reads the records of `tip`'s chain newer than `stop` (all, when `stop` is not on it). */
@@ -356,7 +385,8 @@ async function textsOf(store: ObjectStore, events: EventView[], known: Map<strin
     while (next < events.length) {
       const i = next++;
       const ev = events[i]!;
-      out[i] = { ev, text: known.has(ev.id) ? null : await indexedText(store, ev) };
+      const text = known.has(ev.id) ? null : await indexedText(store, ev);
+      out[i] = { ev, text, hash: text && textHash(text) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(TEXT_CONCURRENCY, events.length) }, worker));
@@ -390,32 +420,43 @@ function knownDocs(db: Database, known: KnownDocs = { ids: new Map(), since: 0 }
 
 /**
  * Drops a chain's rows; returns the docs it held, which may now be held by
- * no chain (dropOrphans). `records` is in doc order, so this reads it
+ * no chain (dropOrphans). `records` is in text order, so this reads it
  * through (some 2 MB for the scale corpus's 113,000 rows, a few ms).
  */
 function dropChain(db: Database, chain: string): number[] {
   const row = db.prepare('SELECT id FROM chains WHERE name = ?').get(chain) as { id: number } | undefined;
   if (!row) return [];
-  const docs = [...new Set(db.prepare('DELETE FROM records WHERE chain = ? RETURNING doc').pluck().all(row.id) as number[])];
+  const docs = [...new Set(db.prepare('DELETE FROM records WHERE chain = ? RETURNING coalesce(doc, text)').pluck().all(row.id) as number[])];
   db.prepare('DELETE FROM calls WHERE chain = ?').run(row.id);
   db.prepare('DELETE FROM chains WHERE id = ?').run(row.id);
   return docs;
 }
 
-/** Removes, of `docs`, those no chain holds any more (their text leaves the FTS table); returns their ids. */
+/**
+ * Removes, of `docs`, those no chain holds any more, and then the texts no
+ * record holds any more (out of FTS5 and `texts`); returns the docs' ids.
+ */
 function dropOrphans(db: Database, docs: number[]): string[] {
-  const held = db.prepare('SELECT 1 FROM records WHERE doc = ? LIMIT 1').pluck();
-  const idOf = db.prepare('SELECT id FROM docs WHERE rowid = ?').pluck();
-  const dropText = db.prepare('DELETE FROM fts WHERE rowid = ?');
+  const docRow = db.prepare('SELECT id, text FROM docs WHERE rowid = ?');
+  const heldOwn = db.prepare('SELECT 1 FROM records WHERE text = ? AND doc IS NULL LIMIT 1').pluck();
+  const heldShared = db.prepare('SELECT 1 FROM records WHERE text = ? AND doc = ? LIMIT 1').pluck();
+  const textHeld = db.prepare('SELECT 1 FROM records WHERE text = ? LIMIT 1').pluck();
   const dropDoc = db.prepare('DELETE FROM docs WHERE rowid = ?');
+  const dropText = db.prepare('DELETE FROM fts WHERE rowid = ?');
   const dropped: string[] = [];
+  const texts = new Set<number>();
   for (const d of docs) {
-    if (held.get(d) !== undefined) continue;
-    const id = idOf.get(d) as Buffer | undefined;
-    dropText.run(d);
+    const row = docRow.get(d) as { id: Buffer; text: number | null } | undefined;
+    if (!row) continue;
+    if ((row.text === null ? heldOwn.get(d) : heldShared.get(row.text, d)) !== undefined) continue;
     dropDoc.run(d);
-    if (id) dropped.push(id.toString('hex'));
+    dropped.push(row.id.toString('hex'));
+    texts.add(row.text ?? d);
   }
+  const gone = [...texts].filter((t) => textHeld.get(t) === undefined);
+  for (const t of gone) dropText.run(t);
+  // `texts` is keyed by hash: one pass over it (a few thousand rows) for all.
+  if (gone.length > 0) db.prepare(`DELETE FROM texts WHERE row IN (${gone.join(', ')})`).run();
   return dropped;
 }
 
@@ -482,20 +523,22 @@ function writeRecords(
   // The chain's row first (kept across updates: its number is what records hold).
   const chainRow = rowOf(db.prepare("INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
   const names = new Names(db);
-  const insertDoc = db.prepare('INSERT INTO docs (id, kind, time) VALUES (?, ?, ?)');
-  const docId = db.prepare('SELECT id FROM docs WHERE rowid = ?').pluck();
-  const insertRecord = db.prepare('INSERT INTO records (doc, chain, seq, tools, error, dir, call) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertDoc = db.prepare('INSERT INTO docs (id, kind, time, text) VALUES (?, ?, ?, ?)');
+  const docRow = db.prepare('SELECT id, text FROM docs WHERE rowid = ?');
+  const insertRecord = db.prepare('INSERT INTO records (text, chain, seq, doc, tools, error, dir, call) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const insertText = db.prepare('INSERT INTO fts (rowid, output, text, input) VALUES (?, ?, ?, ?)');
-  const insertCall = db.prepare('INSERT OR REPLACE INTO calls (chain, use_id, seq, doc, tool) VALUES (?, ?, ?, ?, ?)');
-  const findCall = db.prepare('SELECT seq, doc, tool FROM calls WHERE chain = ? AND use_id = ?');
+  const sharedText = db.prepare('SELECT row FROM texts WHERE hash = ?').pluck();
+  const insertHash = db.prepare('INSERT INTO texts (hash, row) VALUES (?, ?)');
+  const insertCall = db.prepare('INSERT OR REPLACE INTO calls (chain, use_id, seq, text, doc, tool) VALUES (?, ?, ?, ?, ?, ?)');
+  const findCall = db.prepare('SELECT seq, text, doc, tool FROM calls WHERE chain = ? AND use_id = ?');
   const dropCall = db.prepare('DELETE FROM calls WHERE chain = ? AND use_id = ?');
-  const markError = db.prepare('UPDATE records SET error = 1 WHERE doc = ? AND chain = ? AND seq = ?');
+  const markError = db.prepare('UPDATE records SET error = 1 WHERE text = ? AND chain = ? AND seq = ?');
   const added: Array<[string, number]> = [];
-  const addedNow = new Map<string, number>();
+  const addedNow = new Map<string, { doc: number; text: number }>();
   let seq = base.records;
   let cwd = base.cwd;
   let indexed = 0;
-  for (const { ev, text } of pending) {
+  for (const { ev, text, hash: pendingHash } of pending) {
     seq++;
     cwd = str(ev.meta.cwd) ?? cwd;
     const blocks = ev.content.filter(isObj) as Obj[];
@@ -503,13 +546,13 @@ function writeRecords(
     const calls: Array<{ id: string; tool: string }> = [];
     let error = ev.meta.is_api_error === true || ev.meta.level === 'error';
     const answered: string[] = [];
-    const failedCalls: Array<{ seq: number; doc: number }> = [];
+    const failedCalls: Array<{ seq: number; text: number; doc: number }> = [];
     for (const b of blocks) {
       if ((b.type === 'tool_use' || b.type === 'server_tool_use') && typeof b.name === 'string') {
         tools.add(b.name.toLowerCase());
         if (typeof b.id === 'string') calls.push({ id: b.id, tool: b.name.toLowerCase() });
       } else if (b.type === 'tool_result' && typeof b.tool_use_id === 'string') {
-        const call = findCall.get(chainRow, b.tool_use_id) as { seq: number; doc: number; tool: number } | undefined;
+        const call = findCall.get(chainRow, b.tool_use_id) as { seq: number; text: number; doc: number; tool: number } | undefined;
         if (call) {
           tools.add(names.toolName(call.tool));
           answered.push(b.tool_use_id);
@@ -520,30 +563,38 @@ function writeRecords(
         }
       } else if (b.type === 'tool_result' && b.is_error === true) error = true;
     }
+    // The record's doc, and the FTS5 row holding its text (the doc's own, or a shared one).
     let doc: number;
+    let textRow: number;
     const held = known.get(ev.id);
     if (held !== undefined) {
+      const row = docRow.get(held) as { id: Buffer; text: number | null } | undefined;
+      if (!row || row.id.toString('hex') !== ev.id) throw new DocGone();
       doc = held;
-      const id = docId.get(doc) as Buffer | undefined;
-      if (!id || id.toString('hex') !== ev.id) throw new DocGone();
+      textRow = row.text ?? held;
     } else if (text === null) {
       throw new DocGone();
     } else {
       if (!text.text && !text.input && !text.output) continue;
-      const shared = addedNow.get(ev.id);
-      if (shared !== undefined) doc = shared;
+      const now = addedNow.get(ev.id);
+      if (now !== undefined) ({ doc, text: textRow } = now);
       else {
         const t = ev.time ? Date.parse(ev.time) : NaN;
-        doc = Number(insertDoc.run(Buffer.from(ev.id, 'hex'), names.kind(ev.kind, labelOf(ev), ev.role), Number.isFinite(t) ? t : null).lastInsertRowid);
-        insertText.run(doc, text.output, text.text, text.input);
-        addedNow.set(ev.id, doc);
+        const shared = pendingHash === null ? undefined : (sharedText.get(pendingHash) as number | undefined);
+        doc = Number(insertDoc.run(Buffer.from(ev.id, 'hex'), names.kind(ev.kind, labelOf(ev), ev.role), Number.isFinite(t) ? t : null, shared ?? null).lastInsertRowid);
+        textRow = shared ?? doc;
+        if (shared === undefined) {
+          insertText.run(doc, text.output, text.text, text.input);
+          if (pendingHash !== null) insertHash.run(pendingHash, doc);
+        }
+        addedNow.set(ev.id, { doc, text: textRow });
         added.push([ev.id, doc]);
       }
     }
-    insertRecord.run(doc, chainRow, seq, names.tools([...tools].join(',')), error ? 1 : 0, names.dir(cwd), failedCalls[0]?.doc ?? null);
+    insertRecord.run(textRow, chainRow, seq, doc === textRow ? null : doc, names.tools([...tools].join(',')), error ? 1 : 0, names.dir(cwd), failedCalls[0]?.doc ?? null);
     for (const id of answered) dropCall.run(chainRow, id);
-    for (const c of calls) insertCall.run(chainRow, c.id, seq, doc, names.tools(c.tool) ?? 0);
-    for (const c of failedCalls) markError.run(c.doc, chainRow, c.seq);
+    for (const c of calls) insertCall.run(chainRow, c.id, seq, textRow, doc, names.tools(c.tool) ?? 0);
+    for (const c of failedCalls) markError.run(c.text, chainRow, c.seq);
     indexed++;
   }
   db.prepare('UPDATE chains SET tip = ?, records = ?, cwd = ? WHERE id = ?').run(tip, seq, cwd, chainRow);

@@ -227,7 +227,7 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     inList('r.tools', [...names.tools].filter(([, n]) => n.some((x) => wanted.has(x))).map(([id]) => id));
   }
   if (opts.errors) where.push('r.error = 1');
-  const from = `FROM fts JOIN docs o ON o.rowid = fts.rowid JOIN records r ON r.doc = o.rowid JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
+  const from = `FROM fts JOIN records r ON r.text = fts.rowid JOIN docs o ON o.rowid = coalesce(r.doc, r.text) JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
   let total: number;
   let rows: Array<{
     id: string;
