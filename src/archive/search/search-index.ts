@@ -463,47 +463,57 @@ function dropOrphans(db: Database, docs: number[]): string[] {
 /** A doc this run meant to share was dropped meanwhile by another process: the chain is read again. */
 class DocGone extends Error {}
 
-/** The rows of the small tables of names (kinds, tool sets, working directories), by their text, for one transaction. */
+/**
+ * The rows of the small tables of names (kinds, tool sets, working
+ * directories), by their text, for one transaction. Looked up, then
+ * inserted when missing, never upserted: an upsert opens a statement
+ * savepoint, at which FTS5 writes out the rows it holds in memory as a
+ * segment of their own (an upsert per tool set and chain cost 1.5 s of a
+ * rebuild of the scale corpus, and more segments to merge).
+ */
 class Names {
   private readonly cache = new Map<string, number>();
-  private readonly dirRow: BetterSqlite3.Statement;
-  private readonly toolsRow: BetterSqlite3.Statement;
+  private readonly statements: Record<'dir' | 'tools' | 'kind', { find: BetterSqlite3.Statement; insert: BetterSqlite3.Statement }>;
   private readonly toolNames: BetterSqlite3.Statement;
-  private readonly findKind: BetterSqlite3.Statement;
-  private readonly insertKind: BetterSqlite3.Statement;
+  private readonly names = new Map<number, string>();
 
   constructor(db: Database) {
-    this.dirRow = db.prepare('INSERT INTO dirs (path) VALUES (?) ON CONFLICT (path) DO UPDATE SET path = excluded.path RETURNING id');
-    this.toolsRow = db.prepare('INSERT INTO tools (names) VALUES (?) ON CONFLICT (names) DO UPDATE SET names = excluded.names RETURNING id');
+    this.statements = {
+      dir: { find: db.prepare('SELECT id FROM dirs WHERE path = ?').pluck(), insert: db.prepare('INSERT INTO dirs (path) VALUES (?)') },
+      tools: { find: db.prepare('SELECT id FROM tools WHERE names = ?').pluck(), insert: db.prepare('INSERT INTO tools (names) VALUES (?)') },
+      kind: { find: db.prepare('SELECT id FROM kinds WHERE kind = ? AND label = ? AND role IS ?').pluck(), insert: db.prepare('INSERT INTO kinds (kind, label, role) VALUES (?, ?, ?)') },
+    };
     this.toolNames = db.prepare('SELECT names FROM tools WHERE id = ?').pluck();
-    this.findKind = db.prepare('SELECT id FROM kinds WHERE kind = ? AND label = ? AND role IS ?').pluck();
-    this.insertKind = db.prepare('INSERT INTO kinds (kind, label, role) VALUES (?, ?, ?)');
   }
 
-  private cached(key: string, make: () => number): number {
-    let id = this.cache.get(key);
-    if (id === undefined) this.cache.set(key, (id = make()));
+  private row(table: 'dir' | 'tools' | 'kind', ...key: Array<string | null>): number {
+    const cacheKey = JSON.stringify([table, ...key]);
+    let id = this.cache.get(cacheKey);
+    if (id === undefined) {
+      const { find, insert } = this.statements[table];
+      id = (find.get(...key) as number | undefined) ?? Number(insert.run(...key).lastInsertRowid);
+      this.cache.set(cacheKey, id);
+    }
     return id;
   }
 
   dir(path: string | null): number | null {
-    return path === null ? null : this.cached(`d${path}`, () => rowOf(this.dirRow, path));
+    return path === null ? null : this.row('dir', path);
   }
 
   /** A set of tool names (comma-joined), null for none. */
   tools(names: string): number | null {
-    return names === '' ? null : this.cached(`t${names}`, () => rowOf(this.toolsRow, names));
+    return names === '' ? null : this.row('tools', names);
   }
 
   toolName(id: number): string {
-    return (this.toolNames.get(id) as string | undefined) ?? '';
+    let name = this.names.get(id);
+    if (name === undefined) this.names.set(id, (name = (this.toolNames.get(id) as string | undefined) ?? ''));
+    return name;
   }
 
   kind(kind: string, label: string, role: string | null): number {
-    return this.cached(`k${JSON.stringify([kind, label, role])}`, () => {
-      const id = this.findKind.get(kind, label, role) as number | undefined;
-      return id ?? Number(this.insertKind.run(kind, label, role).lastInsertRowid);
-    });
+    return this.row('kind', kind, label, role);
   }
 }
 
