@@ -1,7 +1,7 @@
 // The search and export benchmark (issue "Find and share"): on an archive
 // holding the claude-code corpus, the search index's full build and its
 // incremental update after importing one more session; the wall time of whole
-// `tapes search` processes for a rare word, a common word and a phrase, each
+// `tapes search` processes for a rare word, a common word, a phrase and a prefix, each
 // against ripgrep counting matching files over the raw JSONL in the same run
 // (`rg -c WORD DIR | wc -l`); and the HTML export of the largest session
 // against exporting its original bytes. Medians of interleaved runs.
@@ -20,11 +20,12 @@ const NODE = process.execPath;
 const CORPUS = resolve(repoRoot, '../shared/corpus/claude-code/projects');
 const ENV = { ...cleanEnv(), TZ: 'UTC' };
 
-/** The queries: a word in two transcripts, the commonest English word, a two-word phrase. */
+/** The queries: a word in two transcripts, the commonest English word, a two-word phrase, a prefix. */
 const QUERIES = [
   { what: 'rare word', tapes: 'shellcheck', rg: ['-c', '-F', 'shellcheck'] },
   { what: 'common word', tapes: 'the', rg: ['-c', '-F', 'the'] },
   { what: 'phrase', tapes: '"git worktree"', rg: ['-c', '-F', 'git worktree'] },
+  { what: 'prefix', tapes: 'worktr*', rg: ['-c', '-F', 'worktr'] },
 ];
 
 interface Options {
