@@ -359,7 +359,10 @@ export const SHARED_TEXT_CHARS = 4096;
 
 function textHash(t: IndexedText): Buffer | null {
   if (t.text.length + t.input.length + t.output.length < SHARED_TEXT_CHARS) return null;
-  return createHash('sha256').update(JSON.stringify([t.output, t.text, t.input])).digest();
+  // Each column's length before it, so that no two different triples hash the same bytes.
+  const h = createHash('sha256');
+  for (const column of [t.output, t.text, t.input]) h.update(`${column.length}\n`).update(column);
+  return h.digest();
 }
 
 /** Reads the records of `tip`'s chain newer than `stop` (all, when `stop` is not on it). */
