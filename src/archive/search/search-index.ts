@@ -125,14 +125,13 @@ function loadSqlite(): typeof BetterSqlite3 {
 // working directory), keyed by the FTS5 row first (`doc` is null when the
 // record's doc is that row's own): a search goes from the FTS5 rows to the
 // records, and nothing needs an index in chain order (dropping a chain
-// reads the table through). A
-// chain, a working directory, a kind (with its label and role) and a set of
-// tool names are each a number, a row of a small table; an id is 32 bytes;
-// the text itself is not kept at all (a contentless FTS5 table). `calls`
-// holds only the calls not answered yet: a result looks its call up, then
-// the row goes (a failed result keeps its call's doc). FTS5's columns put
-// `output` first: column 0's positions need no column marker, and tool
-// output holds most (term, record) pairs.
+// reads the table through). A chain, a working directory, a kind (with its
+// label and role) and a set of tool names are each a number, a row of a
+// small table; an id is 32 bytes; the text itself is not kept at all (a
+// contentless FTS5 table). `calls` holds only the calls not answered yet: a
+// result looks its call up, then the row goes (a failed result keeps its
+// call's doc). FTS5's columns put `output` first: column 0's positions need
+// no column marker, and tool output holds most (term, record) pairs.
 const SCHEMA = `
 CREATE TABLE chains (
   id INTEGER PRIMARY KEY,
@@ -351,7 +350,7 @@ interface PendingRecord {
 /**
  * A text this long or longer is looked up among those indexed already, by
  * its SHA-256, and shared rather than indexed again. On the scale corpus,
- * 2,649 distinct texts are this long, and 293 records repeat one of them
+ * 2,563 distinct texts are this long, and 288 records share one of them
  * (3.8 million characters); below it, a row of `texts` costs more than the
  * repeats it would save (docs/search.md).
  */
