@@ -93,7 +93,8 @@ async function setUp(t: Test) {
     return file;
   };
   await run(['init', '-q']);
-  const db = () => new Sqlite(join(dir, '.tapes', 'index', 'search.sqlite'), { readonly: true });
+  const file = join(dir, '.tapes', 'index', 'search.sqlite');
+  const db = () => new Sqlite(file, { readonly: true });
   const count = (sql: string) => {
     const d = db();
     try {
@@ -104,7 +105,7 @@ async function setUp(t: Test) {
   };
   const hits = async (...args: string[]) =>
     (await run(['search', '--json', '-n', '0', ...args])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; session: string; label: string; tools: string[]; error: boolean; snippet: string });
-  return { dir, run, write, db, count, hits };
+  return { dir, file, run, write, db, count, hits };
 }
 
 t.test('a long text held by several records is indexed once, found in each, and dropped with the last', async (t) => {
@@ -223,6 +224,27 @@ t.test('the pages a dropped chain frees are given back to the file system', asyn
   const after = pages();
   t.equal(after.free, 0, 'no free page kept');
   t.ok(after.pages < before.pages - 5, `the file shrank: ${before.pages} pages, then ${after.pages}`);
+});
+
+t.test('a search with nothing to index writes nothing, and does not wait for a writer', async (t) => {
+  const { file, run, write, db, hits } = await setUp(t);
+  await run(['import', write(`${B}.jsonl`, sessionB())]);
+  const watcher = db();
+  t.teardown(() => watcher.close());
+  const version = () => watcher.pragma('data_version', { simple: true });
+  const before = version();
+  t.ok((await hits('zoo')).length > 0);
+  t.equal(version(), before, 'no transaction was committed');
+  // Another process writing (an import's index update): the search reads what is there.
+  const writer = new Sqlite(file);
+  t.teardown(() => writer.close());
+  writer.exec('BEGIN IMMEDIATE');
+  try {
+    t.ok((await hits('zoo')).length > 0, 'found while the writer holds the lock');
+  } finally {
+    writer.exec('ROLLBACK');
+  }
+  t.equal(version(), before);
 });
 
 t.test('BM25 scores are those of the index of text, input and output columns in that order', async (t) => {

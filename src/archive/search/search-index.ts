@@ -217,8 +217,10 @@ function openOnDisk(path: string): Database | null {
       mkdirSync(join(path, '..'), { recursive: true });
       db = new Sqlite(path, { timeout: 30_000 });
       // Pages that FTS5's merges free are given back (compact), not kept in the
-      // file. Only a new file takes it, and only before WAL mode writes its header.
-      db.pragma('auto_vacuum = INCREMENTAL');
+      // file. Only a new, empty file takes it, and only before WAL mode writes
+      // its header; on a file that has it, the pragma would write (and so wait
+      // for any writer) at every open.
+      if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       const version = db.pragma('user_version', { simple: true }) as number;
