@@ -9,6 +9,7 @@ import {
   detectFormat,
   formatVerdict,
   importFile,
+  LineMemo,
   isGeminiDocument,
   splitGeminiDocument,
   parseLine,
@@ -40,6 +41,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Told what the automatic gc after the import did (or why it failed); see autoGc. */
   onAutoGc?: (outcome: AutoGcOutcome) => void;
+  /** The records built so far, by line (tests pass their own to count what it saved); a new one by default. */
+  lineMemo?: LineMemo;
 }
 
 export interface ImportProgress {
@@ -239,6 +242,20 @@ function readLimits(archive: Archive): ReadLimits {
 
 /** Bytes of transcripts read between the checkpoints of a packed import (each finishes a pack and moves its refs). */
 const PACK_CHECKPOINT_BYTES = 128 * 1024 * 1024;
+/**
+ * The smallest stretch between checkpoints of a packed import. The second
+ * thread indexes each stretch while this one reads the next: so the
+ * stretches start small and grow (each at least what was read before it), or
+ * the second thread would wait idle for the first 128 MiB; and they shrink
+ * towards the end (each at least what is then left to read), because the
+ * last one is indexed only after everything is read, while the import waits.
+ */
+const LAST_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
+/** Whether a packed import takes a checkpoint after a stretch of `since` bytes, `before` bytes read before it and `left` still to read. */
+export function checkpointDue(since: number, left: number, before: number): boolean {
+  return left > 0 && since >= Math.max(LAST_CHECKPOINT_BYTES, Math.min(PACK_CHECKPOINT_BYTES, left, before));
+}
 
 /**
  * Ref moves of a packed import, held until the pack holding their objects
@@ -339,7 +356,11 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     const rel = relative(opts.cwd, p);
     return rel && !rel.startsWith('..') ? rel : p;
   };
+  // The records built so far, by line: a resumed session's lines repeat its parent's (import/line-memo.ts).
+  const lineMemo = opts.lineMemo ?? new LineMemo();
   let sinceCheckpoint = 0;
+  let toReadLeft = toRead;
+  let readBefore = 0;
   // A packed import is a large one: the summaries and the search index are
   // kept current from a second thread at each checkpoint (search/background-index.ts).
   const background = packing ? BackgroundIndex.start(archive) : undefined;
@@ -366,7 +387,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         vouched = true;
       } else {
         try {
-          result = await importOne(queue, refs, opts, c.path, display(c.path), st?.size ?? 0, limits);
+          result = await importOne(queue, refs, opts, c.path, display(c.path), st?.size ?? 0, limits, lineMemo);
         } catch (err) {
           // A file we cannot import (a typed error names what is wrong) is
           // refused; the other files still import. A system error (a full
@@ -411,7 +432,10 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       opts.onProgress?.(progress);
       // A checkpoint, as fast-import has: what is packed so far is stored and its refs moved,
       // so an interrupted import of a whole history loses at most the last stretch.
-      if (deferred && (sinceCheckpoint += sizes[i]!) >= PACK_CHECKPOINT_BYTES) {
+      // (sizes[i] is 0 for a file the stat cache vouched for: nothing read.)
+      if (!c.refused && !known) toReadLeft -= sizes[i]!;
+      if (deferred && checkpointDue((sinceCheckpoint += sizes[i]!), toReadLeft, readBefore)) {
+        readBefore += sinceCheckpoint;
         sinceCheckpoint = 0;
         await queue.flush();
         await deferred.flush();
@@ -480,6 +504,7 @@ async function importOne(
   shown: string,
   size: number,
   limits: ReadLimits,
+  memo?: LineMemo,
 ): Promise<FileResult> {
   const refused = (reason: string): FileResult => refusedFile(shown, reason);
   const geminiDocuments = opts.kind === 'auto' || opts.kind === 'gemini';
@@ -499,7 +524,7 @@ async function importOne(
       const longTexts = huge.length > 0 ? new LongTextStore(queue) : undefined;
       for (const l of huge) longTexts!.add(l.huge!);
       try {
-        return await importLines(queue, refs, opts, path, shown, read.lines, undefined, longTexts);
+        return await importLines(queue, refs, opts, path, shown, read.lines, memo, undefined, longTexts);
       } catch (err) {
         if (!(err instanceof NeedsWholeFile)) throw err;
       }
@@ -512,9 +537,9 @@ async function importOne(
     return refused(`cannot read: ${(err as Error).message}`);
   }
   if (isGeminiDocument(bytes) && geminiDocuments) {
-    return importLines(queue, refs, opts, path, shown, splitGeminiDocument(bytes), 'gemini-json');
+    return importLines(queue, refs, opts, path, shown, splitGeminiDocument(bytes), memo, 'gemini-json');
   }
-  return importLines(queue, refs, opts, path, shown, splitLines(bytes).map(parseLine));
+  return importLines(queue, refs, opts, path, shown, splitLines(bytes).map(parseLine), memo);
 }
 
 /** Imports a file's lines (or a Gemini document's pieces, `format` then given). */
@@ -525,6 +550,7 @@ async function importLines(
   path: string,
   shown: string,
   lines: ParsedLine[],
+  memo?: LineMemo,
   given?: TranscriptFormat,
   longTexts?: LongTextStore,
 ): Promise<FileResult> {
@@ -553,5 +579,6 @@ async function importLines(
     queue,
     refs,
     reason: `import ${format}: ${basename(path)}`,
+    memo,
   });
 }

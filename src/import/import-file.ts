@@ -13,6 +13,7 @@ import { splitGeminiDocument } from './gemini-document.js';
 import { linePrefixDigest, type LongTextStore } from './huge-line.js';
 import { NeedsWholeFile } from './long-text.js';
 import { splitLines } from './jsonl-lines.js';
+import { LineMemo } from './line-memo.js';
 import { formatVerdict, harnessOf, lineLength, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
 import type { WriteQueue } from '../odb/index.js';
 
@@ -54,6 +55,8 @@ export interface ImportFileOptions {
   /** The archive's refs, or (dry run) an overlay that remembers planned moves. */
   refs: Pick<RefStore, 'resolve' | 'update'>;
   reason: string;
+  /** The records this import has built, by line (line-memo.ts): a line seen again is not built again. */
+  memo?: LineMemo;
 }
 
 function unparsedFields(line: ParsedLine, format: TranscriptFormat): EventFields {
@@ -103,6 +106,21 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
   let parent: string | null = null;
   let added = 0;
   for (const line of lines) {
+    // A Claude Code line already built into a record by this import, after
+    // the same parent, is that record (line-memo.ts). Not a subagent's first
+    // line, whose record also holds its link to the session, nor a line read
+    // in pieces (its bytes are not at hand to key it by).
+    const memoKey: Uint32Array | undefined =
+      opts.memo && format === 'claude-code' && !line.huge && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value) && !(ids.length === 0 && opts.firstMeta)
+        ? LineMemo.key(parent, line.number, line.eol, line.bytes)
+        : undefined;
+    const seen: string | undefined = memoKey && opts.memo!.get(memoKey);
+    if (seen) {
+      ids.push(seen);
+      parent = seen;
+      release(line, format);
+      continue;
+    }
     memo.clear();
     // What a Gemini session's later lines show depends on all of each message: a projected line cannot serve.
     if (line.huge?.projected && (format === 'gemini' || format === 'gemini-json')) throw new NeedsWholeFile(`line ${line.number} of a Gemini session is mostly structure`);
@@ -156,6 +174,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     const body = await encodeEventRecord(parent, fields, source, put, opts.longTexts, templateAtLeast > MAX_RECORD_BODY);
     const { id, isNew } = await queue.writeNew('record', body);
     if (isNew) added++;
+    if (memoKey) opts.memo!.set(memoKey, id);
     ids.push(id);
     parent = id;
     release(line, format);

@@ -5,6 +5,7 @@ export * from './gemini-session.js';
 export * from './gemini-document.js';
 export * from './transcript-format.js';
 export * from './import-file.js';
+export * from './line-memo.js';
 export * from './long-text.js';
 export * from './huge-line.js';
 export * from './read-transcript.js';

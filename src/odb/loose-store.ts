@@ -27,7 +27,7 @@ import {
 } from '../object/index.js';
 import { READ_NOFOLLOW } from './no-follow.js';
 import { ObjectLayout } from './object-layout.js';
-import type { BatchWriteTarget, PackDigitsMemo, VerifyingStore } from './object-store.js';
+import type { BatchWriteTarget, EncodedObject, PackDigitsMemo, VerifyingStore } from './object-store.js';
 import { PackSet } from './pack-reader.js';
 
 /**
@@ -251,10 +251,10 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    * existed). `checked`: the caller has just seen that the object is absent,
    * so the existence check is skipped (link() still never overwrites).
    */
-  async writeReporting(type: ObjectType, body: Uint8Array, checked = false): Promise<{ id: string; written: number }> {
+  async writeReporting(type: ObjectType, body: Uint8Array, checked = false, pre?: EncodedObject): Promise<{ id: string; written: number }> {
     if (!this.codecLoaded) await this.codecReady();
-    const encoded = encodeObject(type, body);
-    const id = sha256Hex(encoded);
+    const encoded = pre?.bytes ?? encodeObject(type, body);
+    const id = pre?.id ?? sha256Hex(encoded);
     // Synchronous checks: a stat is microseconds, far less than a round trip
     // through libuv's thread pool, and most writes on re-import stop here.
     if (!checked && this.freshen(id)) return { id, written: 0 };

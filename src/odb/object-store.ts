@@ -38,11 +38,19 @@ export interface PackDigitsMemo {
   set(pack: string, digits: number): void;
 }
 
+/** An object's encoded form and its id, computed once by a writer that needed the id first. */
+export interface EncodedObject {
+  id: string;
+  bytes: Uint8Array;
+}
+
 /** What a batched writer (WriteQueue) drives: writes that say what they added. */
 export interface BatchWriteTarget extends ObjectStore {
   /** Like write, with the compressed bytes added (0 if the object existed);
-   * `checked`: the caller has just seen that the object is absent. */
-  writeReporting(type: ObjectType, body: Uint8Array, checked?: boolean): Promise<{ id: string; written: number }>;
+   * `checked`: the caller has just seen that the object is absent;
+   * `encoded`: the caller has already encoded the object and computed its
+   * id (from this body, in this process), so neither is done again. */
+  writeReporting(type: ObjectType, body: Uint8Array, checked?: boolean, encoded?: EncodedObject): Promise<{ id: string; written: number }>;
   /** Whether the object is stored, refreshing its time so that a concurrent
    * gc's age-based prune spares it; without it, has() is asked. */
   freshen?(id: string): boolean;

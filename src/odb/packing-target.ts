@@ -9,7 +9,7 @@
 import { encodeObject, type Codec, type ObjectType, type TapesObject } from '../object/index.js';
 import { IdSet, sha256Hex } from '../hash/index.js';
 import type { LooseObjectStore } from './loose-store.js';
-import type { BatchWriteTarget } from './object-store.js';
+import type { BatchWriteTarget, EncodedObject } from './object-store.js';
 import { PackWriter, type PackWriterOptions, type WrittenPack } from './pack-writer.js';
 
 /** Frames of 2 MiB at zstd level 3: the level loose objects use, fast enough to keep up with parsing. */
@@ -63,9 +63,9 @@ export class PackingTarget implements BatchWriteTarget {
   }
 
   /** Adds the object to the pack; `written` is its encoded size (the pack's compressed size is known when it is finished). */
-  async writeReporting(type: ObjectType, body: Uint8Array, checked = false): Promise<{ id: string; written: number }> {
-    const encoded = encodeObject(type, body);
-    const id = sha256Hex(encoded);
+  async writeReporting(type: ObjectType, body: Uint8Array, checked = false, pre?: EncodedObject): Promise<{ id: string; written: number }> {
+    const encoded = pre?.bytes ?? encodeObject(type, body);
+    const id = pre?.id ?? sha256Hex(encoded);
     if (this.pending.has(id) || (!checked && this.store.quickFreshen(id))) return { id, written: 0 };
     this.pending.add(id);
     this.writer ??= PackWriter.create(this.store.layout.packDir, this.codec, this.opts);

@@ -2,8 +2,8 @@
 // not depend on the disk), so an importer can build a whole chain while the
 // fsyncs of earlier objects are still in flight; `flush` waits for all of them
 // before any ref is moved, so a ref never points at an object not yet on disk.
-import { IdSet } from '../hash/index.js';
-import { objectId, type ObjectType, type TapesObject } from '../object/index.js';
+import { IdSet, sha256Hex } from '../hash/index.js';
+import { encodeObject, type ObjectType, type TapesObject } from '../object/index.js';
 import { writeContent } from './content.js';
 import type { BatchWriteTarget, ObjectStore } from './object-store.js';
 
@@ -63,7 +63,9 @@ export class WriteQueue implements ObjectStore {
   /** Stores an object; `isNew` says whether it was absent from the store before. */
   async writeNew(type: ObjectType, body: Uint8Array): Promise<{ id: string; isNew: boolean }> {
     if (this.failure) throw this.failure;
-    const id = objectId(type, body);
+    // Encoded and hashed once: the target takes both rather than doing it again.
+    const encoded = encodeObject(type, body);
+    const id = sha256Hex(encoded);
     if (this.known.has(id)) return { id, isNew: false };
     this.known.add(id);
     // freshen: found objects get their time refreshed, so a concurrent gc's prune spares them.
@@ -74,7 +76,7 @@ export class WriteQueue implements ObjectStore {
     }
     while (this.pending.size >= this.concurrency) await Promise.race(this.pending);
     const target = this.target;
-    const p: Promise<void> = target.writeReporting(type, body, true).then(
+    const p: Promise<void> = target.writeReporting(type, body, true, { id, bytes: encoded }).then(
       (r) => {
         if (r.written > 0) {
           this.stats.objectsWritten++;

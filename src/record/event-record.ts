@@ -97,6 +97,15 @@ export function isoTime(value: unknown): string | null {
     return Number.isNaN(d.getTime()) ? null : d.toISOString();
   }
   if (typeof value !== 'string') return null;
+  // Most times are already in the form toISOString writes (Claude Code's are):
+  // one that comes back unchanged needs none of the parsing below.
+  if (value.length === 24 && value.charCodeAt(23) === 0x5a && value.charCodeAt(10) === 0x54) {
+    const t = new Date(value).getTime();
+    if (!Number.isNaN(t)) {
+      const iso = new Date(t).toISOString();
+      if (iso === value) return iso;
+    }
+  }
   // Only ISO-8601 is read, and a time without an offset is UTC: Date's own
   // parsing of other forms, and of zone-less times, depends on the machine.
   const m = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?))?(Z|[+-]\d\d:?\d\d)?$/i.exec(value.trim());

@@ -77,6 +77,37 @@ export function templateSizeAtLeast(text: string): number {
 }
 
 /**
+ * Does JSON.stringify write `literal` (a valid JSON string literal, quotes
+ * included) for the value it decodes to? It does exactly when every escape is
+ * one JSON.stringify writes: \" \\ \b \f \n \r \t, or \u00xx (lower-case
+ * hex) for the other characters below U+0020. (A valid literal holds no raw
+ * quote, backslash or control character, and a lone surrogate is checked on
+ * the decoded value.) This replaces a JSON.stringify and a comparison of the
+ * whole text, for every long literal of every line imported.
+ */
+export function isStringifyLiteral(literal: string): boolean {
+  const end = literal.length - 1;
+  let k = literal.indexOf('\\', 1);
+  while (k >= 0 && k < end) {
+    const c = literal.charCodeAt(k + 1);
+    if (c === 0x22 || c === 0x5c || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74) {
+      k = literal.indexOf('\\', k + 2);
+      continue;
+    }
+    if (c !== 0x75 || literal.charCodeAt(k + 2) !== 0x30 || literal.charCodeAt(k + 3) !== 0x30) return false;
+    const hi = literal.charCodeAt(k + 4);
+    const lo = literal.charCodeAt(k + 5);
+    const loVal = lo >= 0x30 && lo <= 0x39 ? lo - 0x30 : lo >= 0x61 && lo <= 0x66 ? lo - 0x61 + 10 : -1;
+    if ((hi !== 0x30 && hi !== 0x31) || loVal < 0) return false;
+    const code = (hi - 0x30) * 16 + loVal;
+    // These five have short forms, which JSON.stringify uses instead.
+    if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return false;
+    k = literal.indexOf('\\', k + 6);
+  }
+  return true;
+}
+
+/**
  * Builds the template of one line of valid JSON text. Literals whose value
  * is longer than `threshold` UTF-8 bytes become blob references.
  */
@@ -97,31 +128,59 @@ export async function buildSegmentedTemplate(
 ): Promise<TemplatePart[]> {
   const parts: TemplatePart[] = [];
   for (const text of segments) {
-    if (typeof text !== 'string') {
-      parts.push(await text());
-      continue;
-    }
-    let last = 0;
-    for (const [s, e] of stringLiterals(text)) {
-      // Cheap filter first: a literal of n characters decodes to at most 3n bytes.
-      if ((e - s - 2) * 3 <= threshold) continue;
-      const literal = text.slice(s, e);
-      const decoded = JSON.parse(literal) as string;
-      // The same rule as the value codec (UTF-8 bytes of the value), so that a
-      // string blobbed in the normalised view is the same blob here.
-      if (Buffer.byteLength(decoded, 'utf8') <= threshold && !(hasLoneSurrogate(decoded) && literal.length > threshold)) continue;
-      if (s > last) parts.push(text.slice(last, s));
-      if (!hasLoneSurrogate(decoded) && JSON.stringify(decoded) === literal) {
-        parts.push({ $blob: await put(Buffer.from(decoded, 'utf8')) });
-      } else {
-        parts.push({ $blob: await put(Buffer.from(literal, 'utf8')), raw: true });
-      }
-      last = e;
-    }
-    if (last < text.length) parts.push(text.slice(last));
+    if (typeof text === 'string') await textParts(text, threshold, put, parts);
+    else parts.push(await text());
   }
   if (parts.length === 0) parts.push('');
   return mergeStrings(parts);
+}
+
+/** The parts of `text` (whole literals and the JSON between them), added to `parts`. */
+async function textParts(text: string, threshold: number, put: PutContent, parts: TemplatePart[]): Promise<void> {
+  let last = 0;
+  // The literals are found as stringLiterals finds them, without building the
+  // list: most are short and are passed over.
+  const n = text.length;
+  let i = 0;
+  scan: while (i < n) {
+    const s = text.indexOf('"', i);
+    if (s < 0) break;
+    let j = s + 1;
+    let escaped = false;
+    for (;;) {
+      const next = text.indexOf('"', j);
+      if (next < 0) break scan; // not valid JSON; callers pass parsed lines
+      let backslashes = 0;
+      for (let k = next - 1; k > s && text.charCodeAt(k) === 0x5c; k--) backslashes++;
+      if (backslashes > 0) escaped = true;
+      if (backslashes % 2 === 0) {
+        j = next;
+        break;
+      }
+      j = next + 1;
+    }
+    const e = j + 1;
+    i = e;
+    // Cheap filter first: a literal of n characters decodes to at most 3n bytes.
+    if ((e - s - 2) * 3 <= threshold) continue;
+    const literal = text.slice(s, e);
+    // A literal without a backslash is its value between the quotes
+    // (`escaped` already knows of the backslashes before quotes).
+    const plain = !escaped && literal.indexOf('\\') < 0;
+    const decoded = plain ? literal.slice(1, -1) : (JSON.parse(literal) as string);
+    const lone = hasLoneSurrogate(decoded);
+    // The same rule as the value codec (UTF-8 bytes of the value), so that a
+    // string blobbed in the normalised view is the same blob here.
+    if (Buffer.byteLength(decoded, 'utf8') <= threshold && !(lone && literal.length > threshold)) continue;
+    if (s > last) parts.push(text.slice(last, s));
+    if (!lone && (plain || isStringifyLiteral(literal))) {
+      parts.push({ $blob: await put(Buffer.from(decoded, 'utf8')) });
+    } else {
+      parts.push({ $blob: await put(Buffer.from(literal, 'utf8')), raw: true });
+    }
+    last = e;
+  }
+  if (last < text.length) parts.push(text.slice(last));
 }
 
 function mergeStrings(parts: TemplatePart[]): TemplatePart[] {

@@ -318,5 +318,5 @@ t.test('searches indexing the same archive at once agree, and index each record 
   const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
   t.equal(n('SELECT count(*) AS n FROM docs'), n('SELECT count(DISTINCT id) AS n FROM docs'), 'each record indexed once');
   t.equal(n('SELECT count(*) AS n FROM fts_docsize'), n('SELECT count(*) AS n FROM docs'));
-  t.equal(n('SELECT count(*) AS n FROM records WHERE doc NOT IN (SELECT rowid FROM docs)'), 0, 'every row names a text');
+  t.equal(n('SELECT count(*) AS n FROM records WHERE coalesce(doc, text) NOT IN (SELECT rowid FROM docs)'), 0, 'every row names a record');
 });

@@ -4,7 +4,7 @@
 // answers ("what did we try last time this failed?"); the index's error flag
 // is the one `tapes search --errors` and `tapes log --errors` use.
 import { isTapesError } from '../../errors/index.js';
-import { readEvent, type EventView } from '../../record/index.js';
+import { readEvent } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { indexedText, openSearchIndex, syncSearchIndex } from './search-index.js';
 import { chainParts, scopeConditions } from './search.js';
@@ -57,20 +57,47 @@ export async function failedCalls(archive: Archive, opts: FailureOptions): Promi
     await syncSearchIndex(archive, index);
     const db = index.db;
     const scope = scopeConditions(opts);
-    const where = ["r.error = 1", "o.label = 'tool_result'", ...scope.where];
+    const kinds = db.prepare('SELECT id, label FROM kinds').all() as Array<{ id: number; label: string }>;
+    const labelOf = new Map(kinds.map((k) => [k.id, k.label]));
+    const ofLabels = (labels: string[]) => kinds.filter((k) => labels.includes(k.label)).map((k) => k.id).join(', ') || 'NULL';
+    const where = ['r.error = 1', `o.kind IN (${ofLabels(['tool_result'])})`, ...scope.where];
     const params = scope.params;
     const rows = db
       .prepare(
-        `SELECT lower(hex(o.id)) AS id, c.id AS chainRow, c.name AS chain, r.seq, o.time, r.tools, d.path AS cwd
-         FROM records r JOIN docs o ON o.rowid = r.doc JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir
+        `SELECT lower(hex(o.id)) AS id, c.id AS chainRow, c.name AS chain, r.seq, o.time, t.names AS tools, d.path AS cwd, r.call
+         FROM records r JOIN docs o ON o.rowid = coalesce(r.doc, r.text) JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir LEFT JOIN tools t ON t.id = r.tools
          WHERE ${where.join(' AND ')} ORDER BY o.time DESC, c.name, r.seq LIMIT ? OFFSET ?`,
       )
-      .all(...params, opts.limit + 1, opts.offset) as Array<{ id: string; chainRow: number; chain: string; seq: number; time: number | null; tools: string; cwd: string | null }>;
-    const callSeq = db.prepare('SELECT seq FROM calls WHERE chain = ? AND use_id = ?').pluck();
-    const at = db.prepare('SELECT lower(hex(o.id)) AS id, o.label FROM records r JOIN docs o ON o.rowid = r.doc WHERE r.chain = ? AND r.seq = ?');
-    const after = db.prepare(
-      "SELECT lower(hex(o.id)) AS id, o.label FROM records r JOIN docs o ON o.rowid = r.doc WHERE r.chain = ? AND r.seq > ? AND o.label IN ('assistant', 'tool', 'thinking', 'user') ORDER BY r.seq LIMIT 1",
-    );
+      .all(...params, opts.limit + 1, opts.offset) as Array<{ id: string; chainRow: number; chain: string; seq: number; time: number | null; tools: string | null; cwd: string | null; call: number | null }>;
+    const shown = rows.slice(0, opts.limit);
+    const docAt = db.prepare('SELECT lower(hex(id)) AS id, kind FROM docs WHERE rowid = ?');
+    const stepRow = (doc: number | null) => {
+      const d = doc === null ? undefined : (docAt.get(doc) as { id: string; kind: number } | undefined);
+      return d && { id: d.id, label: labelOf.get(d.kind) ?? 'other' };
+    };
+    // What the agent did next: the first record of the same chain after the failure that it wrote
+    // (or the user's answer). `records` is in text order: one pass over the failures' chains finds all.
+    const next = new Map<string, { id: string; label: string }>();
+    const chainsShown = [...new Set(shown.map((r) => r.chainRow))];
+    if (chainsShown.length > 0) {
+      const after = db
+        .prepare(
+          `SELECT r.chain, r.seq, lower(hex(o.id)) AS id, o.kind FROM records r JOIN docs o ON o.rowid = coalesce(r.doc, r.text)
+           WHERE r.chain IN (${chainsShown.join(', ')}) AND o.kind IN (${ofLabels(['assistant', 'tool', 'thinking', 'user'])})`,
+        )
+        .all() as Array<{ chain: number; seq: number; id: string; kind: number }>;
+      const byChain = new Map<number, typeof after>();
+      for (const a of after) {
+        const list = byChain.get(a.chain);
+        if (list) list.push(a);
+        else byChain.set(a.chain, [a]);
+      }
+      for (const r of shown) {
+        let best: (typeof after)[number] | undefined;
+        for (const a of byChain.get(r.chainRow) ?? []) if (a.seq > r.seq && (!best || a.seq < best.seq)) best = a;
+        if (best) next.set(`${r.chainRow} ${r.seq}`, { id: best.id, label: labelOf.get(best.kind) ?? 'other' });
+      }
+    }
     const store = await archive.objects();
     const step = async (row: { id: string; label: string } | undefined): Promise<FailureStep | null> => {
       if (!row) return null;
@@ -83,28 +110,24 @@ export async function failedCalls(archive: Archive, opts: FailureOptions): Promi
       }
     };
     const items: Failure[] = [];
-    for (const r of rows.slice(0, opts.limit)) {
-      let ev: EventView | undefined;
+    for (const r of shown) {
       let error: string;
       try {
-        ev = await readEvent(store, r.id);
-        error = cut((await indexedText(store, ev)).output, opts.chars);
+        error = cut((await indexedText(store, await readEvent(store, r.id))).output, opts.chars);
       } catch (err) {
         if (!isTapesError(err)) throw err;
         error = `(record unreadable: ${err.message})`;
       }
-      const useId = ev?.content.map((b) => (b && typeof b === 'object' && (b as { type?: unknown }).type === 'tool_result' ? (b as { tool_use_id?: unknown }).tool_use_id : undefined)).find((x): x is string => typeof x === 'string');
-      const seq = useId === undefined ? undefined : (callSeq.get(r.chainRow, useId) as number | undefined);
       items.push({
         id: r.id,
         ...chainParts(r.chain),
         seq: r.seq,
         time: r.time === null ? null : new Date(r.time).toISOString(),
-        tool: r.tools.split(',').filter(Boolean)[0] ?? null,
+        tool: r.tools?.split(',').filter(Boolean)[0] ?? null,
         cwd: r.cwd,
         error,
-        call: seq === undefined ? null : await step(at.get(r.chainRow, seq) as { id: string; label: string } | undefined),
-        next: await step(after.get(r.chainRow, r.seq) as { id: string; label: string } | undefined),
+        call: await step(stepRow(r.call)),
+        next: await step(next.get(`${r.chainRow} ${r.seq}`)),
       });
     }
     return { items, more: rows.length > opts.limit };

@@ -146,8 +146,8 @@ export interface SearchResult {
 export const MATCH_START = '\x02';
 export const MATCH_END = '\x03';
 
-/** Relative weights of the text, input and output columns in BM25. */
-const WEIGHTS = [1.0, 1.0, 0.75];
+/** Relative weights in BM25 of the index's columns, in its order: output, text, input. */
+const WEIGHTS = [0.75, 1.0, 1.0];
 
 /** The session (and subagent) a chain ref belongs to. */
 export function chainParts(chain: string): { session: string; agent: string | null } {
@@ -200,35 +200,42 @@ export function scopeConditions(opts: Pick<SearchFilter, 'chains' | 'since' | 'u
   return { where, params };
 }
 
+/** The rows of the index's small tables of kinds and tool sets (a few dozen), by number. */
+function namesOf(db: SearchIndex['db']): { kinds: Map<number, { kind: string; label: string; role: string | null }>; tools: Map<number, string[]> } {
+  const kinds = new Map((db.prepare('SELECT id, kind, label, role FROM kinds').all() as Array<{ id: number; kind: string; label: string; role: string | null }>).map((k) => [k.id, k]));
+  const tools = new Map((db.prepare('SELECT id, names FROM tools').all() as Array<{ id: number; names: string }>).map((t) => [t.id, t.names.split(',')]));
+  return { kinds, tools };
+}
+
 /** Searches an index that is already current. */
 export function queryIndex(index: SearchIndex, query: string, opts: SearchOptions): { hits: SearchHit[]; total: number } {
   const terms = parseQuery(query);
   const scope = scopeConditions(opts);
   const where: string[] = ['fts MATCH ?', ...scope.where];
   const params: unknown[] = [ftsQuery(terms), ...scope.params];
-  const inList = (col: string, values: string[]) => {
-    where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
+  const db = index.db;
+  const names = namesOf(db);
+  // Kinds, roles and tools are numbers in the index: a filter on them is the list of numbers that qualify.
+  const inList = (col: string, ids: number[]) => {
+    where.push(`${col} IN (${ids.join(', ') || 'NULL'})`);
   };
-  if (opts.kinds?.length) inList('o.label', opts.kinds);
-  if (opts.roles?.length) inList('o.role', opts.roles);
+  const kindsWhere = (ok: (k: { label: string; role: string | null }) => boolean) => [...names.kinds].filter(([, k]) => ok(k)).map(([id]) => id);
+  if (opts.kinds?.length) inList('o.kind', kindsWhere((k) => opts.kinds!.includes(k.label)));
+  if (opts.roles?.length) inList('o.kind', kindsWhere((k) => k.role !== null && opts.roles!.includes(k.role)));
   if (opts.tools?.length) {
-    where.push(`(${opts.tools.map(() => "instr(',' || r.tools || ',', ?) > 0").join(' OR ')})`);
-    params.push(...opts.tools.map((t) => `,${t.toLowerCase()},`));
+    const wanted = new Set(opts.tools.map((t) => t.toLowerCase()));
+    inList('r.tools', [...names.tools].filter(([, n]) => n.some((x) => wanted.has(x))).map(([id]) => id));
   }
   if (opts.errors) where.push('r.error = 1');
-  const from = `FROM fts JOIN docs o ON o.rowid = fts.rowid JOIN records r ON r.doc = o.rowid JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
-  const db = index.db;
+  const from = `FROM fts JOIN records r ON r.text = fts.rowid JOIN docs o ON o.rowid = coalesce(r.doc, r.text) JOIN chains c ON c.id = r.chain LEFT JOIN dirs d ON d.id = r.dir WHERE ${where.join(' AND ')}`;
   let total: number;
   let rows: Array<{
     id: string;
     chain: string;
     seq: number;
-    kind: string;
-    label: string;
-    role: string | null;
+    kind: number;
     time: number | null;
-    tools: string;
+    tools: number | null;
     error: number;
     cwd: string | null;
     score: number;
@@ -238,7 +245,7 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
     const limit = opts.limit > 0 ? opts.limit : -1;
     rows = db
       .prepare(
-        `SELECT lower(hex(o.id)) AS id, c.name AS chain, r.seq, o.kind, o.label, o.role, o.time, r.tools, r.error, d.path AS cwd,
+        `SELECT lower(hex(o.id)) AS id, c.name AS chain, r.seq, o.kind, o.time, r.tools, r.error, d.path AS cwd,
                 bm25(fts, ${WEIGHTS.join(', ')}) AS score
          ${from} ORDER BY score, o.time DESC, c.name, r.seq LIMIT ?`,
       )
@@ -252,17 +259,18 @@ export function queryIndex(index: SearchIndex, query: string, opts: SearchOption
   }
   const hits = rows.map((r): SearchHit => {
     const { session, agent } = chainParts(r.chain);
+    const kind = names.kinds.get(r.kind);
     return {
       id: r.id,
       chain: r.chain,
       session,
       agent,
       seq: r.seq,
-      kind: r.kind,
-      label: r.label,
-      role: r.role,
+      kind: kind?.kind ?? 'other',
+      label: kind?.label ?? 'other',
+      role: kind?.role ?? null,
       time: r.time === null ? null : new Date(r.time).toISOString(),
-      tools: r.tools ? r.tools.split(',') : [],
+      tools: r.tools === null ? [] : [...(names.tools.get(r.tools) ?? [])],
       error: r.error === 1,
       cwd: r.cwd,
       // FTS5's bm25() is negative, smaller better: flipped so that more relevant is larger.

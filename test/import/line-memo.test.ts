@@ -1,0 +1,74 @@
+// An import recognises a line it has already built into a record (after the
+// same parent, at the same line number) and does not build it again: a
+// resumed session's first lines are its parent's. The records must be the
+// ones building them gives, which an import of the resumed file alone, into
+// an empty archive, shows.
+import t from 'tap';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Archive, importTranscripts } from '../../src/archive/index.js';
+import { LineMemo } from '../../src/import/index.js';
+import { fixedBytes } from '../helpers/fixed-bytes.js';
+import { claudeProjects, linesWithEol, newArchive, revList } from './import-helpers.js';
+
+// A transcript of 157 lines.
+const transcript = join(claudeProjects, '-Users-alex-workspace-cli', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl');
+
+t.test('LineMemo: what is set is got back, through growth; other keys are not', async (t) => {
+  const memo = new LineMemo();
+  const bytes = fixedBytes(5000 * 32, 'line-memo ids');
+  const idOf = (i: number) => bytes.subarray(i * 32, i * 32 + 32).toString('hex');
+  const keyOf = (i: number) => LineMemo.key(i % 2 ? null : idOf(i), i, '\n', Buffer.from(`line ${i}`));
+  for (let i = 0; i < 5000; i++) memo.set(keyOf(i), idOf(i));
+  t.equal(memo.size, 5000);
+  let wrong = 0;
+  for (let i = 0; i < 5000; i++) if (memo.get(keyOf(i)) !== idOf(i)) wrong++;
+  t.equal(wrong, 0, 'every id comes back');
+  t.equal(memo.hits, 5000);
+  t.equal(memo.get(LineMemo.key(null, 1, '\n', Buffer.from('another line'))), undefined);
+  t.equal(memo.get(LineMemo.key(idOf(0), 0, '', Buffer.from('line 0'))), undefined, 'the end of line is part of the key');
+  t.equal(memo.get(LineMemo.key(idOf(0), 1, '\n', Buffer.from('line 0'))), undefined, 'so is the line number');
+  t.equal(memo.get(LineMemo.key(null, 0, '\n', Buffer.from('line 0'))), undefined, 'and the parent');
+  t.equal(memo.hits, 5000, 'misses are not hits');
+});
+
+t.test('a resumed session: its repeated lines are not built again, and its records are those it has alone', async (t) => {
+  const lines = linesWithEol(await fs.readFile(transcript));
+  t.ok(lines.length > 20, `${lines.length} lines`);
+  const parentText = Buffer.concat(lines.slice(0, 15));
+  // The resumed file: the parent's first 15 lines, then the rest.
+  const resumedText = Buffer.concat(lines);
+  const both = await newArchive(t);
+  await fs.writeFile(join(both, 'a-parent.jsonl'), parentText);
+  await fs.writeFile(join(both, 'b-resumed.jsonl'), resumedText);
+  const memo = new LineMemo();
+  const archive = await Archive.openAt(join(both, '.tapes'));
+  const summary = await importTranscripts(archive, { kind: 'auto', paths: ['a-parent.jsonl', 'b-resumed.jsonl'], cwd: both, env: {}, lineMemo: memo });
+  t.equal(summary.files_refused, 0);
+  t.equal(memo.hits, 15, 'the 15 lines the resumed file repeats were recognised, no more');
+  t.equal(memo.size, lines.length, 'every line built once');
+
+  const alone = await newArchive(t);
+  await fs.writeFile(join(alone, 'b-resumed.jsonl'), resumedText);
+  const aloneMemo = new LineMemo();
+  await importTranscripts(await Archive.openAt(join(alone, '.tapes')), { kind: 'auto', paths: ['b-resumed.jsonl'], cwd: alone, env: {}, lineMemo: aloneMemo });
+  t.equal(aloneMemo.hits, 0);
+  const [parentFile, resumedFile] = summary.files;
+  t.equal(parentFile?.status, 'new');
+  t.not(resumedFile?.status, 'refused');
+  const chainBoth = await revList(both, resumedFile!.session!);
+  t.equal(chainBoth.length, lines.length);
+  t.same(chainBoth, await revList(alone, resumedFile!.session!), 'the same records as building every line');
+});
+
+t.test('the same line after a different parent, or at another number, is built', async (t) => {
+  const lines = linesWithEol(await fs.readFile(transcript));
+  const cwd = await newArchive(t);
+  // The same lines in another order: line 1 of one file is line 2 of the other.
+  await fs.writeFile(join(cwd, 'x.jsonl'), Buffer.concat(lines.slice(0, 6)));
+  await fs.writeFile(join(cwd, 'y.jsonl'), Buffer.concat([lines[1]!, lines[0]!, ...lines.slice(2, 6)]));
+  const memo = new LineMemo();
+  const summary = await importTranscripts(await Archive.openAt(join(cwd, '.tapes')), { kind: 'auto', paths: ['x.jsonl', 'y.jsonl'], cwd, env: {}, lineMemo: memo });
+  t.equal(memo.hits, 0, 'no line of y has the parent and number it had in x');
+  t.equal(summary.records_added, 12, 'twelve records built');
+});
