@@ -3,7 +3,7 @@
 // or — when the file does not extend what the archive holds under that name —
 // a separate ref, so that nothing stored is ever overwritten.
 import { shortId } from '../hash/index.js';
-import { MAX_RECORD_BODY, WHOLE_LINE, buildSegmentedTemplate, templateSizeAtLeast, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type TemplatePart } from '../record/index.js';
+import { MAX_RECORD_BODY, NestingTooDeepError, WHOLE_LINE, buildSegmentedTemplate, templateSizeAtLeast, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type TemplatePart } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
 import { captureViewRef, refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
 import { normaliseClaudeLine } from './claude-transcript.js';
@@ -171,7 +171,19 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     // threshold: it is not built three times to find out (for a line of millions of numbers, the
     // most memory an import took), and the blobs those tries would store, for nothing, are not.
     const templateAtLeast = line.value === undefined ? 0 : line.huge ? (line.huge.templateAtLeast ?? 0) : line.text !== undefined ? templateSizeAtLeast(line.text) : 0;
-    const body = await encodeEventRecord(parent, fields, source, put, opts.longTexts, templateAtLeast > MAX_RECORD_BODY);
+    let body: Uint8Array;
+    try {
+      body = await encodeEventRecord(parent, fields, source, put, opts.longTexts, templateAtLeast > MAX_RECORD_BODY);
+    } catch (err) {
+      if (!(err instanceof NestingTooDeepError)) throw err;
+      // Kept whole, as a line that does not parse is, and reported.
+      line.value = undefined;
+      line.error = err.message;
+      fields = unparsedFields(line, format);
+      if (ids.length === 0 && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
+      problems.push(`${opts.display}:${line.number}: ${err.message}`);
+      body = await encodeEventRecord(parent, fields, source, put, opts.longTexts, false);
+    }
     const { id, isNew } = await queue.writeNew('record', body);
     if (isNew) added++;
     if (memoKey) opts.memo!.set(memoKey, id);

@@ -33,8 +33,23 @@ export interface StandIns {
   key(k: string): void;
 }
 
-export async function encodeValue(value: unknown, put: PutContent, threshold = DEFAULT_BLOB_THRESHOLD, standIns?: StandIns): Promise<JsonValue> {
+/**
+ * How deep a value may nest. Transcripts nest a few levels; every reader of a
+ * record (this codec, canonical JSON, the views) recurses, and a line nested
+ * 20,000 deep overflowed the stack. A deeper value is refused with
+ * NestingTooDeepError, and an import keeps such a line whole, unparsed.
+ */
+export const MAX_VALUE_DEPTH = 1000;
+
+export class NestingTooDeepError extends InvalidInputError {
+  constructor() {
+    super(`nested deeper than ${MAX_VALUE_DEPTH} levels`, { max: MAX_VALUE_DEPTH });
+  }
+}
+
+export async function encodeValue(value: unknown, put: PutContent, threshold = DEFAULT_BLOB_THRESHOLD, standIns?: StandIns, depth = 0): Promise<JsonValue> {
   if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (depth > MAX_VALUE_DEPTH && typeof value === 'object') throw new NestingTooDeepError();
   if (typeof value === 'string') {
     const stored = standIns?.encode(value);
     if (stored) return stored;
@@ -51,7 +66,7 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
   }
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
-    for (const v of value) out.push(await encodeValue(v, put, threshold, standIns));
+    for (const v of value) out.push(await encodeValue(v, put, threshold, standIns, depth + 1));
     return out;
   }
   if (typeof value === 'object') {
@@ -62,7 +77,7 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
       // Keys cannot hold markers; a lone surrogate in a key becomes U+FFFD here
       // (the record's source keeps the exact key).
       const key = hasLoneSurrogate(k) ? toWellFormed(k) : k;
-      out[key.startsWith('$') ? '$' + key : key] = await encodeValue(v, put, threshold, standIns);
+      out[key.startsWith('$') ? '$' + key : key] = await encodeValue(v, put, threshold, standIns, depth + 1);
     }
     return out;
   }
