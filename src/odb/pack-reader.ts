@@ -217,10 +217,21 @@ const MAX_PARTIAL_FRAMES = 4;
 /** Frames kept decompressed: a few frames of the largest size, about what a session's log touches at once. */
 export const FRAME_CACHE_BYTES = 4 * MAX_FRAME_CONTENT;
 
+let frameCacheBytes = FRAME_CACHE_BYTES;
+
+/**
+ * Sets the budget of the frame cache of the pack sets opened from here on in
+ * this thread: the import's second thread, which reads each chain once,
+ * oldest frames first, keeps less (docs/import-memory.md).
+ */
+export function setFrameCacheBytes(bytes: number): void {
+  frameCacheBytes = bytes;
+}
+
 export class PackSet {
   private packs: Pack[] = [];
   private names = '';
-  private readonly cache = new FrameCache(FRAME_CACHE_BYTES);
+  private readonly cache = new FrameCache(frameCacheBytes);
   /** Frames decompressed so far (tests and benchmarks check the cache with it). */
   framesDecoded = 0;
 

@@ -11,6 +11,8 @@ import {
   PACK_TRAILER_SIZE,
   PackIndex,
   PackSet,
+  FRAME_CACHE_BYTES,
+  setFrameCacheBytes,
   PackWriter,
   SKIPPABLE_MAGIC,
   encodePackIndex,
@@ -119,6 +121,13 @@ t.test('a pack holds every object once, in frames of at most frameSize, and read
   t.equal(fresh.framesDecoded, index.frameCount, 'reading in ids() order decodes each frame once');
   fresh.close();
   t.equal(set.framesDecoded, before);
+  // A set opened with a frame cache smaller than one frame keeps none: reading everything twice decodes every frame twice.
+  setFrameCacheBytes(1);
+  const small = new PackSet(dir, codec);
+  setFrameCacheBytes(FRAME_CACHE_BYTES);
+  for (let k = 0; k < 2; k++) for (const o of objs) t.ok(Buffer.from(small.read(o.id)!.body).equals(o.body));
+  t.ok(small.framesDecoded > index.frameCount, `a small cache decodes frames again (${small.framesDecoded} for ${index.frameCount} frames)`);
+  small.close();
   const some = objs[3]!.id;
   t.same(set.findByPrefix(some.slice(0, 5)), ids.filter((i) => i.startsWith(some.slice(0, 5))));
   set.close();
