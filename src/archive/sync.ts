@@ -18,13 +18,13 @@ import {
 } from '../refs/index.js';
 import { readRecord, type SecretDetector } from '../record/index.js';
 import type { ObjectStore } from '../odb/index.js';
-import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
+import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport, type WalkedObjects } from '../remote/index.js';
 import { Archive } from './archive.js';
 import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
 import { refsWithStatCache } from './ref-stat-cache.js';
 import { sessionChains } from './session-chains.js';
 import { archiveSecretDetector, type ChainSecret } from './secrets.js';
-import { scanChains } from './secret-scan.js';
+import { PARALLEL_SCAN_FROM, walkChains } from './secret-scan.js';
 
 export interface SyncOptions {
   /** Called as objects move (for progress on a terminal). */
@@ -63,6 +63,7 @@ async function transportFor(archive: Archive, t: Target, opts: SyncOptions): Pro
   return {
     listRefs: () => named(inner.listRefs()),
     push: (...a) => named(inner.push(...a)),
+    takesWalked: inner.takesWalked,
     fetch: (...a) => named(inner.fetch(...a)),
     close: () => inner.close(),
   };
@@ -353,15 +354,29 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
       reports.push({ ...base, status });
       updates.push({ name: p.dst, old, new: p.src, force: Boolean(opts.force) });
     }
-    if (detector && updates.some((u) => u.new !== null)) await refuseSecrets(archive, detector, store, updates, [...theirs.values()]);
+    // The records and blobs to send are read once: by the secret scan, which
+    // refuses before anything is sent, or (--allow-secrets, many chains) by
+    // the same walk without scanning, on threads; the transfer takes what
+    // they read instead of reading it again.
+    let walked: WalkedObjects | undefined;
+    const sending = updates.some((u) => u.new !== null);
+    if (detector && sending) walked = await refuseSecrets(archive, detector, store, updates, [...theirs.values()]);
+    else if (sending && !opts.dryRun && transport.takesWalked) walked = await walkToSend(archive, store, updates, [...theirs.values()], t.url);
     let moved = { objects: 0, bytes: 0 };
     if (!opts.dryRun && updates.length > 0) {
       const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
       let sent = { objects: 0, bytes: 0 };
-      const outcomes = await transport.push(store, tips, [...theirs.values()], updates, (p) => {
-        sent = p;
-        opts.progress?.(p);
-      });
+      const outcomes = await transport.push(
+        store,
+        tips,
+        [...theirs.values()],
+        updates,
+        (p) => {
+          sent = p;
+          opts.progress?.(p);
+        },
+        walked,
+      );
       moved = sent;
       for (const o of outcomes) {
         const r = reports.find((x) => x.ref === o.name && x.status !== 'rejected' && x.status !== 'up-to-date');
@@ -387,26 +402,33 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
   }
 }
 
+/** The chains the updates send: each updated ref whose new value is a record. */
+async function chainsOf(store: ObjectStore, updates: RefUpdate[]): Promise<Array<{ ref: string; tip: string }>> {
+  const chains: Array<{ ref: string; tip: string }> = [];
+  for (const u of updates) {
+    if (u.new === null || (await store.read(u.new)).type !== 'record') continue;
+    chains.push({ ref: u.name, tip: u.new });
+  }
+  return chains;
+}
+
 /**
  * Only what the remote lacks is scanned: each updated ref's records back to the
- * first one the remote's refs reach. Refuses naming the ref, record and rule.
+ * first one the remote's refs reach. Refuses naming the ref, record and rule;
+ * otherwise returns what the scan read, for the transfer.
  */
-async function refuseSecrets(archive: Archive, detector: SecretDetector, store: ObjectStore, updates: RefUpdate[], remoteTips: string[]): Promise<void> {
+async function refuseSecrets(archive: Archive, detector: SecretDetector, store: ObjectStore, updates: RefUpdate[], remoteTips: string[]): Promise<WalkedObjects> {
   // Each chain is scanned back to the first record a remote ref points at
   // (for a fast-forward, the ref's old tip), not against every record the
   // remote's chains reach: collecting those read the whole archive (4 s on
   // the scale corpus) to push one record. A record the remote holds only
   // inside another of its chains is scanned again (docs/secrets.md).
   const known = new Set(remoteTips);
-  const chains: Array<{ ref: string; tip: string }> = [];
-  for (const u of updates) {
-    if (u.new === null || (await store.read(u.new)).type !== 'record') continue;
-    chains.push({ ref: u.name, tip: u.new });
-  }
-  const scanned = await scanChains(archive, detector, chains.map((c) => c.tip), known);
+  const chains = await chainsOf(store, updates);
+  const scanned = await walkChains(archive, detector, chains.map((c) => c.tip), known);
   const found: Array<ChainSecret & { ref: string }> = [];
-  for (const [i, c] of chains.entries()) for (const f of scanned[i]!) found.push({ ref: c.ref, ...f });
-  if (found.length === 0) return;
+  for (const [i, c] of chains.entries()) for (const f of scanned.findings![i]!) found.push({ ref: c.ref, ...f });
+  if (found.length === 0) return scanned.walked;
   const lines = found.slice(0, 20).map((f) => `  ${f.ref} record ${f.record} ${f.path}${f.blob ? ` (blob ${f.blob})` : ''}: ${f.rule} (digest ${f.digest.slice(0, 16)})`);
   if (found.length > 20) lines.push(`  … and ${found.length - 20} more`);
   throw new InvalidInputError(
@@ -414,6 +436,18 @@ async function refuseSecrets(archive: Archive, detector: SecretDetector, store: 
     { secrets: found.map(({ ref, record, rule, path, blob, digest }) => ({ ref, record, rule, path, ...(blob ? { blob } : {}), digest })) },
     'share a masked copy with "tapes export --redact", allow a known value in .tapes/config ([secrets] allow = <rule>:<digest>), or push with --allow-secrets',
   );
+}
+
+/**
+ * Without a scan, many chains are read on threads before the transfer (the
+ * walk the scan does, stopping where the remote already holds a record);
+ * few are left to the transfer to read as it goes.
+ */
+async function walkToSend(archive: Archive, store: ObjectStore, updates: RefUpdate[], remoteTips: string[], url: string): Promise<WalkedObjects | undefined> {
+  const chains = await chainsOf(store, updates);
+  if (chains.length < PARALLEL_SCAN_FROM) return undefined;
+  const remoteObjects = /^https?:\/\//i.test(url) ? undefined : join(fileRemoteDir(url), 'objects');
+  return (await walkChains(archive, undefined, chains.map((c) => c.tip), new Set(remoteTips), { remoteObjects })).walked;
 }
 
 // ---- clone ------------------------------------------------------------------

@@ -276,25 +276,23 @@ function isBlobRef(v: { [key: string]: JsonValue }): v is { [BLOB_REF_KEY]: stri
   return typeof v[BLOB_REF_KEY] === 'string';
 }
 
+/** A blob a stored value names, where it names it: its findings go there. */
+export interface BlobPart {
+  blob: string;
+  path: string;
+}
+
 /**
- * Secrets in every string (and object key) of a stored record value, blobs
- * read through `get` (a `{"$blob"}` reference, and a line template's raw
- * part `{"$blob", "raw": true}`, are read as text). The record's `parent` and
- * the ids inside blob references are links, not text, and are not scanned.
+ * The findings in a stored value's own strings and keys, in document order,
+ * with a marker for each blob it names where the blob's findings belong:
+ * one synchronous walk (a push scans millions of strings: no promise per
+ * string, and a path is spelled out only for a finding). The record's
+ * `parent` and the ids inside blob references are links, not text, and are
+ * not scanned. scanStoredValue reads the blobs; push's walk
+ * (archive/push-walk.ts) may leave a blob to the thread that reads it.
  */
-export async function scanStoredValue(
-  detector: SecretDetector,
-  value: JsonValue,
-  get: (id: string) => Promise<Uint8Array>,
-  path = '$',
-  /** What was found in each blob already scanned (by id): a blob named again is neither read nor scanned again. */
-  blobMemo?: Map<string, SecretFinding[]>,
-): Promise<ValueFinding[]> {
-  // The record's own strings are scanned in one synchronous walk (a push scans
-  // millions: no promise per string, and a path is spelled out only for a
-  // finding); the blobs it names are read after, their findings put back in
-  // document order.
-  const parts: Array<ValueFinding[] | { blob: string; path: string }> = [];
+export function storedValueParts(detector: SecretDetector, value: JsonValue, path = '$'): Array<ValueFinding[] | BlobPart> {
+  const parts: Array<ValueFinding[] | BlobPart> = [];
   const segs: string[] = [path];
   const here = () => segs.join('');
   const walk = (v: JsonValue, top: boolean): void => {
@@ -330,8 +328,26 @@ export async function scanStoredValue(
     }
   };
   walk(value, path === '$');
+  return parts;
+}
+
+/**
+ * Secrets in every string (and object key) of a stored record value, blobs
+ * read through `get` (a `{"$blob"}` reference, and a line template's raw
+ * part `{"$blob", "raw": true}`, are read as text), in document order.
+ */
+export async function scanStoredValue(
+  detector: SecretDetector,
+  value: JsonValue,
+  get: (id: string) => Promise<Uint8Array>,
+  path = '$',
+  /** What was found in each blob already scanned (by id): a blob named again is neither read nor scanned again. */
+  blobMemo?: Map<string, SecretFinding[]>,
+): Promise<ValueFinding[]> {
+  // The record's own strings first; the blobs it names are read after, their
+  // findings put back in document order.
   const out: ValueFinding[] = [];
-  for (const p of parts) {
+  for (const p of storedValueParts(detector, value, path)) {
     if (Array.isArray(p)) {
       out.push(...p);
       continue;
