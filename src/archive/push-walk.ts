@@ -36,6 +36,10 @@ export class LocalClaims implements ClaimSet {
   }
 }
 
+/** Hex digit values by character code (ids are checked lowercase hex before they get here). */
+const HEX_VALUE = new Int32Array(128);
+for (let d = 0; d < 16; d++) HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
+
 const EMPTY = 0;
 const WRITING = 1;
 const FULL = 2;
@@ -73,9 +77,15 @@ export class SharedClaims implements ClaimSet {
     return new SharedClaims(new SharedArrayBuffer(4 + 4 * slots * (WORDS + 1)));
   }
 
+  private readonly w = new Int32Array(WORDS);
+
   claim(id: string): boolean {
-    const w = new Int32Array(WORDS);
-    for (let k = 0; k < WORDS; k++) w[k] = parseInt(id.slice(8 * k, 8 * k + 8), 16) | 0;
+    const w = this.w;
+    for (let k = 0, at = 0; k < WORDS; k++) {
+      let v = 0;
+      for (let j = 0; j < 8; j++, at++) v = (v << 4) | HEX_VALUE[id.charCodeAt(at) & 127]!;
+      w[k] = v;
+    }
     for (let slot = w[0]! & this.mask, probes = 0; probes <= this.mask; slot = (slot + 1) & this.mask, probes++) {
       let s = Atomics.compareExchange(this.state, slot, EMPTY, WRITING);
       if (s === EMPTY) {

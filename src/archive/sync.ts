@@ -18,7 +18,7 @@ import {
 } from '../refs/index.js';
 import { readRecord, type SecretDetector } from '../record/index.js';
 import type { ObjectStore } from '../odb/index.js';
-import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport, type WalkedObjects } from '../remote/index.js';
+import { fileRemoteDir, forEachRef, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport, type WalkedObjects } from '../remote/index.js';
 import { Archive } from './archive.js';
 import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
 import { refsWithStatCache } from './ref-stat-cache.js';
@@ -378,6 +378,7 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
         walked,
       );
       moved = sent;
+      const tracking: Array<{ name: string; r: RefReport }> = [];
       for (const o of outcomes) {
         const r = reports.find((x) => x.ref === o.name && x.status !== 'rejected' && x.status !== 'up-to-date');
         if (!r) continue;
@@ -385,16 +386,18 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
           r.status = 'rejected';
           r.reason = o.reason;
         } else if (t.name !== undefined && !r.ref.startsWith(TAGS_PREFIX)) {
-          // Remember what the remote now has, as a fetch would.
-          const local = trackingRef(t.name, r.ref);
-          const before = (await archive.refs.resolve(local)) ?? null;
-          if (r.new === null) {
-            if (before !== null) await archive.refs.delete(local, { expectedOld: before, reason: `push ${t.name}`, deref: false });
-          } else if (before !== r.new) {
-            await archive.refs.update(local, r.new, { expectedOld: before, reason: `push ${t.name}`, deref: false });
-          }
+          tracking.push({ name: trackingRef(t.name, r.ref), r });
         }
       }
+      // Remember what the remote now has, as a fetch would (many refs at once, as the remote's were moved).
+      await forEachRef(tracking, async ({ name: local, r }) => {
+        const before = (await archive.refs.resolve(local)) ?? null;
+        if (r.new === null) {
+          if (before !== null) await archive.refs.delete(local, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+        } else if (before !== r.new) {
+          await archive.refs.update(local, r.new, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+        }
+      });
     }
     return { remote: t.name ?? t.url, url: t.url, objects: moved.objects, bytes: moved.bytes, refs: reports };
   } finally {

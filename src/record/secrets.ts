@@ -69,10 +69,24 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
 ];
 
-/** JSON's whitespace escapes (\n, \t, \r) as two spaces; other escapes (\\, \") kept, each pair read as one. */
-function maskWhitespaceEscapes(text: string): string {
-  return text.replace(/\\([\s\S])/g, (pair, c: string) => (c === 'n' || c === 't' || c === 'r' ? '  ' : pair));
+/**
+ * JSON's whitespace escapes (\n, \t, \r) as two spaces; other escapes (\\, \") kept, each pair read as one:
+ * an n, t or r is an escape when an odd run of backslashes comes before it (the pairs
+ * before it are kept). A replacement string, not a function: no call per escape.
+ */
+export function maskWhitespaceEscapes(text: string): string {
+  return text.replace(/(?<!\\)((?:\\\\)*)\\[ntr]/g, '$1  ');
 }
+
+/**
+ * The rules whose hints most text holds (code assigns to names with key or
+ * token in them, quotes long values after a colon): tested one by one. The
+ * other rules' first hints are tested in one pass first (SecretDetector).
+ */
+const COMMON_HINTS = new Set(['password-assignment', 'high-entropy']);
+
+/** From this length on, text skips the one-pass test of every rule's first hint (it nearly always passes). */
+const LONG_TEXT = 256;
 
 function passesHints(hints: readonly RegExp[], text: string): boolean {
   for (const h of hints) if (!h.test(text)) return false;
@@ -192,12 +206,41 @@ export class SecretDetector {
     return this.prefilter === null || this.prefilter.test(text);
   }
 
+  /**
+   * One pass for the first hints of the rules whose hints are rare in text
+   * (every rule but COMMON_HINTS): long text fails it nearly always, and
+   * then none of those rules' hints is tested one by one (each a pass over
+   * the text). Case-insensitive when any of them is, so a superset of each.
+   */
+  private rareGate?: RegExp | null;
+
+  private anyRareHint(text: string): boolean {
+    if (this.rareGate === undefined) {
+      const rare = this.rules.filter((r) => r.hints?.length && !COMMON_HINTS.has(r.id)).map((r) => r.hints![0]!);
+      this.rareGate = rare.length ? new RegExp(rare.map((h) => `(?:${h.source})`).join('|'), rare.some((h) => h.flags.includes('i')) ? 'i' : '') : null;
+    }
+    return this.rareGate === null || this.rareGate.test(text);
+  }
+
+  /** Whether some rule has no hints (a custom rule): it runs on every text. Found on first use, from the rules the detector has. */
+  private unhintedRule?: boolean;
+
+  private get unhinted(): boolean {
+    return (this.unhintedRule ??= this.rules.some((r) => r.hints === undefined));
+  }
+
   private allowed(rule: string, digest: string): boolean {
     return this.allow.some((a) => a.rule === rule && digest.startsWith(a.digest.toLowerCase()));
   }
 
   /** Every secret in the text, by position; overlaps are resolved in favour of the earlier rule. */
   scan(text: string): SecretFinding[] {
+    // No built-in rule matches fewer than 8 characters (scheme://u:p@). Long
+    // text nearly always holds some rule's first hint (a URL, a quoted value
+    // after a colon): the one-pass test of them all is left to short text,
+    // which it mostly turns away.
+    const hinted = text.length >= 8 && (text.length >= LONG_TEXT || this.anyHint(text));
+    if (!hinted && !this.unhinted) return [];
     const out: SecretFinding[] = [];
     const taken: Array<[number, number]> = [];
     // The marks earlier replacements left are never findings, nor part of one
@@ -207,17 +250,19 @@ export class SecretDetector {
       for (let m = marks.exec(text); m !== null; m = marks.exec(text)) taken.push([m.index, m.index + m[0].length]);
     }
     const overlaps = (s: number, e: number): boolean => taken.some(([a, b]) => s < b && a < e);
-    // No built-in rule matches fewer than 8 characters (scheme://u:p@).
-    const short = text.length < 8;
     // Stored text is often JSON text (a line template's parts), where a key
     // printed on a line of its own follows a "\n" escape: the rules' word
     // boundaries would see the "n". The rules run on a copy in which each
     // \n, \t and \r escape is two spaces (the same length, so positions hold);
     // values are taken from the text itself.
     let subject: string | undefined;
-    const hinted = !short && this.anyHint(text);
+    let rare: boolean | undefined;
     for (const r of this.rules) {
-      if (r.hints !== undefined && (!hinted || !passesHints(r.hints, text))) continue;
+      if (r.hints !== undefined) {
+        if (!hinted) continue;
+        if (!COMMON_HINTS.has(r.id) && !(rare ??= this.anyRareHint(text))) continue;
+        if (!passesHints(r.hints, text)) continue;
+      }
       subject ??= text.includes('\\') ? maskWhitespaceEscapes(text) : text;
       // exec with lastIndex, not matchAll: matchAll makes a new RegExp per
       // call, which over the millions of strings a push scans cost more than

@@ -152,14 +152,10 @@ export class FileTransport implements Transport {
     const rest: Carried[] = [];
     for (const c of copied.rest) rest.push(c.object ? c : await readCarried(source, c.id, undefined, verify, 'local archive'));
     await storeAll(remote, rest, progress && ((p) => progress({ objects: copied.objects + p.objects, bytes: copied.bytes + p.bytes })));
-    const outcomes: RefUpdateOutcome[] = [];
-    for (const u of updates) {
+    return forEachRef(updates, async (u): Promise<RefUpdateOutcome> => {
       try {
         if (u.new === null) {
-          if (u.old === null) {
-            outcomes.push({ name: u.name, ok: true });
-            continue;
-          }
+          if (u.old === null) return { name: u.name, ok: true };
           await this.refs.delete(u.name, { expectedOld: u.force ? undefined : u.old, reason: 'push: delete', deref: false });
         } else {
           await this.refs.update(u.name, u.new, {
@@ -168,16 +164,16 @@ export class FileTransport implements Transport {
             deref: false,
           });
         }
-        outcomes.push({ name: u.name, ok: true });
+        return { name: u.name, ok: true };
       } catch (err) {
         if (err instanceof RefConflictError || (err instanceof NotFoundError && u.new === null)) {
-          outcomes.push({ name: u.name, ok: false, reason: 'fetch first: the remote ref moved since it was read' });
+          return { name: u.name, ok: false, reason: 'fetch first: the remote ref moved since it was read' };
         } else if (isTapesError(err)) {
-          outcomes.push({ name: u.name, ok: false, reason: err.message });
-        } else throw err;
+          return { name: u.name, ok: false, reason: err.message };
+        }
+        throw err;
       }
-    }
-    return outcomes;
+    });
   }
 
   async fetch(local: ObjectStore, wants: string[], progress?: (p: TransferProgress) => void): Promise<{ objects: number; bytes: number }> {
@@ -372,6 +368,46 @@ async function copyWholePacks<T extends { id: string }>(
 
 /** How many object writes (each a temp file, fsync and link) are in flight at once. */
 const WRITE_CONCURRENCY = 16;
+
+/**
+ * Runs `fn` on each ref, many at once (each ref update is a lock file and a
+ * reflog line, each fsynced: one at a time, 522 refs took 1.6 s), and
+ * returns the results in the order of `refs`. Two refs of which one would be
+ * a directory of the other (refs/sessions/a and refs/sessions/a/b), or a ref
+ * named twice, are never in flight together: those go one by one, after the
+ * rest, so that the ref store's checks see each other's outcome.
+ */
+export async function forEachRef<T extends { name: string }, R>(refs: readonly T[], fn: (ref: T) => Promise<R>): Promise<R[]> {
+  const names = new Set<string>();
+  const nested = new Set<string>();
+  for (const r of refs) {
+    if (names.has(r.name)) nested.add(r.name);
+    names.add(r.name);
+  }
+  for (const n of names) {
+    for (let at = n.indexOf('/'); at >= 0; at = n.indexOf('/', at + 1)) {
+      if (names.has(n.slice(0, at))) nested.add(n.slice(0, at)).add(n);
+    }
+  }
+  const out: R[] = new Array(refs.length);
+  const free = refs.map((r, i) => ({ r, i })).filter(({ r }) => !nested.has(r.name));
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < free.length) {
+      const { r, i } = free[next++]!;
+      try {
+        out[i] = await fn(r);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, free.length) }, worker));
+  if (failure) throw failure.err;
+  for (const [i, r] of refs.entries()) if (nested.has(r.name)) out[i] = await fn(r);
+  return out;
+}
 
 /**
  * Stores verified objects: as one pack when there are UNPACK_LIMIT or more
