@@ -16,22 +16,32 @@
 // chain from its tip would report them.
 import { LooseObjectStore, streamContent, type ObjectStore } from '../odb/index.js';
 import { decodeChunkList, startsWithChunkMagic } from '../object/index.js';
-import { readRecord, storedValueParts, type SecretDetector } from '../record/index.js';
+import { InvalidInputError } from '../errors/index.js';
+import { parseRecordBody, storedValueParts, type SecretDetector } from '../record/index.js';
 import type { WalkedObjects } from '../remote/index.js';
 import type { ChainSecret } from './secrets.js';
 
+/**
+ * What an object is claimed as: a chain's record (a tip may turn out to be
+ * something else: a tag may name a blob), or a blob a record names. The two
+ * are claimed apart, so that a tip found to be a blob is still read as the
+ * blob a record names.
+ */
+export type ClaimKind = 'record' | 'blob';
+
 /** Who reads an object: the first to claim it. */
 export interface ClaimSet {
-  /** True the first time `id` is claimed (by anyone sharing the set), false after. */
-  claim(id: string): boolean;
+  /** True the first time `id` is claimed as `kind` (by anyone sharing the set), false after. */
+  claim(id: string, kind: ClaimKind): boolean;
 }
 
 /** Claims within one thread. */
 export class LocalClaims implements ClaimSet {
-  private readonly ids = new Set<string>();
-  claim(id: string): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
+  private readonly ids = { record: new Set<string>(), blob: new Set<string>() };
+  claim(id: string, kind: ClaimKind): boolean {
+    const ids = this.ids[kind];
+    if (ids.has(id)) return false;
+    ids.add(id);
     return true;
   }
 }
@@ -79,13 +89,15 @@ export class SharedClaims implements ClaimSet {
 
   private readonly w = new Int32Array(WORDS);
 
-  claim(id: string): boolean {
+  claim(id: string, kind: ClaimKind): boolean {
     const w = this.w;
     for (let k = 0, at = 0; k < WORDS; k++) {
       let v = 0;
       for (let j = 0; j < 8; j++, at++) v = (v << 4) | HEX_VALUE[id.charCodeAt(at) & 127]!;
       w[k] = v;
     }
+    // A blob's claim is the id with its last word flipped: apart from its claim as a record.
+    if (kind === 'blob') w[WORDS - 1] = ~w[WORDS - 1]!;
     for (let slot = w[0]! & this.mask, probes = 0; probes <= this.mask; slot = (slot + 1) & this.mask, probes++) {
       let s = Atomics.compareExchange(this.state, slot, EMPTY, WRITING);
       if (s === EMPTY) {
@@ -140,6 +152,8 @@ export interface WalkedBlob {
 
 /** What one walk of one chain read. */
 export interface ChainWalk {
+  /** Set when the tip is not a record (a tag may name a blob): its type. Nothing else was read. */
+  notRecord?: { id: string; type: string };
   records: WalkedRecord[];
   /** Every blob, chunk and list read, verified. */
   blobs: WalkedBlob[];
@@ -208,12 +222,18 @@ export async function walkChain(ctx: WalkContext, tip: string): Promise<ChainWal
   const counter = { reads: 0 };
   const blobStore = noting(ctx.store, out.blobs, counter);
   let id: string | null = tip;
-  while (id !== null && !ctx.known.has(id) && !ctx.remoteHas?.(id) && ctx.claims.claim(id)) {
-    const rec = await readRecord(ctx.store, id);
+  while (id !== null && !ctx.known.has(id) && !ctx.remoteHas?.(id) && ctx.claims.claim(id, 'record')) {
+    const obj = await ctx.store.read(id);
     counter.reads++;
+    if (obj.type !== 'record' && id === tip) {
+      out.notRecord = { id, type: obj.type };
+      break;
+    }
+    if (obj.type !== 'record') throw new InvalidInputError(`object ${id} is a ${obj.type}, not a record`, { id, type: obj.type });
+    const rec = parseRecordBody(obj.body, id);
     const walked: WalkedRecord = { id, parent: rec.parent, blobs: rec.blobs };
     for (const b of rec.blobs) {
-      if (ctx.remoteHas?.(b) || !ctx.claims.claim(b)) continue;
+      if (ctx.remoteHas?.(b) || !ctx.claims.claim(b, 'blob')) continue;
       if (ctx.detector) {
         const pieces: Uint8Array[] = [];
         await streamContent(blobStore, b, (p) => {
@@ -256,6 +276,8 @@ export interface StitchedWalk {
   /** Per tip, in order: the secrets its records hold beyond `known` (undefined when nothing was scanned). */
   findings?: ChainSecret[][];
   walked: WalkedObjects;
+  /** Tips read that are not records, with their type. */
+  notRecords: Map<string, string>;
   reads: number;
 }
 
@@ -269,22 +291,30 @@ export function stitchWalks(walks: readonly ChainWalk[], tips: readonly string[]
   const records = new Map<string, WalkedRecord>();
   const blobs = new Map<string, string[] | null>();
   const blobFound = new Map<string, Array<{ rule: string; digest: string }>>();
+  const notRecords = new Map<string, string>();
   let reads = 0;
   for (const w of walks) {
     reads += w.reads;
+    if (w.notRecord) notRecords.set(w.notRecord.id, w.notRecord.type);
     for (const r of w.records) records.set(r.id, r);
     for (const b of w.blobs) blobs.set(b.id, b.chunks ?? null);
     for (const b of w.blobFindings) blobFound.set(b.id, b.found);
   }
   const walked: WalkedObjects = { records, blobs };
-  if (!scanned) return { walked, reads };
+  if (!scanned) return { walked, notRecords, reads };
   const findings: ChainSecret[][] = [];
   for (const tip of tips) {
     const out: ChainSecret[] = [];
     let id: string | null = tip;
     while (id !== null && !known.has(id)) {
       const r = records.get(id);
-      if (!r) throw new Error(`push's walk: record ${id} was not read by any walk`);
+      if (!r) {
+        const type = notRecords.get(id);
+        if (type === undefined) throw new Error(`push's walk: record ${id} was not read by any walk`);
+        // A tip that is not a record holds no chain; a parent that is not one is damage.
+        if (id === tip) break;
+        throw new InvalidInputError(`object ${id} is a ${type}, not a record`, { id, type });
+      }
       if (r.parts) {
         const seen = new Set<string>();
         const add = (f: { rule: string; path: string; digest: string; blob?: string }) => {
@@ -302,5 +332,5 @@ export function stitchWalks(walks: readonly ChainWalk[], tips: readonly string[]
     }
     findings.push(out);
   }
-  return { findings, walked, reads };
+  return { findings, walked, notRecords, reads };
 }

@@ -16,8 +16,8 @@ import type { ObjectStore } from '../../src/odb/index.js';
 import { LooseObjectStore, readContent } from '../../src/odb/index.js';
 import { readRecord, scanStoredValue, type SecretDetector } from '../../src/record/index.js';
 import { FileTransport, UNPACK_LIMIT, forEachRef } from '../../src/remote/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { PROJECT, SMALL, archive, corpusLines, must, objectCount, transcript } from '../remote/helpers.js';
+import { tapes, tempDir } from '../helpers/cli.js';
+import { PROJECT, SMALL, archive, corpusLines, must, objectCount, refOf, run, transcript } from '../remote/helpers.js';
 
 const AWS = 'AKIAZ7QW3ERT5YUI8OPL';
 
@@ -140,24 +140,27 @@ t.test('threads share their claims: every object is read once, the findings are 
 
 t.test('claims: one winner per id, within a thread and across threads', async (t) => {
   const local = new LocalClaims();
-  t.equal(local.claim('a'.repeat(64)), true);
-  t.equal(local.claim('a'.repeat(64)), false);
+  t.equal(local.claim('a'.repeat(64), 'record'), true);
+  t.equal(local.claim('a'.repeat(64), 'record'), false);
+  t.equal(local.claim('a'.repeat(64), 'blob'), true, 'claimed as a blob apart from as a record');
 
   const ids = Array.from({ length: 3000 }, (_, i) => (i.toString(16).padStart(8, '0') + 'f'.repeat(56)).slice(0, 64));
   const table = SharedClaims.create(ids.length);
   const other = new SharedClaims(table.buffer);
-  t.same(ids.map((id) => table.claim(id)), ids.map(() => true), 'each id is won once');
-  t.same(ids.map((id) => other.claim(id)), ids.map(() => false), 'and lost by everyone after, through the same memory');
+  t.same(ids.map((id) => table.claim(id, 'record')), ids.map(() => true), 'each id is won once');
+  t.same(ids.map((id) => other.claim(id, 'record')), ids.map(() => false), 'and lost by everyone after, through the same memory');
+  t.same(ids.slice(0, 10).map((id) => other.claim(id, 'blob')), ids.slice(0, 10).map(() => true), 'as a blob: a claim of its own');
+  t.same(ids.slice(0, 10).map((id) => table.claim(id, 'blob')), ids.slice(0, 10).map(() => false), 'won once too');
   // Ids that differ only after their first word land in the same slot first.
   const near = ['0'.repeat(8) + '1'.repeat(56), '0'.repeat(8) + '2'.repeat(56)];
-  t.same(near.map((id) => other.claim(id)), [true, true], 'ids that share a first word are told apart');
+  t.same(near.map((id) => other.claim(id, 'record')), [true, true], 'ids that share a first word are told apart');
 
   // A table too small: past three quarters full, every claim is granted (reads twice, never misses one).
   const small = SharedClaims.create(0);
   const many = Array.from({ length: 2000 }, (_, i) => i.toString(16).padStart(64, '0'));
-  t.ok(many.every((id) => small.claim(id)), 'every first claim granted');
-  t.equal(small.claim(many[0]!), false, 'an id stored before the table filled is still claimed');
-  t.equal(small.claim(many[1999]!), true, 'one that found it full is granted again');
+  t.ok(many.every((id) => small.claim(id, 'record')), 'every first claim granted');
+  t.equal(small.claim(many[0]!, 'record'), false, 'an id stored before the table filled is still claimed');
+  t.equal(small.claim(many[1999]!, 'record'), true, 'one that found it full is granted again');
 
   // Two threads racing over the same ids: each id won exactly once.
   const race = SharedClaims.create(20000);
@@ -167,7 +170,7 @@ t.test('claims: one winner per id, within a thread and across threads', async (t
     import(${JSON.stringify(module)}).then(({ SharedClaims }) => {
       const c = new SharedClaims(workerData.buffer);
       let won = 0;
-      for (let i = 0; i < 20000; i++) if (c.claim(((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + i.toString(16).padStart(56, '0'))) won++;
+      for (let i = 0; i < 20000; i++) if (c.claim(((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + i.toString(16).padStart(56, '0'), 'record')) won++;
       parentPort.postMessage(won);
     });`;
   const wins = await Promise.all(
@@ -233,4 +236,24 @@ t.test('refs are moved many at once, but never a ref together with one under it'
   t.ok(most > 1, 'the free ones at once');
   t.same(order.slice(-4).sort(), ['refs/sessions/a', 'refs/sessions/a/x', 'refs/sessions/b', 'refs/sessions/b'], 'those last, one by one');
   for (const i of [0, 1, 2, 4]) t.ok(out[i]!.alone, `${names[i]}: a ref with a relative (or named twice) goes alone`);
+});
+
+t.test('a tip that is not a record: a tag may name a blob; a session may not', async (t) => {
+  const a = await archive();
+  const b = await archive();
+  await must(['import', PROJECT], a);
+  await must(['remote', 'add', 'origin', b], a);
+  const hashed = await tapes(['hash-object', '-w', '--stdin'], { cwd: a, stdin: 'a note\n' });
+  t.equal(hashed.code, 0);
+  const blob = hashed.stdout.trim();
+  await must(['update-ref', 'refs/tags/note', blob], a);
+  const bogus = await run(['push', 'origin', `${blob}:refs/sessions/bogus`], a);
+  t.equal(bogus.code, 1, 'a session ref naming a blob is refused');
+  t.match(bogus.stdout + bogus.stderr, `${blob} is not a record`);
+  t.equal(await refOf(b, 'refs/sessions/bogus'), undefined, 'and not created');
+  // Every ref, scanned (walked on threads when there are many; here in this thread) and sent.
+  await must(['push'], a);
+  t.equal(await refOf(b, 'refs/tags/note'), blob, 'the tag on a blob went');
+  t.equal((await must(['cat-object', '-p', blob], b)).stdout, 'a note\n', 'with its blob');
+  t.equal(await objectCount(b), await objectCount(a), 'every object sent');
 });
