@@ -78,6 +78,59 @@ export function maskWhitespaceEscapes(text: string): string {
   return text.replace(/(?<!\\)((?:\\\\)*)\\[ntr]/g, '$1  ');
 }
 
+/** The built-in entropy rule (a copy of it, as in tests, is run plainly). */
+const HIGH_ENTROPY = SECRET_RULES.find((r) => r.id === 'high-entropy')!;
+
+/** Where a value of the entropy rule can begin: a ":" or "=" that a quoted run of 24 value characters follows. */
+const ASSIGNED_VALUE = /[:=](?=\s*\\?["'][A-Za-z0-9+/_=.-]{24,}\\?["'])/g;
+const SPACE = /\s/;
+/** The entropy rule's regex, sticky: tried at one place. */
+let assignedValueAt: RegExp | undefined;
+
+function isNameChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * What `re.exec(subject)` gives for the high-entropy rule (the next match at
+ * or after re.lastIndex, which it moves past the match), found by trying the
+ * regex only where a match can start. Its regex, /(?<![A-Za-z0-9])(NAME
+ * \\?["']?\s*[:=]\s*\\?["'])(VALUE{24,})(?=\\?["'])/gi, tried at every position
+ * of a long text, was the dearest pass of push's scan. Every match has a
+ * ":" or "=" followed by a quoted run of 24 value characters
+ * (ASSIGNED_VALUE), and starts in the run of name characters that ends just
+ * before it (past an optional backslash, quote and spaces), at the run's
+ * start or after an underscore (the look-behind). The runs before successive
+ * such places come one after the other, so trying them in order, and their
+ * starting positions in order, finds the leftmost match, the one the plain
+ * search finds; the regex itself decides each try.
+ */
+function nextAssignedValue(subject: string, re: RegExp): RegExpExecArray | null {
+  const from = re.lastIndex;
+  const sticky = (assignedValueAt ??= new RegExp(re.source, re.flags.replace('g', '') + 'y'));
+  ASSIGNED_VALUE.lastIndex = from;
+  for (let a = ASSIGNED_VALUE.exec(subject); a !== null; a = ASSIGNED_VALUE.exec(subject)) {
+    // Back from the ":" or "=": spaces, then at most a quote, then at most a backslash, then the name.
+    let end = a.index;
+    while (end > 0 && SPACE.test(subject[end - 1]!)) end--;
+    if (end > 0 && (subject[end - 1] === '"' || subject[end - 1] === "'")) end--;
+    if (end > 0 && subject[end - 1] === '\\') end--;
+    let start = end;
+    while (start > 0 && isNameChar(subject.charCodeAt(start - 1))) start--;
+    for (let at = Math.max(start, from); at < end; at++) {
+      if (at > start && subject.charCodeAt(at - 1) !== 95) continue;
+      sticky.lastIndex = at;
+      const m = sticky.exec(subject);
+      if (m !== null) {
+        re.lastIndex = sticky.lastIndex;
+        return m;
+      }
+    }
+  }
+  re.lastIndex = 0;
+  return null;
+}
+
 /**
  * The rules whose hints most text holds (code assigns to names with key or
  * token in them, quotes long values after a colon): tested one by one. The
@@ -269,7 +322,10 @@ export class SecretDetector {
       // the matching itself.
       const re = r.re;
       re.lastIndex = 0;
-      for (let m = re.exec(subject); m !== null; m = re.exec(subject)) {
+      // The entropy rule's regex is tried only where one of its matches can start (nextAssignedValue).
+      const anchored = r === HIGH_ENTROPY;
+      const next = anchored ? () => nextAssignedValue(subject!, re) : () => re.exec(subject!);
+      for (let m = next(); m !== null; m = next()) {
         if (m[0] === '') {
           re.lastIndex++;
           continue;
