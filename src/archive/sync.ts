@@ -387,6 +387,24 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
     if (!opts.dryRun && updates.length > 0) {
       const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
       let sent = { objects: 0, bytes: 0 };
+      // The report an outcome belongs to, and the note of it kept here (as a fetch would keep it).
+      const reportFor = (name: string) => reports.find((x) => x.ref === name && x.status !== 'rejected' && x.status !== 'up-to-date');
+      const tracked = new Set<RefReport>();
+      const named = new Set<string>();
+      const twice = new Set<string>();
+      for (const u of updates) (named.has(u.name) ? twice : named).add(u.name);
+      const failures: unknown[] = [];
+      const track = async (r: RefReport): Promise<void> => {
+        if (t.name === undefined || r.ref.startsWith(TAGS_PREFIX) || tracked.has(r)) return;
+        tracked.add(r);
+        const local = trackingRef(t.name, r.ref);
+        const before = (await archive.refs.resolve(local)) ?? null;
+        if (r.new === null) {
+          if (before !== null) await archive.refs.delete(local, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+        } else if (before !== r.new) {
+          await archive.refs.update(local, r.new, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+        }
+      };
       const outcomes = await transport.push(
         store,
         tips,
@@ -396,29 +414,31 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
           sent = p;
           opts.progress?.(p);
         },
-        walk?.walked,
+        {
+          walked: walk?.walked,
+          // Noted as each moves, while the others move (a transport that does not call this has them noted below).
+          // A ref named twice waits for every outcome: which report is whose is known only then.
+          moved: async (o) => {
+            const r = twice.has(o.name) ? undefined : reportFor(o.name);
+            if (r) await track(r).catch((err: unknown) => void failures.push(err));
+          },
+        },
       );
       moved = sent;
-      const tracking: Array<{ name: string; r: RefReport }> = [];
+      const rest: RefReport[] = [];
       for (const o of outcomes) {
-        const r = reports.find((x) => x.ref === o.name && x.status !== 'rejected' && x.status !== 'up-to-date');
+        const r = reportFor(o.name);
         if (!r) continue;
         if (!o.ok) {
           r.status = 'rejected';
           r.reason = o.reason;
-        } else if (t.name !== undefined && !r.ref.startsWith(TAGS_PREFIX)) {
-          tracking.push({ name: trackingRef(t.name, r.ref), r });
-        }
+        } else if (!tracked.has(r)) rest.push(r);
       }
-      // Remember what the remote now has, as a fetch would (many refs at once, as the remote's were moved).
-      await forEachRef(tracking, async ({ name: local, r }) => {
-        const before = (await archive.refs.resolve(local)) ?? null;
-        if (r.new === null) {
-          if (before !== null) await archive.refs.delete(local, { expectedOld: before, reason: `push ${t.name}`, deref: false });
-        } else if (before !== r.new) {
-          await archive.refs.update(local, r.new, { expectedOld: before, reason: `push ${t.name}`, deref: false });
-        }
-      });
+      await forEachRef(
+        rest.map((r) => ({ name: r.ref, r })),
+        ({ r }) => track(r),
+      );
+      if (failures.length > 0) throw failures[0];
     }
     return { remote: t.name ?? t.url, url: t.url, objects: moved.objects, bytes: moved.bytes, refs: reports };
   } finally {

@@ -15,7 +15,7 @@ import { decodeChunkList, encodeObject, loadCodec, startsWithChunkMagic, type Ta
 import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, copyPack, type ObjectStore } from '../odb/index.js';
 import { AGENTS_PREFIX, CAPTURES_PREFIX, MAX_REF_FILE_SIZE, RefStore, SESSIONS_PREFIX, TAGS_PREFIX, readRefFile } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
-import type { RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport, WalkedObjects } from './transport.js';
+import type { PushExtras, RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport, WalkedObjects } from './transport.js';
 
 /** The archive directory a path or file:// URL names (the directory itself, or its .tapes). */
 export function fileRemoteDir(url: string): string {
@@ -141,8 +141,9 @@ export class FileTransport implements Transport {
     _haves: string[],
     updates: RefUpdate[],
     progress?: (p: TransferProgress) => void,
-    walked?: WalkedObjects,
+    extras: PushExtras = {},
   ): Promise<RefUpdateOutcome[]> {
+    const { walked, moved } = extras;
     const remote = await this.store();
     const source = sourceOf(local, 'local archive');
     const verify = (id: string, c: Uint8Array) => remote.verify(id, c);
@@ -152,28 +153,36 @@ export class FileTransport implements Transport {
     const rest: Carried[] = [];
     for (const c of copied.rest) rest.push(c.object ? c : await readCarried(source, c.id, undefined, verify, 'local archive'));
     await storeAll(remote, rest, progress && ((p) => progress({ objects: copied.objects + p.objects, bytes: copied.bytes + p.bytes })));
-    return forEachRef(updates, async (u): Promise<RefUpdateOutcome> => {
-      try {
-        if (u.new === null) {
-          if (u.old === null) return { name: u.name, ok: true };
-          await this.refs.delete(u.name, { expectedOld: u.force ? undefined : u.old, reason: 'push: delete', deref: false });
-        } else {
-          await this.refs.update(u.name, u.new, {
-            expectedOld: u.force ? undefined : u.old,
-            reason: u.force ? 'push: forced update' : 'push',
-            deref: false,
-          });
-        }
-        return { name: u.name, ok: true };
-      } catch (err) {
-        if (err instanceof RefConflictError || (err instanceof NotFoundError && u.new === null)) {
-          return { name: u.name, ok: false, reason: 'fetch first: the remote ref moved since it was read' };
-        } else if (isTapesError(err)) {
-          return { name: u.name, ok: false, reason: err.message };
-        }
-        throw err;
-      }
+    // Each ref as it moves is handed on (the pusher's note of it overlaps the moves of the others).
+    return forEachRef(updates, async (u) => {
+      const outcome = await this.move(u);
+      if (outcome.ok && moved) await moved(outcome);
+      return outcome;
     });
+  }
+
+  /** Moves one remote ref by compare-and-swap; a refusal is an outcome, not an error. */
+  private async move(u: RefUpdate): Promise<RefUpdateOutcome> {
+    try {
+      if (u.new === null) {
+        if (u.old === null) return { name: u.name, ok: true };
+        await this.refs.delete(u.name, { expectedOld: u.force ? undefined : u.old, reason: 'push: delete', deref: false });
+      } else {
+        await this.refs.update(u.name, u.new, {
+          expectedOld: u.force ? undefined : u.old,
+          reason: u.force ? 'push: forced update' : 'push',
+          deref: false,
+        });
+      }
+      return { name: u.name, ok: true };
+    } catch (err) {
+      if (err instanceof RefConflictError || (err instanceof NotFoundError && u.new === null)) {
+        return { name: u.name, ok: false, reason: 'fetch first: the remote ref moved since it was read' };
+      } else if (isTapesError(err)) {
+        return { name: u.name, ok: false, reason: err.message };
+      }
+      throw err;
+    }
   }
 
   async fetch(local: ObjectStore, wants: string[], progress?: (p: TransferProgress) => void): Promise<{ objects: number; bytes: number }> {

@@ -51,6 +51,18 @@ export interface WalkedObjects {
   blobs: ReadonlyMap<string, readonly string[] | null>;
 }
 
+/** What a pusher may hand a transport beyond the refs to move. */
+export interface PushExtras {
+  /** What the pusher has read and verified (a transport may use it instead of reading again). */
+  walked?: WalkedObjects;
+  /**
+   * Called as each ref has moved on the remote, before push returns (the
+   * file transport calls it; another may not, and the pusher then does its
+   * part after). Must not throw: the remote ref has moved whatever it does.
+   */
+  moved?: (outcome: RefUpdateOutcome) => Promise<void>;
+}
+
 export interface Transport {
   /** The remote's refs (sessions, agents, tags). */
   listRefs(): Promise<RemoteRef[]>;
@@ -66,9 +78,9 @@ export interface Transport {
     haves: string[],
     updates: RefUpdate[],
     progress?: (p: TransferProgress) => void,
-    walked?: WalkedObjects,
+    extras?: PushExtras,
   ): Promise<RefUpdateOutcome[]>;
-  /** True when push makes use of `walked` (the file transport): a pusher not scanning may walk for it. */
+  /** True when push makes use of `extras.walked` (the file transport): a pusher not scanning may walk for it. */
   readonly takesWalked?: boolean;
   /**
    * Brings every object reachable from `wants` that `local` lacks, verifying

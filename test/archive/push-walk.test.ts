@@ -207,7 +207,7 @@ t.test('the transfer takes what the walk read: a packed archive goes to an empty
   store.readFile = (id) => (reads++, readFile(id));
   const transport = new FileTransport(join(remote, '.tapes'));
   const updates = refs.map((r) => ({ name: r.name, old: null, new: r.id, force: false }));
-  const outcomes = await transport.push(store, tips, [], updates, undefined, walk.walked);
+  const outcomes = await transport.push(store, tips, [], updates, undefined, { walked: walk.walked });
   t.ok(outcomes.every((o) => o.ok), 'every ref moved');
   t.ok(walk.reads >= UNPACK_LIMIT, `enough objects (${walk.reads}) to go as a pack`);
   t.equal(reads, 0, 'no object read again: the pack went whole');
