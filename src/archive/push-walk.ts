@@ -283,54 +283,67 @@ export interface StitchedWalk {
 
 /**
  * Puts walks together: every record any walk read, by id, and every blob's
- * findings; then each chain is followed from its tip through those records
- * to `known` (or the root), collecting its records' findings in the order
- * one walk of that chain would have met them, one per (record, rule, path).
+ * findings (added as each walk comes in, while others still run); then
+ * each chain is followed from its tip through those records to `known` (or
+ * the root), collecting its records' findings in the order one walk of that
+ * chain would have met them, one per (record, rule, path).
  */
-export function stitchWalks(walks: readonly ChainWalk[], tips: readonly string[], known: ReadonlySet<string>, scanned: boolean): StitchedWalk {
-  const records = new Map<string, WalkedRecord>();
-  const blobs = new Map<string, string[] | null>();
-  const blobFound = new Map<string, Array<{ rule: string; digest: string }>>();
-  const notRecords = new Map<string, string>();
-  let reads = 0;
-  for (const w of walks) {
-    reads += w.reads;
-    if (w.notRecord) notRecords.set(w.notRecord.id, w.notRecord.type);
-    for (const r of w.records) records.set(r.id, r);
-    for (const b of w.blobs) blobs.set(b.id, b.chunks ?? null);
-    for (const b of w.blobFindings) blobFound.set(b.id, b.found);
+export class WalkStitcher {
+  private readonly records = new Map<string, WalkedRecord>();
+  private readonly blobs = new Map<string, string[] | null>();
+  private readonly blobFound = new Map<string, Array<{ rule: string; digest: string }>>();
+  private readonly notRecords = new Map<string, string>();
+  private reads = 0;
+
+  add(w: ChainWalk): void {
+    this.reads += w.reads;
+    if (w.notRecord) this.notRecords.set(w.notRecord.id, w.notRecord.type);
+    for (const r of w.records) this.records.set(r.id, r);
+    for (const b of w.blobs) this.blobs.set(b.id, b.chunks ?? null);
+    for (const b of w.blobFindings) this.blobFound.set(b.id, b.found);
   }
-  const walked: WalkedObjects = { records, blobs };
-  if (!scanned) return { walked, notRecords, reads };
-  const findings: ChainSecret[][] = [];
-  for (const tip of tips) {
-    const out: ChainSecret[] = [];
-    let id: string | null = tip;
-    while (id !== null && !known.has(id)) {
-      const r = records.get(id);
-      if (!r) {
-        const type = notRecords.get(id);
-        if (type === undefined) throw new Error(`push's walk: record ${id} was not read by any walk`);
-        // A tip that is not a record holds no chain; a parent that is not one is damage.
-        if (id === tip) break;
-        throw new InvalidInputError(`object ${id} is a ${type}, not a record`, { id, type });
-      }
-      if (r.parts) {
-        const seen = new Set<string>();
-        const add = (f: { rule: string; path: string; digest: string; blob?: string }) => {
-          const k = `${f.rule}\0${f.path}`;
-          if (seen.has(k)) return;
-          seen.add(k);
-          out.push({ record: r.id, rule: f.rule, path: f.path, digest: f.digest, ...(f.blob ? { blob: f.blob } : {}) });
-        };
-        for (const p of r.parts) {
-          if (Array.isArray(p)) for (const f of p) add(f);
-          else for (const f of blobFound.get(p.blob) ?? []) add({ ...f, path: p.path, blob: p.blob });
+
+  finish(tips: readonly string[], known: ReadonlySet<string>, scanned: boolean): StitchedWalk {
+    const { records, blobs, blobFound, notRecords, reads } = this;
+    const walked: WalkedObjects = { records, blobs };
+    if (!scanned) return { walked, notRecords, reads };
+    const findings: ChainSecret[][] = [];
+    for (const tip of tips) {
+      const out: ChainSecret[] = [];
+      let id: string | null = tip;
+      while (id !== null && !known.has(id)) {
+        const r = records.get(id);
+        if (!r) {
+          const type = notRecords.get(id);
+          if (type === undefined) throw new Error(`push's walk: record ${id} was not read by any walk`);
+          // A tip that is not a record holds no chain; a parent that is not one is damage.
+          if (id === tip) break;
+          throw new InvalidInputError(`object ${id} is a ${type}, not a record`, { id, type });
         }
+        if (r.parts) {
+          const seen = new Set<string>();
+          const add = (f: { rule: string; path: string; digest: string; blob?: string }) => {
+            const k = `${f.rule}\0${f.path}`;
+            if (seen.has(k)) return;
+            seen.add(k);
+            out.push({ record: r.id, rule: f.rule, path: f.path, digest: f.digest, ...(f.blob ? { blob: f.blob } : {}) });
+          };
+          for (const p of r.parts) {
+            if (Array.isArray(p)) for (const f of p) add(f);
+            else for (const f of blobFound.get(p.blob) ?? []) add({ ...f, path: p.path, blob: p.blob });
+          }
+        }
+        id = r.parent;
       }
-      id = r.parent;
+      findings.push(out);
     }
-    findings.push(out);
+    return { findings, walked, notRecords, reads };
   }
-  return { findings, walked, notRecords, reads };
+}
+
+/** The walks of `tips` put together (WalkStitcher). */
+export function stitchWalks(walks: readonly ChainWalk[], tips: readonly string[], known: ReadonlySet<string>, scanned: boolean): StitchedWalk {
+  const stitcher = new WalkStitcher();
+  for (const w of walks) stitcher.add(w);
+  return stitcher.finish(tips, known, scanned);
 }

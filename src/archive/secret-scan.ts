@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { LooseObjectStore, type ObjectStore } from '../odb/index.js';
 import type { SecretDetector } from '../record/index.js';
 import type { Archive } from './archive.js';
-import { LocalClaims, SharedClaims, remoteHas, stitchWalks, walkChain, type ChainWalk, type StitchedWalk, type WalkContext } from './push-walk.js';
+import { LocalClaims, SharedClaims, WalkStitcher, remoteHas, walkChain, type StitchedWalk, type WalkContext } from './push-walk.js';
 import type { ChainSecret } from './secrets.js';
 import type { ScanWorkerReply, ScanWorkerRequest } from './secret-scan-worker.js';
 
@@ -49,8 +49,9 @@ export async function walkChains(archive: Archive, detector: SecretDetector | un
     try {
       const store = await archive.objects();
       const expected = store instanceof LooseObjectStore ? store.packs.list.reduce((n, p) => n + p.index.count, 0) : 0;
-      const walks = await walkInWorkers(archive.dir, tips, known, threads, url, Boolean(detector), expected, opts.remoteObjects);
-      const out = stitchWalks(walks, tips, known, Boolean(detector));
+      const stitcher = new WalkStitcher();
+      await walkInWorkers(archive.dir, tips, known, threads, url, Boolean(detector), expected, opts.remoteObjects, stitcher);
+      const out = stitcher.finish(tips, known, Boolean(detector));
       if (opts.report) Object.assign(opts.report, { threads, reads: out.reads });
       return out;
     } catch {
@@ -65,9 +66,9 @@ export async function walkChains(archive: Archive, detector: SecretDetector | un
 /** The walk of every chain in this thread. */
 export async function walkHere(store: ObjectStore, detector: SecretDetector | undefined, tips: readonly string[], known: ReadonlySet<string>, remoteObjects?: string): Promise<StitchedWalk> {
   const ctx: WalkContext = { store, detector, known, claims: new LocalClaims(), blobFindings: new Map(), remoteHas: remoteHas(detector, remoteObjects) };
-  const walks: ChainWalk[] = [];
-  for (const tip of tips) walks.push(await walkChain(ctx, tip));
-  return stitchWalks(walks, tips, known, Boolean(detector));
+  const stitcher = new WalkStitcher();
+  for (const tip of tips) stitcher.add(await walkChain(ctx, tip));
+  return stitcher.finish(tips, known, Boolean(detector));
 }
 
 /** The secrets each chain (by its tip) holds beyond the records in `known`: one list per tip, in order. */
@@ -84,9 +85,10 @@ function walkInWorkers(
   scan: boolean,
   expected: number,
   remoteObjects: string | undefined,
-): Promise<ChainWalk[]> {
+  /** Takes each chain's walk as it comes in. */
+  stitcher: WalkStitcher,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const results: Array<ChainWalk | undefined> = new Array(tips.length);
     let done = 0;
     let over = false;
     const workers: Worker[] = [];
@@ -95,7 +97,7 @@ function walkInWorkers(
       over = true;
       for (const w of workers) void w.terminate().catch(() => undefined);
       if (err) reject(err);
-      else resolve(results as ChainWalk[]);
+      else resolve();
     };
     // Each thread takes a contiguous run of the chains, in order: packs lay
     // chains out in ref order, so neighbouring chains share frames, and a
@@ -131,7 +133,7 @@ function walkInWorkers(
       w.on('message', (reply: ScanWorkerReply) => {
         if ('error' in reply) return finish(new Error(reply.error));
         if ('walk' in reply) {
-          results[reply.i] = reply.walk;
+          stitcher.add(reply.walk);
           if (++done === tips.length) return finish();
         }
         feed(w, k);
