@@ -150,11 +150,25 @@ export interface WalkedBlob {
   chunks?: string[];
 }
 
+/**
+ * A record as a walk sends it back: its parent is the next record of the
+ * walk, or for the last one the walk's `end` (what is sent from a thread is
+ * copied, so less is quicker), and an empty list of blobs is left out.
+ */
+export interface SentRecord {
+  id: string;
+  blobs?: string[];
+  parts?: WalkedRecord['parts'];
+}
+
 /** What one walk of one chain read. */
 export interface ChainWalk {
   /** Set when the tip is not a record (a tag may name a blob): its type. Nothing else was read. */
   notRecord?: { id: string; type: string };
-  records: WalkedRecord[];
+  /** The records read, from the tip back, each the parent of the one before. */
+  records: SentRecord[];
+  /** The last record's parent (null: the root). */
+  end: string | null;
   /** Every blob, chunk and list read, verified. */
   blobs: WalkedBlob[];
   /** The findings of each blob scanned (a record's blob, not a chunk under it) that holds any. */
@@ -218,7 +232,7 @@ function noting(store: ObjectStore, into: WalkedBlob[], counter: { reads: number
  * reading each record and the blobs it names that no one claimed before.
  */
 export async function walkChain(ctx: WalkContext, tip: string): Promise<ChainWalk> {
-  const out: ChainWalk = { records: [], blobs: [], blobFindings: [], reads: 0 };
+  const out: ChainWalk = { records: [], end: null, blobs: [], blobFindings: [], reads: 0 };
   const counter = { reads: 0 };
   const blobStore = noting(ctx.store, out.blobs, counter);
   let id: string | null = tip;
@@ -231,7 +245,7 @@ export async function walkChain(ctx: WalkContext, tip: string): Promise<ChainWal
     }
     if (obj.type !== 'record') throw new InvalidInputError(`object ${id} is a ${obj.type}, not a record`, { id, type: obj.type });
     const rec = parseRecordBody(obj.body, id);
-    const walked: WalkedRecord = { id, parent: rec.parent, blobs: rec.blobs };
+    const walked: SentRecord = rec.blobs.length > 0 ? { id, blobs: rec.blobs } : { id };
     for (const b of rec.blobs) {
       if (ctx.remoteHas?.(b) || !ctx.claims.claim(b, 'blob')) continue;
       if (ctx.detector) {
@@ -265,6 +279,7 @@ export async function walkChain(ctx: WalkContext, tip: string): Promise<ChainWal
       if (report) walked.parts = parts;
     }
     out.records.push(walked);
+    out.end = rec.parent;
     id = rec.parent;
   }
   out.reads = counter.reads;
@@ -298,7 +313,11 @@ export class WalkStitcher {
   add(w: ChainWalk): void {
     this.reads += w.reads;
     if (w.notRecord) this.notRecords.set(w.notRecord.id, w.notRecord.type);
-    for (const r of w.records) this.records.set(r.id, r);
+    const rs = w.records;
+    for (let k = 0; k < rs.length; k++) {
+      const r = rs[k]!;
+      this.records.set(r.id, { id: r.id, parent: k + 1 < rs.length ? rs[k + 1]!.id : w.end, blobs: r.blobs ?? [], ...(r.parts ? { parts: r.parts } : {}) });
+    }
     for (const b of w.blobs) this.blobs.set(b.id, b.chunks ?? null);
     for (const b of w.blobFindings) this.blobFound.set(b.id, b.found);
   }
