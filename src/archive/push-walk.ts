@@ -11,7 +11,7 @@
 // it (ClaimSet: a Set here, a table in shared memory between threads,
 // secret-scan.ts) and a walk that reaches one claimed before stops there:
 // the claimer reports the record, its parent and its findings, and the
-// chains are put back together from those reports (stitchWalks). Findings
+// chains are put back together from those reports (WalkStitcher). Findings
 // are still reported for every chain that holds them, as one walk of each
 // chain from its tip would report them.
 import { LooseObjectStore, streamContent, type ObjectStore } from '../odb/index.js';
