@@ -18,13 +18,14 @@ import {
 } from '../refs/index.js';
 import { readRecord, type SecretDetector } from '../record/index.js';
 import type { ObjectStore } from '../odb/index.js';
-import { fileRemoteDir, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
+import { fileRemoteDir, forEachRef, openTransport, type RefUpdate, type RemoteRef, type TransferProgress, type Transport } from '../remote/index.js';
 import { Archive } from './archive.js';
 import { addRemote, getRemote, normalizeRemoteUrl, redactUrl } from './remote.js';
 import { refsWithStatCache } from './ref-stat-cache.js';
 import { sessionChains } from './session-chains.js';
 import { archiveSecretDetector, type ChainSecret } from './secrets.js';
-import { scanChains } from './secret-scan.js';
+import { PARALLEL_SCAN_FROM, walkChains } from './secret-scan.js';
+import type { StitchedWalk } from './push-walk.js';
 
 export interface SyncOptions {
   /** Called as objects move (for progress on a terminal). */
@@ -63,6 +64,7 @@ async function transportFor(archive: Archive, t: Target, opts: SyncOptions): Pro
   return {
     listRefs: () => named(inner.listRefs()),
     push: (...a) => named(inner.push(...a)),
+    takesWalked: inner.takesWalked,
     fetch: (...a) => named(inner.fetch(...a)),
     close: () => inner.close(),
   };
@@ -317,6 +319,7 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
     const store = await archive.objects();
     const reports: RefReport[] = [];
     const updates: RefUpdate[] = [];
+    const reportOf = new Map<RefUpdate, RefReport>();
     for (const p of planned) {
       const old = theirs.get(p.dst) ?? null;
       const base = { ref: p.dst, old, new: p.src };
@@ -332,7 +335,11 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
         reports.push({ ...base, status: 'up-to-date' });
         continue;
       }
-      if (holdsChain(p.dst) && (await store.read(p.src)).type !== 'record') {
+      // A session (or agent, or capture) ref must hold a record. A new one's
+      // tip is looked at by the walk below, which reads it anyway (reading
+      // 522 tips here, each in a frame of its own, was half a second before
+      // the walk began); a moved one's is read now.
+      if (holdsChain(p.dst) && old !== null && (await store.read(p.src)).type !== 'record') {
         reports.push({ ...base, status: 'rejected', reason: `${p.src} is not a record` });
         continue;
       }
@@ -350,36 +357,88 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
         }
         status = ff ? 'fast-forward' : 'forced';
       }
-      reports.push({ ...base, status });
-      updates.push({ name: p.dst, old, new: p.src, force: Boolean(opts.force) });
+      const report: RefReport = { ...base, status };
+      const update: RefUpdate = { name: p.dst, old, new: p.src, force: Boolean(opts.force) };
+      reports.push(report);
+      updates.push(update);
+      reportOf.set(update, report);
     }
-    if (detector && updates.some((u) => u.new !== null)) await refuseSecrets(archive, detector, store, updates, [...theirs.values()]);
+    // The records and blobs to send are read once: by the secret scan, which
+    // refuses before anything is sent, or (--allow-secrets, many chains) by
+    // the same walk without scanning, on threads; the transfer takes what
+    // they read instead of reading it again.
+    let walk: StitchedWalk | undefined;
+    const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
+    if (detector && tips.length > 0) walk = await refuseSecrets(archive, detector, updates, [...theirs.values()]);
+    else if (tips.length > 0 && !opts.dryRun && transport.takesWalked) walk = await walkToSend(archive, tips, [...theirs.values()], t.url);
+    // New chain refs whose tip is not a record are refused now, as moved ones were above.
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i]!;
+      if (u.new === null || u.old !== null || !holdsChain(u.name)) continue;
+      // The walk's word for a tip it read; any other is read here.
+      const type = walk?.walked.records.has(u.new) ? 'record' : (walk?.notRecords.get(u.new) ?? (await store.read(u.new)).type);
+      if (type === 'record') continue;
+      const r = reportOf.get(u)!;
+      r.status = 'rejected';
+      r.reason = `${u.new} is not a record`;
+      updates.splice(i--, 1);
+    }
     let moved = { objects: 0, bytes: 0 };
     if (!opts.dryRun && updates.length > 0) {
       const tips = updates.flatMap((u) => (u.new === null ? [] : [u.new]));
       let sent = { objects: 0, bytes: 0 };
-      const outcomes = await transport.push(store, tips, [...theirs.values()], updates, (p) => {
-        sent = p;
-        opts.progress?.(p);
-      });
+      // The report an outcome belongs to, and the note of it kept here (as a fetch would keep it).
+      const reportFor = (name: string) => reports.find((x) => x.ref === name && x.status !== 'rejected' && x.status !== 'up-to-date');
+      const tracked = new Set<RefReport>();
+      const named = new Set<string>();
+      const twice = new Set<string>();
+      for (const u of updates) (named.has(u.name) ? twice : named).add(u.name);
+      const failures: unknown[] = [];
+      const track = async (r: RefReport): Promise<void> => {
+        if (t.name === undefined || r.ref.startsWith(TAGS_PREFIX) || tracked.has(r)) return;
+        tracked.add(r);
+        const local = trackingRef(t.name, r.ref);
+        const before = (await archive.refs.resolve(local)) ?? null;
+        if (r.new === null) {
+          if (before !== null) await archive.refs.delete(local, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+        } else if (before !== r.new) {
+          await archive.refs.update(local, r.new, { expectedOld: before, reason: `push ${t.name}`, deref: false });
+        }
+      };
+      const outcomes = await transport.push(
+        store,
+        tips,
+        [...theirs.values()],
+        updates,
+        (p) => {
+          sent = p;
+          opts.progress?.(p);
+        },
+        {
+          walked: walk?.walked,
+          // Noted as each moves, while the others move (a transport that does not call this has them noted below).
+          // A ref named twice waits for every outcome: which report is whose is known only then.
+          moved: async (o) => {
+            const r = twice.has(o.name) ? undefined : reportFor(o.name);
+            if (r) await track(r).catch((err: unknown) => void failures.push(err));
+          },
+        },
+      );
       moved = sent;
+      const rest: RefReport[] = [];
       for (const o of outcomes) {
-        const r = reports.find((x) => x.ref === o.name && x.status !== 'rejected' && x.status !== 'up-to-date');
+        const r = reportFor(o.name);
         if (!r) continue;
         if (!o.ok) {
           r.status = 'rejected';
           r.reason = o.reason;
-        } else if (t.name !== undefined && !r.ref.startsWith(TAGS_PREFIX)) {
-          // Remember what the remote now has, as a fetch would.
-          const local = trackingRef(t.name, r.ref);
-          const before = (await archive.refs.resolve(local)) ?? null;
-          if (r.new === null) {
-            if (before !== null) await archive.refs.delete(local, { expectedOld: before, reason: `push ${t.name}`, deref: false });
-          } else if (before !== r.new) {
-            await archive.refs.update(local, r.new, { expectedOld: before, reason: `push ${t.name}`, deref: false });
-          }
-        }
+        } else if (!tracked.has(r)) rest.push(r);
       }
+      await forEachRef(
+        rest.map((r) => ({ name: r.ref, r })),
+        ({ r }) => track(r),
+      );
+      if (failures.length > 0) throw failures[0];
     }
     return { remote: t.name ?? t.url, url: t.url, objects: moved.objects, bytes: moved.bytes, refs: reports };
   } finally {
@@ -389,24 +448,22 @@ export async function pushRemote(archive: Archive, remote: string, specs: string
 
 /**
  * Only what the remote lacks is scanned: each updated ref's records back to the
- * first one the remote's refs reach. Refuses naming the ref, record and rule.
+ * first one the remote's refs reach. Refuses naming the ref, record and rule;
+ * otherwise returns what the scan read, for the transfer.
  */
-async function refuseSecrets(archive: Archive, detector: SecretDetector, store: ObjectStore, updates: RefUpdate[], remoteTips: string[]): Promise<void> {
+async function refuseSecrets(archive: Archive, detector: SecretDetector, updates: RefUpdate[], remoteTips: string[]): Promise<StitchedWalk> {
   // Each chain is scanned back to the first record a remote ref points at
   // (for a fast-forward, the ref's old tip), not against every record the
   // remote's chains reach: collecting those read the whole archive (4 s on
   // the scale corpus) to push one record. A record the remote holds only
   // inside another of its chains is scanned again (docs/secrets.md).
+  // A tip that is not a record (a tag may name a blob) holds no chain to scan.
   const known = new Set(remoteTips);
-  const chains: Array<{ ref: string; tip: string }> = [];
-  for (const u of updates) {
-    if (u.new === null || (await store.read(u.new)).type !== 'record') continue;
-    chains.push({ ref: u.name, tip: u.new });
-  }
-  const scanned = await scanChains(archive, detector, chains.map((c) => c.tip), known);
+  const chains = updates.flatMap((u) => (u.new === null ? [] : [{ ref: u.name, tip: u.new }]));
+  const scanned = await walkChains(archive, detector, chains.map((c) => c.tip), known);
   const found: Array<ChainSecret & { ref: string }> = [];
-  for (const [i, c] of chains.entries()) for (const f of scanned[i]!) found.push({ ref: c.ref, ...f });
-  if (found.length === 0) return;
+  for (const [i, c] of chains.entries()) for (const f of scanned.findings![i]!) found.push({ ref: c.ref, ...f });
+  if (found.length === 0) return scanned;
   const lines = found.slice(0, 20).map((f) => `  ${f.ref} record ${f.record} ${f.path}${f.blob ? ` (blob ${f.blob})` : ''}: ${f.rule} (digest ${f.digest.slice(0, 16)})`);
   if (found.length > 20) lines.push(`  … and ${found.length - 20} more`);
   throw new InvalidInputError(
@@ -414,6 +471,17 @@ async function refuseSecrets(archive: Archive, detector: SecretDetector, store: 
     { secrets: found.map(({ ref, record, rule, path, blob, digest }) => ({ ref, record, rule, path, ...(blob ? { blob } : {}), digest })) },
     'share a masked copy with "tapes export --redact", allow a known value in .tapes/config ([secrets] allow = <rule>:<digest>), or push with --allow-secrets',
   );
+}
+
+/**
+ * Without a scan, many chains are read on threads before the transfer (the
+ * walk the scan does, stopping where the remote already holds a record);
+ * few are left to the transfer to read as it goes.
+ */
+async function walkToSend(archive: Archive, tips: string[], remoteTips: string[], url: string): Promise<StitchedWalk | undefined> {
+  if (tips.length < PARALLEL_SCAN_FROM) return undefined;
+  const remoteObjects = /^https?:\/\//i.test(url) ? undefined : join(fileRemoteDir(url), 'objects');
+  return walkChains(archive, undefined, tips, new Set(remoteTips), { remoteObjects });
 }
 
 // ---- clone ------------------------------------------------------------------

@@ -69,10 +69,80 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
 ];
 
-/** JSON's whitespace escapes (\n, \t, \r) as two spaces; other escapes (\\, \") kept, each pair read as one. */
-function maskWhitespaceEscapes(text: string): string {
-  return text.replace(/\\([\s\S])/g, (pair, c: string) => (c === 'n' || c === 't' || c === 'r' ? '  ' : pair));
+/**
+ * JSON's whitespace escapes (\n, \t, \r) as two spaces; other escapes (\\, \") kept, each pair read as one:
+ * an n, t or r is an escape when an odd run of backslashes comes before it (the pairs
+ * before it are kept). A replacement string, not a function: no call per escape.
+ */
+export function maskWhitespaceEscapes(text: string): string {
+  return text.replace(/(?<!\\)((?:\\\\)*)\\[ntr]/g, '$1  ');
 }
+
+/** The built-in entropy rule (a copy of it, as in tests, is run plainly). */
+const HIGH_ENTROPY = SECRET_RULES.find((r) => r.id === 'high-entropy')!;
+
+/** Where a value of the entropy rule can begin: a ":" or "=" that a quoted run of 24 value characters follows. */
+const ASSIGNED_VALUE = /[:=](?=\s*\\?["'][A-Za-z0-9+/_=.-]{24,}\\?["'])/g;
+const SPACE = /\s/;
+/** The entropy rule's regex, sticky: tried at one place. */
+let assignedValueAt: RegExp | undefined;
+
+function isNameChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * What `re.exec(subject)` gives for the high-entropy rule (the next match at
+ * or after re.lastIndex, which it moves past the match), found by trying the
+ * regex only where a match can start. Its regex, /(?<![A-Za-z0-9])(NAME
+ * \\?["']?\s*[:=]\s*\\?["'])(VALUE{24,})(?=\\?["'])/gi, tried at every position
+ * of a long text, was the dearest pass of push's scan. Every match has a
+ * ":" or "=" followed by a quoted run of 24 value characters
+ * (ASSIGNED_VALUE), and starts in the run of name characters that ends just
+ * before it (past an optional backslash, quote and spaces), at the run's
+ * start or after an underscore (the look-behind). The runs before successive
+ * such places come one after the other, so trying them in order, and their
+ * starting positions in order, finds the leftmost match, the one the plain
+ * search finds; the regex itself decides each try.
+ */
+function nextAssignedValue(subject: string, re: RegExp): RegExpExecArray | null {
+  const from = re.lastIndex;
+  const sticky = (assignedValueAt ??= new RegExp(re.source, re.flags.replace('g', '') + 'y'));
+  ASSIGNED_VALUE.lastIndex = from;
+  for (let a = ASSIGNED_VALUE.exec(subject); a !== null; a = ASSIGNED_VALUE.exec(subject)) {
+    // Back from the ":" or "=": spaces, then at most a quote, then at most a backslash, then the name.
+    let end = a.index;
+    while (end > 0 && SPACE.test(subject[end - 1]!)) end--;
+    if (end > 0 && (subject[end - 1] === '"' || subject[end - 1] === "'")) end--;
+    if (end > 0 && subject[end - 1] === '\\') end--;
+    let start = end;
+    while (start > 0 && isNameChar(subject.charCodeAt(start - 1))) start--;
+    for (let at = Math.max(start, from); at < end; at++) {
+      if (at > start && subject.charCodeAt(at - 1) !== 95) continue;
+      sticky.lastIndex = at;
+      const m = sticky.exec(subject);
+      if (m !== null) {
+        re.lastIndex = sticky.lastIndex;
+        return m;
+      }
+    }
+  }
+  re.lastIndex = 0;
+  return null;
+}
+
+/**
+ * The rules whose hints are tested one by one: those most text holds (code
+ * assigns to names with key or token in them, quotes long values after a
+ * colon), and the URL rule, whose "://" is a literal search of its own,
+ * far quicker than as one more branch of the one-pass test (a colon is on
+ * every line of JSON). The other rules' first hints are tested in one pass
+ * first (SecretDetector).
+ */
+const COMMON_HINTS = new Set(['password-assignment', 'high-entropy', 'url-password']);
+
+/** From this length on, text skips the one-pass test of every rule's first hint (it nearly always passes). */
+const LONG_TEXT = 256;
 
 function passesHints(hints: readonly RegExp[], text: string): boolean {
   for (const h of hints) if (!h.test(text)) return false;
@@ -192,12 +262,41 @@ export class SecretDetector {
     return this.prefilter === null || this.prefilter.test(text);
   }
 
+  /**
+   * One pass for the first hints of the rules whose hints are rare in text
+   * (every rule but COMMON_HINTS): long text fails it nearly always, and
+   * then none of those rules' hints is tested one by one (each a pass over
+   * the text). Case-insensitive when any of them is, so a superset of each.
+   */
+  private rareGate?: RegExp | null;
+
+  private anyRareHint(text: string): boolean {
+    if (this.rareGate === undefined) {
+      const rare = this.rules.filter((r) => r.hints?.length && !COMMON_HINTS.has(r.id)).map((r) => r.hints![0]!);
+      this.rareGate = rare.length ? new RegExp(rare.map((h) => `(?:${h.source})`).join('|'), rare.some((h) => h.flags.includes('i')) ? 'i' : '') : null;
+    }
+    return this.rareGate === null || this.rareGate.test(text);
+  }
+
+  /** Whether some rule has no hints (a custom rule): it runs on every text. Found on first use, from the rules the detector has. */
+  private unhintedRule?: boolean;
+
+  private get unhinted(): boolean {
+    return (this.unhintedRule ??= this.rules.some((r) => r.hints === undefined));
+  }
+
   private allowed(rule: string, digest: string): boolean {
     return this.allow.some((a) => a.rule === rule && digest.startsWith(a.digest.toLowerCase()));
   }
 
   /** Every secret in the text, by position; overlaps are resolved in favour of the earlier rule. */
   scan(text: string): SecretFinding[] {
+    // No built-in rule matches fewer than 8 characters (scheme://u:p@). Long
+    // text nearly always holds some rule's first hint (a URL, a quoted value
+    // after a colon): the one-pass test of them all is left to short text,
+    // which it mostly turns away.
+    const hinted = text.length >= 8 && (text.length >= LONG_TEXT || this.anyHint(text));
+    if (!hinted && !this.unhinted) return [];
     const out: SecretFinding[] = [];
     const taken: Array<[number, number]> = [];
     // The marks earlier replacements left are never findings, nor part of one
@@ -207,24 +306,29 @@ export class SecretDetector {
       for (let m = marks.exec(text); m !== null; m = marks.exec(text)) taken.push([m.index, m.index + m[0].length]);
     }
     const overlaps = (s: number, e: number): boolean => taken.some(([a, b]) => s < b && a < e);
-    // No built-in rule matches fewer than 8 characters (scheme://u:p@).
-    const short = text.length < 8;
     // Stored text is often JSON text (a line template's parts), where a key
     // printed on a line of its own follows a "\n" escape: the rules' word
     // boundaries would see the "n". The rules run on a copy in which each
     // \n, \t and \r escape is two spaces (the same length, so positions hold);
     // values are taken from the text itself.
     let subject: string | undefined;
-    const hinted = !short && this.anyHint(text);
+    let rare: boolean | undefined;
     for (const r of this.rules) {
-      if (r.hints !== undefined && (!hinted || !passesHints(r.hints, text))) continue;
+      if (r.hints !== undefined) {
+        if (!hinted) continue;
+        if (!COMMON_HINTS.has(r.id) && !(rare ??= this.anyRareHint(text))) continue;
+        if (!passesHints(r.hints, text)) continue;
+      }
       subject ??= text.includes('\\') ? maskWhitespaceEscapes(text) : text;
       // exec with lastIndex, not matchAll: matchAll makes a new RegExp per
       // call, which over the millions of strings a push scans cost more than
       // the matching itself.
       const re = r.re;
       re.lastIndex = 0;
-      for (let m = re.exec(subject); m !== null; m = re.exec(subject)) {
+      // The entropy rule's regex is tried only where one of its matches can start (nextAssignedValue).
+      const anchored = r === HIGH_ENTROPY;
+      const next = anchored ? () => nextAssignedValue(subject!, re) : () => re.exec(subject!);
+      for (let m = next(); m !== null; m = next()) {
         if (m[0] === '') {
           re.lastIndex++;
           continue;
@@ -276,25 +380,23 @@ function isBlobRef(v: { [key: string]: JsonValue }): v is { [BLOB_REF_KEY]: stri
   return typeof v[BLOB_REF_KEY] === 'string';
 }
 
+/** A blob a stored value names, where it names it: its findings go there. */
+export interface BlobPart {
+  blob: string;
+  path: string;
+}
+
 /**
- * Secrets in every string (and object key) of a stored record value, blobs
- * read through `get` (a `{"$blob"}` reference, and a line template's raw
- * part `{"$blob", "raw": true}`, are read as text). The record's `parent` and
- * the ids inside blob references are links, not text, and are not scanned.
+ * The findings in a stored value's own strings and keys, in document order,
+ * with a marker for each blob it names where the blob's findings belong:
+ * one synchronous walk (a push scans millions of strings: no promise per
+ * string, and a path is spelled out only for a finding). The record's
+ * `parent` and the ids inside blob references are links, not text, and are
+ * not scanned. scanStoredValue reads the blobs; push's walk
+ * (archive/push-walk.ts) may leave a blob to the thread that reads it.
  */
-export async function scanStoredValue(
-  detector: SecretDetector,
-  value: JsonValue,
-  get: (id: string) => Promise<Uint8Array>,
-  path = '$',
-  /** What was found in each blob already scanned (by id): a blob named again is neither read nor scanned again. */
-  blobMemo?: Map<string, SecretFinding[]>,
-): Promise<ValueFinding[]> {
-  // The record's own strings are scanned in one synchronous walk (a push scans
-  // millions: no promise per string, and a path is spelled out only for a
-  // finding); the blobs it names are read after, their findings put back in
-  // document order.
-  const parts: Array<ValueFinding[] | { blob: string; path: string }> = [];
+export function storedValueParts(detector: SecretDetector, value: JsonValue, path = '$'): Array<ValueFinding[] | BlobPart> {
+  const parts: Array<ValueFinding[] | BlobPart> = [];
   const segs: string[] = [path];
   const here = () => segs.join('');
   const walk = (v: JsonValue, top: boolean): void => {
@@ -330,8 +432,26 @@ export async function scanStoredValue(
     }
   };
   walk(value, path === '$');
+  return parts;
+}
+
+/**
+ * Secrets in every string (and object key) of a stored record value, blobs
+ * read through `get` (a `{"$blob"}` reference, and a line template's raw
+ * part `{"$blob", "raw": true}`, are read as text), in document order.
+ */
+export async function scanStoredValue(
+  detector: SecretDetector,
+  value: JsonValue,
+  get: (id: string) => Promise<Uint8Array>,
+  path = '$',
+  /** What was found in each blob already scanned (by id): a blob named again is neither read nor scanned again. */
+  blobMemo?: Map<string, SecretFinding[]>,
+): Promise<ValueFinding[]> {
+  // The record's own strings first; the blobs it names are read after, their
+  // findings put back in document order.
   const out: ValueFinding[] = [];
-  for (const p of parts) {
+  for (const p of storedValueParts(detector, value, path)) {
     if (Array.isArray(p)) {
       out.push(...p);
       continue;

@@ -39,6 +39,30 @@ export interface TransferProgress {
   bytes: number;
 }
 
+/**
+ * Objects the pusher has already read and verified against their ids (push's
+ * walk, archive/push-walk.ts), with the links a transfer follows: a transport
+ * may take these instead of reading the objects again to find what to send.
+ * Anything not in here is read as usual.
+ */
+export interface WalkedObjects {
+  records: ReadonlyMap<string, { readonly parent: string | null; readonly blobs: readonly string[] }>;
+  /** Blobs (chunks and chunk lists too): for a chunk list, its entries; null for any other blob. */
+  blobs: ReadonlyMap<string, readonly string[] | null>;
+}
+
+/** What a pusher may hand a transport beyond the refs to move. */
+export interface PushExtras {
+  /** What the pusher has read and verified (a transport may use it instead of reading again). */
+  walked?: WalkedObjects;
+  /**
+   * Called as each ref has moved on the remote, before push returns (the
+   * file transport calls it; another may not, and the pusher then does its
+   * part after). Must not throw: the remote ref has moved whatever it does.
+   */
+  moved?: (outcome: RefUpdateOutcome) => Promise<void>;
+}
+
 export interface Transport {
   /** The remote's refs (sessions, agents, tags). */
   listRefs(): Promise<RemoteRef[]>;
@@ -48,7 +72,16 @@ export interface Transport {
    * ids known to be on the remote, e.g. its current ref values), then moves
    * the remote refs by compare-and-swap.
    */
-  push(local: ObjectStore, tips: string[], haves: string[], updates: RefUpdate[], progress?: (p: TransferProgress) => void): Promise<RefUpdateOutcome[]>;
+  push(
+    local: ObjectStore,
+    tips: string[],
+    haves: string[],
+    updates: RefUpdate[],
+    progress?: (p: TransferProgress) => void,
+    extras?: PushExtras,
+  ): Promise<RefUpdateOutcome[]>;
+  /** True when push makes use of `extras.walked` (the file transport): a pusher not scanning may walk for it. */
+  readonly takesWalked?: boolean;
   /**
    * Brings every object reachable from `wants` that `local` lacks, verifying
    * each id on arrival, into `local`; returns the ids it stored.

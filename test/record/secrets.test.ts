@@ -3,7 +3,7 @@
 // entropy rule leaves ordinary identifiers alone; custom rules and the
 // allow-list work; an invalid custom regex names the config line.
 import t from 'tap';
-import { SecretDetector, customRule, redactStoredValue, scanStoredValue, valueDigest, isHighEntropy, SECRET_RULES, type ValueFinding } from '../../src/record/index.js';
+import { SecretDetector, customRule, maskWhitespaceEscapes, redactStoredValue, scanStoredValue, valueDigest, isHighEntropy, SECRET_RULES, type ValueFinding } from '../../src/record/index.js';
 import type { JsonValue } from '../../src/hash/index.js';
 
 const SAMPLES: Record<string, string> = {
@@ -25,7 +25,8 @@ t.test('each rule, at the start, middle and end of a text', async (t) => {
   const d = new SecretDetector();
   t.equal(Object.keys(SAMPLES).length, SECRET_RULES.length - 2, 'every rule but bearer-token and password-assignment (covered below) is sampled');
   for (const [rule, text] of Object.entries(SAMPLES)) {
-    for (const wrap of [(s: string) => s, (s: string) => `some words ${s} more words`, (s: string) => `leading text\n${s}`]) {
+    // Long text too: from 256 characters on, the rules' hints are tested without the one-pass prefilter.
+    for (const wrap of [(s: string) => s, (s: string) => `some words ${s} more words`, (s: string) => `leading text\n${s}`, (s: string) => `${'plain prose, '.repeat(25)}${s} and more`]) {
       const found = d.scan(wrap(text));
       t.equal(found.length, 1, `${rule}: one finding in ${JSON.stringify(wrap('…'))}`);
       t.equal(found[0]?.rule, rule, rule);
@@ -127,6 +128,41 @@ t.test("the rules' hints skip nothing a rule would find", async (t) => {
   t.ok(found > 10, `${found} findings compared`);
 });
 
+t.test('the entropy rule, tried only where a match can start, finds what its regex finds everywhere', async (t) => {
+  class Plain extends SecretDetector {
+    override readonly rules = SECRET_RULES.map((r) => ({ ...r, re: new RegExp(r.re.source, r.re.flags) }));
+  }
+  const anchored = new SecretDetector();
+  const plain = new Plain();
+  // Assignments of long random values, each part sometimes left out or broken, run together with junk between.
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), Math.floor(seed / 65536) % n);
+  const pick = <T,>(xs: readonly T[]): T => xs[rand(xs.length)]!;
+  const VALUE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_=.-';
+  const assignment = () => {
+    let name = '';
+    for (let k = rand(4); k > 0; k--) name += pick(['my', '_', 'api', 'Key', 'token', 'Secret', 'X', '9', 'é', 'auth', 'pwd']);
+    let value = '';
+    for (let k = 20 + rand(12); k > 0; k--) value += VALUE[rand(VALUE.length)];
+    return (
+      name + pick(['', '', '\\']) + pick(['', '"', "'"]) + pick(['', ' ', '  ', '\n']) + pick([':', '=', ':', '=', '-']) + pick(['', ' ']) +
+      pick(['', '\\']) + pick(['"', "'", '"', '']) + value + pick(['', '\\']) + pick(['"', "'", '"', ''])
+    );
+  };
+  let found = 0;
+  const differ: string[] = [];
+  for (let i = 0; i < 30000; i++) {
+    let text = '';
+    for (let k = 1 + rand(3); k > 0; k--) text += pick(['', ' ', 'x', '_', ',', '{"', '\\n', 'é']) + assignment();
+    const a = anchored.scan(text);
+    const b = plain.scan(text);
+    found += b.filter((f) => f.rule === 'high-entropy').length;
+    if (JSON.stringify(a) !== JSON.stringify(b)) differ.push(text);
+  }
+  t.same(differ.slice(0, 5), [], 'the same findings in 30000 texts');
+  t.ok(found > 1000, `${found} findings of the entropy rule compared`);
+});
+
 t.test('JSON text: a key after a \\n escape is found, and its span replaced whole', async (t) => {
   const d = new SecretDetector();
   const line = JSON.stringify({ out: `done\n${SAMPLES['slack-token']}\nnext\t${SAMPLES['stripe-key']}` });
@@ -140,6 +176,21 @@ t.test('JSON text: a key after a \\n escape is found, and its span replaced whol
   t.equal(pf.length, 1);
   t.same(JSON.parse(d.replace(pemLine, pf)), { key: '[REDACTED:private-key]' }, 'a private key written with \\n escapes goes whole');
   t.equal(d.scan('a literal \\\\n' + SAMPLES['slack-token']).length, 0, 'an escaped backslash before n is not a newline');
+});
+
+t.test('whitespace escapes are masked as one pass over escape pairs reads them', async (t) => {
+  // The definition: each backslash starts a pair with the next character; a pair \n, \t or \r becomes two spaces.
+  const byPairs = (text: string) => text.replace(/\\([\s\S])/g, (pair, c: string) => (c === 'n' || c === 't' || c === 'r' ? '  ' : pair));
+  const alphabet = ['\\', 'n', 't', 'r', 'x', '"', '\n'];
+  let checked = 0;
+  const differ: string[] = [];
+  const all = (prefix: string, left: number): void => {
+    checked++;
+    if (maskWhitespaceEscapes(prefix) !== byPairs(prefix)) differ.push(prefix);
+    if (left > 0) for (const c of alphabet) all(prefix + c, left - 1);
+  };
+  all('', 6);
+  t.same(differ, [], `every string of up to 6 of ${JSON.stringify(alphabet.join(''))} (${checked})`);
 });
 
 t.test('the marks a replacement leaves are never found again', async (t) => {

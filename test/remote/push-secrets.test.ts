@@ -7,7 +7,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
 import { valueDigest } from '../../src/record/index.js';
-import { SMALL, SMALL_SESSION, archive, corpusLines, must, run, transcript } from './helpers.js';
+import { PARALLEL_SCAN_FROM } from '../../src/archive/secret-scan.js';
+import { SMALL, SMALL_SESSION, archive, corpusLines, fingerprint, must, objectCount, refOf, run, transcript } from './helpers.js';
 
 const AWS = 'AKIAZ7QW3ERT5YUI8OPL';
 const GH = 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
@@ -105,4 +106,46 @@ t.test('a custom rule from .tapes/config refuses its own format', async (t) => {
   // Once on the remote (sent with --allow-secrets), pushing the same records under another name scans nothing.
   await must(['push', '--allow-secrets'], a);
   await must(['push', 'origin', `${SMALL_SESSION}:refs/sessions/copy`], a);
+});
+
+t.test('a secret in a record many sessions share: named for each, and nothing reaches the remote', async (t) => {
+  // Sessions that share their first records (one holding an AWS key), as
+  // resumed sessions do: few (walked here) and many (walked on threads).
+  for (const n of [2, PARALLEL_SCAN_FROM + 1]) {
+    const a = await archive();
+    const b = await archive();
+    const src = tempDir();
+    const lines = corpusLines(SMALL);
+    const lastUuid = (JSON.parse(lines[lines.length - 1]!) as { uuid: string }).uuid;
+    const shared = '00000000-0000-4000-8000-000000000001';
+    const names: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const own = promptLine(lines[4]!, `00000000-0000-4000-8000-2000000000${String(i).padStart(2, '0')}`, shared, `thanks ${i}`);
+      await transcript(src, SMALL, undefined, [promptLine(lines[4]!, shared, lastUuid, `deploy with key ${AWS}`), own]);
+      const name = `shared-${String(i).padStart(2, '0')}`;
+      await fs.rename(join(src, SMALL), join(src, `${name}.jsonl`));
+      names.push(`refs/sessions/${name}`);
+    }
+    await must(['import', src], a);
+    await must(['remote', 'add', 'origin', b], a);
+    const record = (await must(['rev-parse', `${names[0]}~1`], a)).stdout.trim();
+    const before = await fingerprint(join(b, '.tapes'));
+    const refused = await run(['push'], a);
+    t.equal(refused.code, 1, `${n} sessions: refused`);
+    t.match(refused.stderr, `refusing to push: ${2 * n} secrets in records the remote lacks:\n`, 'two paths of the shared record, in every session');
+    const listed = refused.stderr.split('\n').filter((l) => l.startsWith('  refs/'));
+    const expected = names.flatMap((ref) => [`  ${ref} record ${record} $.content[0].text: aws-access-key`, `  ${ref} record ${record} $.source.text[0]: aws-access-key`]);
+    t.same(
+      listed.map((l) => l.replace(/ \(digest [0-9a-f]{16}\)$/, '')),
+      expected.slice(0, 20),
+      'the record, under each session holding it, in ref order',
+    );
+    if (2 * n > 20) t.match(refused.stderr, `  … and ${2 * n - 20} more`);
+    t.same(await fingerprint(join(b, '.tapes')), before, 'the remote is untouched: no object, pack, ref or log written');
+    // Let through, every object arrives.
+    await must(['push', '--allow-secrets'], a);
+    t.equal(await objectCount(b), await objectCount(a), 'with --allow-secrets: every object sent');
+    t.equal((await run(['fsck'], b)).code, 0, 'fsck of the remote is clean');
+    for (const ref of names) t.equal(await refOf(b, ref), await refOf(a, ref), `${ref} on the remote`);
+  }
 });
