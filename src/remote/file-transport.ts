@@ -6,7 +6,7 @@
 // only ever stored after its parent and its blobs: whoever finds a record
 // may stop walking there. Remote refs move only through the remote's RefStore
 // (its lock files and reflog), compare-and-swap on the value the pusher saw.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from '../errors/index.js';
@@ -147,7 +147,9 @@ export class FileTransport implements Transport {
     const remote = await this.store();
     const source = sourceOf(local, 'local archive');
     const verify = (id: string, c: Uint8Array) => remote.verify(id, c);
-    const found = await collectMissing(source, tips, (id) => remote.hasQuick(id), verify, 'local archive', walked);
+    // An empty remote (a first push) has nothing: no lookup per object.
+    const has = isEmptyStore(remote) ? () => false : (id: string) => remote.hasQuick(id);
+    const found = await collectMissing(source, tips, has, verify, 'local archive', walked);
     const copied = local instanceof LooseObjectStore ? await copyWholePacks(local, remote, found, progress) : { rest: found, objects: 0, bytes: 0 };
     // What no whole pack covers is written object by object: those the walk verified are read now.
     const rest: Carried[] = [];
@@ -199,6 +201,18 @@ export class FileTransport implements Transport {
   }
 
   async close(): Promise<void> {}
+}
+
+/** True when a store holds no pack and no fan-out directory (nothing loose): a new archive's. */
+function isEmptyStore(store: LooseObjectStore): boolean {
+  if (store.packs.list.length > 0) return false;
+  let names: string[];
+  try {
+    names = readdirSync(store.dir);
+  } catch {
+    return false;
+  }
+  return !names.some((n) => /^[0-9a-f]{2}$/.test(n));
 }
 
 function sourceOf(store: ObjectStore, label: string): Source {
