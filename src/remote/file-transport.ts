@@ -6,13 +6,13 @@
 // only ever stored after its parent and its blobs: whoever finds a record
 // may stop walking there. Remote refs move only through the remote's RefStore
 // (its lock files and reflog), compare-and-swap on the value the pusher saw.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, NotFoundError, RefConflictError, isTapesError } from '../errors/index.js';
 import { isObjectId } from '../hash/index.js';
 import { decodeChunkList, encodeObject, loadCodec, startsWithChunkMagic, type TapesObject } from '../object/index.js';
-import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, copyPack, type ObjectStore } from '../odb/index.js';
+import { DEFAULT_PACK_OPTIONS, LooseObjectStore, PackWriter, copyPack, type ObjectStore, type Pack } from '../odb/index.js';
 import { AGENTS_PREFIX, CAPTURES_PREFIX, MAX_REF_FILE_SIZE, RefStore, SESSIONS_PREFIX, TAGS_PREFIX, readRefFile } from '../refs/index.js';
 import { parseRecordBody } from '../record/index.js';
 import type { PushExtras, RefUpdate, RefUpdateOutcome, RemoteRef, TransferProgress, Transport, WalkedObjects } from './transport.js';
@@ -147,7 +147,9 @@ export class FileTransport implements Transport {
     const remote = await this.store();
     const source = sourceOf(local, 'local archive');
     const verify = (id: string, c: Uint8Array) => remote.verify(id, c);
-    const found = await collectMissing(source, tips, async (id) => remote.hasQuick(id), verify, 'local archive', walked);
+    // An empty remote (a first push) has nothing: no lookup per object.
+    const has = isEmptyStore(remote) ? () => false : (id: string) => remote.hasQuick(id);
+    const found = await collectMissing(source, tips, has, verify, 'local archive', walked);
     const copied = local instanceof LooseObjectStore ? await copyWholePacks(local, remote, found, progress) : { rest: found, objects: 0, bytes: 0 };
     // What no whole pack covers is written object by object: those the walk verified are read now.
     const rest: Carried[] = [];
@@ -201,6 +203,18 @@ export class FileTransport implements Transport {
   async close(): Promise<void> {}
 }
 
+/** True when a store holds no pack and no fan-out directory (nothing loose): a new archive's. */
+function isEmptyStore(store: LooseObjectStore): boolean {
+  if (store.packs.list.length > 0) return false;
+  let names: string[];
+  try {
+    names = readdirSync(store.dir);
+  } catch {
+    return false;
+  }
+  return !names.some((n) => /^[0-9a-f]{2}$/.test(n));
+}
+
 function sourceOf(store: ObjectStore, label: string): Source {
   if (store instanceof LooseObjectStore) return storeSource(store, label);
   throw new InvalidInputError(`the file transport needs a loose object store to push from`, {});
@@ -242,14 +256,14 @@ async function readCarried(
 export async function collectMissing(
   source: Source,
   tips: string[],
-  has: (id: string) => Promise<boolean>,
+  has: (id: string) => boolean | Promise<boolean>,
   verify: (id: string, compressed: Uint8Array) => TapesObject,
   where: string,
 ): Promise<Carried[]>;
 export async function collectMissing(
   source: Source,
   tips: string[],
-  has: (id: string) => Promise<boolean>,
+  has: (id: string) => boolean | Promise<boolean>,
   verify: (id: string, compressed: Uint8Array) => TapesObject,
   where: string,
   walked: WalkedObjects | undefined,
@@ -257,7 +271,7 @@ export async function collectMissing(
 export async function collectMissing(
   source: Source,
   tips: string[],
-  has: (id: string) => Promise<boolean>,
+  has: (id: string) => boolean | Promise<boolean>,
   verify: (id: string, compressed: Uint8Array) => TapesObject,
   where: string,
   walked?: WalkedObjects,
@@ -268,7 +282,9 @@ export async function collectMissing(
   const blob = async (id: string, referrer: string, out: Array<Carried | Walked>): Promise<void> => {
     if (seen.has(id)) return;
     seen.add(id);
-    if (await has(id)) return;
+    // A synchronous answer (the file transport's) is taken as it is: no promise per object.
+    const held = has(id);
+    if (typeof held === 'boolean' ? held : await held) return;
     const chunks = walked?.blobs.get(id);
     if (chunks !== undefined) {
       for (const e of chunks ?? []) await blob(e, `chunk list ${id}`, out);
@@ -297,7 +313,8 @@ export async function collectMissing(
     let referrer: string | undefined;
     while (id !== null && !seen.has(id)) {
       seen.add(id);
-      if (await has(id)) break;
+      const held = has(id);
+      if (typeof held === 'boolean' ? held : await held) break;
       const group: Array<Carried | Walked> = [];
       const known: { readonly parent: string | null; readonly blobs: readonly string[] } | undefined = walked?.records.get(id);
       if (known) {
@@ -355,22 +372,31 @@ async function copyWholePacks<T extends { id: string }>(
   if (carried.length < UNPACK_LIMIT) return { rest: carried, objects: 0, bytes: 0 };
   const want = new Set(carried.map((c) => c.id));
   const copied = new Set<string>();
-  let objects = 0;
-  let bytes = 0;
+  const whole: Pack[] = [];
   for (const pack of local.packs.list) {
     const index = pack.index;
-    let whole = index.count > 0;
-    for (let i = 0; i < index.count && whole; i++) {
+    let all = index.count > 0;
+    for (let i = 0; i < index.count && all; i++) {
       const id = index.idHex(i);
-      whole = want.has(id) && !copied.has(id);
+      all = want.has(id) && !copied.has(id);
     }
-    if (!whole) continue;
-    bytes += await copyPack(pack, remote.layout.packDir);
+    if (!all) continue;
+    whole.push(pack);
     for (let i = 0; i < index.count; i++) copied.add(index.idHex(i));
-    objects += index.count;
-    progress?.({ objects, bytes });
   }
-  if (copied.size === 0) return { rest: carried, objects: 0, bytes: 0 };
+  if (whole.length === 0) return { rest: carried, objects: 0, bytes: 0 };
+  // All at once: one pack read and hashed while others are written and synced.
+  let objects = 0;
+  let bytes = 0;
+  const copies = await Promise.allSettled(
+    whole.map(async (pack) => {
+      bytes += await copyPack(pack, remote.layout.packDir);
+      objects += pack.index.count;
+      progress?.({ objects, bytes });
+    }),
+  );
+  const failed = copies.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+  if (failed) throw failed.reason;
   remote.packs.rescan();
   return { rest: carried.filter((c) => !copied.has(c.id)), objects, bytes };
 }
