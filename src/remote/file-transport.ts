@@ -4,8 +4,11 @@
 // before linking it into place with the loose store's write protocol (temp
 // file, fsync, link). Objects are stored oldest first, so that a record is
 // only ever stored after its parent and its blobs: whoever finds a record
-// may stop walking there. Remote refs move only through the remote's RefStore
-// (its lock files and reflog), compare-and-swap on the value the pusher saw.
+// may stop walking there. A pusher may hand over what it has already read
+// and verified (push's walk, PushExtras.walked): those objects are not read
+// again, unless they must be written one by one. Remote refs move only
+// through the remote's RefStore (its lock files and reflog), compare-and-swap
+// on the value the pusher saw, many at once.
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
