@@ -28,21 +28,9 @@ import {
 import { JsonLineScanner } from '../../src/import/json-line-scanner.js';
 import { isObj } from '../../src/record/index.js';
 import { readRecord, sourceBytes, sourceOf } from '../../src/record/index.js';
-import type { RefUpdateResult } from '../../src/refs/index.js';
 import type { LineSegment } from '../../src/import/json-line-scanner.js';
-import { claudeAssistantLine, claudeProjects, claudeUserLine, codexSessions, jsonlFiles, tempDir } from './import-helpers.js';
+import { claudeAssistantLine, claudeProjects, claudeUserLine, codexSessions, jsonlFiles, MemoryRefs, tempDir } from './import-helpers.js';
 
-class MemoryRefs {
-  readonly refs = new Map<string, string>();
-  async resolve(name: string): Promise<string | undefined> {
-    return this.refs.get(name);
-  }
-  async update(name: string, id: string): Promise<RefUpdateResult> {
-    const old = this.refs.get(name) ?? null;
-    this.refs.set(name, id);
-    return { name, old, new: id };
-  }
-}
 
 const SESSION = 'aaaa1111-0000-4000-8000-000000000001';
 const LIMITS: ReadLimits = { inPiecesAbove: 1024, longTextAbove: 2000, heldAbove: 2048 };

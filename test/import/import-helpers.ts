@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, promises as fs, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RefUpdateResult } from '../../src/refs/index.js';
 import { binPath, corpusDir, tapes, type RunResult } from '../helpers/cli.js';
 
 export { binPath, corpusDir, tapes };
@@ -292,4 +293,17 @@ export function claudeAssistantLine(sessionId: string, uuid: string, parentUuid:
 /** JSON lines joined with newlines (and a final one). */
 export function jsonl(lines: unknown[]): string {
   return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+}
+
+/** Refs in memory, for tests that call importFile without an archive's ref store. */
+export class MemoryRefs {
+  readonly refs = new Map<string, string>();
+  async resolve(name: string): Promise<string | undefined> {
+    return this.refs.get(name);
+  }
+  async update(name: string, id: string): Promise<RefUpdateResult> {
+    const old = this.refs.get(name) ?? null;
+    this.refs.set(name, id);
+    return { name, old, new: id };
+  }
 }

@@ -7,20 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LooseObjectStore, WriteQueue } from '../../src/odb/index.js';
 import { importFile, parseLine, splitLines } from '../../src/import/index.js';
-import type { RefUpdateResult } from '../../src/refs/index.js';
-import { smallClaude, tempDir } from './import-helpers.js';
+import { MemoryRefs, smallClaude, tempDir } from './import-helpers.js';
 
-class MemoryRefs {
-  readonly refs = new Map<string, string>();
-  async resolve(name: string): Promise<string | undefined> {
-    return this.refs.get(name);
-  }
-  async update(name: string, id: string): Promise<RefUpdateResult> {
-    const old = this.refs.get(name) ?? null;
-    this.refs.set(name, id);
-    return { name, old, new: id };
-  }
-}
 
 t.test('every line is released once it is a record; what placing the chain reads stays', async (t) => {
   const bytes = readFileSync(smallClaude);
