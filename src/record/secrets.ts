@@ -26,6 +26,14 @@ export interface SecretRule {
   description: string;
 }
 
+/**
+ * Words that every match of the password-assignment and high-entropy rules
+ * holds (password and passwd hold "pass", api_key "key", access_token and
+ * auth_token "token"): most long text lacks them all, and one search for
+ * them, shared by the two rules, skips both before their own hints.
+ */
+const KEY_WORDS = /key|token|secret|pass|pwd|auth|credential/i;
+
 /** Order matters: specific rules run before the generic ones that would also match them. */
 export const SECRET_RULES: readonly SecretRule[] = [
   {
@@ -64,7 +72,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     // candidate must also pass isHighEntropy (below), which the regex cannot say.
     re: /(?<![A-Za-z0-9])((?:[A-Za-z_][A-Za-z0-9_]*(?:key|token|secret|pass|pwd|auth|credential)s?[A-Za-z0-9_]*)\\?["']?\s*[:=]\s*\\?["'])([A-Za-z0-9+/_=.-]{24,})(?=\\?["'])/gi,
     keep: 1,
-    hints: [/[:=](?:\s|\\[ntr])*\\?["'][A-Za-z0-9+/_=.-]{24}/, /key|token|secret|pass|pwd|auth|credential/i],
+    hints: [/[:=](?:\s|\\[ntr])*\\?["'][A-Za-z0-9+/_=.-]{24}/, KEY_WORDS],
     description: 'a quoted value of 24+ characters, assigned to a name containing key, token, secret, pass, auth or credential, whose characters look random (Shannon entropy ≥ 4 bits/char, mixed classes)',
   },
 ];
@@ -144,8 +152,12 @@ const COMMON_HINTS = new Set(['password-assignment', 'high-entropy', 'url-passwo
 /** From this length on, text skips the one-pass test of every rule's first hint (it nearly always passes). */
 const LONG_TEXT = 256;
 
-function passesHints(hints: readonly RegExp[], text: string): boolean {
-  for (const h of hints) if (!h.test(text)) return false;
+/** The rules whose every match holds one of KEY_WORDS (tested once per text, first). */
+const KEYWORD_RULES = new Set(['password-assignment', 'high-entropy']);
+
+/** Whether the text passes every hint (`known`, already tested and passed, is not tested again). */
+function passesHints(hints: readonly RegExp[], text: string, known?: RegExp): boolean {
+  for (const h of hints) if (h !== known && !h.test(text)) return false;
   return true;
 }
 
@@ -313,11 +325,13 @@ export class SecretDetector {
     // values are taken from the text itself.
     let subject: string | undefined;
     let rare: boolean | undefined;
+    let words: boolean | undefined;
     for (const r of this.rules) {
       if (r.hints !== undefined) {
         if (!hinted) continue;
         if (!COMMON_HINTS.has(r.id) && !(rare ??= this.anyRareHint(text))) continue;
-        if (!passesHints(r.hints, text)) continue;
+        if (KEYWORD_RULES.has(r.id) && !(words ??= KEY_WORDS.test(text))) continue;
+        if (!passesHints(r.hints, text, KEY_WORDS)) continue;
       }
       subject ??= text.includes('\\') ? maskWhitespaceEscapes(text) : text;
       // exec with lastIndex, not matchAll: matchAll makes a new RegExp per
