@@ -41,7 +41,7 @@ export function joinPieces(carry: string, piece: string): [now: string, carry: s
 /** Where an escape that the end of `s` cuts short begins (s.length when none is). */
 function cutEscapeAt(s: string): number {
   const p = s.lastIndexOf('\\');
-  // An escape is at most six characters: \uXXXX.
+  // An escape is at most six characters: a backslash, "u" and four hex digits.
   if (p < 0 || p < s.length - 6) return s.length;
   let k = p;
   while (k > 0 && s.charCodeAt(k - 1) === 0x5c) k--;
