@@ -54,6 +54,13 @@ interface Row {
   target?: string;
 }
 
+interface CorpusFile {
+  name: string;
+  lines: number;
+  bytes: number;
+  endsWithNewline: boolean;
+}
+
 const rows: Row[] = [];
 function row(r: Row): void {
   rows.push(r);
@@ -98,47 +105,65 @@ async function duBytes(path: string): Promise<number> {
   return n;
 }
 
-/** git fast-import input: one branch per transcript, one commit per line (the line as the file `line`). */
-function fastImportStream(files: Array<{ name: string; lines: Buffer[] }>): Buffer[] {
-  const out: Buffer[] = [];
-  let mark = 0;
-  const date = 1767225600;
-  for (const f of files) {
-    let parent = 0;
-    const branch = `refs/heads/${f.name.replace(/\.jsonl$/, '')}`;
-    for (const line of f.lines) {
-      const blob = ++mark;
-      out.push(Buffer.from(`blob\nmark :${blob}\ndata ${line.length}\n`), line, Buffer.from('\n'));
-      const commit = ++mark;
-      const msg = `line`;
-      out.push(
-        Buffer.from(
-          `commit ${branch}\nmark :${commit}\ncommitter tapes <bench@tapes> ${date} +0000\ndata ${msg.length}\n${msg}\n` +
-            (parent ? `from :${parent}\n` : '') +
-            `M 100644 :${blob} line\n\n`,
-        ),
-      );
-      parent = commit;
+/**
+ * git fast-import input, written to `out` a transcript at a time (so that
+ * this process never holds the corpus: every command it times is a fork of
+ * it, and a fork of a large process is slower): one branch per transcript,
+ * one commit per line (the line as the file `line`). Returns what the rows
+ * need to know of each transcript.
+ */
+async function writeFastImportStream(corpus: string, names: string[], out: string): Promise<CorpusFile[]> {
+  const files: CorpusFile[] = [];
+  const fh = await fs.open(out, 'w');
+  try {
+    let mark = 0;
+    const date = 1767225600;
+    for (const name of names) {
+      const raw = readFileSync(join(corpus, name));
+      const lines = transcriptLines(raw);
+      const parts: Buffer[] = [];
+      let parent = 0;
+      const branch = `refs/heads/${name.replace(/\.jsonl$/, '')}`;
+      for (const line of lines) {
+        const blob = ++mark;
+        parts.push(Buffer.from(`blob\nmark :${blob}\ndata ${line.length}\n`), line, Buffer.from('\n'));
+        const commit = ++mark;
+        const msg = `line`;
+        parts.push(
+          Buffer.from(
+            `commit ${branch}\nmark :${commit}\ncommitter tapes <bench@tapes> ${date} +0000\ndata ${msg.length}\n${msg}\n` +
+              (parent ? `from :${parent}\n` : '') +
+              `M 100644 :${blob} line\n\n`,
+          ),
+        );
+        parent = commit;
+      }
+      await fh.writev(parts);
+      files.push({ name, lines: lines.length, bytes: lines.reduce((m, l) => m + l.length + 1, 0), endsWithNewline: raw.at(-1) === 10 });
     }
+  } finally {
+    await fh.close();
   }
-  return out;
+  return files;
 }
 
-async function gitFastImport(gitDir: string, stream: Buffer[]): Promise<number> {
+/** Wall time of `git fast-import` reading the stream from its file. */
+async function gitFastImport(gitDir: string, stream: string): Promise<number> {
   runOk('git', ['init', '-q', '--bare', gitDir], { cwd: dirname(gitDir) });
-  const t0 = performance.now();
-  await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn('git', ['fast-import', '--quiet'], { cwd: gitDir, env: cleanEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`git fast-import exited ${code}: ${err}`))));
-    (async () => {
-      for (const b of stream) if (!child.stdin.write(b)) await new Promise((r) => child.stdin.once('drain', r));
-      child.stdin.end();
-    })().catch(reject);
-  });
-  return performance.now() - t0;
+  const fh = await fs.open(stream, 'r');
+  try {
+    const t0 = performance.now();
+    await new Promise<void>((resolvePromise, reject) => {
+      const child = spawn('git', ['fast-import', '--quiet'], { cwd: gitDir, env: cleanEnv(), stdio: [fh.fd, 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (c: Buffer) => (err += c));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`git fast-import exited ${code}: ${err}`))));
+    });
+    return performance.now() - t0;
+  } finally {
+    await fh.close();
+  }
 }
 
 const FLOOR = `
@@ -192,6 +217,44 @@ async function hugeLineTranscript(work: string, corpus: string, names: string[])
   return file;
 }
 
+/**
+ * A full push that scans everything and sends it, to a new remote: the
+ * values the refused push named (`refusal`: its stderr, which lists up to 20
+ * findings) are allow-listed in the archive's config first, more refusals
+ * adding theirs until the scan lets everything through (untimed). The
+ * config is put back afterwards, so later rows see the archive as before.
+ */
+async function scannedPush(arch: string, remote: string, refusal: string): Promise<{ ms: number; values: number }> {
+  await fs.mkdir(remote);
+  tapesOk(['init', '-q'], remote);
+  const configPath = join(arch, '.tapes', 'config');
+  const config = await fs.readFile(configPath, 'utf8');
+  const allowed = new Set<string>();
+  const allowFrom = (stderr: string): boolean => {
+    const before = allowed.size;
+    for (const m of stderr.matchAll(/: ([a-z0-9-]+) \(digest ([0-9a-f]{16})\)$/gm)) allowed.add(`${m[1]}:${m[2]}`);
+    return allowed.size > before;
+  };
+  const writeConfig = () => fs.writeFile(configPath, `${config}[secrets]\n${[...allowed].map((a) => `\tallow = ${a}\n`).join('')}`);
+  try {
+    let stderr = refusal;
+    for (let round = 0; round < 20; round++) {
+      if (!allowFrom(stderr)) throw new Error(`push still refused, naming nothing new to allow: ${stderr.slice(0, 2000)}`);
+      await writeConfig();
+      // Each round is a dry run: it scans as a push does and sends nothing.
+      const r = tapes(['push', '--dry-run', '--no-progress', remote], arch);
+      if (r.status === 0) {
+        const sent = tapesOk(['push', '--no-progress', remote], arch);
+        return { ms: sent.ms, values: allowed.size };
+      }
+      stderr = r.stderr.toString();
+    }
+    throw new Error('push still refused after 20 rounds of allow-listing');
+  } finally {
+    await fs.writeFile(configPath, config);
+  }
+}
+
 /** Issue 15's bound holds whatever the input: one line of 100 MB imported into a fresh archive. */
 async function hugeLineRow(work: string, corpus: string, names: string[]): Promise<void> {
   const file = await hugeLineTranscript(work, corpus, names);
@@ -216,9 +279,12 @@ async function main(): Promise<void> {
     const corpus = join(work, 'corpus');
     await fs.mkdir(corpus);
     for (const n of names) await fs.rename(join(work, 'entire', n), join(corpus, n));
-    const files = names.map((name) => ({ name, lines: transcriptLines(readFileSync(join(corpus, name))) }));
-    const lineCount = files.reduce((n, f) => n + f.lines.length, 0);
-    const bytes = files.reduce((n, f) => n + f.lines.reduce((m, l) => m + l.length + 1, 0), 0);
+    // Import: git fast-import (its input written first, and not timed), the Node floor, tapes.
+    const gitDir = join(work, 'peer.git');
+    const streamFile = join(work, 'peer.fast-import');
+    const files = await writeFastImportStream(corpus, names, streamFile);
+    const lineCount = files.reduce((n, f) => n + f.lines, 0);
+    const bytes = files.reduce((n, f) => n + f.bytes, 0);
     log(o, `corpus: ${names.length} files, ${lineCount} lines, ${(bytes / 1e6).toFixed(0)} MB in ${work}`);
     if (o.only === 'huge-line') {
       await hugeLineRow(work, corpus, names);
@@ -226,9 +292,8 @@ async function main(): Promise<void> {
       return;
     }
 
-    // Import: git fast-import, the Node floor, tapes.
-    const gitDir = join(work, 'peer.git');
-    const gitImportMs = await gitFastImport(gitDir, fastImportStream(files));
+    const gitImportMs = await gitFastImport(gitDir, streamFile);
+    await fs.rm(streamFile);
     const floorMs = runOk(NODE, ['--input-type=module', '-e', FLOOR, corpus], { cwd: work }).ms;
     const arch = join(work, 'archive');
     await fs.mkdir(arch);
@@ -243,15 +308,15 @@ async function main(): Promise<void> {
     await hugeLineRow(work, corpus, names);
 
     // The longest session, and a record in its middle, on both sides.
-    const longest = files.reduce((a, b) => (b.lines.length > a.lines.length ? b : a));
+    const longest = files.reduce((a, b) => (b.lines > a.lines ? b : a));
     // Sessions are named by their file (as the import names them).
     const session = longest.name.replace(/\.jsonl$/, '');
     const branch = `refs/heads/${longest.name.replace(/\.jsonl$/, '')}`;
     const records = tapesOk(['rev-list', session], arch).stdout.toString().trim().split('\n').length;
     const mid = Math.floor(records / 2);
     const midId = tapesOk(['rev-parse', `${session}~${mid}`], arch).stdout.toString().trim();
-    const midCommit = runOk('git', ['rev-parse', `${branch}~${Math.floor(longest.lines.length / 2)}`], { cwd: gitDir }).stdout.toString().trim();
-    log(o, `longest session ${session}: ${records} records (${longest.lines.length} lines); middle record ${midId.slice(0, 12)}`);
+    const midCommit = runOk('git', ['rev-parse', `${branch}~${Math.floor(longest.lines / 2)}`], { cwd: gitDir }).stdout.toString().trim();
+    log(o, `longest session ${session}: ${records} records (${longest.lines} lines); middle record ${midId.slice(0, 12)}`);
 
     const nodeFloor = { cmd: NODE, args: ['-e', '0'], cwd: arch };
     const t = (args: string[]) => ({ cmd: NODE, args: [TAPES, ...args], cwd: arch });
@@ -298,8 +363,9 @@ async function main(): Promise<void> {
     tapesOk(['remote', 'add', 'origin', remote], arch);
     // A real history holds things that look like secrets, so a plain first
     // push scans every record and refuses (docs/secrets.md): timed as such,
-    // the scan's cost. The transfer is timed with --allow-secrets (no scan);
-    // a push that scans and sends costs about the two together.
+    // the scan's cost. The transfer alone is timed with --allow-secrets (no
+    // scan); then, with the values found allow-listed, a push that scans
+    // everything and sends it, to a second remote: the whole job.
     const scan = tapes(['push', '--no-progress', 'origin'], arch);
     const refused = scan.status === 1 && /refusing to push/.test(scan.stderr.toString());
     if (scan.status !== 0 && !refused) throw new Error(`tapes push exited ${scan.status}: ${scan.stderr.toString().slice(0, 2000)}`);
@@ -310,14 +376,15 @@ async function main(): Promise<void> {
     if (refused) {
       row({ job: 'full push: the secret scan (refused)', tapes: scan.ms, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms' });
       row({ job: 'full push --allow-secrets', tapes: pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
-      row({ job: 'full push: scan + transfer', tapes: scan.ms + pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
+      const { ms, values } = await scannedPush(arch, join(work, 'remote-scanned'), scan.stderr.toString());
+      row({ job: `full push: scan + transfer (${values} value${values === 1 ? "" : "s"} allow-listed)`, tapes: ms, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
     } else {
       row({ job: 'full push to a file remote (scanned, nothing found)', tapes: pushMs, baseline: gitPush, baselineName: 'git push --mirror', unit: 'ms', target: '≤ 1.5×' });
     }
     // One new record: a transcript grows by a line (a copy of its last, as a new entry after it) and is
     // re-imported by path. One whose last line ends in a newline, or the append would rewrite that line too.
-    const growing = files.filter((f) => readFileSync(join(corpus, f.name)).at(-1) === 10).reduce((a, b) => (b.lines.length > a.lines.length ? b : a), files[0]!);
-    const last = JSON.parse(growing.lines[growing.lines.length - 1]!.toString('utf8')) as Record<string, unknown>;
+    const growing = files.filter((f) => f.endsWithNewline).reduce((a, b) => (b.lines > a.lines ? b : a), files[0]!);
+    const last = JSON.parse(transcriptLines(readFileSync(join(corpus, growing.name))).at(-1)!.toString('utf8')) as Record<string, unknown>;
     const added = { ...last, parentUuid: last.uuid ?? null, uuid: '00000000-0000-4000-8000-000000000001', timestamp: '2099-01-01T00:00:00.000Z' };
     await fs.appendFile(join(corpus, growing.name), JSON.stringify(added) + '\n');
     tapesOk(['import', '--no-progress', join(corpus, growing.name)], arch);
