@@ -242,6 +242,20 @@ function readLimits(archive: Archive): ReadLimits {
 
 /** Bytes of transcripts read between the checkpoints of a packed import (each finishes a pack and moves its refs). */
 const PACK_CHECKPOINT_BYTES = 128 * 1024 * 1024;
+/**
+ * The smallest stretch between checkpoints near the end of a packed import.
+ * The second thread indexes each stretch while this one reads the next, but
+ * the last stretch only after the import has read everything, while it
+ * waits: so the stretches shrink towards the end (each at least what is then
+ * left to read, down to this), and the wait is for a few MiB, not for up to
+ * 128 MiB of transcripts.
+ */
+const LAST_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
+/** Whether a packed import takes a checkpoint after a stretch of `since` bytes with `left` bytes still to read. */
+export function checkpointDue(since: number, left: number): boolean {
+  return left > 0 && since >= Math.max(LAST_CHECKPOINT_BYTES, Math.min(PACK_CHECKPOINT_BYTES, left));
+}
 
 /**
  * Ref moves of a packed import, held until the pack holding their objects
@@ -345,6 +359,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   // The records built so far, by line: a resumed session's lines repeat its parent's (import/line-memo.ts).
   const lineMemo = opts.lineMemo ?? new LineMemo();
   let sinceCheckpoint = 0;
+  let toReadLeft = toRead;
   // A packed import is a large one: the summaries and the search index are
   // kept current from a second thread at each checkpoint (search/background-index.ts).
   const background = packing ? BackgroundIndex.start(archive) : undefined;
@@ -416,7 +431,9 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       opts.onProgress?.(progress);
       // A checkpoint, as fast-import has: what is packed so far is stored and its refs moved,
       // so an interrupted import of a whole history loses at most the last stretch.
-      if (deferred && (sinceCheckpoint += sizes[i]!) >= PACK_CHECKPOINT_BYTES) {
+      // (sizes[i] is 0 for a file the stat cache vouched for: nothing read.)
+      if (!c.refused && !known) toReadLeft -= sizes[i]!;
+      if (deferred && checkpointDue((sinceCheckpoint += sizes[i]!), toReadLeft)) {
         sinceCheckpoint = 0;
         await queue.flush();
         await deferred.flush();
