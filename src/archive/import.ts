@@ -243,18 +243,18 @@ function readLimits(archive: Archive): ReadLimits {
 /** Bytes of transcripts read between the checkpoints of a packed import (each finishes a pack and moves its refs). */
 const PACK_CHECKPOINT_BYTES = 128 * 1024 * 1024;
 /**
- * The smallest stretch between checkpoints near the end of a packed import.
- * The second thread indexes each stretch while this one reads the next, but
- * the last stretch only after the import has read everything, while it
- * waits: so the stretches shrink towards the end (each at least what is then
- * left to read, down to this), and the wait is for a few MiB, not for up to
- * 128 MiB of transcripts.
+ * The smallest stretch between checkpoints of a packed import. The second
+ * thread indexes each stretch while this one reads the next: so the
+ * stretches start small and grow (each at least what was read before it), or
+ * the second thread would wait idle for the first 128 MiB; and they shrink
+ * towards the end (each at least what is then left to read), because the
+ * last one is indexed only after everything is read, while the import waits.
  */
 const LAST_CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
-/** Whether a packed import takes a checkpoint after a stretch of `since` bytes with `left` bytes still to read. */
-export function checkpointDue(since: number, left: number): boolean {
-  return left > 0 && since >= Math.max(LAST_CHECKPOINT_BYTES, Math.min(PACK_CHECKPOINT_BYTES, left));
+/** Whether a packed import takes a checkpoint after a stretch of `since` bytes, `before` bytes read before it and `left` still to read. */
+export function checkpointDue(since: number, left: number, before: number): boolean {
+  return left > 0 && since >= Math.max(LAST_CHECKPOINT_BYTES, Math.min(PACK_CHECKPOINT_BYTES, left, before));
 }
 
 /**
@@ -360,6 +360,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   const lineMemo = opts.lineMemo ?? new LineMemo();
   let sinceCheckpoint = 0;
   let toReadLeft = toRead;
+  let readBefore = 0;
   // A packed import is a large one: the summaries and the search index are
   // kept current from a second thread at each checkpoint (search/background-index.ts).
   const background = packing ? BackgroundIndex.start(archive) : undefined;
@@ -433,7 +434,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       // so an interrupted import of a whole history loses at most the last stretch.
       // (sizes[i] is 0 for a file the stat cache vouched for: nothing read.)
       if (!c.refused && !known) toReadLeft -= sizes[i]!;
-      if (deferred && checkpointDue((sinceCheckpoint += sizes[i]!), toReadLeft)) {
+      if (deferred && checkpointDue((sinceCheckpoint += sizes[i]!), toReadLeft, readBefore)) {
+        readBefore += sinceCheckpoint;
         sinceCheckpoint = 0;
         await queue.flush();
         await deferred.flush();

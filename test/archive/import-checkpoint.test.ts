@@ -7,12 +7,14 @@ const MiB = 1024 * 1024;
 function stretches(sizes: number[]): number[] {
   let left = sizes.reduce((a, b) => a + b, 0);
   let since = 0;
+  let before = 0;
   const out: number[] = [];
   for (const s of sizes) {
     left -= s;
     since += s;
-    if (checkpointDue(since, left)) {
+    if (checkpointDue(since, left, before)) {
       out.push(since);
+      before += since;
       since = 0;
     }
   }
@@ -20,19 +22,22 @@ function stretches(sizes: number[]): number[] {
   return out;
 }
 
-t.test('checkpoints every 128 MiB, then shrinking stretches, so the last is small', async (t) => {
+t.test('stretches grow from 16 MiB to 128 MiB, then shrink, so the first and the last are small', async (t) => {
   // 522 files of 1.3 MB: the size of the scale corpus.
   const sizes = Array.from({ length: 522 }, () => 1.3e6);
   const s = stretches(sizes);
   t.equal(s.reduce((a, b) => a + b, 0), 522 * 1.3e6, 'every byte is in one stretch');
+  t.ok(s[0]! <= 16 * MiB + 1.3e6, `the first stretch is ${(s[0]! / MiB).toFixed(1)} MiB`);
   t.ok(s[s.length - 1]! <= 16 * MiB + 1.3e6, `the last stretch is ${(s[s.length - 1]! / MiB).toFixed(1)} MiB`);
+  t.ok(s.some((x) => x >= 128 * MiB), 'the middle ones are 128 MiB');
   for (const x of s.slice(0, -1)) t.ok(x >= 16 * MiB && x < 128 * MiB + 1.3e6, `a stretch of ${(x / MiB).toFixed(1)} MiB`);
-  t.ok(s.length <= Math.ceil((522 * 1.3e6) / (128 * MiB)) + 4, `${s.length} stretches`);
+  t.ok(s.length <= Math.ceil((522 * 1.3e6) / (128 * MiB)) + 8, `${s.length} stretches`);
 });
 
 t.test('a small import is one stretch; a file larger than the rest is not split', async (t) => {
   t.same(stretches([5 * MiB, 5 * MiB]), [10 * MiB]);
   t.same(stretches([300 * MiB]), [300 * MiB]);
   t.same(stretches([200 * MiB, 1 * MiB]), [200 * MiB, 1 * MiB]);
-  t.equal(checkpointDue(500 * MiB, 0), false, 'nothing left to read: the end of the import finishes the pack');
+  t.same(stretches([10 * MiB, 10 * MiB, 10 * MiB, 10 * MiB, 10 * MiB]), [20 * MiB, 20 * MiB, 10 * MiB]);
+  t.equal(checkpointDue(500 * MiB, 0, 0), false, 'nothing left to read: the end of the import finishes the pack');
 });
