@@ -468,6 +468,11 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       // time, and their garbage) was the import's peak of memory, for no
       // time saved (measured: docs/import-memory.md).
       background.update(moved > 0);
+      // Meanwhile the checkpoints' packs become one (odb/pack-merge.ts):
+      // every lookup probes each pack in turn. Only a help to later reads:
+      // the packs as they are hold everything, so a merge that fails (a full
+      // disk) leaves them, and gc merges them later.
+      await packing?.mergeFinished().catch(() => undefined);
       await background.finish();
       // A second thread that failed made neither; finish() has made the search index.
       if (!background.running && moved > 0) await listSessions(archive);

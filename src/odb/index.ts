@@ -11,3 +11,4 @@ export * from './content-stream.js';
 export * from './no-follow.js';
 export * from './packing-target.js';
 export * from './pack-copy.js';
+export * from './pack-merge.js';

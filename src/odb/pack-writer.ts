@@ -168,6 +168,28 @@ export class PackWriter {
     s.lengths.push(encoded.length);
   }
 
+  /**
+   * Appends a frame compressed elsewhere, as it is (another pack's: see
+   * pack-merge.ts), with the objects it holds: each one's id (32 bytes), and
+   * offset and length in the frame's content. An object added before keeps
+   * its first entry; the frame is written whole either way. Only between
+   * frames of this writer's own: the frames being filled are written out first.
+   */
+  async addFrame(compressed: Uint8Array, contentLength: number, objects: Iterable<{ id: Uint8Array; offset: number; length: number }>): Promise<void> {
+    if (this.done) throw new Error('pack already finished');
+    for (const s of this.streams) await this.flushFrame(s);
+    const frame: FrameInfo = { offset: this.offset, length: compressed.length, contentLength };
+    for (const o of objects) {
+      const hex = Buffer.from(o.id.buffer, o.id.byteOffset, o.id.byteLength).toString('hex');
+      if (this.seen.has(hex)) continue;
+      this.seen.add(hex);
+      this.entries.add(o.id, frame.offset, o.offset, o.length);
+    }
+    this.offset += compressed.length;
+    this.frames.push(frame);
+    await this.append(compressed);
+  }
+
   /** Bytes the writer holds for its entries and the ids it has seen (not the frames being filled): what grows with the objects of a pack. */
   get bookkeepingBytes(): number {
     return this.entries.bytesHeld + this.seen.tableBytes;

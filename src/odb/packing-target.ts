@@ -10,6 +10,7 @@ import { encodeObject, type Codec, type ObjectType, type TapesObject } from '../
 import { IdSet, sha256Hex } from '../hash/index.js';
 import type { LooseObjectStore } from './loose-store.js';
 import type { BatchWriteTarget, EncodedObject } from './object-store.js';
+import { mergePacks } from './pack-merge.js';
 import { PackWriter, type PackWriterOptions, type WrittenPack } from './pack-writer.js';
 
 /** Frames of 2 MiB at zstd level 3: the level loose objects use, fast enough to keep up with parsing. */
@@ -89,6 +90,17 @@ export class PackingTarget implements BatchWriteTarget {
     if (written) this.packs.push(written);
     this.pending.clear();
     this.store.packs.rescan();
+  }
+
+  /**
+   * Merges the packs finished so far into one (pack-merge.ts), which `packs`
+   * then lists alone; nothing is done while a pack is being written, or when
+   * there is one pack or none.
+   */
+  async mergeFinished(): Promise<void> {
+    if (this.writer || this.packs.length < 2) return;
+    const merged = await mergePacks(this.store, this.codec, this.opts, this.packs.map((p) => p.name));
+    if (merged) this.packs.splice(0, this.packs.length, merged);
   }
 
   /** Drops the unfinished pack (its temporary file is removed). */
