@@ -92,8 +92,69 @@ function serialise(value: unknown, path: (string | number)[], out: string[]): vo
   }
 }
 
+/**
+ * How deep `nativeForm` looks before it leaves a value to `serialise` (which
+ * then fails, or not, as it always did: a record nests at most 1000 levels).
+ */
+const NATIVE_DEPTH = 64;
+
+/**
+ * Is JSON.stringify's text of `value` its canonical JSON? It is when every
+ * object is a plain one whose keys it enumerates in canonical order (the
+ * order JSON.stringify writes them in: array-index keys first, in numeric
+ * order, then the others as they were added), every array a plain one with
+ * no hole, every number finite and every string well formed: JSON.stringify
+ * then writes numbers by Number::toString and strings with the escapes
+ * serialise uses (it calls JSON.stringify on each). Anything else (a value
+ * to refuse, one JSON.stringify would write differently, keys out of order)
+ * is left to `serialise`. The value codec adds keys in order, so a record
+ * body is written by one native call instead of a walk that pushes every
+ * piece.
+ */
+function nativeForm(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !hasLoneSurrogate(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= NATIVE_DEPTH) return false;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        for (let i = 0; i < value.length; i++) if (!nativeForm(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const obj = value as Record<string, unknown>;
+      let prev = '';
+      let first = true;
+      for (const k in obj) {
+        // Own keys, in Object.keys order (a plain object's prototype has no enumerable ones).
+        if ((!first && !(prev < k)) || hasLoneSurrogate(k)) return false;
+        const v = obj[k];
+        if (v !== undefined && !nativeForm(v, depth + 1)) return false;
+        prev = k;
+        first = false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Does canonicalJson write `value` with one JSON.stringify? (Tests check that records are written so.) */
+export function stringifiesCanonically(value: unknown): boolean {
+  return nativeForm(value, 0);
+}
+
 /** The canonical JSON text of a value. */
 export function canonicalJson(value: unknown): string {
+  if (nativeForm(value, 0)) return JSON.stringify(value);
   const out: string[] = [];
   serialise(value, [], out);
   return out.join('');

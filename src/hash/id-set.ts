@@ -13,6 +13,18 @@ const ID_BYTES = 32;
 const WORDS = ID_BYTES / 4;
 const MIN_SLOTS = 1024;
 
+/**
+ * The id last turned into bytes, shared by every set: an import asks
+ * several sets about each id in turn (the write queue's, the pack's being
+ * written and its writer's), and the check and hex decoding were a tenth
+ * of its set work. Each operation loads the id and uses it at once
+ * (nothing awaits in between), so one scratch serves all.
+ */
+const scratch = Buffer.allocUnsafeSlow(ID_BYTES);
+const scratchWords = new Uint32Array(scratch.buffer, scratch.byteOffset, WORDS);
+let loadedId = '';
+let loadedValid = false;
+
 export class IdSet {
   private slots: number;
   /** The ids, WORDS u32 words each, in slot order. */
@@ -20,8 +32,6 @@ export class IdSet {
   /** 1 where a slot holds an id. */
   private used: Uint8Array;
   private count = 0;
-  private readonly scratch = Buffer.allocUnsafeSlow(ID_BYTES);
-  private readonly scratchWords = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, WORDS);
   private readonly others = new Set<string>();
   /**
    * A slot's home is the top bits of (first word XOR seed) times an odd
@@ -60,7 +70,7 @@ export class IdSet {
     }
     if (this.find() >= 0) return this;
     if ((this.count + 1) * 5 > this.slots * 4) this.grow();
-    this.insert(this.scratchWords, 0);
+    this.insert(scratchWords, 0);
     return this;
   }
 
@@ -103,14 +113,16 @@ export class IdSet {
 
   /** Puts the id's bytes in scratch; false for a string that is not a lowercase 64-hex id. */
   private load(id: string): boolean {
-    if (!isObjectId(id)) return false;
-    this.scratch.write(id, 0, ID_BYTES, 'hex');
-    return true;
+    if (id === loadedId) return loadedValid;
+    loadedId = id;
+    loadedValid = isObjectId(id);
+    if (loadedValid) scratch.write(id, 0, ID_BYTES, 'hex');
+    return loadedValid;
   }
 
   /** The slot holding the scratch id, or -1. */
   private find(): number {
-    const k = this.scratchWords;
+    const k = scratchWords;
     const mask = this.slots - 1;
     for (let i = this.home(k, 0); ; i = (i + 1) & mask) {
       if (!this.used[i]) return -1;

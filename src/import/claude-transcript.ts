@@ -59,6 +59,15 @@ const META_FIELDS: Record<string, string> = {
   hasOutput: 'has_output',
 };
 
+const META_PAIRS = Object.entries(META_FIELDS);
+const MESSAGE_META: ReadonlyArray<readonly [string, string]> = [
+  ['model', 'model'],
+  ['usage', 'usage'],
+  ['stop_reason', 'stop_reason'],
+  ['stop_sequence', 'stop_sequence'],
+  ['id', 'message_id'],
+];
+
 // Bulky payloads (toolUseResult, progress data, snapshots, todos …) are not
 // copied into meta: the record's source holds them exactly, and a reader that
 // needs one reads it from there (record/source-value.ts), so each is stored once.
@@ -77,15 +86,9 @@ export function normaliseClaudeLine(line: Obj): EventFields {
     kind = 'tool_result';
   }
   const meta: Obj = { harness: 'claude-code', source_type: type };
-  for (const [from, to] of Object.entries(META_FIELDS)) if (line[from] !== undefined) meta[to] = line[from];
+  for (const [from, to] of META_PAIRS) if (line[from] !== undefined) meta[to] = line[from];
   if (message) {
-    for (const [from, to] of [
-      ['model', 'model'],
-      ['usage', 'usage'],
-      ['stop_reason', 'stop_reason'],
-      ['stop_sequence', 'stop_sequence'],
-      ['id', 'message_id'],
-    ] as const) {
+    for (const [from, to] of MESSAGE_META) {
       if (message[from] !== undefined && message[from] !== null) meta[to] = message[from];
     }
   }

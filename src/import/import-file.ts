@@ -148,12 +148,11 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
       }
     }
     if (ids.length === 0 && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
-    const source = async (threshold: number): Promise<EventSource> => ({
-      format,
-      line: line.number,
-      eol: line.eol,
-      text: line.huge ? await hugeTemplate(line, threshold) : await template(line, threshold),
-    });
+    // Members in key order (canonical-json.ts, nativeForm).
+    const source = async (threshold: number): Promise<EventSource> => {
+      const text = line.huge ? await hugeTemplate(line, threshold) : await template(line, threshold);
+      return { eol: line.eol, format, line: line.number, text };
+    };
     const template = async (l: ParsedLine, threshold: number): Promise<TemplatePart[]> =>
       threshold === WHOLE_LINE
         ? [{ $blob: await put(l.bytes), raw: true }]
@@ -170,7 +169,9 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     // A line whose template alone is larger than a record can be has no record that fits at any
     // threshold: it is not built three times to find out (for a line of millions of numbers, the
     // most memory an import took), and the blobs those tries would store, for nothing, are not.
-    const templateAtLeast = line.value === undefined ? 0 : line.huge ? (line.huge.templateAtLeast ?? 0) : line.text !== undefined ? templateSizeAtLeast(line.text) : 0;
+    // (A template is no longer than its line's text: only a longer text is measured.)
+    const templateAtLeast =
+      line.value === undefined ? 0 : line.huge ? (line.huge.templateAtLeast ?? 0) : line.text !== undefined && line.text.length > MAX_RECORD_BODY ? templateSizeAtLeast(line.text) : 0;
     let body: Uint8Array;
     try {
       body = await encodeEventRecord(parent, fields, source, put, opts.longTexts, templateAtLeast > MAX_RECORD_BODY);

@@ -10,13 +10,13 @@
 // A record is a function of its parent, the line's bytes, number and end of
 // line, for a format whose lines are read one by one with no state carried
 // between them (Claude Code's: Codex and Gemini carry state). The key is the
-// first 16 bytes of SHA-256 over those: content is hostile, but a 128-bit
+// first 16 bytes of SHA-256 over those (the bytes by their own SHA-256): content is hostile, but a 128-bit
 // collision costs some 2^64 tries. The table holds 16 + 32 bytes a line in
 // typed arrays (about 12 MB for the scale corpus's lines), nothing for the
 // garbage collector to trace, and slots are placed by a random seed per
 // table (as IdSet's: hostile keys sharing the few bits a table looks at
 // would pile into one run).
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const KEY_WORDS = 4;
 const ID_BYTES = 32;
@@ -38,7 +38,10 @@ export class LineMemo {
 
   /** The key of a line: its parent record (null for the first), line number, end of line and bytes. */
   static key(parent: string | null, number: number, eol: string, bytes: Uint8Array): Uint32Array {
-    const digest = createHash('sha256').update(`${parent ?? '-'} ${number} ${eol === '\n' ? 'n' : eol === '' ? '-' : JSON.stringify(eol)}\n`).update(bytes).digest();
+    // SHA-256 of the line, then of that and the rest: two one-shot hashes
+    // (crypto.hash) cost less than a Hash object fed both, a line at a time.
+    const line = hash('sha256', bytes, 'base64');
+    const digest = hash('sha256', `${parent ?? '-'} ${number} ${eol === '\n' ? 'n' : eol === '' ? '-' : JSON.stringify(eol)} ${line}`, 'buffer');
     const key = new Uint32Array(KEY_WORDS);
     for (let i = 0; i < KEY_WORDS; i++) key[i] = digest.readUInt32LE(i * 4);
     return key;

@@ -63,31 +63,22 @@ export async function encodeEventRecord(
 ): Promise<Uint8Array> {
   const role = typeof fields.role === 'string' && fields.role.length <= 64 && !hasLoneSurrogate(fields.role) ? fields.role : null;
   for (const threshold of noneFits ? [] : THRESHOLDS) {
-    const value = {
-      parent,
-      kind: fields.kind,
-      role,
-      time: fields.time,
-      content: await encodeValue(fields.content, put, threshold, standIns),
-      meta: await encodeValue(fields.meta, put, threshold, standIns),
-      source: await source(threshold),
-    };
+    // Stored in this order (content, meta, then the source's blobs); the members in key order (as the
+    // value codec's and the importer's source are), so that canonicalJson writes the body with one
+    // JSON.stringify (canonical-json.ts).
+    const content = await encodeValue(fields.content, put, threshold, standIns);
+    const meta = await encodeValue(fields.meta, put, threshold, standIns);
+    const src = await source(threshold);
+    const value = { content, kind: fields.kind, meta, parent, role, source: src, time: fields.time };
     const body = Buffer.from(canonicalJson(value), 'utf8');
     if (body.length <= MAX_RECORD_BODY) return body;
   }
   const harness = typeof fields.meta.harness === 'string' ? fields.meta.harness : null;
-  const value = {
-    parent,
-    kind: fields.kind,
-    role,
-    time: fields.time,
-    content: [],
-    meta: { harness, oversized: true },
-    source: await source(WHOLE_LINE),
-  };
+  const src = await source(WHOLE_LINE);
+  const value = { content: [], kind: fields.kind, meta: { harness, oversized: true }, parent, role, source: src, time: fields.time };
   const body = Buffer.from(canonicalJson(value), 'utf8');
   if (body.length <= MAX_RECORD_BODY) return body;
-  throw new ObjectTooLargeError(`line ${value.source.line}: record does not fit in one object`, { line: value.source.line });
+  throw new ObjectTooLargeError(`line ${src.line}: record does not fit in one object`, { line: src.line });
 }
 
 /** Normalises a timestamp to UTC ISO-8601, or null when it is not one. */

@@ -70,18 +70,42 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
     return out;
   }
   if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
     const out: { [k: string]: JsonValue } = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    let ordered = true;
+    let prev = '';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = obj[k];
       if (v === undefined) continue;
       standIns?.key(k);
       // Keys cannot hold markers; a lone surrogate in a key becomes U+FFFD here
       // (the record's source keeps the exact key).
       const key = hasLoneSurrogate(k) ? toWellFormed(k) : k;
-      out[key.startsWith('$') ? '$' + key : key] = await encodeValue(v, put, threshold, standIns, depth + 1);
+      const stored = key.charCodeAt(0) === 0x24 /* $ */ ? '$' + key : key;
+      if (i > 0 && !(prev < stored)) ordered = false;
+      prev = stored;
+      // Values are stored in the value's own order (the order blobs are put in, and so a pack's).
+      out[stored] = await encodeValue(v, put, threshold, standIns, depth + 1);
     }
-    return out;
+    return ordered ? out : inKeyOrder(out);
   }
   throw new InvalidInputError(`cannot store a value of type ${typeof value}`, {});
+}
+
+/**
+ * The object with its keys in canonical order (UTF-16 code units), so that
+ * canonicalJson writes a record with one JSON.stringify (canonical-json.ts,
+ * nativeForm). Adding a "$" keeps keys in order (every key that has one gets
+ * one), so this sorts the value's own keys; canonical JSON is the same either
+ * way, only faster to write.
+ */
+function inKeyOrder(obj: { [k: string]: JsonValue }): { [k: string]: JsonValue } {
+  const keys = Object.keys(obj).sort();
+  const out: { [k: string]: JsonValue } = {};
+  for (const k of keys) out[k] = obj[k]!;
+  return out;
 }
 
 /** The value as it was given to encodeValue, with blobs read back. */
