@@ -14,7 +14,7 @@ import { linePrefixDigest, type LongTextStore } from './huge-line.js';
 import { NeedsWholeFile } from './long-text.js';
 import { splitLines } from './jsonl-lines.js';
 import { LineMemo } from './line-memo.js';
-import { formatVerdict, harnessOf, lineLength, parseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
+import { formatVerdict, harnessOf, lineLength, parseLine, releaseLine, type ParsedLine, type TranscriptFormat } from './transcript-format.js';
 import type { WriteQueue } from '../odb/index.js';
 
 export type ImportStatus = 'new' | 'updated' | 'unchanged' | 'kept-separately' | 'refused';
@@ -79,8 +79,7 @@ function unparsedFields(line: ParsedLine, format: TranscriptFormat): EventFields
  */
 function release(line: ParsedLine, format: TranscriptFormat): void {
   if (format === 'gemini-json' && line.piece === 'head') return;
-  line.text = undefined;
-  line.value = undefined;
+  releaseLine(line);
   // A line read in pieces keeps where it is in the file (a later placement may read it), not its held text.
   if (line.huge) line.huge.segments = undefined;
 }
@@ -109,11 +108,11 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     // A Claude Code line already built into a record by this import, after
     // the same parent, is that record (line-memo.ts). Not a subagent's first
     // line, whose record also holds its link to the session, nor a line read
-    // in pieces (its bytes are not at hand to key it by).
+    // in pieces (its bytes are not at hand to key it by). Only lines that
+    // parse to an object are built into the memo, so one found there is such
+    // a line, and it is not parsed (transcript-format.ts, TranscriptLine).
     const memoKey: Uint32Array | undefined =
-      opts.memo && format === 'claude-code' && !line.huge && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value) && !(ids.length === 0 && opts.firstMeta)
-        ? LineMemo.key(parent, line.number, line.eol, line.bytes)
-        : undefined;
+      opts.memo && format === 'claude-code' && !line.huge && !(ids.length === 0 && opts.firstMeta) ? LineMemo.key(parent, line.number, line.eol, line.bytes) : undefined;
     const seen: string | undefined = memoKey && opts.memo!.get(memoKey);
     if (seen) {
       ids.push(seen);
@@ -125,7 +124,8 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     // What a Gemini session's later lines show depends on all of each message: a projected line cannot serve.
     if (line.huge?.projected && (format === 'gemini' || format === 'gemini-json')) throw new NeedsWholeFile(`line ${line.number} of a Gemini session is mostly structure`);
     let fields: EventFields;
-    if (line.value !== undefined && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value)) {
+    const parsedToObject = line.value !== undefined && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value);
+    if (parsedToObject) {
       const obj = line.value as Record<string, unknown>;
       fields =
         format === 'claude-code'
@@ -187,7 +187,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     }
     const { id, isNew } = await queue.writeNew('record', body);
     if (isNew) added++;
-    if (memoKey) opts.memo!.set(memoKey, id);
+    if (memoKey && parsedToObject) opts.memo!.set(memoKey, id);
     ids.push(id);
     parent = id;
     release(line, format);

@@ -7,9 +7,10 @@ import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, importTranscripts } from '../../src/archive/index.js';
-import { LineMemo } from '../../src/import/index.js';
+import { LineMemo, formatVerdict, importFile, lineDecoded, parseLine, splitLines } from '../../src/import/index.js';
+import { LooseObjectStore, WriteQueue } from '../../src/odb/index.js';
 import { fixedBytes } from '../helpers/fixed-bytes.js';
-import { claudeProjects, linesWithEol, newArchive, revList } from './import-helpers.js';
+import { MemoryRefs, claudeProjects, linesWithEol, newArchive, revList, tempDir } from './import-helpers.js';
 
 // A transcript of 157 lines.
 const transcript = join(claudeProjects, '-Users-alex-workspace-cli', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl');
@@ -71,4 +72,35 @@ t.test('the same line after a different parent, or at another number, is built',
   const summary = await importTranscripts(await Archive.openAt(join(cwd, '.tapes')), { kind: 'auto', paths: ['x.jsonl', 'y.jsonl'], cwd, env: {}, lineMemo: memo });
   t.equal(memo.hits, 0, 'no line of y has the parent and number it had in x');
   t.equal(summary.records_added, 12, 'twelve records built');
+});
+
+t.test('a line the memo answers is never decoded or parsed; the format verdict reads lines from the end', async (t) => {
+  const bytes = await fs.readFile(transcript);
+  const lines = linesWithEol(bytes);
+  // A parent of fewer lines than half the resumed file's: the verdict reads none of them.
+  const parentBytes = Buffer.concat(lines.slice(0, 60));
+  const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
+  const refs = new MemoryRefs();
+  const memo = new LineMemo();
+  const file = (b: Buffer, name: string) => ({ path: name, display: name, bytes: b, format: 'claude-code' as const, refName: `refs/sessions/${name}`, queue: new WriteQueue(store), refs, reason: 'test', memo });
+  const parentLines = splitLines(parentBytes).map(parseLine);
+  const first = await importFile({ ...file(parentBytes, 'parent'), lines: parentLines });
+  t.equal(first.status, 'new');
+  t.equal(parentLines.filter(lineDecoded).length, 60, 'a new file: every line decoded');
+  const resumed = splitLines(bytes).map(parseLine);
+  t.equal(resumed.filter(lineDecoded).length, 0, 'nothing decoded before it is read');
+  t.ok(formatVerdict(resumed, 'claude-code').ok);
+  const half = Math.ceil(resumed.length / 2);
+  t.same(
+    resumed.map((l, i) => [i, lineDecoded(l)]).filter(([, d]) => d).map(([i]) => i),
+    Array.from({ length: half }, (_, i) => resumed.length - half + i),
+    'the verdict decoded the last half of the lines (all of them Claude Code lines), no more',
+  );
+  const hitsBefore = memo.hits;
+  const second = await importFile({ ...file(bytes, 'resumed'), lines: resumed });
+  t.equal(second.status, 'new');
+  t.equal(memo.hits - hitsBefore, 60, 'the first 60 lines are the parent\'s records');
+  t.equal(resumed.slice(0, 60).filter(lineDecoded).length, 0, 'and none of them was decoded');
+  t.equal(resumed.slice(60).filter(lineDecoded).length, resumed.length - 60, 'every other line was');
+  t.equal(resumed.filter((l) => l.text !== undefined || l.value !== undefined).length, 0, 'all released');
 });
