@@ -13,8 +13,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { InvalidInputError } from '../errors/index.js';
 import { ContentStreamWriter, type ObjectStore } from '../odb/index.js';
-import type { JsonValue } from '../hash/index.js';
-import { BLOB_REF_KEY, MAX_RECORD_BODY, WTF16_KEY, type StandIns, type TemplatePart } from '../record/index.js';
+import { MAX_RECORD_BODY, type StandIns, type TemplatePart } from '../record/index.js';
 import { joinPieces, LiteralDecoder } from './json-literal.js';
 import { JsonLineScanner, type LineSegment, type LongLiteral, type Projection, type ScanLimits } from './json-line-scanner.js';
 import { holdsLongText, longTextFacts, NeedsWholeFile } from './long-text.js';
@@ -201,13 +200,12 @@ export class LongTextStore implements StandIns {
   }
 
   /** The value codec's stored form of a placeholder: the text's blob reference, or its $wtf16 form (docs/format.md 6.1.5). */
-  encode(s: string): Promise<JsonValue> | undefined {
+  storedForm(s: string): { wtf16: boolean; put: () => Promise<string> } | undefined {
     if (!holdsLongText(s)) return undefined;
     const at = longTextFacts(s) ? this.byPlaceholder.get(s) : undefined;
     if (!at) throw new NeedsWholeFile('a string built from a long one is stored');
-    return at.lit.stats.loneSurrogate
-      ? this.content(at.line, at.lit, 'stringified').then((id) => ({ [WTF16_KEY]: { [BLOB_REF_KEY]: id } }))
-      : this.content(at.line, at.lit, 'text').then((id) => ({ [BLOB_REF_KEY]: id }));
+    const wtf16 = at.lit.stats.loneSurrogate;
+    return { wtf16, put: () => this.content(at.line, at.lit, wtf16 ? 'stringified' : 'text') };
   }
 
   key(k: string): void {

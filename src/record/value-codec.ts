@@ -27,8 +27,13 @@ export type GetContent = (id: string) => Promise<Uint8Array>;
  * for each: the form the text itself would be stored in.
  */
 export interface StandIns {
-  /** The stored form of `s` when it stands for such a text; undefined for any other string. */
-  encode(s: string): Promise<JsonValue> | undefined;
+  /**
+   * For a string that stands for such a text: whether it is stored as a
+   * $wtf16 literal's blob (the text holds a lone surrogate) or as its own,
+   * and `put`, which stores that blob; undefined for any other string.
+   * Throws when the string cannot be stored.
+   */
+  storedForm(s: string): { wtf16: boolean; put: () => Promise<string> } | undefined;
   /** Throws when the key cannot be stored as it is. */
   key(k: string): void;
 }
@@ -47,26 +52,64 @@ export class NestingTooDeepError extends InvalidInputError {
   }
 }
 
+/** A blob reference whose blob is stored once the whole value has been walked. */
+interface PendingBlob {
+  ref: { [BLOB_REF_KEY]: string };
+  bytes?: Uint8Array;
+  put?: () => Promise<string>;
+}
+
+/**
+ * The stored form of `value`. The value is walked at once (an await at each
+ * of its members was most of what encoding a record cost), and its long
+ * strings are then stored in the order they were reached, as when each was
+ * stored on the way: a value that fails part way (too deep, a stand-in that
+ * cannot be stored) has had what came before it stored, and then throws.
+ */
 export async function encodeValue(value: unknown, put: PutContent, threshold = DEFAULT_BLOB_THRESHOLD, standIns?: StandIns, depth = 0): Promise<JsonValue> {
+  const pending: PendingBlob[] = [];
+  let out: JsonValue;
+  try {
+    out = encodeNow(value, threshold, standIns, depth, pending);
+  } catch (err) {
+    await storeBlobs(pending, put);
+    throw err;
+  }
+  await storeBlobs(pending, put);
+  return out;
+}
+
+async function storeBlobs(pending: PendingBlob[], put: PutContent): Promise<void> {
+  for (const p of pending) p.ref[BLOB_REF_KEY] = p.bytes ? await put(p.bytes) : await p.put!();
+}
+
+function blobRef(pending: PendingBlob[], bytes: Uint8Array | undefined, put?: () => Promise<string>): { [BLOB_REF_KEY]: string } {
+  const ref = { [BLOB_REF_KEY]: '' };
+  pending.push({ ref, bytes, put });
+  return ref;
+}
+
+function encodeNow(value: unknown, threshold: number, standIns: StandIns | undefined, depth: number, pending: PendingBlob[]): JsonValue {
   if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
   if (depth > MAX_VALUE_DEPTH && typeof value === 'object') throw new NestingTooDeepError();
   if (typeof value === 'string') {
-    const stored = standIns?.encode(value);
-    if (stored) return stored;
+    const stand = standIns?.storedForm(value);
+    if (stand) {
+      const ref = blobRef(pending, undefined, stand.put);
+      return stand.wtf16 ? { [WTF16_KEY]: ref } : ref;
+    }
     if (hasLoneSurrogate(value)) {
       // The JSON literal writes each lone surrogate as a \\u escape, so it is valid
       // text; a long one goes to a blob like any long string.
       const literal = JSON.stringify(value);
-      return { [WTF16_KEY]: literal.length > threshold ? { [BLOB_REF_KEY]: await put(Buffer.from(literal, 'utf8')) } : literal };
+      return { [WTF16_KEY]: literal.length > threshold ? blobRef(pending, Buffer.from(literal, 'utf8')) : literal };
     }
-    if (value.length > threshold / 3 && Buffer.byteLength(value, 'utf8') > threshold) {
-      return { [BLOB_REF_KEY]: await put(Buffer.from(value, 'utf8')) };
-    }
+    if (value.length > threshold / 3 && Buffer.byteLength(value, 'utf8') > threshold) return blobRef(pending, Buffer.from(value, 'utf8'));
     return value;
   }
   if (Array.isArray(value)) {
-    const out: JsonValue[] = [];
-    for (const v of value) out.push(await encodeValue(v, put, threshold, standIns, depth + 1));
+    const out: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = encodeNow(value[i], threshold, standIns, depth + 1, pending);
     return out;
   }
   if (typeof value === 'object') {
@@ -86,8 +129,8 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
       const stored = key.charCodeAt(0) === 0x24 /* $ */ ? '$' + key : key;
       if (i > 0 && !(prev < stored)) ordered = false;
       prev = stored;
-      // Values are stored in the value's own order (the order blobs are put in, and so a pack's).
-      out[stored] = await encodeValue(v, put, threshold, standIns, depth + 1);
+      // Walked in the value's own order (the order blobs are stored in, and so a pack's).
+      out[stored] = encodeNow(v, threshold, standIns, depth + 1, pending);
     }
     return ordered ? out : inKeyOrder(out);
   }

@@ -47,3 +47,24 @@ t.test('keys the codec changes: "$" keys, lone surrogates, "__proto__"', async (
   t.ok(stringifiesCanonically(plain), 'keys added in order');
   t.equal(JSON.stringify(plain), '{"$$a":null,"a":[],"b":{"c":"x","d":[{"x":2,"y":1}]}}');
 });
+
+t.test('long strings are stored in the order they are reached, also those before a failure', async (t) => {
+  const stored: string[] = [];
+  const put = async (bytes: Uint8Array) => {
+    stored.push(Buffer.from(bytes).toString('utf8').slice(0, 1));
+    return String(stored.length).padStart(64, '0');
+  };
+  const long = (c: string) => c.repeat(2000);
+  const value = { z: long('z'), a: [long('a'), { m: long('m'), b: long('b') }], lone: '\ud800' + long('l') };
+  const encoded = await encodeValue(value, put);
+  t.same(stored, ['z', 'a', 'm', 'b', '"'], 'in the value\'s own order (the $wtf16 literal begins with a quote)');
+  t.equal(
+    canonicalJson(encoded),
+    `{"a":[{"$blob":"${'2'.padStart(64, '0')}"},{"b":{"$blob":"${'4'.padStart(64, '0')}"},"m":{"$blob":"${'3'.padStart(64, '0')}"}}],"lone":{"$wtf16":{"$blob":"${'5'.padStart(64, '0')}"}},"z":{"$blob":"${'1'.padStart(64, '0')}"}}`,
+  );
+  stored.length = 0;
+  let deep: unknown = [];
+  for (let i = 0; i < 1100; i++) deep = [deep];
+  await t.rejects(encodeValue({ first: long('f'), deep, after: long('x') }, put), { code: 'InvalidInputError' });
+  t.same(stored, ['f'], 'what came before the value too deep to store was stored, nothing after it');
+});
