@@ -3,7 +3,7 @@
 // or — when the file does not extend what the archive holds under that name —
 // a separate ref, so that nothing stored is ever overwritten.
 import { shortId } from '../hash/index.js';
-import { MAX_RECORD_BODY, NestingTooDeepError, WHOLE_LINE, buildSegmentedTemplate, templateSizeAtLeast, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type TemplatePart } from '../record/index.js';
+import { MAX_RECORD_BODY, NestingTooDeepError, WHOLE_LINE, buildSegmentedTemplate, templateSizeAtLeast, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type PutContent, type TemplatePart } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
 import { captureViewRef, refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
 import { normaliseClaudeLine } from './claude-transcript.js';
@@ -90,7 +90,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
   // The same long string often appears twice on a line (a tool result in the
   // message and again in toolUseResult): store it once per line.
   const memo = new Map<string, { bytes: Uint8Array; id: string }>();
-  const put = async (bytes: Uint8Array): Promise<string> => {
+  const putBytes = async (bytes: Uint8Array): Promise<string> => {
     const key = bytes.length > 4096 ? `${bytes.length}:${Buffer.from(bytes.subarray(0, 64)).toString('latin1')}` : undefined;
     const hit = key === undefined ? undefined : memo.get(key);
     if (hit && Buffer.from(hit.bytes).equals(bytes)) return hit.id;
@@ -98,6 +98,18 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     if (key !== undefined) memo.set(key, { bytes, id });
     return id;
   };
+  // Strings (the normalised view's and the template's long ones) by their text, not encoded again.
+  const texts = new Map<string, string>();
+  const put: PutContent = Object.assign(putBytes, {
+    text: async (s: string): Promise<string> => {
+      let id = texts.get(s);
+      if (id === undefined) {
+        id = await putBytes(Buffer.from(s, 'utf8'));
+        texts.set(s, id);
+      }
+      return id;
+    },
+  });
   const codexState: CodexState = {};
   const geminiState = newGeminiState();
   const ids: string[] = [];
@@ -121,6 +133,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
       continue;
     }
     memo.clear();
+    texts.clear();
     // What a Gemini session's later lines show depends on all of each message: a projected line cannot serve.
     if (line.huge?.projected && (format === 'gemini' || format === 'gemini-json')) throw new NeedsWholeFile(`line ${line.number} of a Gemini session is mostly structure`);
     let fields: EventFields;

@@ -19,7 +19,7 @@ import { hasLoneSurrogate } from '../hash/index.js';
 export type TemplatePart = string | { $blob: string; raw?: true };
 
 /** Something that stores content and returns its id (chunking as needed). */
-import type { PutContent } from './value-codec.js';
+import { putText, type PutContent } from './value-codec.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -174,7 +174,7 @@ async function textParts(text: string, threshold: number, put: PutContent, parts
     if (Buffer.byteLength(decoded, 'utf8') <= threshold && !(lone && literal.length > threshold)) continue;
     if (s > last) parts.push(text.slice(last, s));
     if (!lone && (plain || isStringifyLiteral(literal))) {
-      parts.push({ $blob: await put(Buffer.from(decoded, 'utf8')) });
+      parts.push({ $blob: await putText(put, decoded) });
     } else {
       parts.push({ $blob: await put(Buffer.from(literal, 'utf8')), raw: true });
     }

@@ -18,7 +18,19 @@ function toWellFormed(s: string): string {
 }
 export const DEFAULT_BLOB_THRESHOLD = 1024;
 
-export type PutContent = (bytes: Uint8Array) => Promise<string>;
+/**
+ * Stores content and returns its id (chunking as needed). `text`, when
+ * there, stores a string's UTF-8 bytes and may know the string already: an
+ * importer keeps a line's long strings, for the same one is often there
+ * more than once (a tool's output in the message and in toolUseResult), and
+ * comparing strings costs less than encoding and comparing their bytes.
+ */
+export type PutContent = ((bytes: Uint8Array) => Promise<string>) & { text?: (s: string) => Promise<string> };
+
+/** Stores the UTF-8 bytes of `s` through `put`. */
+export function putText(put: PutContent, s: string): Promise<string> {
+  return put.text ? put.text(s) : put(Buffer.from(s, 'utf8'));
+}
 export type GetContent = (id: string) => Promise<Uint8Array>;
 
 /**
@@ -55,7 +67,7 @@ export class NestingTooDeepError extends InvalidInputError {
 /** A blob reference whose blob is stored once the whole value has been walked. */
 interface PendingBlob {
   ref: { [BLOB_REF_KEY]: string };
-  bytes?: Uint8Array;
+  text?: string;
   put?: () => Promise<string>;
 }
 
@@ -80,12 +92,12 @@ export async function encodeValue(value: unknown, put: PutContent, threshold = D
 }
 
 async function storeBlobs(pending: PendingBlob[], put: PutContent): Promise<void> {
-  for (const p of pending) p.ref[BLOB_REF_KEY] = p.bytes ? await put(p.bytes) : await p.put!();
+  for (const p of pending) p.ref[BLOB_REF_KEY] = p.text !== undefined ? await putText(put, p.text) : await p.put!();
 }
 
-function blobRef(pending: PendingBlob[], bytes: Uint8Array | undefined, put?: () => Promise<string>): { [BLOB_REF_KEY]: string } {
+function blobRef(pending: PendingBlob[], text: string | undefined, put?: () => Promise<string>): { [BLOB_REF_KEY]: string } {
   const ref = { [BLOB_REF_KEY]: '' };
-  pending.push({ ref, bytes, put });
+  pending.push({ ref, text, put });
   return ref;
 }
 
@@ -102,9 +114,9 @@ function encodeNow(value: unknown, threshold: number, standIns: StandIns | undef
       // The JSON literal writes each lone surrogate as a \\u escape, so it is valid
       // text; a long one goes to a blob like any long string.
       const literal = JSON.stringify(value);
-      return { [WTF16_KEY]: literal.length > threshold ? blobRef(pending, Buffer.from(literal, 'utf8')) : literal };
+      return { [WTF16_KEY]: literal.length > threshold ? blobRef(pending, literal) : literal };
     }
-    if (value.length > threshold / 3 && Buffer.byteLength(value, 'utf8') > threshold) return blobRef(pending, Buffer.from(value, 'utf8'));
+    if (value.length > threshold / 3 && Buffer.byteLength(value, 'utf8') > threshold) return blobRef(pending, value);
     return value;
   }
   if (Array.isArray(value)) {
