@@ -11,29 +11,32 @@ export type Obj = Record<string, unknown>;
 /** A plain object: not null, not an array (the one such check; every layer above uses it). */
 export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** One block with the members the schema keeps; a bare string is a text block, an unknown block is kept as it is. */
+/**
+ * One block with the members the schema keeps; a bare string is a text block, an unknown block is kept as it is.
+ * (Members are written in key order: the value codec then keeps the object as it is, hash/canonical-json.ts.)
+ */
 export function normaliseBlock(b: unknown): unknown {
-  if (!isObj(b)) return typeof b === 'string' ? { type: 'text', text: b } : b;
+  if (!isObj(b)) return typeof b === 'string' ? { text: b, type: 'text' } : b;
   switch (b.type) {
     case 'text':
-      return { type: 'text', text: b.text ?? '' };
+      return { text: b.text ?? '', type: 'text' };
     case 'thinking':
       return b.signature === undefined
-        ? { type: 'thinking', thinking: b.thinking ?? '' }
-        : { type: 'thinking', thinking: b.thinking ?? '', signature: b.signature };
+        ? { thinking: b.thinking ?? '', type: 'thinking' }
+        : { signature: b.signature, thinking: b.thinking ?? '', type: 'thinking' };
     case 'tool_use':
     case 'server_tool_use':
-      return { type: b.type, id: b.id ?? null, name: b.name ?? null, input: b.input ?? null };
+      return { id: b.id ?? null, input: b.input ?? null, name: b.name ?? null, type: b.type };
     case 'tool_result':
       return {
-        type: 'tool_result',
-        tool_use_id: b.tool_use_id ?? null,
         content: Array.isArray(b.content) ? b.content.map(normaliseBlock) : (b.content ?? ''),
         is_error: b.is_error === true,
+        tool_use_id: b.tool_use_id ?? null,
+        type: 'tool_result',
       };
     case 'image': {
       const src = isObj(b.source) ? b.source : {};
-      return { type: 'image', media_type: src.media_type ?? null, source_type: src.type ?? null, data: src.data ?? src.url ?? null };
+      return { data: src.data ?? src.url ?? null, media_type: src.media_type ?? null, source_type: src.type ?? null, type: 'image' };
     }
     default:
       return b;
@@ -43,7 +46,7 @@ export function normaliseBlock(b: unknown): unknown {
 /** A message's `content` as a list of normalised blocks: none for null, one text block for a string. */
 export function normaliseContent(v: unknown): unknown[] {
   if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return [{ type: 'text', text: v }];
+  if (typeof v === 'string') return [{ text: v, type: 'text' }];
   if (Array.isArray(v)) return v.map(normaliseBlock);
   return [v];
 }

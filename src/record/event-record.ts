@@ -81,6 +81,39 @@ export async function encodeEventRecord(
   throw new ObjectTooLargeError(`line ${src.line}: record does not fit in one object`, { line: src.line });
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number of `len` decimal digits at `at`, or -1. */
+function digitsAt(s: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * Is `s` (24 characters, T at 10, Z at 23) a time toISOString writes,
+ * YYYY-MM-DDTHH:mm:ss.sssZ with every field in range (the day within its
+ * month, proleptic Gregorian as Date's)? Then it is its own normal form, and
+ * the Date round trip, a quarter of normalising a Claude Code line, is not
+ * needed; anything else (24:00, 30 February, 60 seconds) goes the long way.
+ */
+function writtenByToISOString(s: string): boolean {
+  if (s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a || s.charCodeAt(19) !== 0x2e) return false;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || digitsAt(s, 20, 3) < 0) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
+}
+
 /** Normalises a timestamp to UTC ISO-8601, or null when it is not one. */
 export function isoTime(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) {
@@ -91,6 +124,7 @@ export function isoTime(value: unknown): string | null {
   // Most times are already in the form toISOString writes (Claude Code's are):
   // one that comes back unchanged needs none of the parsing below.
   if (value.length === 24 && value.charCodeAt(23) === 0x5a && value.charCodeAt(10) === 0x54) {
+    if (writtenByToISOString(value)) return value;
     const t = new Date(value).getTime();
     if (!Number.isNaN(t)) {
       const iso = new Date(t).toISOString();
