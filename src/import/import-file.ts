@@ -98,15 +98,16 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     if (key !== undefined) memo.set(key, { bytes, id });
     return id;
   };
-  // Strings (the normalised view's and the template's long ones) by their text, not encoded again.
-  const texts = new Map<string, string>();
+  // Strings (the normalised view's and the template's long ones) by their text, not encoded again;
+  // found by their length and beginning (hashing whole long strings cost as much as encoding them).
+  const texts = new Map<string, { text: string; id: string }>();
   const put: PutContent = Object.assign(putBytes, {
     text: async (s: string): Promise<string> => {
-      let id = texts.get(s);
-      if (id === undefined) {
-        id = await putBytes(Buffer.from(s, 'utf8'));
-        texts.set(s, id);
-      }
+      const key = `${s.length}:${s.slice(0, 32)}`;
+      const hit = texts.get(key);
+      if (hit !== undefined && hit.text === s) return hit.id;
+      const id = await putBytes(Buffer.from(s, 'utf8'));
+      texts.set(key, { text: s, id });
       return id;
     },
   });
