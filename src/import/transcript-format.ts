@@ -64,9 +64,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * from the end of a file, where a resumed session's new lines are.
  */
 class TranscriptLine implements ParsedLine {
+  /** Parsed, or released (its text and value then read as undefined, and it is not parsed for them). */
   private parsed = false;
-  /** Text and value are dropped (release): they read as undefined, and are not parsed again for. */
-  private released = false;
   private wasDecoded = false;
   private parsedText: string | undefined = undefined;
   private parsedValue: unknown = undefined;
@@ -141,7 +140,6 @@ class TranscriptLine implements ParsedLine {
 
   /** Drops the text and value (import-file.ts, release): the line is not parsed for them again. */
   release(): void {
-    this.released = true;
     this.parsed = true;
     this.parsedText = undefined;
     this.parsedValue = undefined;
@@ -150,7 +148,6 @@ class TranscriptLine implements ParsedLine {
 
   private parse(): void {
     this.parsed = true;
-    if (this.released) return;
     this.wasDecoded = true;
     let text: string;
     try {

@@ -1,6 +1,6 @@
 // importFile releases each line's text and parsed value once its record is
-// built (a file's lines are all parsed first, for the format verdict; held to
-// the end, a 4 MB transcript kept some 13 MB alive). Counted on the lines
+// built (many of a file's lines are parsed first, for the format verdict;
+// held to the end, a 4 MB transcript kept some 13 MB alive). Counted on the lines
 // themselves; the records are the same as ever (the other import tests).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
