@@ -1,14 +1,15 @@
 // The worker thread of a background index update (background-index.ts).
 // It opens the archive by its directory and, for each message, brings the
-// session summaries and the search index level with the refs, then says
-// so. Both are derived data kept against the ref tips and written as any
-// other process writes them (docs/search.md), so the import that started
-// this thread and the thread itself never need to agree on anything else.
+// session summaries and the search index level with the refs, reading each
+// chain once for both (derived-update.ts), then says so. Both are derived
+// data kept against the ref tips and written as any other process writes
+// them (docs/search.md), so the import that started this thread and the
+// thread itself never need to agree on anything else.
 import { parentPort, workerData } from 'node:worker_threads';
 import { setFrameCacheBytes } from '../../odb/index.js';
 import { Archive } from '../archive.js';
-import { listSessions } from '../sessions/index.js';
-import { openSearchIndex, syncSearchIndex } from './search-index.js';
+import { updateDerivedIndexes } from './derived-update.js';
+import { openSearchIndex } from './search-index.js';
 
 export interface IndexWorkerReply {
   ok: boolean;
@@ -27,8 +28,6 @@ if (port) {
   let queue: Promise<void> = Promise.resolve();
   const update = async (summaries: boolean): Promise<IndexWorkerReply> => {
     const archive = await Archive.openAt(dir);
-    // One chain at a time, as the import's own thread does (a packed import's reads never wait on the disk).
-    if (summaries) await listSessions(archive, { concurrency: 1 });
     const index = openSearchIndex(archive);
     // better-sqlite3 builds SQLite with a 16 MB page cache per connection; the
     // worker's writes append (rowids, FTS5 segments) and touch few pages
@@ -36,8 +35,10 @@ if (port) {
     // scale archive took no longer) and keeps the rest out of an import's peak.
     index.db.pragma('cache_size = -2000');
     try {
-      // Read-only (in memory): nothing to keep current.
-      if (index.path !== null) await syncSearchIndex(archive, index);
+      // One chain at a time (a packed import's reads never wait on the disk),
+      // each read once for its summary and its search records. A search
+      // index held in memory (read-only archive) has nothing to keep current.
+      await updateDerivedIndexes(archive, { summaries, index: index.path !== null ? index : undefined });
     } finally {
       index.close();
     }

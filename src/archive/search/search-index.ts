@@ -385,6 +385,14 @@ async function newRecords(store: ObjectStore, tip: string, stop: string | null):
   return { events: events.reverse(), fastForward: stop === null };
 }
 
+/** Of a chain's records (oldest first), those newer than `stop`, as newRecords reads them. */
+function recordsAfter(chain: readonly EventView[], stop: string | null): { events: EventView[]; fastForward: boolean } {
+  if (stop !== null) {
+    for (let i = chain.length - 1; i >= 0; i--) if (chain[i]!.id === stop) return { events: chain.slice(i + 1), fastForward: true };
+  }
+  return { events: chain.slice(), fastForward: stop === null };
+}
+
 /** How many records' blobs are read at once while indexing (their reads overlap). */
 const TEXT_CONCURRENCY = 16;
 
@@ -626,50 +634,93 @@ function writeRecords(
  * Brings the index level with the refs: chains whose tip moved forward get
  * their new records, chains that moved otherwise are indexed again, chains
  * whose ref is gone are dropped (and with them the text no other chain
- * holds). A record already indexed for another chain is not read again.
- * Objects are read outside any transaction; each chain is then written in
- * one transaction that first checks nobody indexed it meanwhile, so
- * concurrent searches and imports never index a record twice, and an
- * interrupted update leaves the index as it was.
+ * holds). A record already indexed for another chain has its blobs read
+ * no more. Objects are read outside any transaction; each chain is then
+ * written in one transaction that first checks nobody indexed it
+ * meanwhile, so concurrent searches and imports never index a record
+ * twice, and an interrupted update leaves the index as it was.
  */
 export async function syncSearchIndex(archive: Archive, index: SearchIndex): Promise<SyncStats> {
-  const db = index.db;
-  const stats: SyncStats = { chains_updated: 0, chains_removed: 0, records_indexed: 0, failed: [] };
-  const refs = await chainRefs(archive);
-  const stored = new Map(
-    (db.prepare('SELECT name, tip, records, cwd FROM chains').all() as Array<{ name: string; tip: string; records: number; cwd: string | null }>).map((c) => [c.name, c]),
-  );
-  const live = new Set(refs.map((r) => r.name));
-  for (const name of stored.keys()) {
-    if (live.has(name)) continue;
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      dropOrphans(db, dropChain(db, name));
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
+  const sync = await SearchIndexSync.start(archive, index, await chainRefs(archive));
+  for (const r of sync.moved) await sync.chain(r);
+  return sync.finish();
+}
+
+/**
+ * One update of the index (syncSearchIndex): `start` drops the chains
+ * whose ref is gone and finds those that moved, `chain` indexes one of
+ * them, `finish` gives freed pages back. The import's second thread
+ * drives it chain by chain, handing each chain's records it read for the
+ * session summaries too (derived-update.ts).
+ */
+export class SearchIndexSync {
+  private readonly stats: SyncStats = { chains_updated: 0, chains_removed: 0, records_indexed: 0, failed: [] };
+  private readonly readStored: BetterSqlite3.Statement;
+  private known: KnownDocs | undefined;
+  private readonly movedNames: Set<string>;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly store: ObjectStore | undefined,
+    /** The chains whose ref is not at the tip they were indexed up to, in the refs' order. */
+    readonly moved: Array<{ name: string; id: string }>,
+  ) {
+    this.readStored = db.prepare('SELECT tip, records, cwd FROM chains WHERE name = ?');
+    this.movedNames = new Set(moved.map((r) => r.name));
+  }
+
+  /** Drops the chains whose ref is gone, and finds those that moved (`refs`: the chain refs, chainRefs). */
+  static async start(archive: Archive, index: SearchIndex, refs: Array<{ name: string; id: string }>): Promise<SearchIndexSync> {
+    const db = index.db;
+    const stored = new Map(
+      (db.prepare('SELECT name, tip, records, cwd FROM chains').all() as Array<{ name: string; tip: string; records: number; cwd: string | null }>).map((c) => [c.name, c]),
+    );
+    const live = new Set(refs.map((r) => r.name));
+    let removed = 0;
+    for (const name of stored.keys()) {
+      if (live.has(name)) continue;
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        dropOrphans(db, dropChain(db, name));
+        db.exec('COMMIT');
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
+      }
+      removed++;
     }
-    stats.chains_removed++;
+    const moved = refs.filter((r) => stored.get(r.name)?.tip !== r.id);
+    const sync = new SearchIndexSync(db, moved.length > 0 ? await archive.objects() : undefined, moved);
+    sync.stats.chains_removed = removed;
+    return sync;
   }
-  const moved = refs.filter((r) => stored.get(r.name)?.tip !== r.id);
-  if (moved.length === 0) {
-    if (stats.chains_removed > 0) compact(db);
-    return stats;
+
+  /** True when `ref` is one of `moved` not indexed yet by this update. */
+  needs(ref: string): boolean {
+    return this.movedNames.has(ref);
   }
-  const store = await archive.objects();
-  let known = knownDocs(db);
-  const readStored = db.prepare('SELECT tip, records, cwd FROM chains WHERE name = ?');
-  for (const r of moved) {
+
+  /**
+   * Indexes the chain of `r` (one of `moved`) up to its tip. `chain`: its
+   * records, oldest first, when the caller has read them all already
+   * (readChainEvents); otherwise only the records newer than those indexed
+   * are read here. A chain that cannot be read is counted in `failed`.
+   */
+  async chain(r: { name: string; id: string }, chain?: readonly EventView[]): Promise<void> {
+    this.movedNames.delete(r.name);
+    const { db, stats, readStored } = this;
+    const store = this.store!;
+    this.known ??= knownDocs(db);
     // Another process may index the same chain meanwhile: then start over from what it wrote.
     for (let attempt = 0; ; attempt++) {
+      const known = this.known;
       const before = readStored.get(r.name) as { tip: string; records: number; cwd: string | null } | undefined;
       if (before?.tip === r.id) break;
       let events: EventView[];
       let fastForward: boolean;
       let pending: PendingRecord[];
       try {
-        ({ events, fastForward } = await newRecords(store, r.id, before?.tip ?? null));
+        ({ events, fastForward } = chain ? recordsAfter(chain, before?.tip ?? null) : await newRecords(store, r.id, before?.tip ?? null));
         pending = await textsOf(store, events, known.ids);
       } catch (err) {
         stats.failed.push({ chain: r.name, message: (err as Error).message });
@@ -704,7 +755,7 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
         if (err instanceof DocGone && attempt < 3) {
-          known = knownDocs(db);
+          this.known = knownDocs(db);
           continue;
         }
         if (err instanceof DocGone) {
@@ -715,8 +766,12 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
       }
     }
   }
-  if (stats.chains_updated + stats.chains_removed > 0) compact(db);
-  return stats;
+
+  /** Gives the pages freed back; what this update did. */
+  finish(): SyncStats {
+    if (this.stats.chains_updated + this.stats.chains_removed > 0) compact(this.db);
+    return this.stats;
+  }
 }
 
 /**

@@ -133,34 +133,79 @@ export interface ListOptions {
   concurrency?: number;
 }
 
+/**
+ * One update of index/sessions.json: which chains' summaries are current
+ * (their ref still at the tip they were computed from, or a renamed ref's
+ * chain), which must be computed (`stale`), and, once the caller has put
+ * those, the index written back. listSessions computes them itself; the
+ * import's second thread computes them from the records it reads for the
+ * search index too (search/derived-update.ts).
+ */
+export class SessionIndexUpdate {
+  private constructor(
+    private readonly archive: Archive,
+    private readonly path: string,
+    /** The chain refs, in the order the summaries are listed. */
+    readonly refs: Array<{ name: string; id: string }>,
+    private readonly out: Array<SessionSummary | undefined>,
+    /** Positions in `refs` of the chains to summarise, in order. */
+    readonly stale: number[],
+    private changed: boolean,
+  ) {}
+
+  /** Reads the index and compares it with `refs` (the chain refs: chainRefs). */
+  static plan(archive: Archive, refs: Array<{ name: string; id: string }>): SessionIndexUpdate {
+    const path = indexPath(archive);
+    const index = readIndex(path);
+    const byTip = new Map<string, SessionSummary>();
+    for (const s of index.values()) byTip.set(s.tip, s);
+    const out: Array<SessionSummary | undefined> = new Array(refs.length);
+    const stale: number[] = [];
+    let changed = index.size !== refs.length || !existsSync(path);
+    for (const [i, r] of refs.entries()) {
+      const cached = index.get(r.name);
+      if (cached && cached.tip === r.id) {
+        out[i] = cached;
+        continue;
+      }
+      changed = true;
+      // A ref renamed (or copied) keeps its chain: the summary is the same but for its name.
+      const same = byTip.get(r.id);
+      if (same) {
+        out[i] = {
+          ...same,
+          ref: r.name,
+          name: shortRefName(r.name),
+          parent_session: r.name.startsWith(AGENTS_PREFIX) ? (r.name.slice(AGENTS_PREFIX.length).split('/')[0] ?? null) : null,
+        };
+      } else stale.push(i);
+    }
+    return new SessionIndexUpdate(archive, path, refs, out, stale, changed);
+  }
+
+  /** The summary of the chain at `refs[i]` (one of `stale`). */
+  put(i: number, summary: SessionSummary): void {
+    this.out[i] = summary;
+  }
+
+  /**
+   * The summaries (a stale chain not put is left out, so it is tried again
+   * next time), after writing the index when anything changed.
+   */
+  async finish(): Promise<SessionSummary[]> {
+    const listed = this.out.filter((s): s is SessionSummary => s !== undefined);
+    if (this.archive.readOnly) return listed;
+    const tips = tipsPath(this.archive);
+    if (this.changed) await writeIndex(this.path, listed);
+    if (this.changed || !existsSync(tips)) await writeTips(tips, listed);
+    return listed;
+  }
+}
+
 /** Every session and subagent chain with its summary, from the index where it is current. */
 export async function listSessions(archive: Archive, opts: ListOptions = {}): Promise<SessionSummary[]> {
-  const path = indexPath(archive);
-  const index = readIndex(path);
-  const refs = opts.refs ?? (await chainRefs(archive));
-  const byTip = new Map<string, SessionSummary>();
-  for (const s of index.values()) byTip.set(s.tip, s);
-  const out: Array<SessionSummary | undefined> = new Array(refs.length);
-  const stale: number[] = [];
-  let changed = index.size !== refs.length || !existsSync(path);
-  for (const [i, r] of refs.entries()) {
-    const cached = index.get(r.name);
-    if (cached && cached.tip === r.id) {
-      out[i] = cached;
-      continue;
-    }
-    changed = true;
-    // A ref renamed (or copied) keeps its chain: the summary is the same but for its name.
-    const same = byTip.get(r.id);
-    if (same) {
-      out[i] = {
-        ...same,
-        ref: r.name,
-        name: shortRefName(r.name),
-        parent_session: r.name.startsWith(AGENTS_PREFIX) ? (r.name.slice(AGENTS_PREFIX.length).split('/')[0] ?? null) : null,
-      };
-    } else stale.push(i);
-  }
+  const update = SessionIndexUpdate.plan(archive, opts.refs ?? (await chainRefs(archive)));
+  const { refs, stale } = update;
   if (stale.length) {
     const store = await archive.objects();
     let next = 0;
@@ -168,7 +213,7 @@ export async function listSessions(archive: Archive, opts: ListOptions = {}): Pr
       while (next < stale.length) {
         const i = stale[next++]!;
         try {
-          out[i] = await summariseSession(store, refs[i]!.name, refs[i]!.id);
+          update.put(i, await summariseSession(store, refs[i]!.name, refs[i]!.id));
         } catch (err) {
           opts.onError?.(refs[i]!.name, err);
         }
@@ -176,9 +221,5 @@ export async function listSessions(archive: Archive, opts: ListOptions = {}): Pr
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? SUMMARY_CONCURRENCY, stale.length)) }, worker));
   }
-  const listed = out.filter((s): s is SessionSummary => s !== undefined);
-  if (archive.readOnly) return listed;
-  if (changed) await writeIndex(path, listed);
-  if (changed || !existsSync(tipsPath(archive))) await writeTips(tipsPath(archive), listed);
-  return listed;
+  return update.finish();
 }

@@ -66,20 +66,30 @@ export interface SessionSummary {
   tip_format: string | null;
 }
 
-/** Walks a chain oldest first, calling `visit` for each record (ids first, then records). */
-export async function forEachEvent(store: ObjectStore, tip: string, visit: (ev: EventView, index: number) => void | Promise<void>): Promise<number> {
+/** A chain's records, oldest first (the whole chain is held: a summary needs every record). */
+export async function readChainEvents(store: ObjectStore, tip: string): Promise<EventView[]> {
   const events: EventView[] = [];
   for (let id: string | null = tip; id !== null; ) {
     const ev = await readEvent(store, id);
     events.push(ev);
     id = ev.parent;
   }
-  events.reverse();
-  for (const [i, ev] of events.entries()) await visit(ev, i);
-  return events.length;
+  return events.reverse();
 }
 
+/** Reads `tip`'s chain and summarises it. */
 export async function summariseSession(store: ObjectStore, ref: string, tip: string): Promise<SessionSummary> {
+  return summariseEvents(store, ref, tip, await readChainEvents(store, tip));
+}
+
+/**
+ * The summary of a chain whose records (oldest first, as readChainEvents gives
+ * them) the caller has read: the import's second thread reads each chain
+ * once for the summary and the search index (search/derived-update.ts).
+ * Only the blobs a summary shows (a title's text, a Codex event's line)
+ * are read here.
+ */
+export async function summariseEvents(store: ObjectStore, ref: string, tip: string, events: readonly EventView[]): Promise<SessionSummary> {
   const s: SessionSummary = {
     ref,
     name: shortRefName(ref),
@@ -112,7 +122,8 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
   // Codex logs each typed prompt as a user_message event; its user messages
   // also carry instructions and environment blocks, so they are a fallback.
   let fallbackTitle: string | null = null;
-  s.records = await forEachEvent(store, tip, async (ev) => {
+  s.records = events.length;
+  for (const ev of events) {
     if (ev.id === tip) {
       s.tip_session_id = typeof ev.meta.session_id === 'string' ? (ev.meta.session_id.split('#')[0] ?? null) : null;
       s.tip_format = ev.source?.format ?? null;
@@ -167,14 +178,14 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
     }
     // Claude Code's own messages (model "<synthetic>": API errors, "No response requested.") used no model.
     if (m.model !== '<synthetic>') usage.add(ev, typeof m.model === 'string' ? m.model : (model ?? 'unknown'), codexTotal);
-    if (s.title) return;
+    if (s.title) continue;
     if (m.harness === 'codex') {
       if (ev.kind === 'progress' && m.event_type === 'user_message') s.title = promptTitle(await firstText(store, ev)) || null;
       else if (ev.kind === 'user' && !fallbackTitle) fallbackTitle = promptTitle(await firstText(store, ev)) || null;
     } else if (ev.kind === 'user' && m.is_meta !== true && m.is_compact_summary !== true) {
       s.title = promptTitle(await firstText(store, ev)) || null;
     }
-  });
+  }
   s.title ??= fallbackTitle;
   const totals = usage.totals();
   s.tokens = totals.tokens;
