@@ -3,10 +3,11 @@
 // worker file, a worker that fails to load) the same update happens in
 // the calling thread, so the index is level whichever way it went.
 import t, { type Test } from 'tap';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Archive, BackgroundIndex, openSearchIndex, syncSearchIndex } from '../../src/archive/index.js';
+import { listSessions } from '../../src/archive/sessions/index.js';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const TRANSCRIPT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
@@ -37,6 +38,21 @@ t.test('the worker indexes what the refs reach', async (t) => {
   bg.update(false);
   await bg.finish();
   t.equal(await stillToIndex(archive), 0, 'nothing left to index');
+});
+
+t.test('the worker summarises the sessions too, from the same reads', async (t) => {
+  const archive = await unindexedArchive(t);
+  const sessions = join(archive.dir, 'index', 'sessions.json');
+  rmSync(sessions);
+  const bg = BackgroundIndex.start(archive);
+  bg.update(true);
+  await bg.finish();
+  t.equal(await stillToIndex(archive), 0, 'nothing left to index');
+  const written = readFileSync(sessions, 'utf8');
+  const listed = await listSessions(archive);
+  t.equal(listed.length, 1, 'the one session');
+  t.equal(readFileSync(sessions, 'utf8'), written, 'the summaries written are current: listing them rewrites nothing');
+  t.match(written, `"tip":"${listed[0]!.tip}"`, 'summarised at its tip');
 });
 
 t.test('no worker file: the update happens here at the end', async (t) => {

@@ -1,0 +1,254 @@
+// updateDerivedIndexes (src/archive/search/derived-update.ts), the import's
+// second thread's update: each chain read once for its summary and its
+// search records gives the same session index, tips file and search index
+// as the two passes one after the other (listSessions, then
+// syncSearchIndex), on real transcripts whose chains share prefixes (a
+// resumed session, a session kept separately, subagents); after refs moved
+// forward and back; and when a record is missing, the same chains are
+// reported and left out by each, and the search index still takes the
+// new records of a chain whose summary cannot be made.
+import t, { type Test } from 'tap';
+import { promises as fs, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Archive } from '../../src/archive/index.js';
+import { openSearchIndex, syncSearchIndex, updateDerivedIndexes, type SyncStats } from '../../src/archive/search/index.js';
+import { chainRefs, listSessions, readChainEvents } from '../../src/archive/sessions/index.js';
+import type { ObjectStore } from '../../src/odb/index.js';
+import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+
+const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+const env = { TZ: 'UTC' };
+const projects = join(corpusDir, 'claude-code', 'projects');
+const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
+const SOURCES = [
+  RESUMED,
+  join(projects, '-Users-alex-workspace-cli'),
+  join(projects, '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl'),
+  join(corpusDir, 'codex', 'sessions'),
+  join(corpusDir, 'gemini'),
+  join(corpusDir, 'scale', 'gemini'),
+  join(corpusDir, 'edge-cases', 'daaain__claude-code-log', 'test', 'test_data', 'minimal_showcase'),
+];
+
+function scratch(t: { teardown(fn: () => void): void }): string {
+  const dir = tempDir('tapes-derived-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A scratch directory kept until the whole file ends. */
+const fileScratch = () => scratch(t);
+
+let imported: Promise<string> | undefined;
+/** The imported archive, made once; each test copies it. */
+async function copyOfArchive(t: Test): Promise<string> {
+  imported ??= (async () => {
+    const dir = fileScratch();
+    // A session resumed from the middle of another (its first 150 lines), and
+    // one forked from it (its first 100 lines, then its last 30): chains
+    // whose records start as another chain's do, as a resumed session's do.
+    const lines = readFileSync(RESUMED, 'utf8').split('\n');
+    const copies = join(dir, 'copies');
+    mkdirSync(copies);
+    writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 150).join('\n') + '\n');
+    writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 100), ...lines.filter((l) => l !== '').slice(-30)].join('\n') + '\n');
+    for (const args of [['init', '-q'], ['import', ...SOURCES, copies]]) {
+      const r = await tapes(args, { cwd: dir, env });
+      if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
+    }
+    return dir;
+  })();
+  const dir = scratch(t);
+  await fs.cp(await imported, dir, { recursive: true });
+  return dir;
+}
+
+/** An archive with no session index, tips file or search index (the import made them). */
+async function underived(dir: string): Promise<Archive> {
+  const index = join(dir, '.tapes', 'index');
+  for (const f of ['sessions.json', 'session-tips.json', 'search.sqlite', 'search.sqlite-wal', 'search.sqlite-shm']) rmSync(join(index, f), { force: true });
+  return Archive.openAt(join(dir, '.tapes'));
+}
+
+/** Counts the records the archive's store reads, by id. */
+async function countReads(archive: Archive): Promise<Map<string, number>> {
+  const store: ObjectStore = await archive.objects();
+  const read = store.read.bind(store);
+  const reads = new Map<string, number>();
+  store.read = async (id: string) => {
+    const obj = await read(id);
+    if (obj.type === 'record') reads.set(id, (reads.get(id) ?? 0) + 1);
+    return obj;
+  };
+  return reads;
+}
+
+const total = (reads: Map<string, number>) => [...reads.values()].reduce((a, b) => a + b, 0);
+
+interface Outcome {
+  /** index/sessions.json and index/session-tips.json, as written (a header line, then the JSON). */
+  sessions: string;
+  tips: string;
+  search: Record<string, unknown[]>;
+  stats: SyncStats | null;
+  summaryErrors: string[];
+  reads: number;
+}
+
+/** Everything the index holds, table by table, and what a few searches find. */
+function searchContents(dir: string): Record<string, unknown[]> {
+  const db = new Sqlite(join(dir, '.tapes', 'index', 'search.sqlite'), { readonly: true });
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const table of ['chains', 'dirs', 'kinds', 'tools', 'docs', 'records', 'texts', 'calls']) out[table] = (db.prepare(`SELECT * FROM ${table}`).raw().all() as unknown[]).map((r) => JSON.stringify(r)).sort();
+    for (const q of ['error', 'test', 'gemini', 'output:ok', 'input:go']) out[`match ${q}`] = db.prepare('SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid').pluck().all(q);
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+function outcome(dir: string, stats: SyncStats | null, summaryErrors: string[], reads: Map<string, number>): Outcome {
+  const index = join(dir, '.tapes', 'index');
+  return {
+    sessions: readFileSync(join(index, 'sessions.json'), 'utf8'),
+    tips: readFileSync(join(index, 'session-tips.json'), 'utf8'),
+    search: searchContents(dir),
+    stats,
+    summaryErrors,
+    reads: total(reads),
+  };
+}
+
+/** The two passes, one after the other, as the worker made them before. */
+async function twoPasses(dir: string): Promise<Outcome> {
+  const archive = await Archive.openAt(join(dir, '.tapes'));
+  const reads = await countReads(archive);
+  const errors: string[] = [];
+  await listSessions(archive, { concurrency: 1, onError: (ref, err) => errors.push(`${ref}: ${(err as Error).message}`) });
+  const index = openSearchIndex(archive);
+  try {
+    return outcome(dir, await syncSearchIndex(archive, index), errors, reads);
+  } finally {
+    index.close();
+  }
+}
+
+/** The one pass. */
+async function onePass(dir: string): Promise<Outcome> {
+  const archive = await Archive.openAt(join(dir, '.tapes'));
+  const reads = await countReads(archive);
+  const errors: string[] = [];
+  const index = openSearchIndex(archive);
+  try {
+    const done = await updateDerivedIndexes(archive, { summaries: true, index, onSummaryError: (ref, err) => errors.push(`${ref}: ${(err as Error).message}`) });
+    return outcome(dir, done.search, errors, reads);
+  } finally {
+    index.close();
+  }
+}
+
+/** The records of each chain, by ref name (oldest first). */
+async function chains(dir: string): Promise<Map<string, string[]>> {
+  const archive = await Archive.openAt(join(dir, '.tapes'));
+  const store = await archive.objects();
+  const out = new Map<string, string[]>();
+  for (const r of await chainRefs(archive)) out.set(r.name, (await readChainEvents(store, r.id)).map((e) => e.id));
+  return out;
+}
+
+function same(t: Test, one: Outcome, two: Outcome): void {
+  t.equal(one.sessions, two.sessions, 'the same session index');
+  t.equal(one.tips, two.tips, 'the same tips file');
+  for (const [what, rows] of Object.entries(two.search)) t.same(one.search[what], rows, `search index: the same ${what}`);
+  t.same(one.stats, two.stats, 'the same sync stats');
+  t.same(one.summaryErrors, two.summaryErrors, 'the same chains could not be summarised');
+}
+
+t.test('from nothing: each chain read once, the same indexes as the two passes', async (t) => {
+  const a = await copyOfArchive(t);
+  const b = await copyOfArchive(t);
+  const all = await chains(a);
+  const positions = [...all.values()].reduce((n, ids) => n + ids.length, 0);
+  const distinct = new Set([...all.values()].flat()).size;
+  t.ok(all.size >= 10 && [...all.keys()].some((r) => r.startsWith('refs/agents/')), 'sessions and subagents');
+  t.ok(distinct < positions, `chains share records (${positions - distinct} of ${positions} positions repeat)`);
+  await underived(a);
+  await underived(b);
+  const two = await twoPasses(a);
+  const one = await onePass(b);
+  same(t, one, two);
+  t.ok((two.stats?.records_indexed ?? 0) > 0, 'records were indexed');
+  t.equal(one.reads, positions, 'one pass: every chain read once');
+  t.equal(two.reads, 2 * positions, 'two passes: every chain read twice');
+});
+
+t.test('refs moved back, then forward: the same indexes, the summaries read whole and the search records taken from that read', async (t) => {
+  const a = await copyOfArchive(t);
+  const b = await copyOfArchive(t);
+  const all = await chains(a);
+  // The longest chains, each moved back to a record halfway.
+  const moved = [...all.entries()].sort((x, y) => y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1)).slice(0, 3);
+  for (const dir of [a, b]) {
+    const archive = await underived(dir);
+    for (const [ref, ids] of moved) await archive.refs.update(ref, ids[Math.floor(ids.length / 2)]!);
+  }
+  same(t, await onePass(b), await twoPasses(a));
+  const forward: Outcome[] = [];
+  for (const [dir, pass] of [
+    [a, twoPasses],
+    [b, onePass],
+  ] as const) {
+    const archive = await Archive.openAt(join(dir, '.tapes'));
+    for (const [ref, ids] of moved) await archive.refs.update(ref, ids.at(-1)!);
+    forward.push(await pass(dir));
+  }
+  const [two, one] = forward as [Outcome, Outcome];
+  same(t, one, two);
+  t.equal(one.stats?.chains_updated, moved.length, 'the moved chains were indexed');
+  const whole = moved.reduce((n, [, ids]) => n + ids.length, 0);
+  const added = moved.reduce((n, [, ids]) => n + (ids.length - 1 - Math.floor(ids.length / 2)), 0);
+  t.equal(one.reads, whole, 'one pass: the moved chains read once, whole');
+  t.equal(two.reads, whole + added, 'two passes: read whole, then their new records again');
+});
+
+t.test('a missing record: the same chains reported and left out; the search index still takes what it can read', async (t) => {
+  const a = await copyOfArchive(t);
+  const b = await copyOfArchive(t);
+  const all = await chains(a);
+  const heldElsewhere = (ref: string) => new Set([...all.entries()].filter(([name]) => name !== ref).flatMap(([, x]) => x));
+  const bySize = [...all.entries()].filter(([name]) => name.startsWith('refs/sessions/')).sort((x, y) => y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1));
+  // A chain missing a record before the search index's tip (only its summary
+  // reads it), and another missing one after it (both read it).
+  const [ref, ids] = bySize[0]!;
+  const half = Math.floor(ids.length / 2);
+  const early = ids
+    .slice(0, half)
+    .reverse()
+    .find((id) => !heldElsewhere(ref).has(id));
+  t.ok(early, 'a record only the first chain holds, before its halfway tip');
+  const [ref2, ids2] = bySize.slice(1).find(([name, x]) => x.length > 4 && !heldElsewhere(name).has(x.at(-2)!))!;
+  const late = ids2.at(-2)!;
+  for (const dir of [a, b]) {
+    const archive = await underived(dir);
+    await archive.refs.update(ref, ids[half]!);
+    await archive.refs.update(ref2, ids2.at(-3)!);
+    await twoPasses(dir);
+    await archive.refs.update(ref, ids.at(-1)!);
+    await archive.refs.update(ref2, ids2.at(-1)!);
+    for (const id of [early!, late]) rmSync(join(dir, '.tapes', 'objects', id.slice(0, 2), id.slice(2)));
+  }
+  const two = await twoPasses(a);
+  const one = await onePass(b);
+  same(t, one, two);
+  t.same(one.summaryErrors.map((e) => e.split(':')[0]).sort(), [ref, ref2].sort(), 'neither chain could be summarised');
+  t.same(
+    one.stats?.failed.map((f) => f.chain),
+    [ref2],
+    'the search index could not read the chain missing a new record',
+  );
+  t.equal(one.stats?.chains_updated, 1, 'and took the new records of the other');
+  for (const r of [ref, ref2]) t.notOk(one.sessions.includes(`"ref":"${r}"`), `${r} is not in the session index`);
+});
