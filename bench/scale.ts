@@ -353,7 +353,7 @@ async function main(): Promise<void> {
     row({ job: 'search index on disk', tapes: indexBytes / 1e6, baseline: objectBytes / 1e6, baselineName: 'the object store', unit: 'MB', target: '≤ 0.5×' });
 
     // fsck.
-    const [fsckMs, gitFsck] = interleaved([t(['fsck']), g(['fsck', '--full', '--no-progress'])], 1);
+    const [fsckMs, gitFsck] = interleaved([t(['fsck']), g(['fsck', '--full', '--no-progress'])], 3);
     row({ job: 'fsck', tapes: fsckMs!, baseline: gitFsck!, baselineName: 'git fsck --full', unit: 'ms', target: '≤ 1.0×' });
 
     // Full push to a file remote, and a push of one new record.

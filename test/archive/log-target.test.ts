@@ -7,6 +7,8 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, syml
 import { join } from 'node:path';
 import { Archive, listSessions } from '../../src/archive/index.js';
 import { chainIds, chainIndexPath, sessionsContaining, timelineCachePath } from '../../src/archive/log/index.js';
+import { CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION } from '../../src/archive/log/chain-index.js';
+import { writeDerived } from '../../src/archive/derived-file.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { readEvent } from '../../src/record/index.js';
@@ -97,6 +99,20 @@ t.test('the chain index: brought up to date when its ref moves on, rebuilt when 
   rmSync(path);
   t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, 'a deleted file is rebuilt');
   t.ok(existsSync(path), 'and written again');
+  // Files whose digest matches but whose ids are not ids (a foreign writer): not believed either.
+  for (const [what, bad] of [
+    ['an id in upper case', full![3]!.toUpperCase()],
+    ['an id one digit short', full![3]!.slice(1)],
+    ['an id with a non-hex digit', `${full![3]!.slice(0, 63)}g`],
+    ['a number for an id', 7],
+  ] as const) {
+    const ids: unknown[] = [...full!];
+    ids[3] = bad;
+    await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref: 'refs/sessions/run-0', tip: run0.tip, ids });
+    reads.clear();
+    t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, `${what}: the file is not believed`);
+    t.equal(reads.size, run0.records, `${what}: the chain is read again`);
+  }
 
   // The file of one ref is never used for another, nor for a tip it does not hold.
   const run1 = (await listSessions(archive)).find((s) => s.ref === 'refs/sessions/run-1')!;
