@@ -22,21 +22,9 @@ import {
 import { decodeObject, encodeObject, loadCodec, objectId, readZstdFrameHeader, type ObjectType } from '../../src/object/index.js';
 import { sha256Hex } from '../../src/hash/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { noise } from '../helpers/random.js';
 
 const MiB = 1024 * 1024;
-
-/** Deterministic, poorly compressible bytes. */
-function noise(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 interface Obj {
   id: string;
