@@ -3,7 +3,7 @@
 // search records gives the same session index, tips file and search index
 // as the two passes one after the other (listSessions, then
 // syncSearchIndex), on real transcripts whose chains share prefixes (a
-// resumed session, a session kept separately, subagents); after refs moved
+// resumed session and one forked from it, subagents); after refs moved
 // forward and back; and when a record is missing, the same chains are
 // reported and left out by each, and the search index still takes the
 // new records of a chain whose summary cannot be made.
@@ -24,7 +24,10 @@ const projects = join(corpusDir, 'claude-code', 'projects');
 const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
 const SOURCES = [
   RESUMED,
-  join(projects, '-Users-alex-workspace-cli'),
+  // That project's files but its 2 MB one: each test here builds both indexes two to four times.
+  ...['0cf3db51-1c73-43bb-8d05-dc02739514a5-7e6e3ea2ad.jsonl', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl'].map((f) =>
+    join(projects, '-Users-alex-workspace-cli', f),
+  ),
   join(projects, '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl'),
   join(corpusDir, 'codex', 'sessions'),
   join(corpusDir, 'gemini'),
@@ -222,14 +225,13 @@ t.test('a missing record: the same chains reported and left out; the search inde
   const bySize = [...all.entries()].filter(([name]) => name.startsWith('refs/sessions/')).sort((x, y) => y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1));
   // A chain missing a record before the search index's tip (only its summary
   // reads it), and another missing one after it (both read it).
-  const [ref, ids] = bySize[0]!;
+  // (The longest chain with a record of its own in its first half.)
+  const [ref, ids, early] = bySize
+    .map(([name, x]) => [name, x, x.slice(0, Math.floor(x.length / 2)).reverse().find((id) => !heldElsewhere(name).has(id))] as const)
+    .find(([, , id]) => id !== undefined) ?? [bySize[0]![0], bySize[0]![1], undefined];
   const half = Math.floor(ids.length / 2);
-  const early = ids
-    .slice(0, half)
-    .reverse()
-    .find((id) => !heldElsewhere(ref).has(id));
   t.ok(early, 'a record only the first chain holds, before its halfway tip');
-  const [ref2, ids2] = bySize.slice(1).find(([name, x]) => x.length > 4 && !heldElsewhere(name).has(x.at(-2)!))!;
+  const [ref2, ids2] = bySize.find(([name, x]) => name !== ref && x.length > 4 && !heldElsewhere(name).has(x.at(-2)!))!;
   const late = ids2.at(-2)!;
   for (const dir of [a, b]) {
     const archive = await underived(dir);
