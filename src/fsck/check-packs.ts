@@ -145,13 +145,7 @@ async function checkPack(
     if (sum.toString('hex') !== base.slice('pack-'.length)) await bad("the file name is not the pack's checksum");
 
     // Every object, frame by frame.
-    const byFrame = new Map<number, number[]>();
-    for (let i = 0; i < index.count; i++) {
-      const off = index.entry(i).frameOffset;
-      let list = byFrame.get(off);
-      if (!list) byFrame.set(off, (list = []));
-      list.push(i);
-    }
+    const byFrame = index.entriesByFrame();
     let read = 0;
     for (let f = 0; f < index.frameCount; f++) {
       const frame = index.frame(f);

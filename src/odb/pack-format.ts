@@ -439,6 +439,18 @@ export class PackIndex {
     return { offset: Number(this.view.readBigUInt64BE(p)), length: this.view.readUInt32BE(p + 8), contentLength: this.view.readUInt32BE(p + 12) };
   }
 
+  /** Entry positions by the offset of the frame each names (for reading a pack frame by frame: fsck, a merge). */
+  entriesByFrame(): Map<number, number[]> {
+    const byFrame = new Map<number, number[]>();
+    for (let i = 0; i < this.count; i++) {
+      const at = this.entry(i).frameOffset;
+      let list = byFrame.get(at);
+      if (!list) byFrame.set(at, (list = []));
+      list.push(i);
+    }
+    return byFrame;
+  }
+
   /** The checksum of the pack this index describes. */
   packChecksum(): Uint8Array {
     return this.bytes.subarray(this.checksumAt, this.checksumAt + CHECKSUM_SIZE);

@@ -61,14 +61,7 @@ async function copyFrames(pack: Pack, writer: PackWriter): Promise<void> {
   const what = `objects/pack/${pack.name}`;
   const problems = pack.index.verify(pack.size);
   if (problems.length > 0) throw new CorruptObjectError(`${what}.idx: ${problems[0]}`, { path: `${what}.idx`, reason: 'badPackIndex' });
-  // Entry positions by the frame holding them.
-  const byFrame = new Map<number, number[]>();
-  for (let i = 0; i < pack.index.count; i++) {
-    const at = pack.index.entry(i).frameOffset;
-    let list = byFrame.get(at);
-    if (!list) byFrame.set(at, (list = []));
-    list.push(i);
-  }
+  const byFrame = pack.index.entriesByFrame();
   const hash = createHash('sha256').update(pack.readBytes(0, PACK_HEADER_SIZE));
   for (let f = 0; f < pack.index.frameCount; f++) {
     const frame = pack.index.frame(f);

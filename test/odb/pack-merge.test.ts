@@ -64,7 +64,7 @@ t.test('an object in two packs is listed once', async (t) => {
   const objects = join(tempDir(), 'objects');
   const store = await LooseObjectStore.open(objects);
   const target = new PackingTarget(store, await loadCodec());
-  const body = Buffer.from('{"kind":"user","shared":true}');
+  const body = Buffer.from('{"kind":"user","inBoth":true}');
   const id = await target.write('record', body);
   await target.write('record', Buffer.from('{"n":1}'));
   await target.finish();
