@@ -31,6 +31,13 @@ export interface PackWriterOptions {
    * one: smaller record frames cost a little compression for that time.
    */
   recordFrameSize?: number;
+  /**
+   * The same for frames of blobs (64 KiB up to frameSize; frameSize when
+   * unset). A blob larger than this is a frame of its own. Reading one blob
+   * decodes its whole frame: the import's second thread reads some 13,000
+   * blobs of the scale corpus scattered over its frames (docs/format.md §3.4).
+   */
+  blobFrameSize?: number;
   /** zstd level (the codec's heap limits high levels to small frames; see docs/format.md §3.4). */
   level: number;
 }
@@ -115,6 +122,9 @@ export class PackWriter {
     if (opts.recordFrameSize !== undefined && !(opts.recordFrameSize >= 64 * 1024 && opts.recordFrameSize <= opts.frameSize)) {
       throw new InvalidInputError(`pack record frame size ${opts.recordFrameSize} is outside 64 KiB to the frame size`, { recordFrameSize: opts.recordFrameSize });
     }
+    if (opts.blobFrameSize !== undefined && !(opts.blobFrameSize >= 64 * 1024 && opts.blobFrameSize <= opts.frameSize)) {
+      throw new InvalidInputError(`pack blob frame size ${opts.blobFrameSize} is outside 64 KiB to the frame size`, { blobFrameSize: opts.blobFrameSize });
+    }
     if (opts.frameSize > maxFrameForLevel(opts.level)) {
       throw new InvalidInputError(`zstd level ${opts.level} cannot compress frames of ${opts.frameSize} bytes in the codec's heap`, opts as unknown as Record<string, unknown>);
     }
@@ -154,7 +164,7 @@ export class PackWriter {
     this.seen.add(id);
     const record = encoded[0] === 0x72; /* "r"ecord */
     const s = this.streams[record ? 0 : 1]!;
-    const limit = record ? (this.opts.recordFrameSize ?? this.opts.frameSize) : this.opts.frameSize;
+    const limit = (record ? this.opts.recordFrameSize : this.opts.blobFrameSize) ?? this.opts.frameSize;
     if (s.bytes > 0 && s.bytes + encoded.length > limit) await this.flushFrame(s);
     if (s.bytes + encoded.length > s.buf.length) {
       // Allocated once per stream at its frame size (larger only for an object larger than a frame).

@@ -14,15 +14,21 @@ import { mergePacks } from './pack-merge.js';
 import { PackWriter, type PackWriterOptions, type WrittenPack } from './pack-writer.js';
 
 /**
- * Blob frames of 2 MiB and record frames of 128 KiB at zstd level 3 (the
+ * Blob frames of 256 KiB and record frames of 128 KiB at zstd level 3 (the
  * level loose objects use, fast enough to keep up with parsing). A record
  * frame of 128 KiB is one zstd block: `show` or `cat-object` of a record
  * decodes at most that, where a 512 KiB frame made it decode up to four
  * blocks, in a process too short for the decoder to be compiled well (scale
  * corpus: 11 records across a session, 13 ms to read one instead of 21 on
- * average, 30 ms less CPU; the packs 5.5 % larger; docs/format.md §3.4).
+ * average, 30 ms less CPU). Blob frames are small for the import's second
+ * thread, which reads the blobs of each new record for the search index,
+ * chain by chain, many of them blobs other sessions share: with 2 MiB frames
+ * it decoded 958 MB of blob frames to read 57 MB of blobs (the frames hold
+ * 168 MB), with 256 KiB frames 258 MB, and the whole import took some 1.3 s
+ * less. The pack is 10.6 % larger for it (65.0 MB against 58.7 MB) until a
+ * gc rewrites it (docs/format.md §3.4).
  */
-export const IMPORT_PACK_OPTIONS: PackWriterOptions = { frameSize: 2 * 1024 * 1024, recordFrameSize: 128 * 1024, level: 3 };
+export const IMPORT_PACK_OPTIONS: PackWriterOptions = { frameSize: 2 * 1024 * 1024, recordFrameSize: 128 * 1024, blobFrameSize: 256 * 1024, level: 3 };
 
 export class PackingTarget implements BatchWriteTarget {
   private writer?: Promise<PackWriter>;

@@ -54,19 +54,27 @@ t.test('a packed import holds what a loose one holds: refs, objects, exports; no
   t.equal(packs.filter((n) => n.endsWith('.pack')).length, 1, `one pack (${packs.join(', ')})`);
   t.notOk(packs.some((n) => n.startsWith('tmp_')), 'no temporary pack left');
   t.equal((await fsck(packed)).code, 0, 'fsck clean');
-  // Record frames of 128 KiB at most (one zstd block: reading a record decodes no more), blob frames larger.
+  // Record frames of 128 KiB at most (one zstd block: reading a record decodes no more), blob
+  // frames of 256 KiB at most (a blob read decodes no more), but for a blob larger than that alone.
   const store = await LooseObjectStore.open(join(packed, '.tapes', 'objects'));
   const pack = store.packs.list[0]!;
   const typeOfFrame = new Map<number, string>();
+  const objectsIn = new Map<number, number>();
   for (let i = 0; i < pack.index.count; i++) {
     const at = pack.index.entry(i).frameOffset;
+    objectsIn.set(at, (objectsIn.get(at) ?? 0) + 1);
     if (!typeOfFrame.has(at)) typeOfFrame.set(at, (await store.read(pack.index.idHex(i))).type);
   }
   const frames = Array.from({ length: pack.index.frameCount }, (_, f) => pack.index.frame(f));
   const recordFrames = frames.filter((f) => typeOfFrame.get(f.offset) === 'record');
+  const blobFrames = frames.filter((f) => typeOfFrame.get(f.offset) !== 'record');
   t.ok(recordFrames.length > 1, `the records fill ${recordFrames.length} frames`);
   t.ok(recordFrames.every((f) => f.contentLength <= 128 * 1024), `each at most 128 KiB (${recordFrames.map((f) => f.contentLength).join(', ')})`);
-  t.ok(frames.some((f) => typeOfFrame.get(f.offset) !== 'record' && f.contentLength > 128 * 1024), 'blob frames are larger');
+  t.ok(blobFrames.some((f) => f.contentLength > 128 * 1024), 'blob frames are larger than record frames');
+  t.ok(
+    blobFrames.every((f) => f.contentLength <= 256 * 1024 || objectsIn.get(f.offset) === 1),
+    `each at most 256 KiB, or one blob alone (${blobFrames.map((f) => `${f.contentLength}/${objectsIn.get(f.offset)}`).join(', ')})`,
+  );
   for (const f of files) {
     const session = f.replace(/\.jsonl$/, '');
     const out = await exportBytes(packed, session);

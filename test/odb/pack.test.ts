@@ -254,6 +254,44 @@ t.test('an index opened from its file reads only what lookups touch, and answers
   t.throws(() => PackIndex.openFile(10, reader, 'x.idx'), /too short/);
 });
 
+t.test('blob frames close at blobFrameSize; a larger blob is a frame of its own', async (t) => {
+  const dir = join(tempDir(), 'pack');
+  // 40 blobs of 30 KB (some 1.2 MB), then one of 600 KB, then 10 more of 30 KB; a few records.
+  const objs: Obj[] = [];
+  for (let i = 0; i < 40; i++) objs.push(obj('blob', noise(30_000, 200 + i)));
+  objs.push(obj('blob', noise(600_000, 300)));
+  for (let i = 0; i < 10; i++) objs.push(obj('blob', noise(30_000, 400 + i)));
+  for (let i = 0; i < 20; i++) objs.push(obj('record', Buffer.from(JSON.stringify({ kind: 'user', n: i }))));
+  const codec = await loadCodec();
+  const w = await PackWriter.create(dir, codec, { frameSize: MiB, recordFrameSize: 64 * 1024, blobFrameSize: 128 * 1024, level: 3 });
+  for (const o of objs) await w.add(o.id, encodeObject(o.type, o.body));
+  const written = (await w.finish())!;
+  const index = PackIndex.parse(readFileSync(join(dir, `${written.name}.idx`)), 'idx');
+  const packBytes = readFileSync(join(dir, `${written.name}.pack`));
+  const perFrame = new Map<number, number>();
+  for (let i = 0; i < index.count; i++) perFrame.set(index.entry(i).frameOffset, (perFrame.get(index.entry(i).frameOffset) ?? 0) + 1);
+  const blob: Array<{ size: number; objects: number }> = [];
+  for (let f = 0; f < index.frameCount; f++) {
+    const fr = index.frame(f);
+    const content = Buffer.from(codec.decompress(packBytes.subarray(fr.offset, fr.offset + fr.length), MAX_FRAME_CONTENT));
+    if (content.toString('latin1', 0, 4) === 'blob') blob.push({ size: fr.contentLength, objects: perFrame.get(fr.offset)! });
+  }
+  t.same(
+    blob.filter((b) => b.size > 128 * 1024),
+    [{ size: encodeObject('blob', objs[40]!.body).length, objects: 1 }],
+    'only the 600 KB blob is in a frame over 128 KiB, alone',
+  );
+  // A 30 KB blob encodes to 30,012 bytes: four fill 120,048 of 128 KiB, a fifth would go past.
+  t.same(blob.map((b) => b.objects), [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 4, 4, 2], 'the small blobs four to a frame, in the order added');
+  t.ok(blob.filter((b) => b.objects > 1).every((b) => b.size <= 128 * 1024), 'no frame of several blobs over 128 KiB');
+  for (const o of objs) {
+    const at = index.find(Buffer.from(o.id, 'hex'));
+    t.ok(at >= 0, `${o.type} ${o.id.slice(0, 8)} is in the index`);
+  }
+  await t.rejects(PackWriter.create(join(tempDir(), 'p'), codec, { frameSize: MiB, blobFrameSize: 1000, level: 3 }), { code: 'InvalidInputError' }, 'a blob frame size below 64 KiB');
+  await t.rejects(PackWriter.create(join(tempDir(), 'p'), codec, { frameSize: MiB, blobFrameSize: 2 * MiB, level: 3 }), /blob frame size 2097152 is outside 64 KiB to the frame size/, 'or above the frame size');
+});
+
 t.test('record frames close at recordFrameSize, blob frames at frameSize', async (t) => {
   const dir = join(tempDir(), 'pack');
   // 2,000 records of about 400 bytes (some 800 KB) and blobs of 300 KB.
