@@ -1,6 +1,6 @@
 // `tapes import`: find transcript files (default locations, files, folders
 // searched recursively), import each into its session, and summarise.
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WriteQueue, type PackingTarget } from '../odb/index.js';
 import {
@@ -537,7 +537,9 @@ async function importOne(
   }
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(path);
+    // Read at once, not awaited: on two busy cores each awaited read of a
+    // file waited for a thread of the pool (docs/import-speed.md).
+    bytes = readFileSync(path);
   } catch (err) {
     return refused(`cannot read: ${(err as Error).message}`);
   }
