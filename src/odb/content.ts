@@ -61,8 +61,13 @@ export async function writeChunkList(store: ObjectStore, chunks: ChunkEntry[], s
 export async function readChunkList(store: ObjectStore, id: string): Promise<ChunkList | undefined> {
   const obj = await store.read(id);
   if (obj.type !== 'blob' || !startsWithChunkMagic(obj.body)) return undefined;
+  return chunkList(id, obj.body);
+}
+
+/** The chunk list `body` of blob `id` (it starts with the magic), naming the object when it is damaged. */
+function chunkList(id: string, body: Uint8Array): ChunkList {
   try {
-    return decodeChunkList(obj.body);
+    return decodeChunkList(body);
   } catch (err) {
     throw new CorruptObjectError(`chunk list ${id}: ${(err as InvalidInputError).message}`, {
       id,
@@ -71,12 +76,18 @@ export async function readChunkList(store: ObjectStore, id: string): Promise<Chu
   }
 }
 
-/** Calls `sink` with each piece of content `id`, in order, verifying every object. */
-export async function streamContent(
-  store: ObjectStore,
-  id: string,
-  sink: (piece: Uint8Array) => void | Promise<void>,
-): Promise<number> {
+/** What a sink of streamContent returns to stop the stream: nothing after the piece it was given is read. */
+export const STOP_STREAM: unique symbol = Symbol('stop the stream');
+
+/** Takes one piece of content; STOP_STREAM ends the stream there. */
+export type ContentSink = (piece: Uint8Array) => void | typeof STOP_STREAM | Promise<void | typeof STOP_STREAM>;
+
+/**
+ * Calls `sink` with each piece of content `id`, in order, verifying every
+ * object; returns the bytes given to it (all of the content, unless the sink
+ * stopped the stream).
+ */
+export async function streamContent(store: ObjectStore, id: string, sink: ContentSink): Promise<number> {
   const obj = await store.read(id);
   if (obj.type !== 'blob') {
     throw new InvalidInputError(`object ${id} is a ${obj.type}, not a blob`, { id, type: obj.type });
@@ -85,20 +96,23 @@ export async function streamContent(
     await sink(obj.body);
     return obj.body.length;
   }
-  return streamList(store, id, sink);
+  return (await streamList(store, id, chunkList(id, obj.body), sink)).bytes;
 }
 
-async function streamList(
-  store: ObjectStore,
-  id: string,
-  sink: (piece: Uint8Array) => void | Promise<void>,
-): Promise<number> {
-  const list = (await readChunkList(store, id))!;
+/** A chunk list's content through `sink`: the bytes given, and whether the sink stopped the stream (then no size is checked past it). */
+async function streamList(store: ObjectStore, id: string, list: ChunkList, sink: ContentSink): Promise<{ bytes: number; stopped: boolean }> {
   let total = 0;
   for (const e of list.entries) {
     let got: number;
     if (e.kind === 'l') {
-      got = await streamList(store, e.id, sink);
+      // A nested list must be one (readChunkList gives nothing for a plain blob).
+      const nested = await readChunkList(store, e.id);
+      if (!nested) {
+        throw new CorruptObjectError(`chunk list ${id}: entry ${e.id} is not a chunk list`, { id, entry: e.id });
+      }
+      const inner = await streamList(store, e.id, nested, sink);
+      if (inner.stopped) return { bytes: total + inner.bytes, stopped: true };
+      got = inner.bytes;
     } else {
       const chunk = await store.read(e.id);
       if (chunk.type !== 'blob') {
@@ -107,8 +121,8 @@ async function streamList(
           entry: e.id,
         });
       }
-      await sink(chunk.body);
       got = chunk.body.length;
+      if (got === e.size && (await sink(chunk.body)) === STOP_STREAM) return { bytes: total + got, stopped: true };
     }
     if (got !== e.size) {
       throw new CorruptObjectError(`chunk list ${id}: entry ${e.id} holds ${got} bytes, list says ${e.size}`, {
@@ -118,10 +132,8 @@ async function streamList(
     }
     total += got;
   }
-  return total;
+  return { bytes: total, stopped: false };
 }
-
-class Enough extends Error {}
 
 /**
  * The first `max` bytes of content `id` (all of it when shorter), reading no
@@ -131,16 +143,12 @@ class Enough extends Error {}
 export async function readContentPrefix(store: ObjectStore, id: string, max: number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let got = 0;
-  try {
-    await streamContent(store, id, (p) => {
-      const take = Math.min(p.length, max - got);
-      parts.push(take === p.length ? p : p.subarray(0, take));
-      got += take;
-      if (got >= max) throw new Enough();
-    });
-  } catch (err) {
-    if (!(err instanceof Enough)) throw err;
-  }
+  await streamContent(store, id, (p) => {
+    const take = Math.min(p.length, max - got);
+    parts.push(take === p.length ? p : p.subarray(0, take));
+    got += take;
+    return got >= max ? STOP_STREAM : undefined;
+  });
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 

@@ -2,7 +2,7 @@
 // the whole bytes, whatever the piece sizes, while holding about two chunks.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { ContentStreamWriter, readContent, writeContent, type ObjectStore } from '../../src/odb/index.js';
+import { ContentStreamWriter, STOP_STREAM, readChunkList, writeChunkList, readContent, readContentPrefix, streamContent, writeContent, type ObjectStore } from '../../src/odb/index.js';
 import { maxBodySize, type ObjectType } from '../../src/object/index.js';
 
 /** An in-memory store that counts what it is given. */
@@ -82,4 +82,62 @@ t.test('pushes made without waiting are all kept, in order', async (t) => {
   const got = await w.end();
   t.same(got, await writeContent(memoryStore(), data));
   t.ok(Buffer.from(await readContent(store, got.id)).equals(data));
+});
+
+t.test('a prefix reads the chunks it needs and no more; a sink that stops ends the stream', async (t) => {
+  const data = bytes(9 * MAX + 7, 99);
+  const store = memoryStore();
+  const { id } = await writeContent(store, data);
+  const list = (await readChunkList(store, id))!;
+  t.ok(list.entries.length >= 9, `chunked (${list.entries.length} entries)`);
+  const read = store.read.bind(store);
+  let reads = 0;
+  store.read = async (x: string) => {
+    reads++;
+    return read(x);
+  };
+  t.ok(list.entries.every((e) => e.kind !== 'l'), 'one level of chunks');
+  // Chunks are cut by content: the objects a prefix needs are the list and the chunks up to its end.
+  const needed = (max: number) => {
+    let n = 0;
+    let at = 0;
+    while (at < Math.min(max, data.length)) at += list.entries[n++]!.size;
+    return 1 + n;
+  };
+  const first = list.entries[0]!.size;
+  const cases: Array<[number, number]> = [10, first, first + 5, data.length + 100].map((max) => [max, needed(max)]);
+  t.same(cases.map(([, n]) => n), [2, 2, 3, 1 + list.entries.length], 'the cases ask for one chunk, one, two and all');
+  for (const [max, expectedReads] of cases) {
+    reads = 0;
+    const got = await readContentPrefix(store, id, max);
+    t.ok(Buffer.from(got).equals(data.subarray(0, max)), `the first ${Math.min(max, data.length)} bytes`);
+    t.equal(reads, expectedReads, `${expectedReads} objects read for ${max} bytes`);
+  }
+  let pieces = 0;
+  const given = await streamContent(store, id, () => (++pieces === 2 ? STOP_STREAM : undefined));
+  t.equal(pieces, 2, 'no piece after the one the sink stopped at');
+  t.equal(given, first + list.entries[1]!.size, 'the bytes given until then');
+  // A chunk past the prefix that does not hold what the list says: a prefix
+  // that stops before it never reads it; the whole content names it.
+  const last = list.entries[list.entries.length - 1]!;
+  store.objects.set(last.id, Buffer.from('short'));
+  t.ok(Buffer.from(await readContentPrefix(store, id, 10)).equals(data.subarray(0, 10)), 'a prefix before the damage reads');
+  await t.rejects(readContent(store, id), new RegExp(`chunk list ${id}: entry ${last.id} holds 5 bytes, list says ${last.size}`), 'the whole content names the entry');
+  await t.rejects(readContentPrefix(store, id, data.length), /holds 5 bytes/, 'and so does a prefix that reaches it');
+});
+
+t.test('a list entry that is not a chunk list is named, not a crash', async (t) => {
+  const store = memoryStore();
+  const plain = await store.write('blob', Buffer.from('not a list'));
+  const chunk = await store.write('blob', Buffer.from('abc'));
+  const list = await writeChunkList(
+    store,
+    [
+      { kind: 'c', id: chunk, size: 3 },
+      { kind: 'l', id: plain, size: 10 },
+    ],
+    13,
+  );
+  await t.rejects(readContent(store, list), new RegExp(`chunk list ${list}: entry ${plain} is not a chunk list`));
+  t.ok(Buffer.from(await readContentPrefix(store, list, 3)).equals(Buffer.from('abc')), 'a prefix before it reads');
 });
