@@ -10,7 +10,7 @@
 import type { EventView } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { SessionIndexUpdate, chainRefs, readChainEvents, summariseEvents, type SessionSummary } from '../sessions/index.js';
-import { SearchIndexSync, type SearchIndex, type SyncStats } from './search-index.js';
+import { SearchIndexSync, type DocsMemo, type SearchIndex, type SyncStats } from './search-index.js';
 
 export interface DerivedUpdateOptions {
   /** Bring the session summaries up to date (otherwise only the search index). */
@@ -19,6 +19,8 @@ export interface DerivedUpdateOptions {
   index?: SearchIndex;
   /** As listSessions' onError: a chain that cannot be summarised is left out, and tried again next time. */
   onSummaryError?: (ref: string, err: unknown) => void;
+  /** The search index's docs as the last update of the same index left them (kept here for the next; SearchIndexSync checks them first). */
+  docs?: DocsMemo;
 }
 
 export interface DerivedUpdate {
@@ -44,7 +46,7 @@ export async function updateDerivedIndexes(archive: Archive, opts: DerivedUpdate
   let searchError: { err: unknown } | undefined;
   if (opts.index) {
     try {
-      search = await SearchIndexSync.start(archive, opts.index, refs);
+      search = await SearchIndexSync.start(archive, opts.index, refs, opts.docs);
     } catch (err) {
       searchError = { err };
     }

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setFrameCacheBytes } from '../../odb/index.js';
 import { Archive } from '../archive.js';
 import { updateDerivedIndexes } from './derived-update.js';
-import { openSearchIndex } from './search-index.js';
+import { openSearchIndex, type DocsMemo } from './search-index.js';
 
 export interface IndexWorkerReply {
   ok: boolean;
@@ -26,6 +26,10 @@ if (port) {
   setFrameCacheBytes(WORKER_FRAME_CACHE_BYTES);
   const { dir } = workerData as { dir: string };
   let queue: Promise<void> = Promise.resolve();
+  // The docs of the search index as the last update left them: each update
+  // checks them against the file (it may have been built again meanwhile)
+  // and reads only the rows added since, instead of every row each time.
+  const docs: DocsMemo = {};
   const update = async (summaries: boolean): Promise<IndexWorkerReply> => {
     const archive = await Archive.openAt(dir);
     const index = openSearchIndex(archive);
@@ -38,7 +42,7 @@ if (port) {
       // One chain at a time (a packed import's reads never wait on the disk),
       // each read once for its summary and its search records. A search
       // index held in memory (read-only archive) has nothing to keep current.
-      await updateDerivedIndexes(archive, { summaries, index: index.path !== null ? index : undefined });
+      await updateDerivedIndexes(archive, { summaries, index: index.path !== null ? index : undefined, docs });
     } finally {
       index.close();
     }
