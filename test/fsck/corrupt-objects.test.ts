@@ -11,13 +11,9 @@ import { withoutPrivileges } from '../helpers/privileges.js';
 const OBJECT_CHECKS = ['badCompression', 'hashMismatch', 'badHeader', 'badType', 'badLength', 'unreadableObject'];
 // The sample of damaged byte places is seeded: TAPES_DAMAGE_SEED=<n> repeats a run.
 const SEED = Number(process.env.TAPES_DAMAGE_SEED ?? 20261204);
-// The chunked blob a little over the object bound, not the fixture's 2.5 MB:
-// its chunks are the same kind of object, each damaged as the others, and
-// each damage runs fsck and hashes the archive twice.
-const BIG = { bigSize: 1_300_000 };
 
 t.test('every object, every kind of damage (byte places sampled)', async (t) => {
-  const fx = await makeFixture(t, BIG);
+  const fx = await makeFixture(t);
   const store = await fx.archive.objects();
   const ids: string[] = [];
   for await (const id of store.ids()) ids.push(id);
@@ -81,7 +77,7 @@ t.test('every object, every kind of damage (byte places sampled)', async (t) => 
 });
 
 t.test('specific damage, specific ids', async (t) => {
-  const fx = await makeFixture(t, BIG);
+  const fx = await makeFixture(t);
   const { r2, hello, r1 } = fx.ids;
 
   await overwrite(objectPath(fx.dir, r2), await fs.readFile(objectPath(fx.dir, r1)));
@@ -96,7 +92,7 @@ t.test('specific damage, specific ids', async (t) => {
 });
 
 t.test('a file too long to be an object is refused without reading it all', async (t) => {
-  const fx = await makeFixture(t, BIG);
+  const fx = await makeFixture(t);
   const path = objectPath(fx.dir, fx.ids.tagged);
   await overwrite(path, Buffer.alloc(3 * 1024 * 1024, 1));
   const { code, report } = await fsckJson(fx.root);
@@ -106,7 +102,7 @@ t.test('a file too long to be an object is refused without reading it all', asyn
 });
 
 t.test('an object file that cannot be opened is reported, not thrown', async (t) => {
-  const fx = await makeFixture(t, BIG);
+  const fx = await makeFixture(t);
   const path = objectPath(fx.dir, fx.ids.tagged);
   // Mode 000 rather than a dangling link: a link under .tapes is never
   // followed, and is a finding of its own (test/fsck/symlinks.test.ts).
@@ -118,7 +114,7 @@ t.test('an object file that cannot be opened is reported, not thrown', async (t)
 });
 
 t.test('a directory where an object file should be', async (t) => {
-  const fx = await makeFixture(t, BIG);
+  const fx = await makeFixture(t);
   const path = objectPath(fx.dir, fx.ids.tagged);
   await fs.rm(path);
   await fs.mkdir(path);
