@@ -13,24 +13,20 @@
 // one. One file still runs alone with
 // `npx tap build/test/<folder>/<name>.test.js`.
 //
-// The groups are of equal cost, not of equal count: files are cut in path
-// order (a group stays within a few folders, and loads their modules once)
-// into GROUPS runs whose costliest is as cheap as it can be, by the CPU time
+// The groups are of equal length, not of equal count: files are cut in path
+// order (a group stays within one or two folders, and loads their modules
+// once) into GROUPS runs whose longest is as short as it can be, by the time
 // each file took alone (scripts/test-weights.json, written by
 // scripts/test-weights.mjs; a file not in it counts as the median). They are
-// numbered costliest first: tap starts them in name order on its two jobs.
-// Nine files to a group, in path order, made one group of 24 s beside groups
-// of 2 s, and 15 processes each paid tap's start (about a second each by the
-// suite's clock). Eight groups: fewer would save a second or two of starts,
-// but one group misjudged by a quarter would then hold the other job idle
-// longer at the end. (The table is of CPU time, not time on the clock: the
-// suite keeps both cores busy; by clock times, the groups' predicted lengths
-// matched the suite's with a correlation of 0.27, by CPU times 0.86.)
+// numbered longest first: tap starts them in name order on its two jobs, so
+// the short ones come last and fill in whichever job finishes first. Nine
+// files to a group, in path order, made one group of 24 s beside groups of
+// 2 s, and each of its 15 processes paid tap's start.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const GROUPS = 8;
+export const GROUPS = 10;
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const tests = join(root, 'build', 'test');
