@@ -7,38 +7,96 @@
 //
 // A group is a plain module importing its test files in order: each file's
 // top-level t.test() calls land on the one root test, run one after another,
-// and report their own file and line on failure. Files are grouped in path
-// order, GROUP_SIZE to a group, so a group stays within one or two folders.
-// Generated on every build from what tsc compiled, so a new test file is
-// always in a group; test/architecture.test.ts checks that every fast test
-// file is in exactly one. One file still runs alone with
+// and report their own file and line on failure. Generated on every build
+// from what tsc compiled, so a new test file is always in a group;
+// test/architecture.test.ts checks that every fast test file is in exactly
+// one. One file still runs alone with
 // `npx tap build/test/<folder>/<name>.test.js`.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+//
+// The groups are of equal length, not of equal count: files are cut in path
+// order (a group stays within one or two folders, and loads their modules
+// once) into GROUPS runs whose longest is as short as it can be, by the time
+// each file took alone (scripts/test-weights.json, written by
+// scripts/test-weights.mjs; a file not in it counts as the median). They are
+// numbered longest first: tap starts them in name order on its two jobs, so
+// the short ones come last and fill in whichever job finishes first. Nine
+// files to a group, in path order, made one group of 24 s beside groups of
+// 2 s, and each of its 15 processes paid tap's start.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const GROUP_SIZE = 9;
+export const GROUPS = 10;
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const tests = join(root, 'build', 'test');
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const tests = join(root, 'build', 'test');
+export const weightsPath = join(root, 'scripts', 'test-weights.json');
 const out = join(root, 'build', 'test-groups');
 
-function walk(dir, found) {
+function walk(dir, base, found) {
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, found);
-    else if (e.name.endsWith('.test.js') && !e.name.endsWith('.long.test.js')) found.push(relative(tests, p).split('\\').join('/'));
+    if (e.isDirectory()) walk(p, base, found);
+    else if (e.name.endsWith('.test.js') && !e.name.endsWith('.long.test.js')) found.push(relative(base, p).split('\\').join('/'));
   }
   return found;
 }
 
-rmSync(out, { recursive: true, force: true });
-if (existsSync(tests)) {
-  const files = walk(tests, []);
+/** The fast test files under `dir` (build/test), relative to it, in path order. */
+export function fastTestFiles(dir) {
+  return walk(dir, dir, []);
+}
+
+/** Each file's weight: its time alone, or the median of the known ones. */
+export function weigh(files, known) {
+  const times = Object.values(known).filter((v) => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  const median = times.length ? times[times.length >> 1] : 1000;
+  return files.map((f) => (typeof known[f] === 'number' && known[f] > 0 ? known[f] : median));
+}
+
+/**
+ * Cuts `weights` (in order) into at most `k` runs whose largest sum is the
+ * least it can be: the least capacity at which filling runs in order needs
+ * no more than `k` of them. Returns the runs' start indexes.
+ */
+export function partition(weights, k) {
+  const runsAt = (cap) => {
+    const starts = [0];
+    let sum = 0;
+    for (const [i, w] of weights.entries()) {
+      if (sum + w > cap && sum > 0) {
+        starts.push(i);
+        sum = 0;
+      }
+      sum += w;
+    }
+    return starts;
+  };
+  let lo = Math.max(0, ...weights);
+  let hi = weights.reduce((a, b) => a + b, 0);
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (runsAt(mid).length <= k) hi = mid;
+    else lo = mid + 1;
+  }
+  return weights.length ? runsAt(lo) : [];
+}
+
+function main() {
+  rmSync(out, { recursive: true, force: true });
+  if (!existsSync(tests)) return;
+  const files = fastTestFiles(tests);
+  const known = existsSync(weightsPath) ? JSON.parse(readFileSync(weightsPath, 'utf8')) : {};
+  const weights = weigh(files, known);
+  const starts = partition(weights, GROUPS);
+  const groups = starts.map((s, i) => {
+    const end = starts[i + 1] ?? files.length;
+    return { files: files.slice(s, end), weight: weights.slice(s, end).reduce((a, b) => a + b, 0) };
+  });
+  groups.sort((a, b) => b.weight - a.weight);
   mkdirSync(out, { recursive: true });
-  for (let i = 0, n = 1; i < files.length; i += GROUP_SIZE, n++) {
-    const group = files.slice(i, i + GROUP_SIZE);
-    const name = `${String(n).padStart(2, '0')}-${group[0].replace(/\.test\.js$/, '').replace(/\//g, '-')}.test.js`;
+  for (const [i, { files: group }] of groups.entries()) {
+    const name = `${String(i + 1).padStart(2, '0')}-${group[0].replace(/\.test\.js$/, '').replace(/\//g, '-')}.test.js`;
     // One after another: a file's top-level await (an archive set up before
     // its tests) finishes before the next file starts, as when it runs alone.
     // Until all are loaded a first test holds the root open: a root teardown
@@ -56,3 +114,5 @@ if (existsSync(tests)) {
     writeFileSync(join(out, name), body);
   }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

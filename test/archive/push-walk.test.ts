@@ -35,12 +35,13 @@ function promptLine(template: string, uuid: string, parent: string, text: string
 async function sharedHistory(n: number): Promise<{ dir: string; shared: string }> {
   const dir = await archive();
   const src = tempDir();
-  const lines = corpusLines(SMALL);
+  // The transcript's first 12 lines, not its 78: the sessions share them all.
+  const lines = corpusLines(SMALL).slice(0, 12);
   const last = (JSON.parse(lines[lines.length - 1]!) as { uuid: string }).uuid;
   const planted = promptLine(lines[4]!, '00000000-0000-4000-8000-000000000001', last, `deploy with key ${AWS}`);
   for (let i = 0; i < n; i++) {
     const own = promptLine(lines[4]!, `00000000-0000-4000-8000-1000000000${String(i).padStart(2, '0')}`, '00000000-0000-4000-8000-000000000001', `thanks ${i}`);
-    await transcript(src, SMALL, undefined, [planted, own]);
+    await transcript(src, SMALL, lines.length, [planted, own]);
     renameSync(join(src, SMALL), join(src, `s${String(i).padStart(2, '0')}.jsonl`));
   }
   await must(['import', src], dir);

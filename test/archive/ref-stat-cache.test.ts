@@ -117,6 +117,7 @@ t.test('listings of different areas keep each other\'s entries: the cache is not
 t.test('a derived file is read by its bytes: a body changed by one byte, or a head that is not its own, reads as absent', async (t) => {
   const { readDerived } = await import('../../src/archive/derived-file.js');
   const dir = tempDir('tapes-derived-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'x.json');
   const value = { title: 'naïve — 日本語 \u{1f600}', n: [1, 2, 3] };
   await writeDerived(path, 'tapes-test', 3, value);

@@ -3,7 +3,7 @@
 // input, a tool output (inline and one stored as a blob over 1 KiB), the
 // last line, and a subagent's transcript; and a grep of every file under
 // .tapes/, each one also decompressed when it is zstd (loose objects, packs).
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decompress } from 'fzstd';
 import { corpusDir, tapes } from '../helpers/cli.js';
@@ -132,12 +132,12 @@ function needles(value: string): Buffer[] {
  */
 export async function grepArchive(dir: string, values: string[]): Promise<Array<{ file: string; value: string }>> {
   const hits: Array<{ file: string; value: string }> = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
+      if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
-        const raw = await fs.readFile(p);
+        const raw = readFileSync(p);
         const forms = [raw];
         if (raw.length >= 4 && raw.readUInt32LE(0) === 0xfd2fb528) forms.push(Buffer.from(decompress(raw)));
         if (raw.length >= 4 && (raw.readUInt32LE(0) & 0xfffffff0) === 0x184d2a50) forms.push(Buffer.from(decompress(raw)));
@@ -145,7 +145,7 @@ export async function grepArchive(dir: string, values: string[]): Promise<Array<
       }
     }
   };
-  await walk(dir);
+  walk(dir);
   return hits;
 }
 

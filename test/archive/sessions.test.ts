@@ -5,7 +5,7 @@
 // Also the pieces the summaries are made of: titles, Codex token
 // counts, --since values and price overrides.
 import t from 'tap';
-import { promises as fs, readFileSync, rmSync } from 'node:fs';
+import { cpSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
@@ -49,7 +49,7 @@ async function corpusArchive(t: { teardown(fn: () => void): void }): Promise<str
     return dir;
   })();
   const cwd = scratch(t);
-  await fs.cp(await imported, cwd, { recursive: true });
+  cpSync(await imported, cwd, { recursive: true });
   return cwd;
 }
 

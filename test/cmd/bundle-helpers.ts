@@ -14,7 +14,8 @@ export function loadFresh(file: string): { cached: boolean; main: string } {
   const r = spawnSync(
     process.execPath,
     ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(loader)}); const b = loadBundle(${JSON.stringify(file)}); process.stdout.write(JSON.stringify({ cached: b.cached, main: typeof b.exports.main }));`],
-    { encoding: 'utf8' },
+    // Not tap's environment: its NODE_OPTIONS would load its process-info hooks into the child too.
+    { encoding: 'utf8', env: { PATH: process.env.PATH } },
   );
   if (r.status !== 0) throw new Error(`loading ${file}: ${r.stderr}`);
   return JSON.parse(r.stdout) as { cached: boolean; main: string };

@@ -5,7 +5,7 @@
 // records record/bookkeeping.ts names are folded, with their count on the
 // button. The page in Chromium: test/view/html-export.long.test.ts.
 import t from 'tap';
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { Archive } from '../../src/archive/index.js';
@@ -24,6 +24,8 @@ let cwd = '';
 t.before(async () => {
   cwd = tempDir('tapes-strip-');
   await tapes(['init', '-q'], { cwd });
+  // Into a pack: what is read is the same, without a file created and fsynced per object.
+  appendFileSync(join(cwd, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
   const r = await tapes(['import', F_ERRORS, F_TWO_MODELS, showcase, codexDir], { cwd });
   if (r.code !== 0) throw new Error(r.stderr);
 });

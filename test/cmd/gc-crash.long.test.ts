@@ -63,7 +63,7 @@ function runAndKill(dir: string, how: { phase: string; n: number } | { afterMs: 
 
 /** A fixture archive, packed, plus two imported transcripts left loose. */
 async function prepared(t: Tap): Promise<Fixture> {
-  const f = await makeFixture(t);
+  const f = await makeFixture(t, { bigSize: 2_500_000 });
   await tapes(f.root, ['gc']);
   const files = transcripts().slice(0, 2);
   const r = await tapes(f.root, ['import', ...files]);
@@ -124,7 +124,7 @@ t.test('an incremental gc killed midway leaves a valid archive too', async (t) =
 });
 
 t.test('an import running while gc runs loses nothing', async (t) => {
-  const f = await makeFixture(t);
+  const f = await makeFixture(t, { bigSize: 2_500_000 });
   const files = transcripts();
   const first = files.slice(0, 4);
   const rest = files.slice(4, 14);

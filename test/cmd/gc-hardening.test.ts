@@ -3,7 +3,8 @@
 // with an error naming any root it cannot read rather than prune what only
 // that root kept, and a failed gc leaves no lock behind.
 import t from 'tap';
-import { promises as fs, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import fsSync, { promises as fs, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { encodeObject, loadCodec } from '../../src/object/index.js';
@@ -218,22 +219,31 @@ t.test('a write whose temp file exists when gc --prune=now runs still completes 
 /**
  * Makes every write of data fail with ENOSPC, as a full disk does: files can
  * still be created (an inode is free), but no byte reaches them. Undone by
- * the returned function.
+ * the returned function. A pack's frames are written with fs.writeSync
+ * (src/odb/pack-writer.ts), so that fails too, in the named import as well
+ * (syncBuiltinESMExports).
  */
 async function fillDisk(scratch: string, onlyPartialWrites = false): Promise<() => void> {
   const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
   const handle = await fs.open(join(scratch, 'probe'), 'w');
   const proto = Object.getPrototypeOf(handle) as Record<string, unknown>;
   await handle.close();
-  const saved = { write: proto.write, writeFile: proto.writeFile, appendFile: proto.appendFile, pWriteFile: fs.writeFile, pAppendFile: fs.appendFile };
+  const saved = { write: proto.write, writeFile: proto.writeFile, appendFile: proto.appendFile, pWriteFile: fs.writeFile, pAppendFile: fs.appendFile, writeSync: fsSync.writeSync };
   proto.write = async () => {
     throw enospc();
   };
+  fsSync.writeSync = () => {
+    throw enospc();
+  };
+  syncBuiltinESMExports();
+  const restoreWrites = () => {
+    proto.write = saved.write;
+    fsSync.writeSync = saved.writeSync;
+    syncBuiltinESMExports();
+  };
   if (onlyPartialWrites) {
     // Whole-file writes (gc's lock) still succeed; a pack, written piece by piece, does not.
-    return () => {
-      proto.write = saved.write;
-    };
+    return restoreWrites;
   }
   proto.writeFile = proto.write;
   proto.appendFile = proto.write;
@@ -244,7 +254,7 @@ async function fillDisk(scratch: string, onlyPartialWrites = false): Promise<() 
   };
   fs.appendFile = fs.writeFile as typeof fs.appendFile;
   return () => {
-    proto.write = saved.write;
+    restoreWrites();
     proto.writeFile = saved.writeFile;
     proto.appendFile = saved.appendFile;
     fs.writeFile = saved.pWriteFile;

@@ -29,7 +29,7 @@ import { JsonLineScanner } from '../../src/import/json-line-scanner.js';
 import { isObj } from '../../src/record/index.js';
 import { readRecord, sourceBytes, sourceOf } from '../../src/record/index.js';
 import type { LineSegment } from '../../src/import/json-line-scanner.js';
-import { claudeAssistantLine, claudeProjects, claudeUserLine, codexSessions, jsonlFiles, MemoryRefs, tempDir } from './import-helpers.js';
+import { claudeAssistantLine, claudeProjects, claudeUserLine, codexSessions, jsonlFiles, MemoryObjectStore, MemoryRefs, tempDir } from './import-helpers.js';
 
 
 const SESSION = 'aaaa1111-0000-4000-8000-000000000001';
@@ -53,11 +53,13 @@ interface Way {
   segments: Array<LineSegment[] | undefined>;
 }
 
-let stores = 0;
-
-/** Imports `lines` (made with a fresh queue) into a fresh store. */
-async function importWith(t: Test, dir: string, path: string, format: TranscriptFormat, make: (queue: WriteQueue) => Promise<{ lines: ParsedLine[]; longTexts?: LongTextStore }>): Promise<Way> {
-  const store = await LooseObjectStore.open(join(dir, `objects-${stores++}`));
+/**
+ * Imports `lines` (made with a fresh queue) into a fresh store, in memory:
+ * what is compared is the objects' ids, and the two ways of a test wrote
+ * thousands of objects to disk (each created, compressed and fsynced).
+ */
+async function importWith(t: Test, path: string, format: TranscriptFormat, make: (queue: WriteQueue) => Promise<{ lines: ParsedLine[]; longTexts?: LongTextStore }>): Promise<Way> {
+  const store = new MemoryObjectStore();
   const queue = new WriteQueue(store);
   const { lines, longTexts } = await make(queue);
   const segments = lines.map((l) => l.huge?.segments);
@@ -75,8 +77,8 @@ async function bothWays(t: Test, text: string | Buffer, format: TranscriptFormat
   const path = join(dir, 'session.jsonl');
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
   await fs.writeFile(path, bytes);
-  const whole = await importWith(t, dir, path, format, async () => ({ lines: splitLines(bytes).map(parseLine) }));
-  const pieces = await importWith(t, dir, path, format, async (queue) => {
+  const whole = await importWith(t, path, format, async () => ({ lines: splitLines(bytes).map(parseLine) }));
+  const pieces = await importWith(t, path, format, async (queue) => {
     const read = await readTranscript(path, limits);
     const longTexts = new LongTextStore(queue);
     for (const l of read.lines) if (l.huge) longTexts.add(l.huge);

@@ -6,6 +6,10 @@ import { createReadStream, mkdtempSync, promises as fs, realpathSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RefUpdateResult } from '../../src/refs/index.js';
+import { NotFoundError } from '../../src/errors/index.js';
+import { encodeObject, type ObjectType, type TapesObject } from '../../src/object/index.js';
+import type { BatchWriteTarget, EncodedObject } from '../../src/odb/index.js';
+import { sha256Hex } from '../../src/hash/index.js';
 import { binPath, corpusDir, tapes, type RunResult } from '../helpers/cli.js';
 
 export { binPath, corpusDir, tapes };
@@ -305,5 +309,38 @@ export class MemoryRefs {
     const old = this.refs.get(name) ?? null;
     this.refs.set(name, id);
     return { name, old, new: id };
+  }
+}
+
+/**
+ * Objects in memory, for tests that compare what two imports store (the ids
+ * are those a store on disk gives: the hash of the encoded object), not how
+ * a store keeps it: no file created, compressed and fsynced per object.
+ */
+export class MemoryObjectStore implements BatchWriteTarget {
+  readonly objects = new Map<string, TapesObject>();
+  async has(id: string): Promise<boolean> {
+    return this.objects.has(id);
+  }
+  async read(id: string): Promise<TapesObject> {
+    const o = this.objects.get(id);
+    if (!o) throw new NotFoundError(`object ${id} not found`, { id });
+    return { type: o.type, body: Uint8Array.from(o.body) };
+  }
+  async write(type: ObjectType, body: Uint8Array): Promise<string> {
+    return (await this.writeReporting(type, body)).id;
+  }
+  async writeReporting(type: ObjectType, body: Uint8Array, _checked?: boolean, encoded?: EncodedObject): Promise<{ id: string; written: number }> {
+    const bytes = encoded?.bytes ?? encodeObject(type, body);
+    const id = encoded?.id ?? sha256Hex(bytes);
+    if (this.objects.has(id)) return { id, written: 0 };
+    this.objects.set(id, { type, body: Uint8Array.from(body) });
+    return { id, written: bytes.length };
+  }
+  async *ids(): AsyncIterable<string> {
+    yield* [...this.objects.keys()];
+  }
+  async findByPrefix(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((id) => id.startsWith(prefix));
   }
 }

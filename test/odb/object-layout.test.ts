@@ -2,7 +2,7 @@
 // agree with the store's, loose and packed; counting, sweeping temp files and
 // pack leftovers, removing empty fan-out directories, and fsck's scan.
 import t from 'tap';
-import { existsSync, mkdirSync, promises as fs, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, promises as fs, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LooseObjectStore, ObjectLayout, PackWriter, TEMP_PREFIX, PACK_TEMP_PREFIX } from '../../src/odb/index.js';
 import { encodeObject, loadCodec } from '../../src/object/index.js';
@@ -10,18 +10,39 @@ import { tempDir } from '../helpers/cli.js';
 
 const HOUR = 60 * 60 * 1000;
 
-/** A store of 600 small blobs, the first 400 packed (their loose copies gone) and the rest loose. */
+let made: Promise<{ objectsDir: string; ids: string[] }> | undefined;
+const scratch: string[] = [];
+process.on('exit', () => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** A temporary directory removed when the file's process ends. */
+function scratchDir(): string {
+  const d = tempDir();
+  scratch.push(d);
+  return d;
+}
+
+/**
+ * A store of 600 small blobs, the first 400 packed (their loose copies gone)
+ * and the rest loose: made once (600 objects written, each fsynced), and a
+ * copy of it for each test.
+ */
 async function packedStore() {
-  const objectsDir = join(tempDir(), 'objects');
-  const store = await LooseObjectStore.open(objectsDir);
-  const ids: string[] = [];
-  for (let i = 0; i < 600; i++) ids.push(await store.write('blob', Buffer.from(`blob ${i}`)));
-  const w = await PackWriter.create(join(objectsDir, 'pack'), await loadCodec(), { frameSize: 1024 * 1024, level: 3 });
-  for (const id of ids.slice(0, 400)) await w.add(id, encodeObject('blob', (await store.read(id)).body));
-  await w.finish();
-  const layout = new ObjectLayout(objectsDir);
-  for (const id of ids.slice(0, 400)) if (!layout.removeLoose(id)) throw new Error(`no loose file for ${id}`);
-  return { objectsDir, store: await LooseObjectStore.open(objectsDir), layout, ids };
+  made ??= (async () => {
+    const objectsDir = join(scratchDir(), 'objects');
+    const store = await LooseObjectStore.open(objectsDir);
+    const ids: string[] = [];
+    for (let i = 0; i < 600; i++) ids.push(await store.write('blob', Buffer.from(`blob ${i}`)));
+    const w = await PackWriter.create(join(objectsDir, 'pack'), await loadCodec(), { frameSize: 1024 * 1024, level: 3 });
+    for (const id of ids.slice(0, 400)) await w.add(id, encodeObject('blob', (await store.read(id)).body));
+    await w.finish();
+    const layout = new ObjectLayout(objectsDir);
+    for (const id of ids.slice(0, 400)) if (!layout.removeLoose(id)) throw new Error(`no loose file for ${id}`);
+    store.packs.close();
+    return { objectsDir, ids };
+  })();
+  const { objectsDir: made0, ids } = await made;
+  const objectsDir = join(scratchDir(), 'objects');
+  cpSync(made0, objectsDir, { recursive: true });
+  return { objectsDir, store: await LooseObjectStore.open(objectsDir), layout: new ObjectLayout(objectsDir), ids };
 }
 
 t.test('ids by prefix: loose and packed, the same as the store finds, without opening a pack', async (t) => {
@@ -78,7 +99,7 @@ t.test('counting, sweeping and removing: only what the layout owns, only when ol
 });
 
 t.test('scan: objects, temp files and strays, in path order', async (t) => {
-  const objectsDir = join(tempDir(), 'objects');
+  const objectsDir = join(scratchDir(), 'objects');
   const layout = new ObjectLayout(objectsDir);
   t.same(layout.scan(), [], 'no objects/ is an empty store');
   const id = 'ab' + 'c'.repeat(62);
