@@ -1,6 +1,6 @@
 // Runs the CLI in-process with captured streams, as the entry point would.
 import { PassThrough, Readable } from 'node:stream';
-import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,8 +61,24 @@ export async function until(done: () => boolean, ms = 60_000): Promise<boolean> 
 }
 
 /** A fresh temporary directory (realpath, so paths compare equal). */
+/** The folders tempDir made in this process: removed when it exits (thousands were left in the temp folder by each run of the suite). */
+const madeDirs: string[] = [];
+
 export function tempDir(prefix = 'tapes-test-'): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  if (madeDirs.length === 0) {
+    process.on('exit', () => {
+      for (const d of madeDirs) {
+        try {
+          rmSync(d, { recursive: true, force: true });
+        } catch {
+          // Left behind (made unreadable by its test): only a temp folder.
+        }
+      }
+    });
+  }
+  madeDirs.push(dir);
+  return dir;
 }
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
