@@ -67,10 +67,8 @@ class TranscriptLine implements ParsedLine {
   /** Parsed, or released (its text and value then read as undefined, and it is not parsed for them). */
   private parsed = false;
   private wasDecoded = false;
-  private parsedText: string | undefined = undefined;
-  private parsedValue: unknown = undefined;
-  private parsedError: string | undefined = undefined;
-  private parsedDetail: string | undefined = undefined;
+  /** What parsing found; read and written through `fields`, which parses first. */
+  private readonly found: Pick<ParsedLine, 'text' | 'value' | 'error' | 'detail'> = { text: undefined, value: undefined, error: undefined, detail: undefined };
   private nul: boolean | undefined = undefined;
 
   constructor(
@@ -79,44 +77,36 @@ class TranscriptLine implements ParsedLine {
     readonly eol: '\n' | '',
   ) {}
 
+  /** The parsed fields, the line parsed first if it was not (a field set before then would be overwritten by the parse). */
+  private get fields(): Pick<ParsedLine, 'text' | 'value' | 'error' | 'detail'> {
+    if (!this.parsed) this.parse();
+    return this.found;
+  }
+
+  // ParsedLine's fields are properties: each is a getter and a setter over `fields`.
   get text(): string | undefined {
-    if (!this.parsed) this.parse();
-    return this.parsedText;
+    return this.fields.text;
   }
-
   set text(v: string | undefined) {
-    if (!this.parsed) this.parse();
-    this.parsedText = v;
+    this.fields.text = v;
   }
-
   get value(): unknown {
-    if (!this.parsed) this.parse();
-    return this.parsedValue;
+    return this.fields.value;
   }
-
   set value(v: unknown) {
-    if (!this.parsed) this.parse();
-    this.parsedValue = v;
+    this.fields.value = v;
   }
-
   get error(): string | undefined {
-    if (!this.parsed) this.parse();
-    return this.parsedError;
+    return this.fields.error;
   }
-
   set error(v: string | undefined) {
-    if (!this.parsed) this.parse();
-    this.parsedError = v;
+    this.fields.error = v;
   }
-
   get detail(): string | undefined {
-    if (!this.parsed) this.parse();
-    return this.parsedDetail;
+    return this.fields.detail;
   }
-
   set detail(v: string | undefined) {
-    if (!this.parsed) this.parse();
-    this.parsedDetail = v;
+    this.fields.detail = v;
   }
 
   /** Were the line's bytes ever decoded? (Tests count the lines an import decoded and parsed.) */
@@ -141,8 +131,8 @@ class TranscriptLine implements ParsedLine {
   /** Drops the text and value (import-file.ts, release): the line is not parsed for them again. */
   release(): void {
     this.parsed = true;
-    this.parsedText = undefined;
-    this.parsedValue = undefined;
+    this.found.text = undefined;
+    this.found.value = undefined;
     // A line never parsed keeps no error (one released unparsed is a line the line memo knew: a JSON object).
   }
 
@@ -153,19 +143,19 @@ class TranscriptLine implements ParsedLine {
     try {
       text = utf8.decode(this.bytes);
     } catch {
-      this.parsedError = 'not valid UTF-8';
+      this.found.error = 'not valid UTF-8';
       return;
     }
-    this.parsedText = text;
+    this.found.text = text;
     if (text.trim() === '') {
-      this.parsedError = this.bytes.length === 0 ? 'empty line' : 'blank line';
+      this.found.error = this.bytes.length === 0 ? 'empty line' : 'blank line';
       return;
     }
     try {
-      this.parsedValue = JSON.parse(text);
+      this.found.value = JSON.parse(text);
     } catch (err) {
-      this.parsedError = 'not JSON';
-      this.parsedDetail = (err as Error).message;
+      this.found.error = 'not JSON';
+      this.found.detail = (err as Error).message;
     }
   }
 }
