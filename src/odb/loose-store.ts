@@ -226,12 +226,13 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    * pack. On a fresh archive the lstat of a missing file or directory for
    * every object was 4 % of importing the scale corpus.
    */
-  quickFreshen(id: string): boolean {
-    return this.layout.quickHasLoose(id) ? this.freshen(id) : this.freshenPacked(id);
+  quickFreshen(id: string, skipPacks?: ReadonlySet<string>): boolean {
+    return this.layout.quickHasLoose(id) ? this.freshen(id) : this.freshenPacked(id, skipPacks);
   }
 
-  private freshenPacked(id: string): boolean {
-    const pack = this.packs.packOf(id);
+  /** `skipPacks`: packs the caller knows do not hold `id` (names), not searched. */
+  private freshenPacked(id: string, skipPacks?: ReadonlySet<string>): boolean {
+    const pack = this.packs.packOf(id, skipPacks);
     if (!pack) return false;
     if (!this.freshenedPacks.has(pack.name)) {
       this.freshenedPacks.add(pack.name);

@@ -234,6 +234,8 @@ export class PackSet {
   private readonly cache = new FrameCache(frameCacheBytes);
   /** Frames decompressed so far (tests and benchmarks check the cache with it). */
   framesDecoded = 0;
+  /** Pack indexes searched for an id so far (tests check what a lookup skips). */
+  indexSearches = 0;
 
   /** `codec`: the codec, or a function giving it when a frame is first decoded (a store opened for lookups loads it late). */
   constructor(
@@ -277,11 +279,13 @@ export class PackSet {
     return true;
   }
 
-  private find(id: string): { pack: Pack; i: number } | undefined {
+  private find(id: string, skip?: ReadonlySet<string>): { pack: Pack; i: number } | undefined {
     if (!isObjectId(id) || this.packs.length === 0) return undefined;
     const bytes = Buffer.from(id, 'hex');
     for (let k = 0; k < this.packs.length; k++) {
       const pack = this.packs[k]!;
+      if (skip?.has(pack.name)) continue;
+      this.indexSearches++;
       const i = pack.index.find(bytes);
       if (i >= 0) {
         // Most recently used first: the objects of one walk sit in one pack.
@@ -299,9 +303,9 @@ export class PackSet {
     return this.find(id) !== undefined;
   }
 
-  /** The pack holding `id`, if any. */
-  packOf(id: string): Pack | undefined {
-    return this.find(id)?.pack;
+  /** The pack holding `id`, if any, not looking in the packs named in `skip`. */
+  packOf(id: string, skip?: ReadonlySet<string>): Pack | undefined {
+    return this.find(id, skip)?.pack;
   }
 
   /** Frames decoded only as far as reads have needed (PackCodec.progressive), by cache key; complete ones move to the cache. */

@@ -7,7 +7,7 @@
 // interrupted import leaves a temporary pack that gc sweeps, and no ref
 // pointing into it.
 import { encodeObject, type Codec, type ObjectType, type TapesObject } from '../object/index.js';
-import { IdSet, sha256Hex } from '../hash/index.js';
+import { IdFilter, IdSet, sha256Hex } from '../hash/index.js';
 import type { LooseObjectStore } from './loose-store.js';
 import type { BatchWriteTarget, EncodedObject } from './object-store.js';
 import { mergePacks } from './pack-merge.js';
@@ -40,6 +40,10 @@ export class PackingTarget implements BatchWriteTarget {
   private readonly pending = new IdSet();
   /** The packs finished so far. */
   readonly packs: WrittenPack[] = [];
+  /** Every id added, finished or not: an id it rules out is in none of `packs`. */
+  private readonly added = new IdFilter();
+  /** The names of `packs`, which an id `added` rules out need not be looked for in. */
+  private readonly own = new Set<string>();
 
   constructor(
     private readonly store: LooseObjectStore,
@@ -57,7 +61,16 @@ export class PackingTarget implements BatchWriteTarget {
   }
 
   freshen(id: string): boolean {
-    return this.pending.has(id) || this.store.quickFreshen(id);
+    return this.pending.has(id) || this.storedElsewhere(id);
+  }
+
+  /**
+   * Whether the store holds `id` (as quickFreshen says), not counting the
+   * unfinished pack: the packs this target finished are searched only when
+   * the filter of the ids it added cannot rule them out.
+   */
+  private storedElsewhere(id: string): boolean {
+    return this.store.quickFreshen(id, this.added.mightHave(id) ? undefined : this.own);
   }
 
   /** An object of the unfinished pack is read after finishing it (the import then reads back what it wrote). */
@@ -83,8 +96,9 @@ export class PackingTarget implements BatchWriteTarget {
   async writeReporting(type: ObjectType, body: Uint8Array, checked = false, pre?: EncodedObject): Promise<{ id: string; written: number }> {
     const encoded = pre?.bytes ?? encodeObject(type, body);
     const id = pre?.id ?? sha256Hex(encoded);
-    if (this.pending.has(id) || (!checked && this.store.quickFreshen(id))) return { id, written: 0 };
+    if (this.pending.has(id) || (!checked && this.storedElsewhere(id))) return { id, written: 0 };
     this.pending.add(id);
+    this.added.add(id);
     this.writer ??= PackWriter.create(this.store.layout.packDir, this.codec, this.opts);
     const writer = this.writer;
     const added = this.adding.then(async () => (await writer).add(id, encoded));
@@ -103,7 +117,10 @@ export class PackingTarget implements BatchWriteTarget {
     this.writer = undefined;
     await this.adding;
     const written = await (await writer).finish();
-    if (written) this.packs.push(written);
+    if (written) {
+      this.packs.push(written);
+      this.own.add(written.name);
+    }
     this.pending.clear();
     this.store.packs.rescan();
   }
@@ -116,7 +133,11 @@ export class PackingTarget implements BatchWriteTarget {
   async mergeFinished(): Promise<void> {
     if (this.writer || this.packs.length < 2) return;
     const merged = await mergePacks(this.store, this.codec, this.opts, this.packs.map((p) => p.name));
-    if (merged) this.packs.splice(0, this.packs.length, merged);
+    if (merged) {
+      this.packs.splice(0, this.packs.length, merged);
+      this.own.clear();
+      this.own.add(merged.name);
+    }
   }
 
   /** Drops the unfinished pack (its temporary file is removed). */
