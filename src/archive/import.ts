@@ -562,12 +562,15 @@ async function importLines(
   longTexts?: LongTextStore,
 ): Promise<FileResult> {
   let format = given;
+  // A resumed session's first lines, if this import built them already: of
+  // Claude Code's shape without being parsed to find out (line-memo.ts).
+  const known = memo && !given && (opts.kind === 'auto' || opts.kind === 'claude') ? memo.prefix(lines) : undefined;
   if (!format) {
     if (opts.kind === 'auto') {
-      format = detectFormat(lines);
+      format = detectFormat(lines, known?.ids.length);
       if (!format) {
         // The Claude verdict names empty and binary files; otherwise say every kind was tried.
-        const why = formatVerdict(lines, 'claude-code').reason ?? '';
+        const why = formatVerdict(lines, 'claude-code', known?.ids.length).reason ?? '';
         return refusedFile(shown, /^the file is/.test(why) ? why : 'not a Claude Code transcript, a Codex rollout or a Gemini CLI session');
       }
     } else {
@@ -587,5 +590,6 @@ async function importLines(
     refs,
     reason: `import ${format}: ${basename(path)}`,
     memo,
+    ...(known && format === 'claude-code' ? { known } : {}),
   });
 }

@@ -6,7 +6,7 @@ import { shortId } from '../hash/index.js';
 import { MAX_RECORD_BODY, NestingTooDeepError, WHOLE_LINE, buildSegmentedTemplate, templateSizeAtLeast, buildTemplate, chainViewAt, encodeEventRecord, readRecord, sourceDigest, sourceOf, walkChain, type EventFields, type EventSource, type PutContent, type TemplatePart } from '../record/index.js';
 import { RefConflictError } from '../errors/index.js';
 import { captureViewRef, refNameProblem, shortRefName, type RefStore, type RefUpdateResult } from '../refs/index.js';
-import { normaliseClaudeLine } from './claude-transcript.js';
+import { isClaudeLine, normaliseClaudeLine } from './claude-transcript.js';
 import { normaliseCodexLine, type CodexState } from './codex-rollout.js';
 import { normaliseGeminiHead, normaliseGeminiLine, normaliseGeminiMessage, normaliseGeminiTail, newGeminiState } from './gemini-session.js';
 import { splitGeminiDocument } from './gemini-document.js';
@@ -57,7 +57,11 @@ export interface ImportFileOptions {
   reason: string;
   /** The records this import has built, by line (line-memo.ts): a line seen again is not built again. */
   memo?: LineMemo;
+  /** What `memo` knows of these lines' first ones (LineMemo.prefix), when the caller has looked already. */
+  known?: MemoPrefix;
 }
+
+type MemoPrefix = ReturnType<LineMemo['prefix']>;
 
 function unparsedFields(line: ParsedLine, format: TranscriptFormat): EventFields {
   return {
@@ -87,8 +91,10 @@ function release(line: ParsedLine, format: TranscriptFormat): void {
 }
 
 /** Builds and stores the records of a file (releasing each line's text and value as it goes); returns the ids oldest first. */
-async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise<{ ids: string[]; added: number; problems: string[] }> {
+async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: MemoPrefix | undefined): Promise<{ ids: string[]; added: number; problems: string[] }> {
   const { queue, format } = opts;
+  // The memo's prefix was followed from a first record built without a subagent's link: another chain than this one's.
+  const prefix = opts.firstMeta ? undefined : known;
   // The same long string often appears twice on a line (a tool result in the
   // message and again in toolUseResult): store it once per line.
   const memo = new Map<string, { bytes: Uint8Array; id: string }>();
@@ -119,16 +125,20 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
   const problems: string[] = [];
   let parent: string | null = null;
   let added = 0;
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
     // A Claude Code line already built into a record by this import, after
     // the same parent, is that record (line-memo.ts). Not a subagent's first
     // line, whose record also holds its link to the session, nor a line read
     // in pieces (its bytes are not at hand to key it by). Only lines that
-    // parse to an object are built into the memo, so one found there is such
-    // a line, and it is not parsed (transcript-format.ts, TranscriptLine).
+    // parse to an object of Claude Code's shape are built into the memo, so
+    // one found there is such a line, and it is not parsed
+    // (transcript-format.ts, TranscriptLine). The lines the caller found in
+    // the memo already (`known`) are not keyed again.
     const memoKey: Uint32Array | undefined =
-      opts.memo && format === 'claude-code' && !line.huge && !(ids.length === 0 && opts.firstMeta) ? LineMemo.key(parent, line.number, line.eol, line.bytes) : undefined;
-    const seen: string | undefined = memoKey && opts.memo!.get(memoKey);
+      opts.memo && format === 'claude-code' && !line.huge && !(ids.length === 0 && opts.firstMeta)
+        ? (prefix?.keys[i] ?? LineMemo.key(parent, line.number, line.eol, line.bytes))
+        : undefined;
+    const seen: string | undefined = memoKey && (prefix && i < prefix.ids.length ? opts.memo!.counted(prefix.ids[i]!) : opts.memo!.get(memoKey));
     if (seen) {
       ids.push(seen);
       parent = seen;
@@ -141,6 +151,8 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     if (line.huge?.projected && (format === 'gemini' || format === 'gemini-json')) throw new NeedsWholeFile(`line ${line.number} of a Gemini session is mostly structure`);
     let fields: EventFields;
     const parsedToObject = line.value !== undefined && line.value !== null && typeof line.value === 'object' && !Array.isArray(line.value);
+    // Kept in the memo: what the format verdict counts as a Claude Code line without parsing it again.
+    const claudeShaped = memoKey !== undefined && parsedToObject && isClaudeLine(line.value);
     if (parsedToObject) {
       const obj = line.value as Record<string, unknown>;
       fields =
@@ -203,7 +215,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[]): Promise
     }
     const { id, isNew } = await queue.writeNew('record', body);
     if (isNew) added++;
-    if (memoKey && parsedToObject) opts.memo!.set(memoKey, id);
+    if (claudeShaped) opts.memo!.set(memoKey!, id);
     ids.push(id);
     parent = id;
     release(line, format);
@@ -324,9 +336,12 @@ export async function importFile(opts: ImportFileOptions): Promise<FileResult> {
   if (problem) return { ...base, reason: `cannot name a session ${opts.refName}: ${problem}` };
   const bytes = opts.bytes ?? Buffer.alloc(0);
   const lines = opts.lines ?? (opts.format === 'gemini-json' ? splitGeminiDocument(bytes) : splitLines(bytes).map(parseLine));
-  const verdict = formatVerdict(lines, opts.format);
+  // A resumed session's first lines, which this import built already, are
+  // of the format without being parsed to test them (line-memo.ts).
+  const known = opts.format === 'claude-code' && opts.memo ? (opts.known ?? opts.memo.prefix(lines)) : undefined;
+  const verdict = formatVerdict(lines, opts.format, known?.ids.length ?? 0);
   if (!verdict.ok) return { ...base, reason: verdict.reason };
-  const { ids, added, problems } = await buildChain(opts, lines);
+  const { ids, added, problems } = await buildChain(opts, lines, known);
   await opts.queue.flush();
   const tip = ids[ids.length - 1]!;
   for (let tries = 0; ; tries++) {

@@ -53,11 +53,48 @@ export class LineMemo {
 
   /** The record id built from the line of this key, if this import built one. */
   get(key: Uint32Array): string | undefined {
+    const id = this.peek(key);
+    if (id !== undefined) this.hits++;
+    return id;
+  }
+
+  /** `id`, found by prefix, counted as a hit now that it is used. */
+  counted(id: string): string {
+    this.hits++;
+    return id;
+  }
+
+  /** As get, not counted as a hit. */
+  private peek(key: Uint32Array): string | undefined {
     const at = this.find(key);
     if (at < 0 || !this.used[at]) return undefined;
-    this.hits++;
     this.scratchWords.set(this.ids.subarray(at * ID_WORDS, at * ID_WORDS + ID_WORDS));
     return this.scratch.toString('hex');
+  }
+
+  /**
+   * The records this import built from a file's first lines, each after the
+   * one before, as far as it built them: a resumed session's lines it has
+   * seen, found before they are read (the format verdict need not parse
+   * them: only lines of Claude Code's shape are kept here). Not counted as
+   * hits; `keys` holds each line's key, the first unknown line's last.
+   */
+  prefix(lines: ReadonlyArray<{ number: number; eol: string; bytes: Uint8Array; huge?: unknown }>): { ids: string[]; keys: Uint32Array[] } {
+    const ids: string[] = [];
+    const keys: Uint32Array[] = [];
+    if (this.count === 0) return { ids, keys };
+    let parent: string | null = null;
+    for (const line of lines) {
+      // A line read in pieces has no bytes at hand to key it by: never kept here.
+      if (line.huge) break;
+      const key = LineMemo.key(parent, line.number, line.eol, line.bytes);
+      keys.push(key);
+      const id = this.peek(key);
+      if (id === undefined) break;
+      ids.push(id);
+      parent = id;
+    }
+    return { ids, keys };
   }
 
   set(key: Uint32Array, id: string): void {

@@ -183,7 +183,13 @@ function lineBlank(line: ParsedLine): boolean {
   return line instanceof TranscriptLine ? line.blank : line.error === 'empty line' || line.error === 'blank line';
 }
 
-export function formatVerdict(lines: ParsedLine[], format: TranscriptFormat): { ok: boolean; reason?: string } {
+/**
+ * Whether the lines are a transcript of `format`: at least half the lines
+ * that are not blank have its shape. `known`: how many of the first lines
+ * are known to have it without being parsed to test them (a resumed
+ * session's lines this import built already: LineMemo.prefix).
+ */
+export function formatVerdict(lines: ParsedLine[], format: TranscriptFormat, known = 0): { ok: boolean; reason?: string } {
   const nonBlank = lines.filter((l) => !lineBlank(l));
   if (nonBlank.length === 0) return { ok: false, reason: 'the file is empty' };
   if (nonBlank.some(lineHasNul)) {
@@ -199,8 +205,11 @@ export function formatVerdict(lines: ParsedLine[], format: TranscriptFormat): { 
   // From the last line back, and only until half of them are of the format:
   // a resumed session's first lines are its parent's, which the import may
   // not need to parse at all (TranscriptLine).
-  let matching = 0;
-  for (let i = nonBlank.length - 1; i >= 0; i--) {
+  // The known lines are JSON objects, never blank: the first `known` of nonBlank.
+  const counted = Math.min(known, nonBlank.length);
+  let matching = counted;
+  if (matching > 0 && matching * 2 >= nonBlank.length) return { ok: true };
+  for (let i = nonBlank.length - 1; i >= counted; i--) {
     const l = nonBlank[i]!;
     if (l.value !== undefined && test(l.value) && ++matching * 2 >= nonBlank.length) return { ok: true };
   }
@@ -214,7 +223,8 @@ export function formatVerdict(lines: ParsedLine[], format: TranscriptFormat): { 
   return { ok: false, reason: `not ${name}: only ${matching} of ${nonBlank.length} lines have its shape` };
 }
 
-export function detectFormat(lines: ParsedLine[]): TranscriptFormat | undefined {
-  for (const f of ['claude-code', 'codex', 'gemini'] as const) if (formatVerdict(lines, f).ok) return f;
+/** The format the lines are a transcript of, if any. `knownClaude`: as formatVerdict's `known`, for Claude Code. */
+export function detectFormat(lines: ParsedLine[], knownClaude = 0): TranscriptFormat | undefined {
+  for (const f of ['claude-code', 'codex', 'gemini'] as const) if (formatVerdict(lines, f, f === 'claude-code' ? knownClaude : 0).ok) return f;
   return undefined;
 }

@@ -104,3 +104,70 @@ t.test('a line the memo answers is never decoded or parsed; the format verdict r
   t.equal(resumed.slice(60).filter(lineDecoded).length, resumed.length - 60, 'every other line was');
   t.equal(resumed.filter((l) => l.text !== undefined || l.value !== undefined).length, 0, 'all released');
 });
+
+t.test('a resumed file mostly its parent: the verdict counts the lines the memo knows without decoding them', async (t) => {
+  const bytes = await fs.readFile(transcript);
+  const lines = linesWithEol(bytes);
+  // The parent holds 120 of the resumed file's lines: more than half.
+  const parentBytes = Buffer.concat(lines.slice(0, 120));
+  const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
+  const refs = new MemoryRefs();
+  const memo = new LineMemo();
+  const file = (b: Buffer, name: string) => ({ path: name, display: name, bytes: b, format: 'claude-code' as const, refName: `refs/sessions/${name}`, queue: new WriteQueue(store), refs, reason: 'test', memo });
+  t.equal((await importFile({ ...file(parentBytes, 'parent'), lines: splitLines(parentBytes).map(parseLine) })).status, 'new');
+  const resumed = splitLines(bytes).map(parseLine);
+  const known = memo.prefix(resumed);
+  t.equal(known.ids.length, 120, 'the memo knows the first 120 lines, in order');
+  t.equal(known.keys.length, 121, 'and has keyed the first line it does not know');
+  t.equal(memo.hits, 0, 'looking is not a hit');
+  t.ok(formatVerdict(resumed, 'claude-code', known.ids.length).ok);
+  t.ok(120 * 2 >= resumed.length);
+  t.equal(resumed.filter(lineDecoded).length, 0, 'the verdict needed no line decoded: 120 are known');
+  const second = await importFile({ ...file(bytes, 'resumed'), lines: resumed });
+  t.equal(second.status, 'new');
+  t.equal(memo.hits, 120, 'the 120 known lines were used as records, each counted once');
+  t.equal(resumed.slice(0, 120).filter(lineDecoded).length, 0, 'none of them was ever decoded');
+  t.equal(resumed.slice(120).filter(lineDecoded).length, resumed.length - 120, 'every new line was, to build it');
+  // The same records as without the memo.
+  const alone = await LooseObjectStore.open(join(tempDir(t), 'objects'));
+  const plain = await importFile({ path: 'r', display: 'r', bytes, format: 'claude-code', refName: 'refs/sessions/r', queue: new WriteQueue(alone), refs: new MemoryRefs(), reason: 'test' });
+  t.equal(second.tip, plain.tip, 'the chain ends at the record building every line gives');
+});
+
+t.test('known lines count in the verdict as the lines they are: the same answers, the same counts', async (t) => {
+  const lines = linesWithEol(await fs.readFile(transcript));
+  const odd = Buffer.from('{"not":"a transcript line"}\n');
+  const cases: Array<{ name: string; parent: number; tail: number }> = [
+    // Known lines make it half: a Claude Code transcript, as testing each would find.
+    { name: 'known-half', parent: 40, tail: 40 },
+    // Too few known lines: refused, counting the known ones among those of its shape.
+    { name: 'known-few', parent: 10, tail: 40 },
+  ];
+  for (const c of cases) {
+    const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
+    const refs = new MemoryRefs();
+    const memo = new LineMemo();
+    const parentBytes = Buffer.concat(lines.slice(0, c.parent));
+    await importFile({ path: 'p', display: 'p', bytes: parentBytes, format: 'claude-code', refName: 'refs/sessions/p', queue: new WriteQueue(store), refs, reason: 'test', memo });
+    const mixed = Buffer.concat([parentBytes, ...Array.from({ length: c.tail }, () => odd)]);
+    const withMemo = splitLines(mixed).map(parseLine);
+    const known = memo.prefix(withMemo);
+    t.equal(known.ids.length, c.parent, `${c.name}: the parent's lines are known`);
+    const fresh = splitLines(mixed).map(parseLine);
+    t.same(formatVerdict(withMemo, 'claude-code', known.ids.length), formatVerdict(fresh, 'claude-code'), `${c.name}: the verdict is the one testing every line gives`);
+    t.equal(withMemo.slice(0, c.parent).filter(lineDecoded).length, 0, `${c.name}: no known line decoded`);
+  }
+});
+
+t.test('only lines of Claude Code\'s shape are kept in the memo', async (t) => {
+  const lines = linesWithEol(await fs.readFile(transcript));
+  const odd = Buffer.from('{"not":"a transcript line"}\n');
+  const bytes = Buffer.concat([...lines.slice(0, 10), odd, ...lines.slice(10, 20)]);
+  const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
+  const memo = new LineMemo();
+  await importFile({ path: 'p', display: 'p', bytes, format: 'claude-code', refName: 'refs/sessions/p', queue: new WriteQueue(store), refs: new MemoryRefs(), reason: 'test', memo });
+  t.equal(memo.size, 20, 'the 20 transcript lines, not the object of another shape');
+  // A file repeating it is known up to that line, and built from there.
+  const again = splitLines(bytes).map(parseLine);
+  t.equal(memo.prefix(again).ids.length, 10);
+});
