@@ -252,9 +252,18 @@ const PACK_CHECKPOINT_BYTES = 128 * 1024 * 1024;
  */
 const LAST_CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
-/** Whether a packed import takes a checkpoint after a stretch of `since` bytes, `before` bytes read before it and `left` still to read. */
-export function checkpointDue(since: number, left: number, before: number): boolean {
-  return left > 0 && since >= Math.max(LAST_CHECKPOINT_BYTES, Math.min(PACK_CHECKPOINT_BYTES, left, before));
+/**
+ * Whether a packed import takes a checkpoint after a stretch of `since`
+ * bytes, `before` bytes read before it and `left` still to read.
+ * `secondIdle`: the second thread has indexed every stretch so far, and
+ * waits. It is then given the next as soon as that is the smallest stretch:
+ * growing stretches alone left it waiting for the next one for 3-4 s of
+ * the first 10 on the scale corpus, and then behind the importing thread
+ * at the end, which waited for it (docs/import-speed.md).
+ */
+export function checkpointDue(since: number, left: number, before: number, secondIdle = false): boolean {
+  if (left <= 0) return false;
+  return since >= (secondIdle ? LAST_CHECKPOINT_BYTES : Math.max(LAST_CHECKPOINT_BYTES, Math.min(PACK_CHECKPOINT_BYTES, left, before)));
 }
 
 /**
@@ -434,7 +443,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
       // so an interrupted import of a whole history loses at most the last stretch.
       // (sizes[i] is 0 for a file the stat cache vouched for: nothing read.)
       if (!c.refused && !known) toReadLeft -= sizes[i]!;
-      if (deferred && checkpointDue((sinceCheckpoint += sizes[i]!), toReadLeft, readBefore)) {
+      if (deferred && checkpointDue((sinceCheckpoint += sizes[i]!), toReadLeft, readBefore, background?.idle)) {
         readBefore += sinceCheckpoint;
         sinceCheckpoint = 0;
         await queue.flush();

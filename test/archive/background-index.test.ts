@@ -40,6 +40,32 @@ t.test('the worker indexes what the refs reach', async (t) => {
   t.equal(await stillToIndex(archive), 0, 'nothing left to index');
 });
 
+t.test('idle: known to this thread without its event loop running', async (t) => {
+  const archive = await unindexedArchive(t);
+  const bg = BackgroundIndex.start(archive);
+  t.equal(bg.idle, true, 'nothing asked yet: idle');
+  bg.update(true);
+  t.equal(bg.idle, false, 'an update asked: not idle');
+  // Blocked, as an import busy with synchronous reads and writes is: the
+  // worker's reply (a message) cannot arrive, its count in shared memory can.
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let waited = 0;
+  while (!bg.idle && waited < 6000) {
+    Atomics.wait(pause, 0, 0, 10);
+    waited++;
+  }
+  t.equal(bg.idle, true, 'idle once the worker has done it, with no message received');
+  await bg.finish();
+  t.equal(await stillToIndex(archive), 0, 'and the index is level');
+});
+
+t.test('a worker that failed is never idle', async (t) => {
+  const archive = await unindexedArchive(t);
+  const bg = BackgroundIndex.start(archive, pathToFileURL(join(archive.dir, 'no-such-worker.js')));
+  t.equal(bg.idle, false);
+  await bg.finish();
+});
+
 t.test('the worker summarises the sessions too, from the same reads', async (t) => {
   const archive = await unindexedArchive(t);
   const sessions = join(archive.dir, 'index', 'sessions.json');

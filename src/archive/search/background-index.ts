@@ -34,6 +34,8 @@ export class BackgroundIndex {
   private constructor(
     private readonly archive: Archive,
     private readonly worker: Worker | undefined,
+    /** [0]: updates the worker has finished, counted by the worker itself (see `idle`). */
+    private readonly done: Int32Array,
   ) {
     if (!worker) {
       this.failed = true;
@@ -55,14 +57,28 @@ export class BackgroundIndex {
    */
   static start(archive: Archive, url = new URL('./index-worker.js', import.meta.url)): BackgroundIndex {
     let worker: Worker | undefined;
+    const done = new Int32Array(new SharedArrayBuffer(4));
     if (existsSync(fileURLToPath(url))) {
       try {
-        worker = new Worker(url, { workerData: { dir: archive.dir }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+        worker = new Worker(url, {
+          workerData: { dir: archive.dir, done },
+          resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+        });
       } catch {
         worker = undefined;
       }
     }
-    return new BackgroundIndex(archive, worker);
+    return new BackgroundIndex(archive, worker, done);
+  }
+
+  /**
+   * True when the worker runs and has finished every update asked of it.
+   * Read from the count the worker keeps in shared memory, not from its
+   * replies: those are messages, and an import busy with synchronous reads
+   * and writes seldom returns to its event loop to receive them.
+   */
+  get idle(): boolean {
+    return !this.failed && Atomics.load(this.done, 0) === this.posted;
   }
 
   /** True when the worker runs (false: everything is left to `finish`). */

@@ -24,7 +24,7 @@ if (port) {
   // Each chain is read once, oldest frames first: a small cache serves it, and
   // the import's peak of memory is this thread's and the importing one's together.
   setFrameCacheBytes(WORKER_FRAME_CACHE_BYTES);
-  const { dir } = workerData as { dir: string };
+  const { dir, done } = workerData as { dir: string; done?: Int32Array };
   let queue: Promise<void> = Promise.resolve();
   // The docs of the search index as the last update left them: each update
   // checks them against the file (it may have been built again meanwhile)
@@ -56,6 +56,8 @@ if (port) {
       } catch (err) {
         reply = { ok: false, message: (err as Error).message };
       }
+      // Counted where the importing thread reads it without its event loop (BackgroundIndex.idle).
+      if (done) Atomics.add(done, 0, 1);
       port.postMessage(reply);
     });
   });
