@@ -3,7 +3,7 @@
 // resumed session's first lines are its parent's. The records must be the
 // ones building them gives, which an import of the resumed file alone, into
 // an empty archive, shows.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, importTranscripts } from '../../src/archive/index.js';
@@ -74,15 +74,21 @@ t.test('the same line after a different parent, or at another number, is built',
   t.equal(summary.records_added, 12, 'twelve records built');
 });
 
-t.test('a line the memo answers is never decoded or parsed; the format verdict reads lines from the end', async (t) => {
+/** The transcript, its first `parentLines` lines as a parent file, and how to import a file into one store with one memo. */
+async function resumedFixture(t: Test, parentLines: number) {
   const bytes = await fs.readFile(transcript);
   const lines = linesWithEol(bytes);
-  // A parent of fewer lines than half the resumed file's: the verdict reads none of them.
-  const parentBytes = Buffer.concat(lines.slice(0, 60));
+  const parentBytes = Buffer.concat(lines.slice(0, parentLines));
   const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
   const refs = new MemoryRefs();
   const memo = new LineMemo();
   const file = (b: Buffer, name: string) => ({ path: name, display: name, bytes: b, format: 'claude-code' as const, refName: `refs/sessions/${name}`, queue: new WriteQueue(store), refs, reason: 'test', memo });
+  return { bytes, lines, parentBytes, memo, file };
+}
+
+t.test('a line the memo answers is never decoded or parsed; the format verdict reads lines from the end', async (t) => {
+  // A parent of fewer lines than half the resumed file's: the verdict reads none of them.
+  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 60);
   const parentLines = splitLines(parentBytes).map(parseLine);
   const first = await importFile({ ...file(parentBytes, 'parent'), lines: parentLines });
   t.equal(first.status, 'new');
@@ -106,14 +112,8 @@ t.test('a line the memo answers is never decoded or parsed; the format verdict r
 });
 
 t.test('a resumed file mostly its parent: the verdict counts the lines the memo knows without decoding them', async (t) => {
-  const bytes = await fs.readFile(transcript);
-  const lines = linesWithEol(bytes);
   // The parent holds 120 of the resumed file's lines: more than half.
-  const parentBytes = Buffer.concat(lines.slice(0, 120));
-  const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
-  const refs = new MemoryRefs();
-  const memo = new LineMemo();
-  const file = (b: Buffer, name: string) => ({ path: name, display: name, bytes: b, format: 'claude-code' as const, refName: `refs/sessions/${name}`, queue: new WriteQueue(store), refs, reason: 'test', memo });
+  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 120);
   t.equal((await importFile({ ...file(parentBytes, 'parent'), lines: splitLines(parentBytes).map(parseLine) })).status, 'new');
   const resumed = splitLines(bytes).map(parseLine);
   const known = memo.prefix(resumed);
@@ -135,7 +135,6 @@ t.test('a resumed file mostly its parent: the verdict counts the lines the memo 
 });
 
 t.test('known lines count in the verdict as the lines they are: the same answers, the same counts', async (t) => {
-  const lines = linesWithEol(await fs.readFile(transcript));
   const odd = Buffer.from('{"not":"a transcript line"}\n');
   const cases: Array<{ name: string; parent: number; tail: number }> = [
     // Known lines make it half: a Claude Code transcript, as testing each would find.
@@ -144,11 +143,8 @@ t.test('known lines count in the verdict as the lines they are: the same answers
     { name: 'known-few', parent: 10, tail: 40 },
   ];
   for (const c of cases) {
-    const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
-    const refs = new MemoryRefs();
-    const memo = new LineMemo();
-    const parentBytes = Buffer.concat(lines.slice(0, c.parent));
-    await importFile({ path: 'p', display: 'p', bytes: parentBytes, format: 'claude-code', refName: 'refs/sessions/p', queue: new WriteQueue(store), refs, reason: 'test', memo });
+    const { parentBytes, memo, file } = await resumedFixture(t, c.parent);
+    await importFile(file(parentBytes, 'p'));
     const mixed = Buffer.concat([parentBytes, ...Array.from({ length: c.tail }, () => odd)]);
     const withMemo = splitLines(mixed).map(parseLine);
     const known = memo.prefix(withMemo);
@@ -160,12 +156,10 @@ t.test('known lines count in the verdict as the lines they are: the same answers
 });
 
 t.test('only lines of Claude Code\'s shape are kept in the memo', async (t) => {
-  const lines = linesWithEol(await fs.readFile(transcript));
+  const { lines, memo, file } = await resumedFixture(t, 0);
   const odd = Buffer.from('{"not":"a transcript line"}\n');
   const bytes = Buffer.concat([...lines.slice(0, 10), odd, ...lines.slice(10, 20)]);
-  const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
-  const memo = new LineMemo();
-  await importFile({ path: 'p', display: 'p', bytes, format: 'claude-code', refName: 'refs/sessions/p', queue: new WriteQueue(store), refs: new MemoryRefs(), reason: 'test', memo });
+  await importFile(file(bytes, 'p'));
   t.equal(memo.size, 20, 'the 20 transcript lines, not the object of another shape');
   // A file repeating it is known up to that line, and built from there.
   const again = splitLines(bytes).map(parseLine);
