@@ -42,13 +42,13 @@ t.test('a small import is one stretch; a file larger than the rest is not split'
   t.equal(checkpointDue(500 * MiB, 0, 0), false, 'nothing left to read: the end of the import finishes the pack');
 });
 
-t.test('a second thread that waits is given the next stretch once it is 16 MiB', async (t) => {
-  t.equal(checkpointDue(16 * MiB, 400 * MiB, 300 * MiB, true), true, 'idle: 16 MiB is enough');
+t.test('a second thread that waits is given the next stretch once it is 8 MiB', async (t) => {
+  t.equal(checkpointDue(8 * MiB, 400 * MiB, 300 * MiB, true), true, 'idle: 8 MiB is enough');
   t.equal(checkpointDue(16 * MiB, 400 * MiB, 300 * MiB, false), false, 'busy: the stretch grows to 128 MiB');
   t.equal(checkpointDue(128 * MiB, 400 * MiB, 300 * MiB, false), true);
-  t.equal(checkpointDue(15 * MiB, 400 * MiB, 300 * MiB, true), false, 'never less than 16 MiB');
+  t.equal(checkpointDue(7 * MiB, 400 * MiB, 300 * MiB, true), false, 'never less than 8 MiB');
   t.equal(checkpointDue(100 * MiB, 0, 300 * MiB, true), false, 'nothing left: the end of the import is the last checkpoint');
-  // Always idle, 522 files of 1.3 MB: stretches of 16 MiB (a file more at most), every byte in one.
+  // Always idle, 522 files of 1.3 MB: stretches of 8 MiB (a file more at most), every byte in one.
   let left = 522 * 1.3e6;
   let since = 0;
   const out: number[] = [];
@@ -60,5 +60,5 @@ t.test('a second thread that waits is given the next stretch once it is 16 MiB',
       since = 0;
     }
   }
-  t.ok(out.every((x) => x >= 16 * MiB && x < 16 * MiB + 1.3e6), `${out.length} stretches of 16 MiB`);
+  t.ok(out.every((x) => x >= 8 * MiB && x < 8 * MiB + 1.3e6), `${out.length} stretches of 8 MiB`);
 });
