@@ -41,8 +41,8 @@ export class PackingTarget implements BatchWriteTarget {
   /** The packs finished so far. */
   readonly packs: WrittenPack[] = [];
   /** Every id added, finished or not: an id it rules out is in none of `packs`. */
-  private readonly added = new IdFilter();
-  /** The names of `packs`, which an id `added` rules out need not be looked for in. */
+  private readonly addedIds = new IdFilter();
+  /** The names of `packs`, which an id `addedIds` rules out need not be looked for in. */
   private readonly own = new Set<string>();
 
   constructor(
@@ -70,7 +70,7 @@ export class PackingTarget implements BatchWriteTarget {
    * the filter of the ids it added cannot rule them out.
    */
   private storedElsewhere(id: string): boolean {
-    return this.store.quickFreshen(id, this.added.mightHave(id) ? undefined : this.own);
+    return this.store.quickFreshen(id, this.addedIds.mightHave(id) ? undefined : this.own);
   }
 
   /** An object of the unfinished pack is read after finishing it (the import then reads back what it wrote). */
@@ -98,7 +98,7 @@ export class PackingTarget implements BatchWriteTarget {
     const id = pre?.id ?? sha256Hex(encoded);
     if (this.pending.has(id) || (!checked && this.storedElsewhere(id))) return { id, written: 0 };
     this.pending.add(id);
-    this.added.add(id);
+    this.addedIds.add(id);
     this.writer ??= PackWriter.create(this.store.layout.packDir, this.codec, this.opts);
     const writer = this.writer;
     const added = this.adding.then(async () => (await writer).add(id, encoded));
