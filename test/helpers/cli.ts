@@ -60,10 +60,10 @@ export async function until(done: () => boolean, ms = 60_000): Promise<boolean> 
   return true;
 }
 
-/** A fresh temporary directory (realpath, so paths compare equal). */
 /** The folders tempDir made in this process: removed when it exits (thousands were left in the temp folder by each run of the suite). */
 const madeDirs: string[] = [];
 
+/** A fresh temporary directory (realpath, so paths compare equal), removed when the process exits. */
 export function tempDir(prefix = 'tapes-test-'): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   if (madeDirs.length === 0) {

@@ -727,7 +727,6 @@ export async function syncSearchIndex(archive: Archive, index: SearchIndex): Pro
 export class SearchIndexSync {
   private readonly stats: SyncStats = { chains_updated: 0, chains_removed: 0, records_indexed: 0, failed: [] };
   private readonly readStored: BetterSqlite3.Statement;
-  private known: KnownDocs | undefined;
   private readonly movedNames: Set<string>;
 
   private constructor(
@@ -736,7 +735,9 @@ export class SearchIndexSync {
     /** The chains whose ref is not at the tip they were indexed up to, in the refs' order. */
     readonly moved: Array<{ name: string; id: string }>,
     /** Where the docs known at the end go, for the next update (DocsMemo). */
-    private readonly memo?: DocsMemo,
+    private readonly memo: DocsMemo | undefined,
+    /** The docs known so far (read when first needed, unless an earlier update's still hold). */
+    private known: KnownDocs | undefined,
   ) {
     this.readStored = db.prepare('SELECT tip, records, cwd FROM chains WHERE name = ?');
     this.movedNames = new Set(moved.map((r) => r.name));
@@ -767,8 +768,7 @@ export class SearchIndexSync {
       removed++;
     }
     const moved = refs.filter((r) => stored.get(r.name)?.tip !== r.id);
-    const sync = new SearchIndexSync(db, moved.length > 0 ? await archive.objects() : undefined, moved, memo);
-    sync.known = carried;
+    const sync = new SearchIndexSync(db, moved.length > 0 ? await archive.objects() : undefined, moved, memo, carried);
     sync.stats.chains_removed = removed;
     return sync;
   }
