@@ -303,20 +303,24 @@ class DeferredRefs implements Pick<RefStore, 'resolve' | 'update'> {
     return { name, old: opts.expectedOld ?? null, new: id };
   }
 
-  /** Finishes the pack, then makes the moves in the order they were asked for. */
+  /**
+   * Finishes the pack, then makes the moves, several at once (those of one
+   * ref in the order they were asked for: RefStore.updateAll). A system
+   * error (a full disk) is thrown once every move has been tried.
+   */
   async flush(): Promise<void> {
     await this.target.finish();
     const moves = this.planned.splice(0);
-    for (const m of moves) {
-      try {
-        await this.refs.update(m.name, m.id, m.opts);
-      } catch (err) {
-        // Another writer moved the ref since this import looked: the file is
-        // reported as refused (its objects are stored; importing it again places it).
-        if (!(err instanceof TapesError)) throw err;
-        this.failed(m.name, err);
-      }
-    }
+    const outcomes = await this.refs.updateAll(moves);
+    let stop: { err: unknown } | undefined;
+    outcomes.forEach((o, i) => {
+      if (o.status === 'fulfilled') return;
+      // Another writer moved the ref since this import looked: the file is
+      // reported as refused (its objects are stored; importing it again places it).
+      if (o.reason instanceof TapesError) this.failed(moves[i]!.name, o.reason);
+      else stop ??= { err: o.reason };
+    });
+    if (stop) throw stop.err;
   }
 }
 

@@ -34,6 +34,9 @@ export interface RefUpdateResult {
 
 const MAX_SYMREF_DEPTH = 5;
 
+/** Moves updateAll makes at once (measured on 300 new refs: 8 at once took 0.4× the time of one at a time). */
+const UPDATE_CONCURRENCY = 8;
+
 export class RefStore {
   private readonly real = new RealDirs();
 
@@ -302,6 +305,49 @@ export class RefStore {
     } finally {
       await lock.release();
     }
+  }
+
+  /**
+   * Makes many moves, as `update` makes each, several at once: each move
+   * is some fifteen file operations and two fsyncs, and one after another
+   * a packed import's 522 moves on the scale corpus kept the importing
+   * thread waiting 1.0 s (docs/import-speed.md). Moves of the same name are
+   * made in the order given; moves of different names have no order. A
+   * batch where a name is outside refs/ (HEAD, which moves the ref it
+   * names) or is a directory of another name (refs/a beside refs/a/b: one
+   * of the two is refused, and which must not depend on timing) is made one
+   * move at a time, in order. Every move is tried; the outcomes come back
+   * in the order of `moves`.
+   */
+  async updateAll(moves: ReadonlyArray<{ name: string; id: string; opts?: RefUpdateOptions }>): Promise<Array<PromiseSettledResult<RefUpdateResult>>> {
+    const out = new Array<PromiseSettledResult<RefUpdateResult>>(moves.length);
+    const attempt = async (i: number): Promise<void> => {
+      const m = moves[i]!;
+      try {
+        out[i] = { status: 'fulfilled', value: await this.update(m.name, m.id, m.opts) };
+      } catch (reason) {
+        out[i] = { status: 'rejected', reason };
+      }
+    };
+    const names = new Set(moves.map((m) => m.name));
+    const apart = [...names].every((n) => n.startsWith('refs/') && !n.split('/').some((_, k, parts) => k > 0 && names.has(parts.slice(0, k).join('/'))));
+    if (!apart) {
+      for (let i = 0; i < moves.length; i++) await attempt(i);
+      return out;
+    }
+    // One lane per name (its moves in order), UPDATE_CONCURRENCY lanes at a time.
+    const lanes = new Map<string, number[]>();
+    moves.forEach((m, i) => {
+      const lane = lanes.get(m.name);
+      if (lane) lane.push(i);
+      else lanes.set(m.name, [i]);
+    });
+    const queue = [...lanes.values()];
+    const runner = async (): Promise<void> => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) for (const i of lane) await attempt(i);
+    };
+    await Promise.all(Array.from({ length: Math.min(UPDATE_CONCURRENCY, queue.length) }, runner));
+    return out;
   }
 
   /** Deletes a ref if it holds the expected old value; its reflog goes with it, as in git. */

@@ -185,3 +185,93 @@ t.test('listNames: every ref, in byte order, nested folders and a tag past U+FFF
   t.same(await refs.listNames('refs/'), sorted);
   t.same(await refs.listNames('refs/sessions/'), sorted.filter((n) => n.startsWith('refs/sessions/')));
 });
+
+t.test('updateAll: moves of different refs at once, of one ref in order, every outcome in the order given', async (t) => {
+  const dir = tempDir();
+  // Counts the moves in flight, in all and by name (counted, not timed).
+  class Counting extends RefStore {
+    inFlight = 0;
+    most = 0;
+    readonly byName = new Map<string, number>();
+    mostOfOneName = 0;
+    override async update(...args: Parameters<RefStore['update']>): ReturnType<RefStore['update']> {
+      const [name] = args;
+      this.inFlight++;
+      this.byName.set(name, (this.byName.get(name) ?? 0) + 1);
+      this.most = Math.max(this.most, this.inFlight);
+      this.mostOfOneName = Math.max(this.mostOfOneName, this.byName.get(name)!);
+      try {
+        return await super.update(...args);
+      } finally {
+        this.inFlight--;
+        this.byName.set(name, this.byName.get(name)! - 1);
+      }
+    }
+  }
+  const refs = new Counting(dir, clock);
+  await refs.update('refs/sessions/taken', C, { expectedOld: null });
+  const moves = [
+    ...Array.from({ length: 30 }, (_, i) => ({ name: `refs/sessions/s${i}`, id: A, opts: { expectedOld: null, reason: 'import' } })),
+    { name: 'refs/sessions/s3', id: B, opts: { expectedOld: A, reason: 'second' } },
+    { name: 'refs/sessions/taken', id: A, opts: { expectedOld: null } },
+    { name: 'refs/agents/s1/a', id: B, opts: { expectedOld: null } },
+    { name: 'refs/sessions/s3', id: C, opts: { expectedOld: B, reason: 'third' } },
+  ];
+  const out = await refs.updateAll(moves);
+  t.ok(refs.most > 1, `several moves at once (at most ${refs.most})`);
+  t.ok(refs.most <= 8, 'no more than eight at once');
+  t.equal(refs.mostOfOneName, 1, 'never two moves of one ref at once');
+  t.same(
+    out.map((o) => o.status),
+    moves.map((m) => (m.name === 'refs/sessions/taken' ? 'rejected' : 'fulfilled')),
+  );
+  const refused = out[31]!;
+  t.match(refused.status === 'rejected' ? refused.reason : undefined, { code: 'RefConflictError', data: { actual: C } }, 'the refused move says why');
+  t.same(out[33], { status: 'fulfilled', value: { name: 'refs/sessions/s3', old: B, new: C } });
+  t.equal(await refs.resolve('refs/sessions/s3'), C, "one ref's moves made in the order given");
+  t.same(
+    (await refs.readReflog('refs/sessions/s3')).map((l) => (l.ok ? l.entry.reason : null)),
+    ['import', 'second', 'third'],
+  );
+  t.equal(await refs.resolve('refs/sessions/taken'), C, 'the refused move changed nothing');
+  t.equal((await refs.list('refs/sessions/')).length, 31);
+  t.equal(await refs.resolve('refs/agents/s1/a'), B);
+  t.same((await fs.readdir(join(dir, 'refs/sessions'))).filter((f) => f.endsWith('.lock')), [], 'no lock left behind');
+});
+
+t.test('updateAll: a name that is a directory of another, or one outside refs/, makes the batch one move at a time', async (t) => {
+  for (const [first, second] of [
+    ['refs/sessions/a', 'refs/sessions/a/b'],
+    ['refs/sessions/a/b', 'refs/sessions/a'],
+  ] as const) {
+    const dir = tempDir();
+    let inFlight = 0;
+    let most = 0;
+    const refs = new (class extends RefStore {
+      override async update(...args: Parameters<RefStore['update']>): ReturnType<RefStore['update']> {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await super.update(...args);
+        } finally {
+          inFlight--;
+        }
+      }
+    })(dir, clock);
+    const others = Array.from({ length: 6 }, (_, i) => ({ name: `refs/sessions/o${i}`, id: A }));
+    const out = await refs.updateAll([{ name: first, id: A }, ...others, { name: second, id: B }]);
+    t.equal(most, 1, `${first} before ${second}: one at a time`);
+    t.equal(out[0]!.status, 'fulfilled', `${first}, asked for first, is made`);
+    const last = out[7]!;
+    t.match(last.status === 'rejected' ? last.reason : undefined, { code: 'RefConflictError', data: { existing: first } }, `${second} is refused: ${first} exists`);
+    t.equal(await refs.resolve(first), A);
+  }
+  const dir = tempDir();
+  const refs = new RefStore(dir, clock);
+  await refs.setSymbolic('HEAD', 'refs/sessions/main', 'checkout');
+  const out = await refs.updateAll([
+    { name: 'HEAD', id: A },
+    { name: 'refs/sessions/main', id: B, opts: { expectedOld: A } },
+  ]);
+  t.same(out.map((o) => o.status), ['fulfilled', 'fulfilled'], 'HEAD moves its ref, then the ref moves on from there, in order');
+  t.equal(await refs.resolve('refs/sessions/main'), B);
+});
