@@ -195,3 +195,29 @@ t.test('a memo of a damaged file, made again, is not used', async (t) => {
   const { stepped, fresh } = await againFromNothing(s);
   t.same(stepped, fresh);
 });
+
+t.test("an update prepares the statements that write a chain's records once, not once per chain", async (t) => {
+  // Counted: each connection's db.prepare calls, for an update of one chain and one of three.
+  const prepares = async (s: Setup): Promise<{ n: number; chains: number }> => {
+    const index = openSearchIndex(s.archive);
+    let n = 0;
+    const prepare = index.db.prepare.bind(index.db);
+    index.db.prepare = ((sql: string) => {
+      n++;
+      return prepare(sql);
+    }) as typeof index.db.prepare;
+    try {
+      const stats = (await updateDerivedIndexes(s.archive, { summaries: false, index })).search;
+      return { n, chains: stats?.chains_updated ?? 0 };
+    } finally {
+      index.close();
+    }
+  };
+  const one = await prepares(await setup(t));
+  const s = await setup(t);
+  await putBack(s, 1);
+  await putBack(s, 2);
+  const three = await prepares(s);
+  t.same([one.chains, three.chains], [1, 3]);
+  t.ok(three.n - one.n < 4, `two chains more, ${three.n - one.n} statements more (${one.n} for one chain)`);
+});
