@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Archive } from '../../src/archive/index.js';
-import { docsLoads, openSearchIndex, syncSearchIndex, updateDerivedIndexes, type DocsMemo, type SyncStats } from '../../src/archive/search/index.js';
+import { docsLoads, docsPolicy, openSearchIndex, syncSearchIndex, updateDerivedIndexes, type DocsMemo, type SyncStats } from '../../src/archive/search/index.js';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
@@ -220,4 +220,54 @@ t.test("an update prepares the statements that write a chain's records once, not
   const three = await prepares(s);
   t.same([one.chains, three.chains], [1, 3]);
   t.ok(three.n - one.n < 4, `two chains more, ${three.n - one.n} statements more (${one.n} for one chain)`);
+});
+
+/** docsPolicy as a test sets it, put back after the test. */
+function policy(t: Test, set: Partial<typeof docsPolicy>): void {
+  const was = { ...docsPolicy };
+  Object.assign(docsPolicy, set);
+  t.teardown(() => void Object.assign(docsPolicy, was));
+}
+
+t.test('an update without a memo, of an index past the size it reads whole, looks its records up one at a time', async (t) => {
+  const s = await setup(t);
+  await update(s);
+  const held = contents(indexPath(s)).docs!.length;
+  // The index holds the first session; an index of at least this many docs counts as large.
+  policy(t, { fullLoadBelow: held, lookupShare: 1000 });
+  for (const i of [1, 2]) {
+    await putBack(s, i);
+    const full = docsLoads.full;
+    const lookups = docsLoads.lookups;
+    const stats = await update(s);
+    t.equal(stats?.chains_updated, 1);
+    t.equal(docsLoads.full - full, 0, `session ${i + 1}: no row read but those looked up`);
+    t.ok(docsLoads.lookups - lookups > 0, `session ${i + 1}: ${docsLoads.lookups - lookups} records looked up`);
+  }
+  // A session holding the first one's records (as a copy of its file would): every record is held already.
+  await s.archive.refs.update('refs/sessions/copy', s.refs[0]!.id, { expectedOld: null });
+  const docsBefore = contents(indexPath(s)).docs!.length;
+  const lookups = docsLoads.lookups;
+  const copied = await update(s);
+  t.equal(copied?.chains_updated, 1);
+  t.ok(docsLoads.lookups - lookups > 0, 'the copy is looked up too');
+  const { stepped, fresh } = await againFromNothing(s);
+  t.equal(stepped.docs!.length, docsBefore, 'the copy added no doc: its records were found held');
+  t.ok(stepped.records!.length > stepped.docs!.length, 'its records are rows of both sessions');
+  t.same(stepped, fresh, 'the index is the one a fresh update makes');
+});
+
+t.test('look-ups past their share of the docs give way to reading every row, once', async (t) => {
+  const s = await setup(t);
+  await update(s);
+  policy(t, { fullLoadBelow: 1, lookupShare: 1e-9 });
+  for (const i of [1, 2]) await putBack(s, i);
+  const full = docsLoads.full;
+  const lookups = docsLoads.lookups;
+  const stats = await update(s);
+  t.equal(stats?.chains_updated, 2);
+  t.ok(docsLoads.lookups - lookups > 0, 'the first chain is looked up record by record');
+  t.equal(docsLoads.full - full, 1, 'then every row is read, once, for the second');
+  const { stepped, fresh } = await againFromNothing(s);
+  t.same(stepped, fresh, 'the index is the one a fresh update makes');
 });

@@ -22,7 +22,7 @@ import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
-export const SEARCH_INDEX_VERSION = 5;
+export const SEARCH_INDEX_VERSION = 6;
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 type Database = BetterSqlite3.Database;
@@ -168,6 +168,7 @@ CREATE TABLE docs (
   time INTEGER,
   text INTEGER
 );
+CREATE INDEX docs_by_id ON docs (id);
 CREATE TABLE records (
   text INTEGER NOT NULL,
   chain INTEGER NOT NULL,
@@ -397,7 +398,7 @@ function recordsAfter(chain: readonly EventView[], stop: string | null): { event
 const TEXT_CONCURRENCY = 16;
 
 /** The text of each record not indexed yet (`known`: the records that are, by id). */
-async function textsOf(store: ObjectStore, events: EventView[], known: DocRows): Promise<PendingRecord[]> {
+async function textsOf(store: ObjectStore, events: EventView[], known: DocLookup): Promise<PendingRecord[]> {
   const out: PendingRecord[] = new Array(events.length);
   let next = 0;
   const worker = async () => {
@@ -460,6 +461,44 @@ class DocRows {
   }
 }
 
+/** Which records the index holds, by id: each one's row of docs. */
+interface DocLookup {
+  has(id: string): boolean;
+  get(id: string): number | undefined;
+}
+
+/** Looked up in docs and its index by id, one record at a time, and counted. */
+class IndexedDocs implements DocLookup {
+  /** Look-ups made (docsLoads.lookups counts them across updates). */
+  count = 0;
+
+  constructor(
+    private readonly db: Database,
+    /** Look-ups after which reading every row (knownDocs) costs less. */
+    readonly budget: number,
+  ) {}
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  get(id: string): number | undefined {
+    this.count++;
+    docsLoads.lookups++;
+    return statement(this.db, 'SELECT rowid FROM docs WHERE id = ?').pluck().get(Buffer.from(id, 'hex')) as number | undefined;
+  }
+}
+
+/**
+ * Below how many docs an update reads every row at once (knownDocs), and
+ * beyond that how many look-ups of one record at a time it makes first, as
+ * a share of the docs (tests lower `fullLoadBelow`). Reading every row was
+ * 90 ms of the import of one more session into the scale archive's index
+ * (62,735 docs), whatever the session held; a look-up by the index on docs'
+ * ids is some 3 µs, a row read at once some 1.6 µs.
+ */
+export const docsPolicy = { fullLoadBelow: 4096, lookupShare: 1 / 4 };
+
 /**
  * Every indexed record, by id: its row of docs (and of fts). Rows are
  * never reused (AUTOINCREMENT), so `since` (the highest row read before)
@@ -497,8 +536,8 @@ function statement(db: Database, sql: string): BetterSqlite3.Statement {
   return st;
 }
 
-/** How many times every row of docs was read (tests count them). */
-export const docsLoads = { full: 0 };
+/** How many times every row of docs was read, and how many records were looked up one at a time (tests count them). */
+export const docsLoads = { full: 0, lookups: 0 };
 
 function knownDocs(db: Database, known?: KnownDocs): KnownDocs {
   if (!known) docsLoads.full++;
@@ -636,7 +675,7 @@ function writeRecords(
   tip: string,
   base: { records: number; cwd: string | null },
   pending: PendingRecord[],
-  known: DocRows,
+  known: DocLookup,
 ): { indexed: number; added: Array<[string, number]> } {
   // The chain's row first (kept across updates: its number is what records hold).
   const chainRow = rowOf(statement(db, "INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
@@ -746,6 +785,8 @@ export class SearchIndexSync {
   private readonly stats: SyncStats = { chains_updated: 0, chains_removed: 0, records_indexed: 0, failed: [] };
   private readonly readStored: BetterSqlite3.Statement;
   private readonly movedNames: Set<string>;
+  /** Set while the records held are looked up one at a time (docs()). */
+  private lookup: IndexedDocs | undefined;
 
   private constructor(
     private readonly db: Database,
@@ -791,6 +832,24 @@ export class SearchIndexSync {
     return sync;
   }
 
+  /**
+   * How this update finds the records the index holds: the docs known
+   * (every row, read once: what an earlier update carried, or a small
+   * index), or else one look-up at a time until they cost more than
+   * reading every row would (docsPolicy).
+   */
+  private docs(): DocLookup {
+    if (this.known) return this.known.ids;
+    if (!this.lookup) {
+      const top = (statement(this.db, 'SELECT max(rowid) FROM docs').pluck().get() as number | null) ?? 0;
+      if (top >= docsPolicy.fullLoadBelow) this.lookup = new IndexedDocs(this.db, top * docsPolicy.lookupShare);
+    }
+    if (this.lookup && this.lookup.count <= this.lookup.budget) return this.lookup;
+    this.lookup = undefined;
+    this.known = knownDocs(this.db);
+    return this.known.ids;
+  }
+
   /** True when `ref` is one of `moved` not indexed yet by this update. */
   needs(ref: string): boolean {
     return this.movedNames.has(ref);
@@ -806,9 +865,9 @@ export class SearchIndexSync {
     this.movedNames.delete(r.name);
     const { db, stats, readStored } = this;
     const store = this.store!;
-    this.known ??= knownDocs(db);
     // Another process may index the same chain meanwhile: then start over from what it wrote.
     for (let attempt = 0; ; attempt++) {
+      const docs = this.docs();
       const known = this.known;
       const before = readStored.get(r.name) as { tip: string; records: number; cwd: string | null } | undefined;
       if (before?.tip === r.id) break;
@@ -817,7 +876,7 @@ export class SearchIndexSync {
       let pending: PendingRecord[];
       try {
         ({ events, fastForward } = chain ? recordsAfter(chain, before?.tip ?? null) : await newRecords(store, r.id, before?.tip ?? null));
-        pending = await textsOf(store, events, known.ids);
+        pending = await textsOf(store, events, docs);
       } catch (err) {
         stats.failed.push({ chain: r.name, message: (err as Error).message });
         break;
@@ -831,19 +890,22 @@ export class SearchIndexSync {
           stats.failed.push({ chain: r.name, message: 'indexed concurrently by another process; tried again on the next search' });
           break;
         }
-        // What other processes indexed meanwhile is shared, not indexed twice.
-        knownDocs(db, known);
+        // What other processes indexed meanwhile is shared, not indexed twice
+        // (a look-up finds it anyway).
+        if (known) knownDocs(db, known);
         // A chain that moved other than forward is indexed again; the text it
         // held goes only when its new records do not hold it too.
         const replaced = before && !fastForward ? dropChain(db, r.name) : [];
         const base = fastForward && before ? { records: before.records, cwd: before.cwd } : { records: 0, cwd: null };
-        const written = writeRecords(db, r.name, r.id, base, pending, known.ids);
+        const written = writeRecords(db, r.name, r.id, base, pending, docs);
         const dropped = dropOrphans(db, replaced);
         db.exec('COMMIT');
-        for (const id of dropped) known.ids.delete(id);
-        for (const [id, doc] of written.added) {
-          known.ids.set(id, doc);
-          known.since = Math.max(known.since, doc);
+        if (known) {
+          for (const id of dropped) known.ids.delete(id);
+          for (const [id, doc] of written.added) {
+            known.ids.set(id, doc);
+            known.since = Math.max(known.since, doc);
+          }
         }
         stats.records_indexed += written.indexed;
         stats.chains_updated++;
@@ -851,7 +913,7 @@ export class SearchIndexSync {
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
         if (err instanceof DocGone && attempt < 3) {
-          this.known = knownDocs(db);
+          if (known) this.known = knownDocs(db);
           continue;
         }
         if (err instanceof DocGone) {
