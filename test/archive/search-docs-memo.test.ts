@@ -233,6 +233,15 @@ t.test('an update without a memo, of an index past the size it reads whole, look
   const s = await setup(t);
   await update(s);
   const held = contents(indexPath(s)).docs!.length;
+  const byId = () => {
+    const db = new Sqlite(indexPath(s), { readonly: true });
+    try {
+      return db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'docs_by_id'").pluck().get();
+    } finally {
+      db.close();
+    }
+  };
+  t.equal(byId(), 0, 'an index read whole has no index of docs by id');
   // The index holds the first session; an index of at least this many docs counts as large.
   policy(t, { fullLoadBelow: held, lookupShare: 1000 });
   for (const i of [1, 2]) {
@@ -243,6 +252,7 @@ t.test('an update without a memo, of an index past the size it reads whole, look
     t.equal(stats?.chains_updated, 1);
     t.equal(docsLoads.full - full, 0, `session ${i + 1}: no row read but those looked up`);
     t.ok(docsLoads.lookups - lookups > 0, `session ${i + 1}: ${docsLoads.lookups - lookups} records looked up`);
+    t.equal(byId(), 1, 'by the index of docs by id, made for them');
   }
   // A session holding the first one's records (as a copy of its file would): every record is held already.
   await s.archive.refs.update('refs/sessions/copy', s.refs[0]!.id, { expectedOld: null });

@@ -22,7 +22,7 @@ import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
 
 /** Bumped whenever what is indexed, or how, changes: an index of another version is rebuilt. */
-export const SEARCH_INDEX_VERSION = 6;
+export const SEARCH_INDEX_VERSION = 5;
 export const SEARCH_INDEX_FILE = 'search.sqlite';
 
 type Database = BetterSqlite3.Database;
@@ -168,7 +168,6 @@ CREATE TABLE docs (
   time INTEGER,
   text INTEGER
 );
-CREATE INDEX docs_by_id ON docs (id);
 CREATE TABLE records (
   text INTEGER NOT NULL,
   chain INTEGER NOT NULL,
@@ -486,6 +485,25 @@ class IndexedDocs implements DocLookup {
     this.count++;
     docsLoads.lookups++;
     return statement(this.db, 'SELECT rowid FROM docs WHERE id = ?').pluck().get(Buffer.from(id, 'hex')) as number | undefined;
+  }
+}
+
+/**
+ * Whether docs has its index by id (`docs_by_id`), made here when missing.
+ * It is made on first need rather than with the tables: an import of a
+ * whole history, whose second thread reads every row at once from its
+ * first update, never needs it, and an index made before it is made on
+ * the first update that does (some 50 ms for the scale archive's 62,735
+ * docs, once; 2.8 MB). False when it cannot be made now (another writer
+ * holds the file past the timeout).
+ */
+function docsById(db: Database): boolean {
+  if (statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'docs_by_id'").pluck().get() !== undefined) return true;
+  try {
+    db.exec('CREATE INDEX IF NOT EXISTS docs_by_id ON docs (id)');
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -842,7 +860,7 @@ export class SearchIndexSync {
     if (this.known) return this.known.ids;
     if (!this.lookup) {
       const top = (statement(this.db, 'SELECT max(rowid) FROM docs').pluck().get() as number | null) ?? 0;
-      if (top >= docsPolicy.fullLoadBelow) this.lookup = new IndexedDocs(this.db, top * docsPolicy.lookupShare);
+      if (top >= docsPolicy.fullLoadBelow && docsById(this.db)) this.lookup = new IndexedDocs(this.db, top * docsPolicy.lookupShare);
     }
     if (this.lookup && this.lookup.count <= this.lookup.budget) return this.lookup;
     this.lookup = undefined;
