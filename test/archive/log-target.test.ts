@@ -12,7 +12,7 @@ import { writeDerived } from '../../src/archive/derived-file.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { readEvent } from '../../src/record/index.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const PROJECT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli');
 const FILES = ['bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl', '19abe528-a510-4c89-a1f8-138956474766.jsonl', 'f6833005-7be4-4178-bb37-a0e9feadc36b.jsonl'];
@@ -36,7 +36,7 @@ async function renamedArchive(): Promise<string> {
     return cwd;
   })();
   const cwd = tempDir('tapes-target-');
-  cpSync(await imported, cwd, { recursive: true });
+  copyArchive(await imported, cwd);
   return cwd;
 }
 
