@@ -8,15 +8,25 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Archive, BackgroundIndex, openSearchIndex, syncSearchIndex } from '../../src/archive/index.js';
 import { listSessions } from '../../src/archive/sessions/index.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const TRANSCRIPT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
 
+let imported: Promise<{ dir: string; init: number; import: number }> | undefined;
+
 async function unindexedArchive(t: Test): Promise<Archive> {
+  // Imported once per file; each test gets its own copy.
+  imported ??= (async () => {
+    const dir = tempDir('tapes-background-');
+    const init = (await tapes(['init', '-q'], { cwd: dir })).code;
+    return { dir, init, import: (await tapes(['import', TRANSCRIPT], { cwd: dir })).code };
+  })();
+  const made = await imported;
+  t.equal(made.init, 0);
+  t.equal(made.import, 0);
   const cwd = tempDir('tapes-background-');
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-  t.equal((await tapes(['init', '-q'], { cwd })).code, 0);
-  t.equal((await tapes(['import', TRANSCRIPT], { cwd })).code, 0);
+  copyArchive(made.dir, cwd);
   rmSync(join(cwd, '.tapes', 'index', 'search.sqlite'));
   return Archive.openAt(join(cwd, '.tapes'));
 }

@@ -16,7 +16,7 @@ import { Archive } from '../../src/archive/index.js';
 import { openSearchIndex, syncSearchIndex, updateDerivedIndexes, type SyncStats } from '../../src/archive/search/index.js';
 import { chainRefs, listSessions, readChainEvents } from '../../src/archive/sessions/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const env = { TZ: 'UTC' };
@@ -64,7 +64,7 @@ async function copyOfArchive(t: Test): Promise<string> {
     return dir;
   })();
   const dir = scratch(t);
-  cpSync(await imported, dir, { recursive: true });
+  copyArchive(await imported, dir);
   return dir;
 }
 

@@ -12,21 +12,31 @@ import { writeDerived } from '../../src/archive/derived-file.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { readEvent } from '../../src/record/index.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const PROJECT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli');
 const FILES = ['bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl', '19abe528-a510-4c89-a1f8-138956474766.jsonl', 'f6833005-7be4-4178-bb37-a0e9feadc36b.jsonl'];
 
-/** An archive of three transcripts saved under names that are not their session ids (as the scale corpus's are). */
+let imported: Promise<string> | undefined;
+/**
+ * An archive of three transcripts saved under names that are not their
+ * session ids (as the scale corpus's are): imported once per file, and each
+ * test gets its own copy to change.
+ */
 async function renamedArchive(): Promise<string> {
+  imported ??= (async () => {
+    const cwd = tempDir('tapes-target-');
+    const src = join(cwd, 'src');
+    mkdirSync(src);
+    FILES.forEach((f, i) => copyFileSync(join(PROJECT, f), join(src, `run-${i}.jsonl`)));
+    for (const args of [['init', '-q'], ['import', src]]) {
+      const r = await tapes(args, { cwd });
+      if (r.code !== 0) throw new Error(r.stderr);
+    }
+    return cwd;
+  })();
   const cwd = tempDir('tapes-target-');
-  const src = join(cwd, 'src');
-  mkdirSync(src);
-  FILES.forEach((f, i) => copyFileSync(join(PROJECT, f), join(src, `run-${i}.jsonl`)));
-  for (const args of [['init', '-q'], ['import', src]]) {
-    const r = await tapes(args, { cwd });
-    if (r.code !== 0) throw new Error(r.stderr);
-  }
+  copyArchive(await imported, cwd);
   return cwd;
 }
 

@@ -16,7 +16,7 @@ import type { ObjectStore } from '../../src/odb/index.js';
 import { LooseObjectStore, readContent } from '../../src/odb/index.js';
 import { readRecord, scanStoredValue, type SecretDetector } from '../../src/record/index.js';
 import { FileTransport, UNPACK_LIMIT, forEachRef } from '../../src/remote/index.js';
-import { tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, tapes, tempDir } from '../helpers/cli.js';
 import { PROJECT, SMALL, archive, corpusLines, must, objectCount, refOf, run, transcript } from '../remote/helpers.js';
 
 const AWS = 'AKIAZ7QW3ERT5YUI8OPL';
@@ -88,6 +88,19 @@ function counting(store: ObjectStore): { store: ObjectStore; reads: Map<string, 
       },
     },
   };
+}
+
+let imported: Promise<string> | undefined;
+/** An archive of PROJECT: imported once per file, and each test gets its own copy (object files linked). */
+async function projectArchive(): Promise<string> {
+  imported ??= (async () => {
+    const dir = await archive();
+    await must(['import', PROJECT], dir);
+    return dir;
+  })();
+  const dir = tempDir();
+  copyArchive(await imported, dir);
+  return dir;
 }
 
 t.test('a record shared by two chains is read once, and its findings are reported for both', async (t) => {
@@ -191,8 +204,7 @@ t.test('claims: one winner per id, within a thread and across threads', async (t
 });
 
 t.test('the transfer takes what the walk read: a packed archive goes to an empty remote without one read more', async (t) => {
-  const dir = await archive();
-  await must(['import', PROJECT], dir);
+  const dir = await projectArchive();
   await must(['gc'], dir);
   const remote = await archive();
   const a = await Archive.openAt(join(dir, '.tapes'));
@@ -240,9 +252,8 @@ t.test('refs are moved many at once, but never a ref together with one under it'
 });
 
 t.test('a tip that is not a record: a tag may name a blob; a session may not', async (t) => {
-  const a = await archive();
+  const a = await projectArchive();
   const b = await archive();
-  await must(['import', PROJECT], a);
   await must(['remote', 'add', 'origin', b], a);
   const hashed = await tapes(['hash-object', '-w', '--stdin'], { cwd: a, stdin: 'a note\n' });
   t.equal(hashed.code, 0);

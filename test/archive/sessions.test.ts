@@ -5,9 +5,9 @@
 // Also the pieces the summaries are made of: titles, Codex token
 // counts, --since values and price overrides.
 import t from 'tap';
-import { cpSync, promises as fs, readFileSync, rmSync } from 'node:fs';
+import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
 import { promptTitle, SESSION_INDEX_VERSION, UsageCounter } from '../../src/archive/sessions/index.js';
 import { parseTimeSpec } from '../../src/archive/timespec/index.js';
@@ -49,7 +49,7 @@ async function corpusArchive(t: { teardown(fn: () => void): void }): Promise<str
     return dir;
   })();
   const cwd = scratch(t);
-  cpSync(await imported, cwd, { recursive: true });
+  copyArchive(await imported, cwd);
   return cwd;
 }
 

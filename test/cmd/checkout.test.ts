@@ -5,20 +5,28 @@
 import t from 'tap';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 /** 40 records. */
 const REAL = 'bc3bf53b-19fe-4209-b30a-a1acffaf6703';
 const realFile = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', `${REAL}.jsonl`);
 const env = { TZ: 'UTC' };
 
+let imported: Promise<string> | undefined;
+
+/** An archive holding the transcript: imported once per file, and each test gets its own copy. */
 async function setup(t: { teardown(fn: () => void): void }): Promise<string> {
+  imported ??= (async () => {
+    const dir = tempDir('tapes-checkout-');
+    for (const args of [['init', '-q'], ['import', realFile]]) {
+      const r = await tapes(args, { cwd: dir, env });
+      if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
+    }
+    return dir;
+  })();
   const cwd = tempDir('tapes-checkout-');
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-  for (const args of [['init', '-q'], ['import', realFile]]) {
-    const r = await tapes(args, { cwd, env });
-    if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
-  }
+  copyArchive(await imported, cwd);
   return cwd;
 }
 

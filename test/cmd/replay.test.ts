@@ -2,25 +2,37 @@
 // timeline; with a (fake) terminal it runs the viewer and always puts the
 // terminal back: on q, Ctrl-C, the end of input, a signal, an error.
 import t, { type Test } from 'tap';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { createCli } from '../../cmd/cli.js';
 import type { Terminal } from '../../cmd/context.js';
-import { corpusDir, tapes, tempDir, until } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir, until } from '../helpers/cli.js';
 
 /** A real transcript of 40 lines: a prompt, greps and globs, two failed edits, reads, edits. */
 const transcript = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
 const SESSION = 'bc3bf53b-19fe-4209-b30a-a1acffaf6703';
 
-async function archiveWithSession(t: Test): Promise<string> {
+let imported: Promise<string> | undefined;
+/**
+ * An archive holding the transcript: imported once per file, and each test
+ * gets its own copy (its object files linked, or copied for a test that
+ * changes an object file's bytes).
+ */
+async function archiveWithSession(t: Test, { damagesObjects = false } = {}): Promise<string> {
+  imported ??= (async () => {
+    const cwd = tempDir('tapes-replay-');
+    for (const args of [['init', '-q'], ['import', transcript]]) {
+      const r = await tapes(args, { cwd });
+      if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
+    }
+    return cwd;
+  })();
   const cwd = tempDir('tapes-replay-');
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-  for (const args of [['init', '-q'], ['import', transcript]]) {
-    const r = await tapes(args, { cwd });
-    if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
-  }
+  if (damagesObjects) cpSync(await imported, cwd, { recursive: true });
+  else copyArchive(await imported, cwd);
   return cwd;
 }
 
@@ -246,7 +258,7 @@ t.test('an error inside the viewer restores the terminal, then is reported', asy
 });
 
 t.test('a damaged record: an error line in its place, the rest still steps, exit 1', async (t) => {
-  const cwd = await archiveWithSession(t);
+  const cwd = await archiveWithSession(t, { damagesObjects: true });
   const all = await ids(cwd);
   const bad = all[20]!;
   // Damage the object in place: it no longer decodes to its id.

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 /** A command's --json when it lists many things: one object a line (docs/json.md). */
 function ndjson(text: string): unknown[] {
@@ -30,10 +30,18 @@ async function must(cwd: string, args: string[]) {
 }
 const revParse = async (cwd: string, rev: string) => (await must(cwd, ['rev-parse', rev])).stdout.trim();
 
+let imported: Promise<string> | undefined;
+
+/** An archive holding the transcript: imported once per file, and each test gets its own copy. */
 async function setup(t: { teardown(fn: () => void): void }): Promise<string> {
+  imported ??= (async () => {
+    const dir = tempDir('tapes-tag-');
+    await must(dir, ['init', '-q']);
+    await must(dir, ['import', realFile]);
+    return dir;
+  })();
   const cwd = scratch(t);
-  await must(cwd, ['init', '-q']);
-  await must(cwd, ['import', realFile]);
+  copyArchive(await imported, cwd);
   return cwd;
 }
 

@@ -1,6 +1,6 @@
 // Runs the CLI in-process with captured streams, as the entry point would.
 import { PassThrough, Readable } from 'node:stream';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,33 @@ export function tempDir(prefix = 'tapes-test-'): string {
   }
   madeDirs.push(dir);
   return dir;
+}
+
+/**
+ * A copy of the folder `from` (the one holding .tapes) at `to`, for a test to
+ * change: its loose object files are hard links to the originals, everything
+ * else is copied. An object file is never written in place (a store writes a
+ * new file and links it; gc and the tests remove them, which leaves the other
+ * name), so the copy is as good as a full one at a fraction of its cost; a
+ * test that damages an object file's bytes must copy with cpSync instead.
+ */
+export function copyArchive(from: string, to: string): void {
+  const objects = join(from, '.tapes', 'objects');
+  const fanout = /^[0-9a-f]{2}$/;
+  const linked: string[] = [];
+  cpSync(from, to, {
+    recursive: true,
+    filter: (src) => {
+      const rel = src.slice(objects.length + 1);
+      if (!src.startsWith(objects + '/') || !fanout.test(rel)) return true;
+      linked.push(rel);
+      return false;
+    },
+  });
+  for (const fan of linked) {
+    mkdirSync(join(to, '.tapes', 'objects', fan));
+    for (const name of readdirSync(join(objects, fan))) linkSync(join(objects, fan, name), join(to, '.tapes', 'objects', fan, name));
+  }
 }
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

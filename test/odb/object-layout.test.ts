@@ -29,8 +29,9 @@ async function packedStore() {
   made ??= (async () => {
     const objectsDir = join(scratchDir(), 'objects');
     const store = await LooseObjectStore.open(objectsDir);
+    // Written 50 at a time: one after another, the 600 fsyncs were most of the file's time.
     const ids: string[] = [];
-    for (let i = 0; i < 600; i++) ids.push(await store.write('blob', Buffer.from(`blob ${i}`)));
+    for (let i = 0; i < 600; i += 50) ids.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => store.write('blob', Buffer.from(`blob ${i + k}`))))));
     const w = await PackWriter.create(join(objectsDir, 'pack'), await loadCodec(), { frameSize: 1024 * 1024, level: 3 });
     for (const id of ids.slice(0, 400)) await w.add(id, encodeObject('blob', (await store.read(id)).body));
     await w.finish();

@@ -10,19 +10,32 @@ import { Archive } from '../../src/archive/index.js';
 import { canonicalRecordBytes } from '../../src/record/index.js';
 import { gitCredentialsFromEnv } from '../../src/remote/git-credential.js';
 import { GitHttpTransport } from '../../src/remote/git-http-transport.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { startGitHttpServer } from '../helpers/git-http-server.js';
 
 const SESSION = 'bc3bf53b-19fe-4209-b30a-a1acffaf6703';
 const realFile = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', `${SESSION}.jsonl`);
 
+/** Archives made so far, by the files imported: each is imported once per file, and every archiveWith gets a copy. */
+const imported = new Map<string, Promise<string>>();
+
 async function archiveWith(files: string[]): Promise<{ cwd: string; archive: Archive }> {
+  const key = JSON.stringify(files);
+  let made = imported.get(key);
+  if (!made) {
+    made = (async () => {
+      const dir = tempDir('tapes-git-http-');
+      for (const args of [['init', '-q'], ...(files.length ? [['import', ...files]] : [])]) {
+        const r = await tapes(args, { cwd: dir });
+        if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
+      }
+      return dir;
+    })();
+    imported.set(key, made);
+  }
   const cwd = tempDir('tapes-git-http-');
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-  for (const args of [['init', '-q'], ...(files.length ? [['import', ...files]] : [])]) {
-    const r = await tapes(args, { cwd });
-    if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
-  }
+  copyArchive(await made, cwd);
   return { cwd, archive: await Archive.openAt(join(cwd, '.tapes')) };
 }
 

@@ -6,7 +6,7 @@ import t from 'tap';
 import { promises as fs, mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_REF_FILE_SIZE } from '../../src/refs/index.js';
-import { tempDir } from '../helpers/cli.js';
+import { copyArchive, tempDir } from '../helpers/cli.js';
 import { listing } from '../helpers/outside.js';
 import { PROJECT, SMALL, SMALL_SESSION, archive, must, refOf, run } from './helpers.js';
 
@@ -17,9 +17,17 @@ function bytesRead(): number {
   return Number(/^rchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
 }
 
+let imported: Promise<string> | undefined;
+
+/** A remote holding the small session: imported once per file, and each test gets its own copy. */
 async function remoteWithSession() {
-  const remote = await archive();
-  await must(['import', join(PROJECT, SMALL)], remote);
+  imported ??= (async () => {
+    const remote = await archive();
+    await must(['import', join(PROJECT, SMALL)], remote);
+    return remote;
+  })();
+  const remote = tempDir('tapes-remote-');
+  copyArchive(await imported, remote);
   const tip = (await refOf(remote, SMALL_SESSION))!;
   return { remote, tip, refs: join(remote, '.tapes', 'refs', 'sessions') };
 }

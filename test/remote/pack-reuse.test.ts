@@ -4,7 +4,7 @@
 // copy is checked against the pack's name, and a link where the remote's
 // pack folder belongs is refused.
 import t from 'tap';
-import { chmodSync, promises as fs, openSync, readdirSync, symlinkSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, cpSync, promises as fs, openSync, readdirSync, symlinkSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyPack, LooseObjectStore } from '../../src/odb/index.js';
 import { tempDir } from '../helpers/cli.js';
@@ -15,11 +15,27 @@ const packs = (dir: string) =>
     .filter((n) => n.endsWith('.pack') || n.endsWith('.idx'))
     .sort();
 
+let packed: Promise<string> | undefined;
+/**
+ * An archive of PROJECT packed by gc: imported and packed once per file, and
+ * each test that starts from it gets its own copy (a pack and its index, and
+ * the refs: a few files).
+ */
+async function packedArchive(): Promise<string> {
+  packed ??= (async () => {
+    const a = await archive();
+    await must(['import', PROJECT], a);
+    await must(['gc'], a);
+    return a;
+  })();
+  const a = tempDir('tapes-reuse-packed-');
+  cpSync(await packed, a, { recursive: true });
+  return a;
+}
+
 t.test('a full push of a packed archive copies its pack as it is', async (t) => {
-  const a = await archive();
+  const a = await packedArchive();
   const b = await archive();
-  await must(['import', PROJECT], a);
-  await must(['gc'], a);
   const local = packs(a);
   t.equal(local.length, 2, 'gc left one pack and its index');
   await must(['remote', 'add', 'origin', join(b, '.tapes')], a);
@@ -61,10 +77,8 @@ t.test('a pack the remote holds part of is not copied: only the missing objects 
 });
 
 t.test("the remote's pack folder a link: refused by name, nothing written through it", async (t) => {
-  const a = await archive();
+  const a = await packedArchive();
   const b = await archive();
-  await must(['import', PROJECT], a);
-  await must(['gc'], a);
   const elsewhere = tempDir('tapes-reuse-elsewhere-');
   await fs.rm(join(b, '.tapes', 'objects', 'pack'), { recursive: true, force: true });
   symlinkSync(elsewhere, join(b, '.tapes', 'objects', 'pack'));
@@ -77,9 +91,7 @@ t.test("the remote's pack folder a link: refused by name, nothing written throug
 });
 
 t.test('copyPack checks the copy against the pack name and leaves nothing when it differs', async (t) => {
-  const a = await archive();
-  await must(['import', PROJECT], a);
-  await must(['gc'], a);
+  const a = await packedArchive();
   const store = await LooseObjectStore.open(join(a, '.tapes', 'objects'));
   const pack = store.packs.list[0]!;
   // The pack file changes under the open pack (a frame's byte flipped).

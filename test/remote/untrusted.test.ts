@@ -4,17 +4,30 @@
 // and an error naming the object or ref, and the local archive is left byte
 // for byte as it was.
 import t, { type Test } from 'tap';
-import { promises as fs } from 'node:fs';
+import { cpSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { fetchRemote } from '../../src/archive/sync.js';
 import { loadCodec } from '../../src/object/index.js';
 import type { Transport } from '../../src/remote/index.js';
+import { tempDir } from '../helpers/cli.js';
 import { PROJECT, SMALL, SMALL_SESSION, archive, fingerprint, must, objectCount, refOf, run } from './helpers.js';
 
+let imported: Promise<string> | undefined;
+
+/**
+ * A remote holding the small session and an empty local archive naming it.
+ * The remote is imported once per file and each test gets a full copy (the
+ * tests damage its object files in place).
+ */
 async function setup() {
-  const remote = await archive();
-  await must(['import', join(PROJECT, SMALL)], remote);
+  imported ??= (async () => {
+    const remote = await archive();
+    await must(['import', join(PROJECT, SMALL)], remote);
+    return remote;
+  })();
+  const remote = tempDir('tapes-remote-');
+  cpSync(await imported, remote, { recursive: true });
   const local = await archive();
   await must(['remote', 'add', 'origin', remote], local);
   const ids = (await must(['rev-list', '-n', '3', SMALL_SESSION], remote)).stdout.trim().split('\n');
