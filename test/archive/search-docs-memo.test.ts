@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Archive } from '../../src/archive/index.js';
-import { docsLoads, docsPolicy, openSearchIndex, syncSearchIndex, updateDerivedIndexes, type DocsMemo, type SyncStats } from '../../src/archive/search/index.js';
+import { SearchIndexSync, docsLoads, docsPolicy, openSearchIndex, syncSearchIndex, updateDerivedIndexes, type DocsMemo, type SyncStats } from '../../src/archive/search/index.js';
+import { chainRefs } from '../../src/archive/sessions/index.js';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
@@ -280,4 +281,65 @@ t.test('look-ups past their share of the docs give way to reading every row, onc
   t.equal(docsLoads.full - full, 1, 'then every row is read, once, for the second');
   const { stepped, fresh } = await againFromNothing(s);
   t.same(stepped, fresh, 'the index is the one a fresh update makes');
+});
+
+t.test('docs known exactly are not read back while no other connection writes; after one does, each is checked', async (t) => {
+  const s = await setup(t);
+  await update(s);
+  // A session holding the first one's records: every record of it is a doc held already.
+  await s.archive.refs.update('refs/sessions/copy', s.refs[0]!.id, { expectedOld: null });
+  await putBack(s, 1);
+  const refs = await chainRefs(s.archive);
+  const copy = refs.find((r) => r.name === 'refs/sessions/copy')!;
+  const second = refs.find((r) => r.name === s.refs[1]!.name)!;
+
+  // Alone: the docs read whole are trusted, the copy's records are not read back.
+  let index = openSearchIndex(s.archive);
+  let checked = docsLoads.checked;
+  try {
+    const sync = await SearchIndexSync.start(s.archive, index, refs);
+    await sync.chain(second);
+    await sync.chain(copy);
+    t.equal(sync.finish().chains_updated, 2);
+  } finally {
+    index.close();
+  }
+  t.equal(docsLoads.checked - checked, 0, 'no held doc read back');
+  const { stepped, fresh } = await againFromNothing(s);
+  t.same(stepped, fresh, 'the index is the one a fresh update makes');
+
+  // Another connection commits between two chains of one update: the held docs are read back.
+  await s.archive.refs.delete('refs/sessions/copy');
+  await update(s);
+  await s.archive.refs.update('refs/sessions/copy', s.refs[0]!.id, { expectedOld: null });
+  await putBack(s, 2);
+  const now = await chainRefs(s.archive);
+  index = openSearchIndex(s.archive);
+  checked = docsLoads.checked;
+  // The first session's first record with a doc: the other connection drops that doc.
+  const other = new Sqlite(indexPath(s));
+  const dropped = other.prepare('SELECT hex(d.id) FROM records r JOIN chains c ON c.id = r.chain JOIN docs d ON d.rowid = coalesce(r.doc, r.text) WHERE c.name = ? ORDER BY r.seq LIMIT 1').pluck().get(s.refs[0]!.name) as string;
+  let stats: SyncStats;
+  try {
+    const sync = await SearchIndexSync.start(s.archive, index, now);
+    await sync.chain(now.find((r) => r.name === s.refs[2]!.name)!);
+    other.prepare('DELETE FROM docs WHERE id = ?').run(Buffer.from(dropped, 'hex'));
+    other.close();
+    await sync.chain(now.find((r) => r.name === 'refs/sessions/copy')!);
+    stats = sync.finish();
+  } finally {
+    index.close();
+  }
+  t.equal(stats.chains_updated, 2);
+  t.same(stats.failed, []);
+  t.ok(docsLoads.checked - checked > 0, `held docs read back (${docsLoads.checked - checked})`);
+  const db = new Sqlite(indexPath(s), { readonly: true });
+  try {
+    const copyDocs = db.prepare("SELECT hex(d.id) FROM records r JOIN chains c ON c.id = r.chain LEFT JOIN docs d ON d.rowid = coalesce(r.doc, r.text) WHERE c.name = 'refs/sessions/copy'").pluck().all() as Array<string | null>;
+    t.ok(copyDocs.length > 0);
+    t.notOk(copyDocs.includes(null), "every record of the copy names a doc that exists");
+    t.ok(copyDocs.includes(dropped.toUpperCase()) || copyDocs.includes(dropped), 'the dropped record was indexed again, not taken as held');
+  } finally {
+    db.close();
+  }
 });

@@ -525,6 +525,8 @@ export const docsPolicy = { fullLoadBelow: 4096, lookupShare: 1 / 4 };
 export interface KnownDocs {
   ids: DocRows;
   since: number;
+  /** The docs whose text is another doc's FTS5 row (docs.text), by doc row: that row. */
+  texts: Map<number, number>;
 }
 
 /**
@@ -535,6 +537,11 @@ export interface KnownDocs {
  */
 export interface DocsMemo {
   known?: KnownDocs;
+}
+
+/** SQLite's data_version: it changes when another connection commits to the file (never for this one's own commits). */
+function dataVersion(db: Database): number {
+  return db.pragma('data_version', { simple: true }) as number;
 }
 
 /**
@@ -554,14 +561,19 @@ function statement(db: Database, sql: string): BetterSqlite3.Statement {
   return st;
 }
 
-/** How many times every row of docs was read, and how many records were looked up one at a time (tests count them). */
-export const docsLoads = { full: 0, lookups: 0 };
+/**
+ * How many times every row of docs was read, how many records were looked
+ * up one at a time, and how many held docs were read back to check them
+ * (tests count them).
+ */
+export const docsLoads = { full: 0, lookups: 0, checked: 0 };
 
 function knownDocs(db: Database, known?: KnownDocs): KnownDocs {
   if (!known) docsLoads.full++;
-  known ??= { ids: new DocRows(), since: 0 };
-  for (const d of statement(db, 'SELECT rowid AS row, id FROM docs WHERE rowid > ? ORDER BY rowid').iterate(known.since) as Iterable<{ row: number; id: Buffer }>) {
+  known ??= { ids: new DocRows(), since: 0, texts: new Map() };
+  for (const d of statement(db, 'SELECT rowid AS row, id, text FROM docs WHERE rowid > ? ORDER BY rowid').iterate(known.since) as Iterable<{ row: number; id: Buffer; text: number | null }>) {
     known.ids.setBytes(d.id, d.row);
+    if (d.text !== null) known.texts.set(d.row, d.text);
     known.since = d.row;
   }
   return known;
@@ -694,7 +706,9 @@ function writeRecords(
   base: { records: number; cwd: string | null },
   pending: PendingRecord[],
   known: DocLookup,
-): { indexed: number; added: Array<[string, number]> } {
+  /** The docs known exactly as they are (no other writer since they were read), with their shared texts: held docs are not read back. */
+  exact?: KnownDocs,
+): { indexed: number; added: Array<[string, number, number | null]> } {
   // The chain's row first (kept across updates: its number is what records hold).
   const chainRow = rowOf(statement(db, "INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
   const names = new Names(db);
@@ -708,7 +722,7 @@ function writeRecords(
   const findCall = statement(db, 'SELECT seq, text, doc, tool FROM calls WHERE chain = ? AND use_id = ?');
   const dropCall = statement(db, 'DELETE FROM calls WHERE chain = ? AND use_id = ?');
   const markError = statement(db, 'UPDATE records SET error = 1 WHERE text = ? AND chain = ? AND seq = ?');
-  const added: Array<[string, number]> = [];
+  const added: Array<[string, number, number | null]> = [];
   const addedNow = new Map<string, { doc: number; text: number }>();
   let seq = base.records;
   let cwd = base.cwd;
@@ -742,7 +756,11 @@ function writeRecords(
     let doc: number;
     let textRow: number;
     const held = known.get(ev.id);
-    if (held !== undefined) {
+    if (held !== undefined && exact) {
+      doc = held;
+      textRow = exact.texts.get(held) ?? held;
+    } else if (held !== undefined) {
+      docsLoads.checked++;
       const row = docRow.get(held) as { id: Buffer; text: number | null } | undefined;
       if (!row || row.id.toString('hex') !== ev.id) throw new DocGone();
       doc = held;
@@ -763,7 +781,7 @@ function writeRecords(
           if (pendingHash !== null) insertHash.run(pendingHash, doc);
         }
         addedNow.set(ev.id, { doc, text: textRow });
-        added.push([ev.id, doc]);
+        added.push([ev.id, doc, shared ?? null]);
       }
     }
     insertRecord.run(textRow, chainRow, seq, doc === textRow ? null : doc, names.tools([...tools].join(',')), error ? 1 : 0, names.dir(cwd), failedCalls[0]?.doc ?? null);
@@ -805,6 +823,14 @@ export class SearchIndexSync {
   private readonly movedNames: Set<string>;
   /** Set while the records held are looked up one at a time (docs()). */
   private lookup: IndexedDocs | undefined;
+  /**
+   * The connection's data_version when `known` was last exactly the docs
+   * table (read whole, or carried and checked); unset once another
+   * connection has written since. While it holds, no other writer has
+   * committed, so a doc `known` names still exists and needs no reading
+   * back (writeRecords' `exact`).
+   */
+  private exactAt: number | undefined;
 
   private constructor(
     private readonly db: Database,
@@ -823,6 +849,7 @@ export class SearchIndexSync {
   /** Drops the chains whose ref is gone, and finds those that moved (`refs`: the chain refs, chainRefs). */
   static async start(archive: Archive, index: SearchIndex, refs: Array<{ name: string; id: string }>, memo?: DocsMemo): Promise<SearchIndexSync> {
     const db = index.db;
+    const version = dataVersion(db);
     const carried = memo?.known && stillKnown(db, memo.known) ? memo.known : undefined;
     if (memo) memo.known = undefined;
     const stored = new Map(
@@ -847,6 +874,8 @@ export class SearchIndexSync {
     const moved = refs.filter((r) => stored.get(r.name)?.tip !== r.id);
     const sync = new SearchIndexSync(db, moved.length > 0 ? await archive.objects() : undefined, moved, memo, carried);
     sync.stats.chains_removed = removed;
+    // The docs this connection dropped above are out of `carried` already.
+    if (carried) sync.exactAt = version;
     return sync;
   }
 
@@ -864,8 +893,15 @@ export class SearchIndexSync {
     }
     if (this.lookup && this.lookup.count <= this.lookup.budget) return this.lookup;
     this.lookup = undefined;
+    return this.loadKnown().ids;
+  }
+
+  /** Reads every row of docs (knownDocs), as exactly the table. */
+  private loadKnown(): KnownDocs {
+    const version = dataVersion(this.db);
     this.known = knownDocs(this.db);
-    return this.known.ids;
+    this.exactAt = version;
+    return this.known;
   }
 
   /** True when `ref` is one of `moved` not indexed yet by this update. */
@@ -908,6 +944,10 @@ export class SearchIndexSync {
           stats.failed.push({ chain: r.name, message: 'indexed concurrently by another process; tried again on the next search' });
           break;
         }
+        // Another connection wrote since the docs were last known exactly: they
+        // are checked as they are used from now on (DocGone).
+        if (this.exactAt !== undefined && dataVersion(db) !== this.exactAt) this.exactAt = undefined;
+        const exact = this.exactAt !== undefined ? known : undefined;
         // What other processes indexed meanwhile is shared, not indexed twice
         // (a look-up finds it anyway).
         if (known) knownDocs(db, known);
@@ -915,13 +955,14 @@ export class SearchIndexSync {
         // held goes only when its new records do not hold it too.
         const replaced = before && !fastForward ? dropChain(db, r.name) : [];
         const base = fastForward && before ? { records: before.records, cwd: before.cwd } : { records: 0, cwd: null };
-        const written = writeRecords(db, r.name, r.id, base, pending, docs);
+        const written = writeRecords(db, r.name, r.id, base, pending, docs, exact);
         const dropped = dropOrphans(db, replaced);
         db.exec('COMMIT');
         if (known) {
           for (const id of dropped) known.ids.delete(id);
-          for (const [id, doc] of written.added) {
+          for (const [id, doc, text] of written.added) {
             known.ids.set(id, doc);
+            if (text !== null) known.texts.set(doc, text);
             known.since = Math.max(known.since, doc);
           }
         }
@@ -931,7 +972,7 @@ export class SearchIndexSync {
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
         if (err instanceof DocGone && attempt < 3) {
-          if (known) this.known = knownDocs(db);
+          if (known) this.loadKnown();
           continue;
         }
         if (err instanceof DocGone) {
