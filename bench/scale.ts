@@ -442,6 +442,10 @@ async function main(): Promise<void> {
     const oneFull = tapes(['import', '--no-progress', extra], arch).ms;
     const oneSmall = tapes(['import', '--no-progress', extra], small).ms;
     row({ job: `scaling: import of one more session, ${vs}`, tapes: oneFull, baseline: oneSmall, baselineName: 'the small archive', unit: 'ms' });
+    // That import looked its records up by id, and so gave the index its index on docs' ids (docs/search.md).
+    tapesOk(['index'], arch);
+    const indexedBytes = await duBytes(join(arch, '.tapes', 'index', 'search.sqlite'));
+    row({ job: 'search index on disk, once it has its index by id', tapes: indexedBytes / 1e6, baseline: (await duBytes(join(arch, '.tapes', 'objects'))) / 1e6, baselineName: 'the object store', unit: 'MB', target: '≤ 0.5×' });
 
     // tapes scrub of the whole history (issue 19): the dry run reads and
     // scans every record and blob, as fsck reads every object and push's
