@@ -471,11 +471,15 @@ class IndexedDocs implements DocLookup {
   /** Look-ups made (docsLoads.lookups counts them across updates). */
   count = 0;
 
+  private readonly byId: BetterSqlite3.Statement;
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     /** Look-ups after which reading every row (knownDocs) costs less. */
     readonly budget: number,
-  ) {}
+  ) {
+    this.byId = statement(db, 'SELECT rowid FROM docs WHERE id = ?').pluck();
+  }
 
   has(id: string): boolean {
     return this.get(id) !== undefined;
@@ -484,7 +488,7 @@ class IndexedDocs implements DocLookup {
   get(id: string): number | undefined {
     this.count++;
     docsLoads.lookups++;
-    return statement(this.db, 'SELECT rowid FROM docs WHERE id = ?').pluck().get(Buffer.from(id, 'hex')) as number | undefined;
+    return this.byId.get(Buffer.from(id, 'hex')) as number | undefined;
   }
 }
 
