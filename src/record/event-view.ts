@@ -3,7 +3,7 @@
 // helpers that fetch the blobs a reader asks for.
 import type { JsonValue } from '../hash/index.js';
 import { readContent, readContentPrefix, type ObjectStore } from '../odb/index.js';
-import { readRecord } from './chain.js';
+import { readRecord, readRecordHead } from './chain.js';
 import { BLOB_REF_KEY } from './record.js';
 import { sourceOf, type RecordSource } from './source-value.js';
 import { WTF16_KEY, decodeValue } from './value-codec.js';
@@ -20,12 +20,49 @@ export interface EventView {
   source?: RecordSource;
 }
 
+/** A record's source without its line template (`text`), as readEventHead may give it. */
+export type SourceHead = Omit<RecordSource, 'text'> & { text?: RecordSource['text'] };
+
+/**
+ * An event as readEventHead reads it: its source may lack the line
+ * template, which eventSource reads when a reader needs the original line.
+ * Every EventView is one.
+ */
+export interface EventHead extends Omit<EventView, 'source'> {
+  source?: SourceHead;
+}
+
 export async function readEvent(store: ObjectStore, id: string): Promise<EventView> {
   const rec = await readRecord(store, id);
   return toEventView(rec.id, rec.value);
 }
 
+/**
+ * The event without its line template, for readers that fold whole chains
+ * and rarely need the original line (record-head.ts says what it saves).
+ * The record is verified and checked as readEvent does.
+ */
+export async function readEventHead(store: ObjectStore, id: string): Promise<EventHead> {
+  const rec = await readRecordHead(store, id);
+  if (rec.template) return toEventView(rec.id, rec.value);
+  const s = rec.value.source as Partial<RecordSource> | undefined;
+  // As sourceOf judges a whole source, whose template was an array (record-head.ts checked it).
+  const source = s && (s.eol === '\n' || s.eol === '') ? (s as SourceHead) : undefined;
+  return eventOf(rec.id, rec.value, source);
+}
+
+/** The event's whole source, its line template included: read again when the event was read without it. */
+export async function eventSource(store: ObjectStore, ev: EventHead): Promise<RecordSource | undefined> {
+  if (!ev.source) return undefined;
+  if (Array.isArray(ev.source.text)) return ev.source as RecordSource;
+  return sourceOf((await readRecord(store, ev.id)).value);
+}
+
 export function toEventView(id: string, v: { [key: string]: JsonValue }): EventView {
+  return eventOf(id, v, sourceOf(v));
+}
+
+function eventOf<S extends SourceHead>(id: string, v: { [key: string]: JsonValue }, source: S | undefined): Omit<EventView, 'source'> & { source?: S } {
   const isObj = (x: JsonValue | undefined): x is { [k: string]: JsonValue } => x !== null && typeof x === 'object' && !Array.isArray(x);
   return {
     id,
@@ -35,7 +72,7 @@ export function toEventView(id: string, v: { [key: string]: JsonValue }): EventV
     time: typeof v.time === 'string' ? v.time : null,
     content: Array.isArray(v.content) ? v.content : [],
     meta: isObj(v.meta) ? v.meta : {},
-    source: sourceOf(v),
+    source,
   };
 }
 

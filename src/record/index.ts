@@ -1,4 +1,5 @@
 export * from './record.js';
+export * from './record-head.js';
 export * from './chain.js';
 export * from './revision.js';
 export * from './value-codec.js';

@@ -4,7 +4,7 @@
 // the ones that describe them (event-summary.ts) share these, so a record is
 // labelled the same way everywhere.
 import type { JsonValue } from '../../hash/index.js';
-import type { EventView } from '../../record/index.js';
+import type { EventHead, EventView } from '../../record/index.js';
 
 export type Obj = { [k: string]: JsonValue };
 export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -12,7 +12,7 @@ export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'objec
 /** A non-empty string, or null. */
 export const str = (v: JsonValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-export function blocksOf(ev: EventView): Obj[] {
+export function blocksOf(ev: EventHead): Obj[] {
   return ev.content.filter(isObj);
 }
 
@@ -40,7 +40,7 @@ export function toolResults(ev: EventView): Obj[] {
  * `tool` for tool calls, `tool_result`, `thinking` for an assistant record
  * that only thinks, else the record's kind.
  */
-export function labelOf(ev: EventView): string {
+export function labelOf(ev: EventHead): string {
   if (ev.kind === 'unparsed') return 'unparsed';
   const blocks = blocksOf(ev);
   if (blocks.some(isToolCall)) return 'tool';

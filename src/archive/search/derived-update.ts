@@ -7,7 +7,7 @@
 // it current"). A chain only one of them needs is read as that one reads it
 // on its own (listSessions, syncSearchIndex), so both come out as those
 // make them, chain for chain, in the same order.
-import type { EventView } from '../../record/index.js';
+import type { EventHead } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { SessionIndexUpdate, chainRefs, readChainEvents, summariseEvents, type SessionSummary } from '../sessions/index.js';
 import { SearchIndexSync, type DocsMemo, type SearchIndex, type SyncStats } from './search-index.js';
@@ -59,7 +59,7 @@ export async function updateDerivedIndexes(archive: Archive, opts: DerivedUpdate
       const index = search !== undefined && searchError === undefined && search.needs(r.name);
       if (!summarise && !index) continue;
       // The whole chain, oldest first, held until both have used it (as each held it on its own).
-      let events: EventView[] | undefined;
+      let events: EventHead[] | undefined;
       if (summarise) {
         try {
           events = await readChainEvents(store, r.id);

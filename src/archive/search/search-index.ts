@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { JsonValue } from '../../hash/index.js';
 import { entryKind, readBounded, type ObjectStore } from '../../odb/index.js';
-import { isObj, readEvent, resolveValue, sourceBytes, type EventView, type Obj } from '../../record/index.js';
+import { eventSource, isObj, readEventHead, resolveValue, sourceBytes, type EventHead, type Obj } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
@@ -80,12 +80,13 @@ function resultText(v: unknown, out: string[]): void {
 export const INDEXED_BLOB_BYTES = 1024 * 1024;
 
 /** What a record contributes to the index, with every blob read back (its first INDEXED_BLOB_BYTES). */
-export async function indexedText(store: ObjectStore, ev: EventView): Promise<IndexedText> {
+export async function indexedText(store: ObjectStore, ev: EventHead): Promise<IndexedText> {
   const text: string[] = [];
   const input: string[] = [];
   const output: string[] = [];
-  if (ev.kind === 'unparsed' && ev.source) {
-    text.push((await sourceBytes(store, ev.source, INDEXED_BLOB_BYTES)).toString('utf8'));
+  const source = ev.kind === 'unparsed' ? await eventSource(store, ev) : undefined;
+  if (source) {
+    text.push((await sourceBytes(store, source, INDEXED_BLOB_BYTES)).toString('utf8'));
     return { text: text.join('\n'), input: '', output: '' };
   }
   const content = (await resolveValue(store, ev.content as JsonValue, INDEXED_BLOB_BYTES)) as unknown[];
@@ -349,7 +350,7 @@ export interface SyncStats {
 }
 
 interface PendingRecord {
-  ev: EventView;
+  ev: EventHead;
   /** Null when the record is indexed already (a row of docs holds its text). */
   text: IndexedText | null;
   /** For a text of SHARED_TEXT_CHARS or more, its SHA-256 (what `texts` is keyed by). */
@@ -374,11 +375,11 @@ function textHash(t: IndexedText): Buffer | null {
 }
 
 /** Reads the records of `tip`'s chain newer than `stop` (all, when `stop` is not on it). */
-async function newRecords(store: ObjectStore, tip: string, stop: string | null): Promise<{ events: EventView[]; fastForward: boolean }> {
-  const events: EventView[] = [];
+async function newRecords(store: ObjectStore, tip: string, stop: string | null): Promise<{ events: EventHead[]; fastForward: boolean }> {
+  const events: EventHead[] = [];
   for (let id: string | null = tip; id !== null; ) {
     if (id === stop) return { events: events.reverse(), fastForward: true };
-    const ev = await readEvent(store, id);
+    const ev = await readEventHead(store, id);
     events.push(ev);
     id = ev.parent;
   }
@@ -386,7 +387,7 @@ async function newRecords(store: ObjectStore, tip: string, stop: string | null):
 }
 
 /** Of a chain's records (oldest first), those newer than `stop`, as newRecords reads them. */
-function recordsAfter(chain: readonly EventView[], stop: string | null): { events: EventView[]; fastForward: boolean } {
+function recordsAfter(chain: readonly EventHead[], stop: string | null): { events: EventHead[]; fastForward: boolean } {
   if (stop !== null) {
     for (let i = chain.length - 1; i >= 0; i--) if (chain[i]!.id === stop) return { events: chain.slice(i + 1), fastForward: true };
   }
@@ -397,7 +398,7 @@ function recordsAfter(chain: readonly EventView[], stop: string | null): { event
 const TEXT_CONCURRENCY = 16;
 
 /** The text of each record not indexed yet (`known`: the records that are, by id). */
-async function textsOf(store: ObjectStore, events: EventView[], known: DocLookup): Promise<PendingRecord[]> {
+async function textsOf(store: ObjectStore, events: EventHead[], known: DocLookup): Promise<PendingRecord[]> {
   const out: PendingRecord[] = new Array(events.length);
   let next = 0;
   const worker = async () => {
@@ -919,7 +920,7 @@ export class SearchIndexSync {
    * (readChainEvents); otherwise only the records newer than those indexed
    * are read here. A chain that cannot be read is counted in `failed`.
    */
-  async chain(r: { name: string; id: string }, chain?: readonly EventView[]): Promise<void> {
+  async chain(r: { name: string; id: string }, chain?: readonly EventHead[]): Promise<void> {
     this.movedNames.delete(r.name);
     const { db, stats, readStored } = this;
     const store = this.store!;
@@ -929,7 +930,7 @@ export class SearchIndexSync {
       const known = this.known;
       const before = readStored.get(r.name) as { tip: string; records: number; cwd: string | null } | undefined;
       if (before?.tip === r.id) break;
-      let events: EventView[];
+      let events: EventHead[];
       let fastForward: boolean;
       let pending: PendingRecord[];
       try {

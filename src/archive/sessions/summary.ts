@@ -4,7 +4,7 @@
 // summaries so that they are computed once per tip.
 import type { JsonValue } from '../../hash/index.js';
 import type { ObjectStore } from '../../odb/index.js';
-import { readEvent, sourceObject, type EventView } from '../../record/index.js';
+import { eventSource, readEventHead, sourceObject, type EventHead } from '../../record/index.js';
 import { AGENTS_PREFIX, shortRefName } from '../../refs/index.js';
 import { isObj } from '../event/index.js';
 import type { TokenCounts } from '../pricing.js';
@@ -67,10 +67,10 @@ export interface SessionSummary {
 }
 
 /** A chain's records, oldest first (the whole chain is held: a summary needs every record). */
-export async function readChainEvents(store: ObjectStore, tip: string): Promise<EventView[]> {
-  const events: EventView[] = [];
+export async function readChainEvents(store: ObjectStore, tip: string): Promise<EventHead[]> {
+  const events: EventHead[] = [];
   for (let id: string | null = tip; id !== null; ) {
-    const ev = await readEvent(store, id);
+    const ev = await readEventHead(store, id);
     events.push(ev);
     id = ev.parent;
   }
@@ -89,7 +89,7 @@ export async function summariseSession(store: ObjectStore, ref: string, tip: str
  * Only the blobs a summary shows (a title's text, a Codex event's line)
  * are read here.
  */
-export async function summariseEvents(store: ObjectStore, ref: string, tip: string, events: readonly EventView[]): Promise<SessionSummary> {
+export async function summariseEvents(store: ObjectStore, ref: string, tip: string, events: readonly EventHead[]): Promise<SessionSummary> {
   const s: SessionSummary = {
     ref,
     name: shortRefName(ref),
@@ -172,8 +172,9 @@ export async function summariseEvents(store: ObjectStore, ref: string, tip: stri
       }
     }
     let codexTotal: JsonValue | undefined;
-    if (m.harness === 'codex' && m.event_type === 'token_count' && isObj(m.usage) && ev.source) {
-      const line = (await sourceObject(store, ev.source)) as { payload?: { info?: { total_token_usage?: JsonValue } } } | undefined;
+    const source = m.harness === 'codex' && m.event_type === 'token_count' && isObj(m.usage) ? await eventSource(store, ev) : undefined;
+    if (source) {
+      const line = (await sourceObject(store, source)) as { payload?: { info?: { total_token_usage?: JsonValue } } } | undefined;
       codexTotal = line?.payload?.info?.total_token_usage;
     }
     // Claude Code's own messages (model "<synthetic>": API errors, "No response requested.") used no model.

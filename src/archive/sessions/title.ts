@@ -2,7 +2,7 @@
 // harness wraps around it (system reminders, IDE context, slash-command
 // output, continuation notes, Codex's attached files).
 import type { ObjectStore } from '../../odb/index.js';
-import { textOf, type EventView } from '../../record/index.js';
+import { textOf, type EventHead } from '../../record/index.js';
 import { cleanPrompt, isObj, oneLine } from '../event/index.js';
 
 // What the harness puts into a user turn around (or instead of) the prompt.
@@ -35,7 +35,7 @@ export function promptTitle(raw: string): string {
 }
 
 /** The text of a user turn's first text block (up to 4000 characters). */
-export async function firstText(store: ObjectStore, ev: EventView): Promise<string> {
+export async function firstText(store: ObjectStore, ev: EventHead): Promise<string> {
   for (const b of ev.content) if (isObj(b) && b.type === 'text') return textOf(store, b.text, 4000);
   return '';
 }

@@ -3,7 +3,7 @@
 // repeated without a new model call counts nothing. Sessions, stats and diff
 // count tokens with this one counter.
 import type { JsonValue } from '../../hash/index.js';
-import type { EventView } from '../../record/index.js';
+import type { EventHead } from '../../record/index.js';
 import { isObj, recordTokens, type Obj } from '../event/index.js';
 import type { TokenCounts } from '../pricing.js';
 
@@ -40,7 +40,7 @@ export class UsageCounter {
   private codexTotal: { input: number; cached: number; output: number } | undefined;
 
   /** `codexTotal`: a Codex token_count event's info.total_token_usage, when it has one. */
-  add(ev: EventView, model: string, codexTotal?: JsonValue): TokenCounts | undefined {
+  add(ev: EventHead, model: string, codexTotal?: JsonValue): TokenCounts | undefined {
     const u = ev.meta.usage;
     if (!isObj(u)) return undefined;
     if (ev.meta.harness === 'codex') return this.addCodex(u, model, isObj(codexTotal) ? codexTotal : isObj(u.total_token_usage) ? u.total_token_usage : undefined);
