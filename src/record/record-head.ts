@@ -1,10 +1,12 @@
 // A record read without its line template. An event record's `source.text`
 // (docs/format.md 6.1.6) is most of its body: 58 % of the bytes of the
-// scale corpus's records, a JSON line inside a JSON string, every quote of
-// it escaped. Readers that fold whole chains (the session summaries, the
-// search index) use none of it, yet parsing it, and holding the string it
-// decodes to until the chain is folded, was the largest part of reading a
-// record back (docs/import-speed.md, "Sixth pass").
+// scale corpus's records, a JSON line inside a JSON string. Readers that
+// fold whole chains (the session summaries, the search index) use none of
+// it, yet held the string it decodes to for every record of a chain until
+// the chain was folded; leaving it out made the import's second thread
+// collect less (docs/import-speed.md, "Sixth pass"). Parsing the head costs
+// about what parsing the whole record does: matching the template's grammar
+// costs what decoding it would.
 //
 // The head is read by taking the template out of the text before parsing:
 // a canonical record ends `,"source":{"eol":…,"format":…,"line":…,"text":[…]},"time":…}`
@@ -14,7 +16,7 @@
 import type { JsonValue } from '../hash/index.js';
 import { checkRecordValue, parseRecordJson } from './record.js';
 
-/** What a record's head holds: every member as parsing gives it, `source` without its `text`. */
+/** What a record's head holds: every member as parsing gives it (`source` last), `source` without its `text`. */
 export interface RecordHead {
   value: { [key: string]: JsonValue };
   parent: string | null;

@@ -66,7 +66,7 @@ export interface SessionSummary {
   tip_format: string | null;
 }
 
-/** A chain's records, oldest first (the whole chain is held: a summary needs every record). */
+/** A chain's records, oldest first, without their line templates (readEventHead; the whole chain is held: a summary needs every record). */
 export async function readChainEvents(store: ObjectStore, tip: string): Promise<EventHead[]> {
   const events: EventHead[] = [];
   for (let id: string | null = tip; id !== null; ) {
