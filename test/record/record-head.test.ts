@@ -25,22 +25,19 @@ function withoutTemplate(v: Obj): Obj {
   return out;
 }
 
+/** What `f` gives, or the message it fails with. */
+function attempt<T>(f: () => T): { value?: T; error?: string } {
+  try {
+    return { value: f() };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
 /** What parseRecordHead gives for `text`, compared with the whole parse: equal values and parents, or the same error. */
 function sameAsWhole(t: Test, text: string, name: string): ReturnType<typeof parseRecordHead> | undefined {
-  let whole: ReturnType<typeof parseRecordJson> | undefined;
-  let wholeError: string | undefined;
-  try {
-    whole = parseRecordJson(text);
-  } catch (err) {
-    wholeError = (err as Error).message;
-  }
-  let head: ReturnType<typeof parseRecordHead> | undefined;
-  let headError: string | undefined;
-  try {
-    head = parseRecordHead(text);
-  } catch (err) {
-    headError = (err as Error).message;
-  }
+  const { value: whole, error: wholeError } = attempt(() => parseRecordJson(text));
+  const { value: head, error: headError } = attempt(() => parseRecordHead(text));
   t.equal(headError, wholeError, `${name}: the same error, or none`);
   if (whole && head) {
     t.same(head.template ? head.value : withoutTemplate(head.value), head.template ? whole.value : withoutTemplate(whole.value), `${name}: the same members`);
