@@ -5,7 +5,8 @@ import type { JsonValue } from '../hash/index.js';
 import { readContent, readContentPrefix, type ObjectStore } from '../odb/index.js';
 import { readRecord, readRecordHead } from './chain.js';
 import { BLOB_REF_KEY } from './record.js';
-import { sourceOf, type RecordSource } from './source-value.js';
+import { isObj } from './content-blocks.js';
+import { sourceHeadOf, sourceOf, type RecordSource, type SourceHead } from './source-value.js';
 import { WTF16_KEY, decodeValue } from './value-codec.js';
 
 export interface EventView {
@@ -19,9 +20,6 @@ export interface EventView {
   meta: { [key: string]: JsonValue };
   source?: RecordSource;
 }
-
-/** A record's source without its line template (`text`), as readEventHead may give it. */
-export type SourceHead = Omit<RecordSource, 'text'> & { text?: RecordSource['text'] };
 
 /**
  * An event as readEventHead reads it: its source may lack the line
@@ -44,11 +42,8 @@ export async function readEvent(store: ObjectStore, id: string): Promise<EventVi
  */
 export async function readEventHead(store: ObjectStore, id: string): Promise<EventHead> {
   const rec = await readRecordHead(store, id);
-  if (rec.template) return toEventView(rec.id, rec.value);
-  const s = rec.value.source as Partial<RecordSource> | undefined;
-  // As sourceOf judges a whole source, whose template was an array (record-head.ts checked it).
-  const source = s && (s.eol === '\n' || s.eol === '') ? (s as SourceHead) : undefined;
-  return eventOf(rec.id, rec.value, source);
+  // A template left out was a list (record-head.ts checked it), as sourceOf asks.
+  return rec.template ? toEventView(rec.id, rec.value) : eventOf(rec.id, rec.value, sourceHeadOf(rec.value));
 }
 
 /** The event's whole source, its line template included: read again when the event was read without it. */
@@ -63,7 +58,6 @@ export function toEventView(id: string, v: { [key: string]: JsonValue }): EventV
 }
 
 function eventOf<S extends SourceHead>(id: string, v: { [key: string]: JsonValue }, source: S | undefined): Omit<EventView, 'source'> & { source?: S } {
-  const isObj = (x: JsonValue | undefined): x is { [k: string]: JsonValue } => x !== null && typeof x === 'object' && !Array.isArray(x);
   return {
     id,
     parent: typeof v.parent === 'string' ? v.parent : null,

@@ -14,6 +14,7 @@
 // parsing the whole text gives for every member but the template; any text
 // of another shape is parsed whole, as readRecord parses it.
 import type { JsonValue } from '../hash/index.js';
+import { isObj } from './content-blocks.js';
 import { checkRecordValue, parseRecordJson } from './record.js';
 
 /** What a record's head holds: every member as parsing gives it (`source` last), `source` without its `text`. */
@@ -64,8 +65,6 @@ function templateCut(text: string): [number, number, number] | undefined {
   return [source, parts, time];
 }
 
-const isPlainObject = (v: unknown): v is { [key: string]: JsonValue } => v !== null && typeof v === 'object' && !Array.isArray(v);
-
 /**
  * Parses and validates record JSON as parseRecordJson does, leaving the
  * line template out of `source` where that is exact (templateCut). A text
@@ -83,13 +82,13 @@ export function parseRecordHead(text: string, what = 'record'): RecordHead {
     } catch {
       head = undefined;
     }
-    if (isPlainObject(head) && isPlainObject(src)) {
+    if (isObj(head) && isObj(src)) {
       // As the whole text parses: the template's member last, so a `text` in P gives way to it.
       delete src.text;
       head.source = src;
       // The same checks as a whole record gets; the template's blob references matched the grammar.
-      const { parent } = checkRecordValue(head, what);
-      return { value: head, parent, template: false };
+      const { value, parent } = checkRecordValue(head, what);
+      return { value, parent, template: false };
     }
   }
   const { value, parent } = parseRecordJson(text, what);

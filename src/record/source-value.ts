@@ -12,10 +12,19 @@ export interface RecordSource {
   text: TemplatePart[];
 }
 
+/** A record's source without its line template (`text`), as a record read without it has (record-head.ts). */
+export type SourceHead = Omit<RecordSource, 'text'> & { text?: RecordSource['text'] };
+
 export function sourceOf(value: Record<string, unknown>): RecordSource | undefined {
+  const s = sourceHeadOf(value);
+  return s && Array.isArray(s.text) ? (s as RecordSource) : undefined;
+}
+
+/** The source as sourceOf judges it, but for its template, which a head has left out (or, read whole, has as sourceOf needs it). */
+export function sourceHeadOf(value: Record<string, unknown>): SourceHead | undefined {
   const s = value.source as Partial<RecordSource> | undefined;
-  if (!s || !Array.isArray(s.text) || (s.eol !== '\n' && s.eol !== '')) return undefined;
-  return s as RecordSource;
+  if (!s || (s.eol !== '\n' && s.eol !== '')) return undefined;
+  return s as SourceHead;
 }
 
 /**
