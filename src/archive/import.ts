@@ -28,6 +28,7 @@ import { BackgroundIndex, updateSearchIndexQuietly } from './search/index.js';
 import { autoGc, configInt, type AutoGcOutcome } from './maintenance/index.js';
 import { ImportStatCache, type StatEntry } from './import-stat.js';
 import { relinkViews, type Relinked } from './views.js';
+import { claudeGroup, firstLines, readingOrder, type ReadingCandidate } from './reading-order.js';
 
 export type ImportKind = 'claude' | 'codex' | 'gemini' | 'auto';
 
@@ -156,6 +157,65 @@ async function candidates(opts: ImportOptions): Promise<Candidate[]> {
   // The same file named twice is imported once.
   const seen = new Set<string>();
   return out.filter((c) => (seen.has(c.path) ? false : (seen.add(c.path), true)));
+}
+
+/** A Gemini CLI document up to this size is read whole to find the session it names (reading order); a larger one is read where it was found. */
+const GEMINI_DOCUMENT_PEEK = 4 * 1024 * 1024;
+
+/**
+ * What the reading order needs to know of a file found: its group (a
+ * Claude Code first line: reading-order.ts) and what names the refs it may
+ * move (placement). A file is placed by its path, or, read as a Gemini CLI
+ * session, by the session id of its first four lines (or of its document's
+ * head); when that ref holds another chain, at one named after it
+ * (`<name>-<first record>`: import-file.ts). So each ref is named here by
+ * what comes before any '-': files named alike, or one named as the
+ * other's such ref, are read in the order found. A file refused moves
+ * none; one the stat cache vouches for is read only when its ref moved
+ * meanwhile. When the first lines do not say (too long, unreadable), the
+ * file may move any ref.
+ */
+function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: number): ReadingCandidate {
+  if (c.refused) return { refs: [] };
+  const parts = c.path.split(sep);
+  const name = basename(c.path).replace(/\.jsonl?$/, '');
+  const sub = parts.lastIndexOf('subagents');
+  const uuid = UUID_RE.exec(name)?.[0];
+  const named = [
+    sub > 0 && name.startsWith('agent-') ? `refs/agents/${refComponent(parts[sub - 1]!)}/${refComponent(name)}` : `refs/sessions/${refComponent(name)}`,
+    ...(uuid ? [`refs/sessions/${refComponent(uuid)}`] : []),
+  ];
+  const gemini = (id: string) => [
+    `refs/sessions/${refComponent(id)}`,
+    ...(parts[parts.length - 3] === 'chats' ? [`refs/agents/${refComponent(parts[parts.length - 2]!)}/${refComponent(id)}`] : []),
+  ];
+  const keys = (refs: string[]) => [...new Set(refs.map((r) => r.replace(/-.*$/s, '')))];
+  if (vouched) return vouched.format.startsWith('gemini') ? {} : { refs: keys([vouched.ref, ...named]) };
+  const head = firstLines(c.path, 4);
+  if (!head) return {};
+  const values = head.lines.map((l, i): unknown => {
+    try {
+      return JSON.parse(i === 0 ? l.toString('utf8').replace(/^\uFEFF/, '') : l.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  });
+  let session: { id?: string } | undefined;
+  try {
+    if (values[0] === undefined && head.lines.length > 0 && size <= GEMINI_DOCUMENT_PEEK) {
+      // Perhaps a Gemini CLI document, its head pretty-printed.
+      const bytes = readFileSync(c.path);
+      if (isGeminiDocument(bytes)) return { refs: keys([...named, ...gemini(geminiSession(splitGeminiDocument(bytes)).id ?? name)]) };
+    }
+    session = geminiSession(values.map((value) => ({ value }) as ParsedLine));
+  } catch {
+    return {};
+  }
+  // Lines that did not say, with more of the first four unread: any.
+  if (session.id === undefined && head.lines.length < 4 && !head.whole) return {};
+  const refs = keys([...named, ...gemini(session.id ?? name)]);
+  const group = values[0] === undefined ? undefined : claudeGroup(head.lines[0]!, values[0]);
+  return group === undefined ? { refs } : { group, refs };
 }
 
 /** Turns a file name into a valid ref component. */
@@ -386,6 +446,9 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   // A packed import is a large one: the summaries and the search index are
   // kept current from a second thread at each checkpoint (search/background-index.ts).
   const background = packing ? BackgroundIndex.start(archive) : undefined;
+  // Which, for a large import, is the files of one session one after another,
+  // so that the second thread reads what they share once (reading-order.ts).
+  const order = packing ? readingOrder(found.map((c, i) => readingCandidate(c, vouchedFor[i], sizes[i]!))) : found.map((_, i) => i);
   try {
     await importAll();
   } catch (err) {
@@ -395,7 +458,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
     throw err;
   }
   async function importAll(): Promise<void> {
-    for (const [i, c] of found.entries()) {
+    for (const i of order) {
+      const c = found[i]!;
       let result: FileResult;
       let vouched = false;
       const st = stats[i];
@@ -418,7 +482,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
           result = refusedFile(display(c.path), err.message);
         }
       }
-      summary.files.push({
+      // Reported in the order found, whatever the order read.
+      summary.files[i] = {
         path: result.path,
         format: result.format ?? null,
         session: result.session,
@@ -428,8 +493,8 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         problems: result.status === 'refused' ? [`${result.path}: ${result.reason}`] : result.problems,
         ...(result.reason ? { reason: result.reason } : {}),
         ...(result.capture ? { capture: result.capture } : {}),
-      });
-      if (result.ref && result.status !== 'refused' && result.status !== 'unchanged') fileOfRef.set(result.ref, summary.files.length - 1);
+      };
+      if (result.ref && result.status !== 'refused' && result.status !== 'unchanged') fileOfRef.set(result.ref, i);
       if (result.status === 'refused') statCache.forget(c.path);
       else if (st && result.ref && result.tip && !vouched) {
         // File times come from the system clock, so the racy check uses it too.

@@ -12,3 +12,4 @@ export * from './content-digest.js';
 export * from './content-blocks.js';
 export * from './run-view.js';
 export * from './secrets.js';
+export * from './head-cache.js';

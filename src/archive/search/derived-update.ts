@@ -7,7 +7,7 @@
 // it current"). A chain only one of them needs is read as that one reads it
 // on its own (listSessions, syncSearchIndex), so both come out as those
 // make them, chain for chain, in the same order.
-import type { EventHead } from '../../record/index.js';
+import type { EventHead, HeadCache } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { SessionIndexUpdate, chainRefs, readChainEvents, summariseEvents, type SessionSummary } from '../sessions/index.js';
 import { SearchIndexSync, type DocsMemo, type SearchIndex, type SyncStats } from './search-index.js';
@@ -21,6 +21,12 @@ export interface DerivedUpdateOptions {
   onSummaryError?: (ref: string, err: unknown) => void;
   /** The search index's docs as the last update of the same index left them (kept here for the next; SearchIndexSync checks them first). */
   docs?: DocsMemo;
+  /**
+   * Records' heads read by earlier chains (of this update or an earlier
+   * one), and where this update keeps those it reads: a chain sharing a
+   * prefix with one read lately reads only what it adds (record/head-cache.ts).
+   */
+  heads?: HeadCache;
 }
 
 export interface DerivedUpdate {
@@ -62,7 +68,7 @@ export async function updateDerivedIndexes(archive: Archive, opts: DerivedUpdate
       let events: EventHead[] | undefined;
       if (summarise) {
         try {
-          events = await readChainEvents(store, r.id);
+          events = await readChainEvents(store, r.id, opts.heads);
         } catch (err) {
           opts.onSummaryError?.(r.name, err);
         }

@@ -7,6 +7,7 @@
 // thread itself never need to agree on anything else.
 import { parentPort, workerData } from 'node:worker_threads';
 import { setFrameCacheBytes } from '../../odb/index.js';
+import { HeadCache } from '../../record/index.js';
 import { Archive } from '../archive.js';
 import { updateDerivedIndexes } from './derived-update.js';
 import { openSearchIndex, type DocsMemo } from './search-index.js';
@@ -18,6 +19,13 @@ export interface IndexWorkerReply {
 
 /** Measured on the scale corpus (two runs each): 16 MiB peaked at 292–294 MB, 4 MiB at 279–287 MB and some 7 % slower on a loaded machine. */
 const WORKER_FRAME_CACHE_BYTES = 8 * 1024 * 1024;
+/**
+ * Records' heads kept between chains and updates (some 2 KB each on the
+ * scale corpus, 8 MB in all): room for the longest chain of the scale
+ * corpus (2,331 records) and the records its resumed sessions add, which
+ * the import reads one after another (archive/reading-order.ts).
+ */
+const WORKER_HEADS = 4096;
 
 const port = parentPort;
 if (port) {
@@ -30,6 +38,8 @@ if (port) {
   // checks them against the file (it may have been built again meanwhile)
   // and reads only the rows added since, instead of every row each time.
   const docs: DocsMemo = {};
+  // A resumed session's chain begins with its parent's records: read once for both.
+  const heads = new HeadCache(WORKER_HEADS);
   const update = async (summaries: boolean): Promise<IndexWorkerReply> => {
     const archive = await Archive.openAt(dir);
     const index = openSearchIndex(archive);
@@ -42,7 +52,7 @@ if (port) {
       // One chain at a time (a packed import's reads never wait on the disk),
       // each read once for its summary and its search records. A search
       // index held in memory (read-only archive) has nothing to keep current.
-      await updateDerivedIndexes(archive, { summaries, index: index.path !== null ? index : undefined, docs });
+      await updateDerivedIndexes(archive, { summaries, index: index.path !== null ? index : undefined, docs, heads });
     } finally {
       index.close();
     }

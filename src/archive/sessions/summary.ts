@@ -4,7 +4,7 @@
 // summaries so that they are computed once per tip.
 import type { JsonValue } from '../../hash/index.js';
 import type { ObjectStore } from '../../odb/index.js';
-import { eventSource, readEventHead, sourceObject, type EventHead } from '../../record/index.js';
+import { eventSource, readEventHead, sourceObject, type EventHead, type HeadCache } from '../../record/index.js';
 import { AGENTS_PREFIX, shortRefName } from '../../refs/index.js';
 import { isObj } from '../event/index.js';
 import type { TokenCounts } from '../pricing.js';
@@ -66,11 +66,16 @@ export interface SessionSummary {
   tip_format: string | null;
 }
 
-/** A chain's records, oldest first, without their line templates (readEventHead; the whole chain is held: a summary needs every record). */
-export async function readChainEvents(store: ObjectStore, tip: string): Promise<EventHead[]> {
+/**
+ * A chain's records, oldest first, without their line templates
+ * (readEventHead; the whole chain is held: a summary needs every record).
+ * With `heads`, records it holds are not read again, and those read are
+ * kept there (chains that share a prefix: record/head-cache.ts).
+ */
+export async function readChainEvents(store: ObjectStore, tip: string, heads?: HeadCache): Promise<EventHead[]> {
   const events: EventHead[] = [];
   for (let id: string | null = tip; id !== null; ) {
-    const ev = await readEventHead(store, id);
+    const ev: EventHead = heads ? await heads.read(store, id) : await readEventHead(store, id);
     events.push(ev);
     id = ev.parent;
   }
