@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { JsonValue } from '../../hash/index.js';
 import { entryKind, readBounded, type ObjectStore } from '../../odb/index.js';
-import { eventSource, isObj, readEventHead, resolveValue, sourceBytes, type EventHead, type Obj } from '../../record/index.js';
+import { eventSource, isObj, readEventHead, resolveValue, sourceBytes, type EventHead } from '../../record/index.js';
 import type { Archive } from '../archive.js';
 import { labelOf } from '../event/index.js';
 import { chainRefs } from '../sessions/index.js';
@@ -399,18 +399,33 @@ const TEXT_CONCURRENCY = 16;
 
 /** The text of each record not indexed yet (`known`: the records that are, by id). */
 async function textsOf(store: ObjectStore, events: EventHead[], known: DocLookup): Promise<PendingRecord[]> {
-  const out: PendingRecord[] = new Array(events.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < events.length) {
-      const i = next++;
-      const ev = events[i]!;
-      const text = known.has(ev.id) ? null : await indexedText(store, ev);
-      out[i] = { ev, text, hash: text && textHash(text) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(TEXT_CONCURRENCY, events.length) }, worker));
-  return out;
+  const job: TextsJob = { store, events, known, out: new Array(events.length), next: 0 };
+  await Promise.all(Array.from({ length: Math.min(TEXT_CONCURRENCY, events.length) }, () => textsWorker(job)));
+  return job.out;
+}
+
+interface TextsJob {
+  store: ObjectStore;
+  events: EventHead[];
+  known: DocLookup;
+  out: PendingRecord[];
+  /** The next event to take. */
+  next: number;
+}
+
+/**
+ * One of textsOf's concurrent readers: takes the next event until none is
+ * left. A function of its own, not a closure made per call: V8 compiled
+ * each call's closure again (38 times in an import of the scale corpus).
+ */
+async function textsWorker(job: TextsJob): Promise<void> {
+  const { store, events, known, out } = job;
+  while (job.next < events.length) {
+    const i = job.next++;
+    const ev = events[i]!;
+    const text = known.has(ev.id) ? null : await indexedText(store, ev);
+    out[i] = { ev, text, hash: text && textHash(text) };
+  }
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -714,39 +729,77 @@ function writeRecords(
   /** The docs known exactly as they are (no other writer since they were read), with their shared texts: held docs are not read back. */
   exact?: KnownDocs,
 ): { indexed: number; added: Array<[string, number, number | null]> } {
-  // The chain's row first (kept across updates: its number is what records hold).
-  const chainRow = rowOf(statement(db, "INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
-  const names = new Names(db);
-  const insertDoc = statement(db, 'INSERT INTO docs (id, kind, time, text) VALUES (?, ?, ?, ?)');
-  const docRow = statement(db, 'SELECT id, text FROM docs WHERE rowid = ?');
-  const insertRecord = statement(db, 'INSERT INTO records (text, chain, seq, doc, tools, error, dir, call) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertText = statement(db, 'INSERT INTO fts (rowid, output, text, input) VALUES (?, ?, ?, ?)');
-  const sharedText = statement(db, 'SELECT row FROM texts WHERE hash = ?').pluck();
-  const insertHash = statement(db, 'INSERT INTO texts (hash, row) VALUES (?, ?)');
-  const insertCall = statement(db, 'INSERT OR REPLACE INTO calls (chain, use_id, seq, text, doc, tool) VALUES (?, ?, ?, ?, ?, ?)');
-  const findCall = statement(db, 'SELECT seq, text, doc, tool FROM calls WHERE chain = ? AND use_id = ?');
-  const dropCall = statement(db, 'DELETE FROM calls WHERE chain = ? AND use_id = ?');
-  const markError = statement(db, 'UPDATE records SET error = 1 WHERE text = ? AND chain = ? AND seq = ?');
-  const added: Array<[string, number, number | null]> = [];
-  const addedNow = new Map<string, { doc: number; text: number }>();
-  let seq = base.records;
-  let cwd = base.cwd;
-  let indexed = 0;
-  for (const { ev, text, hash: pendingHash } of pending) {
-    seq++;
-    cwd = str(ev.meta.cwd) ?? cwd;
-    const blocks = ev.content.filter(isObj) as Obj[];
+  const rows = new ChainRows(db, chain, base, known, exact);
+  for (const p of pending) rows.write(p);
+  statement(db, 'UPDATE chains SET tip = ?, records = ?, cwd = ? WHERE id = ?').run(tip, rows.seq, rows.cwd, rows.chainRow);
+  return { indexed: rows.indexed, added: rows.added };
+}
+
+/**
+ * One chain's rows as writeRecords writes them, a record at a time (a
+ * method of its own: V8 compiled writeRecords whole again at each of its
+ * deoptimisations, some 130 ms each time).
+ */
+class ChainRows {
+  /** The chain's row (kept across updates: its number is what records hold). */
+  readonly chainRow: number;
+  readonly added: Array<[string, number, number | null]> = [];
+  private readonly addedNow = new Map<string, { doc: number; text: number }>();
+  private readonly names: Names;
+  seq: number;
+  cwd: string | null;
+  indexed = 0;
+  private readonly insertDoc: BetterSqlite3.Statement;
+  private readonly docRow: BetterSqlite3.Statement;
+  private readonly insertRecord: BetterSqlite3.Statement;
+  private readonly insertText: BetterSqlite3.Statement;
+  private readonly sharedText: BetterSqlite3.Statement;
+  private readonly insertHash: BetterSqlite3.Statement;
+  private readonly insertCall: BetterSqlite3.Statement;
+  private readonly findCall: BetterSqlite3.Statement;
+  private readonly dropCall: BetterSqlite3.Statement;
+  private readonly markError: BetterSqlite3.Statement;
+
+  constructor(
+    db: Database,
+    chain: string,
+    base: { records: number; cwd: string | null },
+    private readonly known: DocLookup,
+    private readonly exact: KnownDocs | undefined,
+  ) {
+    this.chainRow = rowOf(statement(db, "INSERT INTO chains (name, tip, records, cwd) VALUES (?, '', 0, NULL) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id"), chain);
+    this.names = new Names(db);
+    this.insertDoc = statement(db, 'INSERT INTO docs (id, kind, time, text) VALUES (?, ?, ?, ?)');
+    this.docRow = statement(db, 'SELECT id, text FROM docs WHERE rowid = ?');
+    this.insertRecord = statement(db, 'INSERT INTO records (text, chain, seq, doc, tools, error, dir, call) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertText = statement(db, 'INSERT INTO fts (rowid, output, text, input) VALUES (?, ?, ?, ?)');
+    this.sharedText = statement(db, 'SELECT row FROM texts WHERE hash = ?').pluck();
+    this.insertHash = statement(db, 'INSERT INTO texts (hash, row) VALUES (?, ?)');
+    this.insertCall = statement(db, 'INSERT OR REPLACE INTO calls (chain, use_id, seq, text, doc, tool) VALUES (?, ?, ?, ?, ?, ?)');
+    this.findCall = statement(db, 'SELECT seq, text, doc, tool FROM calls WHERE chain = ? AND use_id = ?');
+    this.dropCall = statement(db, 'DELETE FROM calls WHERE chain = ? AND use_id = ?');
+    this.markError = statement(db, 'UPDATE records SET error = 1 WHERE text = ? AND chain = ? AND seq = ?');
+    this.seq = base.records;
+    this.cwd = base.cwd;
+  }
+
+  write({ ev, text, hash: pendingHash }: PendingRecord): void {
+    const { chainRow, names } = this;
+    this.seq++;
+    const seq = this.seq;
+    this.cwd = str(ev.meta.cwd) ?? this.cwd;
     const tools = new Set<string>();
     const calls: Array<{ id: string; tool: string }> = [];
     let error = ev.meta.is_api_error === true || ev.meta.level === 'error';
     const answered: string[] = [];
     const failedCalls: Array<{ seq: number; text: number; doc: number }> = [];
-    for (const b of blocks) {
+    for (const b of ev.content) {
+      if (!isObj(b)) continue;
       if ((b.type === 'tool_use' || b.type === 'server_tool_use') && typeof b.name === 'string') {
         tools.add(b.name.toLowerCase());
         if (typeof b.id === 'string') calls.push({ id: b.id, tool: b.name.toLowerCase() });
       } else if (b.type === 'tool_result' && typeof b.tool_use_id === 'string') {
-        const call = findCall.get(chainRow, b.tool_use_id) as { seq: number; text: number; doc: number; tool: number } | undefined;
+        const call = this.findCall.get(chainRow, b.tool_use_id) as { seq: number; text: number; doc: number; tool: number } | undefined;
         if (call) {
           tools.add(names.toolName(call.tool));
           answered.push(b.tool_use_id);
@@ -760,43 +813,41 @@ function writeRecords(
     // The record's doc, and the FTS5 row holding its text (the doc's own, or a shared one).
     let doc: number;
     let textRow: number;
-    const held = known.get(ev.id);
-    if (held !== undefined && exact) {
+    const held = this.known.get(ev.id);
+    if (held !== undefined && this.exact) {
       doc = held;
-      textRow = exact.texts.get(held) ?? held;
+      textRow = this.exact.texts.get(held) ?? held;
     } else if (held !== undefined) {
       docsLoads.checked++;
-      const row = docRow.get(held) as { id: Buffer; text: number | null } | undefined;
+      const row = this.docRow.get(held) as { id: Buffer; text: number | null } | undefined;
       if (!row || row.id.toString('hex') !== ev.id) throw new DocGone();
       doc = held;
       textRow = row.text ?? held;
     } else if (text === null) {
       throw new DocGone();
     } else {
-      if (!text.text && !text.input && !text.output) continue;
-      const now = addedNow.get(ev.id);
+      if (!text.text && !text.input && !text.output) return;
+      const now = this.addedNow.get(ev.id);
       if (now !== undefined) ({ doc, text: textRow } = now);
       else {
         const t = ev.time ? Date.parse(ev.time) : NaN;
-        const shared = pendingHash === null ? undefined : (sharedText.get(pendingHash) as number | undefined);
-        doc = Number(insertDoc.run(Buffer.from(ev.id, 'hex'), names.kind(ev.kind, labelOf(ev), ev.role), Number.isFinite(t) ? t : null, shared ?? null).lastInsertRowid);
+        const shared = pendingHash === null ? undefined : (this.sharedText.get(pendingHash) as number | undefined);
+        doc = Number(this.insertDoc.run(Buffer.from(ev.id, 'hex'), names.kind(ev.kind, labelOf(ev), ev.role), Number.isFinite(t) ? t : null, shared ?? null).lastInsertRowid);
         textRow = shared ?? doc;
         if (shared === undefined) {
-          insertText.run(doc, text.output, text.text, text.input);
-          if (pendingHash !== null) insertHash.run(pendingHash, doc);
+          this.insertText.run(doc, text.output, text.text, text.input);
+          if (pendingHash !== null) this.insertHash.run(pendingHash, doc);
         }
-        addedNow.set(ev.id, { doc, text: textRow });
-        added.push([ev.id, doc, shared ?? null]);
+        this.addedNow.set(ev.id, { doc, text: textRow });
+        this.added.push([ev.id, doc, shared ?? null]);
       }
     }
-    insertRecord.run(textRow, chainRow, seq, doc === textRow ? null : doc, names.tools([...tools].join(',')), error ? 1 : 0, names.dir(cwd), failedCalls[0]?.doc ?? null);
-    for (const id of answered) dropCall.run(chainRow, id);
-    for (const c of calls) insertCall.run(chainRow, c.id, seq, textRow, doc, names.tools(c.tool) ?? 0);
-    for (const c of failedCalls) markError.run(c.text, chainRow, c.seq);
-    indexed++;
+    this.insertRecord.run(textRow, chainRow, seq, doc === textRow ? null : doc, names.tools([...tools].join(',')), error ? 1 : 0, names.dir(this.cwd), failedCalls[0]?.doc ?? null);
+    for (const id of answered) this.dropCall.run(chainRow, id);
+    for (const c of calls) this.insertCall.run(chainRow, c.id, seq, textRow, doc, names.tools(c.tool) ?? 0);
+    for (const c of failedCalls) this.markError.run(c.text, chainRow, c.seq);
+    this.indexed++;
   }
-  statement(db, 'UPDATE chains SET tip = ?, records = ?, cwd = ? WHERE id = ?').run(tip, seq, cwd, chainRow);
-  return { indexed, added };
 }
 
 /**
