@@ -90,41 +90,76 @@ function release(line: ParsedLine, format: TranscriptFormat): void {
   if (line.huge) line.huge.segments = undefined;
 }
 
-/** Builds and stores the records of a file (releasing each line's text and value as it goes); returns the ids oldest first. */
-async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: MemoPrefix | undefined): Promise<{ ids: string[]; added: number; problems: string[] }> {
-  const { queue, format } = opts;
-  // The memo's prefix was followed from a first record built without a subagent's link: another chain than this one's.
-  const prefix = opts.firstMeta ? undefined : known;
-  // The same long string often appears twice on a line (a tool result in the
-  // message and again in toolUseResult): store it once per line.
-  const memo = new Map<string, { bytes: Uint8Array; id: string }>();
-  const putBytes = async (bytes: Uint8Array): Promise<string> => {
-    const key = bytes.length > 4096 ? `${bytes.length}:${Buffer.from(bytes.subarray(0, 64)).toString('latin1')}` : undefined;
-    const hit = key === undefined ? undefined : memo.get(key);
-    if (hit && Buffer.from(hit.bytes).equals(bytes)) return hit.id;
-    const id = await queue.putContent(bytes);
-    if (key !== undefined) memo.set(key, { bytes, id });
-    return id;
-  };
+/**
+ * The blobs of the line being built: the same long string often appears
+ * twice on a line (a tool result in the message and again in
+ * toolUseResult), and is stored once. A class, not closures made per file:
+ * V8 compiled each file's closures again.
+ */
+class LinePut {
+  private readonly byBytes = new Map<string, { bytes: Uint8Array; id: string }>();
   // Strings (the normalised view's and the template's long ones) by their text, not encoded again;
   // found by their length and beginning (hashing whole long strings cost as much as encoding them).
-  const texts = new Map<string, { text: string; id: string }>();
-  const put: PutContent = Object.assign(putBytes, {
-    text: async (s: string): Promise<string> => {
-      const key = `${s.length}:${s.slice(0, 32)}`;
-      const hit = texts.get(key);
-      if (hit !== undefined && hit.text === s) return hit.id;
-      const id = await putBytes(Buffer.from(s, 'utf8'));
-      texts.set(key, { text: s, id });
-      return id;
-    },
-  });
-  const codexState: CodexState = {};
-  const geminiState = newGeminiState();
+  private readonly byText = new Map<string, { text: string; id: string }>();
+
+  constructor(private readonly queue: WriteQueue) {}
+
+  /** A new line: what the last one stored is not looked for again. */
+  clear(): void {
+    this.byBytes.clear();
+    this.byText.clear();
+  }
+
+  async bytes(bytes: Uint8Array): Promise<string> {
+    const key = bytes.length > 4096 ? `${bytes.length}:${Buffer.from(bytes.subarray(0, 64)).toString('latin1')}` : undefined;
+    const hit = key === undefined ? undefined : this.byBytes.get(key);
+    if (hit && Buffer.from(hit.bytes).equals(bytes)) return hit.id;
+    const id = await this.queue.putContent(bytes);
+    if (key !== undefined) this.byBytes.set(key, { bytes, id });
+    return id;
+  }
+
+  async text(s: string): Promise<string> {
+    const key = `${s.length}:${s.slice(0, 32)}`;
+    const hit = this.byText.get(key);
+    if (hit !== undefined && hit.text === s) return hit.id;
+    const id = await this.bytes(Buffer.from(s, 'utf8'));
+    this.byText.set(key, { text: s, id });
+    return id;
+  }
+}
+
+/** A line's source, its members in key order (canonical-json.ts, nativeForm); `threshold`: as encodeEventRecord tries them. */
+async function lineSource(line: ParsedLine, format: TranscriptFormat, threshold: number, put: PutContent, longTexts: LongTextStore | undefined): Promise<EventSource> {
+  const text = line.huge ? await hugeLineTemplate(line, threshold, put, longTexts!) : await lineTemplate(line, threshold, put);
+  return { eol: line.eol, format, line: line.number, text };
+}
+
+async function lineTemplate(l: ParsedLine, threshold: number, put: PutContent): Promise<TemplatePart[]> {
+  return threshold === WHOLE_LINE
+    ? [{ $blob: await put(l.bytes), raw: true }]
+    : l.text !== undefined && l.value !== undefined
+      ? await buildTemplate(l.text, threshold, put)
+      : l.text !== undefined && l.bytes.length <= threshold
+        ? [l.text]
+        : [{ $blob: await put(l.bytes), raw: true }];
+}
+
+/** A line read in pieces is longer than any threshold: unparsed, or whole, it is one raw part. */
+async function hugeLineTemplate(l: ParsedLine, threshold: number, put: PutContent, longTexts: LongTextStore): Promise<TemplatePart[]> {
+  return threshold === WHOLE_LINE || l.value === undefined
+    ? [{ $blob: await longTexts.wholeLine(l.huge!), raw: true }]
+    : buildSegmentedTemplate(longTexts.templateSegments(l.huge!), threshold, put);
+}
+
+/** Builds and stores the records of a file (releasing each line's text and value as it goes); returns the ids oldest first. */
+async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: MemoPrefix | undefined): Promise<{ ids: string[]; added: number; problems: string[] }> {
+  const { format } = opts;
+  // The memo's prefix was followed from a first record built without a subagent's link: another chain than this one's.
+  const prefix = opts.firstMeta ? undefined : known;
+  const build = new LineBuild(opts);
   const ids: string[] = [];
-  const problems: string[] = [];
   let parent: string | null = null;
-  let added = 0;
   for (const [i, line] of lines.entries()) {
     // A Claude Code line already built into a record by this import, after
     // the same parent, is that record (line-memo.ts). Not a subagent's first
@@ -139,14 +174,39 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: M
         ? (prefix?.keys[i] ?? LineMemo.key(parent, line.number, line.eol, line.bytes))
         : undefined;
     const seen: string | undefined = memoKey && (prefix && i < prefix.ids.length ? opts.memo!.counted(prefix.ids[i]!) : opts.memo!.get(memoKey));
-    if (seen) {
-      ids.push(seen);
-      parent = seen;
-      release(line, format);
-      continue;
-    }
-    memo.clear();
-    texts.clear();
+    const id: string = seen ?? (await build.record(line, parent, ids.length === 0, memoKey));
+    ids.push(id);
+    parent = id;
+    release(line, format);
+  }
+  return { ids, added: build.added, problems: build.problems };
+}
+
+/**
+ * Builds a file's records a line at a time (buildChain; a class of its
+ * own, not closures made per file or per line: V8 compiled those again for
+ * each, and the whole of buildChain at each of its deoptimisations).
+ */
+class LineBuild {
+  /** Blobs stored once per line (LinePut); `put` is what the record's encoders call. */
+  private readonly blobs: LinePut;
+  private readonly put: PutContent;
+  private readonly codexState: CodexState = {};
+  private readonly geminiState = newGeminiState();
+  readonly problems: string[] = [];
+  /** Records this file added to the archive. */
+  added = 0;
+
+  constructor(private readonly opts: ImportFileOptions) {
+    const blobs = (this.blobs = new LinePut(opts.queue));
+    this.put = Object.assign((bytes: Uint8Array) => blobs.bytes(bytes), { text: (t: string) => blobs.text(t) });
+  }
+
+  /** Builds and stores the record of `line` after `parent`; `memoKey`: the line memo's key for it, when it keeps Claude Code lines. */
+  async record(line: ParsedLine, parent: string | null, first: boolean, memoKey: Uint32Array | undefined): Promise<string> {
+    const { opts, put, problems } = this;
+    const { format } = opts;
+    this.blobs.clear();
     // What a Gemini session's later lines show depends on all of each message: a projected line cannot serve.
     if (line.huge?.projected && (format === 'gemini' || format === 'gemini-json')) throw new NeedsWholeFile(`line ${line.number} of a Gemini session is mostly structure`);
     let fields: EventFields;
@@ -154,19 +214,7 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: M
     // Kept in the memo: what the format verdict counts as a Claude Code line without parsing it again.
     const claudeShaped = memoKey !== undefined && parsedToObject && isClaudeLine(line.value);
     if (parsedToObject) {
-      const obj = line.value as Record<string, unknown>;
-      fields =
-        format === 'claude-code'
-          ? normaliseClaudeLine(obj)
-          : format === 'codex'
-            ? normaliseCodexLine(obj, codexState)
-            : format === 'gemini'
-              ? normaliseGeminiLine(obj, geminiState)
-              : line.piece === 'head'
-                ? normaliseGeminiHead(obj, geminiState)
-                : line.piece === 'tail'
-                  ? normaliseGeminiTail(obj, geminiState)
-                  : normaliseGeminiMessage(obj, geminiState);
+      fields = this.normalise(line, line.value as Record<string, unknown>);
     } else if (line.value !== undefined) {
       fields = { kind: 'other', role: null, time: null, content: [], meta: { harness: harnessOf(format), data: line.value } };
     } else {
@@ -175,25 +223,8 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: M
         problems.push(`${opts.display}:${line.number}: ${line.error}${line.detail ? `: ${line.detail}` : ''}`);
       }
     }
-    if (ids.length === 0 && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
-    // Members in key order (canonical-json.ts, nativeForm).
-    const source = async (threshold: number): Promise<EventSource> => {
-      const text = line.huge ? await hugeTemplate(line, threshold) : await template(line, threshold);
-      return { eol: line.eol, format, line: line.number, text };
-    };
-    const template = async (l: ParsedLine, threshold: number): Promise<TemplatePart[]> =>
-      threshold === WHOLE_LINE
-        ? [{ $blob: await put(l.bytes), raw: true }]
-        : l.text !== undefined && l.value !== undefined
-          ? await buildTemplate(l.text, threshold, put)
-          : l.text !== undefined && l.bytes.length <= threshold
-            ? [l.text]
-            : [{ $blob: await put(l.bytes), raw: true }];
-    // A line read in pieces is longer than any threshold: unparsed, or whole, it is one raw part.
-    const hugeTemplate = async (l: ParsedLine, threshold: number): Promise<TemplatePart[]> =>
-      threshold === WHOLE_LINE || l.value === undefined
-        ? [{ $blob: await opts.longTexts!.wholeLine(l.huge!), raw: true }]
-        : buildSegmentedTemplate(opts.longTexts!.templateSegments(l.huge!), threshold, put);
+    if (first && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
+    const source = (threshold: number): Promise<EventSource> => lineSource(line, format, threshold, put, opts.longTexts);
     // A line whose template alone is larger than a record can be has no record that fits at any
     // threshold: it is not built three times to find out (for a line of millions of numbers, the
     // most memory an import took), and the blobs those tries would store, for nothing, are not.
@@ -209,18 +240,29 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: M
       line.value = undefined;
       line.error = err.message;
       fields = unparsedFields(line, format);
-      if (ids.length === 0 && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
+      if (first && opts.firstMeta) fields.meta = { ...fields.meta, ...opts.firstMeta };
       problems.push(`${opts.display}:${line.number}: ${err.message}`);
       body = await encodeEventRecord(parent, fields, source, put, opts.longTexts, false);
     }
-    const { id, isNew } = await queue.writeNew('record', body);
-    if (isNew) added++;
+    const { id, isNew } = await opts.queue.writeNew('record', body);
+    if (isNew) this.added++;
     if (claudeShaped) opts.memo!.set(memoKey!, id);
-    ids.push(id);
-    parent = id;
-    release(line, format);
+    return id;
   }
-  return { ids, added, problems };
+
+  private normalise(line: ParsedLine, obj: Record<string, unknown>): EventFields {
+    const { codexState, geminiState } = this;
+    switch (this.opts.format) {
+      case 'claude-code':
+        return normaliseClaudeLine(obj);
+      case 'codex':
+        return normaliseCodexLine(obj, codexState);
+      case 'gemini':
+        return normaliseGeminiLine(obj, geminiState);
+      default:
+        return line.piece === 'head' ? normaliseGeminiHead(obj, geminiState) : line.piece === 'tail' ? normaliseGeminiTail(obj, geminiState) : normaliseGeminiMessage(obj, geminiState);
+    }
+  }
 }
 
 /** Does the chain ending at `tip` contain `id`? (bounded by `limit` steps) */
