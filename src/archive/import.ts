@@ -202,8 +202,9 @@ function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: nu
   });
   let session: { id?: string } | undefined;
   try {
-    if (values[0] === undefined && head.lines.length > 0 && size <= GEMINI_DOCUMENT_PEEK) {
-      // Perhaps a Gemini CLI document, its head pretty-printed.
+    if (values[0] === undefined && head.lines.length > 0) {
+      // Perhaps a Gemini CLI document, its head pretty-printed: read whole to know, unless too large.
+      if (size > GEMINI_DOCUMENT_PEEK) return {};
       const bytes = readFileSync(c.path);
       if (isGeminiDocument(bytes)) return { refs: keys([...named, ...gemini(geminiSession(splitGeminiDocument(bytes)).id ?? name)]) };
     }
