@@ -2,7 +2,7 @@
 // SHA-256 of the rest, then a JSON body. It is never the source of truth: a
 // missing, torn, edited, older-version or linked file reads as absent (and is
 // rebuilt), and one that cannot be written costs time, not correctness.
-import { readFileSync, promises as fs } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { entryKind } from '../odb/index.js';
@@ -38,17 +38,45 @@ export function readDerived(path: string, magic: string, version: number): unkno
   }
 }
 
-/** Writes `value` through a temp file renamed over `path`; failures are swallowed (see the file comment). */
-export async function writeDerived(path: string, magic: string, version: number, value: unknown): Promise<void> {
+/**
+ * Writes `value` through a temp file renamed over `path`; failures are
+ * swallowed (see the file comment). Returns the file's first line (magic,
+ * version, and the SHA-256 of the body) when it was written.
+ */
+export async function writeDerived(path: string, magic: string, version: number, value: unknown): Promise<string | undefined> {
   const body = JSON.stringify(value);
-  const text = `${magic} ${version} ${createHash('sha256').update(body).digest('hex')}\n${body}`;
+  const head = `${magic} ${version} ${createHash('sha256').update(body).digest('hex')}`;
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  if (linked(path)) return;
+  if (linked(path)) return undefined;
   try {
     await fs.mkdir(dirname(path), { recursive: true });
-    await fs.writeFile(tmp, text);
+    await fs.writeFile(tmp, `${head}\n${body}`);
     await fs.rename(tmp, path);
+    return head;
   } catch {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
+    return undefined;
+  }
+}
+
+/**
+ * A derived file's first line (what writeDerived returned when it wrote the
+ * file), read without its body; undefined when missing, linked or unreadable.
+ * A process that wrote the file and kept what it wrote knows from this line
+ * that the file still holds it (the line names the body by its SHA-256).
+ */
+export function derivedHead(path: string): string | undefined {
+  if (linked(path)) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(256);
+    const bytes = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
+    const nl = bytes.indexOf(10);
+    return nl < 0 ? undefined : bytes.toString('latin1', 0, nl);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -13,10 +13,11 @@
 //
 // Reading in another order changes no outcome: the records and refs a file
 // gives depend on the file and on what the refs it may move held before, and
-// two files that may move the same ref are always read in the order found.
-// A file that may move a ref its name does not tell (a Gemini CLI session,
-// named by the id inside; a file whose first line does not say) is read where
-// it was found, and no file is read before it that was found after it.
+// two files that may move the same ref are always read in the order found
+// (the import says which refs a file may move: archive/import.ts,
+// readingCandidate). A file that may move any ref (one whose first lines do
+// not tell) is read where it was found, and no file is read before it that
+// was found after it.
 import { hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isClaudeLine, isGeminiLine } from '../import/index.js';
@@ -25,7 +26,7 @@ import { isClaudeLine, isGeminiLine } from '../import/index.js';
 export interface ReadingCandidate {
   /** Files with the same group are read one after another (undefined: no group). */
   group?: string;
-  /** Every ref the file may move (none: a file refused, or one imported before and unchanged); undefined: any ref. */
+  /** What names every ref the file may move (files whose names meet may move the same ref; none: a file refused); undefined: any ref. */
   refs?: readonly string[];
 }
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Archive } from '../archive.js';
-import type { IndexWorkerReply } from './index-worker.js';
+import type { IndexWorkerMessage, IndexWorkerReply } from './index-worker.js';
 import { updateSearchIndexQuietly } from './search-index.js';
 
 /** The worker's heap bound: what a chain's pending texts and the frame cache need, with room. */
@@ -29,6 +29,8 @@ export class BackgroundIndex {
   private posted = 0;
   private answered = 0;
   private failed = false;
+  /** The worker has closed the search index (finish asks it to, last). */
+  private closed = false;
   private waiting: (() => void) | undefined;
 
   private constructor(
@@ -42,8 +44,11 @@ export class BackgroundIndex {
       return;
     }
     worker.on('message', (reply: IndexWorkerReply) => {
-      this.answered++;
-      if (!reply.ok) this.failed = true;
+      if (reply.closed) this.closed = true;
+      else {
+        this.answered++;
+        if (!reply.ok) this.failed = true;
+      }
       this.wake();
     });
     worker.on('error', () => this.fail());
@@ -104,7 +109,7 @@ export class BackgroundIndex {
   update(summaries = true): void {
     if (this.failed || !this.worker) return;
     this.posted++;
-    this.worker.postMessage({ summaries });
+    this.worker.postMessage({ summaries } satisfies IndexWorkerMessage);
   }
 
   /**
@@ -114,6 +119,12 @@ export class BackgroundIndex {
    */
   async finish(): Promise<void> {
     while (!this.failed && this.answered < this.posted) await new Promise<void>((r) => (this.waiting = r));
+    // The worker keeps the index open between updates: it closes it (and
+    // checkpoints its write-ahead log) before it is ended.
+    if (!this.failed && this.worker) {
+      this.worker.postMessage({ close: true } satisfies IndexWorkerMessage);
+      while (!this.failed && !this.closed) await new Promise<void>((r) => (this.waiting = r));
+    }
     await this.stop();
     if (this.failed) await updateSearchIndexQuietly(this.archive);
   }

@@ -9,7 +9,7 @@
 // make them, chain for chain, in the same order.
 import type { EventHead, HeadCache } from '../../record/index.js';
 import type { Archive } from '../archive.js';
-import { SessionIndexUpdate, chainRefs, readChainEvents, summariseEvents, type SessionSummary } from '../sessions/index.js';
+import { SessionIndexUpdate, chainRefs, readChainEvents, summariseEvents, type SessionSummary, type SessionsMemo } from '../sessions/index.js';
 import { SearchIndexSync, type DocsMemo, type SearchIndex, type SyncStats } from './search-index.js';
 
 export interface DerivedUpdateOptions {
@@ -27,6 +27,8 @@ export interface DerivedUpdateOptions {
    * prefix with one read lately reads only what it adds (record/head-cache.ts).
    */
   heads?: HeadCache;
+  /** The summaries as the last update of this process wrote them (SessionsMemo), and where this one keeps what it writes. */
+  sessions?: SessionsMemo;
 }
 
 export interface DerivedUpdate {
@@ -47,7 +49,7 @@ export interface DerivedUpdate {
  */
 export async function updateDerivedIndexes(archive: Archive, opts: DerivedUpdateOptions): Promise<DerivedUpdate> {
   const refs = await chainRefs(archive);
-  const sessions = opts.summaries ? SessionIndexUpdate.plan(archive, refs) : undefined;
+  const sessions = opts.summaries ? SessionIndexUpdate.plan(archive, refs, opts.sessions) : undefined;
   let search: SearchIndexSync | undefined;
   let searchError: { err: unknown } | undefined;
   if (opts.index) {
@@ -91,7 +93,7 @@ export async function updateDerivedIndexes(archive: Archive, opts: DerivedUpdate
       }
     }
   }
-  const listed = sessions ? await sessions.finish() : null;
+  const listed = sessions ? await sessions.finish(opts.sessions) : null;
   if (searchError) throw searchError.err;
   return { sessions: listed, search: search ? search.finish() : null };
 }

@@ -3,7 +3,7 @@
 // ref still points at the tip it was computed from, and is recomputed from the
 // objects otherwise; a missing, damaged or older-version index is rebuilt.
 import { existsSync } from 'node:fs';
-import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
+import { derivedHead, derivedPath, readDerived, writeDerived } from '../derived-file.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
 import { refsWithStatCache } from '../ref-stat-cache.js';
 import type { Archive } from '../archive.js';
@@ -53,7 +53,7 @@ function isSummary(x: unknown): x is SessionSummary {
   );
 }
 
-function writeIndex(path: string, sessions: SessionSummary[]): Promise<void> {
+function writeIndex(path: string, sessions: SessionSummary[]): Promise<string | undefined> {
   return writeDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION, sessions);
 }
 
@@ -77,7 +77,7 @@ function tipsPath(archive: Archive): string {
   return derivedPath(archive.dir, 'session-tips.json');
 }
 
-function writeTips(path: string, sessions: SessionSummary[]): Promise<void> {
+function writeTips(path: string, sessions: SessionSummary[]): Promise<string | undefined> {
   return writeDerived(
     path,
     TIPS_MAGIC,
@@ -141,6 +141,17 @@ export interface ListOptions {
  * import's second thread computes them from the records it reads for the
  * search index too (search/derived-update.ts).
  */
+/**
+ * What an update of the summaries wrote, kept by a process that updates them
+ * again and again (the import's second thread) for the next update.
+ */
+export interface SessionsMemo {
+  /** The first line of index/sessions.json as written (writeDerived). */
+  head?: string;
+  /** The summaries it holds, by ref. */
+  index?: Map<string, SessionSummary>;
+}
+
 export class SessionIndexUpdate {
   private constructor(
     private readonly archive: Archive,
@@ -153,10 +164,14 @@ export class SessionIndexUpdate {
     private changed: boolean,
   ) {}
 
-  /** Reads the index and compares it with `refs` (the chain refs: chainRefs). */
-  static plan(archive: Archive, refs: Array<{ name: string; id: string }>): SessionIndexUpdate {
+  /**
+   * Reads the index and compares it with `refs` (the chain refs: chainRefs).
+   * With `memo`, the summaries an earlier update of this process wrote are
+   * not read back while the file still begins with the line it wrote.
+   */
+  static plan(archive: Archive, refs: Array<{ name: string; id: string }>, memo?: SessionsMemo): SessionIndexUpdate {
     const path = indexPath(archive);
-    const index = readIndex(path);
+    const index = memo?.head !== undefined && memo.index && derivedHead(path) === memo.head ? memo.index : readIndex(path);
     const byTip = new Map<string, SessionSummary>();
     for (const s of index.values()) byTip.set(s.tip, s);
     const out: Array<SessionSummary | undefined> = new Array(refs.length);
@@ -192,11 +207,17 @@ export class SessionIndexUpdate {
    * The summaries (a stale chain not put is left out, so it is tried again
    * next time), after writing the index when anything changed.
    */
-  async finish(): Promise<SessionSummary[]> {
+  async finish(memo?: SessionsMemo): Promise<SessionSummary[]> {
     const listed = this.out.filter((s): s is SessionSummary => s !== undefined);
     if (this.archive.readOnly) return listed;
     const tips = tipsPath(this.archive);
-    if (this.changed) await writeIndex(this.path, listed);
+    if (this.changed) {
+      const head = await writeIndex(this.path, listed);
+      if (memo) {
+        memo.head = head;
+        memo.index = head === undefined ? undefined : new Map(listed.map((s) => [s.ref, s]));
+      }
+    }
     if (this.changed || !existsSync(tips)) await writeTips(tips, listed);
     return listed;
   }
