@@ -28,7 +28,7 @@ import {
 import { READ_NOFOLLOW } from './no-follow.js';
 import { ObjectLayout } from './object-layout.js';
 import type { BatchWriteTarget, EncodedObject, PackDigitsMemo, VerifyingStore } from './object-store.js';
-import { PackSet } from './pack-reader.js';
+import { PackSet, type PackSkip } from './pack-reader.js';
 
 /**
  * A write that finds its object already stored refreshes the object's
@@ -226,12 +226,12 @@ export class LooseObjectStore implements BatchWriteTarget, VerifyingStore {
    * pack. On a fresh archive the lstat of a missing file or directory for
    * every object was 4 % of importing the scale corpus.
    */
-  quickFreshen(id: string, skipPacks?: ReadonlySet<string>): boolean {
+  quickFreshen(id: string, skipPacks?: PackSkip): boolean {
     return this.layout.quickHasLoose(id) ? this.freshen(id) : this.freshenPacked(id, skipPacks);
   }
 
   /** `skipPacks`: packs the caller knows do not hold `id` (names), not searched. */
-  private freshenPacked(id: string, skipPacks?: ReadonlySet<string>): boolean {
+  private freshenPacked(id: string, skipPacks?: PackSkip): boolean {
     const pack = this.packs.packOf(id, skipPacks);
     if (!pack) return false;
     if (!this.freshenedPacks.has(pack.name)) {

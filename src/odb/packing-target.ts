@@ -43,7 +43,7 @@ export class PackingTarget implements BatchWriteTarget {
   /** Every id added, finished or not: an id it rules out is in none of `packs`. */
   private readonly addedIds = new IdFilter();
   /** The names of `packs`, which an id `addedIds` rules out need not be looked for in. */
-  private readonly own = new Set<string>();
+  private readonly own = { names: new Set<string>(), version: 0 };
 
   constructor(
     private readonly store: LooseObjectStore,
@@ -119,7 +119,8 @@ export class PackingTarget implements BatchWriteTarget {
     const written = await (await writer).finish();
     if (written) {
       this.packs.push(written);
-      this.own.add(written.name);
+      this.own.names.add(written.name);
+      this.own.version++;
     }
     this.pending.clear();
     this.store.packs.rescan();
@@ -135,8 +136,9 @@ export class PackingTarget implements BatchWriteTarget {
     const merged = await mergePacks(this.store, this.codec, this.opts, this.packs.map((p) => p.name));
     if (merged) {
       this.packs.splice(0, this.packs.length, merged);
-      this.own.clear();
-      this.own.add(merged.name);
+      this.own.names.clear();
+      this.own.names.add(merged.name);
+      this.own.version++;
     }
   }
 
