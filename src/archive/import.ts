@@ -444,12 +444,13 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   let sinceCheckpoint = 0;
   let toReadLeft = toRead;
   let readBefore = 0;
+  // The order the files are read in: for a large import, the files of one
+  // session one after another, so that the second thread reads what they
+  // share once (reading-order.ts).
+  const order = packing ? readingOrder(found.map((c, i) => readingCandidate(c, vouchedFor[i], sizes[i]!))) : found.map((_, i) => i);
   // A packed import is a large one: the summaries and the search index are
   // kept current from a second thread at each checkpoint (search/background-index.ts).
   const background = packing ? BackgroundIndex.start(archive) : undefined;
-  // Which, for a large import, is the files of one session one after another,
-  // so that the second thread reads what they share once (reading-order.ts).
-  const order = packing ? readingOrder(found.map((c, i) => readingCandidate(c, vouchedFor[i], sizes[i]!))) : found.map((_, i) => i);
   try {
     await importAll();
   } catch (err) {
