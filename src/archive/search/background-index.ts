@@ -25,6 +25,9 @@ const WORKER_HEAP_MB = 64;
  */
 const WORKER_YOUNG_MB = 8;
 
+/** How long `finish` waits for the worker to close the index before it ends the worker anyway. */
+const CLOSE_WAIT_MS = 10_000;
+
 export class BackgroundIndex {
   private posted = 0;
   private answered = 0;
@@ -123,7 +126,15 @@ export class BackgroundIndex {
     // checkpoints its write-ahead log) before it is ended.
     if (!this.failed && this.worker) {
       this.worker.postMessage({ close: true } satisfies IndexWorkerMessage);
-      while (!this.failed && !this.closed) await new Promise<void>((r) => (this.waiting = r));
+      // Bounded: a worker that does not answer is ended all the same (its
+      // writes are transactions; SQLite recovers a log left behind).
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        this.wake();
+      }, CLOSE_WAIT_MS);
+      while (!this.failed && !this.closed && !late) await new Promise<void>((r) => (this.waiting = r));
+      clearTimeout(timer);
     }
     await this.stop();
     if (this.failed) await updateSearchIndexQuietly(this.archive);
