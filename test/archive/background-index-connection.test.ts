@@ -13,7 +13,7 @@
 // The summaries it wrote are not read back while sessions.json still begins
 // with the line it wrote.
 import t, { type Test } from 'tap';
-import { existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -28,13 +28,12 @@ import { copyArchive, corpusDir, tapes, tempDir, until } from '../helpers/cli.js
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const env = { TZ: 'UTC' };
 const projects = join(corpusDir, 'claude-code', 'projects');
-// Small real transcripts of three harnesses: eleven chains.
+// Small real transcripts of three harnesses: ten chains.
 const SOURCES = [
   join(projects, '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl'),
   join(projects, '-Users-soph-Work-entire-devenv-cli', '19abe528-a510-4c89-a1f8-138956474766.jsonl'),
   join(projects, '-Users-alex-workspace-cli', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl'),
   join(projects, '-Users-gtrrz-victor-wks-cli', '5a3bb1c8-c3ce-466e-b487-24212cbf1da1.jsonl'),
-  join(projects, '-Users-alex-workspace-cli--worktrees-2', '2b945d54-dd2b-4f60-b3b0-7b0252349003.jsonl'),
   join(corpusDir, 'gemini'),
   join(corpusDir, 'scale', 'gemini'),
 ];
@@ -55,6 +54,8 @@ async function copyOfArchive(owner: Test): Promise<string> {
   imported ??= (async () => {
     const dir = scratch(t);
     for (const args of [['init', '-q'], ['import', ...SOURCES]]) {
+      // Its objects in one pack (as a large import writes them), not a file each: each copy is a few files.
+      if (args[0] === 'import') appendFileSync(join(dir, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
       const r = await tapes(args, { cwd: dir, env });
       if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
     }
@@ -93,7 +94,8 @@ async function apply(dir: string, step: Step): Promise<void> {
 /**
  * Three steps over the longest chains: moved back to halfway (and a short
  * chain's ref deleted), then partly forward (and that ref put back), then
- * to their tips (and another ref deleted).
+ * to their tips (and another ref deleted); and a fourth, to take after
+ * the first two again: to their tips, and that other ref put back.
  */
 function stepsOver(all: Map<string, string[]>): Step[] {
   const long = [...all.entries()].filter(([, ids]) => ids.length >= 8).sort((x, y) => y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1)).slice(0, 3);
@@ -104,6 +106,7 @@ function stepsOver(all: Map<string, string[]>): Step[] {
     new Map<string, string | null>([...long.map(([ref, ids]) => [ref, at(ids, 0.5)] as const), [gone[0], null]]),
     new Map<string, string | null>([...long.map(([ref, ids], k) => [ref, at(ids, k === 0 ? 1 : 0.75)] as const), [gone[0], gone[1].at(-1)!]]),
     new Map<string, string | null>([...long.map(([ref, ids]) => [ref, ids.at(-1)!] as const), [gone2[0], null]]),
+    new Map<string, string | null>([...long.map(([ref, ids]) => [ref, ids.at(-1)!] as const), [gone2[0], gone2[1].at(-1)!]]),
   ];
 }
 
@@ -169,42 +172,64 @@ function noLog(t: Test, dir: string): void {
 
 const inode = (path: string) => lstatSync(path, { bigint: true }).ino;
 
-t.test('several updates on one connection: the index and summaries the same updates make here, and no log left', async (t) => {
+t.test('several updates on one connection, open between them (the index built again by another connection, then deleted, meanwhile) and closed last, before the thread ends: the index and summaries the same updates make here, and no log left', async (t) => {
   const a = await copyOfArchive(t);
   const b = await copyOfArchive(t);
-  const steps = stepsOver(await chains(a));
-  const bg = BackgroundIndex.start(await open(a));
+  const [first, second, last, again] = stepsOver(await chains(a)) as [Step, Step, Step, Step];
+  const bg = BackgroundIndex.start(await open(a), RECORDING_URL);
+  // Ended, should a check below throw before finish (which ends it too).
+  t.teardown(() => bg.stop());
   t.ok(bg.running, 'the worker runs');
-  for (const step of steps) {
-    await apply(a, step);
+  /** The refs moved in both: an update by the worker in `a`, then `here` in `b` (one update on a connection of its own). */
+  const step = async (moves: Step, here = () => updateHere(b)) => {
+    await apply(a, moves);
     bg.update(true);
     t.ok(await until(() => bg.idle), 'the worker did the update');
-    await apply(b, step);
-    await updateHere(b);
-  }
-  await bg.finish();
-  t.ok(bg.running, 'the worker did every update itself (finish had nothing to make good)');
-  noLog(t, a);
-  const tips = await indexedTips(a);
+    await apply(b, moves);
+    await here();
+  };
+  for (const moves of [first, second, last]) await step(moves);
+  t.ok(existsSync(indexFile(a)), 'the worker made the index');
+  let tips = await indexedTips(a);
   t.same(tips.held, tips.refs, 'the index holds every chain at its ref, and no deleted one');
   sameIndexes(t, a, b);
-  t.equal(await stillToIndex(a), 0, 'nothing left to index');
-});
 
-t.test('between updates the connection stays open; finish has it closed, last, before the thread ends', async (t) => {
-  const a = await copyOfArchive(t);
-  const steps = stepsOver(await chains(a));
-  const bg = BackgroundIndex.start(await open(a), RECORDING_URL);
-  t.ok(bg.running, 'the worker runs');
-  for (const step of steps) {
-    await apply(a, step);
-    bg.update(true);
-    t.ok(await until(() => bg.idle), 'the worker did the update');
+  // The index built again by another connection between two updates, as
+  // `tapes index --rebuild` would (every file of the index removed, then
+  // built afresh), at other refs than the worker last saw: the next update
+  // writes into that file.
+  const before = inode(indexFile(a));
+  for (const dir of [a, b]) {
+    await apply(dir, first);
+    const other = await open(dir);
+    removeSearchIndex(other);
+    await updateSearchIndexQuietly(other);
   }
+  const rebuilt = inode(indexFile(a));
+  t.not(rebuilt, before, 'another file at the path (the worker holds the old one open: its inode is not free to be reused)');
+  await step(second);
+  t.equal(inode(indexFile(a)), rebuilt, 'still the file built by the other connection');
+  tips = await indexedTips(a);
+  t.same(tips.held, tips.refs, 'that file holds every chain at its ref: the update went into it');
+  sameIndexes(t, a, b);
+
+  // The index deleted between two updates (only the file itself, while the
+  // worker holds it open: its log and shared memory stay): the next one
+  // makes it again from nothing, as one update here makes it at the same refs.
+  rmSync(indexFile(a));
+  await step(again, async () => {
+    removeSearchIndex(await open(b));
+    await updateHere(b);
+  });
+  t.ok(existsSync(indexFile(a)), 'the next update made it again');
+  tips = await indexedTips(a);
+  t.same(tips.held, tips.refs, 'the file at the path holds every chain at its ref');
+  sameIndexes(t, a, b);
+
   // A last one, as an import asks for at its end (nothing moved since).
   bg.update(false);
   await bg.finish();
-  t.ok(bg.running, 'the worker did every update itself');
+  t.ok(bg.running, 'the worker did every update itself (finish had nothing to make good)');
   const log = readFileSync(join(a, 'worker-log'), 'utf8')
     .split('\n')
     .filter((l) => l !== '')
@@ -212,74 +237,14 @@ t.test('between updates the connection stays open; finish has it closed, last, b
   const updated = (summaries: boolean) => [{ message: { summaries } }, { reply: { ok: true }, wal: true }];
   t.same(
     log,
-    [...updated(true), ...updated(true), ...updated(true), ...updated(false), { message: { close: true } }, { reply: { ok: true, closed: true }, wal: false }],
+    [...[1, 2, 3, 4, 5].flatMap(() => updated(true)), ...updated(false), { message: { close: true } }, { reply: { ok: true, closed: true }, wal: false }],
     'each update answered with the index still open (its log there); then, once all were answered, close: answered with the log gone',
   );
   noLog(t, a);
-  t.equal(await stillToIndex(a), 0, 'nothing left to index');
-});
-
-t.test('the index deleted between two updates: the next one makes it again, holding every chain', async (t) => {
-  const a = await copyOfArchive(t);
-  const b = await copyOfArchive(t);
-  const [first, , last] = stepsOver(await chains(a));
-  const bg = BackgroundIndex.start(await open(a));
-  await apply(a, first!);
-  bg.update(true);
-  t.ok(await until(() => bg.idle), 'the first update done');
-  t.ok(existsSync(indexFile(a)), 'it made the index');
-  // Only the file itself, while the worker holds it open (its log and shared memory stay).
-  rmSync(indexFile(a));
-  await apply(a, last!);
-  bg.update(true);
-  await bg.finish();
-  t.ok(bg.running, 'the worker did every update itself');
-  noLog(t, a);
-  const tips = await indexedTips(a);
-  t.same(tips.held, tips.refs, 'the file at the path holds every chain at its ref');
-  t.equal(await stillToIndex(a), 0, 'nothing left to index');
-  // Made from nothing by one update: as one update here makes it at the same refs.
-  await apply(b, first!);
-  await apply(b, last!);
-  await updateHere(b);
+  tips = await indexedTips(a);
+  t.same(tips.held, tips.refs, 'the index holds every chain at its ref');
   sameIndexes(t, a, b);
-});
-
-t.test('the index built again by another connection between two updates: the next update writes into that file', async (t) => {
-  const a = await copyOfArchive(t);
-  const b = await copyOfArchive(t);
-  const [first, second, last] = stepsOver(await chains(a));
-  const bg = BackgroundIndex.start(await open(a));
-  await apply(a, first!);
-  bg.update(true);
-  t.ok(await until(() => bg.idle), 'the first update done');
-  const before = inode(indexFile(a));
-  // As `tapes index --rebuild` would: every file of the index removed, then built afresh.
-  await apply(a, second!);
-  const other = await open(a);
-  removeSearchIndex(other);
-  await updateSearchIndexQuietly(other);
-  const rebuilt = inode(indexFile(a));
-  t.not(rebuilt, before, 'another file at the path (the worker holds the old one open: its inode is not free to be reused)');
-  await apply(a, last!);
-  bg.update(true);
-  await bg.finish();
-  t.ok(bg.running, 'the worker did every update itself');
-  t.equal(inode(indexFile(a)), rebuilt, 'still the file built by the other connection');
-  noLog(t, a);
-  const tips = await indexedTips(a);
-  t.same(tips.held, tips.refs, 'that file holds every chain at its ref: the last update went into it');
   t.equal(await stillToIndex(a), 0, 'nothing left to index');
-  // The same here: the first update, the index built again at the second step's refs, then the last update.
-  await apply(b, first!);
-  await updateHere(b);
-  await apply(b, second!);
-  const here = await open(b);
-  removeSearchIndex(here);
-  await updateSearchIndexQuietly(here);
-  await apply(b, last!);
-  await updateHere(b);
-  sameIndexes(t, a, b);
 });
 
 /** The worker driven by its messages, as BackgroundIndex drives it, one reply awaited at a time. */
@@ -311,7 +276,7 @@ function driveWorker(t: Test, dir: string) {
   return { ask, done: () => Atomics.load(done, 0) };
 }
 
-t.test('the worker: an update that fails drops its connection, the next succeeds; close is answered, not counted', async (t) => {
+t.test('the worker: an update that fails drops its connection, the next succeeds; close is answered, not counted; the summaries it wrote are not read back while sessions.json begins with the line it wrote', async (t) => {
   const a = await copyOfArchive(t);
   const b = await copyOfArchive(t);
   const [first, second, last] = stepsOver(await chains(a));
@@ -349,13 +314,10 @@ t.test('the worker: an update that fails drops its connection, the next succeeds
   await apply(b, last!);
   await updateHere(b);
   sameIndexes(t, a, b);
-});
 
-t.test('the worker keeps the summaries it wrote: not read back while sessions.json begins with the line it wrote', async (t) => {
-  const a = await copyOfArchive(t);
+  // The summaries: the worker keeps what it wrote last.
   const sessions = join(a, '.tapes', 'index', 'sessions.json');
-  const w = driveWorker(t, a);
-  t.same(await w.ask({ summaries: true }), { ok: true }, 'the first update');
+  t.same(await w.ask({ summaries: true }), { ok: true }, 'another update');
   const [head, body] = readFileSync(sessions, 'utf8').split('\n') as [string, string];
   const listed = JSON.parse(body) as Array<{ ref: string; tip: string }>;
   t.same(
@@ -370,6 +332,6 @@ t.test('the worker keeps the summaries it wrote: not read back while sessions.js
   // Another writer's file, one summary left out: read, and that one summarised again.
   await writeDerived(sessions, 'tapes-session-index', SESSION_INDEX_VERSION, listed.slice(1));
   t.same(await w.ask({ summaries: true }), { ok: true }, 'the update after another writer');
-  t.equal(readFileSync(sessions, 'utf8'), `${head}\n${body}`, 'read, and written again whole: the same file as the first update wrote');
+  t.equal(readFileSync(sessions, 'utf8'), `${head}\n${body}`, 'read, and written again whole: the same file as the worker wrote before');
   t.same(await w.ask({ close: true }), { ok: true, closed: true }, 'closed');
 });
