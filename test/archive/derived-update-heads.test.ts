@@ -9,7 +9,7 @@
 // summaries and the search index never change a head they are given,
 // which the cache hands to every chain that holds the record.
 import t, { type Test } from 'tap';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -48,14 +48,16 @@ async function copyOfArchive(owner: Test): Promise<string> {
   imported ??= (async () => {
     // Kept until the whole file ends.
     const dir = scratch(t);
-    // A session resumed from the middle of another (its first 150 lines), and
-    // one forked from it (its first 100 lines, then its last 30).
+    // A session resumed from the middle of another (its first 60 lines), and
+    // one forked from it (its first 45 lines, then its last 15).
     const lines = readFileSync(RESUMED, 'utf8').split('\n');
     const copies = join(dir, 'copies');
     mkdirSync(copies);
-    writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 150).join('\n') + '\n');
-    writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 100), ...lines.filter((l) => l !== '').slice(-30)].join('\n') + '\n');
+    writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 60).join('\n') + '\n');
+    writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 45), ...lines.filter((l) => l !== '').slice(-15)].join('\n') + '\n');
     for (const args of [['init', '-q'], ['import', ...SOURCES, copies]]) {
+      // Its objects in one pack (as a large import writes them), not a file each: each copy is a few files.
+      if (args[0] === 'import') appendFileSync(join(dir, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
       const r = await tapes(args, { cwd: dir, env });
       if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
     }
