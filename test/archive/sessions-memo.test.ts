@@ -12,7 +12,7 @@
 // file rewritten or removed by another writer between them,
 // updateDerivedIndexes with a memo writes what it writes without one.
 import t, { type Test } from 'tap';
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
@@ -45,6 +45,8 @@ async function copyOfArchive(owner: Test): Promise<string> {
   imported ??= (async () => {
     const dir = scratch(t);
     for (const args of [['init', '-q'], ['import', ...SOURCES]]) {
+      // Its objects in one pack (as a large import writes them), not a file each: each copy is a few files.
+      if (args[0] === 'import') appendFileSync(join(dir, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
       const r = await tapes(args, { cwd: dir, env });
       if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
     }
