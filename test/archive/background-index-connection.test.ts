@@ -13,7 +13,7 @@
 // The summaries it wrote are not read back while sessions.json still begins
 // with the line it wrote.
 import t, { type Test } from 'tap';
-import { appendFileSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -23,7 +23,8 @@ import { BackgroundIndex, openSearchIndex, removeSearchIndex, syncSearchIndex, u
 import type { IndexWorkerMessage, IndexWorkerReply } from '../../src/archive/search/index-worker.js';
 import { writeDerived } from '../../src/archive/derived-file.js';
 import { SESSION_INDEX_VERSION, chainRefs, readChainEvents } from '../../src/archive/sessions/index.js';
-import { copyArchive, corpusDir, tapes, tempDir, until } from '../helpers/cli.js';
+import { corpusDir, until } from '../helpers/cli.js';
+import { ImportedArchive } from '../helpers/imported-archive.js';
 
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const env = { TZ: 'UTC' };
@@ -42,27 +43,11 @@ const WORKER_URL = new URL('../../src/archive/search/index-worker.js', import.me
 /** That module run with a record of its messages and replies (test/helpers/recording-index-worker.ts). */
 const RECORDING_URL = new URL('../helpers/recording-index-worker.js', import.meta.url);
 
-function scratch(owner: { teardown(fn: () => void): void }): string {
-  const dir = tempDir('tapes-bg-conn-');
-  owner.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
-let imported: Promise<string> | undefined;
+const imported = new ImportedArchive(t, 'tapes-bg-conn-', () => SOURCES, { env, packed: true });
 /** A copy of the imported archive (made once) without its derived files. */
 async function copyOfArchive(owner: Test): Promise<string> {
-  imported ??= (async () => {
-    const dir = scratch(t);
-    for (const args of [['init', '-q'], ['import', ...SOURCES]]) {
-      // Its objects in one pack (as a large import writes them), not a file each: each copy is a few files.
-      if (args[0] === 'import') appendFileSync(join(dir, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
-      const r = await tapes(args, { cwd: dir, env });
-      if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
-    }
-    return dir;
-  })();
-  const dir = scratch(owner);
-  copyArchive(await imported, dir);
+  const dir = await imported.copy(owner);
   const index = join(dir, '.tapes', 'index');
   for (const f of ['sessions.json', 'session-tips.json', 'search.sqlite', 'search.sqlite-wal', 'search.sqlite-shm']) rmSync(join(index, f), { force: true });
   return dir;

@@ -9,7 +9,7 @@
 // summaries and the search index never change a head they are given,
 // which the cache hands to every chain that holds the record.
 import t, { type Test } from 'tap';
-import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -18,7 +18,8 @@ import { openSearchIndex, updateDerivedIndexes, type SyncStats } from '../../src
 import { chainRefs, readChainEvents } from '../../src/archive/sessions/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { HeadCache, readEventHead, type EventHead } from '../../src/record/index.js';
-import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { corpusDir } from '../helpers/cli.js';
+import { ImportedArchive, scratchDir } from '../helpers/imported-archive.js';
 
 const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const env = { TZ: 'UTC' };
@@ -36,37 +37,27 @@ const SOURCES = [
   join(corpusDir, 'edge-cases', 'daaain__claude-code-log', 'test', 'test_data', 'minimal_showcase'),
 ];
 
-function scratch(owner: { teardown(fn: () => void): void }): string {
-  const dir = tempDir('tapes-derived-heads-');
-  owner.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const scratch = (owner: { teardown(fn: () => void): void }): string => scratchDir(owner, 'tapes-derived-heads-');
 
-let imported: Promise<string> | undefined;
-/** The imported archive, made once; each test copies it. */
-async function copyOfArchive(owner: Test): Promise<string> {
-  imported ??= (async () => {
-    // Kept until the whole file ends.
-    const dir = scratch(t);
-    // A session resumed from the middle of another (its first 60 lines), and
-    // one forked from it (its first 45 lines, then its last 15).
+/**
+ * The imported archive, made once; each test copies it. Beside the sources,
+ * a session resumed from the middle of another (its first 60 lines), and
+ * one forked from it (its first 45 lines, then its last 15).
+ */
+const imported = new ImportedArchive(
+  t,
+  'tapes-derived-heads-',
+  (dir) => {
     const lines = readFileSync(RESUMED, 'utf8').split('\n');
     const copies = join(dir, 'copies');
     mkdirSync(copies);
     writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 60).join('\n') + '\n');
     writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 45), ...lines.filter((l) => l !== '').slice(-15)].join('\n') + '\n');
-    for (const args of [['init', '-q'], ['import', ...SOURCES, copies]]) {
-      // Its objects in one pack (as a large import writes them), not a file each: each copy is a few files.
-      if (args[0] === 'import') appendFileSync(join(dir, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
-      const r = await tapes(args, { cwd: dir, env });
-      if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
-    }
-    return dir;
-  })();
-  const dir = scratch(owner);
-  copyArchive(await imported, dir);
-  return dir;
-}
+    return [...SOURCES, copies];
+  },
+  { env, packed: true },
+);
+const copyOfArchive = (owner: Test): Promise<string> => imported.copy(owner);
 
 /** The archive's index/ as it is now, put back by the function returned. */
 function keepIndex(t: Test, dir: string): () => void {

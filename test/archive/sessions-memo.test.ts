@@ -12,14 +12,15 @@
 // file rewritten or removed by another writer between them,
 // updateDerivedIndexes with a memo writes what it writes without one.
 import t, { type Test } from 'tap';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { derivedHead, writeDerived } from '../../src/archive/derived-file.js';
 import { updateDerivedIndexes } from '../../src/archive/search/index.js';
 import { SESSION_INDEX_VERSION, SessionIndexUpdate, chainRefs, readChainEvents, summariseSession, type SessionSummary, type SessionsMemo } from '../../src/archive/sessions/index.js';
-import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { corpusDir } from '../helpers/cli.js';
+import { ImportedArchive, scratchDir } from '../helpers/imported-archive.js';
 import { withoutPrivileges } from '../helpers/privileges.js';
 
 const env = { TZ: 'UTC' };
@@ -33,27 +34,12 @@ const SOURCES = [
 ];
 const INDEX_MAGIC = 'tapes-session-index';
 
-function scratch(owner: { teardown(fn: () => void): void }): string {
-  const dir = tempDir('tapes-sessions-memo-');
-  owner.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const scratch = (owner: { teardown(fn: () => void): void }): string => scratchDir(owner, 'tapes-sessions-memo-');
 
-let imported: Promise<string> | undefined;
+const imported = new ImportedArchive(t, 'tapes-sessions-memo-', () => SOURCES, { env, packed: true });
 /** A copy of the imported archive (made once) without its session index and tips file. */
 async function copyOfArchive(owner: Test): Promise<string> {
-  imported ??= (async () => {
-    const dir = scratch(t);
-    for (const args of [['init', '-q'], ['import', ...SOURCES]]) {
-      // Its objects in one pack (as a large import writes them), not a file each: each copy is a few files.
-      if (args[0] === 'import') appendFileSync(join(dir, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
-      const r = await tapes(args, { cwd: dir, env });
-      if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
-    }
-    return dir;
-  })();
-  const dir = scratch(owner);
-  copyArchive(await imported, dir);
+  const dir = await imported.copy(owner);
   for (const f of ['sessions.json', 'session-tips.json']) rmSync(join(dir, '.tapes', 'index', f), { force: true });
   return dir;
 }
