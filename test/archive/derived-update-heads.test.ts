@@ -9,19 +9,16 @@
 // summaries and the search index never change a head they are given,
 // which the cache hands to every chain that holds the record.
 import t, { type Test } from 'tap';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { Archive } from '../../src/archive/index.js';
 import { openSearchIndex, updateDerivedIndexes, type SyncStats } from '../../src/archive/search/index.js';
 import { chainRefs, readChainEvents } from '../../src/archive/sessions/index.js';
-import type { ObjectStore } from '../../src/odb/index.js';
 import { HeadCache, readEventHead, type EventHead } from '../../src/record/index.js';
 import { corpusDir } from '../helpers/cli.js';
-import { ImportedArchive, scratchDir } from '../helpers/imported-archive.js';
+import { countReads, keepIndex, searchContents, underived } from '../helpers/derived-index.js';
+import { ImportedArchive } from '../helpers/imported-archive.js';
 
-const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const env = { TZ: 'UTC' };
 const projects = join(corpusDir, 'claude-code', 'projects');
 const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
@@ -36,8 +33,6 @@ const SOURCES = [
   join(corpusDir, 'scale', 'gemini'),
   join(corpusDir, 'edge-cases', 'daaain__claude-code-log', 'test', 'test_data', 'minimal_showcase'),
 ];
-
-const scratch = (owner: { teardown(fn: () => void): void }): string => scratchDir(owner, 'tapes-derived-heads-');
 
 /**
  * The imported archive, made once; each test copies it. Beside the sources,
@@ -58,50 +53,6 @@ const imported = new ImportedArchive(
   { env, packed: true },
 );
 const copyOfArchive = (owner: Test): Promise<string> => imported.copy(owner);
-
-/** The archive's index/ as it is now, put back by the function returned. */
-function keepIndex(t: Test, dir: string): () => void {
-  const index = join(dir, '.tapes', 'index');
-  const kept = scratch(t);
-  cpSync(index, kept, { recursive: true });
-  return () => {
-    rmSync(index, { recursive: true, force: true });
-    cpSync(kept, index, { recursive: true });
-  };
-}
-
-/** An archive with no session index, tips file or search index (the import made them). */
-async function underived(dir: string): Promise<Archive> {
-  const index = join(dir, '.tapes', 'index');
-  for (const f of ['sessions.json', 'session-tips.json', 'search.sqlite', 'search.sqlite-wal', 'search.sqlite-shm']) rmSync(join(index, f), { force: true });
-  return Archive.openAt(join(dir, '.tapes'));
-}
-
-/** Counts the records the archive's store reads, by id. */
-async function countReads(archive: Archive): Promise<Map<string, number>> {
-  const store: ObjectStore = await archive.objects();
-  const read = store.read.bind(store);
-  const reads = new Map<string, number>();
-  store.read = async (id: string) => {
-    const obj = await read(id);
-    if (obj.type === 'record') reads.set(id, (reads.get(id) ?? 0) + 1);
-    return obj;
-  };
-  return reads;
-}
-
-/** Everything the search index holds, table by table, and what a few searches find. */
-function searchContents(dir: string): Record<string, unknown[]> {
-  const db = new Sqlite(join(dir, '.tapes', 'index', 'search.sqlite'), { readonly: true });
-  try {
-    const out: Record<string, unknown[]> = {};
-    for (const table of ['chains', 'dirs', 'kinds', 'tools', 'docs', 'records', 'texts', 'calls']) out[table] = (db.prepare(`SELECT * FROM ${table}`).raw().all() as unknown[]).map((r) => JSON.stringify(r)).sort();
-    for (const q of ['error', 'test', 'gemini', 'output:ok', 'input:go']) out[`match ${q}`] = db.prepare('SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid').pluck().all(q);
-    return out;
-  } finally {
-    db.close();
-  }
-}
 
 interface Outcome {
   sessions: string;

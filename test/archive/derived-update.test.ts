@@ -8,17 +8,14 @@
 // reported and left out by each, and the search index still takes the
 // new records of a chain whose summary cannot be made.
 import t, { type Test } from 'tap';
-import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { Archive } from '../../src/archive/index.js';
 import { openSearchIndex, syncSearchIndex, updateDerivedIndexes, type SyncStats } from '../../src/archive/search/index.js';
 import { chainRefs, listSessions, readChainEvents } from '../../src/archive/sessions/index.js';
-import type { ObjectStore } from '../../src/odb/index.js';
 import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { countReads, keepIndex, searchContents, underived } from '../helpers/derived-index.js';
 
-const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const env = { TZ: 'UTC' };
 const projects = join(corpusDir, 'claude-code', 'projects');
 const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
@@ -68,22 +65,6 @@ async function copyOfArchive(t: Test): Promise<string> {
   return dir;
 }
 
-/**
- * The archive's derived files as they are now, put back by the function
- * returned. Each pass writes only under index/ (the first test checks it), so
- * with index/ put back the second pass starts from the archive the first
- * started from: one copy of the archive (some 900 files) per test, not two.
- */
-function keepIndex(t: Test, dir: string): () => void {
-  const index = join(dir, '.tapes', 'index');
-  const kept = scratch(t);
-  cpSync(index, kept, { recursive: true });
-  return () => {
-    rmSync(index, { recursive: true, force: true });
-    cpSync(kept, index, { recursive: true });
-  };
-}
-
 /** Every file and folder of the archive outside index/, with its size and times. */
 function outsideIndex(dir: string): Map<string, string> {
   const root = join(dir, '.tapes');
@@ -101,26 +82,6 @@ function outsideIndex(dir: string): Map<string, string> {
   return out;
 }
 
-/** An archive with no session index, tips file or search index (the import made them). */
-async function underived(dir: string): Promise<Archive> {
-  const index = join(dir, '.tapes', 'index');
-  for (const f of ['sessions.json', 'session-tips.json', 'search.sqlite', 'search.sqlite-wal', 'search.sqlite-shm']) rmSync(join(index, f), { force: true });
-  return Archive.openAt(join(dir, '.tapes'));
-}
-
-/** Counts the records the archive's store reads, by id. */
-async function countReads(archive: Archive): Promise<Map<string, number>> {
-  const store: ObjectStore = await archive.objects();
-  const read = store.read.bind(store);
-  const reads = new Map<string, number>();
-  store.read = async (id: string) => {
-    const obj = await read(id);
-    if (obj.type === 'record') reads.set(id, (reads.get(id) ?? 0) + 1);
-    return obj;
-  };
-  return reads;
-}
-
 const total = (reads: Map<string, number>) => [...reads.values()].reduce((a, b) => a + b, 0);
 
 interface Outcome {
@@ -131,19 +92,6 @@ interface Outcome {
   stats: SyncStats | null;
   summaryErrors: string[];
   reads: number;
-}
-
-/** Everything the index holds, table by table, and what a few searches find. */
-function searchContents(dir: string): Record<string, unknown[]> {
-  const db = new Sqlite(join(dir, '.tapes', 'index', 'search.sqlite'), { readonly: true });
-  try {
-    const out: Record<string, unknown[]> = {};
-    for (const table of ['chains', 'dirs', 'kinds', 'tools', 'docs', 'records', 'texts', 'calls']) out[table] = (db.prepare(`SELECT * FROM ${table}`).raw().all() as unknown[]).map((r) => JSON.stringify(r)).sort();
-    for (const q of ['error', 'test', 'gemini', 'output:ok', 'input:go']) out[`match ${q}`] = db.prepare('SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid').pluck().all(q);
-    return out;
-  } finally {
-    db.close();
-  }
 }
 
 function outcome(dir: string, stats: SyncStats | null, summaryErrors: string[], reads: Map<string, number>): Outcome {
