@@ -165,32 +165,28 @@ const GEMINI_DOCUMENT_PEEK = 4 * 1024 * 1024;
 /**
  * What the reading order needs to know of a file found: its group (a
  * Claude Code first line: reading-order.ts) and what names the refs it may
- * move (placement). A file is placed by its path, or, read as a Gemini CLI
- * session, by the session id of its first four lines (or of its document's
- * head); when that ref holds another chain, at one named after it
- * (`<name>-<first record>`: import-file.ts). So each ref is named here by
- * what comes before any '-': files named alike, or one named as the
- * other's such ref, are read in the order found. A file refused moves
- * none; one the stat cache vouches for is read only when its ref moved
- * meanwhile. When the first lines do not say (too long, unreadable), the
- * file may move any ref.
+ * move. Before it is read, a file's format is not known, so its refs are
+ * those `placedRef` gives it read in any format: by its path, or, read as a
+ * Gemini CLI session, by the session id of its first four lines (or of its
+ * document's head). When that ref holds another chain, the file goes to one
+ * named after it (`<name>-<first record>`: import-file.ts), so each ref is
+ * named here by what comes before any '-': files named alike, or one named
+ * as the other's such ref, are read in the order found. A file refused
+ * moves none; one the stat cache vouches for is read only when its ref
+ * moved meanwhile. When the first lines do not say (too long, unreadable),
+ * the file may move any ref.
  */
 function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: number): ReadingCandidate {
   if (c.refused) return { refs: [] };
-  const parts = c.path.split(sep);
-  const name = basename(c.path).replace(/\.jsonl?$/, '');
-  const sub = parts.lastIndexOf('subagents');
-  const uuid = UUID_RE.exec(name)?.[0];
-  const named = [
-    sub > 0 && name.startsWith('agent-') ? `refs/agents/${refComponent(parts[sub - 1]!)}/${refComponent(name)}` : `refs/sessions/${refComponent(name)}`,
-    ...(uuid ? [`refs/sessions/${refComponent(uuid)}`] : []),
-  ];
-  const gemini = (id: string) => [
-    `refs/sessions/${refComponent(id)}`,
-    ...(parts[parts.length - 3] === 'chats' ? [`refs/agents/${refComponent(parts[parts.length - 2]!)}/${refComponent(id)}`] : []),
-  ];
   const keys = (refs: string[]) => [...new Set(refs.map((r) => r.replace(/-.*$/s, '')))];
-  if (vouched) return vouched.format.startsWith('gemini') ? {} : { refs: keys([vouched.ref, ...named]) };
+  const byPath = [placedRef(c.path, { format: 'claude' }).refName, placedRef(c.path, { format: 'codex' }).refName];
+  const asAny = (sessionId: string | undefined) =>
+    keys([
+      ...byPath,
+      placedRef(c.path, { format: 'gemini', sessionId }).refName,
+      placedRef(c.path, { format: 'gemini', sessionId, kind: 'subagent' }).refName,
+    ]);
+  if (vouched) return vouched.format.startsWith('gemini') ? {} : { refs: keys([vouched.ref, ...byPath]) };
   const head = firstLines(c.path, 4);
   if (!head) return {};
   const values = head.lines.map((l, i): unknown => {
@@ -206,7 +202,7 @@ function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: nu
       // Perhaps a Gemini CLI document, its head pretty-printed: read whole to know, unless too large.
       if (size > GEMINI_DOCUMENT_PEEK) return {};
       const bytes = readFileSync(c.path);
-      if (isGeminiDocument(bytes)) return { refs: keys([...named, ...gemini(geminiSession(splitGeminiDocument(bytes)).id ?? name)]) };
+      if (isGeminiDocument(bytes)) return { refs: asAny(geminiSession(splitGeminiDocument(bytes)).id) };
     }
     session = geminiSession(values.map((value) => ({ value }) as ParsedLine));
   } catch {
@@ -214,7 +210,7 @@ function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: nu
   }
   // Lines that did not say, with more of the first four unread: any.
   if (session.id === undefined && head.lines.length < 4 && !head.whole) return {};
-  const refs = keys([...named, ...gemini(session.id ?? name)]);
+  const refs = asAny(session.id);
   const group = values[0] === undefined ? undefined : claudeGroup(head.lines[0]!, values[0]);
   return group === undefined ? { refs } : { group, refs };
 }
@@ -246,41 +242,64 @@ function geminiSession(lines: ParsedLine[]): { id?: string; kind?: string } {
   return {};
 }
 
-/** Where a file's session goes, and what links it to its parent session. */
-async function placement(path: string, format: TranscriptFormat, lines: ParsedLine[]): Promise<Placement> {
+/** How a file is read, as far as where it is placed goes: a Gemini CLI session by the id (and kind) its first lines give. */
+type PlacedAs = { format: 'claude' } | { format: 'codex' } | { format: 'gemini'; sessionId?: string; kind?: string };
+
+/**
+ * The ref a file at `path` is placed at, read as `as` (before any
+ * `-<first record>` when that ref holds another chain: import-file.ts),
+ * and the session it is an agent of. The one place a file's ref is named:
+ * `placement` names the ref a file read goes to, and `readingCandidate`
+ * every ref a file not yet read may go to, so the reading order keeps in
+ * the order found any two files that may move the same ref.
+ */
+function placedRef(path: string, as: PlacedAs): { refName: string; parentSession?: string } {
   const name = basename(path).replace(/\.jsonl?$/, '');
-  if (format === 'gemini' || format === 'gemini-json') {
+  const parts = path.split(sep);
+  if (as.format === 'gemini') {
     // Named by the session id inside (the file name holds only 8 of its characters).
-    const s = geminiSession(lines);
-    const id = refComponent(s.id ?? name);
-    const parts = path.split(sep);
+    const id = refComponent(as.sessionId ?? name);
     // A subagent's file, chats/<parent session id>/<its id>.jsonl: an agent of that session.
-    if (s.kind === 'subagent' && parts[parts.length - 3] === 'chats') {
+    if (as.kind === 'subagent' && parts[parts.length - 3] === 'chats') {
       const parent = parts[parts.length - 2]!;
-      return { refName: `refs/agents/${refComponent(parent)}/${id}`, firstMeta: { parent_session: parent } };
+      return { refName: `refs/agents/${refComponent(parent)}/${id}`, parentSession: parent };
     }
     return { refName: `refs/sessions/${id}` };
   }
-  if (format === 'codex') {
+  if (as.format === 'codex') {
     const uuid = UUID_RE.exec(name)?.[0];
     return { refName: `refs/sessions/${refComponent(uuid ?? name)}` };
   }
-  const parts = path.split(sep);
   const sub = parts.lastIndexOf('subagents');
   if (sub > 0 && name.startsWith('agent-')) {
     const session = parts[sub - 1]!;
-    const firstMeta: Record<string, unknown> = { parent_session: session };
-    try {
-      const meta = JSON.parse(await fs.readFile(join(dirname(path), `${name}.meta.json`), 'utf8')) as Record<string, unknown>;
-      if (typeof meta.toolUseId === 'string') firstMeta.spawned_by_tool_use_id = meta.toolUseId;
-      if (typeof meta.agentType === 'string') firstMeta.agent_type = meta.agentType;
-      if (typeof meta.description === 'string') firstMeta.agent_description = meta.description;
-    } catch {
-      // No (or unreadable) .meta.json: the link to the session still holds.
-    }
-    return { refName: `refs/agents/${refComponent(session)}/${refComponent(name)}`, firstMeta };
+    return { refName: `refs/agents/${refComponent(session)}/${refComponent(name)}`, parentSession: session };
   }
   return { refName: `refs/sessions/${refComponent(name)}` };
+}
+
+/** Where a file's session goes, and what links it to its parent session. */
+async function placement(path: string, format: TranscriptFormat, lines: ParsedLine[]): Promise<Placement> {
+  if (format === 'gemini' || format === 'gemini-json') {
+    const s = geminiSession(lines);
+    const placed = placedRef(path, { format: 'gemini', sessionId: s.id, kind: s.kind });
+    return placed.parentSession === undefined ? { refName: placed.refName } : { refName: placed.refName, firstMeta: { parent_session: placed.parentSession } };
+  }
+  if (format === 'codex') return { refName: placedRef(path, { format: 'codex' }).refName };
+  const placed = placedRef(path, { format: 'claude' });
+  if (placed.parentSession === undefined) return { refName: placed.refName };
+  // A Claude Code subagent's file: its .meta.json beside it says what spawned it.
+  const firstMeta: Record<string, unknown> = { parent_session: placed.parentSession };
+  try {
+    const name = basename(path).replace(/\.jsonl?$/, '');
+    const meta = JSON.parse(await fs.readFile(join(dirname(path), `${name}.meta.json`), 'utf8')) as Record<string, unknown>;
+    if (typeof meta.toolUseId === 'string') firstMeta.spawned_by_tool_use_id = meta.toolUseId;
+    if (typeof meta.agentType === 'string') firstMeta.agent_type = meta.agentType;
+    if (typeof meta.description === 'string') firstMeta.agent_description = meta.description;
+  } catch {
+    // No (or unreadable) .meta.json: the link to the session still holds.
+  }
+  return { refName: placed.refName, firstMeta };
 }
 
 /** Bytes of transcripts to read above which an import writes one pack rather than loose objects (import.packAbove; 0: never). */

@@ -33,7 +33,7 @@ import t, { type Test } from 'tap';
 import { promises as fs, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Archive, importTranscripts, type ImportSummary } from '../../src/archive/index.js';
-import { claudeAssistantLine, claudeUserLine, jsonl, newArchive, showRef, showcaseDir, tapes } from '../import/import-helpers.js';
+import { claudeAssistantLine, claudeUserLine, edgeCasesDir, jsonl, newArchive, showRef, showcaseDir, tapes } from '../import/import-helpers.js';
 import { corpusDir } from '../helpers/cli.js';
 
 const projects = join(corpusDir, 'claude-code', 'projects');
@@ -202,7 +202,24 @@ const longFirstLine = (() => {
   return { dir: '7-long-first-line', layout, found: [a, b, c, d, f], order: [a, c, b, d, f], long };
 })();
 
-const scenarios: Scenario[] = [far, sameName, held, geminiBetween, geminiRef, geminiLarge, longFirstLine];
+// 8: a Codex CLI rollout whose name holds no UUID, found as a Claude Code subagent's file (subagents/agent-…):
+// read as Codex, it is placed by its name (refs/sessions/agent-x8), as is c/agent-x8.jsonl, a resumption
+// of a's session found after it. So c is not gathered with a across it. Its first line carries a
+// "sessionId" too (as a Gemini CLI session's would: it is read as Codex all the same). This fails on
+// 86eb014, whose readingCandidate named such a file by the Claude Code subagent ref and, for a
+// Gemini CLI session, by that id, but not by its name read as Codex.
+const CODEX_LEGACY = join(edgeCasesDir, 'daaain__claude-code-log', 'test', 'test_data', 'codex', 'sessions', 'rollout-44444444-4444-4444-8444-444444444444.jsonl');
+const codexAgent = (() => {
+  const files = [`a/${uuidName('a', '08')}`, 'b/s/subagents/agent-x8.jsonl', 'c/agent-x8.jsonl'];
+  const layout: Layout = [
+    [files[0]!, firstLines(2, '08')],
+    [files[1]!, readFileSync(CODEX_LEGACY, 'utf8').replace(/^\{/, '{"sessionId":"c0de0008-0000-4000-8000-000000000000",')],
+    [files[2]!, firstLines(16, '08')],
+  ];
+  return { dir: '8-codex-agent', layout, found: files, order: files };
+})();
+
+const scenarios: Scenario[] = [far, sameName, held, geminiBetween, geminiRef, geminiLarge, longFirstLine, codexAgent];
 /** Paths as the summary shows them. */
 const shown = (s: Scenario, paths: string[]) => paths.map((p) => `in/${s.dir}/${p}`);
 
@@ -353,4 +370,16 @@ t.test("a Gemini CLI document over 4 MiB naming the ref a resumption's file name
 t.test('a file whose first line does not say which refs it may move: nothing is read across it', async (t) => {
   t.ok(longFirstLine.long.indexOf('\n') > 64 * 1024, 'its first line is longer than 64 KiB');
   await readAsSaid(t, longFirstLine);
+});
+
+t.test("a Codex CLI rollout named as a subagent's file, and a resumption its name names: read as found", async (t) => {
+  const { packed, loose } = await readAsSaid(t, codexAgent);
+  t.same(
+    [...entries(packed, codexAgent).values()].map((x) => x.format),
+    ['claude-code', 'codex', 'claude-code'],
+    'a Claude Code session, the Codex CLI rollout, the resumption',
+  );
+  t.equal(status(loose, codexAgent)['b/s/subagents/agent-x8.jsonl'], 'new agent-x8', 'unpacked: the rollout gets the ref its name names');
+  t.equal(status(packed, codexAgent)['b/s/subagents/agent-x8.jsonl'], 'new agent-x8', 'packed: so does it');
+  t.match(status(packed, codexAgent)['c/agent-x8.jsonl'], /^kept-separately agent-x8-/, 'the resumption is kept separately');
 });
