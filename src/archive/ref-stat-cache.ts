@@ -1,12 +1,13 @@
 // .tapes/index/ref-stat.json: the chain refs' files as they were when last
-// read — inode, size, mtime and ctime (nanoseconds) — and the id each held,
+// read — inode, size, mtime and ctime (milliseconds, with their fraction) —
+// and the id each held,
 // so that listing hundreds of sessions costs one lstat per ref instead of an
 // open, fstat, read and close. It is git's index trick applied to refs, and
 // trusted as little:
 // - an entry is used only while every one of those facts is unchanged (tapes
 //   moves a ref by renaming a new file over it, which changes the inode and
 //   ctime; an edit in place changes mtime and ctime);
-// - a ref changed less than RACY_NS before the cache was written is read
+// - a ref changed less than RACY_MS before the cache was written is read
 //   every time ("racy" in git's sense: a second change within the same
 //   timestamp tick would otherwise go unseen) until a later write of the
 //   cache finds it old enough;
@@ -14,23 +15,31 @@
 //   damaged or other-version cache, or a linked index/ means reading the
 //   ref itself (derived-file.ts).
 // So a stale cache costs a read, never a wrong id.
-import { lstatSync, type BigIntStats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { derivedPath, readDerived, writeDerived } from './derived-file.js';
 import { parseRefContent, readRefFile } from '../refs/index.js';
 import type { Archive } from './archive.js';
 
 const MAGIC = 'tapes-ref-stat';
-const VERSION = 1;
+// 2: the stats as numbers (milliseconds with their fraction, as Node's
+// lstat gives them); 1 held them as decimal strings of BigInt nanoseconds,
+// whose conversions and checks cost more than the lstat calls themselves.
+const VERSION = 2;
 /** Two seconds: coarser than any file system's timestamp tick that tapes runs on. */
-const RACY_NS = 2_000_000_000n;
+const RACY_MS = 2000;
 
-/** name, id, inode, size, mtime ns, ctime ns (the big numbers as decimal strings). */
-type Entry = [string, string, string, number, string, string];
+/**
+ * name, id, inode, size, mtime ms, ctime ms. A double holds a timestamp in
+ * milliseconds to a fraction of a microsecond: any change made after the
+ * cache was written is at least RACY_MS later than what it holds, and one
+ * made before is read again (racy) until the cache is older than it by that.
+ */
+type Entry = [string, string, number, number, number, number];
 
 interface Cache {
   entries: Map<string, Entry>;
-  /** The cache file's own mtime: entries changed within RACY_NS of it are not trusted. */
-  writtenNs: bigint;
+  /** The cache file's own mtime: entries changed within RACY_MS of it are not trusted. */
+  writtenMs: number;
 }
 
 function cachePath(archive: Archive): string {
@@ -38,27 +47,32 @@ function cachePath(archive: Archive): string {
 }
 
 function readCache(path: string): Cache | undefined {
-  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  const st = lstatSync(path, { throwIfNoEntry: false });
   if (st === undefined || !st.isFile()) return undefined;
   const parsed = readDerived(path, MAGIC, VERSION);
   if (!Array.isArray(parsed)) return undefined;
   const entries = new Map<string, Entry>();
-  for (const e of parsed) {
-    const ok = Array.isArray(e) && e.length === 6 && typeof e[0] === 'string' && typeof e[1] === 'string' && typeof e[2] === 'string' && typeof e[3] === 'number' && typeof e[4] === 'string' && typeof e[5] === 'string';
-    if (!ok || !/^\d+$/.test(e[4] as string) || !/^\d+$/.test(e[5] as string)) return undefined;
-    entries.set(e[0] as string, e as Entry);
+  for (const e of parsed as unknown[]) {
+    if (!isEntry(e)) return undefined;
+    entries.set(e[0], e);
   }
-  return { entries, writtenNs: st.mtimeNs };
+  return { entries, writtenMs: st.mtimeMs };
 }
 
-function entryOf(name: string, id: string, st: BigIntStats): Entry {
-  return [name, id, String(st.ino), Number(st.size), String(st.mtimeNs), String(st.ctimeNs)];
+function isEntry(e: unknown): e is Entry {
+  if (!Array.isArray(e) || e.length !== 6) return false;
+  const [name, id, ino, size, mtime, ctime] = e as unknown[];
+  return typeof name === 'string' && typeof id === 'string' && typeof ino === 'number' && typeof size === 'number' && typeof mtime === 'number' && typeof ctime === 'number';
 }
 
-function trusted(e: Entry | undefined, st: BigIntStats, cache: Cache): boolean {
+function entryOf(name: string, id: string, st: Stats): Entry {
+  return [name, id, st.ino, st.size, st.mtimeMs, st.ctimeMs];
+}
+
+function trusted(e: Entry | undefined, st: Stats, cache: Cache): boolean {
   if (e === undefined) return false;
-  if (e[2] !== String(st.ino) || e[3] !== Number(st.size) || e[4] !== String(st.mtimeNs) || e[5] !== String(st.ctimeNs)) return false;
-  return st.mtimeNs + RACY_NS < cache.writtenNs && st.ctimeNs + RACY_NS < cache.writtenNs;
+  if (e[2] !== st.ino || e[3] !== st.size || e[4] !== st.mtimeMs || e[5] !== st.ctimeMs) return false;
+  return st.mtimeMs + RACY_MS < cache.writtenMs && st.ctimeMs + RACY_MS < cache.writtenMs;
 }
 
 /**
@@ -75,10 +89,9 @@ export async function refsWithStatCache(archive: Archive, prefixes: readonly str
   const fresh: Entry[] = [];
   let read = 0;
   for (const prefix of prefixes) {
-    for (const name of await archive.refs.listNames(prefix)) {
-      const abs = archive.refs.pathOf(name);
+    for (const { name, path: abs } of archive.refs.listPaths(prefix)) {
       // lstat before reading: a change after it shows as a different stat next time.
-      const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+      const st = lstatSync(abs, { throwIfNoEntry: false });
       if (st === undefined || !st.isFile()) continue; // gone since listed, or a link: never followed
       const known = cache?.entries.get(name);
       if (cache !== undefined && trusted(known, st, cache)) {

@@ -121,13 +121,24 @@ export class RefStore {
 
   /** Every file under refs/ that looks like a ref (lock files excluded), sorted. */
   async listNames(prefix = 'refs/'): Promise<string[]> {
+    return this.listPaths(prefix).map((r) => r.name);
+  }
+
+  /**
+   * listNames with each ref's file as the walk found it (the path pathOf
+   * gives, without joining and normalising it again: a cost per ref of a
+   * listing of hundreds).
+   */
+  listPaths(prefix = 'refs/'): Array<{ name: string; path: string }> {
     // Only the subtree the prefix names is walked (refs/agents/<session>/ of
     // an archive with hundreds of sessions is a handful of files).
     const dir = prefix.startsWith('refs/') ? prefix.slice('refs/'.length, prefix.lastIndexOf('/') + 1) : '';
-    const names = listRefFiles(this.dir, 'refs', dir)
-      .files.map((f) => `refs/${f.rel}`)
-      .filter((n) => n.startsWith(prefix));
-    return sortByBytes(names);
+    const paths = new Map<string, string>();
+    for (const f of listRefFiles(this.dir, 'refs', dir).files) {
+      const name = `refs/${f.rel}`;
+      if (name.startsWith(prefix)) paths.set(name, f.abs);
+    }
+    return sortByBytes([...paths.keys()]).map((name) => ({ name, path: paths.get(name)! }));
   }
 
   /**

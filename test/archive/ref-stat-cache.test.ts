@@ -61,15 +61,28 @@ t.test('chainRefs agrees with the ref files as they change, and never believes a
 
   // A cache whose entries name a wrong id but the right stats: racy (the refs
   // changed within two seconds of it), so not believed...
-  const cached = JSON.parse(readFileSync(cachePath, 'utf8').split('\n')[1]!) as Array<[string, string, string, number, string, string]>;
+  const cached = JSON.parse(readFileSync(cachePath, 'utf8').split('\n')[1]!) as Array<[string, string, number, number, number, number]>;
   const wrong = 'f'.repeat(64);
-  await writeDerived(cachePath, 'tapes-ref-stat', 1, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
+  await writeDerived(cachePath, 'tapes-ref-stat', 2, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
   t.same(await chainRefs(await open()), now, 'entries written within two seconds of their refs changing are not believed');
   // ...while the same cache, dated later, is: which is what the racy rule guards.
-  await writeDerived(cachePath, 'tapes-ref-stat', 1, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
+  await writeDerived(cachePath, 'tapes-ref-stat', 2, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
   const later = new Date(Date.now() + 10_000);
   utimesSync(cachePath, later, later);
   t.ok((await chainRefs(await open())).every((r) => r.id === wrong), 'an entry older than its cache by two seconds is believed (the cache is only as good as the stat)');
+
+  // The same entries in the first version's form (the stats as decimal strings of nanoseconds), dated later: another version, not believed.
+  const ns = (ms: number) => String(BigInt(Math.round(ms * 1e6)));
+  await writeDerived(cachePath, 'tapes-ref-stat', 1, cached.map((e) => [e[0], wrong, String(e[2]), e[3], ns(e[4]), ns(e[5])]));
+  utimesSync(cachePath, later, later);
+  t.same(await chainRefs(await open()), now, 'a cache of the first version is not believed');
+  // An entry whose stats are not numbers: the whole cache is not believed.
+  await writeDerived(cachePath, 'tapes-ref-stat', 2, cached.map((e, i) => [e[0], wrong, e[2], e[3], i === 0 ? String(e[4]) : e[4], e[5]]));
+  utimesSync(cachePath, later, later);
+  t.same(await chainRefs(await open()), now, 'a cache with an entry of the wrong form is not believed');
+  await writeDerived(cachePath, 'tapes-ref-stat', 2, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
+  utimesSync(cachePath, later, later);
+  t.ok((await chainRefs(await open())).every((r) => r.id === wrong), 'written back in its own form, it is believed again');
 
   // Damaged: a byte changed under the checksum.
   const text = readFileSync(cachePath, 'utf8');
@@ -78,7 +91,7 @@ t.test('chainRefs agrees with the ref files as they change, and never believes a
   t.same(await chainRefs(await open()), now, 'a damaged cache is not believed');
   // A link in its place is never read nor written through: a believable cache outside the archive, linked in.
   const outside = join(tempDir('tapes-refstat-outside-'), 'ref-stat.json');
-  await writeDerived(outside, 'tapes-ref-stat', 1, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
+  await writeDerived(outside, 'tapes-ref-stat', 2, cached.map((e) => [e[0], wrong, e[2], e[3], e[4], e[5]]));
   utimesSync(outside, later, later);
   const before = readFileSync(outside, 'utf8');
   rmSync(cachePath);

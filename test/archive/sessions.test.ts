@@ -91,6 +91,13 @@ t.test('a deleted, torn, edited, foreign or unwritable index gives the same outp
   const cwd = await corpusArchive(t);
   const before = await listing(cwd);
   const good = readFileSync(indexFile(cwd), 'utf8');
+  // The good index's entries changed by `edit`, written back under this version with a checksum that matches.
+  const withBody = async (edit: (entries: Array<Record<string, unknown>>) => unknown[]) => {
+    const entries = JSON.parse(good.slice(good.indexOf('\n') + 1)) as Array<Record<string, unknown>>;
+    const body = JSON.stringify(edit(entries));
+    const { createHash } = await import('node:crypto');
+    await fs.writeFile(indexFile(cwd), `tapes-session-index ${SESSION_INDEX_VERSION} ${createHash('sha256').update(body).digest('hex')}\n${body}`);
+  };
   const cases: Array<[string, () => Promise<void>]> = [
     ['deleted', () => fs.rm(indexFile(cwd))],
     ['torn in half', () => fs.writeFile(indexFile(cwd), good.slice(0, good.length >> 1))],
@@ -100,11 +107,13 @@ t.test('a deleted, torn, edited, foreign or unwritable index gives the same outp
     ['another version', () => fs.writeFile(indexFile(cwd), good.replace(/^tapes-session-index 2 /, 'tapes-session-index 99 '))],
     // Valid JSON, plausible numbers, but not what was written: the checksum notices.
     ['a count edited', () => fs.writeFile(indexFile(cwd), good.replace(/"records":(\d+)/, (_m, n) => `"records":${Number(n) + 1000}`))],
-    ['an entry of the wrong shape, checksum fixed up', async () => {
-      const body = JSON.stringify([{ ref: 'refs/sessions/x', tip: 'nope' }]);
-      const { createHash } = await import('node:crypto');
-      await fs.writeFile(indexFile(cwd), `tapes-session-index 2 ${createHash('sha256').update(body).digest('hex')}\n${body}`);
-    }],
+    ['an entry of the wrong shape, checksum fixed up', () => withBody((entries) => [{ ref: 'refs/sessions/x', tip: 'nope' }, ...entries.slice(1)])],
+    // Each entry right but for one field deep inside it (the checks read back every field): that entry is summarised again.
+    ['a tool count that is not a number, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 0 ? { ...e, tools: { ...(e.tools as object), Bash: { calls: '1', errors: 0 } } } : e)))],
+    ['a model without its cache_write tokens, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 1 ? { ...e, tokens_by_model: { m: { input: 1, output: 1, cache_read: 1 } } } : e)))],
+    ['a tool time without its count, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 0 ? { ...e, tool_time: { Read: { ms: 5 } } } : e)))],
+    ['a kind count that is null, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 1 ? { ...e, records_by_kind: { user: null } } : e)))],
+    ['a model that is not a string, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 0 ? { ...e, models: [7] } : e)))],
   ];
   for (const [what, damage] of cases) {
     await damage();

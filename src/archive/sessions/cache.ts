@@ -21,35 +21,78 @@ function indexPath(archive: Archive): string {
 function readIndex(path: string): Map<string, SessionSummary> {
   const parsed = readDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION);
   if (!Array.isArray(parsed)) return new Map();
-  return new Map(parsed.filter(isSummary).map((s) => [s.ref, s]));
+  const out = new Map<string, SessionSummary>();
+  for (const s of parsed as unknown[]) if (isSummary(s)) out.set(s.ref, s);
+  return out;
+}
+
+// The checks of an entry read back, as module functions and plain loops:
+// they run for each of hundreds of summaries in a process too short-lived to
+// compile closures made per call (`tapes sessions` reads them all).
+function isStr(v: unknown): boolean {
+  return typeof v === 'string';
+}
+
+function isStrOrNull(v: unknown): boolean {
+  return v === null || typeof v === 'string';
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function isTokens(t: unknown): boolean {
+  if (!isObject(t)) return false;
+  return typeof t.input === 'number' && typeof t.output === 'number' && typeof t.cache_read === 'number' && typeof t.cache_write === 'number';
+}
+
+function isTokensMap(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const k in v) if (!isTokens(v[k])) return false;
+  return true;
+}
+
+function isCountMap(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const k in v) if (typeof v[k] !== 'number') return false;
+  return true;
+}
+
+function isToolCounts(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const k in v) {
+    const t = v[k] as ToolCount | null;
+    if (t === null || typeof t !== 'object' || typeof t.calls !== 'number' || typeof t.errors !== 'number') return false;
+  }
+  return true;
+}
+
+function isToolTimes(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const k in v) {
+    const t = v[k] as ToolTime | null;
+    if (t === null || typeof t !== 'object' || typeof t.timed !== 'number' || typeof t.ms !== 'number') return false;
+  }
+  return true;
 }
 
 function isSummary(x: unknown): x is SessionSummary {
+  if (x === null || typeof x !== 'object') return false;
   const s = x as SessionSummary;
-  const str = (v: unknown) => typeof v === 'string';
-  const strOrNull = (v: unknown) => v === null || typeof v === 'string';
-  const tokens = (t: unknown) => t !== null && typeof t === 'object' && ['input', 'output', 'cache_read', 'cache_write'].every((k) => typeof (t as Record<string, unknown>)[k] === 'number');
-  const map = (v: unknown, ok: (e: unknown) => boolean) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(ok);
+  if (!isStr(s.ref) || !isStr(s.name) || !isStr(s.tip) || typeof s.records !== 'number') return false;
+  if (!isStrOrNull(s.start) || !isStrOrNull(s.end) || (s.duration_ms !== null && typeof s.duration_ms !== 'number')) return false;
+  if (!Array.isArray(s.models)) return false;
+  for (const m of s.models) if (!isStr(m)) return false;
+  if (!isStrOrNull(s.harness) || !isStrOrNull(s.harness_version) || !isStrOrNull(s.cwd) || !isStrOrNull(s.git_branch)) return false;
+  if (!isStrOrNull(s.title) || !isStrOrNull(s.parent_session) || !isStrOrNull(s.tip_session_id) || !isStrOrNull(s.tip_format)) return false;
   return (
-    x !== null &&
-    typeof x === 'object' &&
-    str(s.ref) &&
-    str(s.name) &&
-    str(s.tip) &&
-    typeof s.records === 'number' &&
-    strOrNull(s.start) &&
-    strOrNull(s.end) &&
-    (s.duration_ms === null || typeof s.duration_ms === 'number') &&
-    Array.isArray(s.models) &&
-    s.models.every(str) &&
-    [s.harness, s.harness_version, s.cwd, s.git_branch, s.title, s.parent_session, s.tip_session_id, s.tip_format].every(strOrNull) &&
-    tokens(s.tokens) &&
-    map(s.tokens_by_model, tokens) &&
+    isTokens(s.tokens) &&
+    isTokensMap(s.tokens_by_model) &&
     typeof s.tool_calls === 'number' &&
     typeof s.tool_errors === 'number' &&
-    map(s.records_by_kind, (n) => typeof n === 'number') &&
-    map(s.tools, (t) => t !== null && typeof t === 'object' && typeof (t as ToolCount).calls === 'number' && typeof (t as ToolCount).errors === 'number') &&
-    map(s.tool_time, (t) => t !== null && typeof t === 'object' && typeof (t as ToolTime).timed === 'number' && typeof (t as ToolTime).ms === 'number')
+    isCountMap(s.records_by_kind) &&
+    isToolCounts(s.tools) &&
+    isToolTimes(s.tool_time)
   );
 }
 
