@@ -63,7 +63,13 @@ const REF_SEARCH = (name: string) => [
  * index knows them (the archive's chain index); null when it does not. Lets
  * `<ref>~N` skip reading N records.
  */
-export type ChainIdsLookup = (ref: string, tip: string) => Promise<string[] | null>;
+export type ChainIdsLookup = (ref: string, tip: string) => Promise<ChainIds | null>;
+
+/** A chain's ids, tip first (an array of them will do). */
+export interface ChainIds {
+  readonly length: number;
+  at(index: number): string | undefined;
+}
 
 export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: string, chainIds?: ChainIdsLookup): Promise<ResolvedRevision> {
   if (rev === '') throw new BadRevisionError('an empty string is not a revision', { rev });
@@ -80,10 +86,10 @@ export async function resolveRevision(store: ObjectStore, refs: RefStore, rev: s
   const known = back > 0 && ref && reflog === undefined && chainIds ? await chainIds(ref === 'HEAD' ? (await refs.follow('HEAD')).name : ref, id) : null;
   if (known) {
     if (back >= known.length) {
-      const first = known[known.length - 1]!;
+      const first = known.at(known.length - 1)!;
       throw new NotFoundError(`revision '${shown(rev)}' goes past the first record of its chain (${first} has no parent)`, { rev, id: first });
     }
-    return { rev, id: known[back]! };
+    return { rev, id: known.at(back)! };
   }
   for (const step of steps) {
     for (let i = 0; i < step.n; i++) {

@@ -89,14 +89,16 @@ t.test('the chain index: brought up to date when its ref moves on, rebuilt when 
     above.push(old.id);
     old = await readEvent(store, old.parent!);
   }
-  const full = await chainIds(archive, 'refs/sessions/run-0', run0.tip);
+  // The ids as an array (null: none), as chainIds lists them.
+  const idsOf = async (a: Archive, ref: string, tip: string) => (await chainIds(a, ref, tip))?.toArray() ?? null;
+  const full = await idsOf(archive, 'refs/sessions/run-0', run0.tip);
   t.equal(full?.length, run0.records, 'the ids of the whole chain, tip first');
   t.equal(full?.[0], run0.tip);
-  const atOld = await chainIds(archive, 'refs/sessions/run-0', old.id);
+  const atOld = await idsOf(archive, 'refs/sessions/run-0', old.id);
   t.same(atOld, full?.slice(5), 'indexed at the older tip');
 
   const reads = counting(archive);
-  t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, 'the ref moved on: same ids');
+  t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, 'the ref moved on: same ids');
   t.same([...reads].sort(), above.slice().sort(), 'only the five records above the old tip were read');
 
   const path = chainIndexPath(archive, 'refs/sessions/run-0');
@@ -104,30 +106,38 @@ t.test('the chain index: brought up to date when its ref moves on, rebuilt when 
   // A file whose body was edited (an id swapped) no longer matches its digest.
   writeFileSync(path, text.replace(full![3]!, full![4]!));
   reads.clear();
-  t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, 'a damaged file is not believed');
+  t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, 'a damaged file is not believed');
   t.equal(reads.size, run0.records, 'it is rebuilt by reading the chain');
   rmSync(path);
-  t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, 'a deleted file is rebuilt');
+  t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, 'a deleted file is rebuilt');
   t.ok(existsSync(path), 'and written again');
   // Files whose digest matches but whose ids are not ids (a foreign writer): not believed either.
-  for (const [what, bad] of [
-    ['an id in upper case', full![3]!.toUpperCase()],
-    ['an id one digit short', full![3]!.slice(1)],
-    ['an id with a non-hex digit', `${full![3]!.slice(0, 63)}g`],
-    ['a number for an id', 7],
+  const withId3 = (bad: string) => full!.map((id, i) => (i === 3 ? bad : id)).join('');
+  for (const [what, ids, version] of [
+    ['an id in upper case', withId3(full![3]!.toUpperCase()), CHAIN_INDEX_VERSION],
+    ['an id one digit short', withId3(full![3]!.slice(1)), CHAIN_INDEX_VERSION],
+    ['an id with a non-hex digit', withId3(`${full![3]!.slice(0, 63)}g`), CHAIN_INDEX_VERSION],
+    ['a number for the ids', 7, CHAIN_INDEX_VERSION],
+    ['no ids', '', CHAIN_INDEX_VERSION],
+    ['the ids as an array of strings', full, CHAIN_INDEX_VERSION],
+    // The first version's form, under its own version: another version, rebuilt.
+    ['a file of the first version', full, 1],
   ] as const) {
-    const ids: unknown[] = [...full!];
-    ids[3] = bad;
-    await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref: 'refs/sessions/run-0', tip: run0.tip, ids });
+    await writeDerived(path, CHAIN_INDEX_MAGIC, version, { ref: 'refs/sessions/run-0', tip: run0.tip, ids });
     reads.clear();
-    t.same(await chainIds(archive, 'refs/sessions/run-0', run0.tip), full, `${what}: the file is not believed`);
+    t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, `${what}: the file is not believed`);
     t.equal(reads.size, run0.records, `${what}: the chain is read again`);
   }
+  // Written back in its own form, it is believed: the cases above differ from it only where they say.
+  await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref: 'refs/sessions/run-0', tip: run0.tip, ids: full!.join('') });
+  reads.clear();
+  t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, 'a good file: the same ids');
+  t.equal(reads.size, 0, 'a good file: nothing read');
 
   // The file of one ref is never used for another, nor for a tip it does not hold.
   const run1 = (await listSessions(archive)).find((s) => s.ref === 'refs/sessions/run-1')!;
   copyFileSync(path, chainIndexPath(archive, 'refs/sessions/run-1'));
-  const ids1 = await chainIds(archive, 'refs/sessions/run-1', run1.tip);
+  const ids1 = await idsOf(archive, 'refs/sessions/run-1', run1.tip);
   t.equal(ids1?.[0], run1.tip, "run-0's file copied in place of run-1's is not believed");
   t.equal(ids1?.length, run1.records);
   t.notOk(ids1?.includes(run0.tip));
@@ -144,7 +154,7 @@ t.test('the chain index: brought up to date when its ref moves on, rebuilt when 
       },
     }) as ObjectStore;
   rmSync(path);
-  t.equal(await chainIds(a, 'refs/sessions/run-0', run0.tip), null, 'a missing record: no ids');
+  t.equal(await idsOf(a, 'refs/sessions/run-0', run0.tip), null, 'a missing record: no ids');
   t.notOk(existsSync(path), 'and no file written');
 });
 
@@ -251,4 +261,31 @@ t.test('<ref>~N is answered from the chain index, the same as walking the chain'
   t.equal((await tapes(['update-ref', 'refs/sessions/run-2', other], { cwd })).code, 0);
   const run0 = (await tapes(['rev-list', 'run-0'], { cwd })).stdout.trim().split('\n');
   t.equal((await tapes(['rev-parse', 'run-2~2'], { cwd })).stdout.trim(), run0[2], 'the moved ref walks its new chain');
+});
+
+t.test('ChainList: an id is held only where an id begins, and read back as written', async (t) => {
+  const { ChainList } = await import('../../src/archive/log/chain-index.js');
+  const a = 'a'.repeat(32) + 'b'.repeat(32);
+  const b = 'c'.repeat(32) + 'd'.repeat(32);
+  const list = ChainList.of([a, b]);
+  t.equal(list.length, 2);
+  t.equal(list.at(0), a);
+  t.equal(list.at(1), b);
+  t.equal(list.at(2), undefined, 'past the end');
+  t.equal(list.at(-1), undefined, 'before the start');
+  t.equal(list.at(0.5), undefined, 'not a position');
+  t.ok(list.has(a) && list.has(b), 'both ids');
+  // The second half of a and the first half of b, side by side in the string: not an id of the chain.
+  t.notOk(list.has('b'.repeat(32) + 'c'.repeat(32)), 'a match across two ids is not one');
+  t.notOk(list.has(a.slice(1)), 'a part of an id is not one');
+  t.same(list.toArray(), [a, b]);
+  t.same(ChainList.of([b, a, b]).toArray(), [b, a, b], 'an id twice');
+  // One that crosses first, then matches where an id begins, is found.
+  const c = 'b'.repeat(32) + 'c'.repeat(32);
+  t.ok(ChainList.of([a, b, c]).has(c), 'found past a match across two ids');
+  t.same(list.below([c]).toArray(), [c, a, b], 'newer ids on top');
+  t.equal(ChainList.parse(a + b.toUpperCase()), undefined, 'upper case is not read');
+  t.equal(ChainList.parse(a + b.slice(1)), undefined, 'a part of an id is not read');
+  t.equal(ChainList.parse(''), undefined, 'nothing is not a chain');
+  t.same(ChainList.parse(a + b)?.toArray(), [a, b]);
 });

@@ -102,7 +102,7 @@ export async function sessionsContaining(archive: Archive, ev: EventView): Promi
       continue;
     }
     const ids = await chainIds(archive, c.name, c.id);
-    if (ids ? ids.includes(ev.id) : await chainHolds(store, c.id, ev)) out.push(c.name);
+    if (ids ? ids.has(ev.id) : await chainHolds(store, c.id, ev)) out.push(c.name);
   }
   return [...new Set(out)];
 }
