@@ -28,7 +28,7 @@ export async function handler(args: Args): Promise<void> {
   const { id } = await archive.resolve(args.object);
   const store = await archive.objects();
   if (args.json) {
-    const { describeObject } = await import('../src/archive/index.js');
+    const { describeObject } = await import('../src/archive/plumbing.js');
     return ctx.json(await describeObject(archive, id));
   }
   const obj = await store.read(id);

@@ -12,7 +12,7 @@ interface Args extends CommandArgs {
 }
 
 export async function handler(args: Args): Promise<void> {
-  const { listChain } = await import('../src/archive/index.js');
+  const { listChain } = await import('../src/archive/plumbing.js');
   const ctx = args.ctx;
   const archive = await ctx.archive();
   const tips: string[] = [];

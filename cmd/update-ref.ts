@@ -13,7 +13,7 @@ interface Args extends CommandArgs {
 
 export async function handler(args: Args): Promise<void> {
   const { checkFullRefName, ZERO_ID } = await import('../src/refs/index.js');
-  const { checkRefTarget } = await import('../src/archive/index.js');
+  const { checkRefTarget } = await import('../src/archive/plumbing.js');
   const { UsageError } = await import('../src/errors/index.js');
   checkFullRefName(args.ref);
   const ctx = args.ctx;
