@@ -38,19 +38,39 @@ export function readDerived(path: string, magic: string, version: number): unkno
   }
 }
 
+/** The body's bytes as written, or undefined as readDerived (a derived file whose body is not JSON). */
+export function readDerivedBytes(path: string, magic: string, version: number): Buffer | undefined {
+  if (linked(path)) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  const nl = bytes.indexOf(10);
+  const head = /^(\S+) (\d+) ([0-9a-f]{64})$/.exec(nl < 0 ? '' : bytes.toString('latin1', 0, nl));
+  if (!head || head[1] !== magic || Number(head[2]) !== version) return undefined;
+  const body = bytes.subarray(nl + 1);
+  return createHash('sha256').update(body).digest('hex') === head[3] ? body : undefined;
+}
+
 /**
  * Writes `value` through a temp file renamed over `path`; failures are
  * swallowed (see the file comment). Returns the file's first line (magic,
  * version, and the SHA-256 of the body) when it was written.
  */
 export async function writeDerived(path: string, magic: string, version: number, value: unknown): Promise<string | undefined> {
-  const body = JSON.stringify(value);
+  return writeDerivedBytes(path, magic, version, JSON.stringify(value));
+}
+
+/** writeDerived of a body given as it is to be written (text or bytes), not as a value to write as JSON. */
+export async function writeDerivedBytes(path: string, magic: string, version: number, body: string | Uint8Array): Promise<string | undefined> {
   const head = `${magic} ${version} ${createHash('sha256').update(body).digest('hex')}`;
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
   if (linked(path)) return undefined;
   try {
     await fs.mkdir(dirname(path), { recursive: true });
-    await fs.writeFile(tmp, `${head}\n${body}`);
+    await fs.writeFile(tmp, typeof body === 'string' ? `${head}\n${body}` : Buffer.concat([Buffer.from(`${head}\n`, 'latin1'), body]));
     await fs.rename(tmp, path);
     return head;
   } catch {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Archive, listSessions } from '../../src/archive/index.js';
 import { chainIds, chainIndexPath, sessionsContaining, timelineCachePath } from '../../src/archive/log/index.js';
 import { CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION } from '../../src/archive/log/chain-index.js';
-import { writeDerived } from '../../src/archive/derived-file.js';
+import { writeDerived, writeDerivedBytes } from '../../src/archive/derived-file.js';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { ObjectStore } from '../../src/odb/index.js';
 import { readEvent } from '../../src/record/index.js';
@@ -102,34 +102,42 @@ t.test('the chain index: brought up to date when its ref moves on, rebuilt when 
   t.same([...reads].sort(), above.slice().sort(), 'only the five records above the old tip were read');
 
   const path = chainIndexPath(archive, 'refs/sessions/run-0');
-  const text = readFileSync(path, 'utf8');
-  // A file whose body was edited (an id swapped) no longer matches its digest.
-  writeFileSync(path, text.replace(full![3]!, full![4]!));
+  const bytes = readFileSync(path);
+  // A file whose body was edited (two ids swapped) no longer matches its digest.
+  const id3 = Buffer.from(full![3]!, 'hex');
+  const id4 = Buffer.from(full![4]!, 'hex');
+  const at3 = bytes.indexOf(id3);
+  const swapped = Buffer.from(bytes);
+  id4.copy(swapped, at3);
+  id3.copy(swapped, at3 + 32);
+  writeFileSync(path, swapped);
   reads.clear();
   t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, 'a damaged file is not believed');
   t.equal(reads.size, run0.records, 'it is rebuilt by reading the chain');
   rmSync(path);
   t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, 'a deleted file is rebuilt');
   t.ok(existsSync(path), 'and written again');
-  // Files whose digest matches but whose ids are not ids (a foreign writer): not believed either.
-  const withId3 = (bad: string) => full!.map((id, i) => (i === 3 ? bad : id)).join('');
-  for (const [what, ids, version] of [
-    ['an id in upper case', withId3(full![3]!.toUpperCase()), CHAIN_INDEX_VERSION],
-    ['an id one digit short', withId3(full![3]!.slice(1)), CHAIN_INDEX_VERSION],
-    ['an id with a non-hex digit', withId3(`${full![3]!.slice(0, 63)}g`), CHAIN_INDEX_VERSION],
-    ['a number for the ids', 7, CHAIN_INDEX_VERSION],
-    ['no ids', '', CHAIN_INDEX_VERSION],
-    ['the ids as an array of strings', full, CHAIN_INDEX_VERSION],
+  // Files whose digest matches but whose body is not a chain of this ref (a foreign writer): not believed either.
+  const ids = Buffer.from(full!.join(''), 'hex');
+  const body = (ref: string, rest: Buffer) => Buffer.concat([Buffer.from(`${ref}\n`), rest]);
+  for (const [what, b, version] of [
+    ['an id one byte short', body('refs/sessions/run-0', ids.subarray(0, ids.length - 1)), CHAIN_INDEX_VERSION],
+    ['a byte too many', body('refs/sessions/run-0', Buffer.concat([ids, Buffer.from([0])])), CHAIN_INDEX_VERSION],
+    ['no ids', body('refs/sessions/run-0', Buffer.alloc(0)), CHAIN_INDEX_VERSION],
+    ['no newline after the ref', Buffer.concat([Buffer.from('refs/sessions/run-0'), ids]), CHAIN_INDEX_VERSION],
+    ["another ref's name", body('refs/sessions/run-1', ids), CHAIN_INDEX_VERSION],
+    ['the ids in hex', Buffer.from(`refs/sessions/run-0\n${full!.join('')}`), CHAIN_INDEX_VERSION],
+    ['the first version\'s JSON body', Buffer.from(JSON.stringify({ ref: 'refs/sessions/run-0', tip: run0.tip, ids: full })), CHAIN_INDEX_VERSION],
     // The first version's form, under its own version: another version, rebuilt.
-    ['a file of the first version', full, 1],
+    ['a file of the first version', Buffer.from(JSON.stringify({ ref: 'refs/sessions/run-0', tip: run0.tip, ids: full })), 1],
   ] as const) {
-    await writeDerived(path, CHAIN_INDEX_MAGIC, version, { ref: 'refs/sessions/run-0', tip: run0.tip, ids });
+    await writeDerivedBytes(path, CHAIN_INDEX_MAGIC, version, b);
     reads.clear();
     t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, `${what}: the file is not believed`);
     t.equal(reads.size, run0.records, `${what}: the chain is read again`);
   }
   // Written back in its own form, it is believed: the cases above differ from it only where they say.
-  await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref: 'refs/sessions/run-0', tip: run0.tip, ids: full!.join('') });
+  await writeDerivedBytes(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, body('refs/sessions/run-0', ids));
   reads.clear();
   t.same(await idsOf(archive, 'refs/sessions/run-0', run0.tip), full, 'a good file: the same ids');
   t.equal(reads.size, 0, 'a good file: nothing read');
@@ -203,6 +211,9 @@ t.test('gc removes the chain and timeline files of refs that are gone, and files
   const gone = chainIndexPath(archive, 'refs/sessions/run-1');
   for (const p of [...kept, gone]) t.ok(existsSync(p), 'built');
   const junk = join(join(cwd, '.tapes', 'index', 'chains'), 'not-a-chain.json');
+  // A chain file of the first version (JSON, named .json), as an older tapes left it: not of its kind now.
+  const older = chainIndexPath(archive, 'refs/sessions/run-0').replace(/\.ids$/, '.json');
+  await writeDerived(older, CHAIN_INDEX_MAGIC, 1, { ref: 'refs/sessions/run-0', tip: 'x', ids: [] });
   writeFileSync(junk, 'torn');
   const dirInside = join(cwd, '.tapes', 'index', 'chains', 'a-directory');
   mkdirSync(dirInside);
@@ -214,7 +225,8 @@ t.test('gc removes the chain and timeline files of refs that are gone, and files
   t.equal(del.code, 0, del.stderr);
   const gc = await tapes(['gc', '--json'], { cwd });
   t.equal(gc.code, 0, gc.stderr);
-  t.equal((JSON.parse(gc.stdout) as { index_removed: number }).index_removed, 3, 'the deleted ref’s chain and timeline files, and the junk file');
+  t.equal((JSON.parse(gc.stdout) as { index_removed: number }).index_removed, 4, 'the deleted ref’s chain and timeline files, the junk file and the first version\'s file');
+  t.notOk(existsSync(older), "a first version's chain file is removed");
   t.notOk(existsSync(timeline), "the deleted ref's timeline is removed");
   t.notOk(existsSync(gone), "the deleted ref's chain file is removed");
   t.notOk(existsSync(junk), 'a file that is not a chain file is removed');
@@ -284,8 +296,9 @@ t.test('ChainList: an id is held only where an id begins, and read back as writt
   const c = 'b'.repeat(32) + 'c'.repeat(32);
   t.ok(ChainList.of([a, b, c]).has(c), 'found past a match across two ids');
   t.same(list.below([c]).toArray(), [c, a, b], 'newer ids on top');
-  t.equal(ChainList.parse(a + b.toUpperCase()), undefined, 'upper case is not read');
-  t.equal(ChainList.parse(a + b.slice(1)), undefined, 'a part of an id is not read');
-  t.equal(ChainList.parse(''), undefined, 'nothing is not a chain');
-  t.same(ChainList.parse(a + b)?.toArray(), [a, b]);
+  t.notOk(list.has(a.toUpperCase()), 'an id in upper case names no record');
+  t.notOk(list.has(`${a.slice(0, 63)}g`), 'nor one with a digit that is not hex');
+  t.equal(ChainList.parse(Buffer.from(a + b.slice(2), 'hex')), undefined, 'a part of an id is not read');
+  t.equal(ChainList.parse(Buffer.alloc(0)), undefined, 'nothing is not a chain');
+  t.same(ChainList.parse(Buffer.from(a + b, 'hex'))?.toArray(), [a, b]);
 });

@@ -11,84 +11,93 @@ import { isTapesError } from '../../errors/index.js';
 import { ID_HEX_LENGTH } from '../../hash/index.js';
 import { readEvent } from '../../record/index.js';
 import type { Archive } from '../archive.js';
-import { derivedPath, readDerived, writeDerived } from '../derived-file.js';
+import { derivedPath, readDerivedBytes, writeDerivedBytes } from '../derived-file.js';
 
 export const CHAIN_INDEX_MAGIC = 'tapes-chain';
-// 2: the ids as one string, each 64 hex digits, tip first. Version 1 held an
-// array of strings: parsing and checking 2,331 of them for the longest
-// session of the scale corpus cost `show` (which reads the file of every
-// chain of the record's session, four there) more than the rest of the look.
+// 2: the body is the ref's name, a newline, then the chain's ids as bytes,
+// 32 to an id, tip first. Version 1 held JSON, the ids an array of hex
+// strings: parsing and checking 2,331 of them for the longest session of
+// the scale corpus cost `show` (which reads the file of every chain of the
+// record's session, four there) more than the rest of the look. Any 32
+// bytes are an id, so there is nothing left to check but the length.
 export const CHAIN_INDEX_VERSION = 2;
-const HEX_RE = /^[0-9a-f]*$/;
+const ID_BYTES = ID_HEX_LENGTH / 2;
+const HEX_ID_RE = /^[0-9a-f]{64}$/;
 
-/** What a chain file holds. */
-export interface ChainFile {
-  ref: string;
-  tip: string;
-  /** The chain's ids, tip first, down to its first record, written one after another. */
-  ids: string;
-}
-
-/** The ids of a chain, tip first, held as the one string its file holds them in. */
+/** The ids of a chain, tip first, held as the bytes its file holds them in. */
 export class ChainList {
-  /** `hex`: ids of 64 lowercase hex digits, one after another (checked by the caller). */
-  private constructor(private readonly hex: string) {}
+  /** `bytes`: ids of 32 bytes, one after another. */
+  private constructor(private readonly bytes: Buffer) {}
 
+  /** From ids in hex, tip first. */
   static of(ids: readonly string[]): ChainList {
-    return new ChainList(ids.join(''));
+    return new ChainList(Buffer.from(ids.join(''), 'hex'));
   }
 
-  /** From a file's string, when it is a whole number of ids, all lowercase hex. */
-  static parse(hex: string): ChainList | undefined {
-    return hex.length > 0 && hex.length % ID_HEX_LENGTH === 0 && HEX_RE.test(hex) ? new ChainList(hex) : undefined;
+  /** From a file's bytes, when they are a whole number of ids (one at least). */
+  static parse(bytes: Buffer): ChainList | undefined {
+    return bytes.length > 0 && bytes.length % ID_BYTES === 0 ? new ChainList(bytes) : undefined;
   }
 
   get length(): number {
-    return this.hex.length / ID_HEX_LENGTH;
+    return this.bytes.length / ID_BYTES;
   }
 
   /** The id `i` records below the tip (0: the tip). */
   at(i: number): string | undefined {
-    return Number.isInteger(i) && i >= 0 && i < this.length ? this.hex.slice(i * ID_HEX_LENGTH, (i + 1) * ID_HEX_LENGTH) : undefined;
+    return Number.isInteger(i) && i >= 0 && i < this.length ? this.bytes.toString('hex', i * ID_BYTES, (i + 1) * ID_BYTES) : undefined;
   }
 
-  /** Whether the chain holds `id` (a whole id, 64 lowercase hex digits). */
+  /** Whether the chain holds `id` (64 lowercase hex digits; anything else names no record). */
   has(id: string): boolean {
-    if (id.length !== ID_HEX_LENGTH) return false;
+    if (!HEX_ID_RE.test(id)) return false;
+    const want = Buffer.from(id, 'hex');
     // A match counts only where an id begins: not across two ids.
-    for (let at = this.hex.indexOf(id); at !== -1; at = this.hex.indexOf(id, at + 1)) if (at % ID_HEX_LENGTH === 0) return true;
+    for (let at = this.bytes.indexOf(want); at !== -1; at = this.bytes.indexOf(want, at + 1)) if (at % ID_BYTES === 0) return true;
     return false;
   }
 
   toArray(): string[] {
     const out: string[] = new Array(this.length);
-    for (let i = 0; i < out.length; i++) out[i] = this.hex.slice(i * ID_HEX_LENGTH, (i + 1) * ID_HEX_LENGTH);
+    for (let i = 0; i < out.length; i++) out[i] = this.bytes.toString('hex', i * ID_BYTES, (i + 1) * ID_BYTES);
     return out;
   }
 
-  /** This chain with `newer` (ids above its tip, newest first) on top. */
+  /** This chain with `newer` (ids above its tip, in hex, newest first) on top. */
   below(newer: readonly string[]): ChainList {
-    return new ChainList(newer.join('') + this.hex);
+    return new ChainList(Buffer.concat([Buffer.from(newer.join(''), 'hex'), this.bytes]));
   }
 
-  /** The string a file holds. */
-  text(): string {
-    return this.hex;
+  /** The bytes a file holds. */
+  raw(): Buffer {
+    return this.bytes;
   }
 }
 
 /** The file holding `ref`'s chain: named by a digest of the ref name (names may nest and hold any character a ref allows). */
 export function chainIndexPath(archive: Archive, ref: string): string {
-  return derivedPath(archive.dir, `chains/${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.json`);
+  return derivedPath(archive.dir, `chains/${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.ids`);
 }
 
-function parse(value: unknown, ref: string): { tip: string; ids: ChainList } | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Partial<Record<keyof ChainFile, unknown>>;
-  if (v.ref !== ref || typeof v.tip !== 'string' || typeof v.ids !== 'string') return undefined;
-  const ids = ChainList.parse(v.ids);
-  if (ids === undefined || ids.at(0) !== v.tip) return undefined;
-  return { tip: v.tip, ids };
+/** The ref a chain file names, or undefined when it is not a chain file of this version. */
+export function chainFileRef(path: string): string | undefined {
+  const body = readDerivedBytes(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION);
+  const nl = body?.indexOf(10) ?? -1;
+  return body && nl >= 0 && ChainList.parse(body.subarray(nl + 1)) ? body.toString('utf8', 0, nl) : undefined;
+}
+
+/** A chain file's body: the ref's name, a newline, the ids. */
+export function chainFileBody(ref: string, ids: ChainList): Buffer {
+  return Buffer.concat([Buffer.from(`${ref}\n`, 'utf8'), ids.raw()]);
+}
+
+function parse(body: Buffer | undefined, ref: string): { tip: string; ids: ChainList } | undefined {
+  if (body === undefined) return undefined;
+  const nl = body.indexOf(10);
+  if (nl < 0 || body.toString('utf8', 0, nl) !== ref) return undefined;
+  const ids = ChainList.parse(body.subarray(nl + 1));
+  const tip = ids?.at(0);
+  return ids && tip ? { tip, ids } : undefined;
 }
 
 /**
@@ -98,7 +107,7 @@ function parse(value: unknown, ref: string): { tip: string; ids: ChainList } | u
  */
 export async function chainIds(archive: Archive, ref: string, tip: string): Promise<ChainList | null> {
   const path = chainIndexPath(archive, ref);
-  const cached = parse(readDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION), ref);
+  const cached = parse(readDerivedBytes(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION), ref);
   if (cached && cached.tip === tip) return cached.ids;
   const store = await archive.objects();
   const ids: string[] = [];
@@ -121,6 +130,6 @@ export async function chainIds(archive: Archive, ref: string, tip: string): Prom
     }
   }
   list ??= ChainList.of(ids);
-  if (!archive.readOnly) await writeDerived(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, { ref, tip, ids: list.text() } satisfies ChainFile);
+  if (!archive.readOnly) await writeDerivedBytes(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, chainFileBody(ref, list));
   return list;
 }

@@ -6,14 +6,25 @@ import { join } from 'node:path';
 import { entryKind } from '../../odb/index.js';
 import type { Archive } from '../archive.js';
 import { derivedPath, readDerived } from '../derived-file.js';
-import { CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION, chainIndexPath } from './chain-index.js';
+import { chainFileRef, chainIndexPath } from './chain-index.js';
 import { TIMELINE_CACHE_MAGIC, TIMELINE_CACHE_VERSION, timelineCachePath } from './timeline-cache.js';
 import { ABBREV_MEMO_MAGIC, ABBREV_MEMO_VERSION, AbbrevMemo } from './abbrev-memo.js';
 
+/** The ref a JSON derived file names, or undefined (not a file of its kind). */
+const jsonRef = (path: string, magic: string, version: number): string | undefined => {
+  const body = readDerived(path, magic, version) as { ref?: unknown } | undefined;
+  return body && typeof body.ref === 'string' ? body.ref : undefined;
+};
+
 const KINDS = [
-  { dir: 'chains', magic: CHAIN_INDEX_MAGIC, version: CHAIN_INDEX_VERSION, pathOf: chainIndexPath },
-  { dir: 'timelines', magic: TIMELINE_CACHE_MAGIC, version: TIMELINE_CACHE_VERSION, pathOf: timelineCachePath },
-  { dir: 'abbrev', magic: ABBREV_MEMO_MAGIC, version: ABBREV_MEMO_VERSION, pathOf: (archive: Archive, ref: string) => AbbrevMemo.path(archive, ref) },
+  { dir: 'chains', name: /^[0-9a-f]{32}\.ids$/, refOf: chainFileRef, pathOf: chainIndexPath },
+  { dir: 'timelines', name: /^[0-9a-f]{32}\.json$/, refOf: (p: string) => jsonRef(p, TIMELINE_CACHE_MAGIC, TIMELINE_CACHE_VERSION), pathOf: timelineCachePath },
+  {
+    dir: 'abbrev',
+    name: /^[0-9a-f]{32}\.json$/,
+    refOf: (p: string) => jsonRef(p, ABBREV_MEMO_MAGIC, ABBREV_MEMO_VERSION),
+    pathOf: (archive: Archive, ref: string) => AbbrevMemo.path(archive, ref),
+  },
 ];
 
 /**
@@ -32,11 +43,11 @@ export async function pruneRefIndexes(archive: Archive): Promise<number> {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (!e.isFile()) continue;
       const path = join(dir, e.name);
-      const body = /^[0-9a-f]{32}\.json$/.test(e.name) ? (readDerived(path, kind.magic, kind.version) as { ref?: unknown } | undefined) : undefined;
+      const ref = kind.name.test(e.name) ? kind.refOf(path) : undefined;
       let keep = false;
-      if (body && typeof body.ref === 'string' && kind.pathOf(archive, body.ref) === path) {
+      if (ref !== undefined && kind.pathOf(archive, ref) === path) {
         try {
-          keep = (await archive.refs.read(body.ref)) !== undefined;
+          keep = (await archive.refs.read(ref)) !== undefined;
         } catch {
           keep = false; // not a valid ref name, or an unreadable ref: its file is no use
         }
