@@ -3,10 +3,10 @@
 // objects first. `tapes stats` shares the filters and the price file option
 // (cmd/lib/session-selection.ts).
 import type { CommandArgs } from './lib/run-context.js';
-import type { SessionSummary } from '../src/archive/sessions/index.js';
+import type { SessionListing } from '../src/archive/sessions/index.js';
 import { write } from './lib/io.js';
 import { sessionJson } from '../src/view/json/sessions.js';
-import { agentsBySession, listReporting, readSelection, topLevel, type FilterArgs } from './lib/session-selection.js';
+import { agentsBySession, listListingsReporting, readSelection, topLevel, type FilterArgs } from './lib/session-selection.js';
 
 interface Args extends CommandArgs, FilterArgs {
   sort: 'date' | 'duration' | 'tokens' | 'cost';
@@ -16,7 +16,7 @@ interface Args extends CommandArgs, FilterArgs {
 }
 
 interface Row {
-  summary: SessionSummary;
+  summary: SessionListing;
   depth: 0 | 1;
 }
 
@@ -29,7 +29,7 @@ export async function handler(args: Args): Promise<void> {
   const io = ctx.io;
   const { filter, table } = await readSelection(ctx, args);
   const archive = await ctx.archive();
-  const all = await listReporting(ctx, archive);
+  const all = await listListingsReporting(ctx, archive);
   const agents = agentsBySession(all, parentRef);
   // Subagent chains whose session is gone are listed as sessions of their own.
   const top = topLevel(all, args.agents, parentRef);

@@ -2,7 +2,7 @@
 // anything else, the listing with damaged chains reported, and which chains
 // are listed at the top level.
 import type { Archive } from '../../src/archive/archive.js';
-import type { SessionFilter, SessionSummary } from '../../src/archive/sessions/index.js';
+import type { SessionFilter, SessionListing, SessionSummary } from '../../src/archive/sessions/index.js';
 import type { PriceTable } from '../../src/archive/pricing.js';
 import type { RunContext } from './run-context.js';
 import { compareStrings } from '../../src/archive/sessions/filter.js';
@@ -42,18 +42,26 @@ export async function readSelection(ctx: RunContext, args: FilterArgs): Promise<
 /** Lists the chains, reporting each one that cannot be read on stderr and in the exit status, as log does for a damaged record. */
 export async function listReporting(ctx: RunContext, archive: Archive): Promise<SessionSummary[]> {
   const { listSessions } = await import('../../src/archive/sessions/index.js');
-  return listSessions(archive, {
-    onError: (ref, err) => {
-      const e = err as { message?: string; exitCode?: number };
-      ctx.io.stderr.write(`tapes: error: ${ref}: ${e.message ?? String(err)}\n`);
-      if (ctx.exitCode === 0) ctx.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
-    },
-  });
+  return listSessions(archive, { onError: reportTo(ctx) });
+}
+
+/** listReporting of what `tapes sessions` lists: the summaries without their details by kind and tool (listSessionListings). */
+export async function listListingsReporting(ctx: RunContext, archive: Archive): Promise<SessionListing[]> {
+  const { listSessionListings } = await import('../../src/archive/sessions/index.js');
+  return listSessionListings(archive, { onError: reportTo(ctx) });
+}
+
+function reportTo(ctx: RunContext): (ref: string, err: unknown) => void {
+  return (ref, err) => {
+    const e = err as { message?: string; exitCode?: number };
+    ctx.io.stderr.write(`tapes: error: ${ref}: ${e.message ?? String(err)}\n`);
+    if (ctx.exitCode === 0) ctx.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
+  };
 }
 
 /** Subagent chains by the ref of their session, oldest first. */
-export function agentsBySession(all: SessionSummary[], parentRef: (s: SessionSummary) => string | null): Map<string, SessionSummary[]> {
-  const out = new Map<string, SessionSummary[]>();
+export function agentsBySession<T extends SessionListing>(all: readonly T[], parentRef: (s: T) => string | null): Map<string, T[]> {
+  const out = new Map<string, T[]>();
   for (const s of all) {
     const p = parentRef(s);
     if (p) out.set(p, [...(out.get(p) ?? []), s]);
@@ -63,7 +71,7 @@ export function agentsBySession(all: SessionSummary[], parentRef: (s: SessionSum
 }
 
 /** The chains listed at the top level: sessions, and with --agents the subagent chains whose session is gone. */
-export function topLevel(all: SessionSummary[], agents: boolean | undefined, parentRef: (s: SessionSummary) => string | null): SessionSummary[] {
+export function topLevel<T extends SessionListing>(all: readonly T[], agents: boolean | undefined, parentRef: (s: T) => string | null): T[] {
   const sessionRefs = new Set(all.filter((s) => s.parent_session === null).map((s) => s.ref));
   return all.filter((s) => s.parent_session === null || (agents && !sessionRefs.has(parentRef(s)!)));
 }

@@ -154,6 +154,26 @@ t.test('plan with the memo after another writer rewrote the file: the file is re
   t.same(await update(a), { stale: [], listed: next.listed }, 'which is what the file holds');
 });
 
+t.test('plan with the memo after another writer rewrote session-details.json: the files are read', async (t) => {
+  const a = await copyOfArchive(t);
+  const details = join(a, '.tapes', 'index', 'session-details.json');
+  const memo: SessionsMemo = {};
+  const first = await update(a, memo);
+  t.equal(memo.detailsHead, firstLine(details), 'finish kept the details file\'s first line too');
+  // Another process's details: one chain's tool counts changed (sessions.json left as it was).
+  const changed = first.listed.find((s) => Object.keys(s.tools).length > 0)!;
+  const theirs = first.listed.map((s) => [s.ref, s.tip, s.records_by_kind, s === changed ? { other: { calls: 99, errors: 0 } } : s.tools, s.tool_time]);
+  const written = await writeDerived(details, 'tapes-session-details', SESSION_INDEX_VERSION, theirs);
+  t.ok(written, 'the other writer wrote');
+  const next = await update(a, memo);
+  t.same(next.stale, [], 'nothing to summarise: both files read, every entry of its tip');
+  t.same(next.listed.find((s) => s.ref === changed.ref)?.tools, { other: { calls: 99, errors: 0 } }, "the file's counts, not the memo's");
+  // Nothing written, so the memo still holds what this process wrote, which the file no longer begins with: read again.
+  t.not(memo.detailsHead, firstLine(details), 'the memo is not what the file begins with');
+  const again = await update(a, memo);
+  t.same(again.listed.find((s) => s.ref === changed.ref)?.tools, { other: { calls: 99, errors: 0 } }, "asked again: the file's counts again");
+});
+
 t.test('finish with nothing changed leaves the memo as it was', async (t) => {
   const a = await copyOfArchive(t);
   const path = sessionsFile(a);
@@ -192,7 +212,9 @@ t.test('finish that cannot write leaves no summaries in the memo', async (t) => 
   t.ok(linked.listed.some((s) => s.ref === ref && s.tip === ids[1]), 'the moved chain summarised');
   t.equal(memo.head, undefined, 'a symlinked sessions.json: no first line kept');
   t.equal(memo.index, undefined, 'and no summaries');
-  t.same(readFileSync(elsewhere, 'utf8').split('\n')[1], JSON.stringify(first.listed), 'the file the link names is untouched');
+  // The file holds what `tapes sessions` lists: the summaries but for their counts by kind and tool (session-details.json).
+  const listings = first.listed.map(({ records_by_kind: _k, tools: _t, tool_time: _tt, ...l }) => l);
+  t.same(readFileSync(elsewhere, 'utf8').split('\n')[1], JSON.stringify(listings), 'the file the link names is untouched');
   rmSync(path);
   const restored = await update(a, memo);
   t.equal(memo.head, firstLine(path), 'written again: kept again');

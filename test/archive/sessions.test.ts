@@ -5,7 +5,7 @@
 // Also the pieces the summaries are made of: titles, Codex token
 // counts, --since values and price overrides.
 import t from 'tap';
-import { promises as fs, readFileSync, rmSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
@@ -91,34 +91,47 @@ t.test('a deleted, torn, edited, foreign or unwritable index gives the same outp
   const cwd = await corpusArchive(t);
   const before = await listing(cwd);
   const good = readFileSync(indexFile(cwd), 'utf8');
-  // The good index's entries changed by `edit`, written back under this version with a checksum that matches.
-  const withBody = async (edit: (entries: Array<Record<string, unknown>>) => unknown[]) => {
-    const entries = JSON.parse(good.slice(good.indexOf('\n') + 1)) as Array<Record<string, unknown>>;
+  const details = join(cwd, '.tapes', 'index', 'session-details.json');
+  const goodDetails = readFileSync(details, 'utf8');
+  // A file's entries changed by `edit`, written back under this version with a checksum that matches.
+  const rewrite = async (path: string, magic: string, text: string, edit: (entries: unknown[]) => unknown[]) => {
+    const entries = JSON.parse(text.slice(text.indexOf('\n') + 1)) as unknown[];
     const body = JSON.stringify(edit(entries));
     const { createHash } = await import('node:crypto');
-    await fs.writeFile(indexFile(cwd), `tapes-session-index ${SESSION_INDEX_VERSION} ${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    await fs.writeFile(path, `${magic} ${SESSION_INDEX_VERSION} ${createHash('sha256').update(body).digest('hex')}\n${body}`);
   };
+  const withBody = (edit: (entries: Array<Record<string, unknown>>) => unknown[]) =>
+    rewrite(indexFile(cwd), 'tapes-session-index', good, edit as (entries: unknown[]) => unknown[]);
+  // session-details.json's entries are [ref, tip, records_by_kind, tools, tool_time].
+  const withDetails = (i: number, at: 1 | 2 | 3 | 4, value: unknown) =>
+    rewrite(details, 'tapes-session-details', goodDetails, (entries) => entries.map((e, n) => (n === i ? (e as unknown[]).map((x, k) => (k === at ? value : x)) : e)));
   const cases: Array<[string, () => Promise<void>]> = [
     ['deleted', () => fs.rm(indexFile(cwd))],
     ['torn in half', () => fs.writeFile(indexFile(cwd), good.slice(0, good.length >> 1))],
     ['garbage', () => fs.writeFile(indexFile(cwd), Buffer.from([0xff, 0xfe, 0, 1, 2, 3]))],
     ['empty', () => fs.writeFile(indexFile(cwd), '')],
     ['plain JSON of the old layout', () => fs.writeFile(indexFile(cwd), JSON.stringify({ version: 1, sessions: {} }))],
-    ['another version', () => fs.writeFile(indexFile(cwd), good.replace(/^tapes-session-index 2 /, 'tapes-session-index 99 '))],
+    ['another version', () => fs.writeFile(indexFile(cwd), good.replace(/^tapes-session-index \d+ /, 'tapes-session-index 99 '))],
     // Valid JSON, plausible numbers, but not what was written: the checksum notices.
     ['a count edited', () => fs.writeFile(indexFile(cwd), good.replace(/"records":(\d+)/, (_m, n) => `"records":${Number(n) + 1000}`))],
     ['an entry of the wrong shape, checksum fixed up', () => withBody((entries) => [{ ref: 'refs/sessions/x', tip: 'nope' }, ...entries.slice(1)])],
     // Each entry right but for one field deep inside it (the checks read back every field): that entry is summarised again.
-    ['a tool count that is not a number, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 0 ? { ...e, tools: { ...(e.tools as object), Bash: { calls: '1', errors: 0 } } } : e)))],
     ['a model without its cache_write tokens, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 1 ? { ...e, tokens_by_model: { m: { input: 1, output: 1, cache_read: 1 } } } : e)))],
-    ['a tool time without its count, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 0 ? { ...e, tool_time: { Read: { ms: 5 } } } : e)))],
-    ['a kind count that is null, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 1 ? { ...e, records_by_kind: { user: null } } : e)))],
     ['a model that is not a string, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 0 ? { ...e, models: [7] } : e)))],
+    ['tokens without their output, checksum fixed up', () => withBody((entries) => entries.map((e, i) => (i === 2 ? { ...e, tokens: { input: 1, cache_read: 0, cache_write: 0 } } : e)))],
+    // The details file (counts by kind and tool, times by tool), damaged the same ways.
+    ['the details deleted', () => fs.rm(details)],
+    ['the details torn in half', () => fs.writeFile(details, goodDetails.slice(0, goodDetails.length >> 1))],
+    ['a tool count that is not a number in the details, checksum fixed up', () => withDetails(0, 3, { Bash: { calls: '1', errors: 0 } })],
+    ['a tool time without its count in the details, checksum fixed up', () => withDetails(0, 4, { Read: { ms: 5 } })],
+    ['a kind count that is null in the details, checksum fixed up', () => withDetails(1, 2, { user: null })],
+    ['details of another tip, checksum fixed up', () => withDetails(1, 1, 'f'.repeat(64))],
   ];
   for (const [what, damage] of cases) {
     await damage();
     t.equal(await listing(cwd), before, `${what}: same output`);
     t.equal(readFileSync(indexFile(cwd), 'utf8'), good, `${what}: the index is rebuilt, byte for byte`);
+    t.equal(readFileSync(details, 'utf8'), goodDetails, `${what}: and its details`);
   }
   // A directory where the index should be: nothing can be written, the answer is still right.
   await fs.rm(indexFile(cwd));
@@ -327,4 +340,18 @@ t.test('a price file wins over the built-in table wherever it matches', async (t
     t.throws(() => parsePriceTable(text, 'p.json'), { code: 'InvalidInputError', message: problem }, text);
     t.throws(() => parsePriceTable(text, 'p.json'), { message: /^pricing file p\.json: / }, 'the message names the file');
   }
+});
+
+t.test('`tapes sessions` reads sessions.json alone: the details by kind and tool are for stats', async (t) => {
+  const cwd = await corpusArchive(t);
+  const details = join(cwd, '.tapes', 'index', 'session-details.json');
+  const list = await run(cwd, ['sessions', '--json']);
+  const good = readFileSync(details, 'utf8');
+  await fs.rm(details);
+  t.equal((await run(cwd, ['sessions', '--json'])).stdout, list.stdout, 'the same listing without the details file');
+  t.notOk(existsSync(details), 'which sessions neither needed nor wrote');
+  const stats = await run(cwd, ['stats', '--json']);
+  t.equal(stats.code, 0, stats.stderr);
+  t.equal(readFileSync(details, 'utf8'), good, 'stats wants the details: written again, byte for byte');
+  t.match(stats.stdout, /"tools"/, 'and shows them');
 });

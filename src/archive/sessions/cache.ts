@@ -1,7 +1,16 @@
-// The derived index that keeps session summaries: .tapes/index/sessions.json.
-// The index is never the source of truth: an entry is trusted only while its
-// ref still points at the tip it was computed from, and is recomputed from the
-// objects otherwise; a missing, damaged or older-version index is rebuilt.
+// The derived index that keeps session summaries: .tapes/index/sessions.json,
+// and beside it session-details.json. The index is never the source of
+// truth: an entry is trusted only while its ref still points at the tip it
+// was computed from, and is recomputed from the objects otherwise; a
+// missing, damaged or older-version index is rebuilt.
+//
+// A summary is kept in two files: what `tapes sessions` lists (sessions.json)
+// and its per-kind, per-tool counts and times (session-details.json), which
+// only `tapes stats` and the other readers of whole summaries want. They
+// were 37 % of one file's bytes on the scale corpus and more of its parsing
+// (objects keyed by tool name), which `tapes sessions` paid at every run.
+// Both are written together, from the same summaries; each entry of either
+// holds the tip it was computed from.
 import { existsSync } from 'node:fs';
 import { derivedHead, derivedPath, readDerived, writeDerived } from '../derived-file.js';
 import { AGENTS_PREFIX, SESSIONS_PREFIX, shortRefName } from '../../refs/index.js';
@@ -9,21 +18,59 @@ import { refsWithStatCache } from '../ref-stat-cache.js';
 import type { Archive } from '../archive.js';
 import { summariseSession, type SessionSummary, type ToolCount, type ToolTime } from './summary.js';
 
+/** What `tapes sessions` lists of a chain: its summary without the counts by kind and tool and the times by tool. */
+export type SessionListing = Omit<SessionSummary, 'records_by_kind' | 'tools' | 'tool_time'>;
+
+/** A summary's counts by kind and tool and times by tool, with the tip they were computed from. */
+interface SessionDetails extends Pick<SessionSummary, 'records_by_kind' | 'tools' | 'tool_time'> {
+  tip: string;
+}
+
 /** Bumped whenever a summary would come out differently, so older indexes are rebuilt. */
-export const SESSION_INDEX_VERSION = 4;
+export const SESSION_INDEX_VERSION = 5;
 const INDEX_MAGIC = 'tapes-session-index';
+const DETAILS_MAGIC = 'tapes-session-details';
 
 function indexPath(archive: Archive): string {
   return derivedPath(archive.dir, 'sessions.json');
 }
 
+function detailsPath(archive: Archive): string {
+  return derivedPath(archive.dir, 'session-details.json');
+}
+
 /** The index's entries, or an empty map when it is missing, damaged or from another version. */
-function readIndex(path: string): Map<string, SessionSummary> {
+function readIndex(path: string): Map<string, SessionListing> {
   const parsed = readDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION);
   if (!Array.isArray(parsed)) return new Map();
-  const out = new Map<string, SessionSummary>();
-  for (const s of parsed as unknown[]) if (isSummary(s)) out.set(s.ref, s);
+  const out = new Map<string, SessionListing>();
+  for (const s of parsed as unknown[]) if (isListing(s)) out.set(s.ref, s);
   return out;
+}
+
+/** The details file's entries by ref ([ref, tip, records_by_kind, tools, tool_time]), or an empty map as readIndex. */
+function readDetails(path: string): Map<string, SessionDetails> {
+  const parsed = readDerived(path, DETAILS_MAGIC, SESSION_INDEX_VERSION);
+  if (!Array.isArray(parsed)) return new Map();
+  const out = new Map<string, SessionDetails>();
+  for (const e of parsed as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 5) continue;
+    const [ref, tip, records_by_kind, tools, tool_time] = e as unknown[];
+    if (typeof ref !== 'string' || typeof tip !== 'string' || !isCountMap(records_by_kind) || !isToolCounts(tools) || !isToolTimes(tool_time)) continue;
+    out.set(ref, { tip, records_by_kind, tools, tool_time } as SessionDetails);
+  }
+  return out;
+}
+
+/** A summary put back together from its two entries. */
+function joined(listing: SessionListing, d: SessionDetails): SessionSummary {
+  return { ...listing, records_by_kind: d.records_by_kind, tools: d.tools, tool_time: d.tool_time };
+}
+
+/** A summary's entry in sessions.json: all of it but the details. */
+function listingOf(s: SessionSummary): SessionListing {
+  const { records_by_kind: _k, tools: _t, tool_time: _tt, ...listing } = s;
+  return listing;
 }
 
 // The checks of an entry read back, as module functions and plain loops:
@@ -76,28 +123,28 @@ function isToolTimes(v: unknown): boolean {
   return true;
 }
 
-function isSummary(x: unknown): x is SessionSummary {
+function isListing(x: unknown): x is SessionListing {
   if (x === null || typeof x !== 'object') return false;
-  const s = x as SessionSummary;
+  const s = x as SessionListing;
   if (!isStr(s.ref) || !isStr(s.name) || !isStr(s.tip) || typeof s.records !== 'number') return false;
   if (!isStrOrNull(s.start) || !isStrOrNull(s.end) || (s.duration_ms !== null && typeof s.duration_ms !== 'number')) return false;
   if (!Array.isArray(s.models)) return false;
   for (const m of s.models) if (!isStr(m)) return false;
   if (!isStrOrNull(s.harness) || !isStrOrNull(s.harness_version) || !isStrOrNull(s.cwd) || !isStrOrNull(s.git_branch)) return false;
   if (!isStrOrNull(s.title) || !isStrOrNull(s.parent_session) || !isStrOrNull(s.tip_session_id) || !isStrOrNull(s.tip_format)) return false;
-  return (
-    isTokens(s.tokens) &&
-    isTokensMap(s.tokens_by_model) &&
-    typeof s.tool_calls === 'number' &&
-    typeof s.tool_errors === 'number' &&
-    isCountMap(s.records_by_kind) &&
-    isToolCounts(s.tools) &&
-    isToolTimes(s.tool_time)
-  );
+  return isTokens(s.tokens) && isTokensMap(s.tokens_by_model) && typeof s.tool_calls === 'number' && typeof s.tool_errors === 'number';
 }
 
-function writeIndex(path: string, sessions: SessionSummary[]): Promise<string | undefined> {
-  return writeDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION, sessions);
+/** Writes both files of the summaries; returns the first lines written (undefined: a file not written). */
+async function writeIndex(path: string, details: string, sessions: SessionSummary[]): Promise<{ head?: string; detailsHead?: string }> {
+  const head = await writeDerived(path, INDEX_MAGIC, SESSION_INDEX_VERSION, sessions.map(listingOf));
+  const detailsHead = await writeDerived(
+    details,
+    DETAILS_MAGIC,
+    SESSION_INDEX_VERSION,
+    sessions.map((s) => [s.ref, s.tip, s.records_by_kind, s.tools, s.tool_time]),
+  );
+  return { head, detailsHead };
 }
 
 // Beside the summaries, the little that finding a record's sessions needs
@@ -120,7 +167,7 @@ function tipsPath(archive: Archive): string {
   return derivedPath(archive.dir, 'session-tips.json');
 }
 
-function writeTips(path: string, sessions: SessionSummary[]): Promise<string | undefined> {
+function writeTips(path: string, sessions: readonly SessionListing[]): Promise<string | undefined> {
   return writeDerived(
     path,
     TIPS_MAGIC,
@@ -191,7 +238,9 @@ export interface ListOptions {
 export interface SessionsMemo {
   /** The first line of index/sessions.json as written (writeDerived). */
   head?: string;
-  /** The summaries it holds, by ref. */
+  /** The first line of index/session-details.json as written. */
+  detailsHead?: string;
+  /** The summaries they hold, by ref. */
   index?: Map<string, SessionSummary>;
 }
 
@@ -208,18 +257,31 @@ export class SessionIndexUpdate {
   ) {}
 
   /**
-   * Reads the index and compares it with `refs` (the chain refs: chainRefs).
-   * With `memo`, the summaries an earlier update of this process wrote are
-   * not read back while the file still begins with the line it wrote.
+   * Reads the index (both files) and compares it with `refs` (the chain
+   * refs: chainRefs). A chain's summary is current when both its entries
+   * are of its ref's tip. With `memo`, the summaries an earlier update of
+   * this process wrote are not read back while each file still begins with
+   * the line it wrote.
    */
   static plan(archive: Archive, refs: Array<{ name: string; id: string }>, memo?: SessionsMemo): SessionIndexUpdate {
     const path = indexPath(archive);
-    const index = memo?.head !== undefined && memo.index && derivedHead(path) === memo.head ? memo.index : readIndex(path);
+    const details = detailsPath(archive);
+    const remembered = memo?.head !== undefined && memo.detailsHead !== undefined && memo.index && derivedHead(path) === memo.head && derivedHead(details) === memo.detailsHead;
+    let index: Map<string, SessionSummary>;
+    if (remembered) index = memo.index!;
+    else {
+      index = new Map();
+      const detailed = readDetails(details);
+      for (const [ref, l] of readIndex(path)) {
+        const d = detailed.get(ref);
+        if (d && d.tip === l.tip) index.set(ref, joined(l, d));
+      }
+    }
     const byTip = new Map<string, SessionSummary>();
     for (const s of index.values()) byTip.set(s.tip, s);
     const out: Array<SessionSummary | undefined> = new Array(refs.length);
     const stale: number[] = [];
-    let changed = index.size !== refs.length || !existsSync(path);
+    let changed = index.size !== refs.length || !existsSync(path) || !existsSync(details);
     for (const [i, r] of refs.entries()) {
       const cached = index.get(r.name);
       if (cached && cached.tip === r.id) {
@@ -255,15 +317,37 @@ export class SessionIndexUpdate {
     if (this.archive.readOnly) return listed;
     const tips = tipsPath(this.archive);
     if (this.changed) {
-      const head = await writeIndex(this.path, listed);
+      const { head, detailsHead } = await writeIndex(this.path, detailsPath(this.archive), listed);
       if (memo) {
         memo.head = head;
-        memo.index = head === undefined ? undefined : new Map(listed.map((s) => [s.ref, s]));
+        memo.detailsHead = detailsHead;
+        memo.index = head === undefined || detailsHead === undefined ? undefined : new Map(listed.map((s) => [s.ref, s]));
       }
     }
     if (this.changed || !existsSync(tips)) await writeTips(tips, listed);
     return listed;
   }
+}
+
+/**
+ * What `tapes sessions` lists of every session and subagent chain: from
+ * sessions.json alone while every entry is of its ref's tip (and the tips
+ * file is there); otherwise as listSessions, which brings both files up to
+ * date.
+ */
+export async function listSessionListings(archive: Archive, opts: ListOptions = {}): Promise<SessionListing[]> {
+  const refs = opts.refs ?? (await chainRefs(archive));
+  const index = readIndex(indexPath(archive));
+  if (index.size === refs.length && (archive.readOnly || existsSync(tipsPath(archive)))) {
+    const out: SessionListing[] = [];
+    for (const r of refs) {
+      const cached = index.get(r.name);
+      if (!cached || cached.tip !== r.id) break;
+      out.push(cached);
+    }
+    if (out.length === refs.length) return out;
+  }
+  return listSessions(archive, { ...opts, refs });
 }
 
 /** Every session and subagent chain with its summary, from the index where it is current. */

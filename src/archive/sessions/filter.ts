@@ -5,6 +5,7 @@ import { SESSIONS_PREFIX } from '../../refs/index.js';
 import { BUILTIN_PRICES, type PriceTable } from '../pricing.js';
 import { sessionCost } from './cost.js';
 import type { SessionSummary } from './summary.js';
+import type { SessionListing } from './cache.js';
 import { inputTokens } from './usage.js';
 
 export interface SessionFilter {
@@ -19,7 +20,7 @@ export interface SessionFilter {
   harness?: string;
 }
 
-export function matchesFilter(s: SessionSummary, f: SessionFilter): boolean {
+export function matchesFilter(s: SessionListing, f: SessionFilter): boolean {
   if (f.since !== undefined || f.until !== undefined) {
     if (!s.start || !s.end) return false;
     if (f.since !== undefined && Date.parse(s.end) < f.since) return false;
@@ -34,8 +35,8 @@ export function matchesFilter(s: SessionSummary, f: SessionFilter): boolean {
 export type SessionSortKey = 'date' | 'duration' | 'tokens' | 'cost';
 
 /** Largest (or newest) first; sessions without the value last; ties by name. */
-export function sortSessions(list: SessionSummary[], key: SessionSortKey, table: PriceTable = BUILTIN_PRICES): SessionSummary[] {
-  const value = (s: SessionSummary): number | null => {
+export function sortSessions<T extends SessionListing>(list: T[], key: SessionSortKey, table: PriceTable = BUILTIN_PRICES): T[] {
+  const value = (s: T): number | null => {
     switch (key) {
       case 'date':
         return s.start ? Date.parse(s.start) : null;

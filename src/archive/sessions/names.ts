@@ -3,7 +3,7 @@
 import type { ObjectStore } from '../../odb/index.js';
 import { SESSIONS_PREFIX } from '../../refs/index.js';
 import type { Archive } from '../archive.js';
-import type { SessionSummary } from './summary.js';
+import type { SessionListing } from './cache.js';
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -15,7 +15,7 @@ const MIN_SHORT = 8;
  * name (or the whole name), lengthened while it is also an object id prefix.
  * Subagent chains are named `agents/<session>/<agent>`, in full.
  */
-export async function shortSessionNames(archive: Archive, all: SessionSummary[], shown: SessionSummary[]): Promise<Map<string, string>> {
+export async function shortSessionNames(archive: Archive, all: readonly SessionListing[], shown: readonly SessionListing[]): Promise<Map<string, string>> {
   const names = all.filter((s) => s.ref.startsWith(SESSIONS_PREFIX)).map((s) => s.name).sort(cmp);
   const need = new Map<string, number>();
   const lcp = (a: string, b: string) => {
