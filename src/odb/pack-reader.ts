@@ -128,17 +128,32 @@ export class Pack {
     return { frame, offset: e.offset, length: e.length };
   }
 
-  private frames?: Map<number, FrameInfo>;
+  /** Frames looked up so far, by offset. */
+  private readonly frames = new Map<number, FrameInfo>();
 
+  /**
+   * The frame that starts at `offset`: a binary search of the index's frame
+   * table, which lists the frames in pack order (they tile the pack: fsck
+   * checks it). Reading one record used to map all of a pack's frames first
+   * (2,535 for the scale corpus: some 4 ms of `show` in a cold process).
+   * Undefined when no frame starts there (a damaged index).
+   */
   frameAt(offset: number): FrameInfo | undefined {
-    if (!this.frames) {
-      this.frames = new Map();
-      for (let i = 0; i < this.index.frameCount; i++) {
-        const f = this.index.frame(i);
-        this.frames.set(f.offset, f);
+    const known = this.frames.get(offset);
+    if (known) return known;
+    let lo = 0;
+    let hi = this.index.frameCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const f = this.index.frame(mid);
+      if (f.offset === offset) {
+        this.frames.set(offset, f);
+        return f;
       }
+      if (f.offset < offset) lo = mid + 1;
+      else hi = mid - 1;
     }
-    return this.frames.get(offset);
+    return undefined;
   }
 
   /** The compressed bytes of one frame, as the index locates it. */

@@ -149,6 +149,35 @@ t.test('a damaged frame is never returned as an object', async (t) => {
   set.close();
 });
 
+t.test("an object's frame is found by its offset in a pack of many frames; an entry naming no frame's start is refused", async (t) => {
+  const dir = join(tempDir(), 'pack');
+  // Records of 2 KB in frames of 64 KiB (the least a writer takes): dozens of frames, the first, the last and every one between searched for.
+  const objs = Array.from({ length: 1000 }, (_, i) => obj('record', Buffer.from(JSON.stringify({ kind: 'user', n: i, text: 'x'.repeat(2000 + (i % 7)), parent: null }))));
+  const w = await PackWriter.create(dir, await loadCodec(), { frameSize: MiB, recordFrameSize: 64 * 1024, level: 1 });
+  for (const o of objs) await w.add(o.id, encodeObject(o.type, o.body));
+  const written = (await w.finish())!;
+  const idxPath = join(dir, `${written.name}.idx`);
+  const index = PackIndex.parse(readFileSync(idxPath), 'idx');
+  t.ok(index.frameCount >= 20, `${index.frameCount} frames`);
+  const set = new PackSet(dir, await loadCodec());
+  // In an order other than the pack's, so each search starts cold.
+  const same = [...objs].reverse().filter((o) => Buffer.from(set.read(o.id)!.body).equals(o.body)).length;
+  t.equal(same, objs.length, 'every record read back, from whichever frame holds it');
+  set.close();
+  // One entry's frame offset moved into the middle of its frame: no frame starts there.
+  const bytes = Buffer.from(readFileSync(idxPath));
+  const i = Math.floor(index.count / 2);
+  const entriesAt = 16 + 1024 + index.count * 32;
+  const at = entriesAt + i * 16;
+  bytes.writeBigUInt64BE(bytes.readBigUInt64BE(at) + 1n, at);
+  await fs.chmod(idxPath, 0o644);
+  await fs.writeFile(idxPath, bytes);
+  const damaged = new PackSet(dir, await loadCodec());
+  t.throws(() => damaged.read(index.idHex(i)), { code: 'CorruptObjectError', message: /lies outside the pack's frames/ }, 'the entry is refused, by name');
+  t.same(Buffer.from(damaged.read(index.idHex(i === 0 ? 1 : 0))!.body).length > 0, true, 'another object still reads');
+  damaged.close();
+});
+
 t.test('a truncated or foreign index is refused with a typed error', async (t) => {
   t.throws(() => PackIndex.parse(Buffer.from('TIDX'), 'x.idx'), { code: 'CorruptObjectError' });
   const dir = join(tempDir(), 'pack');
