@@ -103,7 +103,10 @@ export async function warmCaches({ log = (line) => process.stderr.write(line + '
   try {
     // No TAPES_* (no $TAPES_DIR archive, no pager), no user archive or agent
     // folders outside the scratch directory: HOME is the scratch directory.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TAPES_|XDG_|GEMINI_CLI_)/.test(k) && k !== 'CODEX_HOME' && k !== 'CLAUDE_CONFIG_DIR' && k !== 'USERPROFILE'));
+    // Nothing goes over the network: no extra CA certificates to read (some
+    // 40 ms of each of the 15 processes where the variable is set).
+    const dropped = new Set(['CODEX_HOME', 'CLAUDE_CONFIG_DIR', 'USERPROFILE', 'NODE_EXTRA_CA_CERTS']);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TAPES_|XDG_|GEMINI_CLI_)/.test(k) && !dropped.has(k)));
     env.HOME = dir;
     const spawn = (argv) => spawnSync(process.execPath, argv, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
     const tapes = (args) => {
