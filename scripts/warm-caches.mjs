@@ -1,6 +1,5 @@
 // Warms the code caches of the interactive commands' files of the bundle
-// (scripts/bundle.mjs calls it once every file has its preload-only cache;
-// `node scripts/warm-caches.mjs` warms an existing build again).
+// (scripts/bundle.mjs calls it once every file has its preload-only cache).
 //
 // A preload-only cache holds the bytecode of the modules' top-level code:
 // every function a command runs (its handler, the object reader, the fzstd
@@ -131,9 +130,9 @@ export async function warmCaches({ log = (line) => process.stderr.write(line + '
       for (const file of WARMED_FILES) notWarmed[file] = `no scratch archive: ${err.message}`;
       log(`bundle: warning: no code cache warmed, every file keeps its preload-only cache (the scratch archive failed: ${err.message})`);
     }
-    const notWarm = (file, args, why) => {
-      notWarmed[file] = `tapes ${args.join(' ')}: ${why}`;
-      log(`bundle: warning: chunks/${file} keeps its preload-only code cache: the warm run (tapes ${args.join(' ')}) failed: ${why}`);
+    const notWarm = (file, args, run, why) => {
+      notWarmed[file] = `tapes ${args.join(' ')} (${run}): ${why}`;
+      log(`bundle: warning: chunks/${file} keeps its preload-only code cache: its ${run} (tapes ${args.join(' ')}) failed: ${why}`);
     };
 
     // Each command line once through the launcher first: the warm runs are
@@ -141,7 +140,7 @@ export async function warmCaches({ log = (line) => process.stderr.write(line + '
     // chains, timelines) already written, not the runs that write them.
     const primed = runs.filter(({ file, args }) => {
       const why = failure(spawn([launcher, ...args]));
-      if (why) notWarm(file, args, why);
+      if (why) notWarm(file, args, 'run through the launcher', why);
       return !why;
     });
     for (const { file, args } of primed) {
@@ -150,7 +149,7 @@ export async function warmCaches({ log = (line) => process.stderr.write(line + '
       const r = spawn([join(root, 'scripts', 'warm-cache-run.mjs'), path, out, launcher, ...args]);
       const why = failure(r) ?? (existsSync(out) && statSync(out).size > 0 ? undefined : 'no cache written');
       if (why) {
-        notWarm(file, args, why);
+        notWarm(file, args, 'warm run', why);
         continue;
       }
       copyFileSync(out, cachePath(path));
@@ -167,5 +166,3 @@ export async function warmCaches({ log = (line) => process.stderr.write(line + '
   );
   return { warmed, notWarmed };
 }
-
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await warmCaches();
