@@ -8,6 +8,8 @@
 //   chunks/main.js           the CLI with no command (--version, --help,
 //                            completion, an unknown word);
 //   chunks/*.js.cache        each file's V8 code cache (bin/load-bundle.ts);
+//   chunks/warm.json         which caches were warmed by running a command
+//                            (scripts/warm-caches.mjs);
 //   chunks/yargs.js          yargs, loaded when a command line needs it;
 //   chunks/index-worker.js, chunks/secret-scan-worker.js   the workers.
 //
@@ -169,7 +171,8 @@ await Promise.all([
 ]);
 
 // The code caches: each file run as the launcher runs it, its modules loaded
-// (bin/main.ts preload) but no command run, and what V8 compiled kept.
+// (bin/main.ts preload) but no command run, and what V8 compiled kept. The
+// interactive commands' files get a warm one below.
 const { loadBundle, cachePath } = await import(pathToFileURL(join(root, 'build', 'bin', 'load-bundle.js')).href);
 for (const { out } of files) {
   const file = join(chunks, `${out}.js`);
@@ -183,3 +186,10 @@ for (const f of readdirSync(chunks).filter((f) => f.endsWith('.js'))) {
   const m = /(?<![\w$.])import\(/.exec(readFileSync(join(chunks, f), 'latin1'));
   if (m) throw new Error(`build/bundle/chunks/${f}: a dynamic import() is left at offset ${m.index}; bundle it or make it a require (scripts/bundle.mjs)`);
 }
+
+// The interactive commands' caches written again after running the command
+// once (scripts/warm-caches.mjs): they then hold every function the command
+// compiled, not only the modules' top-level code. A failed warm run keeps the
+// preload-only cache and prints a warning (chunks/warm.json lists what was warmed).
+const { warmCaches } = await import(pathToFileURL(join(root, 'scripts', 'warm-caches.mjs')).href);
+await warmCaches();

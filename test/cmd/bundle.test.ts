@@ -5,12 +5,12 @@
 // V8 code cache.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from '../../cmd/commands.js';
 import { cachePath } from '../../bin/load-bundle.js';
 import { corpusDir, repoRoot, tapes, tempDir } from '../helpers/cli.js';
-import { CHUNKS, loadFresh } from './bundle-helpers.js';
+import { CHUNKS, loadFresh, preloadCacheSize } from './bundle-helpers.js';
 
 const BUNDLE = join(repoRoot, 'build', 'bundle', 'tapes.js');
 const TRANSCRIPT = join(corpusDir, 'claude-code', 'projects', '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl');
@@ -116,6 +116,30 @@ t.test('every command has its own file and code cache, and V8 takes the cache', 
     t.same(loadFresh(join(CHUNKS, file)), { cached: true, main: 'function' }, `${file}: the cache the build wrote is accepted (build and launcher wrap the source alike); it exports main`);
   }
   t.notOk(readdirSync(CHUNKS).some((f) => f.startsWith('chunk-')), 'no shared chunks: no module is in two files');
+});
+
+// The interactive commands' files: their code cache is written after running
+// the command once in a scratch archive (scripts/warm-caches.mjs), so that it
+// holds the functions the command runs, not only its modules' top-level code.
+const WARMED = ['cmd-cat-object.js', 'cmd-log.js', 'cmd-rev-parse.js', 'cmd-sessions.js', 'cmd-show.js', 'main.js'];
+
+t.test('the interactive commands\' code caches are warm: written after a run, larger than a preload-only one, and accepted', async (t) => {
+  const manifest = JSON.parse(readFileSync(join(CHUNKS, 'warm.json'), 'utf8')) as { warmed: Record<string, string[]>; notWarmed: Record<string, string> };
+  t.same(manifest.notWarmed, {}, 'no warm run failed');
+  t.same(Object.keys(manifest.warmed).sort(), WARMED, 'each interactive file was warmed (chunks/warm.json)');
+  // A preload-only cache made now varies by some hundred bytes from run to run; a warm run adds kilobytes (6 KB for --version).
+  const MARGIN = 1000;
+  for (const file of WARMED) {
+    const path = join(CHUNKS, file);
+    const warm = statSync(cachePath(path)).size;
+    const preload = preloadCacheSize(path);
+    t.ok(warm > preload + MARGIN, `${file}: its cache (${warm} bytes) holds more than a preload-only one (${preload} bytes), by the run of ${(manifest.warmed[file] ?? []).join(' ')}`);
+    t.same(loadFresh(path), { cached: true, main: 'function' }, `${file}: V8 accepts the warm cache`);
+  }
+  // The comparison itself: a file not warmed has the preload-only cache preloadCacheSize makes.
+  const other = join(CHUNKS, 'cmd-stats.js');
+  t.notOk('cmd-stats.js' in manifest.warmed, 'stats is not warmed');
+  t.ok(Math.abs(statSync(cachePath(other)).size - preloadCacheSize(other)) <= MARGIN, 'cmd-stats.js: its cache is the size of a preload-only one');
 });
 
 t.test('a command reads its own file of the bundle and no other', async (t) => {
