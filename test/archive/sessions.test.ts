@@ -8,8 +8,8 @@ import t from 'tap';
 import { existsSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
-import { BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
-import { promptTitle, SESSION_INDEX_VERSION, UsageCounter } from '../../src/archive/sessions/index.js';
+import { Archive, BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
+import { listSessions, promptTitle, SESSION_INDEX_VERSION, summariseSession, UsageCounter } from '../../src/archive/sessions/index.js';
 import { parseTimeSpec } from '../../src/archive/timespec/index.js';
 import { toEventView } from '../../src/record/index.js';
 
@@ -354,4 +354,16 @@ t.test('`tapes sessions` reads sessions.json alone: the details by kind and tool
   t.equal(stats.code, 0, stats.stderr);
   t.equal(readFileSync(details, 'utf8'), good, 'stats wants the details: written again, byte for byte');
   t.match(stats.stdout, /"tools"/, 'and shows them');
+});
+
+t.test('a summary read back from both files is the summary made from the chain, its fields in the same order', async (t) => {
+  const cwd = await corpusArchive(t);
+  const archive = await Archive.openAt(join(cwd, '.tapes'));
+  const store = await archive.objects();
+  const listed = await listSessions(archive);
+  t.ok(listed.length >= 5, `${listed.length} chains`);
+  for (const s of listed) {
+    const made = await summariseSession(store, s.ref, s.tip);
+    t.equal(JSON.stringify(s), JSON.stringify(made), `${s.name}: the same, field for field`);
+  }
 });

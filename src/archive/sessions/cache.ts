@@ -62,9 +62,19 @@ function readDetails(path: string): Map<string, SessionDetails> {
   return out;
 }
 
-/** A summary put back together from its two entries. */
+/** A summary put back together from its two entries, its fields in the order a summary is made with (after tool_errors, the details). */
 function joined(listing: SessionListing, d: SessionDetails): SessionSummary {
-  return { ...listing, records_by_kind: d.records_by_kind, tools: d.tools, tool_time: d.tool_time };
+  const out: Record<string, unknown> = {};
+  const from = listing as unknown as Record<string, unknown>;
+  for (const k in from) {
+    out[k] = from[k];
+    if (k === 'tool_errors') {
+      out.records_by_kind = d.records_by_kind;
+      out.tools = d.tools;
+      out.tool_time = d.tool_time;
+    }
+  }
+  return out as unknown as SessionSummary;
 }
 
 /** A summary's entry in sessions.json: all of it but the details. */
