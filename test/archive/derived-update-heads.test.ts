@@ -23,7 +23,6 @@ const env = { TZ: 'UTC' };
 const projects = join(corpusDir, 'claude-code', 'projects');
 const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
 const SOURCES = [
-  RESUMED,
   join(projects, '-Users-alex-workspace-cli', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl'),
   join(projects, '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl'),
   join(corpusDir, 'codex', 'sessions'),
@@ -36,18 +35,20 @@ const SOURCES = [
 
 /**
  * The imported archive, made once; each test copies it. Beside the sources,
- * a session resumed from the middle of another (its first 60 lines), and
- * one forked from it (its first 45 lines, then its last 15).
+ * a session (RESUMED's first 120 lines of 236: the rest only made every
+ * chain longer to read), one resumed from the middle of it (its first 60
+ * lines), and one forked from it (its first 45 lines, then its last 15).
  */
 const imported = new ImportedArchive(
   t,
   'tapes-derived-heads-',
   (dir) => {
-    const lines = readFileSync(RESUMED, 'utf8').split('\n');
+    const lines = readFileSync(RESUMED, 'utf8').split('\n').slice(0, 120);
     const copies = join(dir, 'copies');
     mkdirSync(copies);
+    writeFileSync(join(copies, 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl'), lines.join('\n') + '\n');
     writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 60).join('\n') + '\n');
-    writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 45), ...lines.filter((l) => l !== '').slice(-15)].join('\n') + '\n');
+    writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 45), ...lines.slice(-15)].join('\n') + '\n');
     return [...SOURCES, copies];
   },
   { env, packed: true },

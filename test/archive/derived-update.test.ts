@@ -20,7 +20,6 @@ const env = { TZ: 'UTC' };
 const projects = join(corpusDir, 'claude-code', 'projects');
 const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
 const SOURCES = [
-  RESUMED,
   // That project's files but its 2 MB one: each test here builds both indexes two to four times.
   ...['0cf3db51-1c73-43bb-8d05-dc02739514a5-7e6e3ea2ad.jsonl', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl'].map((f) =>
     join(projects, '-Users-alex-workspace-cli', f),
@@ -46,14 +45,17 @@ let imported: Promise<string> | undefined;
 async function copyOfArchive(t: Test): Promise<string> {
   imported ??= (async () => {
     const dir = fileScratch();
-    // A session resumed from the middle of another (its first 150 lines), and
-    // one forked from it (its first 100 lines, then its last 30): chains
-    // whose records start as another chain's do, as a resumed session's do.
-    const lines = readFileSync(RESUMED, 'utf8').split('\n');
+    // A session (RESUMED's first 120 lines of 236, 440 KB of 783: each pass
+    // reads every chain, and the whole file was most of what they read), one
+    // resumed from the middle of it (its first 80 lines), and one forked
+    // from it (its first 50 lines, then its last 20): chains whose records
+    // start as another chain's do, as a resumed session's do.
+    const lines = readFileSync(RESUMED, 'utf8').split('\n').slice(0, 120);
     const copies = join(dir, 'copies');
     mkdirSync(copies);
-    writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 150).join('\n') + '\n');
-    writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 100), ...lines.filter((l) => l !== '').slice(-30)].join('\n') + '\n');
+    writeFileSync(join(copies, 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl'), lines.join('\n') + '\n');
+    writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 80).join('\n') + '\n');
+    writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 50), ...lines.slice(-20)].join('\n') + '\n');
     for (const args of [['init', '-q'], ['import', ...SOURCES, copies]]) {
       const r = await tapes(args, { cwd: dir, env });
       if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { Archive } from '../../src/archive/index.js';
 import { align, unifiedDiff } from '../../src/archive/diff/align.js';
 import { canonicalJson } from '../../src/hash/index.js';
@@ -51,6 +51,50 @@ async function archiveWith(t: { teardown(fn: () => void): void }, files: Record<
   return cwd;
 }
 
+/**
+ * Every session the tests below only read, in one archive imported once for
+ * the file (each test imported its own, X in five of them): a transcript cut
+ * and continued two ways (run-a, run-b), X, X under another session id and
+ * that copy cut and continued, X with one step edited, X with one step more,
+ * and Y. A test that writes to it diffs a copy.
+ */
+const OTHER_ID = '99999999-aaaa-4bbb-8ccc-dddddddddddd';
+const AT = 75; // line 76 of X: a tool result, edited in `edited`
+let shared: Promise<string> | undefined;
+function sharedArchive(): Promise<string> {
+  shared ??= (() => {
+    const x = corpus(X);
+    const cut = 40;
+    const renamed = x.map((l) => l.split(X).join(OTHER_ID));
+    const changed = x.slice();
+    const o = JSON.parse(changed[AT]!) as { message: { content: Array<{ content: unknown }> } };
+    o.message.content[0]!.content = 'the tool said something else\nsecond line';
+    changed[AT] = JSON.stringify(o);
+    const extra = corpus(Y).find((l) => /"type":"assistant"/.test(l) && /"type":"text"/.test(l))!;
+    return archiveWith(t, {
+      'run-a': x.slice(0, cut).concat(corpus(Y).slice(100, 130)),
+      'run-b': x.slice(0, cut).concat(corpus(Z).slice(60, 75)),
+      [X]: x,
+      [OTHER_ID]: renamed,
+      'renamed-cut': renamed.slice(0, 60).concat(corpus(Y).slice(10, 30)),
+      edited: changed,
+      longer: x.slice(0, 45).concat([extra], x.slice(45)),
+      [Y]: corpus(Y),
+    });
+  })();
+  return shared;
+}
+
+/** A copy of the shared archive, for a test that writes to it. */
+async function copyOfShared(t: { teardown(fn: () => void): void }): Promise<string> {
+  const from = await sharedArchive();
+  const cwd = tempDir('tapes-diff-');
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  rmSync(cwd, { recursive: true });
+  copyArchive(from, cwd);
+  return cwd;
+}
+
 interface DiffJson {
   equal: boolean;
   shared: { steps: number; records_by_id: number; steps_by_content: number; a: { record: string; step: number } | null; b: { record: string } | null };
@@ -76,7 +120,7 @@ t.test('a transcript cut at line 40 and continued with lines of two other transc
   const cut = 40;
   const a = x.slice(0, cut).concat(corpus(Y).slice(100, 130));
   const b = x.slice(0, cut).concat(corpus(Z).slice(60, 75));
-  const cwd = await archiveWith(t, { 'run-a': a, 'run-b': b });
+  const cwd = await sharedArchive();
   const { code, out } = await diffJson(cwd, ['run-a', 'run-b']);
   t.equal(code, 1, 'they differ');
   t.equal(out.equal, false);
@@ -114,10 +158,9 @@ t.test('a transcript cut at line 40 and continued with lines of two other transc
 
 t.test('the same transcript under two session ids: nothing shared by id, everything by content', async (t) => {
   const x = corpus(X);
-  const other = '99999999-aaaa-4bbb-8ccc-dddddddddddd';
-  const renamed = x.map((l) => l.split(X).join(other));
+  const other = OTHER_ID;
   const cut = 60;
-  const cwd = await archiveWith(t, { [X]: x, [other]: renamed, 'renamed-cut': renamed.slice(0, cut).concat(corpus(Y).slice(10, 30)) });
+  const cwd = await sharedArchive();
   const eq = await diffJson(cwd, [X, other]);
   t.equal(eq.code, 0, 'equal by content');
   t.equal(eq.out.equal, true);
@@ -140,15 +183,12 @@ t.test('the same transcript under two session ids: nothing shared by id, everyth
 
 t.test('one step changed near the end: one changed pair, the rest the same; -p shows the text that changed', async (t) => {
   const x = corpus(X);
-  const at = 75; // line 76: a tool result
-  const changed = x.slice();
-  const o = JSON.parse(changed[at]!) as { message: { content: Array<{ content: unknown }> } };
+  const at = AT; // line 76: a tool result, edited in the shared archive's `edited`
+  const o = JSON.parse(x[at]!) as { message: { content: Array<{ content: unknown }> } };
   const block = o.message.content[0]!;
   const before = typeof block.content === 'string' ? block.content : JSON.stringify(block.content);
-  block.content = 'the tool said something else\nsecond line';
-  changed[at] = JSON.stringify(o);
-  const cwd = await archiveWith(t, { base: x, edited: changed });
-  const { code, out } = await diffJson(cwd, ['-p', 'base', 'edited']);
+  const cwd = await sharedArchive();
+  const { code, out } = await diffJson(cwd, ['-p', X, 'edited']);
   t.equal(code, 1);
   t.equal(out.shared.records_by_id, at, 'the records before the edited line are shared');
   t.equal(out.shared.steps, stepCount(x.slice(0, at)));
@@ -159,26 +199,24 @@ t.test('one step changed near the end: one changed pair, the rest the same; -p s
   t.ok(p.patch!.some((l) => l === '+the tool said something else'), 'the new text');
   t.ok(p.patch!.some((l) => l.startsWith('-') && before.includes(l.slice(1, 40))), 'the old text');
   t.match(p.patch![0], /^@@ -1,\d+ \+1,2 @@$/);
-  const text = await tapes(['diff', '-p', 'base', 'edited'], { cwd, env });
+  const text = await tapes(['diff', '-p', X, 'edited'], { cwd, env });
   t.match(text.stdout, /\n~ a \[\d+:\d\d\] [0-9a-f]{7,} tool_result: .*\n~ b \[\d+:\d\d\] [0-9a-f]{7,} tool_result: the tool said something else\n {4}@@ /);
 });
 
 t.test('an extra step on one side does not misalign what follows', async (t) => {
   const x = corpus(X);
-  const extra = corpus(Y).find((l) => /"type":"assistant"/.test(l) && /"type":"text"/.test(l))!;
-  const withExtra = x.slice(0, 45).concat([extra], x.slice(45));
-  const cwd = await archiveWith(t, { base: x, longer: withExtra });
-  const { out } = await diffJson(cwd, ['base', 'longer']);
+  const cwd = await sharedArchive();
+  const { out } = await diffJson(cwd, [X, 'longer']);
   t.same(out.counts, { same: stepCount(x.slice(45)), changed: 0, only_a: 0, only_b: 1 });
   t.equal(out.pairs[0]!.mark, 'only-b', 'the extra step comes first');
   t.ok(out.pairs.slice(1).every((p) => p.mark === 'same'), 'everything after it pairs as the same');
-  const back = await diffJson(cwd, ['longer', 'base']);
+  const back = await diffJson(cwd, ['longer', X]);
   t.same(back.out.counts, { same: stepCount(x.slice(45)), changed: 0, only_a: 1, only_b: 0 }, 'and the other way round');
 });
 
 t.test('a capture with one record per response aligns with the Claude Code import that splits it per block', async (t) => {
   const y = corpus(Y);
-  const cwd = await archiveWith(t, { [Y]: y });
+  const cwd = await copyOfShared(t);
   const archive = await Archive.openAt(join(cwd, '.tapes'));
   const store = await archive.objects();
   const events: EventView[] = [];
@@ -209,7 +247,7 @@ t.test('a capture with one record per response aligns with the Claude Code impor
 
 t.test('a session against itself, against its own history, and bad revisions', async (t) => {
   const x = corpus(X);
-  const cwd = await archiveWith(t, { [X]: x });
+  const cwd = await copyOfShared(t);
   const self = await tapes(['diff', X, X.slice(0, 8)], { cwd, env });
   t.equal(self.code, 0);
   t.match(self.stdout, /equal: \d+ steps, the same records\n$/);

@@ -17,6 +17,9 @@ const X = '2b945d54-dd2b-4f60-b3b0-7b0252349003';
 const xFile = join(corpusDir, 'claude-code/projects', PROJECT_DIR, `${X}.jsonl`);
 const codexFile = join(corpusDir, 'codex/sessions/2026/05/11/rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl');
 const CODEX = '019e1695-0522-7c83-8b39-0dd379793f80';
+/** A smaller real Codex rollout (23 lines, 92 KB: test/fixtures/agents/README.md), for where any Codex session will do. */
+const SMALL_CODEX = '01a2464b-59eb-7e90-8265-4a6445d2602d';
+const smallCodexFile = join(corpusDir, '..', 'agents', `codex-0.169.0-rollout-${SMALL_CODEX}.jsonl`);
 const env = { TZ: 'UTC' };
 const UUID = /"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"/g;
 
@@ -153,11 +156,11 @@ t.test('--resume codex: a rollout under sessions/YYYY/MM/DD with a new id that r
 });
 
 t.test('refusals: the other agent, a record not from a transcript, a name that exists', async (t) => {
-  const cwd = await setup(t, [xFile, codexFile]);
+  const cwd = await setup(t, [xFile, smallCodexFile]);
   const wrong = await tapes(['checkout', X, '--resume', 'codex', '--codex-dir', 'c'], { cwd, env });
   t.equal(wrong.code, 1);
   t.match(wrong.stderr, /^tapes: error: cannot resume '.*' in Codex: the session was recorded by claude-code\nhint: Use --resume claude\.\n$/);
-  const wrong2 = await tapes(['checkout', CODEX, '--resume', 'claude', '--claude-dir', 'c'], { cwd, env });
+  const wrong2 = await tapes(['checkout', SMALL_CODEX, '--resume', 'claude', '--claude-dir', 'c'], { cwd, env });
   t.equal(wrong2.code, 1);
   t.match(wrong2.stderr, /recorded by codex\nhint: Use --resume codex/);
   const stray = await tapes(['checkout', X, '--claude-dir', 'c'], { cwd, env });

@@ -206,8 +206,11 @@ t.test('an index of another version, or a file that is not one, is rebuilt', asy
 t.test('the pages a dropped chain frees are given back to the file system', async (t) => {
   const { run, write, db } = await setUp(t);
   const C = 'cccccccc-0000-4000-8000-000000000003';
-  // Enough records of their own that dropping them frees whole pages.
-  const many = Array.from({ length: 600 }, (_, i) => line(C, i + 1, i % 2 ? 'assistant' : 'user', [{ type: 'text', text: `note ${i}: the capybara${i} ate ${i * 7} leaves of plant${i}` }]));
+  // Enough text of their own that dropping them frees whole pages: words no
+  // other record holds, twelve notes to a record (a record each made 600 loose
+  // objects, each written and fsynced, for what 100 records show).
+  const note = (i: number) => `note ${i}: the capybara${i} ate ${i * 7} leaves of plant${i}`;
+  const many = Array.from({ length: 100 }, (_, i) => line(C, i + 1, i % 2 ? 'assistant' : 'user', [{ type: 'text', text: Array.from({ length: 12 }, (_, k) => note(i * 12 + k)).join('\n') }]));
   await run(['import', write(`${B}.jsonl`, sessionB()), write(`${C}.jsonl`, many)]);
   const pages = () => {
     const d = db();

@@ -68,19 +68,26 @@ t.test('the bash script completes commands, options, choices, sessions, tags, re
   const script = join(tempDir('tapes-script-'), 'tapes.bash');
   writeFileSync(script, await must(['completion', 'bash'], dir));
 
+  // Through bash, what the script itself does: pass the words, keep each
+  // answer's name (its description dropped), let bash complete a path, and
+  // take the word bash splits at '='.
   t.same(bashComplete(script, bin, dir, ['tapes', 'lo']), ['log'], 'a command');
-  t.same(bashComplete(script, bin, dir, ['tapes', 're']).sort(), ['remote', 'replay', 'rerun', 'rev-list', 'rev-parse'], 'commands sharing a prefix');
-  t.same(bashComplete(script, bin, dir, ['tapes', 'log', '--ki']), ['--kind'], 'an option');
-  t.ok(bashComplete(script, bin, dir, ['tapes', 'log', '--no-']).includes('--no-pager'), 'the --no- form of an option on by default');
   t.same(bashComplete(script, bin, dir, ['tapes', 'export', '--format', 'm']), ['markdown'], 'a choice');
   t.same(bashComplete(script, bin, dir, ['tapes', 'export', '--format', '=', '']).sort(), ['html', 'jsonl', 'markdown', 'original'], 'a choice after = (bash splits the word there)');
-  t.same(bashComplete(script, bin, dir, ['tapes', '--color', 'n']), ['never'], "a global option's choice");
   t.same(bashComplete(script, bin, dir, ['tapes', 'log', 'dem']), ['demo-session'], 'a session name from the archive');
-  t.same(bashComplete(script, bin, dir, ['tapes', 'diff', 'demo-session', '']).sort(), ['demo-session', 'other-run'], "diff's second session");
-  t.same(bashComplete(script, bin, dir, ['tapes', 'tag', '-d', 'ch']), ['chk-1'], 'a tag');
-  t.same(bashComplete(script, bin, dir, ['tapes', 'push', '']), ['nas'], 'a remote');
   t.same(bashComplete(script, bin, dir, ['tapes', 'import', 'no']), ['notes.jsonl'], 'a path');
   t.same(bashComplete(script, bin, dir, ['tapes', 'log', '--since', '']), [], 'a free value: nothing to offer');
+  // The other answers are `tapes __complete`'s alone (the script passes them
+  // on as it passes those above): the names it gives, in this process, as
+  // the script keeps them (each bash run started a Node process as well).
+  const names = async (...words: string[]) => (await must(['__complete', ...words], dir)).split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+  t.same((await names('re')).sort(), ['remote', 'replay', 'rerun', 'rev-list', 'rev-parse'], 'commands sharing a prefix');
+  t.same(await names('log', '--ki'), ['--kind'], 'an option');
+  t.ok((await names('log', '--no-')).includes('--no-pager'), 'the --no- form of an option on by default');
+  t.same(await names('--color', 'n'), ['never'], "a global option's choice");
+  t.same((await names('diff', 'demo-session', '')).sort(), ['demo-session', 'other-run'], "diff's second session");
+  t.same(await names('tag', '-d', 'ch'), ['chk-1'], 'a tag');
+  t.same(await names('push', ''), ['nas'], 'a remote');
 
   const outside = tempDir('tapes-outside-');
   t.same(bashComplete(script, bin, outside, ['tapes', 'log', 'dem']), [], 'no archive, no session names');

@@ -57,26 +57,35 @@ t.test('bad input: the not-claude file is refused by name, exit 1, the other fil
 });
 
 t.test('bad input: a stale ref lock (left by a killed run) refuses the file it guards, names the lock, and leaves the rest alone', async (t) => {
-  const cwd = await newArchive(t);
-  await fs.copyFile(smallClaude, join(cwd, 'good.jsonl'));
-  await fs.copyFile(smallClaude, join(cwd, 'other.jsonl'));
-  const lock = join(cwd, '.tapes', 'refs', 'sessions', 'good.lock');
-  await fs.mkdir(join(cwd, '.tapes', 'refs', 'sessions'), { recursive: true });
-  await fs.writeFile(lock, '');
-  const text = await tapes(['import', 'good.jsonl'], { cwd });
+  // Each refusal comes only after the lock file's wait (a second, in
+  // src/refs/lock-file.ts): the text run and the --json run go on at once,
+  // each in an archive of its own with the same stale lock, so the test
+  // waits for it once, not twice.
+  const locked = async () => {
+    const cwd = await newArchive(t);
+    await fs.copyFile(smallClaude, join(cwd, 'good.jsonl'));
+    await fs.copyFile(smallClaude, join(cwd, 'other.jsonl'));
+    const lock = join(cwd, '.tapes', 'refs', 'sessions', 'good.lock');
+    await fs.mkdir(join(cwd, '.tapes', 'refs', 'sessions'), { recursive: true });
+    await fs.writeFile(lock, '');
+    return { cwd, lock };
+  };
+  const [a, b] = [await locked(), await locked()];
+  const [text, json] = await Promise.all([tapes(['import', 'good.jsonl'], { cwd: a.cwd }), importJson(b.cwd, ['good.jsonl', 'other.jsonl'])]);
   t.equal(text.code, 1, 'refused: exit 1');
-  t.match(text.stderr, `refused good.jsonl: cannot lock refs/sessions/good: ${lock} exists`, 'standard error names the file, the ref and the lock');
-  const json = await importJson(cwd, ['good.jsonl', 'other.jsonl']);
+  t.match(text.stderr, `refused good.jsonl: cannot lock refs/sessions/good: ${a.lock} exists`, 'standard error names the file, the ref and the lock');
+  t.equal(await showRef(a.cwd), '', 'nothing imported under the lock');
+  t.equal(await fs.readFile(a.lock, 'utf8'), '', 'the lock is not taken over or removed');
   t.equal(json.code, 1);
   t.equal(json.stderr, '', 'with --json, standard error stays empty');
   const refused = json.summary.files.filter((f) => f.status === 'refused');
   t.equal(refused.length, 1, 'only the locked file is refused');
-  t.match(refused[0]?.reason, lock, 'the JSON reason names the lock file');
-  t.equal((await showRef(cwd)).trim().split('\n').length, 1, 'the other file imported');
-  t.equal(await fs.readFile(lock, 'utf8'), '', 'the lock is not taken over or removed');
-  await fs.rm(lock);
-  t.equal((await importJson(cwd, ['good.jsonl'])).code, 0, 'once the lock is removed the file imports');
-  t.equal((await revList(cwd, 'good')).length, 9);
+  t.match(refused[0]?.reason, b.lock, 'the JSON reason names the lock file');
+  t.equal((await showRef(b.cwd)).trim().split('\n').length, 1, 'the other file imported');
+  t.equal(await fs.readFile(b.lock, 'utf8'), '', 'the lock is not taken over or removed');
+  await fs.rm(b.lock);
+  t.equal((await importJson(b.cwd, ['good.jsonl'])).code, 0, 'once the lock is removed the file imports');
+  t.equal((await revList(b.cwd, 'good')).length, 9);
 });
 
 t.test('bad input: empty, binary, folder without transcripts, missing path — each refused by name', async (t) => {
@@ -239,7 +248,7 @@ t.test('lone surrogates and invalid UTF-8: export byte-identical, fsck clean', a
 
 t.test('lone surrogates: a string over 1 MiB holding one imports and exports exactly', async (t) => {
   const cwd = await newArchive(t);
-  const big = 'abc '.repeat(600_000); // 2.4 MB
+  const big = 'abc '.repeat(270_000); // 1.08 MB: just over 1 MiB
   const line = JSON.stringify(claudeUserLine(SESSION, 'u1', null, 'BIG')).replace('"BIG"', `"${big}\\ud800"`);
   const bytes = Buffer.from(`${line}\n${JSON.stringify(claudeAssistantLine(SESSION, 'a1', 'u1', [{ type: 'text', text: 'ok' }]))}\n`);
   await fs.writeFile(join(cwd, 'big-surrogate.jsonl'), bytes);

@@ -12,8 +12,12 @@ import { LooseObjectStore, WriteQueue } from '../../src/odb/index.js';
 import { fixedBytes } from '../helpers/fixed-bytes.js';
 import { MemoryRefs, claudeProjects, linesWithEol, newArchive, revList, tempDir } from './import-helpers.js';
 
-// A transcript of 157 lines.
+// A transcript of 158 lines (290 KB), of which the tests take the first
+// 60 or 100 (97 or 150 KB): what a memo saves shows as well on those, and
+// each test imports its lines two or three times.
 const transcript = join(claudeProjects, '-Users-alex-workspace-cli', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl');
+/** The transcript's first `n` lines, each with its line end. */
+const firstLines = async (n: number) => linesWithEol(await fs.readFile(transcript)).slice(0, n);
 
 t.test('LineMemo: what is set is got back, through growth; other keys are not', async (t) => {
   const memo = new LineMemo();
@@ -34,7 +38,7 @@ t.test('LineMemo: what is set is got back, through growth; other keys are not', 
 });
 
 t.test('a resumed session: its repeated lines are not built again, and its records are those it has alone', async (t) => {
-  const lines = linesWithEol(await fs.readFile(transcript));
+  const lines = await firstLines(60);
   t.ok(lines.length > 20, `${lines.length} lines`);
   const parentText = Buffer.concat(lines.slice(0, 15));
   // The resumed file: the parent's first 15 lines, then the rest.
@@ -74,10 +78,10 @@ t.test('the same line after a different parent, or at another number, is built',
   t.equal(summary.records_added, 12, 'twelve records built');
 });
 
-/** The transcript, its first `parentLines` lines as a parent file, and how to import a file into one store with one memo. */
+/** The transcript's first 100 lines, their first `parentLines` lines as a parent file, and how to import a file into one store with one memo. */
 async function resumedFixture(t: Test, parentLines: number) {
-  const bytes = await fs.readFile(transcript);
-  const lines = linesWithEol(bytes);
+  const lines = await firstLines(100);
+  const bytes = Buffer.concat(lines);
   const parentBytes = Buffer.concat(lines.slice(0, parentLines));
   const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
   const refs = new MemoryRefs();
@@ -88,11 +92,11 @@ async function resumedFixture(t: Test, parentLines: number) {
 
 t.test('a line the memo answers is never decoded or parsed; the format verdict reads lines from the end', async (t) => {
   // A parent of fewer lines than half the resumed file's: the verdict reads none of them.
-  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 60);
+  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 30);
   const parentLines = splitLines(parentBytes).map(parseLine);
   const first = await importFile({ ...file(parentBytes, 'parent'), lines: parentLines });
   t.equal(first.status, 'new');
-  t.equal(parentLines.filter(lineDecoded).length, 60, 'a new file: every line decoded');
+  t.equal(parentLines.filter(lineDecoded).length, 30, 'a new file: every line decoded');
   const resumed = splitLines(bytes).map(parseLine);
   t.equal(resumed.filter(lineDecoded).length, 0, 'nothing decoded before it is read');
   t.ok(formatVerdict(resumed, 'claude-code').ok);
@@ -105,29 +109,29 @@ t.test('a line the memo answers is never decoded or parsed; the format verdict r
   const hitsBefore = memo.hits;
   const second = await importFile({ ...file(bytes, 'resumed'), lines: resumed });
   t.equal(second.status, 'new');
-  t.equal(memo.hits - hitsBefore, 60, 'the first 60 lines are the parent\'s records');
-  t.equal(resumed.slice(0, 60).filter(lineDecoded).length, 0, 'and none of them was decoded');
-  t.equal(resumed.slice(60).filter(lineDecoded).length, resumed.length - 60, 'every other line was');
+  t.equal(memo.hits - hitsBefore, 30, 'the first 30 lines are the parent\'s records');
+  t.equal(resumed.slice(0, 30).filter(lineDecoded).length, 0, 'and none of them was decoded');
+  t.equal(resumed.slice(30).filter(lineDecoded).length, resumed.length - 30, 'every other line was');
   t.equal(resumed.filter((l) => l.text !== undefined || l.value !== undefined).length, 0, 'all released');
 });
 
 t.test('a resumed file mostly its parent: the verdict counts the lines the memo knows without decoding them', async (t) => {
-  // The parent holds 120 of the resumed file's lines: more than half.
-  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 120);
+  // The parent holds 60 of the resumed file's 100 lines: more than half.
+  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 60);
   t.equal((await importFile({ ...file(parentBytes, 'parent'), lines: splitLines(parentBytes).map(parseLine) })).status, 'new');
   const resumed = splitLines(bytes).map(parseLine);
   const known = memo.prefix(resumed);
-  t.equal(known.ids.length, 120, 'the memo knows the first 120 lines, in order');
-  t.equal(known.keys.length, 121, 'and has keyed the first line it does not know');
+  t.equal(known.ids.length, 60, 'the memo knows the first 60 lines, in order');
+  t.equal(known.keys.length, 61, 'and has keyed the first line it does not know');
   t.equal(memo.hits, 0, 'looking is not a hit');
   t.ok(formatVerdict(resumed, 'claude-code', known.ids.length).ok);
-  t.ok(120 * 2 >= resumed.length);
-  t.equal(resumed.filter(lineDecoded).length, 0, 'the verdict needed no line decoded: 120 are known');
+  t.ok(60 * 2 >= resumed.length);
+  t.equal(resumed.filter(lineDecoded).length, 0, 'the verdict needed no line decoded: 60 are known');
   const second = await importFile({ ...file(bytes, 'resumed'), lines: resumed });
   t.equal(second.status, 'new');
-  t.equal(memo.hits, 120, 'the 120 known lines were used as records, each counted once');
-  t.equal(resumed.slice(0, 120).filter(lineDecoded).length, 0, 'none of them was ever decoded');
-  t.equal(resumed.slice(120).filter(lineDecoded).length, resumed.length - 120, 'every new line was, to build it');
+  t.equal(memo.hits, 60, 'the 60 known lines were used as records, each counted once');
+  t.equal(resumed.slice(0, 60).filter(lineDecoded).length, 0, 'none of them was ever decoded');
+  t.equal(resumed.slice(60).filter(lineDecoded).length, resumed.length - 60, 'every new line was, to build it');
   // The same records as without the memo.
   const alone = await LooseObjectStore.open(join(tempDir(t), 'objects'));
   const plain = await importFile({ path: 'r', display: 'r', bytes, format: 'claude-code', refName: 'refs/sessions/r', queue: new WriteQueue(alone), refs: new MemoryRefs(), reason: 'test' });

@@ -5,7 +5,7 @@ import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import {
-  codexSessions,
+  corpusDir,
   importJson,
   linesWithEol,
   newArchive,
@@ -17,9 +17,16 @@ import {
   tempDir,
 } from './import-helpers.js';
 
-const rollout = join(codexSessions, '2026', '05', '11', 'rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl');
+// A real Codex rollout of 23 lines (92 KB), written by Codex 0.169.0
+// (test/fixtures/agents/README.md): what is said here of a rollout holds
+// for it as for the corpus's 99-line one (515 KB), which these tests
+// imported nine times.
+const rollout = join(corpusDir, '..', 'agents', 'codex-0.169.0-rollout-01a2464b-59eb-7e90-8265-4a6445d2602d.jsonl');
+const ROLLOUT_LINES = 23;
 const SMALL_ID = '1b3e6441-62e3-4b41-8a0c-9d252f531f7a';
-const CODEX_ID = '019e1695-0522-7c83-8b39-0dd379793f80';
+const CODEX_ID = '01a2464b-59eb-7e90-8265-4a6445d2602d';
+/** Its name as Codex names a rollout under $CODEX_HOME/sessions. */
+const ROLLOUT_NAME = `rollout-2026-12-05T13-01-13-${CODEX_ID}.jsonl`;
 
 t.test('--json: the summary document', async (t) => {
   const cwd = await newArchive(t);
@@ -34,7 +41,7 @@ t.test('--json: the summary document', async (t) => {
   t.equal(s.dry_run, false);
   t.same(s.sessions, { new: 2, updated: 0, unchanged: 0, kept_separately: 0 });
   t.equal(s.files_refused, 1);
-  t.equal(s.records_added, 9 + 99);
+  t.equal(s.records_added, 9 + ROLLOUT_LINES);
   const objects = await objectFiles(cwd);
   t.equal(s.objects_written, objects.size, 'objects_written counts the object files');
   t.equal(s.bytes_stored, [...objects.values()].reduce((a, b) => a + b, 0), 'bytes_stored is the size of the object files');
@@ -44,7 +51,7 @@ t.test('--json: the summary document', async (t) => {
   const keys = ['path', 'format', 'session', 'status', 'records', 'records_added', 'problems'];
   for (const f of s.files) t.same(Object.keys(f).filter((k) => k !== 'reason').sort(), [...keys].sort(), `keys of ${f.path}`);
   t.same(s.files[0], { path: 'small.jsonl', format: 'claude-code', session: 'small', status: 'new', records: 9, records_added: 9, problems: [] });
-  t.same(s.files[1], { path: 'rollout-x.jsonl', format: 'codex', session: 'rollout-x', status: 'new', records: 99, records_added: 99, problems: [] });
+  t.same(s.files[1], { path: 'rollout-x.jsonl', format: 'codex', session: 'rollout-x', status: 'new', records: ROLLOUT_LINES, records_added: ROLLOUT_LINES, problems: [] });
   t.match(s.files[2], { path: 'empty.jsonl', format: null, session: null, status: 'refused', records: 0, records_added: 0, problems: [/^empty\.jsonl: /] });
   // session names are what export accepts.
   t.equal((await tapes(['export', s.files[1]!.session!], { cwd })).stdoutBytes.equals(await fs.readFile(rollout)), true);
@@ -132,8 +139,8 @@ async function fakeHome(owner: Parameters<typeof tempDir>[0]) {
   const codex = join(home, 'codex-home');
   await fs.mkdir(join(claude, 'projects', '-Users-dev-project'), { recursive: true });
   await fs.copyFile(smallClaude, join(claude, 'projects', '-Users-dev-project', `${SMALL_ID}.jsonl`));
-  await fs.mkdir(join(codex, 'sessions', '2026', '05', '11'), { recursive: true });
-  await fs.copyFile(rollout, join(codex, 'sessions', '2026', '05', '11', rollout.split('/').pop()!));
+  await fs.mkdir(join(codex, 'sessions', '2026', '12', '05'), { recursive: true });
+  await fs.copyFile(rollout, join(codex, 'sessions', '2026', '12', '05', ROLLOUT_NAME));
   return { home, env: { CLAUDE_CONFIG_DIR: claude, CODEX_HOME: codex, HOME: join(home, 'nobody') } };
 }
 

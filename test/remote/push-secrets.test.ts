@@ -13,6 +13,14 @@ import { SMALL, SMALL_SESSION, archive, corpusLines, fingerprint, must, objectCo
 const AWS = 'AKIAZ7QW3ERT5YUI8OPL';
 const GH = 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 
+/**
+ * The lines of SMALL these tests build on: its first 12 of 78 (a user
+ * prompt at line 5 to copy). What a push scans is the records the remote
+ * lacks, the ones a test adds with a secret: the rest of the transcript
+ * only made every import and first push longer.
+ */
+const KEPT = 12;
+
 /** A copy of transcript line 4 (a user prompt) with a new uuid, parented on `parent`, its prompt set to `text`. */
 function promptLine(template: string, uuid: string, parent: string, text: string): string {
   const o = JSON.parse(template) as Record<string, unknown> & { message: { content: string } };
@@ -23,10 +31,10 @@ t.test('push refuses new records holding secrets and sends nothing', async (t) =
   const a = await archive();
   const b = await archive();
   const src = tempDir();
-  const lines = corpusLines(SMALL);
+  const lines = corpusLines(SMALL).slice(0, KEPT);
   const template = lines[4]!;
   const lastUuid = (JSON.parse(lines[lines.length - 1]!) as { uuid: string }).uuid;
-  await transcript(src, SMALL);
+  await transcript(src, SMALL, KEPT);
   await must(['import', src], a);
   await must(['remote', 'add', 'origin', b], a);
   await must(['push'], a);
@@ -34,7 +42,7 @@ t.test('push refuses new records holding secrets and sends nothing', async (t) =
 
   // A prompt with an AWS key at its end.
   const u1 = '00000000-0000-4000-8000-000000000001';
-  await transcript(src, SMALL, undefined, [promptLine(template, u1, lastUuid, `deploy with key ${AWS}`)]);
+  await transcript(src, SMALL, KEPT, [promptLine(template, u1, lastUuid, `deploy with key ${AWS}`)]);
   await must(['import', src], a);
   const refused = await run(['push'], a);
   t.equal(refused.code, 1, 'refused');
@@ -61,7 +69,7 @@ t.test('push refuses new records holding secrets and sends nothing', async (t) =
   // A GitHub token inside a long tool output (stored as a blob).
   const u2 = '00000000-0000-4000-8000-000000000002';
   const long = 'log line\n'.repeat(300) + `token=${GH}\n` + 'more\n'.repeat(50);
-  await transcript(src, SMALL, undefined, [promptLine(template, u1, lastUuid, `deploy with key ${AWS}`), promptLine(template, u2, u1, long)]);
+  await transcript(src, SMALL, KEPT, [promptLine(template, u1, lastUuid, `deploy with key ${AWS}`), promptLine(template, u2, u1, long)]);
   await must(['import', src], a);
   const blobbed = await run(['push'], a);
   t.equal(blobbed.code, 1);
@@ -73,7 +81,7 @@ t.test('push refuses new records holding secrets and sends nothing', async (t) =
 
   // A clean record after the secret one: only it is scanned.
   const u3 = '00000000-0000-4000-8000-000000000003';
-  await transcript(src, SMALL, undefined, [
+  await transcript(src, SMALL, KEPT, [
     promptLine(template, u1, lastUuid, `deploy with key ${AWS}`),
     promptLine(template, u2, u1, long),
     promptLine(template, u3, u2, 'thanks, all good'),
@@ -93,9 +101,9 @@ t.test('a custom rule from .tapes/config refuses its own format', async (t) => {
   const a = await archive();
   const b = await archive();
   const src = tempDir();
-  const lines = corpusLines(SMALL);
+  const lines = corpusLines(SMALL).slice(0, KEPT);
   const lastUuid = (JSON.parse(lines[lines.length - 1]!) as { uuid: string }).uuid;
-  await transcript(src, SMALL, undefined, [promptLine(lines[4]!, '00000000-0000-4000-8000-00000000000a', lastUuid, 'ticket ACME-123456 with creds')]);
+  await transcript(src, SMALL, KEPT, [promptLine(lines[4]!, '00000000-0000-4000-8000-00000000000a', lastUuid, 'ticket ACME-123456 with creds')]);
   await must(['import', src], a);
   await must(['remote', 'add', 'origin', b], a);
   await fs.appendFile(join(a, '.tapes', 'config'), '[secret-rule "acme"]\n\tregex = ACME-[0-9]{6}\n');
@@ -111,9 +119,8 @@ t.test('a custom rule from .tapes/config refuses its own format', async (t) => {
 t.test('a secret in a record many sessions share: named for each, and nothing reaches the remote', async (t) => {
   // Sessions that share their first records (one holding an AWS key), as
   // resumed sessions do: few (walked here) and many (walked on threads).
-  // The transcript's first 12 lines, not its 78, under each: the sessions
-  // share them all, and the scan finds the key the same way.
-  const KEPT = 12;
+  // The transcript's first 12 lines (KEPT), not its 78, under each: the
+  // sessions share them all, and the scan finds the key the same way.
   for (const n of [2, PARALLEL_SCAN_FROM + 1]) {
     const a = await archive();
     const b = await archive();
