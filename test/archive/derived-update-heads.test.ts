@@ -10,7 +10,7 @@
 // which the cache hands to every chain that holds the record.
 import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { openSearchIndex, updateDerivedIndexes, type SyncStats } from '../../src/archive/search/index.js';
 import { chainRefs, readChainEvents } from '../../src/archive/sessions/index.js';
@@ -22,10 +22,10 @@ import { ImportedArchive } from '../helpers/imported-archive.js';
 const env = { TZ: 'UTC' };
 const projects = join(corpusDir, 'claude-code', 'projects');
 const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
+const CODEX_ROLLOUT = join(corpusDir, 'codex', 'sessions', '2026', '05', '11', 'rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl');
 const SOURCES = [
   join(projects, '-Users-alex-workspace-cli', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl'),
   join(projects, '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl'),
-  join(corpusDir, 'codex', 'sessions'),
   // A real Codex rollout with token counts, which the summary reads again from each record's line (eventSource): from a frozen head too.
   join(corpusDir, '..', 'agents', 'codex-0.169.0-rollout-01a2464b-59eb-7e90-8265-4a6445d2602d.jsonl'),
   join(corpusDir, 'gemini'),
@@ -49,6 +49,8 @@ const imported = new ImportedArchive(
     writeFileSync(join(copies, 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl'), lines.join('\n') + '\n');
     writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 60).join('\n') + '\n');
     writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 45), ...lines.slice(-15)].join('\n') + '\n');
+    // The corpus's Codex rollout by its first 40 lines of 99 (515 KB), under its name.
+    writeFileSync(join(copies, basename(CODEX_ROLLOUT)), readFileSync(CODEX_ROLLOUT, 'utf8').split(/(?<=\n)/).slice(0, 40).join(''));
     return [...SOURCES, copies];
   },
   { env, packed: true },

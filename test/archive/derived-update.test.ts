@@ -9,7 +9,7 @@
 // new records of a chain whose summary cannot be made.
 import t, { type Test } from 'tap';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { openSearchIndex, syncSearchIndex, updateDerivedIndexes, type SyncStats } from '../../src/archive/search/index.js';
 import { chainRefs, listSessions, readChainEvents } from '../../src/archive/sessions/index.js';
@@ -20,12 +20,8 @@ const env = { TZ: 'UTC' };
 const projects = join(corpusDir, 'claude-code', 'projects');
 const RESUMED = join(projects, '-Users-alex-workspace-cli--worktrees-2', 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl');
 const SOURCES = [
-  // That project's files but its 2 MB one: each test here builds both indexes two to four times.
-  ...['0cf3db51-1c73-43bb-8d05-dc02739514a5-7e6e3ea2ad.jsonl', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl'].map((f) =>
-    join(projects, '-Users-alex-workspace-cli', f),
-  ),
+  join(projects, '-Users-alex-workspace-cli', '1b3e6441-62e3-4b41-8a0c-9d252f531f7a.jsonl'),
   join(projects, '-Users-soph-Work-entire-devenv-cli', 'bc3bf53b-19fe-4209-b30a-a1acffaf6703.jsonl'),
-  join(corpusDir, 'codex', 'sessions'),
   join(corpusDir, 'gemini'),
   join(corpusDir, 'scale', 'gemini'),
   join(corpusDir, 'edge-cases', 'daaain__claude-code-log', 'test', 'test_data', 'minimal_showcase'),
@@ -41,6 +37,18 @@ function scratch(t: { teardown(fn: () => void): void }): string {
 const fileScratch = () => scratch(t);
 
 let imported: Promise<string> | undefined;
+/**
+ * Transcripts imported by their first 40 lines, under their names (each
+ * test here builds both indexes two to four times, reading every chain
+ * each time): two of the alex project's files (its 2 MB one left out
+ * altogether) and the Codex rollout (515 KB, 99 lines).
+ */
+const FIRST_LINES = [
+  join(projects, '-Users-alex-workspace-cli', '0cf3db51-1c73-43bb-8d05-dc02739514a5-7e6e3ea2ad.jsonl'),
+  join(projects, '-Users-alex-workspace-cli', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl'),
+  join(corpusDir, 'codex', 'sessions', '2026', '05', '11', 'rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl'),
+];
+
 /** The imported archive, made once; each test copies it. */
 async function copyOfArchive(t: Test): Promise<string> {
   imported ??= (async () => {
@@ -56,6 +64,7 @@ async function copyOfArchive(t: Test): Promise<string> {
     writeFileSync(join(copies, 'ac8a4f1a-1917-46bf-b8c1-0c3bab0fbc16.jsonl'), lines.join('\n') + '\n');
     writeFileSync(join(copies, 'ac8a4f1a-resumed.jsonl'), lines.slice(0, 80).join('\n') + '\n');
     writeFileSync(join(copies, 'ac8a4f1a-forked.jsonl'), [...lines.slice(0, 50), ...lines.slice(-20)].join('\n') + '\n');
+    for (const f of FIRST_LINES) writeFileSync(join(copies, basename(f)), readFileSync(f, 'utf8').split(/(?<=\n)/).slice(0, 40).join(''));
     for (const args of [['init', '-q'], ['import', ...SOURCES, copies]]) {
       const r = await tapes(args, { cwd: dir, env });
       if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);

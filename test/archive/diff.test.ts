@@ -41,10 +41,13 @@ function stepCount(lines: string[]): number {
 async function archiveWith(t: { teardown(fn: () => void): void }, files: Record<string, string[]>): Promise<string> {
   const cwd = tempDir('tapes-diff-');
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
-  const src = join(cwd, 'src');
-  await fs.mkdir(src);
+  // The transcripts beside the archive, not in its folder (a copy of the archive need not copy them).
+  const src = tempDir('tapes-diff-src-');
+  t.teardown(() => rmSync(src, { recursive: true, force: true }));
   for (const [name, lines] of Object.entries(files)) await fs.writeFile(join(src, `${name}.jsonl`), lines.join('\n') + '\n');
   for (const args of [['init', '-q'], ['import', src]]) {
+    // Into a pack (as stats.test.ts imports): what diff reads is the same, without a file written and fsynced per object.
+    if (args[0] === 'import') await fs.appendFile(join(cwd, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
     const r = await tapes(args, { cwd, env });
     if (r.code !== 0) throw new Error(`tapes ${args.join(' ')}: ${r.stderr}`);
   }

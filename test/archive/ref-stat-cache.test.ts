@@ -4,7 +4,7 @@
 // being written. Whatever happens to the refs or the cache, chainRefs must
 // give what reading every ref gives.
 import t from 'tap';
-import { readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Archive } from '../../src/archive/index.js';
 import { writeDerived } from '../../src/archive/derived-file.js';
@@ -17,7 +17,12 @@ async function truth(archive: Archive) {
   return [...(await archive.refs.list('refs/sessions/')), ...(await archive.refs.list('refs/agents/'))];
 }
 
-/** A new archive in a temp dir holding these transcripts of PROJECT, and a runner of tapes there that fails on a non-zero exit. */
+/**
+ * A new archive in a temp dir holding these transcripts of PROJECT (their
+ * first 20 lines, under their names: these tests are about the ref files,
+ * and 79e9becd's 158 lines only made each import longer), and a runner of
+ * tapes there that fails on a non-zero exit.
+ */
 async function archiveOf(prefix: string, files: string[]) {
   const cwd = tempDir(prefix);
   const run = async (args: string[]) => {
@@ -25,7 +30,10 @@ async function archiveOf(prefix: string, files: string[]) {
     if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
   };
   await run(['init', '-q']);
-  await run(['import', ...files.map((f) => join(PROJECT, f))]);
+  const src = join(cwd, 'src');
+  mkdirSync(src);
+  for (const f of files) writeFileSync(join(src, f), readFileSync(join(PROJECT, f), 'utf8').split(/(?<=\n)/).slice(0, 20).join(''));
+  await run(['import', ...files.map((f) => join(src, f))]);
   return { cwd, run };
 }
 

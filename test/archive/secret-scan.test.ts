@@ -18,11 +18,12 @@ const AWS = 'AKIAZ7QW3ERT5YUI8OPL';
 t.test('threads find what one thread finds, in the same order, and fall back when they fail', async (t) => {
   const dir = await archive();
   const src = tempDir();
-  const lines = corpusLines(SMALL);
+  // SMALL's first 12 lines of 78 (as push-walk's tests take): every chain here is scanned six times over, and a longer clean prefix only made each scan longer.
+  const lines = corpusLines(SMALL).slice(0, 12);
   const o = JSON.parse(lines[4]!) as Record<string, unknown> & { message: { content: string } };
   const last = (JSON.parse(lines[lines.length - 1]!) as { uuid: string }).uuid;
   const planted = JSON.stringify({ ...o, uuid: '00000000-0000-4000-8000-000000000001', parentUuid: last, message: { ...o.message, content: `key ${AWS}` } });
-  await transcript(src, SMALL, undefined, [planted]);
+  await transcript(src, SMALL, lines.length, [planted]);
   await must(['import', src], dir);
   const a = await Archive.openAt(join(dir, '.tapes'));
   const detector = await archiveSecretDetector(a.dir);

@@ -51,7 +51,7 @@ t.test('the bundle exists and answers as the modules do', async (t) => {
 
 t.test('string-width is loaded only when a width is measured, not at every start', async (t) => {
   const cwd = tempDir('tapes-bundle-width-');
-  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  t.equal((await tapes(['init', '-q'], { cwd })).code, 0); // setup: the first test inits through the bundle
   // Counts the Intl.Segmenter objects made in the process: string-width makes one when its module loads.
   const probe = 'data:text/javascript,' + encodeURIComponent(
     'const S = Intl.Segmenter; let n = 0; Intl.Segmenter = class extends S { constructor(...a) { super(...a); n++; } }; process.on("exit", () => process.stderr.write(`segmenters: ${n}\\n`));',
@@ -71,7 +71,7 @@ t.test('the bundle never looks for a package.json above the working directory (y
   const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(cwd);
   writeFileSync(join(outer, 'package.json'), '{"name":"someone-elses","version":"9.9.9"}');
-  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  t.equal((await tapes(['init', '-q'], { cwd })).code, 0); // setup: the first test inits through the bundle
   // Logs every path the process lists or reads through fs, ESM importers included.
   const probe = 'data:text/javascript,' + encodeURIComponent(
     'import fs from "node:fs"; import { syncBuiltinESMExports } from "node:module";' +
@@ -88,7 +88,7 @@ t.test('the bundle never looks for a package.json above the working directory (y
 t.test('a packed import from the bundle keeps the search index from its worker thread', async (t) => {
   t.ok(existsSync(join(repoRoot, 'build', 'bundle', 'chunks', 'index-worker.js')), 'the worker is a file of the bundle');
   const cwd = tempDir('tapes-bundle-worker-');
-  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  t.equal((await tapes(['init', '-q'], { cwd })).code, 0); // setup: the first test inits through the bundle
   appendFileSync(join(cwd, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
   // The worker's own module, loaded: a probe in every thread says which files it ran.
   const probe = join(cwd, 'probe.mjs');
@@ -144,7 +144,7 @@ t.test('the interactive commands\' code caches are warm: written after a run, la
 
 t.test('a command reads its own file of the bundle and no other', async (t) => {
   const cwd = tempDir('tapes-bundle-own-');
-  t.equal(bundled(['init', '-q'], cwd).code, 0);
+  t.equal((await tapes(['init', '-q'], { cwd })).code, 0); // setup: the first test inits through the bundle
   const probe = 'data:text/javascript,' + encodeURIComponent(
     'import fs from "node:fs"; import { syncBuiltinESMExports } from "node:module";' +
       'const seen = []; const o = fs.readFileSync; fs.readFileSync = function (p, ...a) { seen.push(String(p)); return o.call(this, p, ...a); };' +

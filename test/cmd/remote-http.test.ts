@@ -21,7 +21,8 @@ t.test('push, clone, incremental push and pull over http', async (t) => {
   const a = tempDir();
   await must(['init', '-q'], a);
   const src = tempDir();
-  const lines = corpusLines(SMALL);
+  // SMALL's first 20 lines of 78: one record is what the incremental push and pull move; each record more was pushed, cloned and fsynced.
+  const lines = corpusLines(SMALL).slice(0, 20);
   await transcript(src, SMALL, lines.length - 1);
   await must(['import', src], a);
   await must(['remote', 'add', 'origin', url], a);
@@ -34,7 +35,7 @@ t.test('push, clone, incremental push and pull over http', async (t) => {
   t.equal(await refOf(b, SMALL_SESSION), await refOf(a, SMALL_SESSION), 'the clone has the session');
   t.equal((await tapes(['fsck'], { cwd: b })).code, 0);
 
-  await transcript(src, SMALL);
+  await transcript(src, SMALL, lines.length);
   await must(['import', src], a);
   const inc = JSON.parse((await must(['push', '--json'], a)).stdout);
   t.same(inc.refs.map((r: { status: string }) => r.status), ['fast-forward']);

@@ -3,7 +3,7 @@
 // under test, and the filters, sorts, -n, --json, --agents and --pricing are
 // checked against those figures.
 import t from 'tap';
-import { promises as fs, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
@@ -162,6 +162,8 @@ let cwd = '';
 t.before(async () => {
   cwd = tempDir('tapes-sessions-cmd-');
   await tapes(['init', '-q'], { cwd });
+  // Into a pack (as stats.test.ts imports): what is read is the same, without a file created and fsynced per object.
+  appendFileSync(join(cwd, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
   const r = await tapes(['import', ...CLAUDE, showcase, codexFile], { cwd });
   if (r.code !== 0) throw new Error(r.stderr);
 });

@@ -26,9 +26,18 @@ async function logLines(cwd: string, session: string, extra: string[] = []): Pro
   return r.stdout.trim().split('\n').map((l) => l.replace(/^[0-9a-f]+ /, ''));
 }
 
+let imported: Promise<{ cwd: string; r: Awaited<ReturnType<typeof importJson>> }> | undefined;
+/** The five documents and the JSONL session imported into a fresh archive: once for the file, by the first two tests. */
+function importedAll() {
+  imported ??= (async () => {
+    const cwd = await newArchive(t);
+    return { cwd, r: await importJson(cwd, [...docs, jsonlFile]) };
+  })();
+  return imported;
+}
+
 t.test('gemini: the five real session documents and the JSONL session round-trip sha256-identical', async (t) => {
-  const cwd = await newArchive(t);
-  const r = await importJson(cwd, [...docs, jsonlFile]);
+  const { cwd, r } = await importedAll();
   t.equal(r.code, 0, r.stderr);
   t.equal(r.summary.files_refused, 0);
   t.same(
@@ -57,9 +66,9 @@ t.test('gemini: the five real session documents and the JSONL session round-trip
 });
 
 t.test('gemini: ids are deterministic and a second import adds nothing', async (t) => {
-  const a = await newArchive(t);
+  // a: the first test's archive (it only read it and exported outside .tapes/); b: a second import, to compare.
+  const a = (await importedAll()).cwd;
   const b = await newArchive(t);
-  await importJson(a, [...docs, jsonlFile]);
   await importJson(b, [...docs, jsonlFile]);
   t.equal(await showRef(b), await showRef(a), 'the same refs and tips in two archives');
   t.same([...(await objectFiles(b)).keys()].sort(), [...(await objectFiles(a)).keys()].sort(), 'the same objects');

@@ -23,7 +23,8 @@ import {
 } from './import-helpers.js';
 
 const ZERO = '0'.repeat(64);
-const medium = join(claudeProjects, '-Users-alex-workspace-cli', '79e9becd-0b83-42f1-8cb1-33375d080476.jsonl'); // 158 lines
+// 78 lines, 128 KB (79e9becd's 158 lines, 290 KB, were imported whole or in part by five tests here).
+const medium = join(claudeProjects, '-Users-alex-workspace-cli--worktrees-2', '2b945d54-dd2b-4f60-b3b0-7b0252349003.jsonl');
 const rollout = join(codexSessions, '2026', '05', '11', 'rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl'); // 99 lines
 const sliceA = join(claudeProjects, '-Users-alex-workspace-cli', '0cf3db51-1c73-43bb-8d05-dc02739514a5.jsonl');
 const sliceB = join(claudeProjects, '-Users-alex-workspace-cli', '0cf3db51-1c73-43bb-8d05-dc02739514a5-7e6e3ea2ad.jsonl');
@@ -119,7 +120,7 @@ t.test('incremental: a Codex rollout cut after line 40, then whole', async (t) =
 });
 
 // The next three grow or shrink the transcript's first lines (70, 60 or 40
-// of its 158): the whole file, imported whole above, adds only time here.
+// of its 78): the whole file, imported whole above, adds only time here.
 t.test('incremental: growing in three steps fast-forwards each time', async (t) => {
   const cwd = await newArchive(t);
   const lines = linesWithEol(await fs.readFile(medium)).slice(0, 70);
@@ -172,15 +173,15 @@ t.test('incremental: a last line torn mid-write, completed later, fast-forwards'
 t.test('kept separately: another file under the same name does not touch the stored session', async (t) => {
   // The corpus's two slices of session 0cf3db51: the second, saved under the
   // first's file name in another folder, shares the session id but does not
-  // extend what is stored. (The first slice's first 100 lines of 700: the
-  // second shares none of its lines, and the whole 2 MB made this test the
-  // slowest of its file.)
+  // extend what is stored. (The first slice's first 20 lines of 700, 97 KB:
+  // the second shares none of its lines, and the whole 2 MB made this test
+  // the slowest of its file.)
   const cwd = await newArchive(t);
   const name = '0cf3db51-1c73-43bb-8d05-dc02739514a5.jsonl';
   await fs.mkdir(join(cwd, 'one'));
   await fs.mkdir(join(cwd, 'two'));
   await fs.mkdir(join(cwd, 'three'));
-  const firstSlice = Buffer.concat(linesWithEol(await fs.readFile(sliceA)).slice(0, 100));
+  const firstSlice = Buffer.concat(linesWithEol(await fs.readFile(sliceA)).slice(0, 20));
   await fs.writeFile(join(cwd, 'one', name), firstSlice);
   await fs.copyFile(sliceB, join(cwd, 'two', name));
   await fs.copyFile(smallClaude, join(cwd, 'three', name));

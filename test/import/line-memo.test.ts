@@ -3,14 +3,14 @@
 // resumed session's first lines are its parent's. The records must be the
 // ones building them gives, which an import of the resumed file alone, into
 // an empty archive, shows.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Archive, importTranscripts } from '../../src/archive/index.js';
 import { LineMemo, formatVerdict, importFile, lineDecoded, parseLine, splitLines } from '../../src/import/index.js';
-import { LooseObjectStore, WriteQueue } from '../../src/odb/index.js';
+import { WriteQueue } from '../../src/odb/index.js';
 import { fixedBytes } from '../helpers/fixed-bytes.js';
-import { MemoryRefs, claudeProjects, linesWithEol, newArchive, revList, tempDir } from './import-helpers.js';
+import { MemoryObjectStore, MemoryRefs, claudeProjects, linesWithEol, newArchive, revList } from './import-helpers.js';
 
 // A transcript of 158 lines (290 KB), of which the tests take the first
 // 60 or 100 (97 or 150 KB): what a memo saves shows as well on those, and
@@ -79,11 +79,12 @@ t.test('the same line after a different parent, or at another number, is built',
 });
 
 /** The transcript's first 100 lines, their first `parentLines` lines as a parent file, and how to import a file into one store with one memo. */
-async function resumedFixture(t: Test, parentLines: number) {
+async function resumedFixture(parentLines: number) {
   const lines = await firstLines(100);
   const bytes = Buffer.concat(lines);
   const parentBytes = Buffer.concat(lines.slice(0, parentLines));
-  const store = await LooseObjectStore.open(join(tempDir(t), 'objects'));
+  // In memory: what is compared is ids and memo counts, and a store on disk fsynced each object.
+  const store = new MemoryObjectStore();
   const refs = new MemoryRefs();
   const memo = new LineMemo();
   const file = (b: Buffer, name: string) => ({ path: name, display: name, bytes: b, format: 'claude-code' as const, refName: `refs/sessions/${name}`, queue: new WriteQueue(store), refs, reason: 'test', memo });
@@ -92,7 +93,7 @@ async function resumedFixture(t: Test, parentLines: number) {
 
 t.test('a line the memo answers is never decoded or parsed; the format verdict reads lines from the end', async (t) => {
   // A parent of fewer lines than half the resumed file's: the verdict reads none of them.
-  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 30);
+  const { bytes, parentBytes, memo, file } = await resumedFixture(30);
   const parentLines = splitLines(parentBytes).map(parseLine);
   const first = await importFile({ ...file(parentBytes, 'parent'), lines: parentLines });
   t.equal(first.status, 'new');
@@ -117,7 +118,7 @@ t.test('a line the memo answers is never decoded or parsed; the format verdict r
 
 t.test('a resumed file mostly its parent: the verdict counts the lines the memo knows without decoding them', async (t) => {
   // The parent holds 60 of the resumed file's 100 lines: more than half.
-  const { bytes, parentBytes, memo, file } = await resumedFixture(t, 60);
+  const { bytes, parentBytes, memo, file } = await resumedFixture(60);
   t.equal((await importFile({ ...file(parentBytes, 'parent'), lines: splitLines(parentBytes).map(parseLine) })).status, 'new');
   const resumed = splitLines(bytes).map(parseLine);
   const known = memo.prefix(resumed);
@@ -133,7 +134,7 @@ t.test('a resumed file mostly its parent: the verdict counts the lines the memo 
   t.equal(resumed.slice(0, 60).filter(lineDecoded).length, 0, 'none of them was ever decoded');
   t.equal(resumed.slice(60).filter(lineDecoded).length, resumed.length - 60, 'every new line was, to build it');
   // The same records as without the memo.
-  const alone = await LooseObjectStore.open(join(tempDir(t), 'objects'));
+  const alone = new MemoryObjectStore();
   const plain = await importFile({ path: 'r', display: 'r', bytes, format: 'claude-code', refName: 'refs/sessions/r', queue: new WriteQueue(alone), refs: new MemoryRefs(), reason: 'test' });
   t.equal(second.tip, plain.tip, 'the chain ends at the record building every line gives');
 });
@@ -147,7 +148,7 @@ t.test('known lines count in the verdict as the lines they are: the same answers
     { name: 'known-few', parent: 10, tail: 40 },
   ];
   for (const c of cases) {
-    const { parentBytes, memo, file } = await resumedFixture(t, c.parent);
+    const { parentBytes, memo, file } = await resumedFixture(c.parent);
     await importFile(file(parentBytes, 'p'));
     const mixed = Buffer.concat([parentBytes, ...Array.from({ length: c.tail }, () => odd)]);
     const withMemo = splitLines(mixed).map(parseLine);
@@ -160,7 +161,7 @@ t.test('known lines count in the verdict as the lines they are: the same answers
 });
 
 t.test('only lines of Claude Code\'s shape are kept in the memo', async (t) => {
-  const { lines, memo, file } = await resumedFixture(t, 0);
+  const { lines, memo, file } = await resumedFixture(0);
   const odd = Buffer.from('{"not":"a transcript line"}\n');
   const bytes = Buffer.concat([...lines.slice(0, 10), odd, ...lines.slice(10, 20)]);
   await importFile(file(bytes, 'p'));

@@ -13,7 +13,8 @@ t.test('two pushers racing over HTTP: one wins, the other is told to fetch first
   const server = await startGitHttpServer();
   t.teardown(() => server.close());
   const { url, dir } = server.repo('race');
-  const lines = corpusLines(SMALL);
+  // SMALL's first 20 lines of 78: the race is over one record; every record more was pushed and cloned twice.
+  const lines = corpusLines(SMALL).slice(0, 20);
   const seed = await archive();
   const base = tempDir();
   await transcript(base, SMALL, lines.length - 2);
