@@ -18,19 +18,8 @@ export function derivedPath(archiveDir: string, name: string): string {
 
 /** The parsed body, or undefined when the file is missing, damaged, linked or of another magic or version. */
 export function readDerived(path: string, magic: string, version: number): unknown {
-  if (linked(path)) return undefined;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    return undefined;
-  }
-  // The checksum is of the body's bytes as read, so they are hashed as they are, not decoded and encoded again.
-  const nl = bytes.indexOf(10);
-  const head = /^(\S+) (\d+) ([0-9a-f]{64})$/.exec(nl < 0 ? '' : bytes.toString('latin1', 0, nl));
-  if (!head || head[1] !== magic || Number(head[2]) !== version) return undefined;
-  const body = bytes.subarray(nl + 1);
-  if (createHash('sha256').update(body).digest('hex') !== head[3]) return undefined;
+  const body = readDerivedBytes(path, magic, version);
+  if (body === undefined) return undefined;
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
@@ -38,7 +27,7 @@ export function readDerived(path: string, magic: string, version: number): unkno
   }
 }
 
-/** The body's bytes as written, or undefined as readDerived (a derived file whose body is not JSON). */
+/** The body's bytes as written (checked against the first line's checksum), or undefined as readDerived; for a derived file whose body is not JSON. */
 export function readDerivedBytes(path: string, magic: string, version: number): Buffer | undefined {
   if (linked(path)) return undefined;
   let bytes: Buffer;
@@ -47,6 +36,7 @@ export function readDerivedBytes(path: string, magic: string, version: number): 
   } catch {
     return undefined;
   }
+  // The checksum is of the body's bytes as read, so they are hashed as they are, not decoded and encoded again.
   const nl = bytes.indexOf(10);
   const head = /^(\S+) (\d+) ([0-9a-f]{64})$/.exec(nl < 0 ? '' : bytes.toString('latin1', 0, nl));
   if (!head || head[1] !== magic || Number(head[2]) !== version) return undefined;
