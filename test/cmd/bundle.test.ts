@@ -127,8 +127,10 @@ t.test('the interactive commands\' code caches are warm: written after a run, la
   const manifest = JSON.parse(readFileSync(join(CHUNKS, 'warm.json'), 'utf8')) as { warmed: Record<string, string[]>; notWarmed: Record<string, string> };
   t.same(manifest.notWarmed, {}, 'no warm run failed');
   t.same(Object.keys(manifest.warmed).sort(), WARMED, 'each interactive file was warmed (chunks/warm.json)');
-  // A preload-only cache made now varies by some hundred bytes from run to run; a warm run adds kilobytes (6 KB for --version).
-  const MARGIN = 1000;
+  // A preload-only cache made now varies from run to run: by tens of bytes mostly, once by more than 1 KB (a
+  // clean-clone CI run: V8's lazy compilation and flushing are not deterministic); a warm run adds kilobytes
+  // (some 5 KB for --version, 50-170 KB for the others).
+  const MARGIN = 2500;
   for (const file of WARMED) {
     const path = join(CHUNKS, file);
     const warm = statSync(cachePath(path)).size;
