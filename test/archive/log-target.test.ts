@@ -28,7 +28,8 @@ async function renamedArchive(): Promise<string> {
     const cwd = tempDir('tapes-target-');
     const src = join(cwd, 'src');
     mkdirSync(src);
-    FILES.forEach((f, i) => copyFileSync(join(PROJECT, f), join(src, `run-${i}.jsonl`)));
+    // Each by its first 40 lines (f6833005 has 494 KB): which chain holds a record does not depend on how long the chains are.
+    FILES.forEach((f, i) => writeFileSync(join(src, `run-${i}.jsonl`), readFileSync(join(PROJECT, f), 'utf8').split(/(?<=\n)/).slice(0, 40).join('')));
     for (const args of [['init', '-q'], ['import', src]]) {
       const r = await tapes(args, { cwd });
       if (r.code !== 0) throw new Error(r.stderr);

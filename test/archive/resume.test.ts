@@ -5,7 +5,7 @@
 // touches an existing file, and imports back into a chain whose content
 // digests are the original's prefix.
 import t from 'tap';
-import { promises as fs, readFileSync, rmSync, statSync } from 'node:fs';
+import { promises as fs, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { Archive } from '../../src/archive/index.js';
@@ -136,7 +136,10 @@ t.test('a transcript that was a slice: parents outside the file become null; unp
 });
 
 t.test('--resume codex: a rollout under sessions/YYYY/MM/DD with a new id that re-imports to the same digests', async (t) => {
-  const cwd = await setup(t, [codexFile]);
+  // The rollout's first 60 lines of 99 (346 KB of 515), under its name: resumed 40 records back, 20 lines are written.
+  const rollout = join(scratch(t), basename(codexFile));
+  writeFileSync(rollout, readFileSync(codexFile, 'utf8').split(/(?<=\n)/).slice(0, 60).join(''));
+  const cwd = await setup(t, [rollout]);
   const r = await must(cwd, ['checkout', `${CODEX}~40`, '--resume', 'codex', '--codex-dir', 'codex', '--json']);
   const out = JSON.parse(r.stdout) as { session_id: string; source_session_id: string; path: string; lines: number; command: string; cwd: string };
   t.equal(out.source_session_id, CODEX);
@@ -145,7 +148,7 @@ t.test('--resume codex: a rollout under sessions/YYYY/MM/DD with a new id that r
   t.equal(out.path, join(cwd, 'codex', 'sessions', '2026', '01', '02', `rollout-2026-01-02T03-04-05-${out.session_id}.jsonl`));
   t.equal(out.command, `codex resume ${out.session_id}`);
   t.equal(out.cwd, '/Users/Sample_User/naya');
-  const src = lines(codexFile);
+  const src = lines(rollout);
   const dst = lines(out.path);
   t.equal(dst.length, src.length - 40);
   t.equal(JSON.parse(dst[0]!).payload.id, out.session_id);

@@ -6,7 +6,7 @@
 // counts, --since values and price overrides.
 import t from 'tap';
 import { existsSync, promises as fs, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 import { Archive, BUILTIN_PRICES, withPriceOverrides, priceFor, parsePriceTable } from '../../src/archive/index.js';
 import { listSessions, promptTitle, SESSION_INDEX_VERSION, summariseSession, UsageCounter } from '../../src/archive/sessions/index.js';
@@ -49,7 +49,9 @@ async function corpusArchive(t: { teardown(fn: () => void): void }): Promise<str
     const rollout = 'rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl';
     const src = fileScratch();
     writeFileSync(join(src, rollout), readFileSync(join(codex, '2026', '05', '11', rollout), 'utf8').split(/(?<=\n)/).slice(0, 40).join(''));
-    await run(dir, ['import', small, withErrors, medium, showcase, join(src, rollout)]);
+    // The medium transcript's first 12 lines of 28 (19 KB of 182: two tool outputs of 72 KB come after): its title is in line 3.
+    writeFileSync(join(src, basename(medium)), readFileSync(medium, 'utf8').split(/(?<=\n)/).slice(0, 12).join(''));
+    await run(dir, ['import', small, withErrors, join(src, basename(medium)), showcase, join(src, rollout)]);
     return dir;
   })();
   const cwd = scratch(t);

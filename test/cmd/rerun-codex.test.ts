@@ -5,8 +5,9 @@
 // matches the original's, so that the recorded output goes back under the
 // new call id.
 import t from 'tap';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { corpusDir, tapes } from '../helpers/cli.js';
 import { responsesJson, responsesStream, scriptedUpstream } from '../helpers/model-upstream.js';
 import { SSE_DIR } from '../capture/wire-helpers.js';
@@ -16,11 +17,20 @@ const KEY = 'sk-RERUN-openai-test-key-4e7f19';
 const env = { OPENAI_API_KEY: KEY };
 const SESSION = '019e1695-0522-7c83-8b39-0dd379793f80';
 const ROLLOUT = join(corpusDir, 'codex', 'sessions', '2026', '05', '11', `rollout-2026-05-11T13-28-45-${SESSION}.jsonl`);
-const lines = readFileSync(ROLLOUT, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const dir = await importedArchive([ROLLOUT]);
+/**
+ * The rollout's first 20 lines of 99 (109 KB of 515), under its name: the
+ * reruns start at line 2 and replay what lines 3-5 record; the rest of the
+ * session was only imported.
+ */
+const KEPT = 20;
+const src = mkdtempSync(join(tmpdir(), 'tapes-rerun-codex-src-'));
+t.teardown(() => rmSync(src, { recursive: true, force: true }));
+writeFileSync(join(src, basename(ROLLOUT)), readFileSync(ROLLOUT, 'utf8').split(/(?<=\n)/).slice(0, KEPT).join(''));
+const lines = readFileSync(join(src, basename(ROLLOUT)), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const dir = await importedArchive([join(src, basename(ROLLOUT))]);
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 /** Line 2 is the first prompt (a user_message event: this rollout writes no user message items); lines 3-4 the answer. */
-const prompt = `${SESSION}~97`;
+const prompt = `${SESSION}~${KEPT - 2}`;
 
 t.test('the dry run: a Responses request of the rollout\'s items, and what the rollout does not record', async (t) => {
   const r = await must(['rerun', prompt], dir);

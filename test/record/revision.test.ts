@@ -1,5 +1,6 @@
 import t from 'tap';
 import { Archive } from '../../src/archive/index.js';
+import { objectId } from '../../src/object/index.js';
 import { canonicalRecordBytes } from '../../src/record/index.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -62,16 +63,19 @@ t.test('an ambiguous id prefix lists every candidate', async (t) => {
   await Archive.init({ cwd, env: {} });
   const archive = await Archive.open({ cwd, env: {} });
   const store = await archive.objects();
-  // Write blobs until two share a 4-hex prefix.
-  const byPrefix = new Map<string, string[]>();
-  let shared: string[] | undefined;
-  for (let i = 0; !shared; i++) {
-    const id = await store.write('blob', Buffer.from(`blob ${i}`));
-    const list = byPrefix.get(id.slice(0, 4)) ?? [];
-    list.push(id);
-    byPrefix.set(id.slice(0, 4), list);
-    if (list.length === 2) shared = list;
+  // Two blobs whose ids share a 4-hex prefix: found by their ids alone
+  // (some three hundred candidates), then only those two written (each
+  // candidate was written and fsynced).
+  const byPrefix = new Map<string, number>();
+  let pair: [number, number] | undefined;
+  for (let i = 0; !pair; i++) {
+    const prefix = objectId('blob', Buffer.from(`blob ${i}`)).slice(0, 4);
+    const first = byPrefix.get(prefix);
+    if (first === undefined) byPrefix.set(prefix, i);
+    else pair = [first, i];
   }
+  const shared = [await store.write('blob', Buffer.from(`blob ${pair[0]}`)), await store.write('blob', Buffer.from(`blob ${pair[1]}`))];
+  t.equal(shared[0]!.slice(0, 4), shared[1]!.slice(0, 4), 'the store gave them the ids that share the prefix');
   const err = await archive.resolve(shared[0]!.slice(0, 4)).catch((e: unknown) => e);
   t.match(err, { code: 'AmbiguousRevisionError' });
   const data = (err as { data: { candidates: string[] } }).data;

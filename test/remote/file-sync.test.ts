@@ -3,13 +3,25 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, spawnTapes, tempDir } from '../helpers/cli.js';
 import { FILES, PROJECT, SMALL, SMALL_SESSION, archive, corpusLines, must, objectCount, refOf, run, transcript } from './helpers.js';
 
+let imported: Promise<string> | undefined;
+/** An archive of PROJECT: imported once for the file, and the two tests that push it whole each take a copy (object files linked). */
+async function projectArchive(): Promise<string> {
+  imported ??= (async () => {
+    const dir = await archive();
+    await must(['import', PROJECT], dir);
+    return dir;
+  })();
+  const dir = tempDir();
+  copyArchive(await imported, dir);
+  return dir;
+}
+
 t.test('push to an empty archive, then fsck both; a second push sends nothing', async (t) => {
-  const a = await archive();
+  const a = await projectArchive();
   const b = await archive();
-  await must(['import', PROJECT], a);
   await must(['remote', 'add', 'origin', join(b, '.tapes')], a);
   const r = await must(['push', '--json'], a);
   const out = JSON.parse(r.stdout);
@@ -188,9 +200,8 @@ t.test('two pushers racing: one wins, the other is told to fetch first', async (
 });
 
 t.test('--progress reports objects, bytes and rate on stderr; --no-progress and --json stay quiet', async (t) => {
-  const a = await archive();
+  const a = await projectArchive();
   const b = await archive();
-  await must(['import', PROJECT], a);
   await must(['remote', 'add', 'origin', b], a);
   const pushed = await must(['push', '--progress', 'origin'], a);
   t.match(pushed.stderr, /Writing objects: \d+ objects, [\d.]+ (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s, done\.\n/);
