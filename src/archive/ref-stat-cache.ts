@@ -1,8 +1,7 @@
 // .tapes/index/ref-stat.json: the chain refs' files as they were when last
-// read — inode, size, mtime and ctime (milliseconds, with their fraction) —
-// and the id each held,
-// so that listing hundreds of sessions costs one lstat per ref instead of an
-// open, fstat, read and close. It is git's index trick applied to refs, and
+// read (inode, size, mtime and ctime, in milliseconds with their fraction)
+// and the id each held, so that listing hundreds of sessions costs one lstat
+// per ref instead of an open, fstat, read and close. It is git's index trick applied to refs, and
 // trusted as little:
 // - an entry is used only while every one of those facts is unchanged (tapes
 //   moves a ref by renaming a new file over it, which changes the inode and

@@ -79,11 +79,17 @@ export function chainIndexPath(archive: Archive, ref: string): string {
   return derivedPath(archive.dir, `chains/${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.ids`);
 }
 
+/** A chain file's body split into the ref it names and its ids; undefined when it is not one. */
+function splitBody(body: Buffer | undefined): { ref: string; ids: ChainList } | undefined {
+  const nl = body?.indexOf(10) ?? -1;
+  if (body === undefined || nl < 0) return undefined;
+  const ids = ChainList.parse(body.subarray(nl + 1));
+  return ids && { ref: body.toString('utf8', 0, nl), ids };
+}
+
 /** The ref a chain file names, or undefined when it is not a chain file of this version. */
 export function chainFileRef(path: string): string | undefined {
-  const body = readDerivedBytes(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION);
-  const nl = body?.indexOf(10) ?? -1;
-  return body && nl >= 0 && ChainList.parse(body.subarray(nl + 1)) ? body.toString('utf8', 0, nl) : undefined;
+  return splitBody(readDerivedBytes(path, CHAIN_INDEX_MAGIC, CHAIN_INDEX_VERSION))?.ref;
 }
 
 /** A chain file's body: the ref's name, a newline, the ids. */
@@ -91,13 +97,11 @@ export function chainFileBody(ref: string, ids: ChainList): Buffer {
   return Buffer.concat([Buffer.from(`${ref}\n`, 'utf8'), ids.raw()]);
 }
 
+/** The chain file's ids and tip, when it is `ref`'s and holds at least one id. */
 function parse(body: Buffer | undefined, ref: string): { tip: string; ids: ChainList } | undefined {
-  if (body === undefined) return undefined;
-  const nl = body.indexOf(10);
-  if (nl < 0 || body.toString('utf8', 0, nl) !== ref) return undefined;
-  const ids = ChainList.parse(body.subarray(nl + 1));
-  const tip = ids?.at(0);
-  return ids && tip ? { tip, ids } : undefined;
+  const file = splitBody(body);
+  const tip = file?.ids.at(0);
+  return file && file.ref === ref && tip ? { tip, ids: file.ids } : undefined;
 }
 
 /**
