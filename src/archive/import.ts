@@ -1,5 +1,6 @@
 // `tapes import`: find transcript files (default locations, files, folders
 // searched recursively), import each into its session, and summarise.
+import { hash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WriteQueue, type PackingTarget } from '../odb/index.js';
@@ -28,7 +29,7 @@ import { BackgroundIndex, updateSearchIndexQuietly } from './search/index.js';
 import { autoGc, configInt, type AutoGcOutcome } from './maintenance/index.js';
 import { ImportStatCache, type StatEntry } from './import-stat.js';
 import { relinkViews, type Relinked } from './views.js';
-import { claudeGroup, firstLines, readingOrder, type ReadingCandidate } from './reading-order.js';
+import { claudeGroup, firstLines, memoSharers, readingOrder, type ReadingCandidate } from './reading-order.js';
 
 export type ImportKind = 'claude' | 'codex' | 'gemini' | 'auto';
 
@@ -177,7 +178,7 @@ const GEMINI_DOCUMENT_PEEK = 4 * 1024 * 1024;
  * the file may move any ref.
  */
 function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: number): ReadingCandidate {
-  if (c.refused) return { refs: [] };
+  if (c.refused) return { refs: [], begins: null };
   const keys = (refs: string[]) => [...new Set(refs.map((r) => r.replace(/-.*$/s, '')))];
   const byPath = [placedRef(c.path, { format: 'claude' }).refName, placedRef(c.path, { format: 'codex' }).refName];
   const asAny = (sessionId: string | undefined) =>
@@ -189,6 +190,9 @@ function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: nu
   if (vouched) return vouched.format.startsWith('gemini') ? {} : { refs: keys([vouched.ref, ...byPath]) };
   const head = firstLines(c.path, 4);
   if (!head) return {};
+  // Its first line, when the first 64 KiB hold it whole (the line memo: reading-order.ts, memoSharers).
+  const begins = head.lines.length > 0 ? hash('sha256', head.lines[0]!, 'hex') : undefined;
+  const known = (r: ReadingCandidate): ReadingCandidate => (begins === undefined ? r : { ...r, begins });
   const values = head.lines.map((l, i): unknown => {
     try {
       return JSON.parse(i === 0 ? l.toString('utf8').replace(/^\uFEFF/, '') : l.toString('utf8'));
@@ -200,19 +204,19 @@ function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: nu
   try {
     if (values[0] === undefined && head.lines.length > 0) {
       // Perhaps a Gemini CLI document, its head pretty-printed: read whole to know, unless too large.
-      if (size > GEMINI_DOCUMENT_PEEK) return {};
+      if (size > GEMINI_DOCUMENT_PEEK) return known({});
       const bytes = readFileSync(c.path);
-      if (isGeminiDocument(bytes)) return { refs: asAny(geminiSession(splitGeminiDocument(bytes)).id) };
+      if (isGeminiDocument(bytes)) return known({ refs: asAny(geminiSession(splitGeminiDocument(bytes)).id) });
     }
     session = geminiSession(values.map((value) => ({ value }) as ParsedLine));
   } catch {
-    return {};
+    return known({});
   }
   // Lines that did not say, with more of the first four unread: any.
-  if (session.id === undefined && head.lines.length < 4 && !head.whole) return {};
+  if (session.id === undefined && head.lines.length < 4 && !head.whole) return known({});
   const refs = asAny(session.id);
   const group = values[0] === undefined ? undefined : claudeGroup(head.lines[0]!, values[0]);
-  return group === undefined ? { refs } : { group, refs };
+  return known(group === undefined ? { refs } : { group, refs });
 }
 
 /** Turns a file name into a valid ref component. */
@@ -466,7 +470,10 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
   // The order the files are read in: for a large import, the files of one
   // session one after another, so that the second thread reads what they
   // share once (reading-order.ts).
-  const order = packing ? readingOrder(found.map((c, i) => readingCandidate(c, vouchedFor[i], sizes[i]!))) : found.map((_, i) => i);
+  const reading = packing ? found.map((c, i) => readingCandidate(c, vouchedFor[i], sizes[i]!)) : undefined;
+  const order = reading ? readingOrder(reading) : found.map((_, i) => i);
+  // The files the line memo can serve: those another file may begin as (all, for a small import).
+  const sharers = reading ? memoSharers(reading) : undefined;
   // A packed import is a large one: the summaries and the search index are
   // kept current from a second thread at each checkpoint (search/background-index.ts).
   const background = packing ? BackgroundIndex.start(archive) : undefined;
@@ -494,7 +501,7 @@ export async function importTranscripts(archive: Archive, opts: ImportOptions): 
         vouched = true;
       } else {
         try {
-          result = await importOne(queue, refs, opts, c.path, display(c.path), st?.size ?? 0, limits, lineMemo);
+          result = await importOne(queue, refs, opts, c.path, display(c.path), st?.size ?? 0, limits, lineMemo, sharers === undefined || sharers[i] === 1);
         } catch (err) {
           // A file we cannot import (a typed error names what is wrong) is
           // refused; the other files still import. A system error (a full
@@ -618,6 +625,7 @@ async function importOne(
   size: number,
   limits: ReadLimits,
   memo?: LineMemo,
+  memoShared = true,
 ): Promise<FileResult> {
   const refused = (reason: string): FileResult => refusedFile(shown, reason);
   const geminiDocuments = opts.kind === 'auto' || opts.kind === 'gemini';
@@ -637,7 +645,7 @@ async function importOne(
       const longTexts = huge.length > 0 ? new LongTextStore(queue) : undefined;
       for (const l of huge) longTexts!.add(l.huge!);
       try {
-        return await importLines(queue, refs, opts, path, shown, read.lines, memo, undefined, longTexts);
+        return await importLines(queue, refs, opts, path, shown, read.lines, memo, memoShared, undefined, longTexts);
       } catch (err) {
         if (!(err instanceof NeedsWholeFile)) throw err;
       }
@@ -652,9 +660,9 @@ async function importOne(
     return refused(`cannot read: ${(err as Error).message}`);
   }
   if (isGeminiDocument(bytes) && geminiDocuments) {
-    return importLines(queue, refs, opts, path, shown, splitGeminiDocument(bytes), memo, 'gemini-json');
+    return importLines(queue, refs, opts, path, shown, splitGeminiDocument(bytes), memo, memoShared, 'gemini-json');
   }
-  return importLines(queue, refs, opts, path, shown, splitLines(bytes).map(parseLine), memo);
+  return importLines(queue, refs, opts, path, shown, splitLines(bytes).map(parseLine), memo, memoShared);
 }
 
 /** Imports a file's lines (or a Gemini document's pieces, `format` then given). */
@@ -666,6 +674,7 @@ async function importLines(
   shown: string,
   lines: ParsedLine[],
   memo?: LineMemo,
+  memoShared = true,
   given?: TranscriptFormat,
   longTexts?: LongTextStore,
 ): Promise<FileResult> {
@@ -698,6 +707,7 @@ async function importLines(
     refs,
     reason: `import ${format}: ${basename(path)}`,
     memo,
+    ...(memoShared ? {} : { memoShared }),
     ...(known && format === 'claude-code' ? { known } : {}),
   });
 }

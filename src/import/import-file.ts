@@ -57,6 +57,13 @@ export interface ImportFileOptions {
   reason: string;
   /** The records this import has built, by line (line-memo.ts): a line seen again is not built again. */
   memo?: LineMemo;
+  /**
+   * Whether another file of this import may begin as this one does (true
+   * when unset): only then can `memo` answer any of its lines, or any other
+   * file use them (archive/reading-order.ts, memoSharers). When false its
+   * lines are not keyed past those `known` holds.
+   */
+  memoShared?: boolean;
   /** What `memo` knows of these lines' first ones (LineMemo.prefix), when the caller has looked already. */
   known?: MemoPrefix;
 }
@@ -168,10 +175,12 @@ async function buildChain(opts: ImportFileOptions, lines: ParsedLine[], known: M
     // parse to an object of Claude Code's shape are built into the memo, so
     // one found there is such a line, and it is not parsed
     // (transcript-format.ts, TranscriptLine). The lines the caller found in
-    // the memo already (`known`) are not keyed again.
+    // the memo already (`known`) are not keyed again, and past those no line
+    // of a file the memo cannot serve is keyed (`memoShared`).
+    const keyed = prefix?.keys[i];
     const memoKey: Uint32Array | undefined =
-      opts.memo && format === 'claude-code' && !line.huge && !(ids.length === 0 && opts.firstMeta)
-        ? (prefix?.keys[i] ?? LineMemo.key(parent, line.number, line.eol, line.bytes))
+      opts.memo && format === 'claude-code' && !line.huge && !(ids.length === 0 && opts.firstMeta) && (keyed !== undefined || opts.memoShared !== false)
+        ? (keyed ?? LineMemo.key(parent, line.number, line.eol, line.bytes))
         : undefined;
     const seen: string | undefined = memoKey && (prefix && i < prefix.ids.length ? opts.memo!.counted(prefix.ids[i]!) : opts.memo!.get(memoKey));
     const id: string = seen ?? (await build.record(line, parent, ids.length === 0, memoKey));
