@@ -196,12 +196,7 @@ export class PackWriter {
     if (this.done) throw new Error('pack already finished');
     for (const s of this.streams) await this.flushFrame(s);
     const frame: FrameInfo = { offset: this.offset, length: compressed.length, contentLength };
-    for (const o of objects) {
-      const hex = Buffer.from(o.id.buffer, o.id.byteOffset, o.id.byteLength).toString('hex');
-      if (this.seen.has(hex)) continue;
-      this.seen.add(hex);
-      this.entries.add(o.id, frame.offset, o.offset, o.length);
-    }
+    for (const o of objects) if (this.seen.addBytes(o.id)) this.entries.add(o.id, frame.offset, o.offset, o.length);
     this.offset += compressed.length;
     this.frames.push(frame);
     await this.append(compressed);
