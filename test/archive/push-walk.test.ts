@@ -16,8 +16,8 @@ import type { ObjectStore } from '../../src/odb/index.js';
 import { LooseObjectStore, readContent } from '../../src/odb/index.js';
 import { readRecord, scanStoredValue, type SecretDetector } from '../../src/record/index.js';
 import { FileTransport, UNPACK_LIMIT, forEachRef } from '../../src/remote/index.js';
-import { copyArchive, tapes, tempDir } from '../helpers/cli.js';
-import { PROJECT, SMALL, archive, corpusLines, must, objectCount, refOf, run, transcript } from '../remote/helpers.js';
+import { tapes, tempDir } from '../helpers/cli.js';
+import { SMALL, archive, corpusLines, must, objectCount, projectArchive, refOf, run, transcript } from '../remote/helpers.js';
 
 const AWS = 'AKIAZ7QW3ERT5YUI8OPL';
 
@@ -88,19 +88,6 @@ function counting(store: ObjectStore): { store: ObjectStore; reads: Map<string, 
       },
     },
   };
-}
-
-let imported: Promise<string> | undefined;
-/** An archive of PROJECT: imported once per file, and each test gets its own copy (object files linked). */
-async function projectArchive(): Promise<string> {
-  imported ??= (async () => {
-    const dir = await archive();
-    await must(['import', PROJECT], dir);
-    return dir;
-  })();
-  const dir = tempDir();
-  copyArchive(await imported, dir);
-  return dir;
 }
 
 t.test('a record shared by two chains is read once, and its findings are reported for both', async (t) => {

@@ -3,21 +3,8 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { copyArchive, spawnTapes, tempDir } from '../helpers/cli.js';
-import { FILES, PROJECT, SMALL, SMALL_SESSION, archive, corpusLines, must, objectCount, refOf, run, transcript } from './helpers.js';
-
-let imported: Promise<string> | undefined;
-/** An archive of PROJECT: imported once for the file, and the two tests that push it whole each take a copy (object files linked). */
-async function projectArchive(): Promise<string> {
-  imported ??= (async () => {
-    const dir = await archive();
-    await must(['import', PROJECT], dir);
-    return dir;
-  })();
-  const dir = tempDir();
-  copyArchive(await imported, dir);
-  return dir;
-}
+import { spawnTapes, tempDir } from '../helpers/cli.js';
+import { FILES, PROJECT, SMALL, SMALL_SESSION, archive, corpusLines, must, objectCount, projectArchive, refOf, run, transcript } from './helpers.js';
 
 t.test('push to an empty archive, then fsck both; a second push sends nothing', async (t) => {
   const a = await projectArchive();

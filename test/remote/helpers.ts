@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { LooseObjectStore } from '../../src/odb/index.js';
-import { corpusDir, tapes, tempDir } from '../helpers/cli.js';
+import { copyArchive, corpusDir, tapes, tempDir } from '../helpers/cli.js';
 
 const projects = join(corpusDir, 'claude-code', 'projects');
 /** Three small real transcripts (78, 40 and 19 lines, 240 KB in all: about 150 objects, so a whole push still goes as a pack). */
@@ -37,6 +37,19 @@ export async function must(args: string[], cwd: string) {
 export async function archive(): Promise<string> {
   const dir = tempDir('tapes-remote-');
   await must(['init', '-q'], dir);
+  return dir;
+}
+
+let projectImported: Promise<string> | undefined;
+/** An archive of PROJECT: imported once per test process, and each caller gets its own copy (object files linked). */
+export async function projectArchive(): Promise<string> {
+  projectImported ??= (async () => {
+    const dir = await archive();
+    await must(['import', PROJECT], dir);
+    return dir;
+  })();
+  const dir = tempDir('tapes-remote-');
+  copyArchive(await projectImported, dir);
   return dir;
 }
 
