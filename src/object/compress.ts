@@ -32,6 +32,101 @@ interface ZstdSimple {
   decompress(bytes: Uint8Array): Uint8Array | null;
 }
 
+/** A byte vector in the WebAssembly heap (embind's std::vector<uint8_t>). */
+interface WasmVector {
+  size(): number;
+  resize(size: number, fill: number): void;
+  delete(): void;
+}
+
+/** What zstd-codec's WebAssembly module exports (lib/module.js), as its `Simple` class uses it. */
+export interface ZstdBinding {
+  ZstdCodec: new () => {
+    compressBound(size: number): number;
+    contentSize(src: WasmVector): number;
+    compress(dest: WasmVector, src: WasmVector, level: number): number;
+    decompress(dest: WasmVector, src: WasmVector): number;
+  };
+  VectorU8: new () => WasmVector;
+  cloneToVector(dest: WasmVector, bytes: Uint8Array): void;
+  cloneAsTypedArray(src: WasmVector): Uint8Array;
+}
+
+/**
+ * Vectors kept from one call to the next while they are at most this large.
+ * A larger call (a loose object, a gc frame at level 9) first frees them and
+ * uses vectors of its own, freed when it returns, as zstd-codec's `Simple`
+ * does: the heap is a fixed 16 MiB, and what the largest calls need of it
+ * is the same as before.
+ */
+export const KEPT_VECTOR_BYTES = 512 * 1024;
+
+/**
+ * zstd-codec's calls, made as its `Simple` class makes them but with the
+ * vectors kept between calls (up to KEPT_VECTOR_BYTES): `Simple` made two
+ * vectors a call and resized each output vector with zeros to its full
+ * size, which was a fifth of the time an import's compression and its
+ * second thread's decompression took (a byte loop in WebAssembly). A kept
+ * output vector grows only when a frame is larger than any before. The
+ * frames are byte for byte those `Simple` makes (test/object/compress.test.ts).
+ */
+export class WasmCodec implements ZstdSimple {
+  private readonly codec: InstanceType<ZstdBinding['ZstdCodec']>;
+  private kept: { src: WasmVector; dest: WasmVector } | undefined;
+
+  constructor(private readonly binding: ZstdBinding) {
+    this.codec = new binding.ZstdCodec();
+  }
+
+  compress(bytes: Uint8Array, level = LEVEL): Uint8Array | null {
+    const bound = this.codec.compressBound(bytes.length);
+    if (!(bound > 0)) return null;
+    return this.withVectors(Math.max(bound, bytes.length), (src, dest) => {
+      this.binding.cloneToVector(src, bytes);
+      if (dest.size() < bound) dest.resize(bound, 0);
+      const size = this.codec.compress(dest, src, level);
+      if (size < 0) return null;
+      // The whole vector comes out (it may be larger than this frame): the frame is its first `size` bytes.
+      return this.binding.cloneAsTypedArray(dest).slice(0, size);
+    });
+  }
+
+  decompress(frame: Uint8Array): Uint8Array | null {
+    // The declared size, read as zstd reads it (the callers have checked it against their bound).
+    const declared = readZstdFrameHeader(frame).contentSize;
+    if (!(declared > 0)) return null;
+    return this.withVectors(Math.max(declared, frame.length), (src, dest) => {
+      this.binding.cloneToVector(src, frame);
+      const size = this.codec.contentSize(src);
+      if (size !== declared) return null;
+      dest.resize(size, 0);
+      const got = this.codec.decompress(dest, src);
+      return got === size ? this.binding.cloneAsTypedArray(dest) : null;
+    });
+  }
+
+  /** Runs `f` with the kept vectors when `bytes` fits them, else with vectors of its own (the kept ones freed first). */
+  private withVectors<T>(bytes: number, f: (src: WasmVector, dest: WasmVector) => T): T {
+    if (bytes <= KEPT_VECTOR_BYTES) {
+      this.kept ??= { src: new this.binding.VectorU8(), dest: new this.binding.VectorU8() };
+      return f(this.kept.src, this.kept.dest);
+    }
+    if (this.kept) {
+      this.kept.src.delete();
+      this.kept.dest.delete();
+      this.kept = undefined;
+    }
+    const src = new this.binding.VectorU8();
+    const dest = new this.binding.VectorU8();
+    try {
+      return f(src, dest);
+    } finally {
+      src.delete();
+      dest.delete();
+    }
+  }
+}
+
 const LEVEL = 3;
 let pending: Promise<Codec> | undefined;
 /** The WebAssembly codec once loaded (by anyone in this process). */
@@ -49,10 +144,11 @@ export function loadCodec(): Promise<Codec> {
   pending ??= new Promise<Codec>((resolve, reject) => {
     try {
       const require = createRequire(import.meta.url);
-      const { ZstdCodec } = require('zstd-codec') as {
-        ZstdCodec: { run(cb: (zstd: { Simple: new () => ZstdSimple }) => void): void };
-      };
-      ZstdCodec.run((zstd) => resolve((loaded = makeCodec(new zstd.Simple()))));
+      // The module's binding itself (zstd-codec's own entry wraps the same
+      // functions in `Simple`, which makes two vectors and zero-fills each
+      // output buffer on every call: see WasmCodec).
+      const { run } = require('zstd-codec/lib/module.js') as { run(cb: (binding: ZstdBinding) => void): void };
+      run((binding) => resolve((loaded = makeCodec(new WasmCodec(binding)))));
     } catch (err) {
       reject(err);
     }
