@@ -24,17 +24,17 @@ t.test('memoSharers: files that begin alike, one alone, one never read, one not 
 });
 
 /**
- * A folder of a parent (the transcript's first 15 lines), its resumption
- * (the first 60: the parent's 15, then 45 more), another session (lone),
+ * A folder of a parent (the transcript's first 10 lines), its resumption
+ * (the first 30: the parent's 10, then 20 more), another session (lone),
  * and `extra` files; imported packed or not, with a memo of its own.
  */
 async function importFolder(t: Parameters<typeof newArchive>[0], packed: boolean, extra: Record<string, Buffer> = {}) {
-  const lines = linesWithEol(await fs.readFile(transcript)).slice(0, 60);
+  const lines = linesWithEol(await fs.readFile(transcript)).slice(0, 30);
   const cwd = await newArchive(t);
   if (packed) await fs.appendFile(join(cwd, '.tapes', 'config'), '[import]\n\tpackAbove = 1\n');
   const dir = join(cwd, 'projects');
   await fs.mkdir(dir);
-  await fs.writeFile(join(dir, 'a-parent.jsonl'), Buffer.concat(lines.slice(0, 15)));
+  await fs.writeFile(join(dir, 'a-parent.jsonl'), Buffer.concat(lines.slice(0, 10)));
   await fs.writeFile(join(dir, 'b-resumed.jsonl'), Buffer.concat(lines));
   await fs.copyFile(smallClaude, join(dir, 'c-lone.jsonl'));
   for (const [name, bytes] of Object.entries(extra)) await fs.writeFile(join(dir, name), bytes);
@@ -50,13 +50,13 @@ t.test('a packed import does not key the lines of a file no other begins as; its
     t.equal(summary.files_refused, 0);
     t.equal(summary.files.length, 3);
   }
-  t.equal(packed.memo.hits, 15, 'the resumed file\'s 15 lines of its parent were answered by the memo');
-  t.equal(small.memo.hits, 15);
+  t.equal(packed.memo.hits, 10, 'the resumed file\'s 10 lines of its parent were answered by the memo');
+  t.equal(small.memo.hits, 10);
   // Each file's first line is keyed to look it up: the lone file's is kept, and no more of it.
-  t.equal(packed.memo.size, 61, 'the parent\'s and the resumed file\'s lines were keyed, of the lone file\'s its first alone');
+  t.equal(packed.memo.size, 31, 'the parent\'s and the resumed file\'s lines were keyed, of the lone file\'s its first alone');
   const loneLines = linesWithEol(await fs.readFile(smallClaude)).length;
   t.ok(loneLines > 2, `the lone file has ${loneLines} lines`);
-  t.ok(small.memo.size > 61, `a small import keys every file's lines (${small.memo.size})`);
+  t.ok(small.memo.size > 31, `a small import keys every file's lines (${small.memo.size})`);
   t.equal(await showRef(packed.cwd), await showRef(small.cwd), 'the same sessions, at the same records');
   t.equal(packed.summary.records_added, small.summary.records_added);
 });
@@ -70,7 +70,7 @@ t.test('a file whose first line is not known (not whole in the 64 KiB first read
   const small = await importFolder(t, false, extra);
   t.equal(packed.summary.files_refused, 0, JSON.stringify(packed.summary.files.map((f) => f.reason ?? f.status)));
   t.equal(packed.memo.size, small.memo.size, `as many lines keyed as a small import keys (${small.memo.size})`);
-  t.ok(packed.memo.size > 60);
+  t.ok(packed.memo.size > 31);
   t.equal(packed.memo.hits, small.memo.hits, 'and as many answered');
   t.equal(await showRef(packed.cwd), await showRef(small.cwd), 'the same sessions, at the same records');
 });
