@@ -74,22 +74,6 @@ export class IdSet {
     return this;
   }
 
-  /**
-   * Adds an id given as its 32 bytes (a pack index's form): no hex string
-   * made, checked and decoded again, as merging packs did for each of an
-   * import's 300,000 objects. Returns whether it was not in the set before.
-   */
-  addBytes(id: Uint8Array): boolean {
-    if (id.length !== ID_BYTES) throw new RangeError(`an object id is ${ID_BYTES} bytes, not ${id.length}`);
-    scratch.set(id);
-    // The scratch no longer holds the id last loaded from a string.
-    loadedId = '';
-    if (this.find() >= 0) return false;
-    if ((this.count + 1) * 5 > this.slots * 4) this.grow();
-    this.insert(scratchWords, 0);
-    return true;
-  }
-
   delete(id: string): boolean {
     if (!this.load(id)) return this.others.delete(id);
     let hole = this.find();

@@ -140,12 +140,27 @@ export class PackEntryTable {
     return this.ids.subarray(i * ID_SIZE, (i + 1) * ID_SIZE);
   }
 
-  /** Entry numbers in the order of their ids. */
+  /**
+   * Entry numbers in the order of their ids, one per id: of entries with the
+   * same id (a merge copies whole frames, and an object two of them hold is
+   * in both), the first added.
+   */
   sortedOrder(): Uint32Array {
     const order = new Uint32Array(this.n);
     for (let i = 0; i < this.n; i++) order[i] = i;
     const ids = this.ids;
-    return order.sort((x, y) => compareIds(ids, x * ID_SIZE, ids, y * ID_SIZE));
+    order.sort((x, y) => compareIds(ids, x * ID_SIZE, ids, y * ID_SIZE) || x - y);
+    let kept = 0;
+    for (let i = 0; i < order.length; i++) {
+      if (kept > 0 && compareIds(ids, order[kept - 1]! * ID_SIZE, ids, order[i]! * ID_SIZE) === 0) continue;
+      order[kept++] = order[i]!;
+    }
+    return kept === order.length ? order : order.slice(0, kept);
+  }
+
+  /** Room for `count` entries in all, allocated once (a merge knows how many its packs hold). */
+  reserve(count: number): void {
+    if (count > this.offsets.length) this.resize(count);
   }
 
   /** Writes entry i's index fields (frame offset, offset, length) at `p` of `b`. */
@@ -156,7 +171,10 @@ export class PackEntryTable {
   }
 
   private grow(): void {
-    const cap = Math.max(256, this.offsets.length * 2);
+    this.resize(Math.max(256, this.offsets.length * 2));
+  }
+
+  private resize(cap: number): void {
     const ids = Buffer.alloc(cap * ID_SIZE);
     ids.set(this.ids.subarray(0, this.n * ID_SIZE));
     this.ids = ids;
@@ -176,8 +194,7 @@ export class PackEntryTable {
  * The index of a pack: entries sorted by id (the caller passes each id once),
  * frames in pack order, the pack's checksum, then a SHA-256 of all of it.
  */
-export function encodePackIndex(table: PackEntryTable, frames: FrameInfo[], packChecksum: Uint8Array): Uint8Array {
-  const order = table.sortedOrder();
+export function encodePackIndex(table: PackEntryTable, frames: FrameInfo[], packChecksum: Uint8Array, order = table.sortedOrder()): Uint8Array {
   const n = order.length;
   const size = INDEX_HEADER_SIZE + FANOUT_SIZE + n * (ID_SIZE + ENTRY_SIZE) + frames.length * FRAME_SIZE + 2 * CHECKSUM_SIZE;
   const b = Buffer.alloc(size);
@@ -186,7 +203,7 @@ export function encodePackIndex(table: PackEntryTable, frames: FrameInfo[], pack
   b.writeUInt32BE(frames.length, 8);
   b.writeUInt32BE(n, 12);
   const counts = new Uint32Array(256);
-  for (let i = 0; i < n; i++) counts[table.id(i)[0]!]!++;
+  for (let i = 0; i < n; i++) counts[table.id(order[i]!)[0]!]!++;
   let acc = 0;
   for (let i = 0; i < 256; i++) {
     acc += counts[i]!;

@@ -42,6 +42,7 @@ export async function mergePacks(store: LooseObjectStore, codec: Codec, opts: Pa
   }
   if (sources.length < 2) return undefined;
   const writer = await PackWriter.create(store.layout.packDir, codec, opts);
+  writer.reserve(sources.reduce((n, p) => n + p.index.count, 0));
   let merged: WrittenPack | undefined;
   try {
     for (const pack of sources) await copyFrames(pack, writer);

@@ -188,18 +188,27 @@ export class PackWriter {
   /**
    * Appends a frame compressed elsewhere, as it is (another pack's: see
    * pack-merge.ts), with the objects it holds: each one's id (32 bytes), and
-   * offset and length in the frame's content. An object added before keeps
-   * its first entry; the frame is written whole either way. Only between
-   * frames of this writer's own: the frames being filled are written out first.
+   * offset and length in the frame's content. An object this pack holds
+   * already keeps its first entry (the index is written with one entry an
+   * id); the frame is written whole either way. Its objects are not in
+   * `has` or `objectCount`: a merge asks neither, and a set of the ids of
+   * every object of an import (some 300,000) was the largest thing it held.
+   * Only between frames of this writer's own: the frames being filled are
+   * written out first.
    */
   async addFrame(compressed: Uint8Array, contentLength: number, objects: Iterable<{ id: Uint8Array; offset: number; length: number }>): Promise<void> {
     if (this.done) throw new Error('pack already finished');
     for (const s of this.streams) await this.flushFrame(s);
     const frame: FrameInfo = { offset: this.offset, length: compressed.length, contentLength };
-    for (const o of objects) if (this.seen.addBytes(o.id)) this.entries.add(o.id, frame.offset, o.offset, o.length);
+    for (const o of objects) this.entries.add(o.id, frame.offset, o.offset, o.length);
     this.offset += compressed.length;
     this.frames.push(frame);
     await this.append(compressed);
+  }
+
+  /** Room for `count` objects in all, allocated at once (a merge knows how many its packs hold). */
+  reserve(count: number): void {
+    this.entries.reserve(count);
   }
 
   /** Bytes the writer holds for its entries and the ids it has seen (not the frames being filled): what grows with the objects of a pack. */
@@ -238,11 +247,13 @@ export class PackWriter {
   async finish(): Promise<WrittenPack | undefined> {
     for (const s of this.streams) await this.flushFrame(s);
     this.done = true;
-    if (this.entries.count === 0) {
+    // One entry an id (frames a merge copied may hold an object twice).
+    const order = this.entries.sortedOrder();
+    if (order.length === 0) {
       await this.abort();
       return undefined;
     }
-    const start = packTrailerStart(this.frames.length, this.entries.count);
+    const start = packTrailerStart(this.frames.length, order.length);
     this.hash.update(start);
     const checksum = this.hash.digest();
     writeAll(this.handle, start);
@@ -254,7 +265,7 @@ export class PackWriter {
     const idxTemp = this.tempPath.replace(/\.pack$/, '.idx');
     const idx = await fs.open(idxTemp, 'wx', 0o444);
     try {
-      await idx.writeFile(encodePackIndex(this.entries, this.frames, checksum));
+      await idx.writeFile(encodePackIndex(this.entries, this.frames, checksum, order));
       await idx.sync();
     } finally {
       await idx.close();
@@ -263,7 +274,7 @@ export class PackWriter {
     await syncDir(this.dir);
     await fs.rename(idxTemp, join(this.dir, `${name}.idx`));
     await syncDir(this.dir);
-    return { name, objects: this.entries.count, frames: this.frames.length, bytes };
+    return { name, objects: order.length, frames: this.frames.length, bytes };
   }
 
   /** Drops the temp files (after a failure, or for an empty pack). */

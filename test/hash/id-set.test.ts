@@ -95,32 +95,3 @@ t.test('ids made to share the low bits of their first word do not pile into one 
   for (const id of seen) t.equal(set.has(id), n++ % 2 === 1, id.slice(0, 12));
   t.end();
 });
-
-t.test('addBytes: ids given as bytes are the same ids as their hex; it says which were new', (t) => {
-  const set = new IdSet();
-  const bytes = (n: number) => Buffer.from(id(n), 'hex');
-  let added = 0;
-  // Through several growths, every id twice: the second add of each is not new.
-  for (let n = 0; n < 5000; n++) if (set.addBytes(bytes(n))) added++;
-  for (let n = 0; n < 5000; n++) if (set.addBytes(bytes(n))) added++;
-  t.equal(added, 5000, 'each id new once');
-  t.equal(set.size, 5000);
-  let missing = 0;
-  for (let n = 0; n < 5000; n++) if (!set.has(id(n))) missing++;
-  t.equal(missing, 0, 'each found by its hex');
-  t.notOk(set.has(id(5000)));
-  // Interleaved with string operations: the shared scratch is not mistaken for the last string loaded.
-  set.add(id(6000));
-  t.equal(set.addBytes(bytes(6001)), true);
-  t.ok(set.has(id(6000)), 'the string added before is still found');
-  t.ok(set.has(id(6001)));
-  t.equal(set.addBytes(bytes(6000)), false, 'an id added as a string is not new as bytes');
-  t.ok(set.delete(id(6001)), 'an id added as bytes deletes by its hex');
-  t.equal(set.addBytes(bytes(6001)), true);
-  // An absent id asked about as a string, then another added as bytes: asking again must not see the bytes'.
-  t.notOk(set.has(id(7000)));
-  t.equal(set.addBytes(bytes(7001)), true);
-  t.notOk(set.has(id(7000)), 'the id last asked about as a string is looked for again, not the bytes added since');
-  t.throws(() => set.addBytes(new Uint8Array(31)), /32 bytes/, 'anything but 32 bytes is refused');
-  t.end();
-});

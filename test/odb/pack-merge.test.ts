@@ -121,3 +121,41 @@ t.test('nothing is merged while a pack is being written, or with one pack', asyn
   await target.mergeFinished();
   t.equal(target.packs.length, 1);
 });
+
+t.test('packs that hold the same object merge into one pack with one entry for it, the first', async (t) => {
+  const { encodeObject } = await import('../../src/object/index.js');
+  const { sha256Hex } = await import('../../src/hash/index.js');
+  const { PackWriter } = await import('../../src/odb/index.js');
+  const objects = join(tempDir(), 'objects');
+  const store = await LooseObjectStore.open(objects);
+  const codec = await loadCodec();
+  const shared = encodeObject('record', Buffer.from(JSON.stringify({ kind: 'user', shared: true })));
+  const sharedId = sha256Hex(shared);
+  const names: string[] = [];
+  const ids = new Set<string>([sharedId]);
+  for (let p = 0; p < 2; p++) {
+    const w = await PackWriter.create(store.layout.packDir, codec, IMPORT_PACK_OPTIONS);
+    for (let i = 0; i < 40; i++) {
+      const e = encodeObject('record', Buffer.from(JSON.stringify({ kind: 'user', pack: p, n: i })));
+      ids.add(sha256Hex(e));
+      await w.add(sha256Hex(e), e);
+      if (i === 20) await w.add(sharedId, shared);
+    }
+    names.push((await w.finish())!.name);
+  }
+  const merged = (await mergePacks(store, codec, IMPORT_PACK_OPTIONS, names))!;
+  t.ok(merged, 'merged');
+  t.equal(merged.objects, ids.size, `one entry an object (${ids.size}), not ${ids.size + 1}`);
+  const idx = PackIndex.parse(readFileSync(join(objects, 'pack', `${merged.name}.idx`)), 'merged.idx');
+  const pack = await fs.stat(join(objects, 'pack', `${merged.name}.pack`));
+  t.same(idx.verify(pack.size), [], 'the index checks out as fsck checks it');
+  t.equal(idx.count, ids.size);
+  // The shared object's entry is the first pack's: its frame is the merged pack's first.
+  const at = idx.find(Buffer.from(sharedId, 'hex'));
+  t.ok(at >= 0, 'the shared object is indexed');
+  t.equal(idx.entry(at).frameOffset, idx.frame(0).offset, 'in the frame copied first');
+  const reopened = await LooseObjectStore.open(objects);
+  let unread = 0;
+  for (const id of ids) if ((await reopened.read(id).catch(() => undefined)) === undefined) unread++;
+  t.equal(unread, 0, 'every object reads back, verified');
+});
