@@ -83,10 +83,14 @@ export class WasmCodec implements ZstdSimple {
     if (!(bound > 0)) return null;
     return this.withVectors(Math.max(bound, bytes.length), (src, dest) => {
       this.binding.cloneToVector(src, bytes);
-      if (dest.size() < bound) dest.resize(bound, 0);
+      // Grown (zeros written past its size) only when too small; cut (nothing
+      // written) when more than twice what this call needs, since the whole
+      // vector is copied out: after a large frame, each small object would
+      // otherwise copy the large frame's room.
+      if (dest.size() < bound || dest.size() > 2 * bound) dest.resize(bound, 0);
       const size = this.codec.compress(dest, src, level);
       if (size < 0) return null;
-      // The whole vector comes out (it may be larger than this frame): the frame is its first `size` bytes.
+      // The frame is the vector's first `size` bytes.
       return this.binding.cloneAsTypedArray(dest).slice(0, size);
     });
   }

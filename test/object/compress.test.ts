@@ -105,6 +105,27 @@ t.test('a call larger than the kept vectors frees them: the heap then serves wha
   t.equal(made, 8);
 });
 
+t.test('after a large frame, a small object copies out no more than about its own size', async (t) => {
+  const { binding } = await codecs();
+  const copied: number[] = [];
+  const counted: ZstdBinding = Object.create(binding) as ZstdBinding;
+  counted.cloneAsTypedArray = (v) => {
+    const out = binding.cloneAsTypedArray(v);
+    copied.push(out.length);
+    return out;
+  };
+  const codec = new WasmCodec(counted);
+  codec.compress(sample(400 * 1024, 1), 3);
+  t.ok(copied[0]! >= 400 * 1024, `the large frame's room copied out once (${copied[0]})`);
+  const small = sample(900, 7);
+  for (let i = 0; i < 5; i++) codec.compress(small, 3);
+  t.ok(copied.slice(1).every((n) => n < 4096), `each small object copied out less than 4 KiB (${copied.slice(1).join(', ')})`);
+  // Frames of alternating sizes within twice each other (record and blob frames) keep the larger room: no zeros written each time.
+  copied.length = 0;
+  for (let i = 0; i < 6; i++) codec.compress(sample(i % 2 ? 256 * 1024 : 128 * 1024, i), 1);
+  t.ok(copied.every((n) => n <= 2 * 256 * 1024 + 4096), 'and frames copy out at most twice their room');
+});
+
 t.test('loadCodec gives the kept-vector codec behind the usual checks', async (t) => {
   const codec = await loadCodec();
   const bytes = sample(300 * 1024, 21);
