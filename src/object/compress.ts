@@ -67,7 +67,8 @@ export const KEPT_VECTOR_BYTES = 512 * 1024;
  * vectors a call and resized each output vector with zeros to its full
  * size, which was a fifth of the time an import's compression and its
  * second thread's decompression took (a byte loop in WebAssembly). A kept
- * output vector grows only when a frame is larger than any before. The
+ * output vector is resized only when a call needs more room, or less than
+ * half of what it has. The
  * frames are byte for byte those `Simple` makes (test/object/compress.test.ts).
  */
 export class WasmCodec implements ZstdSimple {

@@ -191,7 +191,7 @@ export class PackEntryTable {
 }
 
 /**
- * The index of a pack: entries sorted by id (the caller passes each id once),
+ * The index of a pack: entries sorted by id, one an id (`order`: the table's sortedOrder),
  * frames in pack order, the pack's checksum, then a SHA-256 of all of it.
  */
 export function encodePackIndex(table: PackEntryTable, frames: FrameInfo[], packChecksum: Uint8Array, order = table.sortedOrder()): Uint8Array {
