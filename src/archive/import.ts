@@ -215,7 +215,7 @@ function readingCandidate(c: Candidate, vouched: StatEntry | undefined, size: nu
   // Lines that did not say, with more of the first four unread: any.
   if (session.id === undefined && head.lines.length < 4 && !head.whole) return known({});
   const refs = asAny(session.id);
-  const group = values[0] === undefined ? undefined : claudeGroup(head.lines[0]!, values[0]);
+  const group = values[0] === undefined ? undefined : claudeGroup(head.lines[0]!, values[0], begins);
   return known(group === undefined ? { refs } : { group, refs });
 }
 

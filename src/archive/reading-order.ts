@@ -136,7 +136,7 @@ export function firstLines(path: string, count: number): { lines: Buffer[]; whol
   return { lines, whole: at >= bytes.length && bytes.length < FIRST_LINES_BYTES };
 }
 
-/** The group of a file whose first line is one of Claude Code's (isClaudeLine, and not a Gemini CLI session's): that line's SHA-256. */
-export function claudeGroup(firstLine: Buffer, value: unknown): string | undefined {
-  return isClaudeLine(value) && !isGeminiLine(value) ? hash('sha256', firstLine, 'hex') : undefined;
+/** The group of a file whose first line is one of Claude Code's (isClaudeLine, and not a Gemini CLI session's): that line's SHA-256 (`digest`, when the caller has it). */
+export function claudeGroup(firstLine: Buffer, value: unknown, digest?: string): string | undefined {
+  return isClaudeLine(value) && !isGeminiLine(value) ? (digest ?? hash('sha256', firstLine, 'hex')) : undefined;
 }

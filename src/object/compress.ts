@@ -29,7 +29,8 @@ export interface Codec {
 
 interface ZstdSimple {
   compress(bytes: Uint8Array, level?: number): Uint8Array | null;
-  decompress(bytes: Uint8Array): Uint8Array | null;
+  /** `declared`: the frame header's content size, when the caller has read it. */
+  decompress(bytes: Uint8Array, declared?: number): Uint8Array | null;
 }
 
 /** A byte vector in the WebAssembly heap (embind's std::vector<uint8_t>). */
@@ -96,9 +97,8 @@ export class WasmCodec implements ZstdSimple {
     });
   }
 
-  decompress(frame: Uint8Array): Uint8Array | null {
-    // The declared size, read as zstd reads it (the callers have checked it against their bound).
-    const declared = readZstdFrameHeader(frame).contentSize;
+  decompress(frame: Uint8Array, declared = readZstdFrameHeader(frame).contentSize): Uint8Array | null {
+    // `declared`: the header's content size (checkedDecode has read it, and checked it against the caller's bound).
     if (!(declared > 0)) return null;
     return this.withVectors(Math.max(declared, frame.length), (src, dest) => {
       this.binding.cloneToVector(src, frame);
@@ -169,9 +169,9 @@ function makeCodec(simple: ZstdSimple): Codec {
       return out;
     },
     decompress(frame, maxSize) {
-      return checkedDecode(frame, maxSize, (f) => {
+      return checkedDecode(frame, maxSize, (f, declared) => {
         decodeCounts.wasm++;
-        return simple.decompress(f);
+        return simple.decompress(f, declared);
       });
     },
   };
@@ -214,7 +214,7 @@ export function codecWanted(): boolean {
  * exactly one frame (its blocks walked to find its end, so nothing after it
  * is decoded), and output of the declared size.
  */
-function checkedDecode(frame: Uint8Array, maxSize: number, decode: (frame: Uint8Array) => Uint8Array | null): Uint8Array {
+function checkedDecode(frame: Uint8Array, maxSize: number, decode: (frame: Uint8Array, declared: number) => Uint8Array | null): Uint8Array {
   const header = readZstdFrameHeader(frame);
   if (header.contentSize > maxSize) {
     throw new ObjectTooLargeError(`zstd frame declares ${header.contentSize} bytes, more than the ${maxSize}-byte bound`, {
@@ -229,7 +229,7 @@ function checkedDecode(frame: Uint8Array, maxSize: number, decode: (frame: Uint8
   if (end !== frame.length) throw new CorruptObjectError(`zstd frame is followed by ${frame.length - end} more bytes`, { size: frame.length });
   let out: Uint8Array | null;
   try {
-    out = decode(frame);
+    out = decode(frame, header.contentSize);
   } catch (err) {
     throw new CorruptObjectError(`zstd frame does not decode: ${(err as Error).message}`, {});
   }
